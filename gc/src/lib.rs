@@ -1,0 +1,331 @@
+//! A tracing mark-sweep collector for one object type `T` (the VM's enum of
+//! heap object kinds).
+//!
+//! # Invariant
+//! **Every object that the program can still reach is reachable from the
+//! roots at every collection.** A *root* is a [`Gc`] that the [`Roots`]
+//! passed to [`Heap::collect`] reports: the VM's active frames, statics, the
+//! ready and timer queues, and through them every suspended frame. An object
+//! is *reachable* if it is a root or is reported by the [`Trace::trace`] of a
+//! reachable object. Everything else is garbage and the next collection
+//! frees it, so a `Gc` kept anywhere else (a Rust local, a side table) dangles
+//! after that collection.
+//!
+//! That invariant is easy to keep because of **mutation xor collection**:
+//! [`Heap::alloc`] never collects. Collections happen only when the VM calls
+//! [`Heap::collect`] at a safepoint, between instructions, when no `Gc` lives
+//! in a Rust local and no reference into the heap is borrowed. The VM asks
+//! [`Heap::should_collect`] at its safepoints; stress mode answers "yes"
+//! after every allocation, which is how a missing root is found.
+//!
+//! # Algorithm
+//! Mark, then sweep, as in clox and Lua's `lgc.c`. Marking uses an explicit
+//! stack in [`Tracer`], never recursion, so a list of a million objects is
+//! traced in constant native stack. An object is marked in the current
+//! collection when its header's mark equals the heap's epoch; starting a
+//! collection bumps the epoch, which unmarks every object at once (and a
+//! collection interrupted by a panic leaves no stale marks behind). The sweep
+//! walks the list of all objects once, frees the unmarked ones and recounts
+//! the live bytes, because an object's [`Trace::extra_bytes`] may have grown
+//! since it was allocated.
+
+use std::cell::Cell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::mem::size_of;
+use std::ops::Deref;
+use std::ptr::NonNull;
+use std::time::{Duration, Instant};
+
+#[cfg(test)]
+mod tests;
+
+/// Below this many bytes allocated since the last collection,
+/// [`Heap::should_collect`] says no (outside stress mode).
+pub const MIN_THRESHOLD: usize = 4 << 20;
+
+/// An object that may hold [`Gc`] pointers to other objects of its heap.
+///
+/// # Safety
+/// The collector frees whatever `trace` does not report, so an implementation
+/// must keep these rules:
+/// 1. `trace` reports, through [`Tracer::mark`], every `Gc<Self>` the object
+///    holds, directly or in any field, collection or cell it owns.
+/// 2. Every `Gc` it reports was allocated by the same [`Heap`] as this object.
+/// 3. `trace` does not mutate the object (through cells) in a way that adds,
+///    removes or replaces a `Gc` it holds.
+/// 4. `Drop` for `Self` and `extra_bytes` never dereference a `Gc`: they run
+///    during the sweep, when the objects a `Gc` points to may already be
+///    freed.
+pub unsafe trait Trace {
+    /// Reports every `Gc<Self>` this object holds, via `tracer.mark(..)`.
+    fn trace(&self, tracer: &mut Tracer<Self>)
+    where
+        Self: Sized;
+
+    /// Bytes this object owns outside its heap cell (the buffers of its
+    /// `Vec`s and `String`s), counted in the heap's size accounting.
+    fn extra_bytes(&self) -> usize {
+        0
+    }
+}
+
+/// The VM's root set: every `Gc` it holds outside the heap.
+pub trait Roots<T: Trace> {
+    /// Reports every root via `tracer.mark(..)`.
+    fn trace_roots(&self, tracer: &mut Tracer<T>);
+}
+
+/// What a heap cell holds: the header the collector uses, then the object.
+struct GcBox<T> {
+    /// The epoch of the last collection that found this object reachable.
+    mark: Cell<u32>,
+    value: T,
+}
+
+/// A pointer to an object in a [`Heap`]. Copying it copies the pointer.
+///
+/// It stays valid as long as its object is reachable from the roots at every
+/// collection (see the module docs) and the heap is alive.
+pub struct Gc<T: Trace> {
+    ptr: NonNull<GcBox<T>>,
+}
+
+impl<T: Trace> Gc<T> {
+    /// Whether `a` and `b` point to the same object.
+    pub fn ptr_eq(a: Self, b: Self) -> bool {
+        a.ptr == b.ptr
+    }
+
+    /// The object's address, for hashing and identity.
+    pub fn addr(self) -> usize {
+        self.ptr.as_ptr().addr()
+    }
+
+    fn gc_box(&self) -> &GcBox<T> {
+        // SAFETY: the object is alive: collections free only objects that
+        // are unreachable from the roots, and the caller of `Heap::collect`
+        // promised that no `Gc` to such an object is used afterwards.
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl<T: Trace> Clone for Gc<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Trace> Copy for Gc<T> {}
+
+impl<T: Trace> Deref for Gc<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.gc_box().value
+    }
+}
+
+impl<T: Trace> fmt::Debug for Gc<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Gc({:#x})", self.addr())
+    }
+}
+
+/// The mark phase's state: which epoch counts as marked, and the stack of
+/// objects marked but not yet traced.
+pub struct Tracer<T: Trace> {
+    epoch: u32,
+    stack: Vec<Gc<T>>,
+}
+
+impl<T: Trace> Tracer<T> {
+    /// Marks `g` reachable. Its children are traced later, when the
+    /// collector pops it off the mark stack, so this never recurses.
+    pub fn mark(&mut self, g: Gc<T>) {
+        let mark = &g.gc_box().mark;
+        if mark.get() != self.epoch {
+            mark.set(self.epoch);
+            self.stack.push(g);
+        }
+    }
+
+    fn trace_marked(&mut self) {
+        while let Some(g) = self.stack.pop() {
+            g.gc_box().value.trace(self);
+        }
+    }
+}
+
+/// Counters for `--stats`.
+#[derive(Clone, Debug, Default)]
+pub struct HeapStats {
+    pub collections: u64,
+    pub total_pause: Duration,
+    pub max_pause: Duration,
+    pub objects_allocated: u64,
+    pub bytes_allocated: u64,
+    /// The most [`Heap::total_memory`] has been.
+    pub peak_bytes: usize,
+    /// Objects in the heap now: the survivors of the last collection and
+    /// everything allocated since.
+    pub objects_live: usize,
+}
+
+/// Owns every object allocated in it and frees them when it collects them
+/// or is dropped. A `Gc` must not be used after its heap is dropped.
+pub struct Heap<T: Trace> {
+    /// Every object in the heap, each owned as a leaked `Box<GcBox<T>>`.
+    objects: Vec<NonNull<GcBox<T>>>,
+    /// The mark of the last collection; the next one marks with `epoch + 1`.
+    epoch: u32,
+    stress: bool,
+    /// Bytes of the objects that survived the last collection.
+    live_bytes: usize,
+    bytes_since_gc: usize,
+    threshold: usize,
+    stats: HeapStats,
+    /// The heap owns `T`s (for drop check) and is neither `Send` nor `Sync`.
+    _owns: PhantomData<(T, *const ())>,
+}
+
+impl<T: Trace> Default for Heap<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Trace> Heap<T> {
+    pub fn new() -> Self {
+        Heap {
+            objects: Vec::new(),
+            epoch: 0,
+            stress: false,
+            live_bytes: 0,
+            bytes_since_gc: 0,
+            threshold: MIN_THRESHOLD,
+            stats: HeapStats::default(),
+            _owns: PhantomData,
+        }
+    }
+
+    pub fn with_stress(mut self, stress: bool) -> Self {
+        self.stress = stress;
+        self
+    }
+
+    /// In stress mode [`Heap::should_collect`] is true after every allocation.
+    pub fn set_stress(&mut self, stress: bool) {
+        self.stress = stress;
+    }
+
+    /// Moves `value` into the heap. Never collects.
+    pub fn alloc(&mut self, value: T) -> Gc<T> {
+        let size = size_of::<GcBox<T>>() + value.extra_bytes();
+        let boxed = Box::new(GcBox {
+            mark: Cell::new(self.epoch),
+            value,
+        });
+        let ptr = NonNull::from(Box::leak(boxed));
+        self.objects.push(ptr);
+
+        self.bytes_since_gc += size;
+        self.stats.objects_allocated += 1;
+        self.stats.bytes_allocated += size as u64;
+        self.stats.objects_live += 1;
+        self.stats.peak_bytes = self.stats.peak_bytes.max(self.total_memory());
+        Gc { ptr }
+    }
+
+    /// Whether the VM should call [`Heap::collect`] at this safepoint.
+    pub fn should_collect(&self) -> bool {
+        if self.stress {
+            self.bytes_since_gc > 0
+        } else {
+            self.bytes_since_gc > self.threshold
+        }
+    }
+
+    /// Bytes live after the last collection plus bytes allocated since
+    /// (what `GC.GetTotalMemory(false)` reports).
+    pub fn total_memory(&self) -> usize {
+        self.live_bytes + self.bytes_since_gc
+    }
+
+    pub fn stats(&self) -> &HeapStats {
+        &self.stats
+    }
+
+    /// Marks everything reachable from `roots`, then frees everything else.
+    ///
+    /// # Safety
+    /// Call it only at a safepoint, where `roots` (and the objects it reaches)
+    /// hold every `Gc` that will be dereferenced after this call, and every
+    /// `Gc` that `roots` reports points to a live object of this heap. Any
+    /// other `Gc` dangles once this returns.
+    pub unsafe fn collect(&mut self, roots: &dyn Roots<T>) {
+        let start = Instant::now();
+        self.epoch = self.epoch.wrapping_add(1);
+        let mut tracer = Tracer {
+            epoch: self.epoch,
+            stack: Vec::new(),
+        };
+        roots.trace_roots(&mut tracer);
+        tracer.trace_marked();
+        self.sweep();
+
+        let pause = start.elapsed();
+        self.stats.collections += 1;
+        self.stats.total_pause += pause;
+        self.stats.max_pause = self.stats.max_pause.max(pause);
+    }
+
+    /// Frees every object not marked in this epoch and recounts live bytes.
+    fn sweep(&mut self) {
+        let mut live_bytes = 0;
+        let mut dead_bytes = 0;
+        let mut i = 0;
+        while i < self.objects.len() {
+            let ptr = self.objects[i];
+            // SAFETY: every pointer in `objects` is a live leaked box; only
+            // this loop and `Drop` free them, each after removing it.
+            let object = unsafe { ptr.as_ref() };
+            let size = size_of::<GcBox<T>>() + object.value.extra_bytes();
+            if object.mark.get() == self.epoch {
+                live_bytes += size;
+                i += 1;
+            } else {
+                dead_bytes += size;
+                self.objects.swap_remove(i);
+                // SAFETY: unreachable, so no root or live object points to it
+                // (rule 4 keeps dead objects' drops from reading it), and it
+                // is out of `objects`, so it is freed exactly once.
+                unsafe { free(ptr) };
+            }
+        }
+        // Objects may have grown since they were allocated; count the heap at
+        // its largest, just before this sweep.
+        self.stats.peak_bytes = self.stats.peak_bytes.max(live_bytes + dead_bytes);
+        self.stats.objects_live = self.objects.len();
+        self.live_bytes = live_bytes;
+        self.bytes_since_gc = 0;
+        self.threshold = MIN_THRESHOLD.max(live_bytes);
+    }
+}
+
+impl<T: Trace> Drop for Heap<T> {
+    fn drop(&mut self) {
+        for ptr in self.objects.drain(..) {
+            // SAFETY: each pointer in `objects` is a live leaked box, drained
+            // before it is freed, so it is freed exactly once.
+            unsafe { free(ptr) };
+        }
+    }
+}
+
+/// # Safety
+/// `ptr` came from `Box::leak` in [`Heap::alloc`] and is freed only once.
+unsafe fn free<T>(ptr: NonNull<GcBox<T>>) {
+    // SAFETY: guaranteed by the caller.
+    drop(unsafe { Box::from_raw(ptr.as_ptr()) });
+}

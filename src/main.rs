@@ -1,0 +1,143 @@
+//! `toy`: run, disassemble and benchmark `.toy` programs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
+use codespan_reporting::files::{Files, SimpleFile};
+use codespan_reporting::term;
+
+#[derive(Parser)]
+#[command(name = "toy", version, about = "A tiny C# on a bytecode VM with two async backends")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile and run a program.
+    Run {
+        file: PathBuf,
+        /// The async backend (both run synchronous code alike).
+        #[arg(long, value_enum, default_value_t = RunMode::Async1)]
+        mode: RunMode,
+        /// Collect garbage at every safepoint after an allocation.
+        #[arg(long)]
+        gc_stress: bool,
+        /// Print execution and GC statistics to stderr after the run.
+        #[arg(long)]
+        stats: bool,
+        /// Deepest call nesting before the program stops with `Stack overflow.`.
+        #[arg(long, default_value_t = 1_000_000)]
+        max_depth: usize,
+        /// Stop after about this many instructions (every loop and call counts).
+        #[arg(long)]
+        max_instructions: Option<u64>,
+    },
+    /// Print the bytecode of a program.
+    Disasm {
+        file: PathBuf,
+        /// Which form: the front end's neutral bytecode.
+        #[arg(long, value_enum, default_value_t = DisasmMode::Neutral)]
+        mode: DisasmMode,
+        /// Also show the prelude (the built-in exception classes).
+        #[arg(long)]
+        prelude: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RunMode {
+    Async1,
+    Async2,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DisasmMode {
+    Neutral,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run { file, mode, gc_stress, stats, max_depth, max_instructions } => {
+            let Some((source, program)) = load(&file) else { return ExitCode::from(2) };
+            drop(source);
+            let options = vm::Options {
+                mode: match mode {
+                    RunMode::Async1 => vm::Mode::Async1,
+                    RunMode::Async2 => vm::Mode::Async2,
+                },
+                gc_stress,
+                max_depth: max_depth.max(1),
+                max_instructions,
+            };
+            let out = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
+            let err = Box::new(std::io::stderr());
+            let outcome = vm::run(program, options, out, err);
+            if stats {
+                eprintln!("{}", outcome.stats);
+            }
+            ExitCode::from(outcome.exit_code.clamp(0, 255) as u8)
+        }
+        Command::Disasm { file, mode: DisasmMode::Neutral, prelude } => {
+            let Some((source, program)) = load(&file) else { return ExitCode::from(2) };
+            let text = vm::disasm::program(
+                &program,
+                Some(&source),
+                vm::disasm::Filter { include_prelude: prelude },
+            );
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Reads and compiles a file, printing its compile errors.
+fn load(path: &Path) -> Option<(String, vm::program::Program)> {
+    let source = match std::fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return None;
+        }
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    match lang::compile_source(&source, &name) {
+        Ok(program) => Some((source, program)),
+        Err(diagnostics) => {
+            eprint!("{}", render_diagnostics(&name, &source, &diagnostics));
+            None
+        }
+    }
+}
+
+/// Renders compile errors as `file:line:col: error: message` (codespan's
+/// short style), then the source line and a caret under the span.
+fn render_diagnostics(name: &str, source: &str, diagnostics: &[lang::Diagnostic]) -> String {
+    let file = SimpleFile::new(name, source);
+    let config = term::Config { display_style: term::DisplayStyle::Short, ..Default::default() };
+    let mut out = String::new();
+    for d in diagnostics {
+        let start = (d.span.start as usize).min(source.len());
+        let end = (d.span.end as usize).clamp(start, source.len());
+        let report = Report::error().with_message(&d.message).with_labels(vec![Label::primary((), start..end)]);
+        let _ = term::emit_to_string(&mut out, &config, &file, &report);
+        if let (Ok(loc), Ok(line)) = (file.location((), start), file.line_index((), start)) {
+            let range = file.line_range((), line).unwrap_or(start..start);
+            let text = source[range.clone()].trim_end_matches(['\n', '\r']);
+            let number = loc.line_number.to_string();
+            let gutter = " ".repeat(number.len());
+            let col = source[range.start..start].chars().count();
+            let width = source[start..end.min(range.start + text.len()).max(start)].chars().count().max(1);
+            out.push_str(&format!("{gutter} |\n{number} | {text}\n{gutter} | {}{}\n", " ".repeat(col), "^".repeat(width)));
+        }
+        for note in &d.notes {
+            out.push_str(&format!("  = {note}\n"));
+        }
+    }
+    out
+}

@@ -1,0 +1,87 @@
+//! Runs every program in `programs/` in both backends, normally and under
+//! `--gc-stress`, and compares stdout, stderr and the exit code with the
+//! expected files beside it:
+//! - `NAME.out` (or `NAME.async1.out` / `NAME.async2.out` where LANGUAGE.md
+//!   says the backends differ): standard output;
+//! - `NAME.err` if present: standard error;
+//! - `NAME.exitcode` if present (else 0).
+
+mod common;
+
+use std::path::Path;
+
+use common::{root, run_source, toy_files};
+
+fn expected(path: &Path, mode: vm::Mode) -> Option<String> {
+    let suffix = match mode {
+        vm::Mode::Async1 => "async1.out",
+        vm::Mode::Async2 => "async2.out",
+    };
+    std::fs::read_to_string(path.with_extension(suffix))
+        .or_else(|_| std::fs::read_to_string(path.with_extension("out")))
+        .ok()
+}
+
+fn check_all(mode: vm::Mode, gc_stress: bool) {
+    let programs = toy_files(&root().join("programs"));
+    assert!(programs.len() >= 30, "only {} programs", programs.len());
+    let mut failures = Vec::new();
+    for path in &programs {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let source = std::fs::read_to_string(path).expect("readable program");
+        let Some(want_out) = expected(path, mode) else {
+            failures.push(format!("{name}: no expected output"));
+            continue;
+        };
+        let options = vm::Options { mode, gc_stress, ..Default::default() };
+        let got = match run_source(&source, &name, options) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        if got.stdout != want_out {
+            failures.push(format!("{name}: stdout differs\n--- expected\n{want_out}--- got\n{}", got.stdout));
+        }
+        if let Ok(want_err) = std::fs::read_to_string(path.with_extension("err"))
+            && got.stderr != want_err
+        {
+            failures.push(format!("{name}: stderr differs\n--- expected\n{want_err}--- got\n{}", got.stderr));
+        }
+        let want_code = std::fs::read_to_string(path.with_extension("exitcode"))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
+        if got.exit_code != want_code {
+            failures.push(format!("{name}: exit code {} (expected {want_code})\n{}", got.exit_code, got.stderr));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} programs failed ({mode:?}, gc_stress={gc_stress}):\n\n{}",
+        failures.len(),
+        programs.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn programs_async1() {
+    check_all(vm::Mode::Async1, false);
+}
+
+#[test]
+fn programs_async2() {
+    check_all(vm::Mode::Async2, false);
+}
+
+#[test]
+fn programs_async1_gc_stress() {
+    check_all(vm::Mode::Async1, true);
+}
+
+#[test]
+fn programs_async2_gc_stress() {
+    check_all(vm::Mode::Async2, true);
+}

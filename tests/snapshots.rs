@@ -1,0 +1,72 @@
+//! Snapshots (in `snapshots/`, reviewed like code) of what people read:
+//! the neutral disassembly of example programs, and compile errors as the
+//! command line renders them.
+
+mod common;
+
+use std::process::Command;
+
+use common::{root, toy_files};
+
+/// Programs whose neutral bytecode is pinned.
+const DISASM: &[&str] = &[
+    "bench/fib.toy",
+    "hello.toy",
+    "exceptions_filters.toy",
+    "closures.toy",
+    "inheritance.toy",
+    "interfaces.toy",
+    "structs_enums.toy",
+    "switch_statements.toy",
+    "properties.toy",
+    "ref_out_params.toy",
+    "string_interpolation.toy",
+    "try_finally.toy",
+];
+
+fn toy(args: &[&str]) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_toy")).args(args).current_dir(root()).output().expect("toy runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(root().join("snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+#[test]
+fn neutral_disassembly() {
+    let mut checked = 0;
+    for name in DISASM {
+        let path = format!("programs/{name}");
+        if !root().join(&path).exists() {
+            continue;
+        }
+        let (stdout, stderr, code) = toy(&["disasm", &path, "--mode", "neutral"]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        let snap = format!("disasm_neutral__{}", name.trim_end_matches(".toy").replace('/', "_"));
+        settings().bind(|| insta::assert_snapshot!(snap, stdout));
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} disassembly snapshots");
+}
+
+#[test]
+fn compile_errors() {
+    let bad = toy_files(&root().join("tests/bad"));
+    assert!(bad.len() >= 15, "only {} bad programs", bad.len());
+    for path in bad {
+        let rel = path.strip_prefix(root()).expect("inside the repo").to_string_lossy().into_owned();
+        let (stdout, stderr, code) = toy(&["run", &rel]);
+        assert_eq!(code, 2, "{rel} should not compile (stdout: {stdout})");
+        assert!(stderr.contains(": error: "), "{rel}: {stderr}");
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        settings().bind(|| insta::assert_snapshot!(format!("compile_error__{stem}"), stderr));
+    }
+}

@@ -1,0 +1,446 @@
+//! The register bytecode: one opcode table generates everything.
+//!
+//! ```text
+//!  an instruction = an opcode and its operands, each operand one of:
+//!    Reg    a register read            R[r]
+//!    Dst    a register written         R[d]
+//!    Args   registers read, in order   R[base] .. R[base+count-1]
+//!    Pc     a jump target              pc
+//!    Imm    a small immediate          i32
+//!    Bool   an immediate boolean
+//!    ConstId, MethodId, ClassId, FieldSlot, StaticId, NativeId: indices into the
+//!    program's tables (`K[k]`, `M[m]`, `C[c]`, `F[f]`, `S[s]`, `N[n]`)
+//!    Conv   the target of a conversion
+//! ```
+//!
+//! Every opcode is declared once, in [`opcodes!`] below, with a one-line
+//! register-transfer description. The macro generates the [`Instr`] enum, the
+//! opcode names, the description table, and the operand visitors that the
+//! disassembler, the liveness analysis and the backends' rewriting passes use,
+//! so nothing about an opcode is written twice. Operands' roles are in their
+//! types: a pass that asks "which registers does this read?" never needs to
+//! know individual opcodes.
+
+use std::fmt;
+
+macro_rules! index_type {
+    ($(#[$m:meta])* $name:ident($inner:ty), $prefix:literal) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        pub struct $name(pub $inner);
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!($prefix, "{}"), self.0)
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!($prefix, "{}"), self.0)
+            }
+        }
+    };
+}
+
+index_type!(
+    /// A register read by an instruction.
+    Reg(u16), "r");
+index_type!(
+    /// A register written by an instruction.
+    Dst(u16), "r");
+index_type!(
+    /// An instruction index within a method.
+    Pc(u32), "@");
+index_type!(
+    /// An index into [`crate::program::Program::consts`].
+    ConstId(u32), "k");
+index_type!(
+    /// An index into [`crate::program::Program::methods`].
+    MethodId(u32), "m");
+index_type!(
+    /// An index into [`crate::program::Program::classes`].
+    ClassId(u32), "c");
+index_type!(
+    /// An instance field's slot in its object.
+    FieldSlot(u16), "f");
+index_type!(
+    /// An index into [`crate::program::Program::statics`].
+    StaticId(u32), "s");
+index_type!(
+    /// An index into [`crate::native::NATIVES`].
+    NativeId(u16), "n");
+
+impl Dst {
+    /// The same register, seen as read.
+    pub fn reg(self) -> Reg {
+        Reg(self.0)
+    }
+}
+
+impl Reg {
+    /// The same register, seen as written.
+    pub fn dst(self) -> Dst {
+        Dst(self.0)
+    }
+}
+
+/// A run of consecutive registers passed to a call: `R[base] .. R[base+count-1]`.
+/// For instance calls `R[base]` is the receiver.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub struct Args {
+    pub base: u16,
+    pub count: u16,
+}
+
+impl Args {
+    pub fn new(base: Reg, count: usize) -> Args {
+        Args { base: base.0, count: count as u16 }
+    }
+    pub fn regs(self) -> impl Iterator<Item = Reg> {
+        (self.base..self.base + self.count).map(Reg)
+    }
+    pub fn reg(self, i: usize) -> Reg {
+        Reg(self.base + i as u16)
+    }
+}
+
+impl fmt::Display for Args {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.count {
+            0 => write!(f, "()"),
+            1 => write!(f, "(r{})", self.base),
+            n => write!(f, "(r{}..r{})", self.base, self.base + n - 1),
+        }
+    }
+}
+
+/// The target of a [`Instr::Conv`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum ConvKind {
+    /// To `int`/`long`: truncates doubles, widens chars, unwraps enums.
+    Int,
+    /// To `double`/`decimal`.
+    Double,
+    /// To `char`.
+    Char,
+    /// To the enum type `C[c]` (its underlying value kept).
+    Enum(ClassId),
+}
+
+impl fmt::Display for ConvKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConvKind::Int => write!(f, "int"),
+            ConvKind::Double => write!(f, "double"),
+            ConvKind::Char => write!(f, "char"),
+            ConvKind::Enum(c) => write!(f, "enum {c}"),
+        }
+    }
+}
+
+/// One operand, by role, for passes that walk operands generically.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Operand {
+    Reg(Reg),
+    Dst(Dst),
+    Args(Args),
+    Pc(Pc),
+    Imm(i32),
+    Bool(bool),
+    Const(ConstId),
+    Method(MethodId),
+    Class(ClassId),
+    Field(FieldSlot),
+    Static(StaticId),
+    Native(NativeId),
+    Conv(ConvKind),
+}
+
+/// One operand by mutable reference, for rewriting passes (register
+/// renumbering, jump relocation).
+#[derive(Debug)]
+pub enum OperandMut<'a> {
+    Reg(&'a mut Reg),
+    Dst(&'a mut Dst),
+    Args(&'a mut Args),
+    Pc(&'a mut Pc),
+    Other,
+}
+
+macro_rules! operand_kind {
+    ($($ty:ident => $variant:ident),*) => {$(
+        impl From<$ty> for Operand {
+            fn from(v: $ty) -> Operand { Operand::$variant(v) }
+        }
+    )*};
+}
+operand_kind!(Reg => Reg, Dst => Dst, Args => Args, Pc => Pc, ConstId => Const,
+    MethodId => Method, ClassId => Class, FieldSlot => Field, StaticId => Static,
+    NativeId => Native, ConvKind => Conv);
+impl From<i32> for Operand {
+    fn from(v: i32) -> Operand {
+        Operand::Imm(v)
+    }
+}
+impl From<bool> for Operand {
+    fn from(v: bool) -> Operand {
+        Operand::Bool(v)
+    }
+}
+
+trait AsOperandMut {
+    fn as_operand_mut(&mut self) -> OperandMut<'_>;
+}
+macro_rules! operand_mut {
+    ($($ty:ident => $variant:ident),*) => {$(
+        impl AsOperandMut for $ty {
+            fn as_operand_mut(&mut self) -> OperandMut<'_> { OperandMut::$variant(self) }
+        }
+    )*};
+    (other: $($ty:ident),*) => {$(
+        impl AsOperandMut for $ty {
+            fn as_operand_mut(&mut self) -> OperandMut<'_> { OperandMut::Other }
+        }
+    )*};
+}
+operand_mut!(Reg => Reg, Dst => Dst, Args => Args, Pc => Pc);
+operand_mut!(other: ConstId, MethodId, ClassId, FieldSlot, StaticId, NativeId, ConvKind, i32, bool);
+
+macro_rules! opcodes {
+    ($( #[doc = $doc:literal] $name:ident { $($field:ident : $kind:ident),* } )*) => {
+        /// One instruction. See the module docs for operand roles.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub enum Instr {
+            $( #[doc = $doc] $name { $($field: $kind),* }, )*
+        }
+
+        /// The opcode of an instruction, without operands.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Opcode { $($name,)* }
+
+        impl Opcode {
+            /// Every opcode, in table order.
+            pub const ALL: &'static [Opcode] = &[$(Opcode::$name,)*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Opcode::$name => stringify!($name),)* }
+            }
+
+            /// The register-transfer description from the table.
+            pub fn doc(self) -> &'static str {
+                match self { $(Opcode::$name => $doc.trim(),)* }
+            }
+        }
+
+        impl Instr {
+            pub fn opcode(&self) -> Opcode {
+                match self { $(Instr::$name { .. } => Opcode::$name,)* }
+            }
+
+            /// The operands in declaration order.
+            pub fn operands(&self) -> Vec<(&'static str, Operand)> {
+                match *self {
+                    $(Instr::$name { $($field),* } => vec![$((stringify!($field), Operand::from($field))),*],)*
+                }
+            }
+
+            /// Visit the operands by mutable reference (registers and jump
+            /// targets; other operands are passed as `OperandMut::Other`).
+            pub fn visit_mut(&mut self, f: &mut dyn FnMut(OperandMut<'_>)) {
+                match self {
+                    $(Instr::$name { $($field),* } => { $( f($field.as_operand_mut()); )* })*
+                }
+            }
+        }
+    };
+}
+
+opcodes! {
+    /// (nothing)
+    Nop {}
+    /// R[dst] := R[src]
+    Move { dst: Dst, src: Reg }
+    /// R[dst] := null
+    LoadNull { dst: Dst }
+    /// R[dst] := value
+    LoadBool { dst: Dst, value: bool }
+    /// R[dst] := value  (an int)
+    LoadInt { dst: Dst, value: i32 }
+    /// R[dst] := K[k]  (int, double, char or string constant)
+    LoadConst { dst: Dst, k: ConstId }
+    /// R[dst] := default value of an enum: C[class] with underlying 0
+    LoadEnum { dst: Dst, class: ClassId, value: i32 }
+    /// R[dst] := R[a] + R[b]  (numbers, or string concatenation if either is a string)
+    Add { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] + imm  (an int)
+    AddImm { dst: Dst, a: Reg, imm: i32 }
+    /// R[dst] := R[a] - R[b]
+    Sub { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] * R[b]
+    Mul { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] / R[b]  (integer division on ints: DivideByZeroException on 0)
+    Div { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] % R[b]
+    Rem { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] & R[b]  (ints, bools, flag enums)
+    BitAnd { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] | R[b]
+    BitOr { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] ^ R[b]
+    BitXor { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] << (R[b] & 63)
+    Shl { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] >> (R[b] & 63)  (arithmetic)
+    Shr { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := -R[src]
+    Neg { dst: Dst, src: Reg }
+    /// R[dst] := !R[src]
+    Not { dst: Dst, src: Reg }
+    /// R[dst] := ~R[src]
+    BitNot { dst: Dst, src: Reg }
+    /// R[dst] := R[a] == R[b]  (value equality for primitives and strings, identity for objects)
+    Eq { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] != R[b]
+    Ne { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] < R[b]
+    Lt { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] <= R[b]
+    Le { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] > R[b]
+    Gt { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] >= R[b]
+    Ge { dst: Dst, a: Reg, b: Reg }
+    /// pc := target
+    Jump { target: Pc }
+    /// if R[cond] then pc := target
+    JumpIfTrue { cond: Reg, target: Pc }
+    /// if not R[cond] then pc := target
+    JumpIfFalse { cond: Reg, target: Pc }
+    /// if R[src] == null then pc := target
+    JumpIfNull { src: Reg, target: Pc }
+    /// if R[src] != null then pc := target
+    JumpIfNotNull { src: Reg, target: Pc }
+    /// if not (R[a] < R[b]) then pc := target  (fused compare-and-branch)
+    JumpIfNotLt { a: Reg, b: Reg, target: Pc }
+    /// R[dst] := (to) R[src]  (numeric conversions)
+    Conv { dst: Dst, src: Reg, to: ConvKind }
+    /// R[dst] := R[src].ToString()  (calls a user override)
+    ToStr { dst: Dst, src: Reg }
+    /// R[dst] := string.Concat(R[args..])  (each operand already a string or primitive)
+    Concat { dst: Dst, args: Args }
+    /// R[dst] := new C[class] with every field at its default (no constructor run)
+    NewObject { dst: Dst, class: ClassId }
+    /// R[dst] := R[obj].F[field]  (NullReferenceException on null)
+    GetField { dst: Dst, obj: Reg, field: FieldSlot }
+    /// R[obj].F[field] := R[src]
+    SetField { obj: Reg, field: FieldSlot, src: Reg }
+    /// run C[class]'s static constructor if it has not run yet
+    InitClass { class: ClassId }
+    /// R[dst] := S[id]
+    GetStatic { dst: Dst, id: StaticId }
+    /// S[id] := R[src]
+    SetStatic { id: StaticId, src: Reg }
+    /// R[dst] := new C[elem][R[len]]  (elements at elem's default)
+    NewArray { dst: Dst, elem: ClassId, len: Reg }
+    /// R[dst] := R[obj][R[index]]  (arrays, strings, List, Dictionary)
+    GetIndex { dst: Dst, obj: Reg, index: Reg }
+    /// R[obj][R[index]] := R[src]
+    SetIndex { obj: Reg, index: Reg, src: Reg }
+    /// R[dst] := M[method](R[args..])  (static, constructor or non-virtual call)
+    Call { dst: Dst, method: MethodId, args: Args }
+    /// R[dst] := R[args.base].M[method](R[args.base+1..])  (virtual or interface dispatch on the receiver's class)
+    CallVirt { dst: Dst, method: MethodId, args: Args }
+    /// R[dst] := N[native](R[args..])  (the built-in library)
+    CallNative { dst: Dst, native: NativeId, args: Args }
+    /// R[dst] := R[args.base].Invoke(R[args.base+1..])  (a delegate)
+    CallDelegate { dst: Dst, args: Args }
+    /// return R[src] to the caller
+    Return { src: Reg }
+    /// return to the caller with no value
+    ReturnVoid {}
+    /// R[dst] := delegate of M[method] bound to R[target] (virtual methods resolved on R[target]'s class)
+    MakeDelegate { dst: Dst, method: MethodId, target: Reg }
+    /// R[dst] := R[src] is C[class]
+    IsInst { dst: Dst, src: Reg, class: ClassId }
+    /// R[dst] := R[src] as C[class]  (null when it is not)
+    AsInst { dst: Dst, src: Reg, class: ClassId }
+    /// R[dst] := (C[class]) R[src]  (InvalidCastException when it is not; unboxes enums and numbers)
+    CastClass { dst: Dst, src: Reg, class: ClassId }
+    /// R[dst] := typeof(C[class])
+    TypeOf { dst: Dst, class: ClassId }
+    /// throw R[src]  (records the stack trace)
+    Throw { src: Reg }
+    /// throw; rethrows R[src], the exception of the enclosing catch, keeping its stack trace
+    Rethrow { src: Reg }
+    /// end of a finally block run during unwinding: carry on unwinding with R[src]
+    EndFinally { src: Reg }
+    /// end of an exception filter: R[src] says whether its handler catches
+    EndFilter { src: Reg }
+    /// R[dst] := await R[src]  (neutral: each async backend lowers it)
+    Await { dst: Dst, src: Reg }
+}
+
+/// What a handler does when an exception reaches its protected range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum HandlerKind {
+    /// `catch (C e)`; `catch` without a type catches `System.Exception`.
+    Catch { class: ClassId },
+    /// `catch (C e) when (..)`: the filter's code starts at `filter` and ends
+    /// with `EndFilter`. It runs in the first pass, before inner finally blocks.
+    Filter { class: ClassId, filter: Pc },
+    /// The exceptional path of a `finally`: a copy of the finally block that
+    /// ends with `EndFinally`. It never stops the first pass.
+    Finally,
+}
+
+/// One row of a method's exception table. Rows are ordered innermost first,
+/// as in the CLR; the first row whose range covers the faulting pc and whose
+/// kind accepts the exception wins.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Handler {
+    /// Protected range, `start <= pc < end`.
+    pub start: Pc,
+    pub end: Pc,
+    /// Where the handler's code starts.
+    pub target: Pc,
+    /// The register that receives the exception object.
+    pub exception: Dst,
+    pub kind: HandlerKind,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instructions_stay_small() {
+        // The interpreter's cache footprint depends on it.
+        assert!(std::mem::size_of::<Instr>() <= 12, "{}", std::mem::size_of::<Instr>());
+    }
+
+    #[test]
+    fn every_opcode_has_a_register_transfer_doc() {
+        for op in Opcode::ALL {
+            assert!(!op.doc().is_empty(), "{} has no doc", op.name());
+        }
+    }
+
+    #[test]
+    fn operand_roles_are_visible() {
+        let i = Instr::Add { dst: Dst(1), a: Reg(2), b: Reg(3) };
+        let ops = i.operands();
+        assert_eq!(ops[0], ("dst", Operand::Dst(Dst(1))));
+        assert_eq!(ops[2], ("b", Operand::Reg(Reg(3))));
+        let mut j = Instr::Jump { target: Pc(4) };
+        j.visit_mut(&mut |op| {
+            if let OperandMut::Pc(pc) = op {
+                pc.0 += 10;
+            }
+        });
+        assert_eq!(j, Instr::Jump { target: Pc(14) });
+    }
+}

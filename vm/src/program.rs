@@ -1,0 +1,373 @@
+//! A compiled program: the tables that bytecode indices point into.
+//!
+//! The front end builds a `Program`; the backends (async1 lowering, async2
+//! preparation) may add methods and classes to it; the interpreter only reads
+//! it. Indices ([`ClassId`], [`MethodId`], ...) are stable once handed out.
+//!
+//! The first classes are the built-in types, in [`BuiltinClass`] order, so a
+//! built-in's `ClassId` is a constant.
+
+use crate::bytecode::{ClassId, ConstId, Handler, Instr, MethodId, Reg, StaticId};
+
+/// The built-in types that bytecode can name (for `is`, `as`, casts, array
+/// element types, `typeof`). Exceptions are not here: they are ordinary
+/// classes of the prelude (`System.Exception` and its family).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum BuiltinClass {
+    Object,
+    String,
+    Int32,
+    Int64,
+    Double,
+    Decimal,
+    Boolean,
+    Char,
+    Array,
+    List,
+    Dictionary,
+    KeyValuePair,
+    Delegate,
+    Type,
+    /// Values of built-in library types that have no bytecode-visible
+    /// structure (Stopwatch, TimeSpan, tasks, ...): their `Obj` says which.
+    NativeObject,
+    ValueType,
+    Enum,
+    /// The box behind a `ref`/`out` argument: one field, `Value`. The caller
+    /// copies the value in before the call and out after it.
+    StrongBox,
+}
+
+impl BuiltinClass {
+    pub const ALL: &'static [BuiltinClass] = &[
+        BuiltinClass::Object,
+        BuiltinClass::String,
+        BuiltinClass::Int32,
+        BuiltinClass::Int64,
+        BuiltinClass::Double,
+        BuiltinClass::Decimal,
+        BuiltinClass::Boolean,
+        BuiltinClass::Char,
+        BuiltinClass::Array,
+        BuiltinClass::List,
+        BuiltinClass::Dictionary,
+        BuiltinClass::KeyValuePair,
+        BuiltinClass::Delegate,
+        BuiltinClass::Type,
+        BuiltinClass::NativeObject,
+        BuiltinClass::ValueType,
+        BuiltinClass::Enum,
+        BuiltinClass::StrongBox,
+    ];
+
+    pub fn id(self) -> ClassId {
+        ClassId(self as u32)
+    }
+
+    /// .NET's name for it (`typeof(int).Name == "Int32"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BuiltinClass::Object => "Object",
+            BuiltinClass::String => "String",
+            BuiltinClass::Int32 => "Int32",
+            BuiltinClass::Int64 => "Int64",
+            BuiltinClass::Double => "Double",
+            BuiltinClass::Decimal => "Decimal",
+            BuiltinClass::Boolean => "Boolean",
+            BuiltinClass::Char => "Char",
+            BuiltinClass::Array => "Array",
+            BuiltinClass::List => "List`1",
+            BuiltinClass::Dictionary => "Dictionary`2",
+            BuiltinClass::KeyValuePair => "KeyValuePair`2",
+            BuiltinClass::Delegate => "Delegate",
+            BuiltinClass::Type => "Type",
+            BuiltinClass::NativeObject => "Object",
+            BuiltinClass::ValueType => "ValueType",
+            BuiltinClass::Enum => "Enum",
+            BuiltinClass::StrongBox => "StrongBox`1",
+        }
+    }
+
+    pub fn namespace(self) -> &'static str {
+        match self {
+            BuiltinClass::List | BuiltinClass::Dictionary | BuiltinClass::KeyValuePair => {
+                "System.Collections.Generic"
+            }
+            BuiltinClass::StrongBox => "System.Runtime.CompilerServices",
+            _ => "System",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClassKind {
+    /// One of the [`BuiltinClass`]es.
+    Builtin,
+    Class,
+    Struct,
+    Interface,
+    Enum,
+}
+
+/// The value a field, array element or local starts with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum DefaultValue {
+    /// Reference types (and, in toy, structs: they have reference semantics).
+    #[default]
+    Null,
+    Int,
+    Double,
+    Bool,
+    Char,
+    /// An enum's zero.
+    Enum(ClassId),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub name: String,
+    pub default: DefaultValue,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StaticField {
+    pub class: ClassId,
+    pub name: String,
+    pub default: DefaultValue,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Class {
+    /// Simple name, as `GetType().Name` prints it (`Program`, `<Main>d__0`).
+    pub name: String,
+    /// Dotted namespace, empty for the global namespace.
+    pub namespace: String,
+    pub kind: ClassKind,
+    pub base: Option<ClassId>,
+    /// Every interface it implements, directly or through its bases.
+    pub interfaces: Vec<ClassId>,
+    pub is_abstract: bool,
+    /// Instance fields, the base class's first (a field's slot is its index).
+    pub fields: Vec<Field>,
+    /// Virtual methods: slot -> implementation. A derived class starts from a
+    /// copy of its base's table.
+    pub vtable: Vec<MethodId>,
+    /// Interface methods it implements: (interface method, implementation).
+    pub itable: Vec<(MethodId, MethodId)>,
+    /// The static constructor (which also runs static field initializers).
+    pub cctor: Option<MethodId>,
+    /// For enums: the members, in declaration order.
+    pub enum_members: Vec<(String, i64)>,
+    /// `[Async1]` / `[Async2]` on the class.
+    pub backend: Option<Backend>,
+    /// `[ConfigureAwait(false)]` on the class.
+    pub configure_await_false: bool,
+}
+
+impl Class {
+    pub fn new(name: impl Into<String>, namespace: impl Into<String>, kind: ClassKind) -> Class {
+        Class {
+            name: name.into(),
+            namespace: namespace.into(),
+            kind,
+            base: None,
+            interfaces: Vec::new(),
+            is_abstract: false,
+            fields: Vec::new(),
+            vtable: Vec::new(),
+            itable: Vec::new(),
+            cctor: None,
+            enum_members: Vec::new(),
+            backend: None,
+            configure_await_false: false,
+        }
+    }
+
+    /// `Namespace.Name`, as an unhandled exception prints it.
+    pub fn full_name(&self) -> String {
+        if self.namespace.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}.{}", self.namespace, self.name)
+        }
+    }
+}
+
+/// Which async backend an async method runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    Async1,
+    Async2,
+}
+
+/// What an async method returns (its builder or its thunk's task kind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AsyncReturn {
+    Void,
+    Task,
+    TaskOf,
+    ValueTask,
+    ValueTaskOf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct MethodFlags {
+    pub is_static: bool,
+    pub is_virtual: bool,
+    pub is_abstract: bool,
+    pub is_constructor: bool,
+    /// `Some` for an `async` method or lambda.
+    pub is_async: Option<AsyncReturn>,
+    /// `[Async1]` / `[Async2]` on the method.
+    pub backend: Option<Backend>,
+    /// `[ConfigureAwait(false)]` on the method.
+    pub configure_await_false: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Method {
+    /// As a stack trace prints it: `Main`, `.ctor`, `get_Name`, `<Main>b__0_0`.
+    pub name: String,
+    pub class: ClassId,
+    pub flags: MethodFlags,
+    /// Parameters, counting `this` for instance methods. On entry they are
+    /// in `R[0] .. R[arity-1]`.
+    pub arity: u16,
+    /// Registers the frame needs (at least `arity`).
+    pub nregs: u16,
+    /// For virtual methods, the vtable slot; for interface methods, unused.
+    pub vslot: Option<u16>,
+    pub code: Vec<Instr>,
+    /// The source line of each instruction (1-based; 0 when it has none).
+    pub lines: Vec<u32>,
+    pub handlers: Vec<Handler>,
+    /// Names of the registers that hold locals and parameters, for the
+    /// disassembler.
+    pub locals: Vec<(Reg, String)>,
+}
+
+impl Method {
+    pub fn new(name: impl Into<String>, class: ClassId, flags: MethodFlags, arity: u16) -> Method {
+        Method {
+            name: name.into(),
+            class,
+            flags,
+            arity,
+            nregs: arity,
+            vslot: None,
+            code: Vec::new(),
+            lines: Vec::new(),
+            handlers: Vec::new(),
+            locals: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Constant {
+    Int(i64),
+    Double(f64),
+    Char(u16),
+    Str(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    /// The source file's name, as stack traces print it (`fib.toy`).
+    pub file: String,
+    pub classes: Vec<Class>,
+    pub methods: Vec<Method>,
+    pub statics: Vec<StaticField>,
+    pub consts: Vec<Constant>,
+    /// `Main` or the top-level statements.
+    pub entry: MethodId,
+    /// `[assembly: ConfigureAwait(false)]`.
+    pub configure_await_false: bool,
+}
+
+impl Program {
+    /// An empty program holding the built-in classes.
+    pub fn new(file: impl Into<String>) -> Program {
+        let classes = BuiltinClass::ALL
+            .iter()
+            .map(|b| {
+                let mut c = Class::new(b.name(), b.namespace(), ClassKind::Builtin);
+                if *b != BuiltinClass::Object {
+                    c.base = Some(BuiltinClass::Object.id());
+                }
+                if *b == BuiltinClass::StrongBox {
+                    c.fields.push(Field { name: "Value".into(), default: DefaultValue::Null });
+                }
+                c
+            })
+            .collect();
+        Program {
+            file: file.into(),
+            classes,
+            methods: Vec::new(),
+            statics: Vec::new(),
+            consts: Vec::new(),
+            entry: MethodId(0),
+            configure_await_false: false,
+        }
+    }
+
+    pub fn class(&self, id: ClassId) -> &Class {
+        &self.classes[id.index()]
+    }
+
+    pub fn method(&self, id: MethodId) -> &Method {
+        &self.methods[id.index()]
+    }
+
+    pub fn add_class(&mut self, class: Class) -> ClassId {
+        self.classes.push(class);
+        ClassId(self.classes.len() as u32 - 1)
+    }
+
+    pub fn add_method(&mut self, method: Method) -> MethodId {
+        self.methods.push(method);
+        MethodId(self.methods.len() as u32 - 1)
+    }
+
+    pub fn add_static(&mut self, field: StaticField) -> StaticId {
+        self.statics.push(field);
+        StaticId(self.statics.len() as u32 - 1)
+    }
+
+    /// Interns a constant: equal constants share an index.
+    pub fn add_const(&mut self, c: Constant) -> ConstId {
+        if let Some(i) = self.consts.iter().position(|k| *k == c) {
+            return ConstId(i as u32);
+        }
+        self.consts.push(c);
+        ConstId(self.consts.len() as u32 - 1)
+    }
+
+    /// Finds a class by its full name (`System.InvalidOperationException`).
+    pub fn class_by_name(&self, full_name: &str) -> Option<ClassId> {
+        self.classes.iter().position(|c| c.full_name() == full_name).map(|i| ClassId(i as u32))
+    }
+
+    /// Whether `class` is `ancestor` or derives from it or implements it.
+    pub fn is_subclass(&self, class: ClassId, ancestor: ClassId) -> bool {
+        if ancestor == BuiltinClass::Object.id() {
+            return true;
+        }
+        let mut c = Some(class);
+        while let Some(id) = c {
+            if id == ancestor {
+                return true;
+            }
+            c = self.class(id).base;
+        }
+        self.class(class).interfaces.contains(&ancestor)
+    }
+
+    /// `Class.Method`, as a stack trace prints it.
+    pub fn method_display_name(&self, id: MethodId) -> String {
+        let m = self.method(id);
+        format!("{}.{}", self.class(m.class).full_name(), m.name)
+    }
+}

@@ -1,0 +1,320 @@
+//! Values and heap objects.
+//!
+//! A [`Value`] is 16 bytes and `Copy`: primitives inline, everything else a
+//! [`Gc`] pointer to an [`Obj`]. Values carry their type at run time (an `int`
+//! is `Value::Int`, an enum value knows its enum), which is what lets
+//! `object`-typed code print, compare and cast correctly.
+//!
+//! `int` and `long` are both `Value::Int` (64-bit, see LANGUAGE.md
+//! "Deviations"); `decimal` is a `Value::Double`.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+
+use indexmap::IndexMap;
+
+use crate::bytecode::{ClassId, MethodId};
+
+pub use gc::Gc;
+
+pub type Heap = gc::Heap<Obj>;
+pub type Tracer = gc::Tracer<Obj>;
+
+#[derive(Clone, Copy, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Int(i64),
+    Double(f64),
+    Char(u16),
+    /// A value of the enum `C[class]`.
+    Enum(ClassId, i64),
+    Obj(Gc<Obj>),
+}
+
+impl Value {
+    pub fn is_null(self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn as_obj(self) -> Option<Gc<Obj>> {
+        match self {
+            Value::Obj(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Obj(o) => match &**o {
+                Obj::Str(s) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The underlying integer of an int, char or enum.
+    pub fn as_int(self) -> Option<i64> {
+        match self {
+            Value::Int(i) | Value::Enum(_, i) => Some(i),
+            Value::Char(c) => Some(c as i64),
+            _ => None,
+        }
+    }
+
+    /// C# `==` for values whose static type is `object` or a primitive:
+    /// value equality for primitives and strings, identity for objects.
+    pub fn equals(self, other: Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Double(a), Value::Double(b)) => a == b,
+            (Value::Double(a), b) => b.as_int().is_some_and(|b| a == b as f64),
+            (a, Value::Double(b)) => a.as_int().is_some_and(|a| a as f64 == b),
+            (Value::Enum(c, a), Value::Enum(d, b)) => c == d && a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Char(a), Value::Char(b)) => a == b,
+            (Value::Int(a), Value::Char(b)) | (Value::Char(b), Value::Int(a)) => a == b as i64,
+            (Value::Enum(_, a), Value::Int(b)) | (Value::Int(b), Value::Enum(_, a)) => a == b,
+            (Value::Obj(a), Value::Obj(b)) => {
+                Gc::ptr_eq(a, b)
+                    || matches!((&*a, &*b), (Obj::Str(x), Obj::Str(y)) if x.as_str() == y.as_str())
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => write!(f, "null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Double(d) => write!(f, "{d:?}"),
+            Value::Char(c) => write!(f, "'{}'", char::from_u32(*c as u32).unwrap_or('?')),
+            Value::Enum(c, v) => write!(f, "{c}:{v}"),
+            Value::Obj(o) => write!(f, "{:?}", &**o),
+        }
+    }
+}
+
+/// An immutable string. C# strings are UTF-16; toy stores UTF-8 and indexes
+/// by `char` when the text is not ASCII.
+pub struct Str {
+    text: Box<str>,
+    ascii: bool,
+}
+
+impl Str {
+    pub fn new(text: impl Into<Box<str>>) -> Str {
+        let text = text.into();
+        let ascii = text.is_ascii();
+        Str { text, ascii }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// C#'s `Length`: UTF-16 code units.
+    pub fn len_utf16(&self) -> usize {
+        if self.ascii { self.text.len() } else { self.text.encode_utf16().count() }
+    }
+
+    /// C#'s `s[i]`.
+    pub fn char_at(&self, i: usize) -> Option<u16> {
+        if self.ascii {
+            self.text.as_bytes().get(i).map(|b| *b as u16)
+        } else {
+            self.text.encode_utf16().nth(i)
+        }
+    }
+
+    pub fn is_ascii(&self) -> bool {
+        self.ascii
+    }
+}
+
+impl std::ops::Deref for Str {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+/// A dictionary key: hashing and equality as C# does for keys whose type
+/// does not override `Equals` (value equality for primitives and strings,
+/// identity for objects).
+#[derive(Clone, Copy, Debug)]
+pub struct Key(pub Value);
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.0.equals(other.0)
+    }
+}
+impl Eq for Key {}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self.0 {
+            Value::Null => 0u8.hash(state),
+            Value::Bool(b) => b.hash(state),
+            Value::Int(i) | Value::Enum(_, i) => i.hash(state),
+            Value::Char(c) => (c as i64).hash(state),
+            Value::Double(d) => {
+                if d.fract() == 0.0 && d.abs() < 9.0e18 {
+                    (d as i64).hash(state)
+                } else {
+                    d.to_bits().hash(state)
+                }
+            }
+            Value::Obj(o) => match &*o {
+                Obj::Str(s) => s.as_str().hash(state),
+                _ => o.addr().hash(state),
+            },
+        }
+    }
+}
+
+/// A heap object.
+pub enum Obj {
+    Str(Str),
+    /// An instance of a user class or struct (also the prelude's exceptions,
+    /// closures' display classes and async1 state machines).
+    Instance(Instance),
+    /// `T[]`; `elem` is the element type, for `GetType()` and defaults.
+    Array { elem: ClassId, items: RefCell<Vec<Value>> },
+    List(RefCell<Vec<Value>>),
+    Dict(RefCell<IndexMap<Key, Value>>),
+    /// `KeyValuePair<K, V>`
+    Pair(Value, Value),
+    /// A delegate: a method and the object it is bound to (`Null` for static
+    /// methods). Lambdas are methods of their display class.
+    Delegate { method: MethodId, target: Value },
+    /// `typeof(C)` / `GetType()`.
+    Type(ClassId),
+    /// Built-in library objects with no bytecode-visible structure.
+    Native(Box<dyn NativeObject>),
+}
+
+pub struct Instance {
+    pub class: ClassId,
+    pub fields: RefCell<Box<[Value]>>,
+    /// For exceptions: the stack trace captured when first thrown.
+    pub stack_trace: RefCell<Option<String>>,
+    /// A monotonic identity for `GetHashCode` (assigned lazily by the runtime).
+    pub hash: Cell<u32>,
+}
+
+impl Instance {
+    pub fn get(&self, slot: usize) -> Value {
+        self.fields.borrow().get(slot).copied().unwrap_or(Value::Null)
+    }
+    pub fn set(&self, slot: usize, v: Value) {
+        if let Some(f) = self.fields.borrow_mut().get_mut(slot) {
+            *f = v;
+        }
+    }
+}
+
+/// An object of the built-in library that bytecode only reaches through
+/// natives (Stopwatch, TimeSpan, tasks, ...).
+pub trait NativeObject: std::any::Any {
+    /// The type's simple name, as `GetType().Name` prints it.
+    fn type_name(&self) -> &'static str;
+    /// Report every `Gc` it holds (see `gc::Trace`'s rules).
+    fn trace(&self, tracer: &mut Tracer);
+    fn extra_bytes(&self) -> usize {
+        0
+    }
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+impl Obj {
+    /// Downcasts a native object.
+    pub fn native<T: NativeObject>(&self) -> Option<&T> {
+        match self {
+            Obj::Native(n) => n.as_any().downcast_ref::<T>(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Obj {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Obj::Str(s) => write!(f, "{:?}", s.as_str()),
+            Obj::Instance(i) => write!(f, "<instance {}>", i.class),
+            Obj::Array { items, .. } => write!(f, "<array of {}>", items.borrow().len()),
+            Obj::List(items) => write!(f, "<list of {}>", items.borrow().len()),
+            Obj::Dict(d) => write!(f, "<dictionary of {}>", d.borrow().len()),
+            Obj::Pair(k, v) => write!(f, "[{k:?}, {v:?}]"),
+            Obj::Delegate { method, .. } => write!(f, "<delegate {method}>"),
+            Obj::Type(c) => write!(f, "<type {c}>"),
+            Obj::Native(n) => write!(f, "<{}>", n.type_name()),
+        }
+    }
+}
+
+impl Value {
+    /// Reports the value's pointer, if it has one.
+    pub fn trace(&self, tracer: &mut Tracer) {
+        if let Value::Obj(o) = self {
+            tracer.mark(*o);
+        }
+    }
+}
+
+// SAFETY: `trace` reports every `Gc` the object holds: instance fields, array,
+// list and dictionary elements (keys and values), pair halves, a delegate's
+// target, and whatever a native object reports. Tracing only reads (the
+// `RefCell`s are never mutably borrowed during a collection, which happens at
+// safepoints only) and never allocates.
+unsafe impl gc::Trace for Obj {
+    fn trace(&self, t: &mut Tracer) {
+        match self {
+            Obj::Str(_) | Obj::Type(_) => {}
+            Obj::Instance(i) => i.fields.borrow().iter().for_each(|v| v.trace(t)),
+            Obj::Array { items, .. } | Obj::List(items) => items.borrow().iter().for_each(|v| v.trace(t)),
+            Obj::Dict(d) => {
+                for (k, v) in d.borrow().iter() {
+                    k.0.trace(t);
+                    v.trace(t);
+                }
+            }
+            Obj::Pair(k, v) => {
+                k.trace(t);
+                v.trace(t);
+            }
+            Obj::Delegate { target, .. } => target.trace(t),
+            Obj::Native(n) => n.trace(t),
+        }
+    }
+
+    fn extra_bytes(&self) -> usize {
+        let slot = std::mem::size_of::<Value>();
+        match self {
+            Obj::Str(s) => s.len(),
+            Obj::Instance(i) => i.fields.borrow().len() * slot,
+            Obj::Array { items, .. } | Obj::List(items) => items.borrow().capacity() * slot,
+            Obj::Dict(d) => d.borrow().capacity() * (2 * slot + 8),
+            Obj::Native(n) => n.extra_bytes(),
+            Obj::Pair(..) | Obj::Delegate { .. } | Obj::Type(_) => 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+    }
+}
