@@ -18,7 +18,10 @@ SKIP=(
 )
 
 # mcs 6.x accepts at most C# 7.2; `latest` enables 7.1's `default` literal.
-MCS_FLAGS=(-langversion:latest -nologo -warn:0)
+# -checked+ turns every arithmetic overflow into an OverflowException: toy's `int`
+# is 64-bit, so a program whose 32-bit `int` arithmetic overflows under Mono would
+# print something else under toy; this makes such a program fail here instead.
+MCS_FLAGS=(-langversion:latest -checked+ -nologo -warn:0)
 TIMEOUT=60   # seconds per program run
 
 if [[ ! -d programs ]]; then
