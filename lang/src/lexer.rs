@@ -32,7 +32,9 @@ use crate::diagnostic::Diagnostic;
 /// [`tokenize`].
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq)]
 #[logos(skip r"[ \t\r\n\x0B\x0C\u{FEFF}\u{A0}]+")]
-#[logos(skip(r"//[^\n]*", allow_greedy = true))]
+// Line comments, and directives without meaning here (there is no
+// conditional compilation): `#region`, `#endregion`, `#nullable`, `#pragma`.
+#[logos(skip(r"(//|#[ \t]*(region|endregion|nullable|pragma))[^\n]*", allow_greedy = true))]
 pub enum Lexeme {
     // Keywords (C#'s reserved words, plus the contextual ones this parser treats as reserved).
     #[token("abstract")]
@@ -380,14 +382,8 @@ pub type Spanned<'a> = (usize, Tok<'a>, usize);
 /// Lexes `src`. Identifiers and string values are copied into `arena`.
 /// Returns every token and every lexical error.
 pub fn tokenize<'a>(arena: &'a Bump, src: &str) -> (Vec<Spanned<'a>>, Vec<Diagnostic>) {
-    let mut driver = Driver {
-        arena,
-        src,
-        lex: Lexeme::lexer(src),
-        out: Vec::new(),
-        diags: Vec::new(),
-        modes: Vec::new(),
-    };
+    let mut driver =
+        Driver { arena, src, lex: Lexeme::lexer(src), out: Vec::new(), diags: Vec::new(), modes: Vec::new() };
     driver.run();
     (driver.out, driver.diags)
 }
@@ -451,11 +447,15 @@ impl<'a, 's> Driver<'a, 's> {
                         Err(()) => {
                             let text = &self.src[span.clone()];
                             let message = match text.chars().next() {
+                                Some('`') => "invalid character '`'".to_string(),
                                 Some(c) if !c.is_control() => format!("invalid character `{c}`"),
                                 Some(c) => format!("invalid character U+{:04X}", c as u32),
                                 None => "invalid character".to_string(),
                             };
-                            self.error(span.start, span.end, message);
+                            // Logos may have read past the offending character
+                            // while trying longer lexemes: point at it alone.
+                            let len = text.chars().next().map_or(0, char::len_utf8);
+                            self.error(span.start, span.start + len, message);
                         }
                     }
                 }
@@ -1031,7 +1031,10 @@ mod tests {
         assert_eq!(t[4], Tok::Sym(Lexeme::Await));
         assert_eq!(t[5], Tok::Sym(Lexeme::Nameof));
         assert_eq!(t[6], Tok::Ident("value"));
-        assert_eq!(&t[7..], &[Tok::Ident("get"), Tok::Ident("set"), Tok::Ident("_x"), Tok::Ident("x1"), Tok::Ident("été")]);
+        assert_eq!(
+            &t[7..],
+            &[Tok::Ident("get"), Tok::Ident("set"), Tok::Ident("_x"), Tok::Ident("x1"), Tok::Ident("été")]
+        );
     }
 
     #[test]
@@ -1061,6 +1064,11 @@ mod tests {
         assert_eq!(t, [Tok::Ident("a"), Tok::Ident("b"), Tok::Ident("c")]);
         let (_, diags) = toks("a /* never closed");
         assert_eq!(diags.len(), 1);
+    }
+
+    #[test]
+    fn meaningless_directives_are_skipped() {
+        assert_eq!(ok("#region Helpers\nx\n  #endregion\n#nullable enable\n"), [Tok::Ident("x")]);
     }
 
     #[test]

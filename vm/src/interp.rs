@@ -117,15 +117,10 @@ struct ExceptionState {
     lines: Vec<String>,
     /// Frames deeper than or at this index are already in `lines`.
     recorded_to: usize,
-    /// Filters already run for this throw: (frame index, handler row, result).
-    filters: Vec<(usize, usize, bool)>,
-}
-
-/// What the loop does after an instruction changed the frame.
-enum Flow {
-    Continue,
-    /// The boundary frame returned this value.
-    Done(Value),
+    /// Filters already run for this throw: (frame index, filter pc, result).
+    /// Keyed by the filter's code, not the handler row: codegen may split
+    /// one clause's protected range into several rows.
+    filters: Vec<(usize, u32, bool)>,
 }
 
 pub struct Vm {
@@ -532,19 +527,34 @@ impl Vm {
             // (Re)load the top frame's state.
             let Some(&frame) = self.frames.last() else { break Ok(Value::Null) };
             let method = program.method(frame.method);
-            let code: &[Instr] = &method.code;
+            let mut code: &[Instr] = &method.code;
+            let mut nregs = method.nregs as usize;
             let mut pc = frame.pc as usize;
-            let base = frame.base as usize;
+            let mut base = frame.base as usize;
 
+            // SAFETY (for the unchecked accesses in `r!`, `set!` and the
+            // instruction fetch): the verifier proved every register operand
+            // is below the method's `nregs`, and every frame's window
+            // `base .. base + nregs` lies inside `self.stack`, which is sized
+            // when the frame is pushed and never shrinks. It also proved every
+            // jump target is in the code and that the last instruction cannot
+            // fall through, so `pc` stays inside `code`.
             macro_rules! r {
                 ($reg:expr) => {
-                    self.stack[base + $reg.0 as usize]
+                    *unsafe { self.stack.get_unchecked(base + $reg.0 as usize) }
+                };
+            }
+            // A register by reference: the hot arms test tags in place
+            // instead of copying values out.
+            macro_rules! rf {
+                ($reg:expr) => {
+                    unsafe { self.stack.get_unchecked(base + $reg.0 as usize) }
                 };
             }
             macro_rules! set {
                 ($dst:expr, $v:expr) => {{
                     let v = $v;
-                    self.stack[base + $dst.0 as usize] = v;
+                    *unsafe { self.stack.get_unchecked_mut(base + $dst.0 as usize) } = v;
                 }};
             }
             // Leaves the frame's state consistent and goes to the top of the
@@ -591,11 +601,67 @@ impl Vm {
                 };
             }
 
+            // A call or a return that stays in bytecode switches frames here,
+            // without going back to the outer loop.
+            macro_rules! enter {
+                ($target:expr, $dst:expr, $args:expr, $first:expr) => {{
+                    let callee = program.method($target);
+                    if self.frames.len() >= self.options.max_depth {
+                        break 'outer Err(VmError::StackOverflow);
+                    }
+                    save!();
+                    let new_base = base + nregs;
+                    let callee_regs = callee.nregs as usize;
+                    let end = new_base + callee_regs;
+                    if end > self.stack.len() {
+                        self.stack.resize(end.max(self.stack.len() * 2), Value::Null);
+                    }
+                    let from = base + $args.base as usize + $first;
+                    let count = $args.count as usize - $first;
+                    // SAFETY: `from .. from + count` is inside the caller's
+                    // window (verified `Args`), `new_base .. end` inside the
+                    // stack (resized above), and the two do not overlap: the
+                    // callee's window starts where the caller's ends.
+                    unsafe {
+                        let p = self.stack.as_mut_ptr();
+                        std::ptr::copy_nonoverlapping(p.add(from), p.add(new_base), count);
+                        for i in new_base + count..end {
+                            p.add(i).write(Value::Null);
+                        }
+                    }
+                    self.frames.push(Frame { method: $target, pc: 0, base: new_base as u32, ret: $dst.0, kind: FrameKind::Normal });
+                    self.stats.calls += 1;
+                    base = new_base;
+                    code = &callee.code;
+                    nregs = callee_regs;
+                    pc = 0;
+                }};
+            }
+            macro_rules! leave {
+                ($v:expr) => {{
+                    let v = $v;
+                    let Some(done) = self.frames.pop() else { break 'outer Ok(v) };
+                    if self.frames.len() <= boundary || done.kind != FrameKind::Normal {
+                        break 'outer Ok(v);
+                    }
+                    let Some(&caller) = self.frames.last() else { break 'outer Ok(v) };
+                    let m = program.method(caller.method);
+                    base = caller.base as usize;
+                    code = &m.code;
+                    nregs = m.nregs as usize;
+                    pc = caller.pc as usize;
+                    if done.ret != DISCARD {
+                        set!(Reg(done.ret), v);
+                    }
+                }};
+            }
+
             loop {
-                let instr = code[pc];
+                // SAFETY: see above.
+                let instr: &Instr = unsafe { code.get_unchecked(pc) };
                 pc += 1;
                 instructions += 1;
-                match instr {
+                match *instr {
                     Instr::Nop {} => {}
                     Instr::Move { dst, src } => set!(dst, r!(src)),
                     Instr::LoadNull { dst } => set!(dst, Value::Null),
@@ -603,17 +669,17 @@ impl Vm {
                     Instr::LoadInt { dst, value } => set!(dst, Value::Int(value as i64)),
                     Instr::LoadConst { dst, k } => set!(dst, self.consts[k.index()]),
                     Instr::LoadEnum { dst, class, value } => set!(dst, Value::Enum(class, value as i64)),
-                    Instr::Add { dst, a, b } => match (r!(a), r!(b)) {
-                        (Value::Int(x), Value::Int(y)) => set!(dst, Value::Int(x.wrapping_add(y))),
-                        (x, y) => {
+                    Instr::Add { dst, a, b } => match (rf!(a), rf!(b)) {
+                        (&Value::Int(x), &Value::Int(y)) => set!(dst, Value::Int(x.wrapping_add(y))),
+                        (&x, &y) => {
                             let v = tri!(self.add_slow(x, y));
                             set!(dst, v);
                             safepoint!();
                         }
                     },
-                    Instr::AddImm { dst, a, imm } => match r!(a) {
-                        Value::Int(x) => set!(dst, Value::Int(x.wrapping_add(imm as i64))),
-                        x => {
+                    Instr::AddImm { dst, a, imm } => match rf!(a) {
+                        &Value::Int(x) => set!(dst, Value::Int(x.wrapping_add(imm as i64))),
+                        &x => {
                             let v = tri!(self.add_slow(x, Value::Int(imm as i64)));
                             set!(dst, v);
                         }
@@ -694,9 +760,9 @@ impl Vm {
                     }
                     Instr::JumpIfNotLt { a, b, target } => {
                         fuel!();
-                        let lt = match (r!(a), r!(b)) {
-                            (Value::Int(x), Value::Int(y)) => x < y,
-                            (x, y) => tri!(less(x, y)),
+                        let lt = match (rf!(a), rf!(b)) {
+                            (&Value::Int(x), &Value::Int(y)) => x < y,
+                            (&x, &y) => tri!(less(x, y)),
                         };
                         if !lt {
                             pc = target.index();
@@ -791,22 +857,12 @@ impl Vm {
                     Instr::SetIndex { obj, index, src } => tri!(self.set_index(r!(obj), r!(index), r!(src))),
                     Instr::Call { dst, method, args } => {
                         fuel!();
-                        save!();
-                        let callee = self.top();
-                        tri!(self.push_frame(method, callee, args.count as usize, dst.0, FrameKind::Normal));
-                        let from = base + args.base as usize;
-                        self.stack.copy_within(from..from + args.count as usize, callee);
-                        continue 'outer;
+                        enter!(method, dst, args, 0);
                     }
                     Instr::CallVirt { dst, method, args } => {
                         fuel!();
                         let target = tri!(self.resolve_virtual(method, r!(Reg(args.base))));
-                        save!();
-                        let callee = self.top();
-                        tri!(self.push_frame(target, callee, args.count as usize, dst.0, FrameKind::Normal));
-                        let from = base + args.base as usize;
-                        self.stack.copy_within(from..from + args.count as usize, callee);
-                        continue 'outer;
+                        enter!(target, dst, args, 0);
                     }
                     Instr::CallNative { dst, native, args } => {
                         save!();
@@ -844,17 +900,8 @@ impl Vm {
                         self.stack.copy_within(from..from + args.count as usize - 1, to);
                         continue 'outer;
                     }
-                    Instr::Return { src } => {
-                        let v = r!(src);
-                        match self.return_from_frame(v, boundary) {
-                            Flow::Continue => continue 'outer,
-                            Flow::Done(v) => break 'outer Ok(v),
-                        }
-                    }
-                    Instr::ReturnVoid {} => match self.return_from_frame(Value::Null, boundary) {
-                        Flow::Continue => continue 'outer,
-                        Flow::Done(v) => break 'outer Ok(v),
-                    },
+                    Instr::Return { src } => leave!(r!(src)),
+                    Instr::ReturnVoid {} => leave!(Value::Null),
                     Instr::MakeDelegate { dst, method, target } => {
                         let t = r!(target);
                         let m = if program.method(method).flags.is_virtual && !t.is_null() {
@@ -925,22 +972,6 @@ impl Vm {
         };
         self.stats.instructions += instructions;
         result
-    }
-
-    /// Pops the top frame and hands its value to the caller.
-    #[inline]
-    fn return_from_frame(&mut self, v: Value, boundary: usize) -> Flow {
-        let Some(done) = self.frames.pop() else { return Flow::Done(v) };
-        if self.frames.len() <= boundary {
-            return Flow::Done(v);
-        }
-        if done.ret != DISCARD
-            && let Some(caller) = self.frames.last()
-        {
-            let at = caller.base as usize + done.ret as usize;
-            self.stack[at] = v;
-        }
-        Flow::Continue
     }
 
     // ----- exceptions -----------------------------------------------------
@@ -1033,13 +1064,13 @@ impl Vm {
                             .exception_state(obj)
                             .filters
                             .iter()
-                            .find(|(f, r, _)| *f == fi && *r == row)
+                            .find(|(f, at, _)| *f == fi && *at == filter.0)
                             .map(|(_, _, b)| *b);
                         let pass = match cached {
                             Some(b) => b,
                             None => {
                                 let b = self.run_filter(fi, h.exception, filter, exc)?;
-                                self.exception_state(obj).filters.push((fi, row, b));
+                                self.exception_state(obj).filters.push((fi, filter.0, b));
                                 b
                             }
                         };

@@ -197,6 +197,13 @@ impl<'a> Compiler<'a> {
                         self.delegate_call(v, args, dest, span, discard)
                     }
                     None => {
+                        // `GetType()` and the other natives of `object`, on `this`.
+                        if !self.fr().is_static && !self.natives_named("Object", id.name, false).is_empty() {
+                            let Some(this) = self.this_reg(id.span) else { return self.error_val(dest) };
+                            let recv = Val { reg: this, ty: Type::Class(class) };
+                            let cands = self.native_cands_pub("Object", id.name, false, &recv.ty);
+                            return self.invoke(cands, Some(recv), args, dest, span, id.name, discard);
+                        }
                         self.error(id.span, format!("The name '{}' does not exist in the current context", id.name));
                         self.error_val(dest)
                     }
@@ -351,6 +358,20 @@ impl<'a> Compiler<'a> {
 
     /// `recv.M(args)` for a value.
     pub(crate) fn member_call(&mut self, recv: Val, name: ast::Ident<'a>, args: &[CallArg<'a>], dest: Dest, span: Span, discard: bool) -> Val {
+        if let Type::Nullable(inner) = &recv.ty {
+            let inner = (**inner).clone();
+            if name.name == "GetValueOrDefault" && args.is_empty() {
+                let dst = self.dest_reg(dest);
+                let end = self.new_label();
+                self.emit(Instr::Move { dst: dst.dst(), src: recv.reg });
+                self.b().emit_jump(|target| Instr::JumpIfNotNull { src: dst, target }, end);
+                let is_enum = matches!(inner, Type::Class(c) if self.is_enum(c));
+                self.load_const(&ConstValue::default_of(&inner, is_enum), dst.dst());
+                self.place(end);
+                return Val { reg: dst, ty: inner };
+            }
+            return self.member_call(Val { reg: recv.reg, ty: inner }, name, args, dest, span, discard);
+        }
         let ty = recv.ty.clone();
         match &ty {
             Type::Error => {
@@ -491,6 +512,8 @@ impl<'a> Compiler<'a> {
         let has_recv = recv.is_some();
         // The region: receiver (if any) then the arguments in source order.
         let base = match &recv {
+            // A receiver alone is its own argument run, wherever it is.
+            Some(r) if args.is_empty() => r.reg,
             Some(r) if !has_refout && r.reg.0 + 1 == m0 && !self.is_local_reg(r.reg) && r.reg.0 >= self.fr_arity() => {
                 self.b().alloc_n(args.len());
                 r.reg
@@ -619,6 +642,22 @@ impl<'a> Compiler<'a> {
             }
         }
 
+        // `out` boxes start with the parameter type's default (natives that
+        // find nothing write back a zero of the kind they find there).
+        for (pi, slot) in app.slots.iter().enumerate() {
+            let Slot::Arg(i) = slot else { continue };
+            if infos[*i].modifier != ArgModifier::Out || !is_value(self, &params[pi].ty) {
+                continue;
+            }
+            let is_enum = matches!(params[pi].ty, Type::Class(c) if self.is_enum(c));
+            let d = ConstValue::default_of(&params[pi].ty, is_enum);
+            let m = self.mark();
+            let t = self.alloc();
+            self.load_const(&d, t.dst());
+            self.emit(Instr::SetField { obj: slot_of(*i), field: FieldSlot(0), src: t });
+            self.release(m);
+        }
+
         // The argument block.
         let identity = app.slots.len() == args.len() && app.slots.iter().enumerate().all(|(pi, s)| matches!(s, Slot::Arg(i) if *i == pi));
         let trailing_defaults = {
@@ -694,12 +733,17 @@ impl<'a> Compiler<'a> {
         let args_run = Args::new(block, count);
 
         let dst = if discard {
-            DISCARD
+            // Natives always write their result: give them a scratch register.
+            match cand.kind {
+                CandKind::Native(_) if count > 0 => block.dst(),
+                CandKind::Native(_) => self.alloc().dst(),
+                _ => DISCARD,
+            }
         } else {
             match (dest, pre_dst) {
                 (Dest::Into(d), _) => d.dst(),
                 (Dest::Any, Some(d)) => d.dst(),
-                (Dest::Any, None) if count > 0 => block.dst(),
+                (Dest::Any, None) if count > 0 && self.is_temp(block) => block.dst(),
                 (Dest::Any, None) => self.alloc().dst(),
             }
         };
@@ -756,7 +800,8 @@ impl<'a> Compiler<'a> {
             return Val { reg: base, ty: ret };
         }
         let reg = Reg(dst.0);
-        if reg == block && dest == Dest::Any && pre_dst.is_none() {
+        // Free the temporaries, keeping the result if it is one of them.
+        if reg.0 >= m0 {
             self.release(reg.0 + 1);
         } else {
             self.release(m0);
@@ -766,6 +811,12 @@ impl<'a> Compiler<'a> {
 
     fn fr_arity(&self) -> u16 {
         self.fr().arity
+    }
+
+    /// A register that holds a temporary (not a parameter or a local), so a
+    /// call's result may overwrite it.
+    fn is_temp(&self, r: Reg) -> bool {
+        r.0 >= self.fr_arity() && !self.is_local_reg(r) && !self.dcs.iter().any(|d| d.fn_depth == self.depth() && d.reg == r)
     }
 
     /// The element class `NewArray` takes for an element type.
@@ -888,6 +939,13 @@ impl<'a> Compiler<'a> {
                 .collect();
             self.error(span, format!("No overload for method '{name}' matches the argument types ({})", types.join(", ")));
             return None;
+        }
+        // An empty `params` array loses to a candidate that needs none
+        // (`WriteLine(string format, params object[])` vs `WriteLine(object)`).
+        let expands_nothing = |a: &Applicable| a.slots.iter().any(|s| matches!(s, Slot::Params(v) if v.is_empty()));
+        let plain = |a: &Applicable| !a.slots.iter().any(|s| matches!(s, Slot::Params(_)));
+        if apps.iter().any(plain) {
+            apps.retain(|a| !expands_nothing(a));
         }
         if apps.len() == 1 {
             return apps.pop();
@@ -1077,8 +1135,16 @@ impl<'a> Compiler<'a> {
         {
             return Some(2);
         }
+        if let Type::Nullable(inner) = to {
+            return match from {
+                Type::Null => Some(1),
+                Type::Nullable(f) => self.conv_rank(f, inner),
+                f => self.conv_rank(f, inner).map(|r| r + 1),
+            };
+        }
         Some(match (from, to) {
             (Type::Null, Type::Object) => 3,
+            (Type::Nullable(_), Type::Object) => 20,
             (Type::Null, t) if !is_value(self, t) => 1,
             (Type::Int, Type::Long) => 1,
             (Type::Int | Type::Long, Type::Double | Type::Decimal) => 2,

@@ -48,6 +48,11 @@ impl<'a> Compiler<'a> {
             let tn = self.type_name(t);
             self.error(e.span, format!("Delegate '{tn}' does not take {} arguments", params.len()));
         }
+        if expected.is_none()
+            && let Some(p) = params.iter().find(|p| p.ty.is_none())
+        {
+            self.error(p.name.span, format!("The type of lambda parameter '{}' cannot be inferred; give it a type or assign the lambda to a delegate type", p.name.name));
+        }
         let param_tys: Vec<Type> = params
             .iter()
             .enumerate()

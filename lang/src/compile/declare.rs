@@ -227,7 +227,10 @@ impl<'a> Compiler<'a> {
                 }
                 Type::array(e)
             }
-            ast::TypeRefKind::Nullable(inner) => self.resolve_type(inner),
+            ast::TypeRefKind::Nullable(inner) => {
+                let t = self.resolve_type(inner);
+                self.nullable(t)
+            }
             ast::TypeRefKind::Named { name, args } => {
                 let resolved: Vec<Type> = args.iter().map(|a| self.resolve_type(a)).collect();
                 if name == "var" {
@@ -482,6 +485,11 @@ impl<'a> Compiler<'a> {
                     let id = self.add_method(class, ".ctor", params, Type::Void, MethodOpts::ctor(c.span), BodySource::Ctor(Some(c)));
                     self.check_duplicate_signature(class, id, c.name.span);
                     self.classes[ci].ctors.push(id);
+                    for (i, p) in c.params.iter().enumerate() {
+                        if let Some(d) = p.default {
+                            self.pending_default(id, i, d);
+                        }
+                    }
                 }
                 ast::Member::NestedType(_) => {}
             }

@@ -33,6 +33,8 @@ pub struct Builder {
     handlers: Vec<Handler>,
     /// Each label's address once placed.
     labels: Vec<Option<u32>>,
+    /// Whether some jump targets the label.
+    label_used: Vec<bool>,
     /// Instructions whose `Pc` operands hold label numbers.
     fixups: Vec<usize>,
     next_reg: u16,
@@ -54,6 +56,7 @@ impl Builder {
             lines: Vec::new(),
             handlers: Vec::new(),
             labels: Vec::new(),
+            label_used: Vec::new(),
             fixups: Vec::new(),
             next_reg: arity,
             max_reg: arity,
@@ -73,10 +76,14 @@ impl Builder {
     pub fn emit_jump(&mut self, make: impl FnOnce(Pc) -> Instr, label: Label) {
         let at = self.emit(make(Pc(label.0)));
         self.fixups.push(at);
+        if let Some(u) = self.label_used.get_mut(label.0 as usize) {
+            *u = true;
+        }
     }
 
     pub fn new_label(&mut self) -> Label {
         self.labels.push(None);
+        self.label_used.push(false);
         Label(self.labels.len() as u32 - 1)
     }
 
@@ -85,26 +92,17 @@ impl Builder {
         self.labels[l.0 as usize] = Some(self.code.len() as u32);
     }
 
-    pub fn here(&mut self) -> Label {
-        let l = self.new_label();
-        self.place(l);
-        l
-    }
-
     /// The index of the next instruction.
     pub fn pc(&self) -> u32 {
         self.code.len() as u32
     }
 
-    pub fn last(&self) -> Option<&Instr> {
-        self.code.last()
-    }
-
     /// Whether control can fall off the last instruction (so more code or a
-    /// return must follow). Labels placed at the end count as entries.
+    /// return must follow). Labels placed at the end that some jump targets
+    /// count as entries.
     pub fn falls_through(&self) -> bool {
         let end = self.code.len() as u32;
-        if self.labels.iter().any(|l| *l == Some(end)) {
+        if self.labels.iter().zip(&self.label_used).any(|(l, used)| *used && *l == Some(end)) {
             return true;
         }
         !matches!(
@@ -169,6 +167,7 @@ impl Builder {
         self.lines.truncate(s.code);
         self.handlers.truncate(s.handlers);
         self.labels.truncate(s.labels);
+        self.label_used.truncate(s.labels);
         self.fixups.truncate(s.fixups);
         self.locals.truncate(s.locals);
         self.next_reg = s.next_reg;

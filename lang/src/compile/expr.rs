@@ -263,6 +263,16 @@ impl<'a> Compiler<'a> {
             self.error(span, format!("Cannot implicitly convert type 'void' to '{tn}'"));
             return self.to_dest(Val { reg: v.reg, ty: Type::Error }, dest);
         }
+        if let Type::Nullable(inner) = to {
+            let inner = (**inner).clone();
+            let v = if from == Type::Null { v } else { self.coerce(Val { reg: v.reg, ty: from.unwrap_nullable().clone() }, &inner, dest, span) };
+            return self.to_dest(Val { reg: v.reg, ty: to.clone() }, dest);
+        }
+        if let Type::Nullable(inner) = &from {
+            // `int? -> int` needs a cast in C#; the value converts at run time.
+            let inner = (**inner).clone();
+            return self.coerce(Val { reg: v.reg, ty: inner }, to, dest, span);
+        }
         let conv = match (&from, to) {
             (Type::Int | Type::Long | Type::Char, Type::Double | Type::Decimal) => Some(ConvKind::Double),
             (Type::Char, Type::Int | Type::Long) => Some(ConvKind::Int),
@@ -347,6 +357,11 @@ impl<'a> Compiler<'a> {
         }
         let impossible = match (&from, to) {
             (a, b) if a.is_primitive() && b.is_primitive() => true,
+            (a, Type::Lib(..) | Type::Array(_)) | (Type::Lib(..) | Type::Array(_), a)
+                if a.is_primitive() && *a != Type::Null =>
+            {
+                true
+            }
             (Type::Bool, b) | (b, Type::Bool) => b.is_numeric(),
             (Type::String, b) | (b, Type::String) => b.is_numeric() || is_enum(self, b),
             (Type::Class(a), Type::Class(b)) => {
@@ -615,6 +630,9 @@ impl<'a> Compiler<'a> {
                         Val { reg: dst, ty }
                     }
                     None => {
+                        if let Some(v) = self.native_group(&owner, name, None, expected, dest) {
+                            return v;
+                        }
                         let tn = self.type_name(t);
                         self.error(name.span, format!("'{tn}' does not contain a definition for '{}'", name.name));
                         self.error_val(dest)
@@ -624,6 +642,71 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// A library method group converted to a delegate (`Action<string> a =
+    /// Console.WriteLine;`): a small method that calls the native.
+    fn native_group(&mut self, owner: &str, name: ast::Ident<'a>, recv: Option<Val>, expected: Option<&Type>, dest: Dest) -> Option<Val> {
+        let is_static = recv.is_none();
+        let group = self.natives_named(owner, name.name, is_static);
+        if group.is_empty() {
+            return None;
+        }
+        let target_ty = match expected {
+            Some(t) if t.delegate_sig().is_some() => t.clone(),
+            _ => {
+                self.error(name.span, format!("Cannot convert method group '{}' to a delegate here; assign it to a variable of a delegate type", name.name));
+                return Some(self.error_val(dest));
+            }
+        };
+        let (pts, ret) = target_ty.delegate_sig()?;
+        let bindings = recv.as_ref().map(|r| self.receiver_bindings(&r.ty)).unwrap_or_default();
+        let best = group
+            .into_iter()
+            .filter(|(_, d)| d.params.len() == pts.len())
+            .filter_map(|(id, d)| {
+                let ps = self.native_params(d, &bindings);
+                let mut total = 0;
+                for (p, t) in ps.iter().zip(&pts) {
+                    total += self.conv_rank(t, &erase_params(p.ty.clone()))?;
+                }
+                Some((total, id))
+            })
+            .min_by_key(|(r, _)| *r);
+        let Some((_, native)) = best else {
+            let tn = self.type_name(&target_ty);
+            self.error(name.span, format!("No overload for '{}' matches delegate '{tn}'", name.name));
+            return Some(self.error_val(dest));
+        };
+        let arity = pts.len() + usize::from(!is_static);
+        let params: Vec<super::ParamInfo> = pts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| super::ParamInfo { name: format!("arg{i}"), ty: t.clone(), modifier: ast::ParamModifier::None, default: None, span: name.span })
+            .collect();
+        let class = self.fr().class;
+        let stub_name = format!("<{owner}.{}>native", name.name);
+        let opts = super::declare::MethodOpts { is_static, span: name.span, ..Default::default() };
+        let id = self.add_method(class, &stub_name, params, ret.clone(), opts, super::BodySource::None);
+        let mut b = super::emit::Builder::new(arity as u16);
+        b.line = self.fr().b.line;
+        let r = b.alloc();
+        b.emit(Instr::CallNative { dst: r.dst(), native, args: vm::bytecode::Args::new(Reg(0), arity) });
+        if ret == Type::Void {
+            b.emit(Instr::ReturnVoid {});
+        } else {
+            b.emit(Instr::Return { src: r });
+        }
+        self.store_code(id, b, name.span);
+        let dst = self.dest_reg(dest);
+        let m = self.mark();
+        let target = self.alloc();
+        match recv {
+            Some(r) => self.emit(Instr::Move { dst: target.dst(), src: r.reg }),
+            None => self.emit(Instr::LoadNull { dst: target.dst() }),
+        }
+        self.emit(Instr::MakeDelegate { dst: dst.dst(), method: id, target });
+        self.release(m);
+        Some(Val { reg: dst, ty: target_ty })
+    }
 }
 
 /// `int.MaxValue` and friends.
@@ -657,6 +740,26 @@ impl<'a> Compiler<'a> {
     /// `v.X` for a value `v`: a field, a property, a native property or a
     /// method group.
     pub(crate) fn member_of_value(&mut self, recv: Val, name: ast::Ident<'a>, dest: Dest, expected: Option<&Type>) -> Val {
+        if let Type::Nullable(inner) = &recv.ty {
+            let inner = (**inner).clone();
+            match name.name {
+                "HasValue" => {
+                    let dst = self.dest_reg(dest);
+                    let m = self.mark();
+                    let n = self.alloc();
+                    self.emit(Instr::LoadNull { dst: n.dst() });
+                    self.emit(Instr::Ne { dst: dst.dst(), a: recv.reg, b: n });
+                    self.release(m);
+                    return Val { reg: dst, ty: Type::Bool };
+                }
+                "Value" => {
+                    let dst = self.dest_reg(dest);
+                    self.emit(Instr::CastClass { dst: dst.dst(), src: recv.reg, class: inner.class_id() });
+                    return Val { reg: dst, ty: inner };
+                }
+                _ => return self.member_of_value(Val { reg: recv.reg, ty: inner }, name, dest, expected),
+            }
+        }
         match recv.ty.clone() {
             Type::Error => self.error_val(dest),
             Type::Dynamic => {
@@ -695,16 +798,13 @@ impl<'a> Compiler<'a> {
                         let ty = self.lib_type(&types::parse_signature(def.ret).ty.substitute(&self.receiver_bindings(&t)));
                         let ty = erase_params(ty);
                         let dst = self.dest_reg(dest);
-                        let m = self.mark();
-                        let base = self.alloc();
-                        if base != recv.reg {
-                            self.emit(Instr::Move { dst: base.dst(), src: recv.reg });
-                        }
-                        self.emit(Instr::CallNative { dst: dst.dst(), native: id, args: vm::bytecode::Args::new(base, 1) });
-                        self.release(m);
+                        self.emit(Instr::CallNative { dst: dst.dst(), native: id, args: vm::bytecode::Args::new(recv.reg, 1) });
                         Val { reg: dst, ty }
                     }
                     None => {
+                        if let Some(v) = self.native_group(&owner, name, Some(recv.clone()), expected, dest) {
+                            return v;
+                        }
                         let tn = self.type_name(&t);
                         self.error(name.span, format!("'{tn}' does not contain a definition for '{}'", name.name));
                         self.error_val(dest)
@@ -732,7 +832,8 @@ impl<'a> Compiler<'a> {
         self.place(null);
         self.emit(Instr::LoadNull { dst: dst.dst() });
         self.place(end);
-        Val { reg: dst, ty: v.ty }
+        let ty = self.nullable(v.ty);
+        Val { reg: dst, ty }
     }
 
     /// `v[i]`: arrays, strings, lists and dictionaries index directly;
@@ -821,6 +922,17 @@ impl<'a> Compiler<'a> {
     /// The type of `a op b`, or an error.
     pub(crate) fn binary_type(&mut self, op: BinaryOp, a: &Type, b: &Type, span: Span) -> Type {
         use BinaryOp as B;
+        if matches!(a, Type::Nullable(_)) || matches!(b, Type::Nullable(_)) {
+            // Lifted operators: on the underlying types, nullable result.
+            let (x, y) = (a.unwrap_nullable().clone(), b.unwrap_nullable().clone());
+            let x = if x == Type::Null { y.clone() } else { x };
+            let y = if y == Type::Null { x.clone() } else { y };
+            let t = self.binary_type(op, &x, &y, span);
+            return match op {
+                B::Eq | B::Ne | B::Lt | B::Le | B::Gt | B::Ge | B::And | B::Or => t,
+                _ => self.nullable(t),
+            };
+        }
         if a.is_unknown() || b.is_unknown() {
             return match op {
                 B::Eq | B::Ne | B::Lt | B::Le | B::Gt | B::Ge => Type::Bool,
@@ -853,7 +965,10 @@ impl<'a> Compiler<'a> {
                     || (*a == Type::Null && !is_value(self, b))
                     || (*b == Type::Null && !is_value(self, a))
                     || (!is_value(self, a) && !is_value(self, b) && !matches!((a, b), (Type::String, Type::Class(_)) | (Type::Class(_), Type::String)))
-                    || (enum_of(self, a).is_some() && enum_of(self, a) == enum_of(self, b));
+                    || (enum_of(self, a).is_some() && enum_of(self, a) == enum_of(self, b))
+                    // An enum compares with the constant 0.
+                    || (enum_of(self, a).is_some() && b.is_integral())
+                    || (enum_of(self, b).is_some() && a.is_integral());
                 ok.then_some(Type::Bool)
             }
             B::Lt | B::Le | B::Gt | B::Ge => {
@@ -1100,13 +1215,22 @@ impl<'a> Compiler<'a> {
         }
         let end = self.new_label();
         self.b().emit_jump(|target| Instr::JumpIfNotNull { src: dst, target }, end);
-        let want = if a.ty == Type::Null { expected.cloned() } else { Some(a.ty.clone()) };
+        let want = match &a.ty {
+            Type::Null => expected.cloned(),
+            Type::Nullable(inner) => Some((**inner).clone()),
+            t => Some(t.clone()),
+        };
         let b = match &want {
             Some(t) if !t.is_unknown() => self.expr_to(rhs, t, Dest::Into(dst)),
             _ => self.expr(rhs, Dest::Into(dst), None),
         };
         self.place(end);
-        let ty = if a.ty == Type::Null || a.ty == Type::Error { b.ty } else { a.ty };
+        let ty = match a.ty {
+            Type::Null | Type::Error => b.ty,
+            Type::Nullable(_) if !is_value(self, &b.ty) && b.ty != Type::Error => a.ty,
+            Type::Nullable(inner) => (*inner).clone(),
+            t => t,
+        };
         Val { reg: dst, ty }
     }
 
@@ -1115,31 +1239,44 @@ impl<'a> Compiler<'a> {
         let else_label = self.new_label();
         let end = self.new_label();
         self.cond_jump(cond, false, else_label);
-        // Without an expected type, the branches' common type decides; a
-        // branch is converted afterwards when it needs to be.
-        let snap = self.fr().b.snapshot();
-        let outer = self.snapshot();
-        let ty = match expected {
-            Some(t) if !t.is_unknown() => t.clone(),
-            _ => {
-                // Type both branches speculatively to find the common type.
-                self.speculating += 1;
-                let a = self.expr(then, Dest::Into(dst), None).ty;
-                let b = self.expr(else_, Dest::Into(dst), None).ty;
-                self.speculating -= 1;
-                self.rollback(outer);
-                self.b().rollback(snap);
-                self.common_type(&a, &b).unwrap_or_else(|| {
-                    let (x, y) = (self.type_name(&a), self.type_name(&b));
-                    self.error(then.span.to(else_.span), format!("Type of conditional expression cannot be determined because there is no implicit conversion between '{x}' and '{y}'"));
-                    Type::Error
-                })
+        if let Some(t) = expected.filter(|t| !t.is_unknown()) {
+            let t = t.clone();
+            self.expr_to(then, &t, Dest::Into(dst));
+            self.jump(end);
+            self.place(else_label);
+            self.expr_to(else_, &t, Dest::Into(dst));
+            self.place(end);
+            return Val { reg: dst, ty: t };
+        }
+        // Without an expected type the branches' common type decides; a
+        // branch that needs converting is converted in place afterwards
+        // (the `then` branch through a short detour).
+        let a = self.expr(then, Dest::Into(dst), None).ty;
+        let then_done = self.new_label();
+        self.jump(then_done);
+        self.place(else_label);
+        let b = self.expr(else_, Dest::Into(dst), None).ty;
+        let ty = match self.common_type(&a, &b) {
+            Some(t) => t,
+            None => {
+                let (x, y) = (self.type_name(&a), self.type_name(&b));
+                self.error(
+                    then.span.to(else_.span),
+                    format!("Type of conditional expression cannot be determined because there is no implicit conversion between '{x}' and '{y}'"),
+                );
+                Type::Error
             }
         };
-        self.expr_to(then, &ty, Dest::Into(dst));
-        self.jump(end);
-        self.place(else_label);
-        self.expr_to(else_, &ty, Dest::Into(dst));
+        if b != ty {
+            self.coerce(Val { reg: dst, ty: b }, &ty, Dest::Into(dst), else_.span);
+        }
+        if a != ty {
+            self.jump(end);
+            self.place(then_done);
+            self.coerce(Val { reg: dst, ty: a }, &ty, Dest::Into(dst), then.span);
+        } else {
+            self.place(then_done);
+        }
         self.place(end);
         Val { reg: dst, ty }
     }
@@ -1393,6 +1530,13 @@ fn writes_dest_early(e: &Expr<'_>) -> bool {
             | ExprKind::Conditional { .. }
             | ExprKind::Interpolated(_)
     )
+}
+
+impl Compiler<'_> {
+    /// `T?`: a nullable type for value types, `T` itself otherwise.
+    pub(crate) fn nullable(&self, t: Type) -> Type {
+        if is_value(self, &t) { Type::Nullable(Rc::new(t)) } else { t }
+    }
 }
 
 /// Value types: `null` does not convert to them.

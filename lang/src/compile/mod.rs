@@ -57,21 +57,19 @@ pub const PRELUDE: &str = include_str!("../prelude.toy");
 /// Parses and compiles a program.
 pub fn compile_source(source: &str, file_name: &str) -> Result<Program, Vec<Diagnostic>> {
     let arena = Bump::new();
-    let (unit, mut diags) = crate::parser::parse(&arena, source);
+    let (unit, diags) = crate::parser::parse(&arena, source);
     let Some(unit) = unit else {
         if diags.is_empty() {
-            diags.push(Diagnostic::error(Span::default(), "the program could not be parsed"));
+            return Err(vec![Diagnostic::error(Span::default(), "the program could not be parsed")]);
         }
         return Err(diags);
     };
-    match compile(unit, source, file_name) {
-        Ok(p) if diags.is_empty() => Ok(p),
-        Ok(_) => Err(diags),
-        Err(more) => {
-            diags.extend(more);
-            Err(diags)
-        }
+    if !diags.is_empty() {
+        // Declarations the parser could not read would only produce
+        // cascades of "does not exist" errors.
+        return Err(diags);
     }
+    compile(unit, source, file_name)
 }
 
 /// Compiles a parsed unit, plus the prelude (parsed here), into a program.

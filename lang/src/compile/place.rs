@@ -467,7 +467,7 @@ impl<'a> Compiler<'a> {
                         self.emit(Instr::Move { dst: Reg(block.0 + 1 + i as u16).dst(), src: *r });
                     }
                     self.emit(Instr::Move { dst: Reg(block.0 + n as u16 - 1).dst(), src });
-                    self.emit_call_kind(*kind, DISCARD, Args::new(block, n));
+                    self.emit_call_kind(*kind, block.dst(), Args::new(block, n));
                     self.release(m);
                 }
             }
@@ -642,7 +642,7 @@ impl<'a> Compiler<'a> {
                     let block = self.b().alloc_n(2);
                     self.emit(Instr::Move { dst: block.dst(), src: obj.reg });
                     self.expr_to(value, &ty, Dest::Into(Reg(block.0 + 1)));
-                    self.emit(Instr::CallNative { dst: DISCARD, native: id, args: Args::new(block, 2) });
+                    self.emit(Instr::CallNative { dst: block.dst(), native: id, args: Args::new(block, 2) });
                     self.release(m);
                 }
                 None => {

@@ -320,6 +320,17 @@ impl<'a> Compiler<'a> {
                 }
             },
         };
+        // Lists and dictionaries are walked through a snapshot; like C#'s
+        // enumerators, each step checks that the collection was not changed.
+        let watch = match &coll.ty {
+            Type::Array(_) | Type::String => None,
+            t if t.is_lib("List", 1) || t.is_lib("Dictionary", 2) || t.is_unknown() || *t == Type::Object => {
+                let r = self.alloc();
+                self.emit(Instr::Move { dst: r.dst(), src: coll.reg });
+                Some((r, self.alloc()))
+            }
+            _ => None,
+        };
         let items = match coll.ty {
             Type::Array(_) => {
                 let r = self.alloc();
@@ -353,6 +364,9 @@ impl<'a> Compiler<'a> {
         self.loop_body(body, brk, cont);
         self.exit_scope();
         self.place(cont);
+        if let Some((w, scratch)) = watch {
+            self.call_native_named("Runtime", "EnsureUnchanged", &[w, len], scratch, iterable.span);
+        }
         self.emit(Instr::AddImm { dst: i.dst(), a: i, imm: 1 });
         self.jump(top);
         self.place(brk);

@@ -34,6 +34,8 @@ pub enum Type {
     /// A class, struct, interface or enum of the program or the prelude.
     Class(ClassId),
     Array(Rc<Type>),
+    /// `T?` for a value type `T` (`int?`, and `a?.Count`).
+    Nullable(Rc<Type>),
     /// A type of the built-in library, by its C# name and type arguments:
     /// `List<int>`, `Task`, `Stopwatch`, `Func<int, bool>`.
     Lib(Rc<str>, Rc<[Type]>),
@@ -46,6 +48,14 @@ impl Type {
 
     pub fn array(elem: Type) -> Type {
         Type::Array(Rc::new(elem))
+    }
+
+    /// The type without a `?`.
+    pub fn unwrap_nullable(&self) -> &Type {
+        match self {
+            Type::Nullable(t) => t,
+            t => t,
+        }
     }
 
     /// `Error` or `Dynamic`: anything goes, nothing more is reported.
@@ -145,6 +155,7 @@ impl Type {
             Type::Char => BuiltinClass::Char,
             Type::String => BuiltinClass::String,
             Type::Class(c) => return *c,
+            Type::Nullable(t) => return t.class_id(),
             Type::Array(_) => BuiltinClass::Array,
             Type::Lib(name, _) => match &**name {
                 "List" => BuiltinClass::List,
@@ -173,6 +184,7 @@ impl Type {
             Type::Object => "Object",
             Type::Array(_) => "Array",
             Type::Lib(name, _) => name,
+            Type::Nullable(t) => return t.native_owner(),
             _ => return None,
         })
     }
@@ -190,6 +202,7 @@ impl Type {
                 Type::Lib(name.clone(), args.iter().map(|a| a.substitute(bindings)).collect())
             }
             Type::Array(e) => Type::array(e.substitute(bindings)),
+            Type::Nullable(e) => Type::Nullable(Rc::new(e.substitute(bindings))),
             t => t.clone(),
         }
     }
@@ -422,6 +435,10 @@ fn write_type(f: &mut fmt::Formatter<'_>, t: &Type, class_name: &dyn Fn(ClassId)
         Type::Array(e) => {
             write_type(f, e, class_name)?;
             write!(f, "[]")
+        }
+        Type::Nullable(e) => {
+            write_type(f, e, class_name)?;
+            write!(f, "?")
         }
         Type::Lib(name, args) => {
             write!(f, "{name}")?;

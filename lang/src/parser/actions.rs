@@ -123,6 +123,13 @@ impl<'a> Cx<'a> {
         self.diags.borrow_mut().push(Diagnostic::error(span, message));
     }
 
+    /// An identifier that must be the contextual keyword `keyword` here.
+    pub fn contextual_keyword(&self, found: Ident<'a>, keyword: &str) {
+        if found.name != keyword {
+            self.error(found.span, format!("expected `{keyword}`, found `{}`", found.name));
+        }
+    }
+
     pub fn recover(&self, e: ErrorRecovery<usize, Tok<'a>, Diagnostic>) {
         self.recovered.borrow_mut().push(e.error);
     }
@@ -226,7 +233,9 @@ impl<'a> Cx<'a> {
                     if matches!(s.kind, StmtKind::Empty) {
                         continue;
                     }
-                    if seen_declaration {
+                    // After a syntax error, a misplaced statement may be what
+                    // recovery made of a broken declaration.
+                    if seen_declaration && self.recovered.borrow().is_empty() {
                         self.error(s.span, "top-level statements must precede namespace and type declarations");
                     }
                     stmts.push(s);
@@ -513,12 +522,9 @@ impl<'a> Cx<'a> {
         let body = self.bx_stmt(body);
         let kind = match head {
             Head::While(cond) => StmtKind::While { cond: self.bx(cond), body },
-            Head::For { init, cond, step } => StmtKind::For {
-                init: self.slice(init),
-                cond: cond.map(|c| self.bx(c)),
-                step: self.slice(step),
-                body,
-            },
+            Head::For { init, cond, step } => {
+                StmtKind::For { init: self.slice(init), cond: cond.map(|c| self.bx(c)), step: self.slice(step), body }
+            }
             Head::Foreach { ty, name, iterable } => StmtKind::Foreach { ty, name, iterable: self.bx(iterable), body },
             Head::Using(resource) => StmtKind::Using { resource, body },
             Head::Lock(target) => StmtKind::Lock { target: self.bx(target), body },
@@ -542,7 +548,10 @@ impl<'a> Cx<'a> {
         let mut e = if first.args.is_empty() {
             Expr { kind: ExprKind::Name(first.name), span: first.span }
         } else {
-            Expr { kind: ExprKind::GenericName { name: first.name, type_args: self.slice(first.args) }, span: first.span }
+            Expr {
+                kind: ExprKind::GenericName { name: first.name, type_args: self.slice(first.args) },
+                span: first.span,
+            }
         };
         for seg in segs {
             e = Expr {
@@ -587,9 +596,7 @@ impl<'a> Cx<'a> {
         init: Option<Vec<Expr<'a>>>,
         span: Span,
     ) -> Expr<'a> {
-        let elem_ty = elem.map(|t| {
-            extra_ranks.iter().fold(t, |t, rank| self.array_type(t, t.span.to(*rank)))
-        });
+        let elem_ty = elem.map(|t| extra_ranks.iter().fold(t, |t, rank| self.array_type(t, t.span.to(*rank))));
         Expr {
             kind: ExprKind::NewArray { elem_ty, size: size.map(|s| self.bx(s)), init: init.map(|i| self.slice(i)) },
             span,
@@ -602,7 +609,10 @@ impl<'a> Cx<'a> {
         let is_member = |item: &InitItem<'a>| {
             matches!(
                 item,
-                InitItem::Expr(Expr { kind: ExprKind::Assign { op: None, target: Expr { kind: ExprKind::Name(_), .. }, .. }, .. })
+                InitItem::Expr(Expr {
+                    kind: ExprKind::Assign { op: None, target: Expr { kind: ExprKind::Name(_), .. }, .. },
+                    ..
+                })
             )
         };
         let object = items.first().is_none_or(is_member);

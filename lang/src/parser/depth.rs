@@ -192,11 +192,7 @@ fn stmt_children<'a>(s: &'a Stmt<'a>, f: &mut impl FnMut(Node<'a>)) {
 
 fn expr_children<'a>(e: &'a Expr<'a>, f: &mut impl FnMut(Node<'a>)) {
     match &e.kind {
-        ExprKind::Literal(_)
-        | ExprKind::Name(_)
-        | ExprKind::This
-        | ExprKind::Base
-        | ExprKind::Default(None) => {}
+        ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::This | ExprKind::Base | ExprKind::Default(None) => {}
         ExprKind::Interpolated(parts) => {
             for part in *parts {
                 if let InterpolationPart::Expr { expr, align, .. } = part {
@@ -263,7 +259,9 @@ fn expr_children<'a>(e: &'a Expr<'a>, f: &mut impl FnMut(Node<'a>)) {
             f(Node::Expr(expr));
             f(Node::TypeRef(t));
         }
-        ExprKind::TypeOf(t) | ExprKind::Default(Some(t)) | ExprKind::DeclarationExpr { ty: t, .. } => f(Node::TypeRef(t)),
+        ExprKind::TypeOf(t) | ExprKind::Default(Some(t)) | ExprKind::DeclarationExpr { ty: t, .. } => {
+            f(Node::TypeRef(t))
+        }
         ExprKind::NameOf(e) | ExprKind::Await(e) | ExprKind::Throw(e) => f(Node::Expr(e)),
     }
 }

@@ -97,14 +97,17 @@ impl SyntaxErrors<'_> {
                 Span::new(l, r),
                 format!("expected {}, found {}", expected_list(&expected), lexer::describe(&tok, self.source, l, r)),
             ),
+            // Running into the end of the file after another error is almost
+            // always that error's doing (an unclosed brace, a comment or
+            // string that swallowed the rest).
+            ParseError::UnrecognizedEof { .. } if !diags.is_empty() => return,
             ParseError::UnrecognizedEof { location, expected } => Diagnostic::error(
                 Span::new(location, location),
                 format!("expected {}, found end of file", expected_list(&expected)),
             ),
-            ParseError::ExtraToken { token: (l, tok, r) } => Diagnostic::error(
-                Span::new(l, r),
-                format!("unexpected {}", lexer::describe(&tok, self.source, l, r)),
-            ),
+            ParseError::ExtraToken { token: (l, tok, r) } => {
+                Diagnostic::error(Span::new(l, r), format!("unexpected {}", lexer::describe(&tok, self.source, l, r)))
+            }
             ParseError::InvalidToken { location } => Diagnostic::error(Span::new(location, location), "invalid token"),
             ParseError::User { error } => error,
         };
@@ -124,9 +127,52 @@ impl SyntaxErrors<'_> {
 /// "expected ..." lists when something that ends the construct is expected,
 /// since "expected `;`" says more than forty operators.
 const CONTINUATIONS: &[&str] = &[
-    ".", "?.", "?[", "(", "[", "++", "--", "+", "-", "*", "/", "%", "<<", ">>", "<", ">", "<=", ">=", "==", "!=", "&",
-    "^", "|", "&&", "||", "??", "?", "is", "as", "=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=",
-    "??=", "=>", "GenericLt", "NullableQ", "[]", "identifier",
+    ".",
+    "?.",
+    "?[",
+    "(",
+    "[",
+    "++",
+    "--",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "<<",
+    ">>",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "==",
+    "!=",
+    "&",
+    "^",
+    "|",
+    "&&",
+    "||",
+    "??",
+    "?",
+    "is",
+    "as",
+    "=",
+    "+=",
+    "-=",
+    "*=",
+    "/=",
+    "%=",
+    "&=",
+    "|=",
+    "^=",
+    "<<=",
+    ">>=",
+    "??=",
+    "=>",
+    "GenericLt",
+    "NullableQ",
+    "[]",
+    "identifier",
 ];
 
 /// Tokens that end a construct.
@@ -158,11 +204,7 @@ fn expected_list(expected: &[String]) -> String {
             let ends: Vec<&str> = names.iter().copied().filter(|n| CLOSERS.contains(n)).collect();
             let shown =
                 if !ends.is_empty() && names.iter().any(|n| CONTINUATIONS.contains(n)) { ends } else { names.clone() };
-            if shown.len() <= 4 {
-                shown.iter().map(|n| display_terminal(n)).collect()
-            } else {
-                closers().collect()
-            }
+            if shown.len() <= 4 { shown.iter().map(|n| display_terminal(n)).collect() } else { closers().collect() }
         }
     };
     words.dedup();

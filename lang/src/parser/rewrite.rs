@@ -14,10 +14,11 @@
 //!    predefined keywords or dotted names with their own argument lists and
 //!    `[]`/`?` suffixes, separated by commas). If it closes and the token
 //!    after the closing `>` is one of
-//!    `( ) ] } : ; , . ? ?? ?. ?[ == != | ^ && || & [ [] {`, an identifier,
+//!    `( ) ] } : ; , . ? ?? ?. ?[ == != | ^ && || & [ [] { =>`, an identifier,
 //!    `this` or the end of input, its `<`/`>` become `GenericLt`/`GenericGt`
 //!    (and `?` inside it `NullableQ`). Names outside the set are never
-//!    generic, so `a < b > c` stays relational.
+//!    generic, so `a < b > c` stays relational. Type arguments nested deeper
+//!    than [`MAX_NESTING`] are rejected ("nesting too deep").
 //! 3. Two adjacent `>` (no space between) that are not generic become `>>`;
 //!    `>` adjacent to `>=` becomes `>>=`.
 //! 4. `?` after a type-like token (identifier, predefined type, `>` of a
@@ -28,7 +29,8 @@
 //!    here ("nesting too deep") so that nothing after this pass meets it.
 //! 6. Parentheses, left to right. `(` whose matching `)` is followed by `=>`
 //!    opens a lambda (`LambdaOpen`) unless it follows a name (then it is a
-//!    method's parameter list). Otherwise, unless it follows something that
+//!    method's parameter list) or `new` (the `new()` constraint).
+//!    Otherwise, unless it follows something that
 //!    ends an operand or a keyword that takes parentheses (`if`, `typeof`,
 //!    ...), when its content is exactly one type it is a cast (`CastOpen`) if
 //!    the type starts with a predefined keyword (`(int)-x`), or if the token
@@ -179,9 +181,7 @@ fn merge_pairs(toks: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
             Tok::Sym(L::Default) if is_sym(next, L::Colon) && !is_sym(out.last(), L::Question) => {
                 out.push((start, Tok::DefaultLabel, end));
             }
-            Tok::Ident("when")
-                if is_sym(next, L::LParen) && matches!(sym(out.last()), Some(L::RParen | L::Catch)) =>
-            {
+            Tok::Ident("when") if is_sym(next, L::LParen) && matches!(sym(out.last()), Some(L::RParen | L::Catch)) => {
                 out.push((start, Tok::When, end));
             }
             _ => out.push((start, tok, end)),
@@ -200,9 +200,10 @@ fn generic_names<'a>(toks: &[Spanned<'a>]) -> HashSet<&'a str> {
         if !is_sym(toks.get(i + 1), L::Lt) {
             continue;
         }
-        let declares_type = i > 0
-            && matches!(sym(toks.get(i - 1)), Some(L::Class | L::Struct | L::Interface | L::Delegate));
-        let declares_method = i > 0 && ends_type_before_generics(toks.get(i - 1)) && type_params_then_paren(toks, i + 1);
+        let declares_type =
+            i > 0 && matches!(sym(toks.get(i - 1)), Some(L::Class | L::Struct | L::Interface | L::Delegate));
+        let declares_method =
+            i > 0 && ends_type_before_generics(toks.get(i - 1)) && type_params_then_paren(toks, i + 1);
         if declares_type || declares_method {
             names.insert(name);
         }
@@ -354,6 +355,7 @@ fn follows_type_args(t: Option<&Spanned<'_>>) -> bool {
                 | L::Amp
                 | L::LBracket
                 | L::LBrace
+                | L::Arrow
                 | L::This
         ),
         _ => false,
@@ -472,10 +474,7 @@ fn closes(open: &Tok<'_>, close: &Tok<'_>) -> bool {
 }
 
 fn is_closer(t: &Tok<'_>) -> bool {
-    matches!(
-        t,
-        Tok::Sym(L::RParen | L::RBracket | L::RBrace) | Tok::GenericGt | Tok::HoleEnd | Tok::InterpEnd
-    )
+    matches!(t, Tok::Sym(L::RParen | L::RBracket | L::RBrace) | Tok::GenericGt | Tok::HoleEnd | Tok::InterpEnd)
 }
 
 /// Rule 5: for each opener, the index of its closer (`usize::MAX` if none).
@@ -546,7 +545,8 @@ fn mark_parens(toks: &mut [Spanned<'_>], matching: &[usize]) {
         ) || matches!(prev, Some(Tok::Sym(s)) if is_predefined_type(s));
         let next = toks.get(close + 1);
         if is_sym(next, L::Arrow) {
-            if !after_operand && !after_paren_keyword {
+            // `new()` is a constraint before `=>`, not a lambda.
+            if !after_operand && !after_paren_keyword && prev != Some(Tok::Sym(L::New)) {
                 toks[i].1 = Tok::LambdaOpen;
             }
             continue;
@@ -712,10 +712,7 @@ mod tests {
     #[test]
     fn generic_types() {
         assert_eq!(show("List<int> xs"), "List <' int >' xs");
-        assert_eq!(
-            show("Dictionary<string, List<int>> d"),
-            "Dictionary <' string , List <' int >' >' d"
-        );
+        assert_eq!(show("Dictionary<string, List<int>> d"), "Dictionary <' string , List <' int >' >' d");
         assert_eq!(show("Func<int, Task<int>> f"), "Func <' int , Task <' int >' >' f");
         assert_eq!(show("Task<int>.Factory"), "Task <' int >' . Factory");
         assert_eq!(show("new List<int[]>()"), "new List <' int [] >' ( )");

@@ -478,8 +478,18 @@ pub fn dict_try_get_value(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let map = dict(vm, args)?;
     let key = key_arg(args, 1)?;
     let found = map.borrow().get(&key).copied();
-    set_out(vm, args, 2, found.unwrap_or_else(|| zero_like(out_current(args, 2))))?;
+    set_out(vm, args, 2, found.unwrap_or_else(|| default_out(map, args, 2)))?;
     Ok(Value::Bool(found.is_some()))
+}
+
+/// `default(V)` for an `out V` argument: the zero of the kind the variable
+/// holds, or failing that (a fresh `out var` box holds null) of the
+/// dictionary's values.
+fn default_out(map: &Map, args: &[Value], i: usize) -> Value {
+    match out_current(args, i) {
+        Value::Null => default_value(map),
+        current => zero_like(current),
+    }
 }
 
 pub fn dict_get_value_or_default(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -519,7 +529,7 @@ pub fn dict_remove(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let key = key_arg(args, 1)?;
     let removed = map.borrow_mut().shift_remove(&key);
     if args.len() > 2 {
-        set_out(vm, args, 2, removed.unwrap_or_else(|| zero_like(out_current(args, 2))))?;
+        set_out(vm, args, 2, removed.unwrap_or_else(|| default_out(map, args, 2)))?;
     }
     Ok(Value::Bool(removed.is_some()))
 }

@@ -73,7 +73,18 @@ pub fn format_from(vm: &mut Vm, args: &[Value], format_index: usize) -> Result<S
 }
 
 fn write_value(vm: &mut Vm, stream: Stream, args: &[Value], first: usize, newline: bool) -> NativeResult {
-    let mut text = match args.len().saturating_sub(first) {
+    let count = args.len().saturating_sub(first);
+    if count == 1
+        && let Some(Obj::Str(s)) = obj_arg(args, first)
+    {
+        // The common case, without copying the string.
+        write(vm, stream, s);
+        if newline {
+            write(vm, stream, "\n");
+        }
+        return Ok(Value::Null);
+    }
+    let mut text = match count {
         0 => String::new(),
         1 => text_of(vm, arg(args, first))?,
         _ => format_from(vm, args, first)?,

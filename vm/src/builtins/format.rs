@@ -38,18 +38,7 @@ fn display_at(program: &Program, v: Value, depth: usize) -> String {
             Obj::Str(s) => s.as_str().to_owned(),
             Obj::Instance(i) => class_name(program, i.class),
             Obj::Array { elem, .. } => format!("{}[]", class_name(program, *elem)),
-            Obj::List(items) => {
-                let elem = element_type(program, items.borrow().first().copied());
-                format!("System.Collections.Generic.List`1[{elem}]")
-            }
-            Obj::Dict(d) => {
-                let first = d.borrow().first().map(|(k, v)| (k.0, *v));
-                let (k, v) = match first {
-                    Some((k, v)) => (element_type(program, Some(k)), element_type(program, Some(v))),
-                    None => ("System.Object".to_owned(), "System.Object".to_owned()),
-                };
-                format!("System.Collections.Generic.Dictionary`2[{k},{v}]")
-            }
+            Obj::List(_) | Obj::Dict(_) => type_name_of(program, v, depth),
             Obj::Pair(k, v) if depth < MAX_DISPLAY_DEPTH => {
                 format!("[{}, {}]", display_at(program, *k, depth + 1), display_at(program, *v, depth + 1))
             }
@@ -105,16 +94,35 @@ pub fn value_class(v: Value) -> ClassId {
     builtin.id()
 }
 
-/// A collection's element type as .NET would print it, guessed from one
-/// element (the static type is gone at run time).
-fn element_type(program: &Program, sample: Option<Value>) -> String {
-    match sample {
-        None | Some(Value::Null) => "System.Object".to_owned(),
-        Some(v) => match v {
-            Value::Obj(o) if matches!(&*o, Obj::Array { .. }) => display_at(program, v, MAX_DISPLAY_DEPTH),
-            Value::Obj(o) if !matches!(&*o, Obj::Str(_) | Obj::Instance(_)) => "System.Object".to_owned(),
+/// The full name of a value's type as .NET prints it, type arguments
+/// included (`System.Collections.Generic.List`1[System.Int32]`). The static
+/// type arguments are gone at run time: a collection's are guessed from its
+/// first element (`System.Object` when it is empty).
+fn type_name_of(program: &Program, v: Value, depth: usize) -> String {
+    if depth >= MAX_DISPLAY_DEPTH {
+        return "System.Object".to_owned();
+    }
+    let arg = |x: Option<Value>| x.map_or_else(|| "System.Object".to_owned(), |x| type_name_of(program, x, depth + 1));
+    match v {
+        Value::Null => "System.Object".to_owned(),
+        Value::Obj(o) => match &*o {
+            Obj::List(items) => {
+                let first = items.borrow().first().copied();
+                format!("System.Collections.Generic.List`1[{}]", arg(first))
+            }
+            Obj::Dict(d) => {
+                let first = d.borrow().first().map(|(k, v)| (k.0, *v));
+                let (k, v) = (arg(first.map(|p| p.0)), arg(first.map(|p| p.1)));
+                format!("System.Collections.Generic.Dictionary`2[{k},{v}]")
+            }
+            Obj::Pair(k, v) => {
+                format!("System.Collections.Generic.KeyValuePair`2[{},{}]", arg(Some(*k)), arg(Some(*v)))
+            }
+            Obj::Array { elem, .. } => format!("{}[]", class_name(program, *elem)),
+            Obj::Native(n) => n.type_name().to_owned(),
             _ => class_name(program, value_class(v)),
         },
+        _ => class_name(program, value_class(v)),
     }
 }
 

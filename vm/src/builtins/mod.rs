@@ -44,7 +44,7 @@ mod sort;
 mod string;
 pub mod time;
 
-pub use format::value_class;
+pub use object::default_equals;
 
 /// A static member.
 const fn st(owner: &'static str, name: &'static str, params: &'static [&'static str], ret: &'static str, f: NativeFn) -> NativeDef {
@@ -65,12 +65,14 @@ const P: &str = "params object[]";
 pub static NATIVES: &[NativeDef] = &[
     // ---- Console ----
     st("Console", "WriteLine", &[], "void", console::write_line),
+    st("Console", "WriteLine", &[S], "void", console::write_line),
     st("Console", "WriteLine", &[O], "void", console::write_line),
     st("Console", "WriteLine", &[S, O], "void", console::write_line),
     st("Console", "WriteLine", &[S, O, O], "void", console::write_line),
     st("Console", "WriteLine", &[S, O, O, O], "void", console::write_line),
     st("Console", "WriteLine", &[S, O, O, O, O], "void", console::write_line),
     st("Console", "WriteLine", &[S, P], "void", console::write_line),
+    st("Console", "Write", &[S], "void", console::write_no_line),
     st("Console", "Write", &[O], "void", console::write_no_line),
     st("Console", "Write", &[S, O], "void", console::write_no_line),
     st("Console", "Write", &[S, O, O], "void", console::write_no_line),
@@ -81,11 +83,13 @@ pub static NATIVES: &[NativeDef] = &[
     st("Console", "get_Out", &[], "TextWriter", console::get_out),
     st("Console", "ReadLine", &[], "string", console::read_line),
     me("TextWriter", "WriteLine", &[], "void", console::writer_write_line),
+    me("TextWriter", "WriteLine", &[S], "void", console::writer_write_line),
     me("TextWriter", "WriteLine", &[O], "void", console::writer_write_line),
     me("TextWriter", "WriteLine", &[S, O], "void", console::writer_write_line),
     me("TextWriter", "WriteLine", &[S, O, O], "void", console::writer_write_line),
     me("TextWriter", "WriteLine", &[S, O, O, O], "void", console::writer_write_line),
     me("TextWriter", "WriteLine", &[S, P], "void", console::writer_write_line),
+    me("TextWriter", "Write", &[S], "void", console::writer_write),
     me("TextWriter", "Write", &[O], "void", console::writer_write),
     me("TextWriter", "Write", &[S, O], "void", console::writer_write),
     me("TextWriter", "Write", &[S, O, O], "void", console::writer_write),
@@ -305,6 +309,7 @@ pub static NATIVES: &[NativeDef] = &[
     me("Type", "get_FullName", &[], "string", object::type_full_name),
     me("Type", "get_Namespace", &[], "string", object::type_namespace),
     me("Type", "get_BaseType", &[], "Type", object::type_base_type),
+    me("Exception", "get_StackTrace", &[], "string", object::exception_stack_trace),
     me("Enum", "HasFlag", &[O], "bool", object::enum_has_flag),
     me("Enum", "CompareTo", &[O], "int", parse::number_compare_to),
 

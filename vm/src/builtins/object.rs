@@ -37,7 +37,10 @@ pub fn equals(vm: &mut Vm, args: &[Value]) -> NativeResult {
     Ok(Value::Bool(default_equals(vm, a, b)?))
 }
 
-fn default_equals(vm: &mut Vm, a: Value, b: Value) -> Result<bool, VmError> {
+/// `Equals` without a user override (`Object.Equals`); the interpreter's
+/// [`Vm::equals`] can fall back to it so that `List.Contains` and friends
+/// compare structs field by field too.
+pub fn default_equals(vm: &mut Vm, a: Value, b: Value) -> Result<bool, VmError> {
     match (a, b) {
         (Value::Double(x), Value::Double(y)) if x.is_nan() && y.is_nan() => Ok(true),
         (Value::Obj(x), Value::Obj(y)) if !Gc::ptr_eq(x, y) => match (&*x, &*y) {
@@ -163,6 +166,19 @@ pub fn get_type(vm: &mut Vm, args: &[Value]) -> NativeResult {
 pub fn enum_has_flag(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let (value, flag) = (int_arg(vm, args, 0)?, int_arg(vm, args, 1)?);
     Ok(Value::Bool(value & flag == flag))
+}
+
+/// `Exception.StackTrace`: the trace recorded when it was first thrown,
+/// or null if it never was.
+pub fn exception_stack_trace(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let trace = match obj_arg(args, 0) {
+        Some(Obj::Instance(i)) => i.stack_trace.borrow().clone(),
+        _ => return Err(cast_error(vm, arg(args, 0), "System.Exception")),
+    };
+    match trace {
+        Some(text) => Ok(vm.str_value(text)),
+        None => Ok(Value::Null),
+    }
 }
 
 // ---- System.Type ----

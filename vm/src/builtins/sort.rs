@@ -110,8 +110,10 @@ impl MethodCache {
     }
 }
 
-fn failed_to_compare() -> VmError {
-    VmError::throw("System.InvalidOperationException", "Failed to compare two elements in the array.")
+/// What `Comparer<T>.Default` throws for values it cannot order (the sort
+/// wraps it in "Failed to compare two elements in the array.").
+fn not_comparable() -> VmError {
+    VmError::throw("System.ArgumentException", "At least one object must implement IComparable.")
 }
 
 /// Compares two values with a comparer, calling user code when it must.
@@ -137,9 +139,9 @@ impl Comparing {
                 if let Some(o) = compare_builtin(a, b) {
                     return Ok(o);
                 }
-                let Value::Obj(obj) = a else { return Err(failed_to_compare()) };
-                let Obj::Instance(instance) = &*obj else { return Err(failed_to_compare()) };
-                let method = self.compare_to.lookup(vm, instance.class).ok_or_else(failed_to_compare)?;
+                let Value::Obj(obj) = a else { return Err(not_comparable()) };
+                let Obj::Instance(instance) = &*obj else { return Err(not_comparable()) };
+                let method = self.compare_to.lookup(vm, instance.class).ok_or_else(not_comparable)?;
                 vm.call_method(method, &[a, b])?
             }
         };
