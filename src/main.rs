@@ -115,6 +115,9 @@ fn load(path: &Path) -> Option<(String, vm::program::Program)> {
     }
 }
 
+/// Source lines longer than this are cut around the caret.
+const MAX_SHOWN: usize = 100;
+
 /// Renders compile errors as `file:line:col: error: message` (codespan's
 /// short style), then the source line and a caret under the span.
 fn render_diagnostics(name: &str, source: &str, diagnostics: &[lang::Diagnostic]) -> String {
@@ -131,9 +134,23 @@ fn render_diagnostics(name: &str, source: &str, diagnostics: &[lang::Diagnostic]
             let text = source[range.clone()].trim_end_matches(['\n', '\r']);
             let number = loc.line_number.to_string();
             let gutter = " ".repeat(number.len());
-            let col = source[range.start..start].chars().count();
+            let chars: Vec<char> = text.chars().collect();
+            let col = source[range.start..start].chars().count().min(chars.len());
             let width = source[start..end.min(range.start + text.len()).max(start)].chars().count().max(1);
-            out.push_str(&format!("{gutter} |\n{number} | {text}\n{gutter} | {}{}\n", " ".repeat(col), "^".repeat(width)));
+            // Long lines are shown as a window around the caret.
+            let (from, to) = if chars.len() > MAX_SHOWN {
+                let from = col.saturating_sub(MAX_SHOWN / 2);
+                (from, (from + MAX_SHOWN).min(chars.len()))
+            } else {
+                (0, chars.len())
+            };
+            let shown: String = chars[from..to].iter().collect();
+            let (pre, post) = (if from > 0 { "..." } else { "" }, if to < chars.len() { "..." } else { "" });
+            let caret = "^".repeat(width.min(to.saturating_sub(col)).max(1));
+            out.push_str(&format!(
+                "{gutter} |\n{number} | {pre}{shown}{post}\n{gutter} | {}{caret}\n",
+                " ".repeat(col - from + pre.len())
+            ));
         }
         for note in &d.notes {
             out.push_str(&format!("  = {note}\n"));

@@ -75,6 +75,9 @@ index_type!(
     NativeId(u16), "n");
 
 impl Dst {
+    /// A call's destination when its result is not used.
+    pub const DISCARD: Dst = Dst(u16::MAX);
+
     /// The same register, seen as read.
     pub fn reg(self) -> Reg {
         Reg(self.0)

@@ -141,6 +141,7 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
 fn operand(program: &Program, op: Operand) -> String {
     match op {
         Operand::Reg(r) => r.to_string(),
+        Operand::Dst(d) if d == crate::bytecode::Dst::DISCARD => "_".to_string(),
         Operand::Dst(d) => d.to_string(),
         Operand::Args(a) => a.to_string(),
         Operand::Pc(p) => p.to_string(),

@@ -97,7 +97,7 @@ enum FrameKind {
 }
 
 /// Where a returning frame's value goes in its caller.
-const DISCARD: u16 = u16::MAX;
+const DISCARD: u16 = Dst::DISCARD.0;
 
 #[derive(Clone, Copy, Debug)]
 struct Frame {
@@ -624,7 +624,9 @@ impl Vm {
                     // callee's window starts where the caller's ends.
                     unsafe {
                         let p = self.stack.as_mut_ptr();
-                        std::ptr::copy_nonoverlapping(p.add(from), p.add(new_base), count);
+                        for i in 0..count {
+                            p.add(new_base + i).write(p.add(from + i).read());
+                        }
                         for i in new_base + count..end {
                             p.add(i).write(Value::Null);
                         }

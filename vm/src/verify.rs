@@ -6,7 +6,7 @@
 //! many arguments as their target takes, and no method can run off its end.
 //! A failure is a compiler bug, reported with the method and pc.
 
-use crate::bytecode::{HandlerKind, Instr, Operand, Pc};
+use crate::bytecode::{Dst, HandlerKind, Instr, Operand, Pc};
 use crate::program::Program;
 
 #[derive(Debug, thiserror::Error)]
@@ -42,10 +42,13 @@ pub fn verify(program: &Program) -> Result<(), VerifyError> {
         let nregs = m.nregs as usize;
         let ncode = m.code.len();
         for (pc, instr) in m.code.iter().enumerate() {
+            // Only calls may discard their result (their frame's return
+            // register says where the value goes).
+            let may_discard = matches!(instr, Instr::Call { .. } | Instr::CallVirt { .. } | Instr::CallDelegate { .. });
             for (_, op) in instr.operands() {
                 let ok = match op {
                     Operand::Reg(r) => r.index() < nregs,
-                    Operand::Dst(d) => d.0 as usize == u16::MAX as usize || (d.0 as usize) < nregs,
+                    Operand::Dst(d) => (may_discard && d == Dst::DISCARD) || (d.0 as usize) < nregs,
                     Operand::Args(a) => a.base as usize + a.count as usize <= nregs.max(a.base as usize),
                     Operand::Pc(p) => p.index() < ncode,
                     Operand::Const(k) => k.index() < program.consts.len(),

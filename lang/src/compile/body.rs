@@ -215,7 +215,10 @@ impl<'a> Compiler<'a> {
                 && !t.is_unknown()
                 && matches!(body, BodySource::Method(_) | BodySource::Getter(_))
             {
-                let shown = if name.starts_with("get_") { format!("{}.get", &name[4..]) } else { format!("{name}()") };
+                let shown = match name.strip_prefix("get_") {
+                    Some(p) => format!("{p}.get"),
+                    None => format!("{name}()"),
+                };
                 let cname = self.classes[class.index()].name.clone();
                 self.error(span, format!("'{cname}.{shown}': not all code paths return a value"));
             }

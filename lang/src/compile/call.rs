@@ -193,7 +193,7 @@ impl<'a> Compiler<'a> {
                     Some(_) => {
                         let v = self.expr(callee, Dest::Any, None);
                         let r = self.alloc();
-                        let v = self.to_dest(v, Dest::Into(r));
+                        let v = self.put_in(v, Dest::Into(r));
                         self.delegate_call(v, args, dest, span, discard)
                     }
                     None => {
@@ -227,7 +227,7 @@ impl<'a> Compiler<'a> {
                     let name = *name;
                     return self.null_conditional(target, dest, span, &mut |c, recv, d| {
                         let r = c.alloc();
-                        let recv = c.to_dest(recv, Dest::Into(r));
+                        let recv = c.put_in(recv, Dest::Into(r));
                         c.member_call(recv, name, args, d, span, false)
                     });
                 }
@@ -316,7 +316,7 @@ impl<'a> Compiler<'a> {
                         let _ = target;
                         let v = self.static_member_value(t, name, Dest::Any);
                         let r = self.alloc();
-                        let v = self.to_dest(v, Dest::Into(r));
+                        let v = self.put_in(v, Dest::Into(r));
                         self.delegate_call(v, args, dest, span, discard)
                     }
                     None => {
@@ -401,7 +401,7 @@ impl<'a> Compiler<'a> {
                     Some(m) => {
                         let v = self.read_member(m, Some(recv), Dest::Any, name.span);
                         let r = self.alloc();
-                        let v = self.to_dest(v, Dest::Into(r));
+                        let v = self.put_in(v, Dest::Into(r));
                         return self.delegate_call(v, args, dest, span, discard);
                     }
                     None => {}
@@ -446,7 +446,7 @@ impl<'a> Compiler<'a> {
     /// Calls a parameterless instance method by name (`Dispose`).
     pub(crate) fn call_method_on(&mut self, recv: Val, name: &'static str, span: Span) {
         let r = self.alloc();
-        let recv = self.to_dest(recv, Dest::Into(r));
+        let recv = self.put_in(recv, Dest::Into(r));
         self.member_call(recv, ast::Ident { name, span }, &[], Dest::Any, span, true);
     }
 
@@ -485,7 +485,7 @@ impl<'a> Compiler<'a> {
         }
         let wrapped: Vec<CallArg<'a>> = args.iter().map(|e| CallArg { name: None, modifier: ArgModifier::None, value: e }).collect();
         let r = self.alloc();
-        let recv = self.to_dest(recv, Dest::Into(r));
+        let recv = self.put_in(recv, Dest::Into(r));
         self.invoke(cands, Some(recv), &wrapped, dest, span, "this[]", false)
     }
 
@@ -767,14 +767,10 @@ impl<'a> Compiler<'a> {
         }
 
         // Copy `ref`/`out` results back.
-        let box_reg = |pi_of: usize, identity_block: bool| -> Reg {
-            if identity_block { slot_of(pi_of) } else { slot_of(pi_of) }
-        };
         let in_block = |i: usize| -> Reg {
             let pi = app.slots.iter().position(|s| matches!(s, Slot::Arg(x) if *x == i)).unwrap_or(i);
             Reg(block.0 + u16::from(has_recv) + pi as u16)
         };
-        let _ = box_reg;
         for (i, place) in &places {
             let boxr = in_block(*i);
             if let Place::Discard = place {
@@ -1008,7 +1004,6 @@ impl<'a> Compiler<'a> {
                 let single_array = rest.len() == 1
                     && matches!(&infos[i].kind, ArgKind::Value(t) if matches!(t, Type::Array(_) | Type::Null) || t.is_unknown());
                 slots[i] = Some(if single_array { Slot::Arg(i) } else { Slot::Params(rest) });
-                i = positional;
                 break;
             }
             slots[i] = Some(Slot::Arg(i));
@@ -1176,9 +1171,7 @@ impl<'a> Compiler<'a> {
                     } else {
                         return None;
                     }
-                } else if (&**a == "Task" && &**b == "Task" && ba.is_empty()) || (&**a == "ValueTask" && &**b == "ValueTask" && ba.is_empty()) {
-                    5
-                } else if &**b == "Delegate" && from.is_delegate() {
+                } else if (matches!(&**a, "Task" | "ValueTask") && a == b && ba.is_empty()) || (&**b == "Delegate" && from.is_delegate()) {
                     5
                 } else if ba.len() == 1 && matches!(&**b, "IEnumerable" | "IList" | "ICollection" | "IReadOnlyList" | "IReadOnlyCollection") {
                     let e = types::sequence_elem(from)?;
@@ -1239,12 +1232,9 @@ impl<'a> Compiler<'a> {
         if single && !ret_is_param {
             return Some(10);
         }
-        let body_is_statement_expr = |b: &ast::Body<'_>| match b {
-            ast::Body::Expr(x) => matches!(
-                x.kind,
-                ExprKind::Call { .. } | ExprKind::Assign { .. } | ExprKind::New { .. } | ExprKind::Await(_) | ExprKind::Throw(_)
-                    | ExprKind::Unary { op: ast::UnaryOp::PreInc | ast::UnaryOp::PreDec | ast::UnaryOp::PostInc | ast::UnaryOp::PostDec, .. }
-            ),
+        let is_expr_body = matches!(body, ast::Body::Expr(_));
+        let statement_body = match body {
+            ast::Body::Expr(x) => super::closures::is_statement_expr(x),
             ast::Body::Block(_) => true,
         };
         let block_returns_value = match body {
@@ -1259,38 +1249,44 @@ impl<'a> Compiler<'a> {
             }),
             ast::Body::Expr(_) => true,
         };
-        let needs_inference = ret_is_param || matches!(body, ast::Body::Expr(x) if matches!(x.kind, ExprKind::Call { .. } | ExprKind::Await(_)));
-        let inferred = if needs_inference { self.infer_lambda(e, &lambda_params) } else { None };
-        let body_ty = inferred.clone();
-        let is_void = |t: &Option<Type>| matches!(t, Some(Type::Void));
+        // What the body produces (`Void` when nothing); `None` when the
+        // lambda is nested too deep to compile speculatively.
+        let body_ty = self.infer_lambda(e, &lambda_params);
+        let void_body = match &body_ty {
+            Some(t) => *t == Type::Void,
+            None => !block_returns_value,
+        };
         if *is_async {
             match &ret {
                 Type::Void => Some(30),
                 t if t.is_lib("Task", 0) || t.is_lib("ValueTask", 0) => {
-                    if matches!(body, ast::Body::Block(_)) && block_returns_value {
+                    if !is_expr_body && block_returns_value {
                         None
+                    } else if is_expr_body && !void_body {
+                        // `async () => await F()` also fits `Func<Task<T>>`, better.
+                        Some(12)
                     } else {
                         Some(10)
                     }
                 }
                 t if t.is_lib("Task", 1) || t.is_lib("ValueTask", 1) => {
-                    if matches!(body, ast::Body::Block(_)) && !block_returns_value {
+                    if void_body {
                         return None;
                     }
-                    if is_void(&body_ty) {
-                        return None;
+                    let want = t.lib_args()[0].clone();
+                    match &body_ty {
+                        Some(bt) if want.has_param(types::TYPE_PARAMS) => {
+                            types::unify(&want, bt, bindings);
+                            Some(11)
+                        }
+                        Some(bt) => self.conv_rank(bt, &want).map(|r| 10 + r),
+                        None => Some(10),
                     }
-                    if let Some(bt) = &body_ty {
-                        types::unify(&t.lib_args()[0], bt, bindings);
-                    }
-                    Some(if ret_is_param { 11 } else { 10 })
                 }
                 t if ret_is_param && t.lib_args().is_empty() => {
-                    // Func<T> with an async lambda: T is a task.
                     let task = match &body_ty {
-                        Some(Type::Void) | None if !block_returns_value || matches!(body, ast::Body::Expr(_)) => Type::lib("Task", vec![]),
-                        Some(bt) => Type::lib("Task", vec![bt.clone()]),
-                        None => Type::lib("Task", vec![]),
+                        Some(bt) if *bt != Type::Void => Type::lib("Task", vec![bt.clone()]),
+                        _ => Type::lib("Task", vec![]),
                     };
                     types::unify(t, &task, bindings);
                     Some(14)
@@ -1300,30 +1296,23 @@ impl<'a> Compiler<'a> {
         } else {
             match &ret {
                 Type::Void => {
-                    if !body_is_statement_expr(body) || (matches!(body, ast::Body::Block(_)) && block_returns_value) {
+                    if !statement_body || (!is_expr_body && block_returns_value) {
                         return None;
                     }
-                    Some(if body_ty.as_ref().is_some_and(|t| *t != Type::Void) { 13 } else { 10 })
+                    Some(if void_body { 10 } else { 13 })
                 }
                 t => {
-                    if matches!(body, ast::Body::Block(_)) && !block_returns_value {
+                    if void_body {
                         return None;
                     }
-                    if is_void(&body_ty) {
-                        return None;
-                    }
-                    if let Some(bt) = &body_ty {
-                        if ret_is_param {
+                    match &body_ty {
+                        Some(bt) if ret_is_param => {
                             types::unify(t, bt, bindings);
-                        } else if self.conv_rank(bt, t).is_none() {
-                            return None;
+                            Some(if t.lib_args().is_empty() { 12 } else { 11 })
                         }
+                        Some(bt) => self.conv_rank(bt, t).map(|r| 10 + r),
+                        None => Some(10),
                     }
-                    Some(if ret_is_param {
-                        if t.lib_args().is_empty() { 12 } else { 11 }
-                    } else {
-                        10
-                    })
                 }
             }
         }

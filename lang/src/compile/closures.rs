@@ -86,6 +86,10 @@ impl<'a> Compiler<'a> {
     /// The result type of a lambda's body for these parameter types,
     /// compiled speculatively (everything it adds is undone).
     pub(crate) fn infer_lambda(&mut self, e: &'a Expr<'a>, param_tys: &[Type]) -> Option<Type> {
+        let key = (e.span.start, e.span.end);
+        if let Some((_, _, t)) = self.inferred.iter().find(|(k, p, _)| *k == key && p == param_tys) {
+            return Some(t.clone());
+        }
         if self.speculating > 4 {
             return None;
         }
@@ -97,6 +101,7 @@ impl<'a> Compiler<'a> {
         self.speculating -= 1;
         self.rollback(snap);
         self.b().rollback(bsnap);
+        self.inferred.push((key, param_tys.to_vec(), inferred.clone()));
         Some(inferred)
     }
 

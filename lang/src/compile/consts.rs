@@ -198,7 +198,7 @@ impl<'a> Compiler<'a> {
             self.error(span, format!("The evaluation of the constant value for '{name}' involves a circular definition"));
             return None;
         }
-        let (init, ty, span, origin) = (f.init?, f.ty.clone(), f.span, f.origin);
+        let (init, ty, origin) = (f.init?, f.ty.clone(), f.origin);
         self.const_in_progress.push(key);
         let saved = std::mem::replace(&mut self.origin, origin);
         let v = self.fold(init, class);

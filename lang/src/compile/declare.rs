@@ -5,7 +5,7 @@
 //! Bodies are compiled afterwards, when every member is known.
 
 use vm::bytecode::{ClassId, FieldSlot, MethodId};
-use vm::program::{AsyncReturn, Backend, BuiltinClass, Class, ClassKind, DefaultValue, Field, Method, MethodFlags, StaticField};
+use vm::program::{AsyncReturn, Backend, BuiltinClass, Class, ClassKind, Field, Method, MethodFlags, StaticField};
 
 use super::types::{self, Type};
 use super::{BodySource, ClassInfo, Compiler, FieldInfo, FieldKind, MethodInfo, Origin, ParamInfo, PropInfo};
@@ -265,13 +265,16 @@ impl<'a> Compiler<'a> {
         {
             return Ok(t);
         }
+        let is_lib = types::known_lib_type(simple, args.len()) || (!args.is_empty() && vm::native::NATIVES.iter().any(|d| d.owner == simple));
         if let Some(id) = self.find_class(simple) {
-            if !args.is_empty() {
-                return Err(format!("The non-generic type '{simple}' cannot be used with type arguments"));
+            if args.is_empty() || !is_lib {
+                if !args.is_empty() {
+                    return Err(format!("The non-generic type '{simple}' cannot be used with type arguments"));
+                }
+                return Ok(Type::Class(id));
             }
-            return Ok(Type::Class(id));
         }
-        if types::known_lib_type(simple, args.len()) || vm::native::NATIVES.iter().any(|d| d.owner == simple) {
+        if is_lib || vm::native::NATIVES.iter().any(|d| d.owner == simple) {
             if simple == "Func" && args.is_empty() {
                 return Err("Using the generic type 'Func<TResult>' requires at least 1 type argument".into());
             }
@@ -784,7 +787,6 @@ impl<'a> Compiler<'a> {
             is_virtual,
             is_indexer,
             decl: Some(p),
-            span: p.name.span,
         });
     }
 
@@ -1035,7 +1037,7 @@ impl<'a> Compiler<'a> {
                 self.error(Span::new(span.start as usize, span.start as usize), "Program does not contain a static 'Main' method suitable for an entry point");
             }
             [_, rest @ ..] => {
-                for m in rest.to_vec() {
+                for &m in rest {
                     let span = self.methods[m.index()].span;
                     self.error(span, "Program has more than one entry point defined");
                 }

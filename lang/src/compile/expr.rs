@@ -38,7 +38,7 @@ impl<'a> Compiler<'a> {
         {
             // `x = cond && x` must not clobber `x` before reading it.
             let v = self.expr(e, Dest::Any, expected);
-            return self.to_dest(v, dest);
+            return self.put_in(v, dest);
         }
         match &e.kind {
             ExprKind::Literal(l) => {
@@ -171,7 +171,7 @@ impl<'a> Compiler<'a> {
             ExprKind::This => {
                 let class = self.fr().class;
                 match self.this_reg(e.span) {
-                    Some(r) => self.to_dest(Val { reg: r, ty: Type::Class(class) }, dest),
+                    Some(r) => self.put_in(Val { reg: r, ty: Type::Class(class) }, dest),
                     None => self.error_val(dest),
                 }
             }
@@ -202,7 +202,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Puts a value where `dest` says.
-    pub(crate) fn to_dest(&mut self, v: Val, dest: Dest) -> Val {
+    pub(crate) fn put_in(&mut self, v: Val, dest: Dest) -> Val {
         match dest {
             Dest::Into(r) if r != v.reg => {
                 self.emit(Instr::Move { dst: r.dst(), src: v.reg });
@@ -256,17 +256,17 @@ impl<'a> Compiler<'a> {
     pub(crate) fn coerce(&mut self, v: Val, to: &Type, dest: Dest, span: Span) -> Val {
         let from = v.ty.clone();
         if from == *to || to.is_unknown() || from.is_unknown() {
-            return self.to_dest(Val { reg: v.reg, ty: if to.is_unknown() { from } else { to.clone() } }, dest);
+            return self.put_in(Val { reg: v.reg, ty: if to.is_unknown() { from } else { to.clone() } }, dest);
         }
         if from == Type::Void {
             let tn = self.type_name(to);
             self.error(span, format!("Cannot implicitly convert type 'void' to '{tn}'"));
-            return self.to_dest(Val { reg: v.reg, ty: Type::Error }, dest);
+            return self.put_in(Val { reg: v.reg, ty: Type::Error }, dest);
         }
         if let Type::Nullable(inner) = to {
             let inner = (**inner).clone();
             let v = if from == Type::Null { v } else { self.coerce(Val { reg: v.reg, ty: from.unwrap_nullable().clone() }, &inner, dest, span) };
-            return self.to_dest(Val { reg: v.reg, ty: to.clone() }, dest);
+            return self.put_in(Val { reg: v.reg, ty: to.clone() }, dest);
         }
         if let Type::Nullable(inner) = &from {
             // `int? -> int` needs a cast in C#; the value converts at run time.
@@ -289,7 +289,7 @@ impl<'a> Compiler<'a> {
             let hint = if self.explicit_exists(&from, to) { " An explicit conversion exists (are you missing a cast?)" } else { "" };
             self.error(span, format!("Cannot implicitly convert type '{f}' to '{t}'.{hint}"));
         }
-        self.to_dest(Val { reg: v.reg, ty: to.clone() }, dest)
+        self.put_in(Val { reg: v.reg, ty: to.clone() }, dest)
     }
 
     /// Conversions C# rejects without a cast that the compiler can be sure
@@ -327,7 +327,7 @@ impl<'a> Compiler<'a> {
         let from = v.ty.clone();
         let is_enum = |c: &Self, t: &Type| matches!(t, Type::Class(x) if c.is_enum(*x));
         if from == *to || to.is_unknown() {
-            return self.to_dest(Val { reg: v.reg, ty: to.clone() }, dest);
+            return self.put_in(Val { reg: v.reg, ty: to.clone() }, dest);
         }
         let numeric_like = |c: &Self, t: &Type| t.is_numeric() || is_enum(c, t);
         let kind = if numeric_like(self, &from) && numeric_like(self, to) {
@@ -353,7 +353,7 @@ impl<'a> Compiler<'a> {
             _ => false,
         };
         if upcast {
-            return self.to_dest(Val { reg: v.reg, ty: to.clone() }, Dest::Into(dst));
+            return self.put_in(Val { reg: v.reg, ty: to.clone() }, Dest::Into(dst));
         }
         let impossible = match (&from, to) {
             (a, b) if a.is_primitive() && b.is_primitive() => true,
@@ -849,7 +849,7 @@ impl<'a> Compiler<'a> {
         };
         if let Some(elem) = elem {
             if args.len() != 1 {
-                self.error(span, format!("Wrong number of indices inside []; expected 1"));
+                self.error(span, "Wrong number of indices inside []; expected 1");
                 return self.error_val(dest);
             }
             if recv.ty == Type::Object {
@@ -907,7 +907,7 @@ impl<'a> Compiler<'a> {
             }
         };
         if op == UnaryOp::Plus {
-            return self.to_dest(Val { reg: v.reg, ty }, dest);
+            return self.put_in(Val { reg: v.reg, ty }, dest);
         }
         let dst = self.dest_reg(dest);
         let (d, src) = (dst.dst(), v.reg);
@@ -1099,7 +1099,7 @@ impl<'a> Compiler<'a> {
             acc = Val { reg: dst, ty };
             i += 1;
         }
-        let Some(mut parts) = parts else { return self.to_dest(acc, dest) };
+        let Some(mut parts) = parts else { return self.put_in(acc, dest) };
         while i < spine.len() {
             let b = self.expr(spine[i], Dest::Any, None);
             let b = self.stabilize(b, later_writes(i + 1));
@@ -1521,14 +1521,12 @@ fn writes_dest_early(e: &Expr<'_>) -> bool {
     matches!(
         e.kind,
         ExprKind::Binary { op: BinaryOp::And | BinaryOp::Or | BinaryOp::Coalesce, .. }
-            | ExprKind::New { init: Some(_), .. }
+            | ExprKind::New { .. }
             | ExprKind::NewArray { init: Some(_), .. }
             | ExprKind::ArrayInit(_)
             | ExprKind::Member { null_conditional: true, .. }
             | ExprKind::Index { null_conditional: true, .. }
             | ExprKind::Assign { op: Some(BinaryOp::Coalesce), .. }
-            | ExprKind::Conditional { .. }
-            | ExprKind::Interpolated(_)
     )
 }
 

@@ -210,7 +210,6 @@ pub(crate) struct PropInfo<'a> {
     /// An indexer (`this[...]`).
     pub is_indexer: bool,
     pub decl: Option<&'a ast::PropertyDecl<'a>>,
-    pub span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -266,13 +265,6 @@ pub(crate) struct MethodInfo<'a> {
     pub property: Option<usize>,
 }
 
-/// Something a call can bind to.
-#[derive(Clone, Debug)]
-pub(crate) struct Signature {
-    pub params: Vec<ParamInfo>,
-    pub ret: Type,
-}
-
 pub(crate) struct Compiler<'a> {
     pub program: Program,
     pub diags: Vec<Diagnostic>,
@@ -308,6 +300,8 @@ pub(crate) struct Compiler<'a> {
     pub method_ordinal: u32,
     pub lambda_counter: u32,
     pub dc_counter: u32,
+    /// Lambdas' inferred result types, by lambda and parameter types.
+    pub inferred: Vec<((u32, u32), Vec<Type>, Type)>,
 
     // ----- declarations ---------------------------------------------------
     /// Default parameter values to evaluate once constants are known.
@@ -375,6 +369,7 @@ impl<'a> Compiler<'a> {
             method_ordinal: 0,
             lambda_counter: 0,
             dc_counter: 0,
+            inferred: Vec::new(),
             pending_defaults: Vec::new(),
             const_enum: None,
             const_in_progress: Vec::new(),

@@ -488,7 +488,7 @@ impl<'a> Compiler<'a> {
 
     pub(crate) fn assign(&mut self, op: Option<BinaryOp>, target: &'a Expr<'a>, value: &'a Expr<'a>, dest: Dest, span: Span) -> Val {
         let v = self.assign_inner(op, target, value, span, false);
-        self.to_dest(v, dest)
+        self.put_in(v, dest)
     }
 
     pub(crate) fn assign_discard(&mut self, op: Option<BinaryOp>, target: &'a Expr<'a>, value: &'a Expr<'a>, span: Span) {
@@ -542,6 +542,8 @@ impl<'a> Compiler<'a> {
                 };
                 let old = self.load_place(&place, Dest::Into(dst));
                 let old = Val { reg: dst, ty: if old.ty.is_unknown() { ty.clone() } else { old.ty } };
+                // `k += k++` reads `k` before the right-hand side changes it.
+                let old = if in_reg.is_some() { self.stabilize(old, may_write_locals(value)) } else { old };
                 let result = self.compound(op, old, value, dst, span);
                 if result.ty != ty && !ty.is_unknown() && !result.ty.is_unknown() {
                     self.convert_explicit(result.clone(), &ty, Dest::Into(dst), span);
@@ -611,7 +613,7 @@ impl<'a> Compiler<'a> {
             }
             self.emit(Instr::AddImm { dst: r.dst(), a: r, imm: delta });
             fix_char(self, r);
-            return self.to_dest(Val { reg: r, ty }, dest);
+            return self.put_in(Val { reg: r, ty }, dest);
         }
         let cur = if postfix && !discard { self.dest_reg(dest) } else { self.alloc() };
         self.load_place(&place, Dest::Into(cur));
@@ -625,7 +627,7 @@ impl<'a> Compiler<'a> {
         self.emit(Instr::AddImm { dst: cur.dst(), a: cur, imm: delta });
         fix_char(self, cur);
         self.store_place(&place, cur, span);
-        self.to_dest(Val { reg: cur, ty }, dest)
+        self.put_in(Val { reg: cur, ty }, dest)
     }
 
     /// Stores into an object's member by name (object initializers).

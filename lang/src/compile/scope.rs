@@ -92,7 +92,6 @@ pub(crate) struct Scope {
     pub vars: Vec<(String, usize)>,
     pub dc: Option<usize>,
     pub mark: u16,
-    pub fn_depth: usize,
 }
 
 /// What `R[0]` of a function is.
@@ -293,8 +292,7 @@ impl<'a> Compiler<'a> {
 
     pub fn enter_scope(&mut self, key: ScopeKey) {
         let mark = self.mark();
-        let fn_depth = self.depth();
-        self.scopes.push(Scope { key, vars: Vec::new(), dc: None, mark, fn_depth });
+        self.scopes.push(Scope { key, vars: Vec::new(), dc: None, mark });
         if self.captures.analyzing {
             return;
         }
@@ -668,6 +666,7 @@ pub(crate) fn reset_method_state(c: &mut Compiler<'_>) {
     c.dc_classes.clear();
     c.lambda_counter = 0;
     c.dc_counter = 0;
+    c.inferred.clear();
 }
 
 // ----- syntactic walks ------------------------------------------------------

@@ -476,3 +476,44 @@ fn every_example_program_compiles() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+#[test]
+fn deep_nesting_compiles_in_a_small_stack() {
+    // The parser accepts about 250 levels; compiling them must fit in a
+    // test thread's 2 MiB stack.
+    let n = 240;
+    let exprs = [
+        format!("{}a{}", "(".repeat(n), " + 1)".repeat(n)),
+        format!("{}a{}", "F(".repeat(n), ")".repeat(n)),
+        format!("a{}", " + 1".repeat(n)),
+        format!("\"s\"{}", " + a".repeat(n)),
+    ];
+    let handle = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            for e in exprs {
+                let src = format!("class Program {{ static int F(int x) => x; static void Main() {{ int a = 1; System.Console.WriteLine({e}); }} }}");
+                let _ = compile_source(&src, "deep.toy");
+            }
+        })
+        .expect("thread");
+    assert!(handle.join().is_ok());
+}
+
+#[test]
+fn assignments_read_the_old_value_first() {
+    // `head = new Cell(i, head)` must not overwrite `head` before the
+    // constructor's arguments read it; same for `??`, `&&` and initializers.
+    let src = "class Cell { public Cell Next; public Cell(Cell n) { Next = n; } }\n\
+               class Program { static void Main() { Cell head = null; head = new Cell(head); head = new Cell(head); \
+               bool b = true; b = false || b; string s = null; s = s ?? \"x\"; } }";
+    let p = program(src);
+    let main = method(&p, "Program.Main");
+    for (i, ins) in main.code.iter().enumerate() {
+        if let Instr::NewObject { dst, .. } = ins {
+            let reads_later = main.code[i + 1..].iter().take(3).any(|x| matches!(x, Instr::Move { src, .. } if src.0 == dst.0));
+            let is_local = main.locals.iter().any(|(r, _)| r.0 == dst.0);
+            assert!(!is_local || !reads_later, "NewObject into a local read afterwards: {:?}", main.code);
+        }
+    }
+}
