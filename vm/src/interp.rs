@@ -539,22 +539,25 @@ impl Vm {
             // when the frame is pushed and never shrinks. It also proved every
             // jump target is in the code and that the last instruction cannot
             // fall through, so `pc` stays inside `code`.
+            // `regs` points at the frame's first register. Every arm that
+            // can move the stack (a call, a return, a native) recomputes it.
+            let mut regs: *mut Value = unsafe { self.stack.as_mut_ptr().add(base) };
             macro_rules! r {
                 ($reg:expr) => {
-                    *unsafe { self.stack.get_unchecked(base + $reg.0 as usize) }
+                    unsafe { regs.add($reg.0 as usize).read() }
                 };
             }
             // A register by reference: the hot arms test tags in place
             // instead of copying values out.
             macro_rules! rf {
                 ($reg:expr) => {
-                    unsafe { self.stack.get_unchecked(base + $reg.0 as usize) }
+                    unsafe { &*regs.add($reg.0 as usize) }
                 };
             }
             macro_rules! set {
                 ($dst:expr, $v:expr) => {{
                     let v = $v;
-                    *unsafe { self.stack.get_unchecked_mut(base + $dst.0 as usize) } = v;
+                    unsafe { regs.add($dst.0 as usize).write(v) };
                 }};
             }
             // Leaves the frame's state consistent and goes to the top of the
@@ -624,16 +627,23 @@ impl Vm {
                     // callee's window starts where the caller's ends.
                     unsafe {
                         let p = self.stack.as_mut_ptr();
-                        for i in 0..count {
-                            p.add(new_base + i).write(p.add(from + i).read());
+                        let (mut src, mut dst) = (p.add(from), p.add(new_base));
+                        let copied = dst.add(count);
+                        while dst < copied {
+                            dst.write(src.read());
+                            dst = dst.add(1);
+                            src = src.add(1);
                         }
-                        for i in new_base + count..end {
-                            p.add(i).write(Value::Null);
+                        let stop = p.add(end);
+                        while dst < stop {
+                            dst.write(Value::Null);
+                            dst = dst.add(1);
                         }
                     }
                     self.frames.push(Frame { method: $target, pc: 0, base: new_base as u32, ret: $dst.0, kind: FrameKind::Normal });
                     self.stats.calls += 1;
                     base = new_base;
+                    regs = unsafe { self.stack.as_mut_ptr().add(base) };
                     code = &callee.code;
                     nregs = callee_regs;
                     pc = 0;
@@ -649,6 +659,7 @@ impl Vm {
                     let Some(&caller) = self.frames.last() else { break 'outer Ok(v) };
                     let m = program.method(caller.method);
                     base = caller.base as usize;
+                    regs = unsafe { self.stack.as_mut_ptr().add(base) };
                     code = &m.code;
                     nregs = m.nregs as usize;
                     pc = caller.pc as usize;
@@ -875,7 +886,8 @@ impl Vm {
                         let f = crate::native::def(native).f;
                         let v = tri!(f(self, &buf[..n]));
                         // The native may have run bytecode that grew the stack.
-                        self.stack[base + dst.0 as usize] = v;
+                        regs = unsafe { self.stack.as_mut_ptr().add(base) };
+                        set!(dst, v);
                         safepoint!();
                     }
                     Instr::CallDelegate { dst, args } => {

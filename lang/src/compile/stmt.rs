@@ -67,6 +67,12 @@ impl<'a> Compiler<'a> {
                 return;
             }
             StmtKind::Expr(e) => self.expr_stmt(e),
+            StmtKind::If { cond, then, else_: None } if self.direct_jump(then).is_some() => {
+                // `if (c) break;` / `if (c) continue;`: one conditional jump.
+                if let Some(target) = self.direct_jump(then) {
+                    self.cond_jump(cond, true, target);
+                }
+            }
             StmtKind::If { cond, then, else_ } => {
                 let else_label = self.new_label();
                 self.cond_jump(cond, false, else_label);
@@ -401,6 +407,29 @@ impl<'a> Compiler<'a> {
         };
         self.leave_to(idx + 1);
         self.jump(label);
+    }
+
+    /// The label a `break`/`continue` (alone or in a block) jumps to, when
+    /// no `finally` lies between it and its loop.
+    fn direct_jump(&self, s: &Stmt<'_>) -> Option<super::emit::Label> {
+        let is_break = match &s.kind {
+            StmtKind::Break => true,
+            StmtKind::Continue => false,
+            StmtKind::Block(b) if b.stmts.len() == 1 => return self.direct_jump(&b.stmts[0]),
+            _ => return None,
+        };
+        if !self.fr().finally_bases.is_empty() {
+            return None;
+        }
+        for e in self.fr().exits.iter().rev() {
+            match e {
+                Exit::Loop { brk, cont } => return Some(if is_break { *brk } else { *cont }),
+                Exit::Switch { brk } if is_break => return Some(*brk),
+                Exit::Switch { .. } => {}
+                Exit::Try { .. } => return None,
+            }
+        }
+        None
     }
 
     /// Emits the finally copies of every `try` from the innermost out to
