@@ -242,26 +242,7 @@ impl Vm {
 
     /// The run-time class of a value (`null` reports `Object`).
     pub fn class_of(&self, v: Value) -> ClassId {
-        let b = match v {
-            Value::Null => BuiltinClass::Object,
-            Value::Bool(_) => BuiltinClass::Boolean,
-            Value::Int(_) => BuiltinClass::Int32,
-            Value::Double(_) => BuiltinClass::Double,
-            Value::Char(_) => BuiltinClass::Char,
-            Value::Enum(c, _) => return c,
-            Value::Obj(o) => match &*o {
-                Obj::Str(_) => BuiltinClass::String,
-                Obj::Instance(i) => return i.class,
-                Obj::Array { .. } => BuiltinClass::Array,
-                Obj::List(_) => BuiltinClass::List,
-                Obj::Dict(_) => BuiltinClass::Dictionary,
-                Obj::Pair(..) => BuiltinClass::KeyValuePair,
-                Obj::Delegate { .. } => BuiltinClass::Delegate,
-                Obj::Type(_) => BuiltinClass::Type,
-                Obj::Native(_) => BuiltinClass::NativeObject,
-            },
-        };
-        b.id()
+        v.class()
     }
 
     /// The full type name of a value, as casts' messages print it.
@@ -1034,10 +1015,7 @@ impl Vm {
             let frame = self.frames[fi];
             let method = program.method(frame.method);
             let pc = frame.pc.saturating_sub(1);
-            for (row, h) in method.handlers.iter().enumerate() {
-                if !(h.start.0 <= pc && pc < h.end.0) {
-                    continue;
-                }
+            for (row, h) in covering(&method.handlers, pc) {
                 let is_target = target == Some((fi, row));
                 if is_target || matches!(h.kind, HandlerKind::Finally) {
                     if is_target {
@@ -1067,10 +1045,7 @@ impl Vm {
             let frame = self.frames[fi];
             let method = program.method(frame.method);
             let pc = frame.pc.saturating_sub(1);
-            for (row, h) in method.handlers.iter().enumerate() {
-                if !(h.start.0 <= pc && pc < h.end.0) {
-                    continue;
-                }
+            for (row, h) in covering(&method.handlers, pc) {
                 match h.kind {
                     HandlerKind::Catch { class: c } if program.is_subclass(class, c) => return Ok(Some((fi, row))),
                     HandlerKind::Filter { class: c, filter } if program.is_subclass(class, c) => {
@@ -1303,6 +1278,11 @@ impl Vm {
             _ => Err(self.bad_operand("[]=", obj)),
         }
     }
+}
+
+/// The handler rows whose protected range covers `pc`, innermost first.
+fn covering(handlers: &[crate::bytecode::Handler], pc: u32) -> impl Iterator<Item = (usize, &crate::bytecode::Handler)> {
+    handlers.iter().enumerate().filter(move |(_, h)| h.start.0 <= pc && pc < h.end.0)
 }
 
 fn list_index_error() -> VmError {

@@ -65,6 +65,32 @@ impl Value {
         }
     }
 
+    /// The run-time class, as far as the value alone tells it (an `int` and
+    /// a `long` are both `Int32`; `null` reports `Object`).
+    pub fn class(self) -> ClassId {
+        use crate::program::BuiltinClass;
+        let builtin = match self {
+            Value::Null => BuiltinClass::Object,
+            Value::Bool(_) => BuiltinClass::Boolean,
+            Value::Int(_) => BuiltinClass::Int32,
+            Value::Double(_) => BuiltinClass::Double,
+            Value::Char(_) => BuiltinClass::Char,
+            Value::Enum(class, _) => return class,
+            Value::Obj(o) => match &*o {
+                Obj::Str(_) => BuiltinClass::String,
+                Obj::Instance(i) => return i.class,
+                Obj::Array { .. } => BuiltinClass::Array,
+                Obj::List(_) => BuiltinClass::List,
+                Obj::Dict(_) => BuiltinClass::Dictionary,
+                Obj::Pair(..) => BuiltinClass::KeyValuePair,
+                Obj::Delegate { .. } => BuiltinClass::Delegate,
+                Obj::Type(_) => BuiltinClass::Type,
+                Obj::Native(_) => BuiltinClass::NativeObject,
+            },
+        };
+        builtin.id()
+    }
+
     /// C# `==` for values whose static type is `object` or a primitive:
     /// value equality for primitives and strings, identity for objects.
     pub fn equals(self, other: Value) -> bool {

@@ -63,10 +63,15 @@ impl<'a> Compiler<'a> {
             BodySource::Method(d) => d.body.as_ref().is_some_and(body_has),
             BodySource::Ctor(d) => {
                 d.is_some_and(|d| {
-                    body_has(&d.body) || d.initializer.as_ref().is_some_and(|i| i.args.iter().any(|a| scope::expr_has_lambda(a.value)))
+                    body_has(&d.body)
+                        || d.initializer
+                            .as_ref()
+                            .is_some_and(|i| i.args.iter().any(|a| scope::expr_has_lambda(a.value)))
                 }) || self.initializers_have_lambda(m.class, false)
             }
-            BodySource::Cctor(d) => d.is_some_and(|d| body_has(&d.body)) || self.initializers_have_lambda(m.class, true),
+            BodySource::Cctor(d) => {
+                d.is_some_and(|d| body_has(&d.body)) || self.initializers_have_lambda(m.class, true)
+            }
             BodySource::Getter(p) => {
                 p.expr_body.is_some_and(scope::expr_has_lambda)
                     || p.getter.as_ref().and_then(|g| g.body.as_ref()).is_some_and(body_has)
@@ -86,7 +91,8 @@ impl<'a> Compiler<'a> {
 
     fn compile_method_pass(&mut self, id: MethodId) {
         let info = &self.methods[id.index()];
-        let (class, is_static, is_async, body, span) = (info.class, info.is_static, info.is_async, info.body, info.span);
+        let (class, is_static, is_async, body, span) =
+            (info.class, info.is_static, info.is_async, info.body, info.span);
         let params = info.params.clone();
         let name = info.name.clone();
         let ret = info.ret.clone();
@@ -317,7 +323,10 @@ impl<'a> Compiler<'a> {
         let tname = self.classes[target.index()].name.clone();
         if ctors.is_empty() {
             if !args.is_empty() {
-                self.error(ispan, format!("'{tname}' does not contain a constructor that takes {} arguments", args.len()));
+                self.error(
+                    ispan,
+                    format!("'{tname}' does not contain a constructor that takes {} arguments", args.len()),
+                );
             }
             return;
         }
@@ -385,7 +394,9 @@ impl<'a> Compiler<'a> {
         match &s.kind {
             ast::StmtKind::Local(d) => d.declarators.iter().filter_map(|d| d.init).for_each(&mut count),
             ast::StmtKind::Expr(e) => count(e),
-            ast::StmtKind::If { cond, .. } | ast::StmtKind::While { cond, .. } | ast::StmtKind::DoWhile { cond, .. } => count(cond),
+            ast::StmtKind::If { cond, .. }
+            | ast::StmtKind::While { cond, .. }
+            | ast::StmtKind::DoWhile { cond, .. } => count(cond),
             ast::StmtKind::For { init, cond, step, .. } => {
                 for i in init.iter() {
                     match &i.kind {

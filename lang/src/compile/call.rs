@@ -45,7 +45,10 @@ impl<'a> From<&'a Arg<'a>> for CallArg<'a> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum CandKind {
     /// A method; `virt` dispatches on the receiver.
-    Method { id: MethodId, virt: bool },
+    Method {
+        id: MethodId,
+        virt: bool,
+    },
     /// An extension method: the receiver is its first argument.
     Extension(MethodId),
     Native(NativeId),
@@ -118,7 +121,8 @@ impl<'a> Compiler<'a> {
                 } else {
                     CandKind::Method { id, virt: use_virtual && m.is_virtual }
                 };
-                let params = if matches!(kind, CandKind::Extension(_)) { m.params[1..].to_vec() } else { m.params.clone() };
+                let params =
+                    if matches!(kind, CandKind::Extension(_)) { m.params[1..].to_vec() } else { m.params.clone() };
                 Cand { kind, params, ret: m.ret.clone(), bindings: Vec::new() }
             })
             .collect()
@@ -145,7 +149,13 @@ impl<'a> Compiler<'a> {
         let params = params
             .into_iter()
             .enumerate()
-            .map(|(i, ty)| ParamInfo { name: format!("arg{}", i + 1), ty, modifier: ParamModifier::None, default: None, span: Span::default() })
+            .map(|(i, ty)| ParamInfo {
+                name: format!("arg{}", i + 1),
+                ty,
+                modifier: ParamModifier::None,
+                default: None,
+                span: Span::default(),
+            })
             .collect();
         Cand { kind: CandKind::Delegate, params, ret, bindings: Vec::new() }
     }
@@ -162,7 +172,14 @@ impl<'a> Compiler<'a> {
         self.call_general(callee, &args, Dest::Any, span, true);
     }
 
-    fn call_general(&mut self, callee: &'a Expr<'a>, args: &[CallArg<'a>], dest: Dest, span: Span, discard: bool) -> Val {
+    fn call_general(
+        &mut self,
+        callee: &'a Expr<'a>,
+        args: &[CallArg<'a>],
+        dest: Dest,
+        span: Span,
+        discard: bool,
+    ) -> Val {
         match &callee.kind {
             ExprKind::Name(id) => {
                 if let Some(v) = self.lookup_var(id.name) {
@@ -174,8 +191,10 @@ impl<'a> Compiler<'a> {
                 match self.find_member(class, id.name) {
                     Some(Member::Methods(ids)) => {
                         let in_static = self.fr().is_static;
-                        let statics: Vec<MethodId> = ids.iter().copied().filter(|m| self.methods[m.index()].is_static).collect();
-                        let instance: Vec<MethodId> = ids.iter().copied().filter(|m| !self.methods[m.index()].is_static).collect();
+                        let statics: Vec<MethodId> =
+                            ids.iter().copied().filter(|m| self.methods[m.index()].is_static).collect();
+                        let instance: Vec<MethodId> =
+                            ids.iter().copied().filter(|m| !self.methods[m.index()].is_static).collect();
                         if instance.is_empty() || (in_static && !statics.is_empty()) {
                             let cands = self.method_cands(&statics, false);
                             return self.invoke(cands, None, args, dest, span, id.name, discard);
@@ -217,7 +236,13 @@ impl<'a> Compiler<'a> {
                     match self.named(target) {
                         Some(Named::Type(t)) => return self.static_call(&t, *name, args, dest, span, discard),
                         Some(Named::Namespace(ns)) => {
-                            self.error(name.span, format!("The type or namespace name '{}' does not exist in the namespace '{ns}'", name.name));
+                            self.error(
+                                name.span,
+                                format!(
+                                    "The type or namespace name '{}' does not exist in the namespace '{ns}'",
+                                    name.name
+                                ),
+                            );
                             return self.error_val(dest);
                         }
                         None => {}
@@ -254,13 +279,24 @@ impl<'a> Compiler<'a> {
     /// Candidates that mix instance methods (with the receiver) and static
     /// ones (without): resolve first, then lay out for the one chosen.
     #[allow(clippy::too_many_arguments)]
-    fn invoke_mixed(&mut self, cands: Vec<Cand>, recv: Val, args: &[CallArg<'a>], dest: Dest, span: Span, name: &str, discard: bool) -> Val {
-        let all_instance = cands.iter().all(|c| matches!(c.kind, CandKind::Method { id, .. } if !self.methods[id.index()].is_static));
+    fn invoke_mixed(
+        &mut self,
+        cands: Vec<Cand>,
+        recv: Val,
+        args: &[CallArg<'a>],
+        dest: Dest,
+        span: Span,
+        name: &str,
+        discard: bool,
+    ) -> Val {
+        let all_instance =
+            cands.iter().all(|c| matches!(c.kind, CandKind::Method { id, .. } if !self.methods[id.index()].is_static));
         if all_instance {
             return self.invoke(cands, Some(recv), args, dest, span, name, discard);
         }
-        let (inst, stat): (Vec<Cand>, Vec<Cand>) =
-            cands.into_iter().partition(|c| matches!(c.kind, CandKind::Method { id, .. } if !self.methods[id.index()].is_static));
+        let (inst, stat): (Vec<Cand>, Vec<Cand>) = cands
+            .into_iter()
+            .partition(|c| matches!(c.kind, CandKind::Method { id, .. } if !self.methods[id.index()].is_static));
         let nargs = args.len();
         let fits = |c: &Cand| c.params.len() == nargs;
         if inst.iter().any(fits) || stat.is_empty() {
@@ -270,7 +306,15 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn base_call(&mut self, base_span: Span, name: ast::Ident<'a>, args: &[CallArg<'a>], dest: Dest, span: Span, discard: bool) -> Val {
+    fn base_call(
+        &mut self,
+        base_span: Span,
+        name: ast::Ident<'a>,
+        args: &[CallArg<'a>],
+        dest: Dest,
+        span: Span,
+        discard: bool,
+    ) -> Val {
         let class = self.fr().class;
         let Some(base) = self.classes[class.index()].base else { return self.error_val(dest) };
         let Some(this) = self.this_reg(base_span) else { return self.error_val(dest) };
@@ -290,13 +334,22 @@ impl<'a> Compiler<'a> {
     }
 
     /// `T.M(args)`.
-    fn static_call(&mut self, t: &Type, name: ast::Ident<'a>, args: &[CallArg<'a>], dest: Dest, span: Span, discard: bool) -> Val {
+    fn static_call(
+        &mut self,
+        t: &Type,
+        name: ast::Ident<'a>,
+        args: &[CallArg<'a>],
+        dest: Dest,
+        span: Span,
+        discard: bool,
+    ) -> Val {
         match t {
             Type::Class(c) => {
                 let c = *c;
                 match self.find_member(c, name.name) {
                     Some(Member::Methods(ids)) => {
-                        let statics: Vec<MethodId> = ids.iter().copied().filter(|m| self.methods[m.index()].is_static).collect();
+                        let statics: Vec<MethodId> =
+                            ids.iter().copied().filter(|m| self.methods[m.index()].is_static).collect();
                         if statics.is_empty() {
                             self.error(name.span, format!("An object reference is required for the non-static field, method, or property '{}'", name.name));
                             return self.error_val(dest);
@@ -306,7 +359,12 @@ impl<'a> Compiler<'a> {
                             .iter()
                             .map(|&id| {
                                 let m = &self.methods[id.index()];
-                                Cand { kind: CandKind::Method { id, virt: false }, params: m.params.clone(), ret: m.ret.clone(), bindings: Vec::new() }
+                                Cand {
+                                    kind: CandKind::Method { id, virt: false },
+                                    params: m.params.clone(),
+                                    ret: m.ret.clone(),
+                                    bindings: Vec::new(),
+                                }
                             })
                             .collect();
                         self.invoke(cands, None, args, dest, span, name.name, discard)
@@ -357,7 +415,15 @@ impl<'a> Compiler<'a> {
     }
 
     /// `recv.M(args)` for a value.
-    pub(crate) fn member_call(&mut self, recv: Val, name: ast::Ident<'a>, args: &[CallArg<'a>], dest: Dest, span: Span, discard: bool) -> Val {
+    pub(crate) fn member_call(
+        &mut self,
+        recv: Val,
+        name: ast::Ident<'a>,
+        args: &[CallArg<'a>],
+        dest: Dest,
+        span: Span,
+        discard: bool,
+    ) -> Val {
         if let Type::Nullable(inner) = &recv.ty {
             let inner = (**inner).clone();
             if name.name == "GetValueOrDefault" && args.is_empty() {
@@ -390,7 +456,8 @@ impl<'a> Compiler<'a> {
                 let c = *c;
                 match self.find_member(c, name.name) {
                     Some(Member::Methods(ids)) => {
-                        let instance: Vec<MethodId> = ids.iter().copied().filter(|m| !self.methods[m.index()].is_static).collect();
+                        let instance: Vec<MethodId> =
+                            ids.iter().copied().filter(|m| !self.methods[m.index()].is_static).collect();
                         if instance.is_empty() {
                             self.error(name.span, format!("Member '{}' cannot be accessed with an instance reference; qualify it with a type name instead", name.name));
                             return self.error_val(dest);
@@ -483,7 +550,8 @@ impl<'a> Compiler<'a> {
             self.error(span, format!("Cannot apply indexing with [] to an expression of type '{tn}'"));
             return self.error_val(dest);
         }
-        let wrapped: Vec<CallArg<'a>> = args.iter().map(|e| CallArg { name: None, modifier: ArgModifier::None, value: e }).collect();
+        let wrapped: Vec<CallArg<'a>> =
+            args.iter().map(|e| CallArg { name: None, modifier: ArgModifier::None, value: e }).collect();
         let r = self.alloc();
         let recv = self.put_in(recv, Dest::Into(r));
         self.invoke(cands, Some(recv), &wrapped, dest, span, "this[]", false)
@@ -533,7 +601,11 @@ impl<'a> Compiler<'a> {
             let mut t: Option<Type> = None;
             for c in cands {
                 let p = c.params.get(i)?;
-                let pt = if p.modifier == ParamModifier::Params { p.ty.elem().cloned().unwrap_or(p.ty.clone()) } else { p.ty.clone() };
+                let pt = if p.modifier == ParamModifier::Params {
+                    p.ty.elem().cloned().unwrap_or(p.ty.clone())
+                } else {
+                    p.ty.clone()
+                };
                 if pt.has_param(types::TYPE_PARAMS) {
                     return None;
                 }
@@ -659,7 +731,8 @@ impl<'a> Compiler<'a> {
         }
 
         // The argument block.
-        let identity = app.slots.len() == args.len() && app.slots.iter().enumerate().all(|(pi, s)| matches!(s, Slot::Arg(i) if *i == pi));
+        let identity = app.slots.len() == args.len()
+            && app.slots.iter().enumerate().all(|(pi, s)| matches!(s, Slot::Arg(i) if *i == pi));
         let trailing_defaults = {
             let n = args.len();
             app.slots.len() >= n
@@ -672,7 +745,12 @@ impl<'a> Compiler<'a> {
                 match s {
                     Slot::Arg(i) => {
                         if let ArgKind::Value(t) = &infos[*i].kind {
-                            self.coerce(Val { reg: r, ty: t.clone() }, &params[pi].ty, Dest::Into(r), infos[*i].expr.span);
+                            self.coerce(
+                                Val { reg: r, ty: t.clone() },
+                                &params[pi].ty,
+                                Dest::Into(r),
+                                infos[*i].expr.span,
+                            );
                         }
                     }
                     Slot::Default(v) => {
@@ -699,7 +777,12 @@ impl<'a> Compiler<'a> {
                             ArgKind::Value(t) | ArgKind::Place(t) => t.clone(),
                             _ => params[pi].ty.clone(),
                         };
-                        self.coerce(Val { reg: slot_of(*i), ty: t }, &params[pi].ty, Dest::Into(r), infos[*i].expr.span);
+                        self.coerce(
+                            Val { reg: slot_of(*i), ty: t },
+                            &params[pi].ty,
+                            Dest::Into(r),
+                            infos[*i].expr.span,
+                        );
                     }
                     Slot::Default(v) => {
                         self.load_const(v, r.dst());
@@ -719,7 +802,8 @@ impl<'a> Compiler<'a> {
                                 ArgKind::Value(at) => at.clone(),
                                 _ => elem.clone(),
                             };
-                            let v = self.coerce(Val { reg: slot_of(i), ty: at }, &elem, Dest::Into(t), infos[i].expr.span);
+                            let v =
+                                self.coerce(Val { reg: slot_of(i), ty: at }, &elem, Dest::Into(t), infos[i].expr.span);
                             self.emit(Instr::LoadInt { dst: len.dst(), value: k as i32 });
                             self.emit(Instr::SetIndex { obj: r, index: len, src: v.reg });
                         }
@@ -812,13 +896,17 @@ impl<'a> Compiler<'a> {
     /// A register that holds a temporary (not a parameter or a local), so a
     /// call's result may overwrite it.
     fn is_temp(&self, r: Reg) -> bool {
-        r.0 >= self.fr_arity() && !self.is_local_reg(r) && !self.dcs.iter().any(|d| d.fn_depth == self.depth() && d.reg == r)
+        r.0 >= self.fr_arity()
+            && !self.is_local_reg(r)
+            && !self.dcs.iter().any(|d| d.fn_depth == self.depth() && d.reg == r)
     }
 
     /// The element class `NewArray` takes for an element type.
     pub(crate) fn array_elem_class(&self, elem: &Type) -> ClassId {
         match elem {
-            Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char | Type::String => elem.class_id(),
+            Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char | Type::String => {
+                elem.class_id()
+            }
             Type::Class(c) if self.is_enum(*c) => *c,
             _ => BuiltinClass::Object.id(),
         }
@@ -842,7 +930,11 @@ impl<'a> Compiler<'a> {
                 let class = match &target.kind {
                     ExprKind::This => Some(self.fr().class),
                     ExprKind::Name(id) if self.peek_var(id.name) => {
-                        let v = self.scopes.iter().rev().find_map(|s| s.vars.iter().rev().find(|(n, _)| n == id.name).map(|(_, v)| *v))?;
+                        let v = self
+                            .scopes
+                            .iter()
+                            .rev()
+                            .find_map(|s| s.vars.iter().rev().find(|(n, _)| n == id.name).map(|(_, v)| *v))?;
                         match self.vars[v].ty {
                             Type::Class(c) => Some(c),
                             _ => None,
@@ -864,7 +956,14 @@ impl<'a> Compiler<'a> {
 
     // ----- overload resolution ----------------------------------------------
 
-    fn choose(&mut self, cands: &[Cand], infos: &[ArgInfo<'a>], span: Span, name: &str, recv_ty: Option<&Type>) -> Option<Applicable> {
+    fn choose(
+        &mut self,
+        cands: &[Cand],
+        infos: &[ArgInfo<'a>],
+        span: Span,
+        name: &str,
+        recv_ty: Option<&Type>,
+    ) -> Option<Applicable> {
         let _ = recv_ty;
         let mut apps: Vec<Applicable> = Vec::new();
         let mut errors: Vec<(usize, MapError)> = Vec::new();
@@ -879,7 +978,11 @@ impl<'a> Compiler<'a> {
         if apps.is_empty() {
             // Lenient: one candidate of the right arity whose mismatches are
             // not clear-cut (imprecise library types) is taken.
-            let by_count: Vec<usize> = errors.iter().filter(|(_, e)| !matches!(e, MapError::Count | MapError::Name(_))).map(|(i, _)| *i).collect();
+            let by_count: Vec<usize> = errors
+                .iter()
+                .filter(|(_, e)| !matches!(e, MapError::Count | MapError::Name(_)))
+                .map(|(i, _)| *i)
+                .collect();
             if by_count.len() == 1 {
                 let ci = by_count[0];
                 let (_, err) = errors.iter().find(|(i, _)| *i == ci)?;
@@ -888,7 +991,10 @@ impl<'a> Compiler<'a> {
                 {
                     if self.clearly_incompatible(from, to) || matches!(from, Type::Void) {
                         let (f, t) = (self.type_name(from), self.type_name(to));
-                        self.error(infos[*arg].expr.span, format!("Argument {}: cannot convert from '{f}' to '{t}'", arg + 1));
+                        self.error(
+                            infos[*arg].expr.span,
+                            format!("Argument {}: cannot convert from '{f}' to '{t}'", arg + 1),
+                        );
                         return None;
                     }
                     if let Ok(a) = self.applicable(ci, &cands[ci], infos, true) {
@@ -933,7 +1039,10 @@ impl<'a> Compiler<'a> {
                     ArgKind::OutDecl(_) => "out variable".into(),
                 })
                 .collect();
-            self.error(span, format!("No overload for method '{name}' matches the argument types ({})", types.join(", ")));
+            self.error(
+                span,
+                format!("No overload for method '{name}' matches the argument types ({})", types.join(", ")),
+            );
             return None;
         }
         // An empty `params` array loses to a candidate that needs none
@@ -960,14 +1069,17 @@ impl<'a> Compiler<'a> {
             }
             strictly || a.penalty < b.penalty
         };
-        let best: Vec<usize> = (0..apps.len()).filter(|&i| (0..apps.len()).all(|j| i == j || better(&apps[i], &apps[j]))).collect();
+        let best: Vec<usize> =
+            (0..apps.len()).filter(|&i| (0..apps.len()).all(|j| i == j || better(&apps[i], &apps[j]))).collect();
         if best.len() == 1 {
             return Some(apps.swap_remove(best[0]));
         }
         let natives = cands.iter().all(|c| matches!(c.kind, CandKind::Native(_)));
         if natives || any_error_arg {
             // The library lists its preferred overload first.
-            let i = (0..apps.len()).min_by_key(|&i| (apps[i].ranks.iter().sum::<u32>(), apps[i].penalty, apps[i].cand)).unwrap_or(0);
+            let i = (0..apps.len())
+                .min_by_key(|&i| (apps[i].ranks.iter().sum::<u32>(), apps[i].penalty, apps[i].cand))
+                .unwrap_or(0);
             return Some(apps.swap_remove(i));
         }
         let describe = |c: &Self, a: &Applicable| -> String {
@@ -1101,12 +1213,20 @@ impl<'a> Compiler<'a> {
                         match target.delegate_sig() {
                             Some((ps, _)) if ids.iter().any(|m| self.methods[m.index()].params.len() == ps.len()) => 1,
                             _ if target.is_unknown() || target.is_lib("Delegate", 0) => 5,
-                            _ => return Err(MapError::Types(i, Type::lib("method group", vec![]), erase_params(target))),
+                            _ => {
+                                return Err(MapError::Types(i, Type::lib("method group", vec![]), erase_params(target)));
+                            }
                         }
                     }
                     ArgKind::Lambda => match self.lambda_rank(a.expr, &pty, &mut bindings, single) {
                         Some(r) => r,
-                        None => return Err(MapError::Types(i, Type::lib("lambda expression", vec![]), erase_params(pty.substitute(&bindings)))),
+                        None => {
+                            return Err(MapError::Types(
+                                i,
+                                Type::lib("lambda expression", vec![]),
+                                erase_params(pty.substitute(&bindings)),
+                            ));
+                        }
                     },
                 };
                 ranks[i] = rank;
@@ -1163,7 +1283,11 @@ impl<'a> Compiler<'a> {
                 }
                 _ => return None,
             },
-            (Type::String, Type::Lib(n, args)) if args.len() == 1 && &**n == "IEnumerable" && matches!(args[0], Type::Char) => 10,
+            (Type::String, Type::Lib(n, args))
+                if args.len() == 1 && &**n == "IEnumerable" && matches!(args[0], Type::Char) =>
+            {
+                10
+            }
             (Type::Lib(a, aa), Type::Lib(b, ba)) => {
                 if a == b && aa.len() == ba.len() {
                     if aa.iter().zip(ba.iter()).all(|(x, y)| x == y || x.is_unknown() || y.is_unknown()) {
@@ -1171,9 +1295,13 @@ impl<'a> Compiler<'a> {
                     } else {
                         return None;
                     }
-                } else if (matches!(&**a, "Task" | "ValueTask") && a == b && ba.is_empty()) || (&**b == "Delegate" && from.is_delegate()) {
+                } else if (matches!(&**a, "Task" | "ValueTask") && a == b && ba.is_empty())
+                    || (&**b == "Delegate" && from.is_delegate())
+                {
                     5
-                } else if ba.len() == 1 && matches!(&**b, "IEnumerable" | "IList" | "ICollection" | "IReadOnlyList" | "IReadOnlyCollection") {
+                } else if ba.len() == 1
+                    && matches!(&**b, "IEnumerable" | "IList" | "ICollection" | "IReadOnlyList" | "IReadOnlyCollection")
+                {
                     let e = types::sequence_elem(from)?;
                     self.conv_rank(&e, &ba[0]).map(|_| 10)?
                 } else {
@@ -1200,7 +1328,13 @@ impl<'a> Compiler<'a> {
 
     /// How well a lambda converts to a delegate type; may bind type
     /// parameters from the lambda's inferred result.
-    fn lambda_rank(&mut self, e: &'a Expr<'a>, pty: &Type, bindings: &mut Vec<(String, Type)>, single: bool) -> Option<u32> {
+    fn lambda_rank(
+        &mut self,
+        e: &'a Expr<'a>,
+        pty: &Type,
+        bindings: &mut Vec<(String, Type)>,
+        single: bool,
+    ) -> Option<u32> {
         let ExprKind::Lambda { is_async, params, body } = &e.kind else { return None };
         let target = pty.substitute(bindings);
         if target.is_unknown() || target.is_lib("Delegate", 0) {

@@ -40,7 +40,10 @@ impl<'a> Compiler<'a> {
             && *t != Type::Object
         {
             let tn = self.type_name(t);
-            self.error(e.span, format!("Cannot convert lambda expression to type '{tn}' because it is not a delegate type"));
+            self.error(
+                e.span,
+                format!("Cannot convert lambda expression to type '{tn}' because it is not a delegate type"),
+            );
         }
         if let (Some((pts, _)), Some(t)) = (&sig, expected)
             && pts.len() != params.len()
@@ -127,7 +130,9 @@ impl<'a> Compiler<'a> {
                 Some(t) if t.is_lib("Task", 0) => (RetKind::Void, Some(AsyncReturn::Task)),
                 Some(t) if t.is_lib("Task", 1) => (RetKind::Value(t.lib_args()[0].clone()), Some(AsyncReturn::TaskOf)),
                 Some(t) if t.is_lib("ValueTask", 0) => (RetKind::Void, Some(AsyncReturn::ValueTask)),
-                Some(t) if t.is_lib("ValueTask", 1) => (RetKind::Value(t.lib_args()[0].clone()), Some(AsyncReturn::ValueTaskOf)),
+                Some(t) if t.is_lib("ValueTask", 1) => {
+                    (RetKind::Value(t.lib_args()[0].clone()), Some(AsyncReturn::ValueTaskOf))
+                }
                 Some(t) => {
                     let tn = self.type_name(t);
                     self.error(span, format!("Cannot convert async lambda expression to a delegate returning '{tn}': an async lambda may return void, Task or Task<T>"));
@@ -186,14 +191,26 @@ impl<'a> Compiler<'a> {
         let infos: Vec<ParamInfo> = params
             .iter()
             .zip(param_tys)
-            .map(|(p, t)| ParamInfo { name: p.name.name.to_string(), ty: t.clone(), modifier: ast::ParamModifier::None, default: None, span: p.name.span })
+            .map(|(p, t)| ParamInfo {
+                name: p.name.name.to_string(),
+                ty: t.clone(),
+                modifier: ast::ParamModifier::None,
+                default: None,
+                span: p.name.span,
+            })
             .collect();
         let info_ret = match &ret_kind {
             RetKind::Value(t) => t.clone(),
             RetKind::Void => Type::Void,
             RetKind::Infer => Type::Dynamic,
         };
-        let opts = MethodOpts { is_static: this == ThisKind::None, is_async, async_return: async_ret, span, ..MethodOpts::default() };
+        let opts = MethodOpts {
+            is_static: this == ThisKind::None,
+            is_async,
+            async_return: async_ret,
+            span,
+            ..MethodOpts::default()
+        };
         let id = self.add_method(method_class, &name, infos, info_ret, opts, BodySource::None);
 
         let arity = params.len() + usize::from(this != ThisKind::None);
@@ -317,12 +334,16 @@ impl<'a> Compiler<'a> {
                 }
             }
             None => {
-                self.error(span, format!("Cannot infer a delegate type for method group '{name}'; assign it to a typed variable"));
+                self.error(
+                    span,
+                    format!("Cannot infer a delegate type for method group '{name}'; assign it to a typed variable"),
+                );
                 return self.error_val(dest);
             }
         };
         let Some((pts, _)) = target_ty.delegate_sig() else { return self.error_val(dest) };
-        let fits: Vec<vm::bytecode::MethodId> = ids.iter().copied().filter(|m| self.methods[m.index()].params.len() == pts.len()).collect();
+        let fits: Vec<vm::bytecode::MethodId> =
+            ids.iter().copied().filter(|m| self.methods[m.index()].params.len() == pts.len()).collect();
         let chosen = fits
             .iter()
             .copied()
@@ -343,7 +364,12 @@ impl<'a> Compiler<'a> {
             match recv {
                 Some(r) => self.emit(Instr::Move { dst: target.dst(), src: r.reg }),
                 None => {
-                    self.error(span, format!("An object reference is required for the non-static field, method, or property '{name}'"));
+                    self.error(
+                        span,
+                        format!(
+                            "An object reference is required for the non-static field, method, or property '{name}'"
+                        ),
+                    );
                     self.emit(Instr::LoadNull { dst: target.dst() });
                 }
             }

@@ -165,7 +165,10 @@ impl<'a> Compiler<'a> {
         self.const_enum = Some(class);
         for m in decl.enum_members {
             if self.classes[class.index()].enum_members.iter().any(|(n, _)| n == m.name.name) {
-                self.error(m.name.span, format!("The type '{}' already contains a definition for '{}'", decl.name.name, m.name.name));
+                self.error(
+                    m.name.span,
+                    format!("The type '{}' already contains a definition for '{}'", decl.name.name, m.name.name),
+                );
                 continue;
             }
             let v = match m.value {
@@ -195,7 +198,10 @@ impl<'a> Compiler<'a> {
         let key = (class, fi);
         if self.const_in_progress.contains(&key) {
             let (span, name) = (f.span, f.name.clone());
-            self.error(span, format!("The evaluation of the constant value for '{name}' involves a circular definition"));
+            self.error(
+                span,
+                format!("The evaluation of the constant value for '{name}' involves a circular definition"),
+            );
             return None;
         }
         let (init, ty, origin) = (f.init?, f.ty.clone(), f.origin);
@@ -212,13 +218,20 @@ impl<'a> Compiler<'a> {
                 }
             },
             None => {
-                self.error(init.span, format!("The expression being assigned to '{}' must be constant", self.classes[class.index()].fields[fi].name));
+                self.error(
+                    init.span,
+                    format!(
+                        "The expression being assigned to '{}' must be constant",
+                        self.classes[class.index()].fields[fi].name
+                    ),
+                );
                 None
             }
         };
         self.origin = saved;
         self.const_in_progress.retain(|k| *k != key);
-        let stored = v.clone().unwrap_or_else(|| ConstValue::default_of(&ty, matches!(ty, Type::Class(c) if self.is_enum(c))));
+        let stored =
+            v.clone().unwrap_or_else(|| ConstValue::default_of(&ty, matches!(ty, Type::Class(c) if self.is_enum(c))));
         self.classes[class.index()].fields[fi].kind = FieldKind::Const(Some(stored.clone()));
         Some(stored)
     }
@@ -253,7 +266,8 @@ impl<'a> Compiler<'a> {
                 let owner = self.fold_type_target(target)?;
                 match owner {
                     Type::Class(c) => {
-                        if let Some((_, v)) = self.classes[c.index()].enum_members.iter().find(|(n, _)| n == name.name) {
+                        if let Some((_, v)) = self.classes[c.index()].enum_members.iter().find(|(n, _)| n == name.name)
+                        {
                             return Some(ConstValue::Enum(c, *v));
                         }
                         self.const_member(c, name.name)
@@ -358,7 +372,9 @@ impl<'a> Compiler<'a> {
                 Ok(value) => Instr::LoadInt { dst, value },
                 Err(_) => Instr::LoadConst { dst, k: self.add_const(Constant::Int(*i)) },
             },
-            ConstValue::Double(d) | ConstValue::Decimal(d) => Instr::LoadConst { dst, k: self.add_const(Constant::Double(*d)) },
+            ConstValue::Double(d) | ConstValue::Decimal(d) => {
+                Instr::LoadConst { dst, k: self.add_const(Constant::Double(*d)) }
+            }
             ConstValue::Char(c) => Instr::LoadConst { dst, k: self.add_const(Constant::Char(*c)) },
             ConstValue::Str(s) => Instr::LoadConst { dst, k: self.add_const(Constant::Str(s.to_string())) },
             ConstValue::Enum(c, v) => match i32::try_from(*v) {
@@ -375,7 +391,7 @@ impl<'a> Compiler<'a> {
 }
 
 /// `int.MaxValue` and friends.
-fn builtin_constant(t: &Type, name: &str) -> Option<ConstValue> {
+pub(crate) fn builtin_constant(t: &Type, name: &str) -> Option<ConstValue> {
     Some(match (t, name) {
         (Type::Int, "MaxValue") => ConstValue::Int(i32::MAX as i64),
         (Type::Int, "MinValue") => ConstValue::Int(i32::MIN as i64),

@@ -12,7 +12,14 @@ use super::types::Type;
 use crate::ast::{self, Arg, Expr, Initializer, Span};
 
 impl<'a> Compiler<'a> {
-    pub(crate) fn new_expr(&mut self, ty: &'a ast::TypeRef<'a>, args: &'a [Arg<'a>], init: Option<&'a Initializer<'a>>, dest: Dest, span: Span) -> Val {
+    pub(crate) fn new_expr(
+        &mut self,
+        ty: &'a ast::TypeRef<'a>,
+        args: &'a [Arg<'a>],
+        init: Option<&'a Initializer<'a>>,
+        dest: Dest,
+        span: Span,
+    ) -> Val {
         let t = self.resolve_type(ty);
         let call_args: Vec<CallArg<'a>> = args.iter().map(CallArg::from).collect();
         let v = match &t {
@@ -27,7 +34,10 @@ impl<'a> Compiler<'a> {
                 let info = &self.classes[c.index()];
                 let cname = info.name.clone();
                 if info.kind == ast::TypeKind::Interface || info.is_abstract {
-                    self.error(ty.span, format!("Cannot create an instance of the abstract type or interface '{cname}'"));
+                    self.error(
+                        ty.span,
+                        format!("Cannot create an instance of the abstract type or interface '{cname}'"),
+                    );
                     return self.error_val(dest);
                 }
                 if info.is_static {
@@ -47,7 +57,10 @@ impl<'a> Compiler<'a> {
                 if is_struct && args.is_empty() && !has_default {
                     // `new S()`: every field at its default.
                 } else if ctors.is_empty() {
-                    self.error(span, format!("'{cname}' does not contain a constructor that takes {} arguments", args.len()));
+                    self.error(
+                        span,
+                        format!("'{cname}' does not contain a constructor that takes {} arguments", args.len()),
+                    );
                 } else {
                     let cands = self.method_cands(&ctors, false);
                     let recv = Val { reg: obj, ty: t.clone() };
@@ -117,7 +130,10 @@ impl<'a> Compiler<'a> {
                     let Some(first) = item.first() else { continue };
                     self.set_line(first.span);
                     let m = self.mark();
-                    let args: Vec<CallArg<'a>> = item.iter().map(|e| CallArg { name: None, modifier: ast::ArgModifier::None, value: e }).collect();
+                    let args: Vec<CallArg<'a>> = item
+                        .iter()
+                        .map(|e| CallArg { name: None, modifier: ast::ArgModifier::None, value: e })
+                        .collect();
                     let r = self.alloc();
                     self.emit(Instr::Move { dst: r.dst(), src: obj.reg });
                     let recv = Val { reg: r, ty: obj.ty.clone() };
@@ -126,7 +142,12 @@ impl<'a> Compiler<'a> {
                         && !matches!(self.find_member(c, "Add"), Some(Member::Methods(_)))
                     {
                         let cn = self.classes[c.index()].name.clone();
-                        self.error(span, format!("'{cn}' does not contain a definition for 'Add' (needed by a collection initializer)"));
+                        self.error(
+                            span,
+                            format!(
+                                "'{cn}' does not contain a definition for 'Add' (needed by a collection initializer)"
+                            ),
+                        );
                     } else {
                         self.member_call(recv, ast::Ident { name: "Add", span }, &args, Dest::Any, span, true);
                     }
@@ -161,7 +182,9 @@ impl<'a> Compiler<'a> {
                     let class = self.fr().class;
                     match self.fold(n, class).and_then(|v| v.as_int()) {
                         Some(k) if k as usize == items.len() => {}
-                        Some(_) => self.error(n.span, format!("An array initializer of length '{}' is expected", items.len())),
+                        Some(_) => {
+                            self.error(n.span, format!("An array initializer of length '{}' is expected", items.len()))
+                        }
                         None => self.error(n.span, "A constant value is expected"),
                     }
                 }

@@ -42,7 +42,11 @@ impl<'a> Compiler<'a> {
             if !KNOWN_NAMESPACES.contains(&u.path) {
                 self.error(
                     u.span,
-                    format!("The type or namespace name '{}' could not be found (toy knows the namespaces {})", u.path, KNOWN_NAMESPACES.join(", ")),
+                    format!(
+                        "The type or namespace name '{}' could not be found (toy knows the namespaces {})",
+                        u.path,
+                        KNOWN_NAMESPACES.join(", ")
+                    ),
                 );
             }
         }
@@ -234,7 +238,10 @@ impl<'a> Compiler<'a> {
             ast::TypeRefKind::Named { name, args } => {
                 let resolved: Vec<Type> = args.iter().map(|a| self.resolve_type(a)).collect();
                 if name == "var" {
-                    self.error(t.span, "The contextual keyword 'var' may only appear within a local variable declaration");
+                    self.error(
+                        t.span,
+                        "The contextual keyword 'var' may only appear within a local variable declaration",
+                    );
                     return Type::Error;
                 }
                 match self.lookup_type_name(name, resolved) {
@@ -252,7 +259,8 @@ impl<'a> Compiler<'a> {
     pub(crate) fn lookup_type_name(&self, name: &str, args: Vec<Type>) -> Result<Type, String> {
         let simple = match name.rsplit_once('.') {
             Some((prefix, last)) => {
-                if !self.namespaces.contains(prefix) && self.find_class(prefix.rsplit('.').next().unwrap_or(prefix)).is_none()
+                if !self.namespaces.contains(prefix)
+                    && self.find_class(prefix.rsplit('.').next().unwrap_or(prefix)).is_none()
                 {
                     return Err(format!("The type or namespace name '{prefix}' could not be found"));
                 }
@@ -265,14 +273,15 @@ impl<'a> Compiler<'a> {
         {
             return Ok(t);
         }
-        let is_lib = types::known_lib_type(simple, args.len()) || (!args.is_empty() && vm::native::NATIVES.iter().any(|d| d.owner == simple));
-        if let Some(id) = self.find_class(simple) {
-            if args.is_empty() || !is_lib {
-                if !args.is_empty() {
-                    return Err(format!("The non-generic type '{simple}' cannot be used with type arguments"));
-                }
-                return Ok(Type::Class(id));
+        let is_lib = types::known_lib_type(simple, args.len())
+            || (!args.is_empty() && vm::native::NATIVES.iter().any(|d| d.owner == simple));
+        if let Some(id) = self.find_class(simple)
+            && (args.is_empty() || !is_lib)
+        {
+            if !args.is_empty() {
+                return Err(format!("The non-generic type '{simple}' cannot be used with type arguments"));
             }
+            return Ok(Type::Class(id));
         }
         if is_lib || vm::native::NATIVES.iter().any(|d| d.owner == simple) {
             if simple == "Func" && args.is_empty() {
@@ -356,7 +365,10 @@ impl<'a> Compiler<'a> {
             let mut cur = base;
             while let Some(b) = cur {
                 if seen.contains(&b) {
-                    self.error(decl.name.span, format!("Circular base class dependency involving '{}'", decl.name.name));
+                    self.error(
+                        decl.name.span,
+                        format!("Circular base class dependency involving '{}'", decl.name.name),
+                    );
                     self.classes[i].base = Some(BuiltinClass::Object.id());
                     self.program.classes[i].base = Some(BuiltinClass::Object.id());
                     break;
@@ -454,7 +466,17 @@ impl<'a> Compiler<'a> {
                         if is_const && d.init.is_none() {
                             self.error(d.name.span, "A const field requires a value to be provided");
                         }
-                        self.add_field(class, d.name.name, ty.clone(), is_static, is_const, f.modifiers.has(Modifiers::READONLY), d.init, d.name.span, false);
+                        self.add_field(
+                            class,
+                            d.name.name,
+                            ty.clone(),
+                            is_static,
+                            is_const,
+                            f.modifiers.has(Modifiers::READONLY),
+                            d.init,
+                            d.name.span,
+                            false,
+                        );
                     }
                 }
                 ast::Member::Property(p) => {
@@ -472,7 +494,10 @@ impl<'a> Compiler<'a> {
                     }
                     if c.modifiers.has(Modifiers::STATIC) {
                         if cctor_decl.is_some() {
-                            self.error(c.name.span, format!("Type '{}' already defines a static constructor", decl.name.name));
+                            self.error(
+                                c.name.span,
+                                format!("Type '{}' already defines a static constructor", decl.name.name),
+                            );
                         }
                         if !c.params.is_empty() {
                             self.error(c.name.span, "A static constructor must be parameterless");
@@ -485,7 +510,14 @@ impl<'a> Compiler<'a> {
                         continue;
                     }
                     let params = self.declare_params(c.params, false);
-                    let id = self.add_method(class, ".ctor", params, Type::Void, MethodOpts::ctor(c.span), BodySource::Ctor(Some(c)));
+                    let id = self.add_method(
+                        class,
+                        ".ctor",
+                        params,
+                        Type::Void,
+                        MethodOpts::ctor(c.span),
+                        BodySource::Ctor(Some(c)),
+                    );
                     self.check_duplicate_signature(class, id, c.name.span);
                     self.classes[ci].ctors.push(id);
                     for (i, p) in c.params.iter().enumerate() {
@@ -498,7 +530,14 @@ impl<'a> Compiler<'a> {
             }
         }
         if decl.kind == TypeKind::Class && !self.classes[ci].is_static && self.classes[ci].ctors.is_empty() {
-            let id = self.add_method(class, ".ctor", Vec::new(), Type::Void, MethodOpts::ctor(decl.name.span), BodySource::Ctor(None));
+            let id = self.add_method(
+                class,
+                ".ctor",
+                Vec::new(),
+                Type::Void,
+                MethodOpts::ctor(decl.name.span),
+                BodySource::Ctor(None),
+            );
             self.classes[ci].ctors.push(id);
         }
         if has_static_init || cctor_decl.is_some() {
@@ -565,7 +604,10 @@ impl<'a> Compiler<'a> {
         if same {
             let name = if m.is_ctor { c.name.clone() } else { m.name.clone() };
             let cname = c.name.clone();
-            self.error(span, format!("Type '{cname}' already defines a member called '{name}' with the same parameter types"));
+            self.error(
+                span,
+                format!("Type '{cname}' already defines a member called '{name}' with the same parameter types"),
+            );
         }
     }
 
@@ -576,16 +618,26 @@ impl<'a> Compiler<'a> {
             if out.iter().any(|q| q.name == p.name.name) {
                 self.error(p.name.span, format!("The parameter name '{}' is a duplicate", p.name.name));
             }
-            if is_async && matches!(p.modifier, ast::ParamModifier::Ref | ast::ParamModifier::Out | ast::ParamModifier::In) {
+            if is_async
+                && matches!(p.modifier, ast::ParamModifier::Ref | ast::ParamModifier::Out | ast::ParamModifier::In)
+            {
                 self.error(p.span, "Async methods cannot have ref, in or out parameters");
             }
-            if p.modifier == ast::ParamModifier::Params && (i + 1 != params.len() || !matches!(ty, Type::Array(_) | Type::Error)) {
+            if p.modifier == ast::ParamModifier::Params
+                && (i + 1 != params.len() || !matches!(ty, Type::Array(_) | Type::Error))
+            {
                 self.error(p.span, "A params parameter must be the last parameter and have an array type");
             }
             if p.modifier == ast::ParamModifier::This && i != 0 {
                 self.error(p.span, "The `this` modifier may only be on the first parameter");
             }
-            out.push(ParamInfo { name: p.name.name.to_string(), ty, modifier: p.modifier, default: None, span: p.span });
+            out.push(ParamInfo {
+                name: p.name.name.to_string(),
+                ty,
+                modifier: p.modifier,
+                default: None,
+                span: p.span,
+            });
         }
         out
     }
@@ -599,7 +651,10 @@ impl<'a> Compiler<'a> {
             t if t.is_lib("ValueTask", 1) => AsyncReturn::ValueTaskOf,
             Type::Error => AsyncReturn::Task,
             _ => {
-                self.error(span, "The return type of an async method must be void, Task, Task<T>, ValueTask or ValueTask<T>");
+                self.error(
+                    span,
+                    "The return type of an async method must be void, Task, Task<T>, ValueTask or ValueTask<T>",
+                );
                 return None;
             }
         })
@@ -626,10 +681,16 @@ impl<'a> Compiler<'a> {
             self.error(m.name.span, "extern methods are not supported");
         }
         if m.body.is_none() && !is_abstract && !is_extern {
-            self.error(m.name.span, format!("'{cname}.{}()' must declare a body because it is not marked abstract or extern", m.name.name));
+            self.error(
+                m.name.span,
+                format!("'{cname}.{}()' must declare a body because it is not marked abstract or extern", m.name.name),
+            );
         }
         if m.body.is_some() && mods.has(Modifiers::ABSTRACT) {
-            self.error(m.name.span, format!("'{cname}.{}()' cannot declare a body because it is marked abstract", m.name.name));
+            self.error(
+                m.name.span,
+                format!("'{cname}.{}()' cannot declare a body because it is marked abstract", m.name.name),
+            );
         }
         if mods.has(Modifiers::ABSTRACT) && !self.classes[ci].is_abstract {
             self.error(
@@ -650,7 +711,8 @@ impl<'a> Compiler<'a> {
         let async_return = if is_async { self.async_return(&ret, m.return_type.span) } else { None };
         let clash = {
             let c = &self.classes[ci];
-            c.fields.iter().any(|f| f.name == m.name.name && !f.is_backing) || c.props.iter().any(|p| p.name == m.name.name)
+            c.fields.iter().any(|f| f.name == m.name.name && !f.is_backing)
+                || c.props.iter().any(|p| p.name == m.name.name)
         };
         if clash {
             self.error(m.name.span, format!("The type '{cname}' already contains a definition for '{}'", m.name.name));
@@ -717,7 +779,8 @@ impl<'a> Compiler<'a> {
             self.error(p.name.span, format!("'{name}': a property must have at least one accessor"));
         }
         if !is_auto && !is_abstract && !is_extern && p.expr_body.is_none() {
-            let half_auto = p.getter.as_ref().is_some_and(|a| a.body.is_none()) || p.setter.as_ref().is_some_and(|a| a.body.is_none());
+            let half_auto = p.getter.as_ref().is_some_and(|a| a.body.is_none())
+                || p.setter.as_ref().is_some_and(|a| a.body.is_none());
             if half_auto {
                 self.error(p.name.span, format!("'{name}': both accessors must have bodies, or neither"));
             }
@@ -764,7 +827,13 @@ impl<'a> Compiler<'a> {
         };
         let setter = if p.setter.is_some() {
             let mut params = index_params.clone();
-            params.push(ParamInfo { name: "value".into(), ty: ty.clone(), modifier: ast::ParamModifier::None, default: None, span: p.name.span });
+            params.push(ParamInfo {
+                name: "value".into(),
+                ty: ty.clone(),
+                modifier: ast::ParamModifier::None,
+                default: None,
+                span: p.name.span,
+            });
             let body = match backing {
                 Some(f) => BodySource::AutoSetter(f),
                 None if is_extern => BodySource::Extern,
@@ -891,12 +960,16 @@ impl<'a> Compiler<'a> {
         for m in self.own_virtuals(class) {
             let info = &self.methods[m.index()];
             let slot = if info.is_override {
-                let found = vt.iter().position(|&v| self.methods[v.index()].name == info.name && self.same_params(v, m));
+                let found =
+                    vt.iter().position(|&v| self.methods[v.index()].name == info.name && self.same_params(v, m));
                 match found {
                     Some(s) => s,
                     None => {
                         let (cname, mname, span) = (self.classes[ci].name.clone(), info.name.clone(), info.span);
-                        self.error(span, format!("'{cname}.{}': no suitable method found to override", display_member(&mname)));
+                        self.error(
+                            span,
+                            format!("'{cname}.{}': no suitable method found to override", display_member(&mname)),
+                        );
                         vt.push(m);
                         vt.len() - 1
                     }
@@ -1034,7 +1107,10 @@ impl<'a> Compiler<'a> {
             [m] => self.program.entry = *m,
             [] => {
                 let span = user.items.first().map_or(Span::default(), item_span);
-                self.error(Span::new(span.start as usize, span.start as usize), "Program does not contain a static 'Main' method suitable for an entry point");
+                self.error(
+                    Span::new(span.start as usize, span.start as usize),
+                    "Program does not contain a static 'Main' method suitable for an entry point",
+                );
             }
             [_, rest @ ..] => {
                 for &m in rest {

@@ -56,7 +56,9 @@ impl<'a> Compiler<'a> {
             }
             ExprKind::Member { target, name, null_conditional, .. } => {
                 if *null_conditional {
-                    self.null_conditional(target, dest, e.span, &mut |c, recv, dest| c.member_of_value(recv, *name, dest, None))
+                    self.null_conditional(target, dest, e.span, &mut |c, recv, dest| {
+                        c.member_of_value(recv, *name, dest, None)
+                    })
                 } else {
                     self.member_expr(target, *name, dest, expected)
                 }
@@ -64,7 +66,9 @@ impl<'a> Compiler<'a> {
             ExprKind::Call { callee, args } => self.call_expr(callee, args, dest, e.span),
             ExprKind::Index { target, args, null_conditional } => {
                 if *null_conditional {
-                    self.null_conditional(target, dest, e.span, &mut |c, recv, dest| c.index_of_value(recv, args, dest, e.span))
+                    self.null_conditional(target, dest, e.span, &mut |c, recv, dest| {
+                        c.index_of_value(recv, args, dest, e.span)
+                    })
                 } else {
                     let recv = self.expr(target, Dest::Any, None);
                     let recv = self.stabilize(recv, args.iter().any(may_write_locals));
@@ -97,7 +101,10 @@ impl<'a> Compiler<'a> {
                     self.array_from_items(&elem, items, dest)
                 }
                 _ => {
-                    self.error(e.span, "An array initializer can only be used in a variable or field initializer of an array type");
+                    self.error(
+                        e.span,
+                        "An array initializer can only be used in a variable or field initializer of an array type",
+                    );
                     self.error_val(dest)
                 }
             },
@@ -235,7 +242,10 @@ impl<'a> Compiler<'a> {
             ExprKind::Assign { op, target, value } => {
                 self.assign_discard(*op, target, value, e.span);
             }
-            ExprKind::Unary { op: op @ (UnaryOp::PreInc | UnaryOp::PreDec | UnaryOp::PostInc | UnaryOp::PostDec), operand } => {
+            ExprKind::Unary {
+                op: op @ (UnaryOp::PreInc | UnaryOp::PreDec | UnaryOp::PostInc | UnaryOp::PostDec),
+                operand,
+            } => {
                 let delta = if matches!(op, UnaryOp::PreInc | UnaryOp::PostInc) { 1 } else { -1 };
                 self.increment(operand, delta, false, Dest::Any, e.span, true);
             }
@@ -265,7 +275,11 @@ impl<'a> Compiler<'a> {
         }
         if let Type::Nullable(inner) = to {
             let inner = (**inner).clone();
-            let v = if from == Type::Null { v } else { self.coerce(Val { reg: v.reg, ty: from.unwrap_nullable().clone() }, &inner, dest, span) };
+            let v = if from == Type::Null {
+                v
+            } else {
+                self.coerce(Val { reg: v.reg, ty: from.unwrap_nullable().clone() }, &inner, dest, span)
+            };
             return self.put_in(Val { reg: v.reg, ty: to.clone() }, dest);
         }
         if let Type::Nullable(inner) = &from {
@@ -286,7 +300,11 @@ impl<'a> Compiler<'a> {
         }
         if self.clearly_incompatible(&from, to) {
             let (f, t) = (self.type_name(&from), self.type_name(to));
-            let hint = if self.explicit_exists(&from, to) { " An explicit conversion exists (are you missing a cast?)" } else { "" };
+            let hint = if self.explicit_exists(&from, to) {
+                " An explicit conversion exists (are you missing a cast?)"
+            } else {
+                ""
+            };
             self.error(span, format!("Cannot implicitly convert type '{f}' to '{t}'.{hint}"));
         }
         self.put_in(Val { reg: v.reg, ty: to.clone() }, dest)
@@ -309,7 +327,10 @@ impl<'a> Compiler<'a> {
             (a, T::Class(c)) if prim(a) => !self.is_enum(*c) || !matches!(a, T::Int | T::Long),
             (T::Class(c), b) if prim(b) => !self.is_interface(*c) && !self.is_enum(*c),
             (T::Class(a), T::Class(b)) => {
-                !self.derives_from(*a, *b) && !self.is_interface(*a) && !self.is_interface(*b) && a != b
+                !self.derives_from(*a, *b)
+                    && !self.is_interface(*a)
+                    && !self.is_interface(*b)
+                    && a != b
                     && !self.derives_from(*b, *a)
                     || (!self.derives_from(*a, *b) && self.derives_from(*b, *a) && !self.is_interface(*a))
             }
@@ -318,7 +339,8 @@ impl<'a> Compiler<'a> {
     }
 
     fn explicit_exists(&self, from: &Type, to: &Type) -> bool {
-        (from.is_numeric() && to.is_numeric()) || matches!((from, to), (Type::Class(a), Type::Class(b)) if self.derives_from(*b, *a))
+        (from.is_numeric() && to.is_numeric())
+            || matches!((from, to), (Type::Class(a), Type::Class(b)) if self.derives_from(*b, *a))
     }
 
     /// `(T)v`: numeric conversions, enum conversions, unboxing and checked
@@ -349,7 +371,9 @@ impl<'a> Compiler<'a> {
         let upcast = match (&from, to) {
             (_, Type::Object) => true,
             (Type::Class(a), Type::Class(b)) => self.derives_from(*a, *b),
-            (Type::Null, t) => !matches!(t, Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char),
+            (Type::Null, t) => {
+                !matches!(t, Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char)
+            }
             _ => false,
         };
         if upcast {
@@ -423,7 +447,9 @@ impl<'a> Compiler<'a> {
     /// A field or property named without a receiver (`this.` or static).
     fn member_access_implicit(&mut self, m: Member, id: ast::Ident<'a>, dest: Dest) -> Val {
         let is_static = match &m {
-            Member::Field { class, idx } => !matches!(self.classes[class.index()].fields[*idx].kind, super::FieldKind::Instance(_)),
+            Member::Field { class, idx } => {
+                !matches!(self.classes[class.index()].fields[*idx].kind, super::FieldKind::Instance(_))
+            }
             Member::Prop { class, idx } => self.classes[class.index()].props[*idx].is_static,
             Member::Methods(_) => false,
         };
@@ -431,7 +457,10 @@ impl<'a> Compiler<'a> {
             None
         } else if self.fr().is_static {
             let name = id.name;
-            self.error(id.span, format!("An object reference is required for the non-static field, method, or property '{name}'"));
+            self.error(
+                id.span,
+                format!("An object reference is required for the non-static field, method, or property '{name}'"),
+            );
             return self.error_val(dest);
         } else {
             let class = self.fr().class;
@@ -475,7 +504,14 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    pub(crate) fn read_property(&mut self, class: vm::bytecode::ClassId, idx: usize, recv: Option<Val>, dest: Dest, span: Span) -> Val {
+    pub(crate) fn read_property(
+        &mut self,
+        class: vm::bytecode::ClassId,
+        idx: usize,
+        recv: Option<Val>,
+        dest: Dest,
+        span: Span,
+    ) -> Val {
         let p = &self.classes[class.index()].props[idx];
         let ty = p.ty.clone();
         let (getter, backing, is_virtual, is_static) = (p.getter, p.backing, p.is_virtual, p.is_static);
@@ -485,7 +521,12 @@ impl<'a> Compiler<'a> {
             return self.read_member(Member::Field { class, idx: f }, recv, dest, span);
         }
         let Some(getter) = getter else {
-            self.error(span, format!("The property or indexer '{name}' cannot be used in this context because it lacks the get accessor"));
+            self.error(
+                span,
+                format!(
+                    "The property or indexer '{name}' cannot be used in this context because it lacks the get accessor"
+                ),
+            );
             return self.error_val(dest);
         };
         let dst = self.dest_reg(dest);
@@ -555,13 +596,16 @@ impl<'a> Compiler<'a> {
         match self.named(target) {
             Some(Named::Type(t)) => return self.static_member(&t, name, dest, expected),
             Some(Named::Namespace(ns)) => {
-                self.error(name.span, format!("The type or namespace name '{}' does not exist in the namespace '{ns}'", name.name));
+                self.error(
+                    name.span,
+                    format!("The type or namespace name '{}' does not exist in the namespace '{ns}'", name.name),
+                );
                 return self.error_val(dest);
             }
             None => {}
         }
         let recv = self.expr(target, Dest::Any, None);
-        self.member_of_value_expected(recv, name, dest, expected)
+        self.member_of_value(recv, name, dest, expected)
     }
 
     /// `T.X` for a type `T`.
@@ -606,7 +650,7 @@ impl<'a> Compiler<'a> {
                 }
             }
             t => {
-                if let Some(v) = builtin_static_constant(t, name.name) {
+                if let Some(v) = consts::builtin_constant(t, name.name) {
                     let dst = self.dest_reg(dest);
                     self.load_const(&v, dst.dst());
                     return Val { reg: dst, ty: v.ty() };
@@ -620,12 +664,17 @@ impl<'a> Compiler<'a> {
                 let found = self.natives_named(&owner, &getter, true).into_iter().find(|(_, d)| d.params.is_empty());
                 match found {
                     Some((id, def)) => {
-                        let ty = self.lib_type(&types::parse_signature(def.ret).ty.substitute(&self.receiver_bindings(t)));
+                        let ty =
+                            self.lib_type(&types::parse_signature(def.ret).ty.substitute(&self.receiver_bindings(t)));
                         let ty = erase_params(ty);
                         let dst = self.dest_reg(dest);
                         let m = self.mark();
                         let base = self.alloc();
-                        self.emit(Instr::CallNative { dst: dst.dst(), native: id, args: vm::bytecode::Args::new(base, 0) });
+                        self.emit(Instr::CallNative {
+                            dst: dst.dst(),
+                            native: id,
+                            args: vm::bytecode::Args::new(base, 0),
+                        });
                         self.release(m);
                         Val { reg: dst, ty }
                     }
@@ -644,7 +693,14 @@ impl<'a> Compiler<'a> {
 
     /// A library method group converted to a delegate (`Action<string> a =
     /// Console.WriteLine;`): a small method that calls the native.
-    fn native_group(&mut self, owner: &str, name: ast::Ident<'a>, recv: Option<Val>, expected: Option<&Type>, dest: Dest) -> Option<Val> {
+    fn native_group(
+        &mut self,
+        owner: &str,
+        name: ast::Ident<'a>,
+        recv: Option<Val>,
+        expected: Option<&Type>,
+        dest: Dest,
+    ) -> Option<Val> {
         let is_static = recv.is_none();
         let group = self.natives_named(owner, name.name, is_static);
         if group.is_empty() {
@@ -680,7 +736,13 @@ impl<'a> Compiler<'a> {
         let params: Vec<super::ParamInfo> = pts
             .iter()
             .enumerate()
-            .map(|(i, t)| super::ParamInfo { name: format!("arg{i}"), ty: t.clone(), modifier: ast::ParamModifier::None, default: None, span: name.span })
+            .map(|(i, t)| super::ParamInfo {
+                name: format!("arg{i}"),
+                ty: t.clone(),
+                modifier: ast::ParamModifier::None,
+                default: None,
+                span: name.span,
+            })
             .collect();
         let class = self.fr().class;
         let stub_name = format!("<{owner}.{}>native", name.name);
@@ -707,39 +769,16 @@ impl<'a> Compiler<'a> {
         self.release(m);
         Some(Val { reg: dst, ty: target_ty })
     }
-}
-
-/// `int.MaxValue` and friends.
-fn builtin_static_constant(t: &Type, name: &str) -> Option<ConstValue> {
-    {
-        let v = match (t, name) {
-            (Type::Int, "MaxValue") => ConstValue::Int(i32::MAX as i64),
-            (Type::Int, "MinValue") => ConstValue::Int(i32::MIN as i64),
-            (Type::Long, "MaxValue") => ConstValue::Long(i64::MAX),
-            (Type::Long, "MinValue") => ConstValue::Long(i64::MIN),
-            (Type::Char, "MaxValue") => ConstValue::Char(u16::MAX),
-            (Type::Char, "MinValue") => ConstValue::Char(0),
-            (Type::Double, "MaxValue") => ConstValue::Double(f64::MAX),
-            (Type::Double, "MinValue") => ConstValue::Double(f64::MIN),
-            (Type::Double, "Epsilon") => ConstValue::Double(f64::from_bits(1)),
-            (Type::Double, "PositiveInfinity") => ConstValue::Double(f64::INFINITY),
-            (Type::Double, "NegativeInfinity") => ConstValue::Double(f64::NEG_INFINITY),
-            (Type::Double, "NaN") => ConstValue::Double(f64::NAN),
-            (Type::String, "Empty") => ConstValue::Str(Rc::from("")),
-            _ => return None,
-        };
-        Some(v)
-    }
-}
-
-impl<'a> Compiler<'a> {
-    fn member_of_value_expected(&mut self, recv: Val, name: ast::Ident<'a>, dest: Dest, expected: Option<&Type>) -> Val {
-        self.member_of_value(recv, name, dest, expected)
-    }
 
     /// `v.X` for a value `v`: a field, a property, a native property or a
     /// method group.
-    pub(crate) fn member_of_value(&mut self, recv: Val, name: ast::Ident<'a>, dest: Dest, expected: Option<&Type>) -> Val {
+    pub(crate) fn member_of_value(
+        &mut self,
+        recv: Val,
+        name: ast::Ident<'a>,
+        dest: Dest,
+        expected: Option<&Type>,
+    ) -> Val {
         if let Type::Nullable(inner) = &recv.ty {
             let inner = (**inner).clone();
             match name.name {
@@ -770,7 +809,9 @@ impl<'a> Compiler<'a> {
                 Some(Member::Methods(ids)) => self.method_group(ids, Some(recv), expected, dest, name.span),
                 Some(m) => {
                     let is_static = match &m {
-                        Member::Field { class, idx } => !matches!(self.classes[class.index()].fields[*idx].kind, super::FieldKind::Instance(_)),
+                        Member::Field { class, idx } => {
+                            !matches!(self.classes[class.index()].fields[*idx].kind, super::FieldKind::Instance(_))
+                        }
                         Member::Prop { class, idx } => self.classes[class.index()].props[*idx].is_static,
                         Member::Methods(_) => false,
                     };
@@ -789,16 +830,22 @@ impl<'a> Compiler<'a> {
             t => {
                 let getter = format!("get_{}", name.name);
                 let owner = t.native_owner().unwrap_or("Object").to_string();
-                let mut found = self.natives_named(&owner, &getter, false).into_iter().find(|(_, d)| d.params.is_empty());
+                let mut found =
+                    self.natives_named(&owner, &getter, false).into_iter().find(|(_, d)| d.params.is_empty());
                 if found.is_none() {
                     found = self.natives_named("Object", &getter, false).into_iter().find(|(_, d)| d.params.is_empty());
                 }
                 match found {
                     Some((id, def)) => {
-                        let ty = self.lib_type(&types::parse_signature(def.ret).ty.substitute(&self.receiver_bindings(&t)));
+                        let ty =
+                            self.lib_type(&types::parse_signature(def.ret).ty.substitute(&self.receiver_bindings(&t)));
                         let ty = erase_params(ty);
                         let dst = self.dest_reg(dest);
-                        self.emit(Instr::CallNative { dst: dst.dst(), native: id, args: vm::bytecode::Args::new(recv.reg, 1) });
+                        self.emit(Instr::CallNative {
+                            dst: dst.dst(),
+                            native: id,
+                            args: vm::bytecode::Args::new(recv.reg, 1),
+                        });
                         Val { reg: dst, ty }
                     }
                     None => {
@@ -873,8 +920,12 @@ impl<'a> Compiler<'a> {
 
     fn unary(&mut self, op: UnaryOp, operand: &'a Expr<'a>, dest: Dest, span: Span) -> Val {
         match op {
-            UnaryOp::PreInc | UnaryOp::PostInc => return self.increment(operand, 1, op == UnaryOp::PostInc, dest, span, false),
-            UnaryOp::PreDec | UnaryOp::PostDec => return self.increment(operand, -1, op == UnaryOp::PostDec, dest, span, false),
+            UnaryOp::PreInc | UnaryOp::PostInc => {
+                return self.increment(operand, 1, op == UnaryOp::PostInc, dest, span, false);
+            }
+            UnaryOp::PreDec | UnaryOp::PostDec => {
+                return self.increment(operand, -1, op == UnaryOp::PostDec, dest, span, false);
+            }
             _ => {}
         }
         if let (UnaryOp::Neg, ExprKind::Literal(_)) = (op, &operand.kind) {
@@ -972,7 +1023,8 @@ impl<'a> Compiler<'a> {
                 ok.then_some(Type::Bool)
             }
             B::Lt | B::Le | B::Gt | B::Ge => {
-                let ok = (a.is_numeric() && b.is_numeric()) || (enum_of(self, a).is_some() && enum_of(self, a) == enum_of(self, b));
+                let ok = (a.is_numeric() && b.is_numeric())
+                    || (enum_of(self, a).is_some() && enum_of(self, a) == enum_of(self, b));
                 ok.then_some(Type::Bool)
             }
             B::Add | B::Sub => match (enum_of(self, a), enum_of(self, b)) {
@@ -982,7 +1034,9 @@ impl<'a> Compiler<'a> {
                 _ => promoted(a, b).or_else(|| (a.is_delegate() && a == b).then(|| a.clone())),
             },
             B::Mul | B::Div | B::Rem => promoted(a, b),
-            B::Shl | B::Shr => (a.is_integral() && b.is_integral()).then(|| if *a == Type::Long { Type::Long } else { Type::Int }),
+            B::Shl | B::Shr => {
+                (a.is_integral() && b.is_integral()).then(|| if *a == Type::Long { Type::Long } else { Type::Int })
+            }
             B::BitAnd | B::BitOr | B::BitXor => {
                 if *a == Type::Bool && *b == Type::Bool {
                     Some(Type::Bool)
@@ -1001,7 +1055,10 @@ impl<'a> Compiler<'a> {
             Some(t) => t,
             None => {
                 let (x, y) = (self.type_name(a), self.type_name(b));
-                self.error(span, format!("Operator '{}' cannot be applied to operands of type '{x}' and '{y}'", op_symbol(op)));
+                self.error(
+                    span,
+                    format!("Operator '{}' cannot be applied to operands of type '{x}' and '{y}'", op_symbol(op)),
+                );
                 Type::Error
             }
         }
@@ -1234,7 +1291,14 @@ impl<'a> Compiler<'a> {
         Val { reg: dst, ty }
     }
 
-    fn conditional(&mut self, cond: &'a Expr<'a>, then: &'a Expr<'a>, else_: &'a Expr<'a>, dest: Dest, expected: Option<&Type>) -> Val {
+    fn conditional(
+        &mut self,
+        cond: &'a Expr<'a>,
+        then: &'a Expr<'a>,
+        else_: &'a Expr<'a>,
+        dest: Dest,
+        expected: Option<&Type>,
+    ) -> Val {
         let dst = self.dest_reg(dest);
         let else_label = self.new_label();
         let end = self.new_label();
@@ -1338,7 +1402,8 @@ impl<'a> Compiler<'a> {
                 return;
             }
             ExprKind::Binary { op: op @ (BinaryOp::Eq | BinaryOp::Ne), lhs, rhs }
-                if matches!(rhs.kind, ExprKind::Literal(Literal::Null)) || matches!(lhs.kind, ExprKind::Literal(Literal::Null)) =>
+                if matches!(rhs.kind, ExprKind::Literal(Literal::Null))
+                    || matches!(lhs.kind, ExprKind::Literal(Literal::Null)) =>
             {
                 let other = if matches!(rhs.kind, ExprKind::Literal(Literal::Null)) { lhs } else { rhs };
                 let m = self.mark();
@@ -1403,7 +1468,13 @@ impl<'a> Compiler<'a> {
 
     // ----- is / await -----------------------------------------------------------
 
-    fn is_expr(&mut self, expr: &'a Expr<'a>, ty: &'a ast::TypeRef<'a>, binding: Option<ast::Ident<'a>>, dest: Dest) -> Val {
+    fn is_expr(
+        &mut self,
+        expr: &'a Expr<'a>,
+        ty: &'a ast::TypeRef<'a>,
+        binding: Option<ast::Ident<'a>>,
+        dest: Dest,
+    ) -> Val {
         let v = self.expr(expr, Dest::Any, None);
         let t = self.resolve_type(ty);
         let dst = self.dest_reg(dest);
@@ -1453,7 +1524,9 @@ impl<'a> Compiler<'a> {
             t if t.is_unknown() => Type::Dynamic,
             Type::Lib(name, args) => match (&**name, args.len()) {
                 ("Task" | "ValueTask" | "ConfiguredTaskAwaitable" | "ConfiguredValueTaskAwaitable", 0) => Type::Void,
-                ("Task" | "ValueTask" | "ConfiguredTaskAwaitable" | "ConfiguredValueTaskAwaitable", 1) => args[0].clone(),
+                ("Task" | "ValueTask" | "ConfiguredTaskAwaitable" | "ConfiguredValueTaskAwaitable", 1) => {
+                    args[0].clone()
+                }
                 ("YieldAwaitable", 0) => Type::Void,
                 _ => self.awaiter_pattern(t, span),
             },
@@ -1492,7 +1565,9 @@ impl<'a> Compiler<'a> {
         if let Some(owner) = t.native_owner()
             && let Some((_, d)) = self.natives_named(owner, name, false).into_iter().find(|(_, d)| d.params.is_empty())
         {
-            return Some(erase_params(self.lib_type(&types::parse_signature(d.ret).ty.substitute(&self.receiver_bindings(t)))));
+            return Some(erase_params(
+                self.lib_type(&types::parse_signature(d.ret).ty.substitute(&self.receiver_bindings(t))),
+            ));
         }
         self.extension_methods(name, t)
             .into_iter()

@@ -13,8 +13,14 @@ use crate::ast::{self, Expr, ExprKind, ParamModifier};
 /// A member of a class found by name.
 #[derive(Clone, Debug)]
 pub(crate) enum Member {
-    Field { class: ClassId, idx: usize },
-    Prop { class: ClassId, idx: usize },
+    Field {
+        class: ClassId,
+        idx: usize,
+    },
+    Prop {
+        class: ClassId,
+        idx: usize,
+    },
     /// A method group: every method by that name visible in the class, the
     /// most derived first, overridden ones left out.
     Methods(Vec<MethodId>),
@@ -101,7 +107,12 @@ impl<'a> Compiler<'a> {
 
     /// Natives of a library type by member name (any arity), instance or
     /// static.
-    pub(crate) fn natives_named(&self, owner: &str, name: &str, is_static: bool) -> Vec<(NativeId, &'static NativeDef)> {
+    pub(crate) fn natives_named(
+        &self,
+        owner: &str,
+        name: &str,
+        is_static: bool,
+    ) -> Vec<(NativeId, &'static NativeDef)> {
         native::NATIVES
             .iter()
             .enumerate()
@@ -221,9 +232,9 @@ impl<'a> Compiler<'a> {
                     {
                         return None;
                     }
-                    let nested = self.classes[c.index()]
-                        .decl
-                        .is_some_and(|d| d.members.iter().any(|m| matches!(m, ast::Member::NestedType(t) if t.name.name == name.name)));
+                    let nested = self.classes[c.index()].decl.is_some_and(|d| {
+                        d.members.iter().any(|m| matches!(m, ast::Member::NestedType(t) if t.name.name == name.name))
+                    });
                     if nested { self.find_class(name.name).map(|c| Named::Type(Type::Class(c))) } else { None }
                 }
                 Named::Type(_) => None,

@@ -75,7 +75,11 @@ pub fn compile_source(source: &str, file_name: &str) -> Result<Program, Vec<Diag
 /// Compiles a parsed unit, plus the prelude (parsed here), into a program.
 /// `source` is the unit's text (for line numbers); `file_name` is what stack
 /// traces call the file.
-pub fn compile<'a>(unit: &'a ast::CompilationUnit<'a>, source: &str, file_name: &str) -> Result<Program, Vec<Diagnostic>> {
+pub fn compile<'a>(
+    unit: &'a ast::CompilationUnit<'a>,
+    source: &str,
+    file_name: &str,
+) -> Result<Program, Vec<Diagnostic>> {
     let arena = Bump::new();
     let (prelude, prelude_diags) = crate::parser::parse(&arena, PRELUDE);
     let mut internal: Vec<Diagnostic> = prelude_diags
@@ -335,8 +339,12 @@ impl<'a> Compiler<'a> {
         let classes = vm::program::BuiltinClass::ALL
             .iter()
             .map(|b| {
-                let mut c =
-                    ClassInfo::new(b.name().to_string(), b.namespace().to_string(), ast::TypeKind::Class, Origin::Prelude);
+                let mut c = ClassInfo::new(
+                    b.name().to_string(),
+                    b.namespace().to_string(),
+                    ast::TypeKind::Class,
+                    Origin::Prelude,
+                );
                 if *b != vm::program::BuiltinClass::Object {
                     c.base = Some(vm::program::BuiltinClass::Object.id());
                 }

@@ -15,15 +15,43 @@ use crate::ast::{self, BinaryOp, Expr, ExprKind, Modifiers, Span};
 #[derive(Clone, Debug)]
 pub(crate) enum Place {
     Var(usize),
-    Field { obj: Reg, slot: FieldSlot, class: ClassId, idx: usize, ty: Type },
-    Static { id: StaticId, class: ClassId, idx: usize, ty: Type },
+    Field {
+        obj: Reg,
+        slot: FieldSlot,
+        class: ClassId,
+        idx: usize,
+        ty: Type,
+    },
+    Static {
+        id: StaticId,
+        class: ClassId,
+        idx: usize,
+        ty: Type,
+    },
     /// A property; `recv` is `None` for a static one; `is_base` calls the
     /// base accessors non-virtually.
-    Prop { recv: Option<Reg>, class: ClassId, idx: usize, ty: Type, is_base: bool },
+    Prop {
+        recv: Option<Reg>,
+        class: ClassId,
+        idx: usize,
+        ty: Type,
+        is_base: bool,
+    },
     /// `GetIndex`/`SetIndex` (arrays, strings, lists, dictionaries).
-    Index { obj: Reg, index: Reg, ty: Type, readonly: bool },
+    Index {
+        obj: Reg,
+        index: Reg,
+        ty: Type,
+        readonly: bool,
+    },
     /// An indexer called through its accessors.
-    IndexCall { recv: Reg, index: Vec<Reg>, get: Option<CandKind>, set: Option<CandKind>, ty: Type },
+    IndexCall {
+        recv: Reg,
+        index: Vec<Reg>,
+        get: Option<CandKind>,
+        set: Option<CandKind>,
+        ty: Type,
+    },
     /// `out _`.
     Discard,
     Error,
@@ -33,9 +61,11 @@ impl Place {
     pub fn ty(&self) -> Type {
         match self {
             Place::Var(_) | Place::Discard | Place::Error => Type::Dynamic,
-            Place::Field { ty, .. } | Place::Static { ty, .. } | Place::Prop { ty, .. } | Place::Index { ty, .. } | Place::IndexCall { ty, .. } => {
-                ty.clone()
-            }
+            Place::Field { ty, .. }
+            | Place::Static { ty, .. }
+            | Place::Prop { ty, .. }
+            | Place::Index { ty, .. }
+            | Place::IndexCall { ty, .. } => ty.clone(),
         }
     }
 }
@@ -92,7 +122,10 @@ impl<'a> Compiler<'a> {
                             Place::Prop { recv: Some(this), class, idx, ty, is_base: true }
                         }
                         _ => {
-                            self.error(name.span, format!("'base' does not contain an assignable member '{}'", name.name));
+                            self.error(
+                                name.span,
+                                format!("'base' does not contain an assignable member '{}'", name.name),
+                            );
                             Place::Error
                         }
                     };
@@ -113,7 +146,10 @@ impl<'a> Compiler<'a> {
                             }
                             _ => {
                                 let cn = self.classes[c.index()].name.clone();
-                                self.error(name.span, format!("'{cn}' does not contain an assignable static member '{}'", name.name));
+                                self.error(
+                                    name.span,
+                                    format!("'{cn}' does not contain an assignable static member '{}'", name.name),
+                                );
                                 Place::Error
                             }
                         };
@@ -124,7 +160,10 @@ impl<'a> Compiler<'a> {
                         return Place::Error;
                     }
                     Some(Named::Namespace(_)) => {
-                        self.error(e.span, "The left-hand side of an assignment must be a variable, property or indexer");
+                        self.error(
+                            e.span,
+                            "The left-hand side of an assignment must be a variable, property or indexer",
+                        );
                         return Place::Error;
                     }
                     None => {}
@@ -133,7 +172,9 @@ impl<'a> Compiler<'a> {
                 let recv = self.stabilize(recv, later_writes);
                 match recv.ty.clone() {
                     Type::Class(c) if !self.is_enum(c) => match self.find_member(c, name.name) {
-                        Some(Member::Field { class, idx }) => self.field_place(class, idx, Some(recv.reg), name.span, false),
+                        Some(Member::Field { class, idx }) => {
+                            self.field_place(class, idx, Some(recv.reg), name.span, false)
+                        }
                         Some(Member::Prop { class, idx }) => {
                             let p = &self.classes[class.index()].props[idx];
                             let (ty, is_static) = (p.ty.clone(), p.is_static);
@@ -144,7 +185,10 @@ impl<'a> Compiler<'a> {
                         }
                         _ => {
                             let tn = self.type_name(&recv.ty);
-                            self.error(name.span, format!("'{tn}' does not contain an assignable member '{}'", name.name));
+                            self.error(
+                                name.span,
+                                format!("'{tn}' does not contain an assignable member '{}'", name.name),
+                            );
                             Place::Error
                         }
                     },
@@ -152,21 +196,46 @@ impl<'a> Compiler<'a> {
                     t => {
                         // A settable property of a library type (`local.Value = 5`).
                         let owner = t.native_owner().unwrap_or("Object").to_string();
-                        let set = self.natives_named(&owner, &format!("set_{}", name.name), false).into_iter().find(|(_, d)| d.params.len() == 1);
-                        let get = self.natives_named(&owner, &format!("get_{}", name.name), false).into_iter().find(|(_, d)| d.params.is_empty());
+                        let set = self
+                            .natives_named(&owner, &format!("set_{}", name.name), false)
+                            .into_iter()
+                            .find(|(_, d)| d.params.len() == 1);
+                        let get = self
+                            .natives_named(&owner, &format!("get_{}", name.name), false)
+                            .into_iter()
+                            .find(|(_, d)| d.params.is_empty());
                         if set.is_none() {
                             let tn = self.type_name(&t);
                             if get.is_some() {
-                                self.error(e.span, format!("Property or indexer '{tn}.{}' cannot be assigned to -- it is read only", name.name));
+                                self.error(
+                                    e.span,
+                                    format!(
+                                        "Property or indexer '{tn}.{}' cannot be assigned to -- it is read only",
+                                        name.name
+                                    ),
+                                );
                             } else {
-                                self.error(name.span, format!("'{tn}' does not contain a definition for '{}'", name.name));
+                                self.error(
+                                    name.span,
+                                    format!("'{tn}' does not contain a definition for '{}'", name.name),
+                                );
                             }
                             return Place::Error;
                         }
                         let bindings = self.receiver_bindings(&t);
                         let ty = get
-                            .map(|(_, d)| super::expr::erase_params(self.lib_type(&types::parse_signature(d.ret).ty.substitute(&bindings))))
-                            .or_else(|| set.map(|(_, d)| super::expr::erase_params(self.lib_type(&types::parse_signature(d.params[0]).ty.substitute(&bindings)))))
+                            .map(|(_, d)| {
+                                super::expr::erase_params(
+                                    self.lib_type(&types::parse_signature(d.ret).ty.substitute(&bindings)),
+                                )
+                            })
+                            .or_else(|| {
+                                set.map(|(_, d)| {
+                                    super::expr::erase_params(
+                                        self.lib_type(&types::parse_signature(d.params[0]).ty.substitute(&bindings)),
+                                    )
+                                })
+                            })
                             .unwrap_or(Type::Dynamic);
                         Place::IndexCall {
                             recv: recv.reg,
@@ -214,11 +283,21 @@ impl<'a> Compiler<'a> {
                     t => {
                         let owner = t.native_owner().unwrap_or("Object").to_string();
                         let n = args.len();
-                        let get = self.natives_named(&owner, "get_Item", false).into_iter().find(|(_, d)| d.params.len() == n);
-                        let set = self.natives_named(&owner, "set_Item", false).into_iter().find(|(_, d)| d.params.len() == n + 1);
+                        let get = self
+                            .natives_named(&owner, "get_Item", false)
+                            .into_iter()
+                            .find(|(_, d)| d.params.len() == n);
+                        let set = self
+                            .natives_named(&owner, "set_Item", false)
+                            .into_iter()
+                            .find(|(_, d)| d.params.len() == n + 1);
                         let bindings = self.receiver_bindings(t);
                         let ty = get
-                            .map(|(_, d)| super::expr::erase_params(self.lib_type(&types::parse_signature(d.ret).ty.substitute(&bindings))))
+                            .map(|(_, d)| {
+                                super::expr::erase_params(
+                                    self.lib_type(&types::parse_signature(d.ret).ty.substitute(&bindings)),
+                                )
+                            })
                             .unwrap_or(Type::Dynamic);
                         (get.map(|(id, _)| CandKind::Native(id)), set.map(|(id, _)| CandKind::Native(id)), ty)
                     }
@@ -313,10 +392,8 @@ impl<'a> Compiler<'a> {
             Place::Prop { recv, class, idx, ty, is_base } => {
                 let prop = &self.classes[class.index()].props[idx];
                 let name = prop.name.clone();
-                let setter_private = prop
-                    .decl
-                    .and_then(|d| d.setter.as_ref())
-                    .is_some_and(|s| s.modifiers.has(Modifiers::PRIVATE));
+                let setter_private =
+                    prop.decl.and_then(|d| d.setter.as_ref()).is_some_and(|s| s.modifiers.has(Modifiers::PRIVATE));
                 if prop.setter.is_none() {
                     if let Some(f) = prop.backing
                         && self.in_ctor_of(class, prop.is_static)
@@ -417,7 +494,8 @@ impl<'a> Compiler<'a> {
             }
             Place::Prop { recv, class, idx, is_base, .. } => {
                 let prop = &self.classes[class.index()].props[*idx];
-                let (setter, backing, virt, is_static) = (prop.setter, prop.backing, prop.is_virtual && !is_base, prop.is_static);
+                let (setter, backing, virt, is_static) =
+                    (prop.setter, prop.backing, prop.is_virtual && !is_base, prop.is_static);
                 if let (Some(f), false) = (backing, prop.is_virtual) {
                     let field = &self.classes[class.index()].fields[f];
                     match field.kind.clone() {
@@ -486,16 +564,36 @@ impl<'a> Compiler<'a> {
 
     // ----- assignment -------------------------------------------------------
 
-    pub(crate) fn assign(&mut self, op: Option<BinaryOp>, target: &'a Expr<'a>, value: &'a Expr<'a>, dest: Dest, span: Span) -> Val {
+    pub(crate) fn assign(
+        &mut self,
+        op: Option<BinaryOp>,
+        target: &'a Expr<'a>,
+        value: &'a Expr<'a>,
+        dest: Dest,
+        span: Span,
+    ) -> Val {
         let v = self.assign_inner(op, target, value, span, false);
         self.put_in(v, dest)
     }
 
-    pub(crate) fn assign_discard(&mut self, op: Option<BinaryOp>, target: &'a Expr<'a>, value: &'a Expr<'a>, span: Span) {
+    pub(crate) fn assign_discard(
+        &mut self,
+        op: Option<BinaryOp>,
+        target: &'a Expr<'a>,
+        value: &'a Expr<'a>,
+        span: Span,
+    ) {
         self.assign_inner(op, target, value, span, true);
     }
 
-    fn assign_inner(&mut self, op: Option<BinaryOp>, target: &'a Expr<'a>, value: &'a Expr<'a>, span: Span, _discard: bool) -> Val {
+    fn assign_inner(
+        &mut self,
+        op: Option<BinaryOp>,
+        target: &'a Expr<'a>,
+        value: &'a Expr<'a>,
+        span: Span,
+        _discard: bool,
+    ) -> Val {
         if let ExprKind::Name(id) = &target.kind
             && id.name == "_"
             && !self.peek_var("_")
@@ -583,7 +681,15 @@ impl<'a> Compiler<'a> {
     }
 
     /// `++x`, `x++`, `--x`, `x--`.
-    pub(crate) fn increment(&mut self, operand: &'a Expr<'a>, delta: i32, postfix: bool, dest: Dest, span: Span, discard: bool) -> Val {
+    pub(crate) fn increment(
+        &mut self,
+        operand: &'a Expr<'a>,
+        delta: i32,
+        postfix: bool,
+        dest: Dest,
+        span: Span,
+        discard: bool,
+    ) -> Val {
         let place = self.prepare_place(operand, false);
         let place = self.check_assignable(place, operand.span);
         let ty = self.place_ty(&place);
@@ -635,11 +741,16 @@ impl<'a> Compiler<'a> {
         let Type::Class(c) = obj.ty else {
             // Library types: `new Lazy<T> { }` and friends have no settable members here.
             let owner = obj.ty.native_owner().unwrap_or("Object").to_string();
-            let set = self.natives_named(&owner, &format!("set_{}", name.name), false).into_iter().find(|(_, d)| d.params.len() == 1);
+            let set = self
+                .natives_named(&owner, &format!("set_{}", name.name), false)
+                .into_iter()
+                .find(|(_, d)| d.params.len() == 1);
             match set {
                 Some((id, d)) => {
                     let bindings = self.receiver_bindings(&obj.ty);
-                    let ty = super::expr::erase_params(self.lib_type(&types::parse_signature(d.params[0]).ty.substitute(&bindings)));
+                    let ty = super::expr::erase_params(
+                        self.lib_type(&types::parse_signature(d.params[0]).ty.substitute(&bindings)),
+                    );
                     let m = self.mark();
                     let block = self.b().alloc_n(2);
                     self.emit(Instr::Move { dst: block.dst(), src: obj.reg });

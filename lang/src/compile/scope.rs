@@ -59,7 +59,10 @@ pub(crate) enum Home {
     /// A `ref`/`out` parameter: the register holds a `StrongBox`.
     Boxed(Reg),
     /// A field of a display object.
-    Captured { dc: usize, slot: FieldSlot },
+    Captured {
+        dc: usize,
+        slot: FieldSlot,
+    },
     /// A local `const`.
     Const(ConstValue),
 }
@@ -120,13 +123,22 @@ pub(crate) enum RetKind {
 /// A way out of a statement that `break`, `continue` and `return` pass
 /// through.
 pub(crate) enum Exit<'a> {
-    Loop { brk: Label, cont: Label },
-    Switch { brk: Label },
+    Loop {
+        brk: Label,
+        cont: Label,
+    },
+    Switch {
+        brk: Label,
+    },
     /// A `try` statement: its record in `FnState::tries`, its finally
     /// block, copied onto every exit that leaves it, and how many scopes
     /// were open when it started (a copy of the finally block sees only
     /// those).
-    Try { record: usize, finally: Option<Finally<'a>>, scopes: usize },
+    Try {
+        record: usize,
+        finally: Option<Finally<'a>>,
+        scopes: usize,
+    },
 }
 
 /// The code a `finally` runs.
@@ -134,7 +146,9 @@ pub(crate) enum Exit<'a> {
 pub(crate) enum Finally<'a> {
     Block(&'a ast::Block<'a>),
     /// `using`: dispose the variable when it is not null.
-    Dispose { var: usize },
+    Dispose {
+        var: usize,
+    },
 }
 
 pub(crate) struct FnState<'a> {
@@ -432,7 +446,10 @@ impl<'a> Compiler<'a> {
     /// objects inside lambdas). `None` in a static context.
     pub fn this_reg(&mut self, span: Span) -> Option<Reg> {
         if self.fr().is_static {
-            self.error(span, "Keyword 'this' is not valid in a static property, static method, or static field initializer");
+            self.error(
+                span,
+                "Keyword 'this' is not valid in a static property, static method, or static field initializer",
+            );
             return None;
         }
         self.note_this_use();
@@ -497,7 +514,9 @@ impl<'a> Compiler<'a> {
         if name != "_" && self.lookup_in_function(name).is_some() {
             self.error(
                 span,
-                format!("A local variable or parameter named '{name}' is already defined in this scope or an enclosing one"),
+                format!(
+                    "A local variable or parameter named '{name}' is already defined in this scope or an enclosing one"
+                ),
             );
         }
         let scope_key = self.scopes.last().map_or(ScopeKey(ScopeKind::Function, 0, 0), |s| s.key);

@@ -155,7 +155,9 @@ impl<'a> Compiler<'a> {
             }
             StmtKind::Throw(None) => match self.fr().catch_regs.last().copied() {
                 Some(r) => self.emit(Instr::Rethrow { src: r }),
-                None => self.error(s.span, "A throw statement with no arguments is not allowed outside of a catch clause"),
+                None => {
+                    self.error(s.span, "A throw statement with no arguments is not allowed outside of a catch clause")
+                }
             },
             StmtKind::Try { body, catches, finally } => {
                 self.try_stmt(body, catches, finally.map(Finally::Block));
@@ -236,7 +238,12 @@ impl<'a> Compiler<'a> {
 
     /// `T a = 1, b;`, `var x = e;`, `const int K = 3;`. Returns the
     /// variables declared.
-    pub(crate) fn local_decl(&mut self, d: &'a ast::LocalDecl<'a>, span: Span, readonly: Option<&'static str>) -> Vec<usize> {
+    pub(crate) fn local_decl(
+        &mut self,
+        d: &'a ast::LocalDecl<'a>,
+        span: Span,
+        readonly: Option<&'static str>,
+    ) -> Vec<usize> {
         let is_var = is_var_type(&d.ty);
         let declared = if is_var { None } else { Some(self.resolve_type(&d.ty)) };
         if is_var && d.is_const {
@@ -262,7 +269,10 @@ impl<'a> Compiler<'a> {
                                 }
                             },
                             None => {
-                                self.error(init.span, format!("The expression being assigned to '{}' must be constant", decl.name.name));
+                                self.error(
+                                    init.span,
+                                    format!("The expression being assigned to '{}' must be constant", decl.name.name),
+                                );
                                 ConstValue::Null
                             }
                         }
@@ -285,7 +295,10 @@ impl<'a> Compiler<'a> {
                 (Some(t), None) => t.clone(),
                 (None, Some(init)) => {
                     if matches!(init.kind, ExprKind::ArrayInit(_)) {
-                        self.error(init.span, "Cannot initialize an implicitly-typed variable with an array initializer");
+                        self.error(
+                            init.span,
+                            "Cannot initialize an implicitly-typed variable with an array initializer",
+                        );
                     }
                     let v = self.expr(init, Dest::Into(reg), None);
                     match v.ty {
@@ -312,7 +325,14 @@ impl<'a> Compiler<'a> {
         out
     }
 
-    fn foreach(&mut self, span: Span, ty: &'a ast::TypeRef<'a>, name: ast::Ident<'a>, iterable: &'a Expr<'a>, body: &'a Stmt<'a>) {
+    fn foreach(
+        &mut self,
+        span: Span,
+        ty: &'a ast::TypeRef<'a>,
+        name: ast::Ident<'a>,
+        iterable: &'a Expr<'a>,
+        body: &'a Stmt<'a>,
+    ) {
         let coll = self.expr(iterable, Dest::Any, None);
         let elem = match &coll.ty {
             t if t.is_unknown() => Type::Dynamic,
@@ -501,11 +521,16 @@ impl<'a> Compiler<'a> {
             (RetKind::Void, Some(e)) => {
                 let name = self.fr().name.clone();
                 let msg = if self.fr().is_async {
-                    format!("Since '{name}' is an async method that returns 'Task', a return keyword must not be followed by an object expression")
+                    format!(
+                        "Since '{name}' is an async method that returns 'Task', a return keyword must not be followed by an object expression"
+                    )
                 } else if self.fr().lambda.is_some() {
-                    "Since this lambda returns void, a return keyword must not be followed by an object expression".to_string()
+                    "Since this lambda returns void, a return keyword must not be followed by an object expression"
+                        .to_string()
                 } else {
-                    format!("Since '{name}' returns void, a return keyword must not be followed by an object expression")
+                    format!(
+                        "Since '{name}' returns void, a return keyword must not be followed by an object expression"
+                    )
                 };
                 self.error(e.span, msg);
                 self.expr_discard(e);
@@ -566,7 +591,12 @@ impl<'a> Compiler<'a> {
         self.try_general(&mut |c| c.compile_block(body), catches, fin);
     }
 
-    fn try_general(&mut self, body: &mut dyn FnMut(&mut Self), catches: &'a [ast::Catch<'a>], fin: Option<Finally<'a>>) {
+    fn try_general(
+        &mut self,
+        body: &mut dyn FnMut(&mut Self),
+        catches: &'a [ast::Catch<'a>],
+        fin: Option<Finally<'a>>,
+    ) {
         let record = self.fr().tries.len();
         self.f().tries.push(Vec::new());
         let fin_reg = fin.map(|_| self.alloc());
@@ -601,7 +631,12 @@ impl<'a> Compiler<'a> {
             if c.filter.is_none() {
                 if let Some((prev, _)) = caught.iter().find(|(p, _)| self.derives_from(class, *p)) {
                     let pn = self.class(*prev).name.clone();
-                    self.error(c.span, format!("A previous catch clause already catches all exceptions of this or of a super type ('{pn}')"));
+                    self.error(
+                        c.span,
+                        format!(
+                            "A previous catch clause already catches all exceptions of this or of a super type ('{pn}')"
+                        ),
+                    );
                 }
                 caught.push((class, c.span));
             }
@@ -665,7 +700,13 @@ impl<'a> Compiler<'a> {
             self.finally_body(fin);
             self.emit(Instr::EndFinally { src: reg });
             for (s, e) in subtract_gaps(start, catches_end, &gaps) {
-                self.b().add_handler(Handler { start: Pc(s), end: Pc(e), target, exception: reg.dst(), kind: HandlerKind::Finally });
+                self.b().add_handler(Handler {
+                    start: Pc(s),
+                    end: Pc(e),
+                    target,
+                    exception: reg.dst(),
+                    kind: HandlerKind::Finally,
+                });
             }
         }
         self.place(end);
@@ -696,11 +737,21 @@ impl<'a> Compiler<'a> {
             s
         };
         match &s.ty {
-            Type::Int | Type::Long | Type::Char | Type::String | Type::Bool | Type::Error | Type::Dynamic | Type::Object => {}
+            Type::Int
+            | Type::Long
+            | Type::Char
+            | Type::String
+            | Type::Bool
+            | Type::Error
+            | Type::Dynamic
+            | Type::Object => {}
             Type::Class(c) if self.is_enum(*c) => {}
             t => {
                 let tn = self.type_name(t);
-                self.error(scrutinee.span, format!("switch on a value of type '{tn}' is not supported (use int, string, char or an enum)"));
+                self.error(
+                    scrutinee.span,
+                    format!("switch on a value of type '{tn}' is not supported (use int, string, char or an enum)"),
+                );
             }
         }
         let brk = self.new_label();
@@ -716,7 +767,10 @@ impl<'a> Compiler<'a> {
                         match self.fold(e, class) {
                             Some(v) => {
                                 if seen.contains(&v) {
-                                    self.error(e.span, "The switch statement contains multiple cases with the same label value");
+                                    self.error(
+                                        e.span,
+                                        "The switch statement contains multiple cases with the same label value",
+                                    );
                                 }
                                 seen.push(v);
                             }
@@ -733,7 +787,10 @@ impl<'a> Compiler<'a> {
                     }
                     ast::SwitchLabel::Default(dspan) => {
                         if default.is_some() {
-                            self.error(*dspan, "The switch statement contains multiple cases with the label value 'default'");
+                            self.error(
+                                *dspan,
+                                "The switch statement contains multiple cases with the label value 'default'",
+                            );
                         }
                         default = Some(labels[i]);
                     }
@@ -758,9 +815,15 @@ impl<'a> Compiler<'a> {
                     _ => "case:".to_string(),
                 };
                 if last {
-                    self.error(label_span, format!("Control cannot fall out of switch from final case label ('{text}')"));
+                    self.error(
+                        label_span,
+                        format!("Control cannot fall out of switch from final case label ('{text}')"),
+                    );
                 } else {
-                    self.error(label_span, format!("Control cannot fall through from one case label ('{text}') to another"));
+                    self.error(
+                        label_span,
+                        format!("Control cannot fall through from one case label ('{text}') to another"),
+                    );
                 }
             }
         }
@@ -827,7 +890,8 @@ fn can_complete(s: &Stmt<'_>) -> bool {
             can_complete_list(body.stmts) || catches.iter().any(|c| can_complete_list(c.body.stmts))
         }
         StmtKind::Switch { sections, .. } => {
-            let has_default = sections.iter().any(|s| s.labels.iter().any(|l| matches!(l, ast::SwitchLabel::Default(_))));
+            let has_default =
+                sections.iter().any(|s| s.labels.iter().any(|l| matches!(l, ast::SwitchLabel::Default(_))));
             !has_default || sections.iter().any(|s| s.body.iter().any(has_break) || can_complete_list(s.body))
         }
         StmtKind::Using { body, .. } | StmtKind::Lock { body, .. } => can_complete(body),

@@ -323,7 +323,8 @@ impl SigParser<'_> {
     fn ty(&mut self) -> Option<Type> {
         self.skip_ws();
         let start = self.pos;
-        while self.pos < self.s.len() && (self.s[self.pos].is_ascii_alphanumeric() || matches!(self.s[self.pos], b'_' | b'.'))
+        while self.pos < self.s.len()
+            && (self.s[self.pos].is_ascii_alphanumeric() || matches!(self.s[self.pos], b'_' | b'.'))
         {
             self.pos += 1;
         }
@@ -391,16 +392,45 @@ pub fn known_lib_type(name: &str, arity: usize) -> bool {
     match name {
         "Func" => (1..=17).contains(&arity),
         "Action" => arity <= 16,
-        "Comparison" | "Predicate" | "IEnumerable" | "IList" | "ICollection" | "IReadOnlyList"
-        | "IReadOnlyCollection" | "StrongBox" => arity == 1,
+        "Comparison"
+        | "Predicate"
+        | "IEnumerable"
+        | "IList"
+        | "ICollection"
+        | "IReadOnlyList"
+        | "IReadOnlyCollection"
+        | "StrongBox" => arity == 1,
         "List" | "Lazy" | "AsyncLocal" | "HashSet" | "Queue" | "Stack" => arity == 1,
         "Dictionary" | "KeyValuePair" => arity == 2,
-        "Task" | "ValueTask" | "TaskCompletionSource" | "TaskAwaiter" | "ValueTaskAwaiter"
-        | "ConfiguredTaskAwaitable" | "ConfiguredValueTaskAwaitable" => arity <= 1,
-        "Delegate" | "Type" | "Stopwatch" | "TimeSpan" | "CancellationToken" | "CancellationTokenSource"
-        | "SendOrPostCallback" | "WaitCallback" | "TaskStatus" | "TextWriter" | "YieldAwaitable"
-        | "ExecutionContext" | "Random" | "Console" | "Math" | "GC" | "Environment" | "ThreadPool"
-        | "Thread" | "Array" | "Enum" | "ValueType" => arity == 0,
+        "Task"
+        | "ValueTask"
+        | "TaskCompletionSource"
+        | "TaskAwaiter"
+        | "ValueTaskAwaiter"
+        | "ConfiguredTaskAwaitable"
+        | "ConfiguredValueTaskAwaitable" => arity <= 1,
+        "Delegate"
+        | "Type"
+        | "Stopwatch"
+        | "TimeSpan"
+        | "CancellationToken"
+        | "CancellationTokenSource"
+        | "SendOrPostCallback"
+        | "WaitCallback"
+        | "TaskStatus"
+        | "TextWriter"
+        | "YieldAwaitable"
+        | "ExecutionContext"
+        | "Random"
+        | "Console"
+        | "Math"
+        | "GC"
+        | "Environment"
+        | "ThreadPool"
+        | "Thread"
+        | "Array"
+        | "Enum"
+        | "ValueType" => arity == 0,
         _ => false,
     }
 }

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use crate::Vm;
 use crate::bytecode::ClassId;
 use crate::error::VmError;
-use crate::program::{BuiltinClass, Program};
+use crate::program::Program;
 use crate::value::{Obj, Value};
 
 pub use super::numfmt::format_double;
@@ -72,26 +72,7 @@ pub fn enum_name(program: &Program, class: ClassId, value: i64) -> Option<String
 /// The runtime class of a value, as far as the value alone tells it (an
 /// `int` and a `long` are both `Int32` here).
 pub fn value_class(v: Value) -> ClassId {
-    let builtin = match v {
-        Value::Null => BuiltinClass::Object,
-        Value::Bool(_) => BuiltinClass::Boolean,
-        Value::Int(_) => BuiltinClass::Int32,
-        Value::Double(_) => BuiltinClass::Double,
-        Value::Char(_) => BuiltinClass::Char,
-        Value::Enum(class, _) => return class,
-        Value::Obj(o) => match &*o {
-            Obj::Str(_) => BuiltinClass::String,
-            Obj::Instance(i) => return i.class,
-            Obj::Array { .. } => BuiltinClass::Array,
-            Obj::List(_) => BuiltinClass::List,
-            Obj::Dict(_) => BuiltinClass::Dictionary,
-            Obj::Pair(..) => BuiltinClass::KeyValuePair,
-            Obj::Delegate { .. } => BuiltinClass::Delegate,
-            Obj::Type(_) => BuiltinClass::Type,
-            Obj::Native(_) => BuiltinClass::NativeObject,
-        },
-    };
-    builtin.id()
+    v.class()
 }
 
 /// The full name of a value's type as .NET prints it, type arguments
