@@ -1309,6 +1309,7 @@ impl<'a> Compiler<'a> {
                 }
             }
             (Type::Class(c), Type::Lib(n, _)) if self.is_enum(*c) && &**n == "Enum" => 5,
+            (Type::Class(c), Type::Lib(..)) if self.implements_lib(*c, to) => 10,
             _ => return None,
         })
     }

@@ -344,6 +344,12 @@ impl<'a> Compiler<'a> {
                         base = Some(c)
                     }
                     Type::Object if n == 0 && decl.kind == TypeKind::Class => {}
+                    Type::Lib(ref name, _)
+                        if matches!(&**name, "IComparable" | "IComparer" | "IEquatable" | "ICloneable")
+                            && decl.kind != TypeKind::Enum =>
+                    {
+                        self.classes[i].lib_interfaces.push(t.clone());
+                    }
                     _ if decl.kind == TypeKind::Enum && matches!(t, Type::Int | Type::Long) => {}
                     _ => {
                         let what = self.type_name(&t);

@@ -83,6 +83,20 @@ impl<'a> Compiler<'a> {
         if methods.is_empty() { None } else { Some(Member::Methods(methods)) }
     }
 
+    /// Whether a class (or a base) declares a library interface.
+    pub(crate) fn implements_lib(&self, class: ClassId, iface: &Type) -> bool {
+        self.lookup_chain(class).iter().any(|c| {
+            self.classes[c.index()].lib_interfaces.iter().any(|t| match (t, iface) {
+                (Type::Lib(a, x), Type::Lib(b, y)) => {
+                    a == b
+                        && x.len() == y.len()
+                        && x.iter().zip(y.iter()).all(|(p, q)| p == q || p.is_unknown() || q.is_unknown())
+                }
+                _ => false,
+            })
+        })
+    }
+
     /// The indexer of a class, if it has one.
     pub(crate) fn find_indexer(&self, class: ClassId) -> Option<(ClassId, usize)> {
         for c in self.lookup_chain(class) {

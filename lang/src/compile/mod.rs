@@ -149,6 +149,9 @@ pub(crate) struct ClassInfo<'a> {
     pub instance_fields: u16,
     /// Set for display classes: lambdas and captured variables live there.
     pub is_display: bool,
+    /// Library interfaces it declares (`IComparable<T>`): the library finds
+    /// their methods by name.
+    pub lib_interfaces: Vec<Type>,
 }
 
 impl ClassInfo<'_> {
@@ -173,6 +176,7 @@ impl ClassInfo<'_> {
             vtable: Vec::new(),
             instance_fields: 0,
             is_display: false,
+            lib_interfaces: Vec::new(),
         }
     }
 

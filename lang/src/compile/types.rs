@@ -392,6 +392,9 @@ pub fn known_lib_type(name: &str, arity: usize) -> bool {
     match name {
         "Func" => (1..=17).contains(&arity),
         "Action" => arity <= 16,
+        "IComparable" => arity <= 1,
+        "IComparer" | "IEquatable" => arity == 1,
+        "ICloneable" => arity == 0,
         "Comparison"
         | "Predicate"
         | "IEnumerable"
