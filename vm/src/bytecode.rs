@@ -130,8 +130,29 @@ pub enum ConvKind {
     Double,
     /// To `char`.
     Char,
-    /// To the enum type `C[c]` (its underlying value kept).
+}
+
+/// A conversion as a compiler decides it: numbers become a `Conv`, enums a
+/// `ConvEnum` (kept apart so that instructions stay small).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Conversion {
+    Int,
+    Double,
+    Char,
+    /// To the enum type `C[c]`, its underlying value kept.
     Enum(ClassId),
+}
+
+impl Instr {
+    /// The instruction for `R[dst] := (to) R[src]`.
+    pub fn convert(dst: Dst, src: Reg, to: Conversion) -> Instr {
+        match to {
+            Conversion::Int => Instr::Conv { dst, src, to: ConvKind::Int },
+            Conversion::Double => Instr::Conv { dst, src, to: ConvKind::Double },
+            Conversion::Char => Instr::Conv { dst, src, to: ConvKind::Char },
+            Conversion::Enum(class) => Instr::ConvEnum { dst, src, class },
+        }
+    }
 }
 
 impl fmt::Display for ConvKind {
@@ -140,7 +161,6 @@ impl fmt::Display for ConvKind {
             ConvKind::Int => write!(f, "int"),
             ConvKind::Double => write!(f, "double"),
             ConvKind::Char => write!(f, "char"),
-            ConvKind::Enum(c) => write!(f, "enum {c}"),
         }
     }
 }
@@ -331,6 +351,8 @@ opcodes! {
     JumpIfNotLt { a: Reg, b: Reg, target: Pc }
     /// R[dst] := (to) R[src]  (numeric conversions)
     Conv { dst: Dst, src: Reg, to: ConvKind }
+    /// R[dst] := (C[class]) R[src]  (an int or enum to the enum C[class])
+    ConvEnum { dst: Dst, src: Reg, class: ClassId }
     /// R[dst] := R[src].ToString()  (calls a user override)
     ToStr { dst: Dst, src: Reg }
     /// R[dst] := string.Concat(R[args..])  (each operand already a string or primitive)

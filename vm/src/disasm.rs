@@ -165,9 +165,6 @@ fn operand(program: &Program, op: Operand) -> String {
             let d = crate::native::def(n);
             format!("{}.{}", d.owner, d.name)
         }
-        Operand::Conv(c) => match c {
-            crate::bytecode::ConvKind::Enum(e) => program.class(e).full_name(),
-            other => other.to_string(),
-        },
+        Operand::Conv(c) => c.to_string(),
     }
 }

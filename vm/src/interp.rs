@@ -763,6 +763,16 @@ impl Vm {
                         }
                     }
                     Instr::Conv { dst, src, to } => set!(dst, tri!(self.convert(r!(src), to))),
+                    Instr::ConvEnum { dst, src, class } => set!(
+                        dst,
+                        match r!(src) {
+                            Value::Double(d) => Value::Enum(class, d as i64),
+                            v => match v.as_int() {
+                                Some(i) => Value::Enum(class, i),
+                                None => throw!(self.bad_operand("enum conversion", v)),
+                            },
+                        }
+                    ),
                     Instr::ToStr { dst, src } => {
                         let v = r!(src);
                         if let Some(m) = self.user_override(v, 0, self.object_to_string) {
@@ -1186,8 +1196,6 @@ impl Vm {
             (ConvKind::Double, v) if v.as_int().is_some() => Value::Double(v.as_int().unwrap_or(0) as f64),
             (ConvKind::Char, Value::Double(d)) => Value::Char(d as i64 as u16),
             (ConvKind::Char, v) if v.as_int().is_some() => Value::Char(v.as_int().unwrap_or(0) as u16),
-            (ConvKind::Enum(c), v) if v.as_int().is_some() => Value::Enum(c, v.as_int().unwrap_or(0)),
-            (ConvKind::Enum(c), Value::Double(d)) => Value::Enum(c, d as i64),
             (_, Value::Null) => return Err(VmError::null_reference()),
             (to, v) => return Err(VmError::invalid_cast(&self.type_name(v), &to.to_string())),
         })

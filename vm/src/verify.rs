@@ -56,7 +56,6 @@ pub fn verify(program: &Program) -> Result<(), VerifyError> {
                     Operand::Class(c) => c.index() < program.classes.len(),
                     Operand::Static(s) => s.index() < program.statics.len(),
                     Operand::Native(n) => n.index() < crate::native::NATIVES.len(),
-                    Operand::Conv(crate::bytecode::ConvKind::Enum(c)) => c.index() < program.classes.len(),
                     Operand::Field(_) | Operand::Imm(_) | Operand::Bool(_) | Operand::Conv(_) => true,
                 };
                 if !ok {

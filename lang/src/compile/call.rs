@@ -14,7 +14,7 @@
 //! current value (for `ref`), passes the box, and copies slot 0 back into the
 //! variable, field or element afterwards.
 
-use vm::bytecode::{Args, ClassId, ConvKind, FieldSlot, Instr, MethodId, NativeId, Reg};
+use vm::bytecode::{Args, ClassId, Conversion, FieldSlot, Instr, MethodId, NativeId, Reg};
 use vm::program::BuiltinClass;
 
 use super::consts::ConstValue;
@@ -1485,7 +1485,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Converts a value to `char` (for `c += 1`).
-    pub(crate) fn conv_in_place(&mut self, r: Reg, to: ConvKind) {
-        self.emit(Instr::Conv { dst: r.dst(), src: r, to });
+    pub(crate) fn conv_in_place(&mut self, r: Reg, to: Conversion) {
+        self.emit(Instr::convert(r.dst(), r, to));
     }
 }

@@ -382,7 +382,7 @@ impl<'a> Compiler<'a> {
                 Err(_) => {
                     let k = self.add_const(Constant::Int(*v));
                     self.emit(Instr::LoadConst { dst, k });
-                    Instr::Conv { dst, src: dst.reg(), to: vm::bytecode::ConvKind::Enum(*c) }
+                    Instr::ConvEnum { dst, src: dst.reg(), class: *c }
                 }
             },
         };

@@ -9,7 +9,7 @@
 
 use std::rc::Rc;
 
-use vm::bytecode::{ConvKind, Dst, FieldSlot, Instr, Reg};
+use vm::bytecode::{Conversion, Dst, FieldSlot, Instr, Reg};
 use vm::program::BuiltinClass;
 
 use super::Compiler;
@@ -288,14 +288,14 @@ impl<'a> Compiler<'a> {
             return self.coerce(Val { reg: v.reg, ty: inner }, to, dest, span);
         }
         let conv = match (&from, to) {
-            (Type::Int | Type::Long | Type::Char, Type::Double | Type::Decimal) => Some(ConvKind::Double),
-            (Type::Char, Type::Int | Type::Long) => Some(ConvKind::Int),
-            (Type::Int | Type::Long, Type::Class(c)) if self.is_enum(*c) => Some(ConvKind::Enum(*c)),
+            (Type::Int | Type::Long | Type::Char, Type::Double | Type::Decimal) => Some(Conversion::Double),
+            (Type::Char, Type::Int | Type::Long) => Some(Conversion::Int),
+            (Type::Int | Type::Long, Type::Class(c)) if self.is_enum(*c) => Some(Conversion::Enum(*c)),
             _ => None,
         };
         if let Some(kind) = conv {
             let dst = self.dest_reg(dest);
-            self.emit(Instr::Conv { dst: dst.dst(), src: v.reg, to: kind });
+            self.emit(Instr::convert(dst.dst(), v.reg, kind));
             return Val { reg: dst, ty: to.clone() };
         }
         if self.clearly_incompatible(&from, to) {
@@ -354,18 +354,18 @@ impl<'a> Compiler<'a> {
         let numeric_like = |c: &Self, t: &Type| t.is_numeric() || is_enum(c, t);
         let kind = if numeric_like(self, &from) && numeric_like(self, to) {
             Some(match to {
-                Type::Int | Type::Long => ConvKind::Int,
-                Type::Double | Type::Decimal => ConvKind::Double,
-                Type::Char => ConvKind::Char,
-                Type::Class(c) => ConvKind::Enum(*c),
-                _ => ConvKind::Int,
+                Type::Int | Type::Long => Conversion::Int,
+                Type::Double | Type::Decimal => Conversion::Double,
+                Type::Char => Conversion::Char,
+                Type::Class(c) => Conversion::Enum(*c),
+                _ => Conversion::Int,
             })
         } else {
             None
         };
         let dst = self.dest_reg(dest);
         if let Some(kind) = kind {
-            self.emit(Instr::Conv { dst: dst.dst(), src: v.reg, to: kind });
+            self.emit(Instr::convert(dst.dst(), v.reg, kind));
             return Val { reg: dst, ty: to.clone() };
         }
         let upcast = match (&from, to) {

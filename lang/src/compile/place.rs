@@ -2,7 +2,7 @@
 //! Preparing a place evaluates its object and index once, so `a[i++] += 2`
 //! reads and writes the same element.
 
-use vm::bytecode::{Args, ClassId, ConvKind, FieldSlot, Instr, Reg, StaticId};
+use vm::bytecode::{Args, ClassId, FieldSlot, Instr, Reg, StaticId};
 
 use super::call::CandKind;
 use super::expr::DISCARD;
@@ -702,7 +702,7 @@ impl<'a> Compiler<'a> {
         }
         let fix_char = |c: &mut Self, r: Reg| {
             if ty == Type::Char {
-                c.conv_in_place(r, ConvKind::Char);
+                c.conv_in_place(r, vm::bytecode::Conversion::Char);
             }
         };
         let in_reg = match &place {
