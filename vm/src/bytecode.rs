@@ -144,6 +144,21 @@ pub enum Conversion {
 }
 
 impl Instr {
+    /// Whether execution can go on to the next instruction (false for
+    /// returns, unconditional jumps, throws and the ends of handlers).
+    pub fn falls_through(&self) -> bool {
+        !matches!(
+            self,
+            Instr::Return { .. }
+                | Instr::ReturnVoid {}
+                | Instr::Jump { .. }
+                | Instr::Throw { .. }
+                | Instr::Rethrow { .. }
+                | Instr::EndFinally { .. }
+                | Instr::EndFilter { .. }
+        )
+    }
+
     /// The instruction for `R[dst] := (to) R[src]`.
     pub fn convert(dst: Dst, src: Reg, to: Conversion) -> Instr {
         match to {

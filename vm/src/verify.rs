@@ -85,16 +85,7 @@ pub fn verify(program: &Program) -> Result<(), VerifyError> {
             }
         }
         let last = m.code[ncode - 1];
-        if !matches!(
-            last,
-            Instr::Return { .. }
-                | Instr::ReturnVoid {}
-                | Instr::Jump { .. }
-                | Instr::Throw { .. }
-                | Instr::Rethrow { .. }
-                | Instr::EndFinally { .. }
-                | Instr::EndFilter { .. }
-        ) {
+        if last.falls_through() {
             return Err(fail(ncode - 1, format!("the method can run off its end ({:?})", last.opcode())));
         }
         for h in &m.handlers {

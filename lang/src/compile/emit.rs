@@ -105,18 +105,7 @@ impl Builder {
         if self.labels.iter().zip(&self.label_used).any(|(l, used)| *used && *l == Some(end)) {
             return true;
         }
-        !matches!(
-            self.code.last(),
-            Some(
-                Instr::Return { .. }
-                    | Instr::ReturnVoid {}
-                    | Instr::Jump { .. }
-                    | Instr::Throw { .. }
-                    | Instr::Rethrow { .. }
-                    | Instr::EndFinally { .. }
-                    | Instr::EndFilter { .. }
-            )
-        )
+        self.code.last().is_none_or(Instr::falls_through)
     }
 
     pub fn add_handler(&mut self, h: Handler) {
