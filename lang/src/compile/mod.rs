@@ -40,6 +40,8 @@ pub mod types;
 
 use std::collections::{HashMap, HashSet};
 
+use indexmap::IndexMap;
+
 use bumpalo::Bump;
 use vm::bytecode::{ClassId, ConstId, FieldSlot, Instr, MethodId, StaticId};
 use vm::program::{Constant, Program};
@@ -279,11 +281,11 @@ pub(crate) struct Compiler<'a> {
     pub classes: Vec<ClassInfo<'a>>,
     pub methods: Vec<MethodInfo<'a>>,
     /// Simple name -> classes with that name.
-    pub types_by_name: HashMap<String, Vec<ClassId>>,
+    pub types_by_name: IndexMap<String, Vec<ClassId>>,
     /// Every namespace declared or known, and their prefixes.
     pub namespaces: HashSet<String>,
     /// Extension methods by name.
-    pub extensions: HashMap<String, Vec<MethodId>>,
+    pub extensions: IndexMap<String, Vec<MethodId>>,
     /// `Object.ToString`, `Object.Equals`, `Object.GetHashCode`.
     pub object_methods: [MethodId; 3],
     pub exception_class: Option<ClassId>,
@@ -363,9 +365,9 @@ impl<'a> Compiler<'a> {
             diags: Vec::new(),
             classes,
             methods: Vec::new(),
-            types_by_name: HashMap::new(),
+            types_by_name: IndexMap::new(),
             namespaces: HashSet::new(),
-            extensions: HashMap::new(),
+            extensions: IndexMap::new(),
             object_methods: [MethodId(0); 3],
             exception_class: None,
             user_lines: SourceLines::new(source),
