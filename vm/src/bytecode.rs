@@ -364,6 +364,8 @@ opcodes! {
     JumpIfNotNull { src: Reg, target: Pc }
     /// if not (R[a] < R[b]) then pc := target  (fused compare-and-branch)
     JumpIfNotLt { a: Reg, b: Reg, target: Pc }
+    /// if not (R[a] < imm) then pc := target  (`n < 2` in a condition)
+    JumpIfNotLtImm { a: Reg, imm: i32, target: Pc }
     /// R[dst] := (to) R[src]  (numeric conversions)
     Conv { dst: Dst, src: Reg, to: ConvKind }
     /// R[dst] := (C[class]) R[src]  (an int or enum to the enum C[class])

@@ -762,6 +762,16 @@ impl Vm {
                             pc = target.index();
                         }
                     }
+                    Instr::JumpIfNotLtImm { a, imm, target } => {
+                        fuel!();
+                        let lt = match rf!(a) {
+                            &Value::Int(x) => x < imm as i64,
+                            &x => tri!(less(x, Value::Int(imm as i64))),
+                        };
+                        if !lt {
+                            pc = target.index();
+                        }
+                    }
                     Instr::Conv { dst, src, to } => set!(dst, tri!(self.convert(r!(src), to))),
                     Instr::ConvEnum { dst, src, class } => set!(
                         dst,

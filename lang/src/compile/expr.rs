@@ -1424,6 +1424,15 @@ impl<'a> Compiler<'a> {
             ExprKind::Binary { op: op @ (BinaryOp::Lt | BinaryOp::Gt | BinaryOp::Le | BinaryOp::Ge), lhs, rhs } => {
                 let m = self.mark();
                 let a = self.expr(lhs, Dest::Any, None);
+                // `x < 2` with an int x: compare against the immediate.
+                if let (BinaryOp::Lt, false, ExprKind::Literal(Literal::Int(k))) = (op, when, &rhs.kind)
+                    && a.ty.is_integral()
+                    && let Ok(imm) = i32::try_from(*k)
+                {
+                    self.b().emit_jump(|t| Instr::JumpIfNotLtImm { a: a.reg, imm, target: t }, target);
+                    self.release(m);
+                    return;
+                }
                 let a = self.stabilize(a, may_write_locals(rhs));
                 let b = self.expr(rhs, Dest::Any, None);
                 let ty = self.binary_type(*op, &a.ty, &b.ty, e.span);

@@ -274,11 +274,11 @@ fn fib_is_tight() {
         "class Program { static int Fib(int n) => n < 2 ? n : Fib(n - 1) + Fib(n - 2); static void Main() { Fib(10); } }",
     );
     let m = method(&p, "Program.Fib");
-    assert!(matches!(m.code[1], Instr::JumpIfNotLt { .. }), "{:?}", m.code);
+    assert!(matches!(m.code[0], Instr::JumpIfNotLtImm { imm: 2, .. }), "{:?}", m.code);
     let addimm = m.code.iter().filter(|i| matches!(i, Instr::AddImm { imm: -1 | -2, .. })).count();
     assert_eq!(addimm, 2, "{:?}", m.code);
     assert!(!m.code.iter().any(|i| matches!(i, Instr::Move { .. })), "needless moves: {:?}", m.code);
-    assert!(m.code.len() <= 9, "{:?}", m.code);
+    assert!(m.code.len() <= 8, "{:?}", m.code);
     assert_eq!(m.lines.len(), m.code.len());
 }
 
