@@ -218,19 +218,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn expr_stmt(&mut self, e: &'a Expr<'a>) {
-        let ok = matches!(
-            e.kind,
-            ExprKind::Call { .. }
-                | ExprKind::Assign { .. }
-                | ExprKind::New { .. }
-                | ExprKind::Await(_)
-                | ExprKind::Throw(_)
-                | ExprKind::Unary {
-                    op: ast::UnaryOp::PreInc | ast::UnaryOp::PreDec | ast::UnaryOp::PostInc | ast::UnaryOp::PostDec,
-                    ..
-                }
-        );
-        if !ok {
+        if !super::closures::is_statement_expr(e) {
             self.error(e.span, "Only assignment, call, increment, decrement, await, and new object expressions can be used as a statement");
         }
         self.expr_discard(e);
