@@ -88,8 +88,11 @@ impl<'a> Compiler<'a> {
                     }
                 }
             }
-            Type::Lib(name, _) => {
-                let owner = name.to_string();
+            Type::Lib(..) | Type::String => {
+                let owner = match &t {
+                    Type::Lib(name, _) => name.to_string(),
+                    _ => "String".to_string(),
+                };
                 let cands: Vec<_> = self.native_cands_pub(&owner, ".ctor", true, &t);
                 if cands.is_empty() {
                     let tn = self.type_name(&t);
