@@ -49,7 +49,7 @@ pub fn verify(program: &Program) -> Result<(), VerifyError> {
                 let ok = match op {
                     Operand::Reg(r) => r.index() < nregs,
                     Operand::Dst(d) => (may_discard && d == Dst::DISCARD) || (d.0 as usize) < nregs,
-                    Operand::Args(a) => a.base as usize + a.count as usize <= nregs.max(a.base as usize),
+                    Operand::Args(a) => a.count == 0 || a.base as usize + a.count as usize <= nregs,
                     Operand::Pc(p) => p.index() < ncode,
                     Operand::Const(k) => k.index() < program.consts.len(),
                     Operand::Method(x) => x.index() < program.methods.len(),
@@ -63,13 +63,15 @@ pub fn verify(program: &Program) -> Result<(), VerifyError> {
                 }
             }
             if let Instr::Call { args, method, .. } | Instr::CallVirt { args, method, .. } = instr {
-                if args.base as usize + args.count as usize > nregs {
-                    return Err(fail(pc, "arguments outside the frame".into()));
-                }
                 let callee = program.method(*method);
                 if callee.arity != args.count {
                     return Err(fail(pc, format!("{} arguments for {} parameters", args.count, callee.arity)));
                 }
+            }
+            if let Instr::CallDelegate { args, .. } = instr
+                && args.count == 0
+            {
+                return Err(fail(pc, "a delegate call without the delegate".into()));
             }
             if let Instr::CallNative { args, native, .. } = instr {
                 let def = crate::native::def(*native);
@@ -77,11 +79,6 @@ pub fn verify(program: &Program) -> Result<(), VerifyError> {
                 if args.count as usize != want || args.count > 8 {
                     return Err(fail(pc, format!("{} arguments for native {}.{}", args.count, def.owner, def.name)));
                 }
-            }
-            if let Instr::Concat { args, .. } | Instr::CallDelegate { args, .. } = instr
-                && args.base as usize + args.count as usize > nregs
-            {
-                return Err(fail(pc, "arguments outside the frame".into()));
             }
         }
         let last = m.code[ncode - 1];

@@ -8,7 +8,7 @@ use vm::program::Constant;
 
 use super::types::Type;
 use super::{Compiler, FieldKind, Origin};
-use crate::ast::{self, BinaryOp, ExprKind, Literal, UnaryOp};
+use crate::ast::{self, BinaryOp, ExprKind, UnaryOp};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConstValue {
@@ -241,16 +241,7 @@ impl<'a> Compiler<'a> {
     /// declared, and const fields of `class` and its bases.
     pub(crate) fn fold(&mut self, e: &ast::Expr<'_>, class: ClassId) -> Option<ConstValue> {
         match &e.kind {
-            ExprKind::Literal(l) => Some(match *l {
-                Literal::Null => ConstValue::Null,
-                Literal::Bool(b) => ConstValue::Bool(b),
-                Literal::Int(i) => ConstValue::Int(i),
-                Literal::Long(i) => ConstValue::Long(i),
-                Literal::Double(d) => ConstValue::Double(d),
-                Literal::Decimal(d) => ConstValue::Decimal(d),
-                Literal::Char(c) => ConstValue::Char(c),
-                Literal::String(s) => ConstValue::Str(Rc::from(s)),
-            }),
+            ExprKind::Literal(l) => Some(super::expr::literal_value(*l)),
             ExprKind::Name(id) => {
                 if let Some(v) = self.local_const(id.name) {
                     return Some(v);
