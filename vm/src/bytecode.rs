@@ -310,7 +310,7 @@ opcodes! {
     LoadInt { dst: Dst, value: i32 }
     /// R[dst] := K[k]  (int, double, char or string constant)
     LoadConst { dst: Dst, k: ConstId }
-    /// R[dst] := default value of an enum: C[class] with underlying 0
+    /// R[dst] := the value `value` of the enum C[class]
     LoadEnum { dst: Dst, class: ClassId, value: i32 }
     /// R[dst] := R[a] + R[b]  (numbers, or string concatenation if either is a string)
     Add { dst: Dst, a: Reg, b: Reg }
