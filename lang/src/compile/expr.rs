@@ -629,13 +629,7 @@ impl<'a> Compiler<'a> {
                         self.method_group(ids, None, expected, dest, name.span)
                     }
                     Some(m) => {
-                        let is_static = match &m {
-                            Member::Field { class, idx } => {
-                                !matches!(self.classes[class.index()].fields[*idx].kind, super::FieldKind::Instance(_))
-                            }
-                            Member::Prop { class, idx } => self.classes[class.index()].props[*idx].is_static,
-                            Member::Methods(_) => true,
-                        };
+                        let is_static = self.data_member_is_static(&m).unwrap_or(true);
                         if !is_static {
                             self.error(name.span, format!("An object reference is required for the non-static field, method, or property '{}'", name.name));
                             return self.error_val(dest);
@@ -808,13 +802,7 @@ impl<'a> Compiler<'a> {
             Type::Class(c) if !self.is_enum(c) => match self.find_member(c, name.name) {
                 Some(Member::Methods(ids)) => self.method_group(ids, Some(recv), expected, dest, name.span),
                 Some(m) => {
-                    let is_static = match &m {
-                        Member::Field { class, idx } => {
-                            !matches!(self.classes[class.index()].fields[*idx].kind, super::FieldKind::Instance(_))
-                        }
-                        Member::Prop { class, idx } => self.classes[class.index()].props[*idx].is_static,
-                        Member::Methods(_) => false,
-                    };
+                    let is_static = self.data_member_is_static(&m).unwrap_or(false);
                     if is_static {
                         self.error(name.span, format!("Member '{}' cannot be accessed with an instance reference; qualify it with a type name instead", name.name));
                         return self.read_member(m, None, dest, name.span);
@@ -1640,6 +1628,20 @@ pub(crate) fn small_int(e: &Expr<'_>) -> Option<i32> {
     match e.kind {
         ExprKind::Literal(Literal::Int(i)) => i32::try_from(i).ok(),
         _ => None,
+    }
+}
+
+impl Compiler<'_> {
+    /// Whether a field or property is static (`None` for a method group,
+    /// whose overloads may differ).
+    fn data_member_is_static(&self, m: &Member) -> Option<bool> {
+        match m {
+            Member::Field { class, idx } => {
+                Some(!matches!(self.classes[class.index()].fields[*idx].kind, super::FieldKind::Instance(_)))
+            }
+            Member::Prop { class, idx } => Some(self.classes[class.index()].props[*idx].is_static),
+            Member::Methods(_) => None,
+        }
     }
 }
 
