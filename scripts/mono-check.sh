@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cross-check the example programs against a real C# implementation.
 #
-# For every programs/*.toy and programs/bench/*.toy not listed in SKIP below:
+# For every programs/*.toy, programs/async/*.toy and programs/bench/*.toy not
+# listed in SKIP below:
 # compile it with Mono's `mcs`, run it with `mono`, and compare its stdout with
 # NAME.out and its exit code with NAME.exitcode (0 when that file is absent).
 # Stderr is not compared (toy's NAME.err uses .NET's format, Mono prints its own).
@@ -52,7 +53,7 @@ skipped=0
 failures=()
 
 shopt -s nullglob
-for src in programs/*.toy programs/bench/*.toy; do
+for src in programs/*.toy programs/async/*.toy programs/bench/*.toy; do
     if is_skipped "$src"; then
         printf 'SKIP %s\n' "$src"
         skipped=$((skipped + 1))

@@ -8,8 +8,9 @@
 //!    Pc     a jump target              pc
 //!    Imm    a small immediate          i32
 //!    Bool   an immediate boolean
-//!    ConstId, MethodId, ClassId, FieldSlot, StaticId, NativeId: indices into the
-//!    program's tables (`K[k]`, `M[m]`, `C[c]`, `F[f]`, `S[s]`, `N[n]`)
+//!    ConstId, MethodId, ClassId, FieldSlot, StaticId, NativeId, AwaitSiteId:
+//!    indices into the program's tables (`K[k]`, `M[m]`, `C[c]`, `F[f]`,
+//!    `S[s]`, `N[n]`, `A[a]`)
 //!    Conv   the target of a conversion
 //! ```
 //!
@@ -73,6 +74,9 @@ index_type!(
 index_type!(
     /// An index into [`crate::native::NATIVES`].
     NativeId(u16), "n");
+index_type!(
+    /// An index into [`crate::program::Program::await_sites`].
+    AwaitSiteId(u32), "a");
 
 impl Dst {
     /// A call's destination when its result is not used.
@@ -101,7 +105,10 @@ pub struct Args {
 
 impl Args {
     pub fn new(base: Reg, count: usize) -> Args {
-        Args { base: base.0, count: count as u16 }
+        Args {
+            base: base.0,
+            count: count as u16,
+        }
     }
     pub fn regs(self) -> impl Iterator<Item = Reg> {
         (self.base..self.base + self.count).map(Reg)
@@ -162,9 +169,21 @@ impl Instr {
     /// The instruction for `R[dst] := (to) R[src]`.
     pub fn convert(dst: Dst, src: Reg, to: Conversion) -> Instr {
         match to {
-            Conversion::Int => Instr::Conv { dst, src, to: ConvKind::Int },
-            Conversion::Double => Instr::Conv { dst, src, to: ConvKind::Double },
-            Conversion::Char => Instr::Conv { dst, src, to: ConvKind::Char },
+            Conversion::Int => Instr::Conv {
+                dst,
+                src,
+                to: ConvKind::Int,
+            },
+            Conversion::Double => Instr::Conv {
+                dst,
+                src,
+                to: ConvKind::Double,
+            },
+            Conversion::Char => Instr::Conv {
+                dst,
+                src,
+                to: ConvKind::Char,
+            },
             Conversion::Enum(class) => Instr::ConvEnum { dst, src, class },
         }
     }
@@ -195,6 +214,7 @@ pub enum Operand {
     Field(FieldSlot),
     Static(StaticId),
     Native(NativeId),
+    Site(AwaitSiteId),
     Conv(ConvKind),
 }
 
@@ -218,7 +238,7 @@ macro_rules! operand_kind {
 }
 operand_kind!(Reg => Reg, Dst => Dst, Args => Args, Pc => Pc, ConstId => Const,
     MethodId => Method, ClassId => Class, FieldSlot => Field, StaticId => Static,
-    NativeId => Native, ConvKind => Conv);
+    NativeId => Native, AwaitSiteId => Site, ConvKind => Conv);
 impl From<i32> for Operand {
     fn from(v: i32) -> Operand {
         Operand::Imm(v)
@@ -246,7 +266,7 @@ macro_rules! operand_mut {
     )*};
 }
 operand_mut!(Reg => Reg, Dst => Dst, Args => Args, Pc => Pc);
-operand_mut!(other: ConstId, MethodId, ClassId, FieldSlot, StaticId, NativeId, ConvKind, i32, bool);
+operand_mut!(other: ConstId, MethodId, ClassId, FieldSlot, StaticId, NativeId, AwaitSiteId, ConvKind, i32, bool);
 
 macro_rules! opcodes {
     ($( #[doc = $doc:literal] $name:ident { $($field:ident : $kind:ident),* } )*) => {
@@ -422,8 +442,8 @@ opcodes! {
     EndFinally { src: Reg }
     /// end of an exception filter: R[src] says whether its handler catches
     EndFilter { src: Reg }
-    /// R[dst] := await R[src]  (neutral: each async backend lowers it)
-    Await { dst: Dst, src: Reg }
+    /// suspend until awaiter R[awaiter] completes; A[site] says how to register with it (neutral: each backend lowers it)
+    Await { awaiter: Reg, site: AwaitSiteId }
 }
 
 /// What a handler does when an exception reaches its protected range.
@@ -461,7 +481,11 @@ mod tests {
     #[test]
     fn instructions_stay_small() {
         // The interpreter's cache footprint depends on it.
-        assert!(std::mem::size_of::<Instr>() <= 12, "{}", std::mem::size_of::<Instr>());
+        assert!(
+            std::mem::size_of::<Instr>() <= 12,
+            "{}",
+            std::mem::size_of::<Instr>()
+        );
     }
 
     #[test]
@@ -473,7 +497,11 @@ mod tests {
 
     #[test]
     fn operand_roles_are_visible() {
-        let i = Instr::Add { dst: Dst(1), a: Reg(2), b: Reg(3) };
+        let i = Instr::Add {
+            dst: Dst(1),
+            a: Reg(2),
+            b: Reg(3),
+        };
         let ops = i.operands();
         assert_eq!(ops[0], ("dst", Operand::Dst(Dst(1))));
         assert_eq!(ops[2], ("b", Operand::Reg(Reg(3))));

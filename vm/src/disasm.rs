@@ -38,7 +38,8 @@ pub fn program(program: &Program, source: Option<&str>, filter: Filter) -> Strin
     let mut out = String::new();
     for class in &program.classes {
         if class.kind == ClassKind::Builtin
-            || (!filter.include_prelude && (class.namespace == "System" || class.namespace.starts_with("System.")))
+            || (!filter.include_prelude
+                && (class.namespace == "System" || class.namespace.starts_with("System.")))
         {
             continue;
         }
@@ -118,14 +119,27 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
             let _ = writeln!(out, "  line {line}: {text}");
             last_line = line;
         }
-        let ops: Vec<String> = instr.operands().into_iter().map(|(_, op)| operand(program, op)).collect();
-        let _ = writeln!(out, "    {pc:>3}  {:<14} {}", instr.opcode().name(), ops.join(", "));
+        let ops: Vec<String> = instr
+            .operands()
+            .into_iter()
+            .map(|(_, op)| operand(program, op))
+            .collect();
+        let _ = writeln!(
+            out,
+            "    {pc:>3}  {:<14} {}",
+            instr.opcode().name(),
+            ops.join(", ")
+        );
     }
     for h in &m.handlers {
         let kind = match h.kind {
             HandlerKind::Catch { class } => format!("catch {}", program.class(class).full_name()),
             HandlerKind::Filter { class, filter } => {
-                format!("catch {} when @{}", program.class(class).full_name(), filter.0)
+                format!(
+                    "catch {} when @{}",
+                    program.class(class).full_name(),
+                    filter.0
+                )
             }
             HandlerKind::Finally => "finally".to_string(),
         };
@@ -165,6 +179,10 @@ fn operand(program: &Program, op: Operand) -> String {
             let d = crate::native::def(n);
             format!("{}.{}", d.owner, d.name)
         }
+        Operand::Site(a) => match program.await_sites.get(a.index()) {
+            Some(site) => format!("{a}:{}", site.awaiter_type),
+            None => a.to_string(),
+        },
         Operand::Conv(c) => c.to_string(),
     }
 }

@@ -24,7 +24,9 @@ use std::time::Duration;
 
 use crate::builtins::format;
 use crate::bytecode::{ClassId, ConvKind, Dst, HandlerKind, Instr, MethodId, Pc, Reg};
+use crate::contexts::Contexts;
 use crate::error::VmError;
+use crate::event_loop::EventLoop;
 use crate::program::{BuiltinClass, ClassKind, Constant, DefaultValue, Program};
 use crate::value::{Gc, Heap, Instance, Obj, Str, Tracer, Value};
 
@@ -50,11 +52,19 @@ pub struct Options {
     /// Stop the program after about this many instructions (checked at
     /// jumps and calls, so every loop and every recursion is bounded).
     pub max_instructions: Option<u64>,
+    /// The event loop's clock jumps to the next timer when nothing is ready.
+    pub virtual_time: bool,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { mode: Mode::Async1, gc_stress: false, max_depth: 1_000_000, max_instructions: None }
+        Options {
+            mode: Mode::Async1,
+            gc_stress: false,
+            max_depth: 1_000_000,
+            max_instructions: None,
+            virtual_time: false,
+        }
     }
 }
 
@@ -68,6 +78,22 @@ pub struct Stats {
     pub total_pause: Duration,
     pub max_pause: Duration,
     pub peak_heap_bytes: usize,
+    pub async_stats: AsyncStats,
+}
+
+/// The async runtime's counters (`--stats`).
+#[derive(Clone, Debug, Default)]
+pub struct AsyncStats {
+    /// Tasks allocated (async methods' tasks included).
+    pub tasks: u64,
+    /// async1 state machines (one per async1 method call).
+    pub state_machines: u64,
+    /// Awaits of library awaitables (`GetResult` calls).
+    pub awaits: u64,
+    /// Awaits that suspended (`AwaitUnsafeOnCompleted`/`AwaitOnCompleted`).
+    pub suspensions: u64,
+    /// Suspended state machines resumed (`MoveNextRunner.Run`).
+    pub resumptions: u64,
 }
 
 impl std::fmt::Display for Stats {
@@ -76,9 +102,29 @@ impl std::fmt::Display for Stats {
         writeln!(f, "calls:         {}", self.calls)?;
         writeln!(f, "allocations:   {}", self.allocations)?;
         writeln!(f, "collections:   {}", self.collections)?;
-        writeln!(f, "total pause:   {:.3} ms", self.total_pause.as_secs_f64() * 1e3)?;
-        writeln!(f, "max pause:     {:.3} ms", self.max_pause.as_secs_f64() * 1e3)?;
-        write!(f, "peak heap:     {} bytes", self.peak_heap_bytes)
+        writeln!(
+            f,
+            "total pause:   {:.3} ms",
+            self.total_pause.as_secs_f64() * 1e3
+        )?;
+        writeln!(
+            f,
+            "max pause:     {:.3} ms",
+            self.max_pause.as_secs_f64() * 1e3
+        )?;
+        writeln!(f, "peak heap:     {} bytes", self.peak_heap_bytes)?;
+        let a = &self.async_stats;
+        writeln!(f, "tasks:         {}", a.tasks)?;
+        writeln!(f, "state machines: {}", a.state_machines)?;
+        writeln!(f, "MoveNext calls: {}", a.state_machines + a.resumptions)?;
+        writeln!(
+            f,
+            "awaits:        {} ({} on the hot path, {} suspended)",
+            a.awaits,
+            a.awaits.saturating_sub(a.suspensions),
+            a.suspensions
+        )?;
+        write!(f, "resumptions:   {}", a.resumptions)
     }
 }
 
@@ -147,6 +193,19 @@ pub struct Vm {
     exception_class: Option<ClassId>,
     message_slot: usize,
     inner_slot: usize,
+    /// The ready and timer queues.
+    pub(crate) event_loop: EventLoop,
+    /// The current ExecutionContext and SynchronizationContext.
+    pub(crate) contexts: Contexts,
+    pub(crate) async_stats: AsyncStats,
+    /// How many continuations are running inline inside each other.
+    pub(crate) inline_depth: usize,
+    /// Values natives keep alive across calls back into bytecode.
+    pub(crate) temp_roots: Vec<Value>,
+    /// Whether any `AsyncLocal` has ever been set.
+    pub(crate) async_locals_used: bool,
+    /// Prelude classes and methods the runtime calls, found once by name.
+    runtime_members: Vec<(&'static str, &'static str, ClassId, MethodId)>,
 }
 
 impl Vm {
@@ -169,9 +228,17 @@ impl Vm {
             .iter()
             .map(|c| c.fields.iter().map(|f| default_value(f.default)).collect())
             .collect();
-        let statics = program.statics.iter().map(|s| default_value(s.default)).collect();
+        let statics = program
+            .statics
+            .iter()
+            .map(|s| default_value(s.default))
+            .collect();
         let find_method = |class: ClassId, name: &str| {
-            program.methods.iter().position(|m| m.class == class && m.name == name).map(|i| MethodId(i as u32))
+            program
+                .methods
+                .iter()
+                .position(|m| m.class == class && m.name == name)
+                .map(|i| MethodId(i as u32))
         };
         let object_to_string = find_method(BuiltinClass::Object.id(), "ToString");
         let object_equals = find_method(BuiltinClass::Object.id(), "Equals");
@@ -181,6 +248,7 @@ impl Vm {
                 .and_then(|c| program.class(c).fields.iter().position(|f| f.name == name))
                 .unwrap_or(usize::MAX)
         };
+        let options_virtual_time = options.virtual_time;
         let message_slot = slot("_message");
         let inner_slot = slot("_innerException");
         Vm {
@@ -204,6 +272,13 @@ impl Vm {
             exception_class,
             message_slot,
             inner_slot,
+            event_loop: EventLoop::new(options_virtual_time),
+            contexts: Contexts::default(),
+            async_stats: AsyncStats::default(),
+            inline_depth: 0,
+            temp_roots: Vec::new(),
+            async_locals_used: false,
+            runtime_members: Vec::new(),
         }
     }
 
@@ -302,7 +377,12 @@ impl Vm {
     pub fn invoke(&mut self, delegate: Value, args: &[Value]) -> Result<Value, VmError> {
         let (method, target) = match delegate.as_obj().as_deref() {
             Some(Obj::Delegate { method, target }) => (*method, *target),
-            Some(_) => return Err(VmError::invalid_cast(&self.type_name(delegate), "System.Delegate")),
+            Some(_) => {
+                return Err(VmError::invalid_cast(
+                    &self.type_name(delegate),
+                    "System.Delegate",
+                ));
+            }
             None => return Err(VmError::null_reference()),
         };
         let mut all = Vec::with_capacity(args.len() + 1);
@@ -321,7 +401,10 @@ impl Vm {
         if args.len() != self.program.method(method).arity as usize {
             return Err(VmError::throw(
                 "System.ArgumentException",
-                format!("Parameter count mismatch calling {}.", self.program.method_display_name(method)),
+                format!(
+                    "Parameter count mismatch calling {}.",
+                    self.program.method_display_name(method)
+                ),
             ));
         }
         let boundary = self.frames.len();
@@ -332,6 +415,126 @@ impl Vm {
         let r = self.run(boundary);
         self.reentry -= 1;
         r
+    }
+
+    /// A prelude class (by simple name) and one of its methods, for the
+    /// async runtime (`MoveNextRunner.Run`, `SynchronizationContext.Post`).
+    pub fn runtime_class_method(
+        &mut self,
+        class: &'static str,
+        method: &'static str,
+    ) -> Result<(ClassId, MethodId), VmError> {
+        if let Some(&(_, _, c, m)) = self
+            .runtime_members
+            .iter()
+            .find(|(c, m, _, _)| *c == class && *m == method)
+        {
+            return Ok((c, m));
+        }
+        let found = self.program.methods.iter().enumerate().find(|(_, m)| {
+            m.name == method && {
+                let c = self.program.class(m.class);
+                c.name == class && (c.namespace == "System" || c.namespace.starts_with("System."))
+            }
+        });
+        let Some((i, m)) = found else {
+            return Err(VmError::throw(
+                "System.MissingMethodException",
+                format!("Method not found: '{class}.{method}'."),
+            ));
+        };
+        let (c, m) = (m.class, MethodId(i as u32));
+        self.runtime_members.push((class, method, c, m));
+        Ok((c, m))
+    }
+
+    pub fn runtime_method(
+        &mut self,
+        class: &'static str,
+        method: &'static str,
+    ) -> Result<MethodId, VmError> {
+        self.runtime_class_method(class, method).map(|(_, m)| m)
+    }
+
+    /// A new instance of a class, fields at their defaults, no constructor run.
+    pub fn new_runtime_instance(&mut self, class: ClassId) -> Value {
+        Value::Obj(self.new_instance(class))
+    }
+
+    /// Resolves a virtual method on a receiver (for natives).
+    pub fn resolve_virtual_pub(
+        &self,
+        method: MethodId,
+        receiver: Value,
+    ) -> Result<MethodId, VmError> {
+        self.resolve_virtual(method, receiver)
+    }
+
+    /// An instance method of a user object's class (or its bases) by name and
+    /// arity (counting `this`), for calls the runtime makes by name
+    /// (a user awaiter's `OnCompleted`).
+    pub fn find_instance_method(
+        &self,
+        receiver: Value,
+        name: &str,
+        arity: u16,
+    ) -> Result<MethodId, VmError> {
+        let mut class = Some(self.class_of(receiver));
+        while let Some(c) = class {
+            if let Some(i) = self.program.methods.iter().position(|m| {
+                m.class == c
+                    && m.name == name
+                    && m.arity == arity
+                    && !m.flags.is_static
+                    && !m.code.is_empty()
+            }) {
+                return Ok(MethodId(i as u32));
+            }
+            class = self.program.class(c).base;
+        }
+        Err(VmError::throw(
+            "System.MissingMethodException",
+            format!("Method not found: '{}.{name}'.", self.type_name(receiver)),
+        ))
+    }
+
+    /// The slot of a field of a prelude class, by names.
+    pub fn field_slot(&self, class_full_name: &str, field: &str) -> Option<usize> {
+        let c = self.program.class_by_name(class_full_name)?;
+        self.program
+            .class(c)
+            .fields
+            .iter()
+            .position(|f| f.name == field)
+    }
+
+    /// A `TaskStatus` enum value by name.
+    pub fn task_status(&self, name: &str) -> Value {
+        match self
+            .program
+            .class_by_name("System.Threading.Tasks.TaskStatus")
+        {
+            Some(c) => {
+                let v = self
+                    .program
+                    .class(c)
+                    .enum_members
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(0, |(_, v)| *v);
+                Value::Enum(c, v)
+            }
+            None => Value::Null,
+        }
+    }
+
+    /// The exception object an error stands for; fatal errors stay errors.
+    pub fn error_to_exception(&mut self, e: VmError) -> Result<Value, VmError> {
+        match e {
+            VmError::Throw { class, message } => Ok(self.new_exception(class, &message)),
+            VmError::Exception(v) => Ok(v),
+            fatal => Err(fatal),
+        }
     }
 
     /// Asks for a full collection at the next safepoint, which is right after
@@ -348,6 +551,9 @@ impl Vm {
             statics: &self.statics,
             consts: &self.consts,
             exceptions: &self.exceptions,
+            event_loop: &self.event_loop,
+            contexts: &self.contexts,
+            temp_roots: &self.temp_roots,
         };
         // SAFETY: this runs only between instructions (the `safepoint!` of the
         // interpreter loop), where every live value is in a register of a
@@ -375,7 +581,20 @@ impl Vm {
         let base = self.top();
         self.push_frame(entry, base, args.len(), DISCARD, FrameKind::Normal)?;
         self.stack[base..base + args.len()].copy_from_slice(&args);
-        let result = self.run(0)?;
+        let mut result = self.run(0)?;
+        if self.program.method(entry).flags.is_async.is_some() {
+            // `async Task Main`: run the event loop until its task completes.
+            self.temp_roots.push(result);
+            let done = self
+                .run_until_complete(result)
+                .and_then(|()| self.task_result(result));
+            self.temp_roots.pop();
+            result = match done {
+                Ok(v) => v,
+                Err(VmError::Exception(e)) => return Err(VmError::Unhandled(e)),
+                Err(e) => return Err(e),
+            };
+        }
         Ok(match result {
             Value::Int(code) => code as i32,
             _ => 0,
@@ -402,7 +621,10 @@ impl Vm {
                 1
             }
             Err(VmError::OutOfFuel) => {
-                let _ = writeln!(self.err_out(), "Execution stopped: instruction budget exhausted.");
+                let _ = writeln!(
+                    self.err_out(),
+                    "Execution stopped: instruction budget exhausted."
+                );
                 1
             }
             Err(e @ VmError::Throw { .. }) => {
@@ -419,6 +641,7 @@ impl Vm {
         stats.total_pause = h.total_pause;
         stats.max_pause = h.max_pause;
         stats.peak_heap_bytes = h.peak_bytes;
+        stats.async_stats = self.async_stats.clone();
         Outcome { exit_code, stats }
     }
 
@@ -435,19 +658,33 @@ impl Vm {
     /// Pushes a frame whose window starts at `base`; the caller has put (or
     /// will put) `nargs` arguments in its first registers. Clears the rest.
     #[inline]
-    fn push_frame(&mut self, method: MethodId, base: usize, nargs: usize, ret: u16, kind: FrameKind) -> Result<(), VmError> {
+    fn push_frame(
+        &mut self,
+        method: MethodId,
+        base: usize,
+        nargs: usize,
+        ret: u16,
+        kind: FrameKind,
+    ) -> Result<(), VmError> {
         if self.frames.len() >= self.options.max_depth {
             return Err(VmError::StackOverflow);
         }
         let nregs = self.program.method(method).nregs as usize;
         let end = base + nregs.max(nargs);
         if end > self.stack.len() {
-            self.stack.resize(end.max(self.stack.len() * 2), Value::Null);
+            self.stack
+                .resize(end.max(self.stack.len() * 2), Value::Null);
         }
         for r in &mut self.stack[base + nargs..end] {
             *r = Value::Null;
         }
-        self.frames.push(Frame { method, pc: 0, base: base as u32, ret, kind });
+        self.frames.push(Frame {
+            method,
+            pc: 0,
+            base: base as u32,
+            ret,
+            kind,
+        });
         self.stats.calls += 1;
         Ok(())
     }
@@ -490,7 +727,11 @@ impl Vm {
         if m.code.is_empty() {
             return Err(VmError::throw(
                 "System.MissingMethodException",
-                format!("Method not found: '{}' on '{}'.", self.program.method_display_name(method), c.full_name()),
+                format!(
+                    "Method not found: '{}' on '{}'.",
+                    self.program.method_display_name(method),
+                    c.full_name()
+                ),
             ));
         }
         Ok(method)
@@ -504,10 +745,15 @@ impl Vm {
     fn run(&mut self, boundary: usize) -> Result<Value, VmError> {
         let program = Rc::clone(&self.program);
         let mut instructions: u64 = 0;
-        let fuel = self.options.max_instructions.map_or(u64::MAX, |f| f.saturating_sub(self.stats.instructions));
+        let fuel = self
+            .options
+            .max_instructions
+            .map_or(u64::MAX, |f| f.saturating_sub(self.stats.instructions));
         let result = 'outer: loop {
             // (Re)load the top frame's state.
-            let Some(&frame) = self.frames.last() else { break Ok(Value::Null) };
+            let Some(&frame) = self.frames.last() else {
+                break Ok(Value::Null);
+            };
             let method = program.method(frame.method);
             let mut code: &[Instr] = &method.code;
             let mut nregs = method.nregs as usize;
@@ -601,7 +847,8 @@ impl Vm {
                     let callee_regs = callee.nregs as usize;
                     let end = new_base + callee_regs;
                     if end > self.stack.len() {
-                        self.stack.resize(end.max(self.stack.len() * 2), Value::Null);
+                        self.stack
+                            .resize(end.max(self.stack.len() * 2), Value::Null);
                     }
                     let from = base + $args.base as usize + $first;
                     let count = $args.count as usize - $first;
@@ -624,7 +871,13 @@ impl Vm {
                             dst = dst.add(1);
                         }
                     }
-                    self.frames.push(Frame { method: $target, pc: 0, base: new_base as u32, ret: $dst.0, kind: FrameKind::Normal });
+                    self.frames.push(Frame {
+                        method: $target,
+                        pc: 0,
+                        base: new_base as u32,
+                        ret: $dst.0,
+                        kind: FrameKind::Normal,
+                    });
                     self.stats.calls += 1;
                     base = new_base;
                     regs = unsafe { self.stack.as_mut_ptr().add(base) };
@@ -636,11 +889,15 @@ impl Vm {
             macro_rules! leave {
                 ($v:expr) => {{
                     let v = $v;
-                    let Some(done) = self.frames.pop() else { break 'outer Ok(v) };
+                    let Some(done) = self.frames.pop() else {
+                        break 'outer Ok(v);
+                    };
                     if self.frames.len() <= boundary || done.kind != FrameKind::Normal {
                         break 'outer Ok(v);
                     }
-                    let Some(&caller) = self.frames.last() else { break 'outer Ok(v) };
+                    let Some(&caller) = self.frames.last() else {
+                        break 'outer Ok(v);
+                    };
                     let m = program.method(caller.method);
                     base = caller.base as usize;
                     regs = unsafe { self.stack.as_mut_ptr().add(base) };
@@ -665,9 +922,13 @@ impl Vm {
                     Instr::LoadBool { dst, value } => set!(dst, Value::Bool(value)),
                     Instr::LoadInt { dst, value } => set!(dst, Value::Int(value as i64)),
                     Instr::LoadConst { dst, k } => set!(dst, self.consts[k.index()]),
-                    Instr::LoadEnum { dst, class, value } => set!(dst, Value::Enum(class, value as i64)),
+                    Instr::LoadEnum { dst, class, value } => {
+                        set!(dst, Value::Enum(class, value as i64))
+                    }
                     Instr::Add { dst, a, b } => match (rf!(a), rf!(b)) {
-                        (&Value::Int(x), &Value::Int(y)) => set!(dst, Value::Int(x.wrapping_add(y))),
+                        (&Value::Int(x), &Value::Int(y)) => {
+                            set!(dst, Value::Int(x.wrapping_add(y)))
+                        }
                         (&x, &y) => {
                             let v = tri!(self.add_slow(x, y));
                             set!(dst, v);
@@ -691,9 +952,13 @@ impl Vm {
                     },
                     Instr::Div { dst, a, b } => set!(dst, tri!(arith(r!(a), r!(b), ArithOp::Div))),
                     Instr::Rem { dst, a, b } => set!(dst, tri!(arith(r!(a), r!(b), ArithOp::Rem))),
-                    Instr::BitAnd { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::And))),
+                    Instr::BitAnd { dst, a, b } => {
+                        set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::And)))
+                    }
                     Instr::BitOr { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Or))),
-                    Instr::BitXor { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Xor))),
+                    Instr::BitXor { dst, a, b } => {
+                        set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Xor)))
+                    }
                     Instr::Shl { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Shl))),
                     Instr::Shr { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Shr))),
                     Instr::Neg { dst, src } => set!(
@@ -860,10 +1125,16 @@ impl Vm {
                             None => throw!(self.bad_operand("array size", r!(len))),
                         };
                         if n > (1 << 24) {
-                            throw!(VmError::throw("System.OutOfMemoryException", "Array dimensions exceeded supported range."));
+                            throw!(VmError::throw(
+                                "System.OutOfMemoryException",
+                                "Array dimensions exceeded supported range."
+                            ));
                         }
                         let fill = element_default(&program, elem);
-                        let a = self.alloc(Obj::Array { elem, items: std::cell::RefCell::new(vec![fill; n]) });
+                        let a = self.alloc(Obj::Array {
+                            elem,
+                            items: std::cell::RefCell::new(vec![fill; n]),
+                        });
                         set!(dst, Value::Obj(a));
                         safepoint!();
                     }
@@ -871,7 +1142,9 @@ impl Vm {
                         let v = tri!(self.get_index(r!(obj), r!(index)));
                         set!(dst, v);
                     }
-                    Instr::SetIndex { obj, index, src } => tri!(self.set_index(r!(obj), r!(index), r!(src))),
+                    Instr::SetIndex { obj, index, src } => {
+                        tri!(self.set_index(r!(obj), r!(index), r!(src)))
+                    }
                     Instr::Call { dst, method, args } => {
                         fuel!();
                         enter!(method, dst, args, 0);
@@ -898,13 +1171,18 @@ impl Vm {
                         fuel!();
                         let (m, target) = match r!(Reg(args.base)).as_obj().as_deref() {
                             Some(Obj::Delegate { method, target }) => (*method, *target),
-                            Some(_) => throw!(self.bad_operand("delegate call", r!(Reg(args.base)))),
+                            Some(_) => {
+                                throw!(self.bad_operand("delegate call", r!(Reg(args.base))))
+                            }
                             None => throw!(VmError::null_reference()),
                         };
                         let is_static = program.method(m).flags.is_static;
                         let nargs = args.count as usize - 1 + usize::from(!is_static);
                         if nargs != program.method(m).arity as usize {
-                            throw!(VmError::throw("System.ArgumentException", "Delegate called with the wrong number of arguments."));
+                            throw!(VmError::throw(
+                                "System.ArgumentException",
+                                "Delegate called with the wrong number of arguments."
+                            ));
                         }
                         save!();
                         let callee = self.top();
@@ -915,26 +1193,43 @@ impl Vm {
                             self.stack[callee] = target;
                             to += 1;
                         }
-                        self.stack.copy_within(from..from + args.count as usize - 1, to);
+                        self.stack
+                            .copy_within(from..from + args.count as usize - 1, to);
                         continue 'outer;
                     }
                     Instr::Return { src } => leave!(r!(src)),
                     Instr::ReturnVoid {} => leave!(Value::Null),
-                    Instr::MakeDelegate { dst, method, target } => {
+                    Instr::MakeDelegate {
+                        dst,
+                        method,
+                        target,
+                    } => {
                         let t = r!(target);
                         let m = if program.method(method).flags.is_virtual && !t.is_null() {
                             tri!(self.resolve_virtual(method, t))
                         } else {
                             method
                         };
-                        let d = self.alloc(Obj::Delegate { method: m, target: t });
+                        let d = self.alloc(Obj::Delegate {
+                            method: m,
+                            target: t,
+                        });
                         set!(dst, Value::Obj(d));
                         safepoint!();
                     }
-                    Instr::IsInst { dst, src, class } => set!(dst, Value::Bool(self.is_instance(r!(src), class))),
+                    Instr::IsInst { dst, src, class } => {
+                        set!(dst, Value::Bool(self.is_instance(r!(src), class)))
+                    }
                     Instr::AsInst { dst, src, class } => {
                         let v = r!(src);
-                        set!(dst, if self.is_instance(v, class) { v } else { Value::Null });
+                        set!(
+                            dst,
+                            if self.is_instance(v, class) {
+                                v
+                            } else {
+                                Value::Null
+                            }
+                        );
                     }
                     Instr::CastClass { dst, src, class } => {
                         let v = r!(src);
@@ -959,14 +1254,20 @@ impl Vm {
                         }
                         if let Some(o) = exc.as_obj() {
                             self.forget_exception(o);
+                            if let Obj::Instance(i) = &*o {
+                                *i.stack_trace.borrow_mut() = None;
+                            }
                         }
                         throw!(VmError::Exception(exc));
                     }
                     Instr::Rethrow { src } | Instr::EndFinally { src } => {
                         let exc = r!(src);
-                        let Some(o) = exc.as_obj() else { throw!(VmError::null_reference()) };
+                        let Some(o) = exc.as_obj() else {
+                            throw!(VmError::null_reference())
+                        };
                         if matches!(instr, Instr::Rethrow { .. })
-                            && let Some((_, st)) = self.exceptions.iter_mut().find(|(e, _)| Gc::ptr_eq(*e, o))
+                            && let Some((_, st)) =
+                                self.exceptions.iter_mut().find(|(e, _)| Gc::ptr_eq(*e, o))
                         {
                             st.filters.clear();
                         }
@@ -981,9 +1282,9 @@ impl Vm {
                         self.frames.pop();
                         break 'outer Ok(v);
                     }
-                    Instr::Await { dst: _, src: _ } => throw!(VmError::throw(
+                    Instr::Await { .. } => throw!(VmError::throw(
                         "System.NotSupportedException",
-                        "await is not supported by this build: the async backends are not implemented yet."
+                        "This await runs on the async2 backend, which is not implemented yet (run with --mode async1)."
                     )),
                 }
             }
@@ -1008,7 +1309,9 @@ impl Vm {
     }
 
     fn raise_object(&mut self, exc: Value, boundary: usize) -> Result<(), VmError> {
-        let Some(obj) = exc.as_obj() else { return Err(VmError::null_reference()) };
+        let Some(obj) = exc.as_obj() else {
+            return Err(VmError::null_reference());
+        };
         // First pass: find the handler, running filters.
         let target = self.find_handler(exc, obj, boundary)?;
         self.record_trace(obj, target.map_or(boundary, |(f, _)| f));
@@ -1061,7 +1364,12 @@ impl Vm {
 
     /// First pass: the frame and handler row that will catch `exc`, running
     /// filters (each at most once per throw).
-    fn find_handler(&mut self, exc: Value, obj: Gc<Obj>, boundary: usize) -> Result<Option<(usize, usize)>, VmError> {
+    fn find_handler(
+        &mut self,
+        exc: Value,
+        obj: Gc<Obj>,
+        boundary: usize,
+    ) -> Result<Option<(usize, usize)>, VmError> {
         let program = Rc::clone(&self.program);
         let class = self.class_of(exc);
         for fi in (boundary..self.frames.len()).rev() {
@@ -1070,7 +1378,9 @@ impl Vm {
             let pc = frame.pc.saturating_sub(1);
             for (row, h) in covering(&method.handlers, pc) {
                 match h.kind {
-                    HandlerKind::Catch { class: c } if program.is_subclass(class, c) => return Ok(Some((fi, row))),
+                    HandlerKind::Catch { class: c } if program.is_subclass(class, c) => {
+                        return Ok(Some((fi, row)));
+                    }
                     HandlerKind::Filter { class: c, filter } if program.is_subclass(class, c) => {
                         let cached = self
                             .exception_state(obj)
@@ -1102,7 +1412,13 @@ impl Vm {
 
     /// Runs a filter in a copy of frame `fi`'s registers. A filter that throws
     /// does not catch (as in the CLR).
-    fn run_filter(&mut self, fi: usize, exc_reg: Dst, filter: Pc, exc: Value) -> Result<bool, VmError> {
+    fn run_filter(
+        &mut self,
+        fi: usize,
+        exc_reg: Dst,
+        filter: Pc,
+        exc: Value,
+    ) -> Result<bool, VmError> {
         if self.reentry >= MAX_REENTRY {
             return Err(VmError::StackOverflow);
         }
@@ -1131,10 +1447,35 @@ impl Vm {
     }
 
     fn exception_state(&mut self, obj: Gc<Obj>) -> &mut ExceptionState {
-        let i = match self.exceptions.iter().position(|(e, _)| Gc::ptr_eq(*e, obj)) {
+        let i = match self
+            .exceptions
+            .iter()
+            .position(|(e, _)| Gc::ptr_eq(*e, obj))
+        {
             Some(i) => i,
             None => {
-                self.exceptions.push((obj, ExceptionState { recorded_to: usize::MAX, ..Default::default() }));
+                // An exception thrown again from where it was stored (a
+                // faulted task's `GetResult`) keeps its trace and continues
+                // it, as `ExceptionDispatchInfo.Throw` does.
+                let lines = match &*obj {
+                    Obj::Instance(i) => match &*i.stack_trace.borrow() {
+                        Some(t) if !t.is_empty() => {
+                            let mut l: Vec<String> = t.lines().map(str::to_owned).collect();
+                            l.push("--- End of stack trace from previous location ---".to_owned());
+                            l
+                        }
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
+                self.exceptions.push((
+                    obj,
+                    ExceptionState {
+                        recorded_to: usize::MAX,
+                        lines,
+                        ..Default::default()
+                    },
+                ));
                 self.exceptions.len() - 1
             }
         };
@@ -1161,8 +1502,17 @@ impl Vm {
             .filter(|f| f.kind == FrameKind::Normal)
             .map(|f| {
                 let m = program.method(f.method);
-                let line = m.lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
-                format!("   at {}() in {}:line {}", program.method_display_name(f.method), program.file, line)
+                let line = m
+                    .lines
+                    .get(f.pc.saturating_sub(1) as usize)
+                    .copied()
+                    .unwrap_or(0);
+                format!(
+                    "   at {}() in {}:line {}",
+                    program.trace_name(f.method),
+                    program.file,
+                    line
+                )
             })
             .collect();
         let st = self.exception_state(obj);
@@ -1197,7 +1547,10 @@ impl Vm {
     fn bad_operand(&self, op: &str, v: Value) -> VmError {
         VmError::throw(
             "System.InvalidCastException",
-            format!("Operator '{op}' cannot be applied to a value of type '{}'.", self.type_name(v)),
+            format!(
+                "Operator '{op}' cannot be applied to a value of type '{}'.",
+                self.type_name(v)
+            ),
         )
     }
 
@@ -1206,9 +1559,13 @@ impl Vm {
             (ConvKind::Int, Value::Double(d)) => Value::Int(d as i64),
             (ConvKind::Int, v) if v.as_int().is_some() => Value::Int(v.as_int().unwrap_or(0)),
             (ConvKind::Double, Value::Double(d)) => Value::Double(d),
-            (ConvKind::Double, v) if v.as_int().is_some() => Value::Double(v.as_int().unwrap_or(0) as f64),
+            (ConvKind::Double, v) if v.as_int().is_some() => {
+                Value::Double(v.as_int().unwrap_or(0) as f64)
+            }
             (ConvKind::Char, Value::Double(d)) => Value::Char(d as i64 as u16),
-            (ConvKind::Char, v) if v.as_int().is_some() => Value::Char(v.as_int().unwrap_or(0) as u16),
+            (ConvKind::Char, v) if v.as_int().is_some() => {
+                Value::Char(v.as_int().unwrap_or(0) as u16)
+            }
             (_, Value::Null) => return Err(VmError::null_reference()),
             (to, v) => return Err(VmError::invalid_cast(&self.type_name(v), &to.to_string())),
         })
@@ -1226,10 +1583,16 @@ impl Vm {
             return true;
         }
         match v {
-            Value::Int(_) => class == BuiltinClass::Int64.id() || class == BuiltinClass::ValueType.id(),
-            Value::Double(_) => class == BuiltinClass::Decimal.id() || class == BuiltinClass::ValueType.id(),
+            Value::Int(_) => {
+                class == BuiltinClass::Int64.id() || class == BuiltinClass::ValueType.id()
+            }
+            Value::Double(_) => {
+                class == BuiltinClass::Decimal.id() || class == BuiltinClass::ValueType.id()
+            }
             Value::Bool(_) | Value::Char(_) => class == BuiltinClass::ValueType.id(),
-            Value::Enum(..) => class == BuiltinClass::Enum.id() || class == BuiltinClass::ValueType.id(),
+            Value::Enum(..) => {
+                class == BuiltinClass::Enum.id() || class == BuiltinClass::ValueType.id()
+            }
             Value::Obj(o) => match &*o {
                 Obj::Instance(_) => self.program.is_subclass(actual, class),
                 _ => false,
@@ -1239,7 +1602,9 @@ impl Vm {
     }
 
     fn get_index(&mut self, obj: Value, index: Value) -> Result<Value, VmError> {
-        let Value::Obj(o) = obj else { return Err(VmError::null_reference()) };
+        let Value::Obj(o) = obj else {
+            return Err(VmError::null_reference());
+        };
         match &*o {
             Obj::Dict(d) => {
                 let found = d.borrow().get(&crate::value::Key(index)).copied();
@@ -1255,7 +1620,9 @@ impl Vm {
                 }
             }
             _ => {
-                let i = index.as_int().ok_or_else(|| self.bad_operand("[]", index))?;
+                let i = index
+                    .as_int()
+                    .ok_or_else(|| self.bad_operand("[]", index))?;
                 match &*o {
                     Obj::Array { items, .. } => usize::try_from(i)
                         .ok()
@@ -1277,7 +1644,9 @@ impl Vm {
     }
 
     fn set_index(&mut self, obj: Value, index: Value, v: Value) -> Result<(), VmError> {
-        let Value::Obj(o) = obj else { return Err(VmError::null_reference()) };
+        let Value::Obj(o) = obj else {
+            return Err(VmError::null_reference());
+        };
         match &*o {
             Obj::Dict(d) => {
                 d.borrow_mut().insert(crate::value::Key(index), v);
@@ -1285,7 +1654,9 @@ impl Vm {
             }
             Obj::Array { items, .. } | Obj::List(items) => {
                 let is_list = matches!(&*o, Obj::List(_));
-                let i = index.as_int().ok_or_else(|| self.bad_operand("[]", index))?;
+                let i = index
+                    .as_int()
+                    .ok_or_else(|| self.bad_operand("[]", index))?;
                 let mut items = items.borrow_mut();
                 match usize::try_from(i).ok().and_then(|i| items.get_mut(i)) {
                     Some(slot) => {
@@ -1302,8 +1673,14 @@ impl Vm {
 }
 
 /// The handler rows whose protected range covers `pc`, innermost first.
-fn covering(handlers: &[crate::bytecode::Handler], pc: u32) -> impl Iterator<Item = (usize, &crate::bytecode::Handler)> {
-    handlers.iter().enumerate().filter(move |(_, h)| h.start.0 <= pc && pc < h.end.0)
+fn covering(
+    handlers: &[crate::bytecode::Handler],
+    pc: u32,
+) -> impl Iterator<Item = (usize, &crate::bytecode::Handler)> {
+    handlers
+        .iter()
+        .enumerate()
+        .filter(move |(_, h)| h.start.0 <= pc && pc < h.end.0)
 }
 
 fn list_index_error() -> VmError {
@@ -1321,6 +1698,13 @@ struct RootSet<'a> {
     consts: &'a [Value],
     /// Exceptions in flight (thrown, not yet caught).
     exceptions: &'a [(Gc<Obj>, ExceptionState)],
+    /// Queued and running work (and through it, suspended state machines,
+    /// their tasks and awaiters).
+    event_loop: &'a EventLoop,
+    /// The current ExecutionContext and SynchronizationContext.
+    contexts: &'a Contexts,
+    /// Values a native keeps alive while it calls back into bytecode.
+    temp_roots: &'a [Value],
 }
 
 /// The roots, all of them, in one place.
@@ -1331,6 +1715,11 @@ impl gc::Roots<Obj> for RootSet<'_> {
         }
         for (e, _) in self.exceptions {
             t.mark(*e);
+        }
+        self.event_loop.trace(t);
+        self.contexts.trace(t);
+        for v in self.temp_roots {
+            v.trace(t);
         }
     }
 }
@@ -1365,9 +1754,16 @@ fn element_default(program: &Program, elem: ClassId) -> Value {
 }
 
 fn is_value_type(program: &Program, class: ClassId) -> bool {
-    [BuiltinClass::Int32, BuiltinClass::Int64, BuiltinClass::Double, BuiltinClass::Decimal, BuiltinClass::Boolean, BuiltinClass::Char]
-        .iter()
-        .any(|b| b.id() == class)
+    [
+        BuiltinClass::Int32,
+        BuiltinClass::Int64,
+        BuiltinClass::Double,
+        BuiltinClass::Decimal,
+        BuiltinClass::Boolean,
+        BuiltinClass::Char,
+    ]
+    .iter()
+    .any(|b| b.id() == class)
         || program.class(class).kind == ClassKind::Enum
 }
 
@@ -1382,7 +1778,9 @@ enum ArithOp {
 
 fn arith(a: Value, b: Value, op: ArithOp) -> Result<Value, VmError> {
     if let (Value::Double(_), _) | (_, Value::Double(_)) = (a, b) {
-        let (Some(x), Some(y)) = (as_f64(a), as_f64(b)) else { return Err(operand_error(a, b)) };
+        let (Some(x), Some(y)) = (as_f64(a), as_f64(b)) else {
+            return Err(operand_error(a, b));
+        };
         return Ok(Value::Double(match op {
             ArithOp::Add => x + y,
             ArithOp::Sub => x - y,
@@ -1391,20 +1789,31 @@ fn arith(a: Value, b: Value, op: ArithOp) -> Result<Value, VmError> {
             ArithOp::Rem => x % y,
         }));
     }
-    let (Some(x), Some(y)) = (a.as_int(), b.as_int()) else { return Err(operand_error(a, b)) };
+    let (Some(x), Some(y)) = (a.as_int(), b.as_int()) else {
+        return Err(operand_error(a, b));
+    };
     let r = match op {
         ArithOp::Add => x.wrapping_add(y),
         ArithOp::Sub => x.wrapping_sub(y),
         ArithOp::Mul => x.wrapping_mul(y),
         ArithOp::Div | ArithOp::Rem if y == 0 => {
-            return Err(VmError::throw("System.DivideByZeroException", "Attempted to divide by zero."));
+            return Err(VmError::throw(
+                "System.DivideByZeroException",
+                "Attempted to divide by zero.",
+            ));
         }
         ArithOp::Div => x.wrapping_div(y),
         ArithOp::Rem => x.wrapping_rem(y),
     };
     Ok(match (a, b) {
-        (Value::Enum(c, _), _) | (_, Value::Enum(c, _)) if matches!(op, ArithOp::Add | ArithOp::Sub) => {
-            if matches!((a, b), (Value::Enum(..), Value::Enum(..))) { Value::Int(r) } else { Value::Enum(c, r) }
+        (Value::Enum(c, _), _) | (_, Value::Enum(c, _))
+            if matches!(op, ArithOp::Add | ArithOp::Sub) =>
+        {
+            if matches!((a, b), (Value::Enum(..), Value::Enum(..))) {
+                Value::Int(r)
+            } else {
+                Value::Enum(c, r)
+            }
         }
         _ => Value::Int(r),
     })
@@ -1427,7 +1836,11 @@ fn operand_error(a: Value, b: Value) -> VmError {
     };
     VmError::throw(
         "System.InvalidCastException",
-        format!("Operator cannot be applied to operands of kinds '{}' and '{}'.", kind(a), kind(b)),
+        format!(
+            "Operator cannot be applied to operands of kinds '{}' and '{}'.",
+            kind(a),
+            kind(b)
+        ),
     )
 }
 
@@ -1449,7 +1862,9 @@ fn bitwise(a: Value, b: Value, op: BitOp) -> Result<Value, VmError> {
             _ => return Err(operand_error(a, b)),
         }));
     }
-    let (Some(x), Some(y)) = (a.as_int(), b.as_int()) else { return Err(operand_error(a, b)) };
+    let (Some(x), Some(y)) = (a.as_int(), b.as_int()) else {
+        return Err(operand_error(a, b));
+    };
     let r = match op {
         BitOp::And => x & y,
         BitOp::Or => x | y,
@@ -1475,7 +1890,9 @@ fn less_eq(a: Value, b: Value) -> Result<bool, VmError> {
 /// compares false), else as integers (ints, chars, enums).
 fn compare(a: Value, b: Value, or_equal: bool) -> Result<bool, VmError> {
     if matches!(a, Value::Double(_)) || matches!(b, Value::Double(_)) {
-        let (Some(x), Some(y)) = (as_f64(a), as_f64(b)) else { return Err(operand_error(a, b)) };
+        let (Some(x), Some(y)) = (as_f64(a), as_f64(b)) else {
+            return Err(operand_error(a, b));
+        };
         return Ok(if or_equal { x <= y } else { x < y });
     }
     match (a.as_int(), b.as_int()) {

@@ -1,30 +1,39 @@
 //! The toy virtual machine: bytecode, its disassembler and verifier, the
-//! interpreter, the built-in library, and (in later issues) the event loop and
-//! the two async backends.
+//! interpreter, the built-in library, the tasks, event loop and contexts both
+//! async backends share, and the async1 backend (`async1/`).
 
+pub mod async1;
 pub mod builtins;
 pub mod bytecode;
+pub mod contexts;
 pub mod disasm;
 pub mod error;
+pub mod event_loop;
 pub mod interp;
+pub mod liveness;
 pub mod native;
 pub mod program;
+pub mod tasks;
 pub mod value;
 pub mod verify;
 
 pub use error::VmError;
-pub use interp::{Mode, Options, Outcome, Stats, Vm};
+pub use interp::{AsyncStats, Mode, Options, Outcome, Stats, Vm};
 
 /// Verifies and runs a program's entry point to the end.
 pub fn run(
-    program: program::Program,
+    mut program: program::Program,
     options: Options,
     out: Box<dyn std::io::Write>,
     mut err: Box<dyn std::io::Write>,
 ) -> Outcome {
+    async1::lower(&mut program, options.mode);
     if let Err(e) = verify::verify(&program) {
         let _ = writeln!(err, "internal error: {e}");
-        return Outcome { exit_code: 70, stats: Stats::default() };
+        return Outcome {
+            exit_code: 70,
+            stats: Stats::default(),
+        };
     }
     let mut vm = Vm::new(program, options, out, err);
     let result = vm.run_main();

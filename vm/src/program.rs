@@ -7,7 +7,7 @@
 //! The first classes are the built-in types, in [`BuiltinClass`] order, so a
 //! built-in's `ClassId` is a constant.
 
-use crate::bytecode::{ClassId, ConstId, Handler, Instr, MethodId, Reg, StaticId};
+use crate::bytecode::{AwaitSiteId, ClassId, ConstId, Handler, Instr, MethodId, Reg, StaticId};
 
 /// The built-in types that bytecode can name (for `is`, `as`, casts, array
 /// element types, `typeof`). Exceptions are not here: they are ordinary
@@ -245,6 +245,9 @@ pub struct Method {
     /// Names of the registers that hold locals and parameters, for the
     /// disassembler.
     pub locals: Vec<(Reg, String)>,
+    /// For code a backend generated for a method (an async1 `MoveNext`):
+    /// that method, which stack traces name instead.
+    pub origin: Option<MethodId>,
 }
 
 impl Method {
@@ -260,6 +263,7 @@ impl Method {
             lines: Vec::new(),
             handlers: Vec::new(),
             locals: Vec::new(),
+            origin: None,
         }
     }
 }
@@ -284,6 +288,29 @@ pub struct Program {
     pub entry: MethodId,
     /// `[assembly: ConfigureAwait(false)]`.
     pub configure_await_false: bool,
+    /// What each `Await` instruction awaits (by [`AwaitSiteId`]).
+    pub await_sites: Vec<AwaitSite>,
+}
+
+/// How the backends register a continuation with one `await`'s awaiter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AwaitSite {
+    /// The awaiter's type as C# names it (`TaskAwaiter<int>`, `LazyAwaiter`):
+    /// async1 gives each distinct awaiter type of a method one field.
+    pub awaiter_type: String,
+    /// A user awaiter's `OnCompleted(Action)` / `UnsafeOnCompleted(Action)`;
+    /// `None` for the library's awaiters, which the runtime knows.
+    pub on_completed: Option<OnCompleted>,
+}
+
+/// A user awaiter's completion method.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OnCompleted {
+    pub method: MethodId,
+    pub is_virtual: bool,
+    /// `UnsafeOnCompleted` (`ICriticalNotifyCompletion`): the awaiter does
+    /// not flow the ExecutionContext, the builder does.
+    pub critical: bool,
 }
 
 impl Program {
@@ -297,7 +324,10 @@ impl Program {
                     c.base = Some(BuiltinClass::Object.id());
                 }
                 if *b == BuiltinClass::StrongBox {
-                    c.fields.push(Field { name: "Value".into(), default: DefaultValue::Null });
+                    c.fields.push(Field {
+                        name: "Value".into(),
+                        default: DefaultValue::Null,
+                    });
                 }
                 c
             })
@@ -310,6 +340,7 @@ impl Program {
             consts: Vec::new(),
             entry: MethodId(0),
             configure_await_false: false,
+            await_sites: Vec::new(),
         }
     }
 
@@ -331,6 +362,11 @@ impl Program {
         MethodId(self.methods.len() as u32 - 1)
     }
 
+    pub fn add_await_site(&mut self, site: AwaitSite) -> AwaitSiteId {
+        self.await_sites.push(site);
+        AwaitSiteId(self.await_sites.len() as u32 - 1)
+    }
+
     pub fn add_static(&mut self, field: StaticField) -> StaticId {
         self.statics.push(field);
         StaticId(self.statics.len() as u32 - 1)
@@ -347,7 +383,10 @@ impl Program {
 
     /// Finds a class by its full name (`System.InvalidOperationException`).
     pub fn class_by_name(&self, full_name: &str) -> Option<ClassId> {
-        self.classes.iter().position(|c| c.full_name() == full_name).map(|i| ClassId(i as u32))
+        self.classes
+            .iter()
+            .position(|c| c.full_name() == full_name)
+            .map(|i| ClassId(i as u32))
     }
 
     /// Whether `class` is `ancestor` or derives from it or implements it.
@@ -367,6 +406,14 @@ impl Program {
 
     /// `Class.Method`, as a stack trace prints it.
     pub fn method_display_name(&self, id: MethodId) -> String {
+        let m = self.method(id);
+        format!("{}.{}", self.class(m.class).full_name(), m.name)
+    }
+
+    /// How a stack trace names a method's frame: generated code by the
+    /// method it was generated for (`Program.Fib`, not `<Fib>d__1.MoveNext`).
+    pub fn trace_name(&self, id: MethodId) -> String {
+        let id = self.method(id).origin.unwrap_or(id);
         let m = self.method(id);
         format!("{}.{}", self.class(m.class).full_name(), m.name)
     }

@@ -69,7 +69,10 @@ impl Type {
     }
 
     pub fn is_numeric(&self) -> bool {
-        matches!(self, Type::Int | Type::Long | Type::Char | Type::Double | Type::Decimal)
+        matches!(
+            self,
+            Type::Int | Type::Long | Type::Char | Type::Double | Type::Decimal
+        )
     }
 
     pub fn is_floating(&self) -> bool {
@@ -80,7 +83,14 @@ impl Type {
     pub fn is_primitive(&self) -> bool {
         matches!(
             self,
-            Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char | Type::String | Type::Null
+            Type::Int
+                | Type::Long
+                | Type::Double
+                | Type::Decimal
+                | Type::Bool
+                | Type::Char
+                | Type::String
+                | Type::Null
         )
     }
 
@@ -112,14 +122,18 @@ impl Type {
 
     /// The parameter types and result of a delegate type.
     pub fn delegate_sig(&self) -> Option<(Vec<Type>, Type)> {
-        let Type::Lib(name, args) = self else { return None };
+        let Type::Lib(name, args) = self else {
+            return None;
+        };
         match &**name {
             "Func" if !args.is_empty() => {
                 let (ret, params) = args.split_last()?;
                 Some((params.to_vec(), ret.clone()))
             }
             "Action" => Some((args.to_vec(), Type::Void)),
-            "Comparison" if args.len() == 1 => Some((vec![args[0].clone(), args[0].clone()], Type::Int)),
+            "Comparison" if args.len() == 1 => {
+                Some((vec![args[0].clone(), args[0].clone()], Type::Int))
+            }
             "Predicate" if args.len() == 1 => Some((vec![args[0].clone()], Type::Bool)),
             "SendOrPostCallback" | "WaitCallback" => Some((vec![Type::Object], Type::Void)),
             "TimerCallback" => Some((vec![Type::Object], Type::Void)),
@@ -199,7 +213,10 @@ impl Type {
                 {
                     return t.clone();
                 }
-                Type::Lib(name.clone(), args.iter().map(|a| a.substitute(bindings)).collect())
+                Type::Lib(
+                    name.clone(),
+                    args.iter().map(|a| a.substitute(bindings)).collect(),
+                )
             }
             Type::Array(e) => Type::array(e.substitute(bindings)),
             Type::Nullable(e) => Type::Nullable(Rc::new(e.substitute(bindings))),
@@ -211,7 +228,8 @@ impl Type {
     pub fn has_param(&self, params: &[&str]) -> bool {
         match self {
             Type::Lib(name, args) => {
-                (args.is_empty() && params.contains(&&**name)) || args.iter().any(|a| a.has_param(params))
+                (args.is_empty() && params.contains(&&**name))
+                    || args.iter().any(|a| a.has_param(params))
             }
             Type::Array(e) => e.has_param(params),
             _ => false,
@@ -220,7 +238,9 @@ impl Type {
 }
 
 /// The names library signatures use for type parameters.
-pub const TYPE_PARAMS: &[&str] = &["T", "K", "V", "TKey", "TValue", "TResult", "T1", "T2", "T3", "TArg"];
+pub const TYPE_PARAMS: &[&str] = &[
+    "T", "K", "V", "TKey", "TValue", "TResult", "T1", "T2", "T3", "TArg", "TNew",
+];
 
 /// Infers type parameters by matching a signature's type (`pattern`, with
 /// placeholders) against an argument's static type.
@@ -253,7 +273,10 @@ pub fn unify(pattern: &Type, actual: &Type, bindings: &mut Vec<(String, Type)>) 
 }
 
 fn is_sequence_name(name: &str) -> bool {
-    matches!(name, "IEnumerable" | "IList" | "ICollection" | "IReadOnlyList" | "IReadOnlyCollection")
+    matches!(
+        name,
+        "IEnumerable" | "IList" | "ICollection" | "IReadOnlyList" | "IReadOnlyCollection"
+    )
 }
 
 /// The element type of something `foreach` can walk.
@@ -303,7 +326,10 @@ pub fn parse_signature(s: &str) -> SigType {
     } else {
         (SigModifier::None, s)
     };
-    let mut p = SigParser { s: rest.as_bytes(), pos: 0 };
+    let mut p = SigParser {
+        s: rest.as_bytes(),
+        pos: 0,
+    };
     let ty = p.ty().unwrap_or(Type::Dynamic);
     SigType { ty, modifier }
 }
@@ -450,7 +476,11 @@ impl<F: Fn(ClassId) -> String> fmt::Display for TypeDisplay<'_, F> {
     }
 }
 
-fn write_type(f: &mut fmt::Formatter<'_>, t: &Type, class_name: &dyn Fn(ClassId) -> String) -> fmt::Result {
+fn write_type(
+    f: &mut fmt::Formatter<'_>,
+    t: &Type,
+    class_name: &dyn Fn(ClassId) -> String,
+) -> fmt::Result {
     match t {
         Type::Error => write!(f, "?"),
         Type::Dynamic => write!(f, "dynamic"),
@@ -497,11 +527,17 @@ mod tests {
     #[test]
     fn signatures_parse() {
         let s = parse_signature("Func<T, bool>");
-        assert_eq!(s.ty, Type::lib("Func", vec![Type::lib("T", vec![]), Type::Bool]));
+        assert_eq!(
+            s.ty,
+            Type::lib("Func", vec![Type::lib("T", vec![]), Type::Bool])
+        );
         let s = parse_signature("out int");
         assert_eq!((s.ty, s.modifier), (Type::Int, SigModifier::Out));
         let s = parse_signature("params object[]");
-        assert_eq!((s.ty, s.modifier), (Type::array(Type::Object), SigModifier::Params));
+        assert_eq!(
+            (s.ty, s.modifier),
+            (Type::array(Type::Object), SigModifier::Params)
+        );
         let s = parse_signature("Dictionary<K,V>");
         assert!(s.ty.is_lib("Dictionary", 2));
     }
@@ -512,7 +548,11 @@ mod tests {
         let b = vec![("T".to_string(), Type::Int)];
         assert_eq!(t.substitute(&b), Type::lib("List", vec![Type::Int]));
         let mut found = Vec::new();
-        unify(&parse_signature("Func<T>").ty, &Type::lib("Func", vec![Type::String]), &mut found);
+        unify(
+            &parse_signature("Func<T>").ty,
+            &Type::lib("Func", vec![Type::String]),
+            &mut found,
+        );
         assert_eq!(found, vec![("T".to_string(), Type::String)]);
     }
 
@@ -521,6 +561,9 @@ mod tests {
         let f = Type::lib("Func", vec![Type::Int, Type::Bool]);
         assert_eq!(f.delegate_sig(), Some((vec![Type::Int], Type::Bool)));
         let c = Type::lib("Comparison", vec![Type::String]);
-        assert_eq!(c.delegate_sig(), Some((vec![Type::String, Type::String], Type::Int)));
+        assert_eq!(
+            c.delegate_sig(),
+            Some((vec![Type::String, Type::String], Type::Int))
+        );
     }
 }

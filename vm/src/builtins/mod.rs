@@ -29,9 +29,10 @@
 //! the (rooted) argument after each call, and allocates its results only
 //! after the last call.
 
+use crate::async1::builder;
 use crate::native::{NativeDef, NativeFn};
 
-mod args;
+pub(crate) mod args;
 mod collections;
 mod console;
 pub mod format;
@@ -42,18 +43,46 @@ mod object;
 mod parse;
 mod sort;
 mod string;
+pub mod tasks;
+pub mod threading;
 pub mod time;
 
 pub use object::default_equals;
 
 /// A static member.
-const fn st(owner: &'static str, name: &'static str, params: &'static [&'static str], ret: &'static str, f: NativeFn) -> NativeDef {
-    NativeDef { owner, name, is_static: true, params, ret, f }
+const fn st(
+    owner: &'static str,
+    name: &'static str,
+    params: &'static [&'static str],
+    ret: &'static str,
+    f: NativeFn,
+) -> NativeDef {
+    NativeDef {
+        owner,
+        name,
+        is_static: true,
+        params,
+        ret,
+        f,
+    }
 }
 
 /// An instance member: the receiver is `args[0]`.
-const fn me(owner: &'static str, name: &'static str, params: &'static [&'static str], ret: &'static str, f: NativeFn) -> NativeDef {
-    NativeDef { owner, name, is_static: false, params, ret, f }
+const fn me(
+    owner: &'static str,
+    name: &'static str,
+    params: &'static [&'static str],
+    ret: &'static str,
+    f: NativeFn,
+) -> NativeDef {
+    NativeDef {
+        owner,
+        name,
+        is_static: false,
+        params,
+        ret,
+        f,
+    }
 }
 
 const O: &str = "object";
@@ -448,6 +477,150 @@ pub static NATIVES: &[NativeDef] = &[
     st("GC", "KeepAlive", &[O], "void", gc::no_op),
     st("GC", "SuppressFinalize", &[O], "void", gc::no_op),
     st("GC", "WaitForPendingFinalizers", &[], "void", gc::no_op),
+
+    // ---- Task, Task<T> (tasks.rs) ----
+    st("Task", "get_CompletedTask", &[], "Task", tasks::completed_task),
+    st("Task", "FromResult", &["T"], "Task<T>", tasks::from_result),
+    st("Task", "FromException", &["Exception"], "Task", tasks::from_exception),
+    st("Task", "FromCanceled", &["CancellationToken"], "Task", tasks::from_canceled),
+    st("Task", "Yield", &[], "YieldAwaitable", tasks::yield_),
+    st("Task", "Delay", &["int"], "Task", tasks::delay),
+    st("Task", "Delay", &["int", "CancellationToken"], "Task", tasks::delay),
+    st("Task", "Run", &["Action"], "Task", tasks::run),
+    st("Task", "Run", &["Func<T>"], "Task<T>", tasks::run_func),
+    st("Task", "Run", &["Func<Task>"], "Task", tasks::run_unwrap),
+    st("Task", "Run", &["Func<Task<T>>"], "Task<T>", tasks::run_unwrap),
+    st("Task", "WhenAll", &["params Task<T>[]"], "Task<T[]>", tasks::when_all_results),
+    st("Task", "WhenAll", &["List<Task<T>>"], "Task<T[]>", tasks::when_all_results),
+    st("Task", "WhenAll", &["params Task[]"], "Task", tasks::when_all),
+    st("Task", "WhenAll", &["List<Task>"], "Task", tasks::when_all),
+    st("Task", "WhenAny", &["params Task<T>[]"], "Task<Task<T>>", tasks::when_any),
+    st("Task", "WhenAny", &["List<Task<T>>"], "Task<Task<T>>", tasks::when_any),
+    st("Task", "WhenAny", &["params Task[]"], "Task<Task>", tasks::when_any),
+    st("Task", "WhenAny", &["List<Task>"], "Task<Task>", tasks::when_any),
+    me("Task", "GetAwaiter", &[], "TaskAwaiter<T>", tasks::get_awaiter),
+    me("Task", "ConfigureAwait", &["bool"], "ConfiguredTaskAwaitable<T>", tasks::configure_await),
+    me("Task", "get_IsCompleted", &[], "bool", tasks::is_completed),
+    me("Task", "get_IsCompletedSuccessfully", &[], "bool", tasks::is_completed_successfully),
+    me("Task", "get_IsFaulted", &[], "bool", tasks::is_faulted),
+    me("Task", "get_IsCanceled", &[], "bool", tasks::is_canceled),
+    me("Task", "get_Status", &[], "TaskStatus", tasks::status),
+    me("Task", "get_Exception", &[], "AggregateException", tasks::exception),
+    me("Task", "get_Result", &[], "T", tasks::result),
+    me("Task", "Wait", &[], "void", tasks::wait),
+    me("Task", "ContinueWith", &["Action<Task<T>>"], "Task", tasks::continue_with),
+    me("Task", "ContinueWith", &["Func<Task<T>,TNew>"], "Task<TNew>", tasks::continue_with_result),
+    me("TaskAwaiter", "get_IsCompleted", &[], "bool", tasks::awaiter_is_completed),
+    me("TaskAwaiter", "GetResult", &[], "T", tasks::awaiter_get_result),
+    me("TaskAwaiter", "OnCompleted", &["Action"], "void", tasks::awaiter_on_completed),
+    me("TaskAwaiter", "UnsafeOnCompleted", &["Action"], "void", tasks::awaiter_unsafe_on_completed),
+    me("ConfiguredTaskAwaitable", "GetAwaiter", &[], "ConfiguredTaskAwaiter<T>", tasks::get_awaiter),
+    me("ConfiguredTaskAwaiter", "get_IsCompleted", &[], "bool", tasks::awaiter_is_completed),
+    me("ConfiguredTaskAwaiter", "GetResult", &[], "T", tasks::awaiter_get_result),
+    me("ConfiguredTaskAwaiter", "OnCompleted", &["Action"], "void", tasks::awaiter_on_completed),
+    me("ConfiguredTaskAwaiter", "UnsafeOnCompleted", &["Action"], "void", tasks::awaiter_unsafe_on_completed),
+    me("YieldAwaitable", "GetAwaiter", &[], "YieldAwaiter", tasks::get_awaiter),
+    me("YieldAwaiter", "get_IsCompleted", &[], "bool", tasks::awaiter_is_completed),
+    me("YieldAwaiter", "GetResult", &[], "void", tasks::awaiter_get_result),
+    me("YieldAwaiter", "OnCompleted", &["Action"], "void", tasks::awaiter_on_completed),
+    me("YieldAwaiter", "UnsafeOnCompleted", &["Action"], "void", tasks::awaiter_unsafe_on_completed),
+
+    // ---- ValueTask, ValueTask<T> ----
+    st("ValueTask", ".ctor", &["T"], "ValueTask<T>", tasks::value_task_from_result),
+    st("ValueTask", ".ctor", &["Task<T>"], "ValueTask<T>", tasks::value_task_from_task),
+    st("ValueTask", "get_CompletedTask", &[], "ValueTask", tasks::value_task_completed),
+    st("ValueTask", "FromResult", &["T"], "ValueTask<T>", tasks::value_task_from_result),
+    me("ValueTask", "get_IsCompleted", &[], "bool", tasks::value_task_is_completed),
+    me("ValueTask", "get_IsCompletedSuccessfully", &[], "bool", tasks::value_task_is_completed_successfully),
+    me("ValueTask", "get_IsFaulted", &[], "bool", tasks::value_task_is_faulted),
+    me("ValueTask", "get_IsCanceled", &[], "bool", tasks::value_task_is_canceled),
+    me("ValueTask", "get_Result", &[], "T", tasks::value_task_result),
+    me("ValueTask", "AsTask", &[], "Task<T>", tasks::value_task_as_task),
+    me("ValueTask", "GetAwaiter", &[], "ValueTaskAwaiter<T>", tasks::get_awaiter),
+    me("ValueTask", "ConfigureAwait", &["bool"], "ConfiguredValueTaskAwaitable<T>", tasks::configure_await),
+    me("ValueTaskAwaiter", "get_IsCompleted", &[], "bool", tasks::awaiter_is_completed),
+    me("ValueTaskAwaiter", "GetResult", &[], "T", tasks::awaiter_get_result),
+    me("ValueTaskAwaiter", "OnCompleted", &["Action"], "void", tasks::awaiter_on_completed),
+    me("ValueTaskAwaiter", "UnsafeOnCompleted", &["Action"], "void", tasks::awaiter_unsafe_on_completed),
+    me("ConfiguredValueTaskAwaitable", "GetAwaiter", &[], "ConfiguredValueTaskAwaiter<T>", tasks::get_awaiter),
+    me("ConfiguredValueTaskAwaiter", "get_IsCompleted", &[], "bool", tasks::awaiter_is_completed),
+    me("ConfiguredValueTaskAwaiter", "GetResult", &[], "T", tasks::awaiter_get_result),
+    me("ConfiguredValueTaskAwaiter", "OnCompleted", &["Action"], "void", tasks::awaiter_on_completed),
+    me("ConfiguredValueTaskAwaiter", "UnsafeOnCompleted", &["Action"], "void", tasks::awaiter_unsafe_on_completed),
+
+    // ---- TaskCompletionSource (which is its task) ----
+    st("TaskCompletionSource", ".ctor", &[], "TaskCompletionSource<T>", tasks::tcs_new),
+    me("TaskCompletionSource", "get_Task", &[], "Task<T>", tasks::get_awaiter),
+    me("TaskCompletionSource", "SetResult", &["T"], "void", tasks::tcs_set_result),
+    me("TaskCompletionSource", "SetResult", &[], "void", tasks::tcs_set_result),
+    me("TaskCompletionSource", "TrySetResult", &["T"], "bool", tasks::tcs_try_set_result),
+    me("TaskCompletionSource", "TrySetResult", &[], "bool", tasks::tcs_try_set_result),
+    me("TaskCompletionSource", "SetException", &["Exception"], "void", tasks::tcs_set_exception),
+    me("TaskCompletionSource", "TrySetException", &["Exception"], "bool", tasks::tcs_try_set_exception),
+    me("TaskCompletionSource", "SetCanceled", &[], "void", tasks::tcs_set_canceled),
+    me("TaskCompletionSource", "TrySetCanceled", &[], "bool", tasks::tcs_try_set_canceled),
+
+    // ---- the async1 builders (async1/builder.rs) ----
+    st("AsyncTaskMethodBuilder", "Create", &[], "object", builder::create_task),
+    me("AsyncTaskMethodBuilder", "get_Task", &[], "object", builder::task),
+    me("AsyncTaskMethodBuilder", "SetResult", &[], "void", builder::set_result),
+    me("AsyncTaskMethodBuilder", "SetException", &["Exception"], "void", builder::set_exception),
+    me("AsyncTaskMethodBuilder", "AwaitUnsafeOnCompleted", &[O, O], "void", builder::await_unsafe_on_completed),
+    me("AsyncTaskMethodBuilder", "AwaitOnCompleted", &[O, O], "void", builder::await_on_completed),
+    st("AsyncTaskMethodBuilder<T>", "Create", &[], "object", builder::create_task_of),
+    me("AsyncTaskMethodBuilder<T>", "get_Task", &[], "object", builder::task),
+    me("AsyncTaskMethodBuilder<T>", "SetResult", &["T"], "void", builder::set_result),
+    me("AsyncTaskMethodBuilder<T>", "SetException", &["Exception"], "void", builder::set_exception),
+    me("AsyncTaskMethodBuilder<T>", "AwaitUnsafeOnCompleted", &[O, O], "void", builder::await_unsafe_on_completed),
+    me("AsyncTaskMethodBuilder<T>", "AwaitOnCompleted", &[O, O], "void", builder::await_on_completed),
+    st("AsyncValueTaskMethodBuilder", "Create", &[], "object", builder::create_value_task),
+    me("AsyncValueTaskMethodBuilder", "get_Task", &[], "object", builder::task),
+    me("AsyncValueTaskMethodBuilder", "SetResult", &[], "void", builder::set_result),
+    me("AsyncValueTaskMethodBuilder", "SetException", &["Exception"], "void", builder::set_exception),
+    me("AsyncValueTaskMethodBuilder", "AwaitUnsafeOnCompleted", &[O, O], "void", builder::await_unsafe_on_completed),
+    me("AsyncValueTaskMethodBuilder", "AwaitOnCompleted", &[O, O], "void", builder::await_on_completed),
+    st("AsyncValueTaskMethodBuilder<T>", "Create", &[], "object", builder::create_value_task_of),
+    me("AsyncValueTaskMethodBuilder<T>", "get_Task", &[], "object", builder::task),
+    me("AsyncValueTaskMethodBuilder<T>", "SetResult", &["T"], "void", builder::set_result),
+    me("AsyncValueTaskMethodBuilder<T>", "SetException", &["Exception"], "void", builder::set_exception),
+    me("AsyncValueTaskMethodBuilder<T>", "AwaitUnsafeOnCompleted", &[O, O], "void", builder::await_unsafe_on_completed),
+    me("AsyncValueTaskMethodBuilder<T>", "AwaitOnCompleted", &[O, O], "void", builder::await_on_completed),
+    st("AsyncVoidMethodBuilder", "Create", &[], "object", builder::create_void),
+    me("AsyncVoidMethodBuilder", "SetResult", &[], "void", builder::set_result),
+    me("AsyncVoidMethodBuilder", "SetException", &["Exception"], "void", builder::set_exception),
+    me("AsyncVoidMethodBuilder", "AwaitUnsafeOnCompleted", &[O, O], "void", builder::await_unsafe_on_completed),
+    me("AsyncVoidMethodBuilder", "AwaitOnCompleted", &[O, O], "void", builder::await_on_completed),
+    st("AsyncMethodBuilderCore", "CurrentExecutionContext", &[], "object", threading::current_execution_context),
+    st("AsyncMethodBuilderCore", "CurrentSynchronizationContext", &[], "object", threading::current_sync_context),
+    st("AsyncMethodBuilderCore", "RestoreContexts", &[O, O], "void", threading::restore_contexts),
+    st("AsyncMethodBuilderCore", "SwapExecutionContext", &[O], "object", threading::swap_execution_context),
+    st("AsyncMethodBuilderCore", "NextInlineRunner", &[O], "object", builder::next_inline_runner),
+    st("ContinuationCallback", "RunContinuation", &[O], "void", threading::run_continuation),
+
+    // ---- System.Threading (threading.rs) ----
+    st("CancellationTokenSource", ".ctor", &[], "CancellationTokenSource", threading::cts_new),
+    st("CancellationTokenSource", ".ctor", &["int"], "CancellationTokenSource", threading::cts_new_after),
+    me("CancellationTokenSource", "get_Token", &[], "CancellationToken", threading::cts_token),
+    me("CancellationTokenSource", "Cancel", &[], "void", threading::cts_cancel),
+    me("CancellationTokenSource", "CancelAfter", &["int"], "void", threading::cts_cancel_after),
+    me("CancellationTokenSource", "get_IsCancellationRequested", &[], "bool", threading::token_is_cancellation_requested),
+    me("CancellationTokenSource", "Dispose", &[], "void", threading::dispose),
+    st("CancellationToken", "get_None", &[], "CancellationToken", threading::token_none),
+    me("CancellationToken", "get_IsCancellationRequested", &[], "bool", threading::token_is_cancellation_requested),
+    me("CancellationToken", "get_CanBeCanceled", &[], "bool", threading::token_can_be_canceled),
+    me("CancellationToken", "ThrowIfCancellationRequested", &[], "void", threading::token_throw_if_cancellation_requested),
+    me("CancellationToken", "Register", &["Action"], "void", threading::token_register),
+    st("AsyncLocal", ".ctor", &["T"], "AsyncLocal<T>", threading::async_local_new),
+    me("AsyncLocal", "get_Value", &[], "T", threading::async_local_get),
+    me("AsyncLocal", "set_Value", &["T"], "void", threading::async_local_set),
+    st("SynchronizationContext", "CurrentContext", &[], "object", threading::sync_ctx_current),
+    st("SynchronizationContext", "SetSynchronizationContext", &[O], "void", threading::sync_ctx_set),
+    st("SynchronizationContext", "QueueOnThreadPool", &[O, O], "void", threading::queue_user_work_item),
+    st("ThreadPool", "QueueUserWorkItem", &["WaitCallback"], "bool", threading::queue_user_work_item),
+    st("ThreadPool", "QueueUserWorkItem", &["WaitCallback", O], "bool", threading::queue_user_work_item),
+    st("Lazy", ".ctor", &["Func<T>"], "Lazy<T>", threading::lazy_new),
+    me("Lazy", "get_Value", &[], "T", threading::lazy_value),
+    me("Lazy", "get_IsValueCreated", &[], "bool", threading::lazy_is_value_created),
 ];
 
 #[cfg(test)]
@@ -459,7 +632,10 @@ mod tests {
         for (i, a) in NATIVES.iter().enumerate() {
             for b in &NATIVES[i + 1..] {
                 assert!(
-                    !(a.owner == b.owner && a.name == b.name && a.is_static == b.is_static && a.params == b.params),
+                    !(a.owner == b.owner
+                        && a.name == b.name
+                        && a.is_static == b.is_static
+                        && a.params == b.params),
                     "{}.{}({:?}) is declared twice",
                     a.owner,
                     a.name,
@@ -480,15 +656,62 @@ mod tests {
     #[test]
     fn type_strings_use_the_documented_vocabulary() {
         fn known(t: &str) -> bool {
-            let t = ["out ", "ref ", "params "].iter().find_map(|m| t.strip_prefix(m)).unwrap_or(t);
+            let t = ["out ", "ref ", "params "]
+                .iter()
+                .find_map(|m| t.strip_prefix(m))
+                .unwrap_or(t);
             let t = t.strip_suffix("[]").unwrap_or(t);
             matches!(
                 t,
-                "int" | "long" | "double" | "decimal" | "bool" | "char" | "string" | "object" | "void" | "T" | "K"
-                    | "V" | "Type" | "TimeSpan" | "Stopwatch" | "TextWriter" | "List<T>" | "List<K>" | "List<V>"
-                    | "Dictionary<K,V>" | "KeyValuePair<K,V>" | "IEnumerable<T>"
-                    | "Predicate<T>" | "Action<T>" | "Comparison<T>" | "IComparer<T>"
-            )
+                "int"
+                    | "long"
+                    | "double"
+                    | "decimal"
+                    | "bool"
+                    | "char"
+                    | "string"
+                    | "object"
+                    | "void"
+                    | "T"
+                    | "K"
+                    | "V"
+                    | "Type"
+                    | "TimeSpan"
+                    | "Stopwatch"
+                    | "TextWriter"
+                    | "List<T>"
+                    | "List<K>"
+                    | "List<V>"
+                    | "Dictionary<K,V>"
+                    | "KeyValuePair<K,V>"
+                    | "IEnumerable<T>"
+                    | "Predicate<T>"
+                    | "Action<T>"
+                    | "Comparison<T>"
+                    | "IComparer<T>"
+            ) || is_async_type(t)
+        }
+        // The async library's types (tasks.rs, threading.rs, async1/builder.rs).
+        fn is_async_type(t: &str) -> bool {
+            t.starts_with("Task")
+                || t.starts_with("ValueTask")
+                || t.starts_with("Configured")
+                || t.starts_with("Func<")
+                || t.starts_with("List<Task")
+                || matches!(
+                    t,
+                    "YieldAwaitable"
+                        | "YieldAwaiter"
+                        | "Action"
+                        | "Exception"
+                        | "AggregateException"
+                        | "CancellationToken"
+                        | "CancellationTokenSource"
+                        | "AsyncLocal<T>"
+                        | "Lazy<T>"
+                        | "WaitCallback"
+                        | "Action<Task<T>>"
+                )
         }
         for d in NATIVES {
             assert!(known(d.ret), "{}.{} returns {}", d.owner, d.name, d.ret);

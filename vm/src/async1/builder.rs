@@ -1,0 +1,185 @@
+//! The async method builders (`AsyncTaskMethodBuilder<T>` and friends) and
+//! the `MoveNextRunner`, as the generated `MoveNext` calls them.
+//!
+//! A builder is its task (see `tasks.rs`): `Create` makes the task,
+//! `Task` returns it (wrapped for `ValueTask`), `SetResult`/`SetException`
+//! complete it. At the first suspension `AwaitUnsafeOnCompleted` makes the
+//! state machine's `MoveNextRunner` (a prelude class: `_context`,
+//! `_stateMachine`) and keeps it in the task for every later suspension;
+//! each suspension stores the current ExecutionContext in it, and `Run`
+//! restores that context around `MoveNext` (seed 000: "the execution context
+//! is captured manually via MoveNextRunner").
+
+use crate::Vm;
+use crate::builtins::args::{NativeResult, arg};
+use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited};
+use crate::error::VmError;
+use crate::tasks::{BuilderKind, Continuation, Outcome, Task, TaskState, as_task};
+use crate::value::{Obj, Value};
+
+/// The `MoveNextRunner` fields, in the prelude's order.
+const RUNNER_CONTEXT: usize = 0;
+const RUNNER_STATE_MACHINE: usize = 1;
+
+fn create(vm: &mut Vm, has_result: bool, kind: BuilderKind) -> NativeResult {
+    vm.async_stats.state_machines += 1;
+    Ok(vm.new_task(has_result, kind))
+}
+
+pub fn create_task(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    create(vm, false, BuilderKind::Task)
+}
+
+pub fn create_task_of(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    create(vm, true, BuilderKind::Task)
+}
+
+pub fn create_value_task(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    create(vm, false, BuilderKind::ValueTask)
+}
+
+pub fn create_value_task_of(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    create(vm, true, BuilderKind::ValueTask)
+}
+
+pub fn create_void(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    create(vm, false, BuilderKind::Void)
+}
+
+fn builder_task(args: &[Value]) -> Result<&Task, VmError> {
+    args.first()
+        .and_then(|v| match v {
+            Value::Obj(o) => o.native::<Task>(),
+            _ => None,
+        })
+        .ok_or_else(VmError::null_reference)
+}
+
+/// `builder.Task`: the task itself; for `ValueTask` builders a `ValueTask`
+/// holding the result when the method finished synchronously (no task
+/// escapes), else wrapping the task.
+pub fn task(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let t = builder_task(args)?;
+    if t.builder != BuilderKind::ValueTask {
+        return Ok(arg(args, 0));
+    }
+    let b = if t.state.get() == TaskState::RanToCompletion {
+        ValueTaskBox {
+            task: Value::Null,
+            result: t.result.get(),
+        }
+    } else {
+        ValueTaskBox {
+            task: arg(args, 0),
+            result: Value::Null,
+        }
+    };
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(b)))))
+}
+
+/// `SetResult`: completes the task. Its continuations run next, from the
+/// generated code's call to `AsyncMethodBuilderCore.RunContinuations`.
+pub fn set_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    builder_task(args)?;
+    vm.set_outcome(arg(args, 0), Outcome::Result(arg(args, 1)))?;
+    Ok(Value::Null)
+}
+
+/// `AsyncMethodBuilderCore.NextInlineRunner(task)`: see
+/// [`Vm::next_inline_runner`].
+pub fn next_inline_runner(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    vm.next_inline_runner(arg(args, 0))
+}
+
+/// `SetException`: faults the task (cancels it for an
+/// `OperationCanceledException`); for `async void` the exception is
+/// unhandled and ends the program, as in .NET.
+pub fn set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let kind = builder_task(args)?.builder;
+    let e = arg(args, 1);
+    if kind == BuilderKind::Void {
+        return Err(VmError::Unhandled(e));
+    }
+    let outcome = if vm.is_cancellation(e) {
+        Outcome::Canceled(e)
+    } else {
+        Outcome::Exception(e)
+    };
+    vm.set_outcome(arg(args, 0), outcome)?;
+    Ok(Value::Null)
+}
+
+/// The state machine's runner, made at its first suspension, with the
+/// current ExecutionContext stored in it.
+fn runner(vm: &mut Vm, builder: Value, state_machine: Value) -> Result<Value, VmError> {
+    let existing = builder_task(&[builder])?.runner.get();
+    let runner = if existing.is_null() {
+        let (class, _) = vm.runtime_class_method("MoveNextRunner", "Run")?;
+        let r = vm.new_runtime_instance(class);
+        if let Some(o) = as_task(builder)
+            && let Some(t) = o.native::<Task>()
+        {
+            t.runner.set(r);
+        }
+        r
+    } else {
+        existing
+    };
+    if let Some(Obj::Instance(i)) = runner.as_obj().as_deref() {
+        i.set(RUNNER_CONTEXT, vm.contexts.execution);
+        i.set(RUNNER_STATE_MACHINE, state_machine);
+    }
+    Ok(runner)
+}
+
+/// `AwaitUnsafeOnCompleted(ref awaiter, ref stateMachine)`: registers the
+/// runner with the awaited task (resuming on the captured
+/// SynchronizationContext unless `ConfigureAwait(false)`), or, for a user
+/// awaiter, passes `runner.Run` to its `UnsafeOnCompleted`.
+pub fn await_unsafe_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    await_on_completed_with(vm, args, "UnsafeOnCompleted")
+}
+
+/// `AwaitOnCompleted`: for awaiters that only implement `INotifyCompletion`.
+pub fn await_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    await_on_completed_with(vm, args, "OnCompleted")
+}
+
+fn await_on_completed_with(vm: &mut Vm, args: &[Value], user_method: &str) -> NativeResult {
+    let (builder, awaiter, state_machine) = (arg(args, 0), arg(args, 1), arg(args, 2));
+    vm.async_stats.suspensions += 1;
+    let runner = runner(vm, builder, state_machine)?;
+    let user = matches!(awaiter.as_obj().as_deref(), Some(Obj::Instance(_)));
+    if user {
+        let (_, run) = vm.runtime_class_method("MoveNextRunner", "Run")?;
+        let action = Value::Obj(vm.alloc(Obj::Delegate {
+            method: run,
+            target: runner,
+        }));
+        let m = vm.find_instance_method(awaiter, user_method, 2)?;
+        vm.call_method(m, &[awaiter, action])?;
+        return Ok(Value::Null);
+    }
+    match awaited(vm, awaiter)? {
+        Awaited::Task(t, capture) => {
+            let sync_ctx = if capture {
+                vm.contexts.sync_ctx
+            } else {
+                Value::Null
+            };
+            vm.add_continuation(t, Continuation::Runner { runner, sync_ctx })?;
+        }
+        Awaited::Done(_) => vm.run_continuation(
+            Value::Null,
+            Continuation::Runner {
+                runner,
+                sync_ctx: Value::Null,
+            },
+        )?,
+        Awaited::Yield => vm.schedule_yield(Continuation::Runner {
+            runner,
+            sync_ctx: Value::Null,
+        })?,
+    }
+    Ok(Value::Null)
+}

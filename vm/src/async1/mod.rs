@@ -1,0 +1,46 @@
+//! The async1 backend: classic C# async, as Roslyn compiles it (seed 001).
+//!
+//! - [`lower`]: rewrites each async method into a stub, a state-machine
+//!   class and its `MoveNext` (on bytecode, before the program runs);
+//! - [`builder`]: the method builders' runtime (`Create`, `Task`,
+//!   `SetResult`, `SetException`, `AwaitUnsafeOnCompleted`) and the
+//!   `MoveNextRunner` that resumes a state machine under the
+//!   ExecutionContext captured when it suspended. `Start` and
+//!   `MoveNextRunner.Run` are written in toy, in the prelude
+//!   (`AsyncMethodBuilderCore`), so a resumed chain runs on the
+//!   interpreter's own frame stack.
+//!
+//! Tasks, the event loop and the contexts are shared with async2 and live
+//! beside this folder (`tasks.rs`, `event_loop.rs`, `contexts.rs`).
+
+pub mod builder;
+pub mod lower;
+
+use crate::interp::Mode;
+use crate::program::{Backend, Program};
+
+/// Which backend runs an async method: its `[Async1]`/`[Async2]`, else its
+/// class's, else the mode's.
+pub fn backend_of(program: &Program, method: usize, mode: Mode) -> Backend {
+    let m = &program.methods[method];
+    m.flags
+        .backend
+        .or(program.class(m.class).backend)
+        .unwrap_or(match mode {
+            Mode::Async1 => Backend::Async1,
+            Mode::Async2 => Backend::Async2,
+        })
+}
+
+/// Lowers every async method that runs on async1.
+pub fn lower(program: &mut Program, mode: Mode) {
+    let ids: Vec<usize> = (0..program.methods.len())
+        .filter(|&i| {
+            program.methods[i].flags.is_async.is_some() && !program.methods[i].code.is_empty()
+        })
+        .filter(|&i| backend_of(program, i, mode) == Backend::Async1)
+        .collect();
+    for i in ids {
+        lower::lower_method(program, crate::bytecode::MethodId(i as u32));
+    }
+}

@@ -1,0 +1,667 @@
+//! `Task`, `Task<T>`, their awaiters, `ValueTask`, `TaskCompletionSource`,
+//! `Task.Yield`, `Task.Delay`, `Task.Run`, the combinators and
+//! `ContinueWith`.
+//!
+//! Representation (each choice saves an allocation on the hot path):
+//! - a `TaskAwaiter` *is* its task (in .NET it is a struct holding only the
+//!   task), and a `TaskCompletionSource` is its task too;
+//! - a `ValueTask` is a [`ValueTaskBox`]: a result, or a task; its awaiter is
+//!   the same object;
+//! - `ConfigureAwait(b)` makes a [`Configured`] that is both the awaitable
+//!   and its awaiter;
+//! - `Task.Yield()` makes a [`YieldAwaitable`], also its own awaiter.
+
+use crate::Vm;
+use crate::error::VmError;
+use crate::event_loop::Work;
+use crate::tasks::{
+    BuilderKind, Combinator, Continuation, Outcome, PendingStatus, Task, TaskState, as_task,
+};
+use crate::value::{NativeObject, Obj, Tracer, Value};
+
+use super::args::{NativeResult, arg, bool_arg, cast_error, int_arg, obj_arg, seq_arg};
+
+/// `ValueTask` / `ValueTask<T>` and their awaiter.
+pub struct ValueTaskBox {
+    /// The task it wraps, or null when it holds `result`.
+    pub task: Value,
+    pub result: Value,
+}
+
+impl NativeObject for ValueTaskBox {
+    fn type_name(&self) -> &'static str {
+        "ValueTask`1"
+    }
+    fn trace(&self, t: &mut Tracer) {
+        self.task.trace(t);
+        self.result.trace(t);
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// `ConfigureAwait(b)`'s awaitable, which is also its awaiter.
+pub struct Configured {
+    /// A task or a [`ValueTaskBox`].
+    pub inner: Value,
+    pub continue_on_captured_context: bool,
+}
+
+impl NativeObject for Configured {
+    fn type_name(&self) -> &'static str {
+        "ConfiguredTaskAwaitable"
+    }
+    fn trace(&self, t: &mut Tracer) {
+        self.inner.trace(t);
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// `Task.Yield()`'s awaitable, which is also its awaiter.
+pub struct YieldAwaitable;
+
+impl NativeObject for YieldAwaitable {
+    fn type_name(&self) -> &'static str {
+        "YieldAwaitable"
+    }
+    fn trace(&self, _: &mut Tracer) {}
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// What an awaiter value waits for.
+pub enum Awaited {
+    /// A task, and whether to resume on the captured SynchronizationContext.
+    Task(Value, bool),
+    /// A value already there (a `ValueTask` made from a result).
+    Done(Value),
+    Yield,
+}
+
+/// Classifies a library awaiter (or awaitable: they are the same objects).
+pub fn awaited(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
+    let Some(o) = v.as_obj() else {
+        return Err(VmError::null_reference());
+    };
+    if o.native::<Task>().is_some() {
+        return Ok(Awaited::Task(v, true));
+    }
+    if let Some(b) = o.native::<ValueTaskBox>() {
+        return Ok(if b.task.is_null() {
+            Awaited::Done(b.result)
+        } else {
+            Awaited::Task(b.task, true)
+        });
+    }
+    if let Some(c) = o.native::<Configured>() {
+        return Ok(match awaited(vm, c.inner)? {
+            Awaited::Task(t, _) => Awaited::Task(t, c.continue_on_captured_context),
+            other => other,
+        });
+    }
+    if o.native::<YieldAwaitable>().is_some() {
+        return Ok(Awaited::Yield);
+    }
+    Err(cast_error(
+        vm,
+        v,
+        "System.Runtime.CompilerServices.TaskAwaiter",
+    ))
+}
+
+fn task_of<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a Task, VmError> {
+    match obj_arg(args, i) {
+        Some(o) => o
+            .native::<Task>()
+            .ok_or_else(|| cast_error(vm, arg(args, i), "System.Threading.Tasks.Task")),
+        None => Err(VmError::null_reference()),
+    }
+}
+
+// ---- Task: static members ------------------------------------------------
+
+pub fn completed_task(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    Ok(vm.completed_task(Value::Null, false))
+}
+
+pub fn from_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    Ok(vm.completed_task(arg(args, 0), true))
+}
+
+pub fn from_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    if arg(args, 0).is_null() {
+        return Err(super::args::argument_null("exception"));
+    }
+    let t = vm.new_task(true, BuilderKind::None);
+    vm.try_complete(t, Outcome::Exception(arg(args, 0)))?;
+    Ok(t)
+}
+
+pub fn from_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let t = vm.new_task(true, BuilderKind::None);
+    let _ = args;
+    let e = vm.new_exception(
+        "System.Threading.Tasks.TaskCanceledException",
+        "A task was canceled.",
+    );
+    vm.try_complete(t, Outcome::Canceled(e))?;
+    Ok(t)
+}
+
+pub fn yield_(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(YieldAwaitable)))))
+}
+
+pub fn delay(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let ms = int_arg(vm, args, 0)?;
+    if ms < -1 {
+        return Err(super::args::out_of_range(
+            "millisecondsDelay",
+            "The value needs to be either -1 (signifying an infinite timeout), 0 or a positive integer.",
+        ));
+    }
+    let token = arg(args, 1);
+    if super::threading::token_is_canceled(token) {
+        return from_canceled(vm, &[]);
+    }
+    if ms == 0 {
+        return Ok(vm.completed_task(Value::Null, false));
+    }
+    let t = vm.new_task(false, BuilderKind::None);
+    if ms > 0 {
+        vm.event_loop
+            .add_timer(ms as u64, Work::CompleteDelay { task: t });
+    }
+    if !token.is_null() {
+        super::threading::register_cancel_task(vm, token, t)?;
+    }
+    Ok(t)
+}
+
+/// `Task.Run(Action)`, `Task.Run(Func<T>)`: queue the delegate.
+pub fn run(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    run_with(vm, args, false, false)
+}
+
+pub fn run_func(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    run_with(vm, args, true, false)
+}
+
+/// `Task.Run(Func<Task>)`, `Task.Run(Func<Task<T>>)`: the returned task takes
+/// the outcome of the task the delegate returns (unwrapping).
+pub fn run_unwrap(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    run_with(vm, args, true, true)
+}
+
+fn run_with(vm: &mut Vm, args: &[Value], has_result: bool, unwrap: bool) -> NativeResult {
+    let delegate = arg(args, 0);
+    if delegate.is_null() {
+        return Err(super::args::argument_null("action"));
+    }
+    let task = vm.new_task(has_result, BuilderKind::None);
+    if let Some(o) = as_task(task)
+        && let Some(t) = o.native::<Task>()
+    {
+        t.pending_status.set(PendingStatus::WaitingToRun);
+    }
+    let context = vm.contexts.execution;
+    vm.event_loop.enqueue(Work::Invoke {
+        delegate,
+        arg: Value::Null,
+        has_arg: false,
+        context,
+        task,
+        unwrap,
+    });
+    Ok(task)
+}
+
+/// The tasks passed to a combinator: one array or list argument, or several.
+fn task_inputs(vm: &Vm, args: &[Value]) -> Result<Vec<Value>, VmError> {
+    let items = if args.len() == 1 && as_task(args[0]).is_none() {
+        seq_arg(vm, args, 0)?.borrow().clone()
+    } else {
+        args.to_vec()
+    };
+    for v in &items {
+        if as_task(*v).is_none() {
+            return Err(if v.is_null() {
+                super::args::argument("The tasks argument included a null value.", "tasks")
+            } else {
+                cast_error(vm, *v, "System.Threading.Tasks.Task")
+            });
+        }
+    }
+    Ok(items)
+}
+
+pub fn when_all(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    when_all_with(vm, args, false)
+}
+
+pub fn when_all_results(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    when_all_with(vm, args, true)
+}
+
+fn when_all_with(vm: &mut Vm, args: &[Value], with_results: bool) -> NativeResult {
+    let inputs = task_inputs(vm, args)?;
+    let target = vm.new_task(with_results, BuilderKind::None);
+    let Some(o) = as_task(target) else {
+        return Ok(target);
+    };
+    if let Some(t) = o.native::<Task>() {
+        *t.inputs.borrow_mut() = inputs.clone();
+        t.combinator.set(Combinator::WhenAll {
+            remaining: inputs.len() + 1,
+            with_results,
+        });
+    }
+    for i in &inputs {
+        vm.add_continuation(*i, Continuation::Combinator { target })?;
+    }
+    // The extra count above kept it pending until every input was registered.
+    vm.combinator_input_done(target, Value::Null)?;
+    Ok(target)
+}
+
+pub fn when_any(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let inputs = task_inputs(vm, args)?;
+    if inputs.is_empty() {
+        return Err(super::args::argument(
+            "The tasks argument contains no tasks.",
+            "tasks",
+        ));
+    }
+    let target = vm.new_task(true, BuilderKind::None);
+    if let Some(o) = as_task(target)
+        && let Some(t) = o.native::<Task>()
+    {
+        *t.inputs.borrow_mut() = inputs.clone();
+        t.combinator.set(Combinator::WhenAny);
+    }
+    for i in &inputs {
+        vm.add_continuation(*i, Continuation::Combinator { target })?;
+    }
+    Ok(target)
+}
+
+// ---- Task: instance members ----------------------------------------------
+
+pub fn get_awaiter(_: &mut Vm, args: &[Value]) -> NativeResult {
+    Ok(arg(args, 0))
+}
+
+pub fn configure_await(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let inner = arg(args, 0);
+    if inner.is_null() {
+        return Err(VmError::null_reference());
+    }
+    let continue_on_captured_context = bool_arg(vm, args, 1)?;
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(Configured {
+        inner,
+        continue_on_captured_context,
+    })))))
+}
+
+pub fn is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    Ok(Value::Bool(task_of(vm, args, 0)?.is_completed()))
+}
+
+pub fn is_completed_successfully(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    Ok(Value::Bool(
+        task_of(vm, args, 0)?.state.get() == TaskState::RanToCompletion,
+    ))
+}
+
+pub fn is_faulted(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    Ok(Value::Bool(
+        task_of(vm, args, 0)?.state.get() == TaskState::Faulted,
+    ))
+}
+
+pub fn is_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    Ok(Value::Bool(
+        task_of(vm, args, 0)?.state.get() == TaskState::Canceled,
+    ))
+}
+
+pub fn status(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let name = task_of(vm, args, 0)?.status_name();
+    Ok(vm.task_status(name))
+}
+
+/// `task.Exception`: an `AggregateException` of a faulted task's exceptions
+/// (the same object every time), else null.
+pub fn exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let t = task_of(vm, args, 0)?;
+    if t.state.get() != TaskState::Faulted {
+        return Ok(Value::Null);
+    }
+    if !t.aggregate.get().is_null() {
+        return Ok(t.aggregate.get());
+    }
+    let inner = t.exceptions.borrow().clone();
+    let agg = vm.aggregate_exception(&inner);
+    if let Ok(t) = task_of(vm, args, 0) {
+        t.aggregate.set(agg);
+    }
+    Ok(agg)
+}
+
+/// `Result` and `Wait()`: run the event loop until the task completes, then
+/// give its value or throw an `AggregateException` around its exceptions.
+pub fn result(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let task = arg(args, 0);
+    task_of(vm, args, 0)?;
+    vm.run_until_complete(task)?;
+    match vm.task_result(task) {
+        Ok(v) => Ok(v),
+        Err(VmError::Exception(_) | VmError::Throw { .. }) => {
+            let t = task_of(vm, args, 0)?;
+            let mut inner = t.exceptions.borrow().clone();
+            if inner.is_empty() {
+                inner.push(vm.new_exception(
+                    "System.Threading.Tasks.TaskCanceledException",
+                    "A task was canceled.",
+                ));
+            }
+            Err(VmError::Exception(vm.aggregate_exception(&inner)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub fn wait(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    result(vm, args).map(|_| Value::Null)
+}
+
+/// `ContinueWith(Action<Task>)` / `ContinueWith(Func<Task, T>)`: the callback
+/// is queued when the task completes, with the ExecutionContext of now.
+pub fn continue_with(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    continue_with_kind(vm, args, false)
+}
+
+pub fn continue_with_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    continue_with_kind(vm, args, true)
+}
+
+fn continue_with_kind(vm: &mut Vm, args: &[Value], has_result: bool) -> NativeResult {
+    let task = arg(args, 0);
+    task_of(vm, args, 0)?;
+    let callback = arg(args, 1);
+    if callback.is_null() {
+        return Err(super::args::argument_null("continuationAction"));
+    }
+    let then = vm.new_task(has_result, BuilderKind::None);
+    let context = vm.contexts.execution;
+    vm.add_continuation(
+        task,
+        Continuation::ContinueWith {
+            callback,
+            then,
+            context,
+        },
+    )?;
+    Ok(then)
+}
+
+// ---- awaiters --------------------------------------------------------------
+
+/// `IsCompleted` of any library awaiter.
+pub fn awaiter_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    Ok(Value::Bool(match awaited(vm, arg(args, 0))? {
+        Awaited::Task(t, _) => Vm::task_is_completed(t),
+        Awaited::Done(_) => true,
+        Awaited::Yield => false,
+    }))
+}
+
+/// `GetResult()` of any library awaiter: the value, or the task's exception
+/// rethrown (with its stack trace continued, as `ExceptionDispatchInfo`
+/// does). A pending task is waited for by running the event loop.
+pub fn awaiter_get_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    vm.async_stats.awaits += 1;
+    match awaited(vm, arg(args, 0))? {
+        Awaited::Task(t, _) => {
+            vm.run_until_complete(t)?;
+            vm.task_result(t)
+        }
+        Awaited::Done(v) => Ok(v),
+        Awaited::Yield => Ok(Value::Null),
+    }
+}
+
+/// `OnCompleted(Action)`: flows the ExecutionContext to the action.
+pub fn awaiter_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    awaiter_register(vm, args, true)
+}
+
+/// `UnsafeOnCompleted(Action)`: does not flow the ExecutionContext.
+pub fn awaiter_unsafe_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    awaiter_register(vm, args, false)
+}
+
+fn awaiter_register(vm: &mut Vm, args: &[Value], flow: bool) -> NativeResult {
+    let action = arg(args, 1);
+    if action.is_null() {
+        return Err(super::args::argument_null("continuation"));
+    }
+    let context = vm.contexts.execution;
+    match awaited(vm, arg(args, 0))? {
+        Awaited::Task(t, capture) => {
+            let sync_ctx = if capture {
+                vm.contexts.sync_ctx
+            } else {
+                Value::Null
+            };
+            vm.add_continuation(
+                t,
+                Continuation::Action {
+                    action,
+                    context,
+                    flow,
+                    sync_ctx,
+                },
+            )?;
+        }
+        Awaited::Done(_) => {
+            vm.invoke(action, &[])?;
+        }
+        Awaited::Yield => {
+            let sync_ctx = vm.contexts.sync_ctx;
+            vm.schedule_yield(Continuation::Action {
+                action,
+                context,
+                flow,
+                sync_ctx,
+            })?;
+        }
+    }
+    Ok(Value::Null)
+}
+
+// ---- ValueTask -------------------------------------------------------------
+
+pub fn value_task_from_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let v = arg(args, 0);
+    if as_task(v).is_some() {
+        return Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox {
+            task: v,
+            result: Value::Null,
+        })))));
+    }
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox {
+        task: Value::Null,
+        result: v,
+    })))))
+}
+
+pub fn value_task_from_task(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    task_of(vm, args, 0)?;
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox {
+        task: arg(args, 0),
+        result: Value::Null,
+    })))))
+}
+
+pub fn value_task_completed(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox {
+        task: Value::Null,
+        result: Value::Null,
+    })))))
+}
+
+fn value_task<'a>(vm: &Vm, args: &'a [Value]) -> Result<&'a ValueTaskBox, VmError> {
+    super::args::native_this(vm, args, "System.Threading.Tasks.ValueTask")
+}
+
+/// A `ValueTask` property: the task's when it wraps one, else `done`'s.
+fn value_task_prop(
+    vm: &mut Vm,
+    args: &[Value],
+    done: bool,
+    task_prop: super::super::native::NativeFn,
+) -> NativeResult {
+    let task = value_task(vm, args)?.task;
+    if task.is_null() {
+        Ok(Value::Bool(done))
+    } else {
+        task_prop(vm, &[task])
+    }
+}
+
+pub fn value_task_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    value_task_prop(vm, args, true, is_completed)
+}
+
+pub fn value_task_is_completed_successfully(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    value_task_prop(vm, args, true, is_completed_successfully)
+}
+
+pub fn value_task_is_faulted(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    value_task_prop(vm, args, false, is_faulted)
+}
+
+pub fn value_task_is_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    value_task_prop(vm, args, false, is_canceled)
+}
+
+pub fn value_task_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let b = value_task(vm, args)?;
+    let (task, v) = (b.task, b.result);
+    if task.is_null() {
+        Ok(v)
+    } else {
+        awaiter_get_result(vm, &[task])
+    }
+}
+
+pub fn value_task_as_task(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let b = value_task(vm, args)?;
+    let (task, v) = (b.task, b.result);
+    if task.is_null() {
+        Ok(vm.completed_task(v, true))
+    } else {
+        Ok(task)
+    }
+}
+
+// ---- TaskCompletionSource (which is its task) -----------------------------
+
+pub fn tcs_new(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    Ok(vm.new_task(true, BuilderKind::None))
+}
+
+fn tcs_set(vm: &mut Vm, args: &[Value], outcome: Outcome, try_: bool) -> NativeResult {
+    task_of(vm, args, 0)?;
+    let done = vm.try_complete(arg(args, 0), outcome)?;
+    if try_ {
+        return Ok(Value::Bool(done));
+    }
+    if !done {
+        return Err(VmError::throw(
+            "System.InvalidOperationException",
+            "An attempt was made to transition a task to a final state when it had already completed.",
+        ));
+    }
+    Ok(Value::Null)
+}
+
+pub fn tcs_set_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    tcs_set(vm, args, Outcome::Result(arg(args, 1)), false)
+}
+
+pub fn tcs_try_set_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    tcs_set(vm, args, Outcome::Result(arg(args, 1)), true)
+}
+
+fn exception_arg(args: &[Value]) -> Result<Value, VmError> {
+    let e = arg(args, 1);
+    if e.is_null() {
+        Err(super::args::argument_null("exception"))
+    } else {
+        Ok(e)
+    }
+}
+
+pub fn tcs_set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let e = exception_arg(args)?;
+    tcs_set(vm, args, Outcome::Exception(e), false)
+}
+
+pub fn tcs_try_set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let e = exception_arg(args)?;
+    tcs_set(vm, args, Outcome::Exception(e), true)
+}
+
+pub fn tcs_set_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let e = vm.new_exception(
+        "System.Threading.Tasks.TaskCanceledException",
+        "A task was canceled.",
+    );
+    tcs_set(vm, args, Outcome::Canceled(e), false)
+}
+
+pub fn tcs_try_set_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let e = vm.new_exception(
+        "System.Threading.Tasks.TaskCanceledException",
+        "A task was canceled.",
+    );
+    tcs_set(vm, args, Outcome::Canceled(e), true)
+}
+
+impl Vm {
+    /// An `AggregateException` around `inner` (its `InnerException` is the first).
+    pub fn aggregate_exception(&mut self, inner: &[Value]) -> Value {
+        let agg = self.new_exception("System.AggregateException", "One or more errors occurred.");
+        let list = Value::Obj(self.alloc(Obj::List(std::cell::RefCell::new(inner.to_vec()))));
+        if let Some(Obj::Instance(i)) = agg.as_obj().as_deref()
+            && let Some(slot) = self.field_slot("System.AggregateException", "_innerExceptions")
+        {
+            i.set(slot, list);
+        }
+        if let Some(first) = inner.first() {
+            self.set_inner_exception(agg, *first);
+        }
+        agg
+    }
+
+    /// Runs a `Task.Yield()` continuation later: posted to the current
+    /// SynchronizationContext if there is one, else queued.
+    pub fn schedule_yield(&mut self, c: Continuation) -> Result<(), VmError> {
+        let sync_ctx = self.contexts.sync_ctx;
+        if sync_ctx.is_null() {
+            self.event_loop.enqueue(Work::Continuation(c));
+            return Ok(());
+        }
+        let callback = self.continuation_callback(c)?;
+        let post = self.runtime_method("SynchronizationContext", "Post")?;
+        let post = self.resolve_virtual_pub(post, sync_ctx)?;
+        self.call_method(post, &[sync_ctx, callback, Value::Null])
+            .map(|_| ())
+    }
+}

@@ -1,0 +1,386 @@
+//! `System.Threading`: cancellation, `AsyncLocal<T>`,
+//! `SynchronizationContext`, `ThreadPool`, `Lazy<T>`, and the context
+//! primitives the prelude's `AsyncMethodBuilderCore` and `MoveNextRunner`
+//! are written with.
+
+use std::cell::{Cell, RefCell};
+
+use crate::Vm;
+use crate::contexts::ExecutionContext;
+use crate::error::VmError;
+use crate::event_loop::Work;
+use crate::tasks::{ContinuationBox, Outcome};
+use crate::value::{NativeObject, Obj, Tracer, Value};
+
+use super::args::{NativeResult, arg, cast_error, int_arg, native_this, obj_arg};
+
+// ---- cancellation ----------------------------------------------------------
+
+/// What `Cancel` does, besides setting the flag.
+#[derive(Clone, Copy)]
+enum Registration {
+    /// `token.Register(callback)`: invoked under the context of registration.
+    Callback { callback: Value, context: Value },
+    /// A `Task.Delay(ms, token)`: canceled.
+    CancelTask(Value),
+}
+
+/// A `CancellationTokenSource`; its `CancellationToken` is the same object
+/// (`CancellationToken.None` is null).
+#[derive(Default)]
+pub struct CancellationSource {
+    canceled: Cell<bool>,
+    registrations: RefCell<Vec<Registration>>,
+}
+
+impl NativeObject for CancellationSource {
+    fn type_name(&self) -> &'static str {
+        "CancellationTokenSource"
+    }
+    fn trace(&self, t: &mut Tracer) {
+        for r in self.registrations.borrow().iter() {
+            match r {
+                Registration::Callback { callback, context } => {
+                    callback.trace(t);
+                    context.trace(t);
+                }
+                Registration::CancelTask(task) => task.trace(t),
+            }
+        }
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// Runs `f` on the source behind a token (or source) value, if it is one.
+fn with_source<R>(v: Value, f: impl FnOnce(&CancellationSource) -> R) -> Option<R> {
+    let o = v.as_obj()?;
+    o.native::<CancellationSource>().map(f)
+}
+
+/// Whether a token (or source) has been canceled; `None` (null) never is.
+pub fn token_is_canceled(token: Value) -> bool {
+    with_source(token, |s| s.canceled.get()).unwrap_or(false)
+}
+
+/// Makes `Cancel` cancel `task` (a `Task.Delay` with a token).
+pub fn register_cancel_task(vm: &mut Vm, token: Value, task: Value) -> Result<(), VmError> {
+    with_source(token, |s| {
+        s.registrations
+            .borrow_mut()
+            .push(Registration::CancelTask(task))
+    })
+    .ok_or_else(|| cast_error(vm, token, "System.Threading.CancellationToken"))
+}
+
+pub fn cts_new(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(
+        CancellationSource::default(),
+    )))))
+}
+
+pub fn cts_new_after(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let ms = int_arg(vm, args, 0)?;
+    let source = cts_new(vm, &[])?;
+    if ms >= 0 {
+        vm.event_loop.add_timer(ms as u64, Work::Cancel { source });
+    }
+    Ok(source)
+}
+
+fn this_source<'a>(vm: &Vm, args: &'a [Value]) -> Result<&'a CancellationSource, VmError> {
+    native_this(vm, args, "System.Threading.CancellationTokenSource")
+}
+
+pub fn cts_token(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    this_source(vm, args)?;
+    Ok(arg(args, 0))
+}
+
+pub fn cts_cancel(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    this_source(vm, args)?;
+    vm.cancel_source(arg(args, 0))?;
+    Ok(Value::Null)
+}
+
+pub fn cts_cancel_after(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    this_source(vm, args)?;
+    let ms = int_arg(vm, args, 1)?;
+    if ms < -1 {
+        return Err(super::args::out_of_range(
+            "millisecondsDelay",
+            "The value needs to be either -1 (signifying an infinite timeout), 0 or a positive integer.",
+        ));
+    }
+    if ms >= 0 {
+        vm.event_loop.add_timer(
+            ms as u64,
+            Work::Cancel {
+                source: arg(args, 0),
+            },
+        );
+    }
+    Ok(Value::Null)
+}
+
+pub fn dispose(_: &mut Vm, _: &[Value]) -> NativeResult {
+    Ok(Value::Null)
+}
+
+pub fn token_none(_: &mut Vm, _: &[Value]) -> NativeResult {
+    Ok(Value::Null)
+}
+
+pub fn token_is_cancellation_requested(_: &mut Vm, args: &[Value]) -> NativeResult {
+    Ok(Value::Bool(token_is_canceled(arg(args, 0))))
+}
+
+pub fn token_can_be_canceled(_: &mut Vm, args: &[Value]) -> NativeResult {
+    Ok(Value::Bool(with_source(arg(args, 0), |_| ()).is_some()))
+}
+
+pub fn token_throw_if_cancellation_requested(_: &mut Vm, args: &[Value]) -> NativeResult {
+    if token_is_canceled(arg(args, 0)) {
+        return Err(VmError::throw(
+            "System.OperationCanceledException",
+            "The operation was canceled.",
+        ));
+    }
+    Ok(Value::Null)
+}
+
+/// `token.Register(callback)`: runs now if already canceled.
+pub fn token_register(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let callback = arg(args, 1);
+    if callback.is_null() {
+        return Err(super::args::argument_null("callback"));
+    }
+    let context = vm.contexts.execution;
+    let registered = with_source(arg(args, 0), |s| {
+        let pending = !s.canceled.get();
+        if pending {
+            s.registrations
+                .borrow_mut()
+                .push(Registration::Callback { callback, context });
+        }
+        pending
+    });
+    if registered == Some(false) {
+        vm.invoke(callback, &[])?;
+    }
+    Ok(Value::Null)
+}
+
+impl Vm {
+    /// `Cancel()`: sets the flag, then runs the registrations, the latest
+    /// first (as .NET does). Callbacks' exceptions propagate.
+    pub fn cancel_source(&mut self, source: Value) -> Result<(), VmError> {
+        if with_source(source, |s| s.canceled.replace(true)) != Some(false) {
+            return Ok(());
+        }
+        loop {
+            let Some(Some(r)) = with_source(source, |s| s.registrations.borrow_mut().pop()) else {
+                return Ok(());
+            };
+            match r {
+                Registration::Callback { callback, context } => {
+                    let saved = self.contexts.execution;
+                    self.contexts.execution = context;
+                    self.temp_roots.push(callback);
+                    let result = self.invoke(callback, &[]);
+                    self.temp_roots.pop();
+                    self.contexts.execution = saved;
+                    result?;
+                }
+                Registration::CancelTask(task) => {
+                    let e = self.new_exception(
+                        "System.Threading.Tasks.TaskCanceledException",
+                        "A task was canceled.",
+                    );
+                    self.temp_roots.push(task);
+                    let result = self.try_complete(task, Outcome::Canceled(e));
+                    self.temp_roots.pop();
+                    result?;
+                }
+            }
+        }
+    }
+
+    /// Whether an exception is an `OperationCanceledException` (it cancels
+    /// the task it escapes from, instead of faulting it).
+    pub fn is_cancellation(&self, exc: Value) -> bool {
+        match self
+            .program()
+            .class_by_name("System.OperationCanceledException")
+        {
+            Some(c) => self.program().is_subclass(self.class_of(exc), c),
+            None => false,
+        }
+    }
+}
+
+// ---- AsyncLocal<T> ---------------------------------------------------------
+
+/// `new AsyncLocal<T>()`: the compiler passes `default(T)`, which `Value`
+/// reads as when nothing is set.
+pub struct AsyncLocalBox {
+    default: Value,
+}
+
+impl NativeObject for AsyncLocalBox {
+    fn type_name(&self) -> &'static str {
+        "AsyncLocal`1"
+    }
+    fn trace(&self, t: &mut Tracer) {
+        self.default.trace(t);
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+pub fn async_local_new(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(AsyncLocalBox {
+        default: arg(args, 0),
+    })))))
+}
+
+pub fn async_local_get(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let local: &AsyncLocalBox = native_this(vm, args, "System.Threading.AsyncLocal`1")?;
+    let default = local.default;
+    Ok(ExecutionContext::get(vm.contexts.execution, arg(args, 0)).unwrap_or(default))
+}
+
+pub fn async_local_set(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let _: &AsyncLocalBox = native_this(vm, args, "System.Threading.AsyncLocal`1")?;
+    let ec = ExecutionContext::with(vm.contexts.execution, arg(args, 0), arg(args, 1));
+    vm.contexts.execution = Value::Obj(vm.alloc(Obj::Native(Box::new(ec))));
+    vm.async_locals_used = true;
+    Ok(Value::Null)
+}
+
+// ---- SynchronizationContext, ThreadPool -----------------------------------
+
+pub fn sync_ctx_current(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    Ok(vm.contexts.sync_ctx)
+}
+
+pub fn sync_ctx_set(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    vm.contexts.sync_ctx = arg(args, 0);
+    Ok(Value::Null)
+}
+
+/// `ThreadPool.QueueUserWorkItem(callback[, state])`: queued with the
+/// current ExecutionContext (seed 000).
+pub fn queue_user_work_item(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let delegate = arg(args, 0);
+    if delegate.is_null() {
+        return Err(super::args::argument_null("callBack"));
+    }
+    let context = vm.contexts.execution;
+    vm.event_loop.enqueue(Work::Invoke {
+        delegate,
+        arg: arg(args, 1),
+        has_arg: true,
+        context,
+        task: Value::Null,
+        unwrap: false,
+    });
+    Ok(Value::Bool(true))
+}
+
+// ---- the prelude's context primitives ---------------------------------------
+
+pub fn current_execution_context(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    Ok(vm.contexts.execution)
+}
+
+pub fn current_sync_context(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    Ok(vm.contexts.sync_ctx)
+}
+
+/// `RestoreContexts(ec, sc)`: puts back what `Start` saved.
+pub fn restore_contexts(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    vm.contexts.execution = arg(args, 0);
+    vm.contexts.sync_ctx = arg(args, 1);
+    Ok(Value::Null)
+}
+
+/// `SwapExecutionContext(ec)`: installs `ec`, returns the one it replaced.
+pub fn swap_execution_context(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    Ok(std::mem::replace(&mut vm.contexts.execution, arg(args, 0)))
+}
+
+/// The `ContinuationCallback` delegate's body: runs the boxed continuation
+/// on the current SynchronizationContext.
+pub fn run_continuation(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let c = match obj_arg(args, 0) {
+        Some(o) => match o.native::<ContinuationBox>() {
+            Some(b) => b.0,
+            None => return Err(cast_error(vm, arg(args, 0), "Continuation")),
+        },
+        None => return Err(VmError::null_reference()),
+    };
+    let sync_ctx = vm.contexts.sync_ctx;
+    vm.invoke_continuation(c, sync_ctx)?;
+    Ok(Value::Null)
+}
+
+// ---- Lazy<T> -----------------------------------------------------------------
+
+pub struct LazyBox {
+    factory: Cell<Value>,
+    value: Cell<Value>,
+    created: Cell<bool>,
+}
+
+impl NativeObject for LazyBox {
+    fn type_name(&self) -> &'static str {
+        "Lazy`1"
+    }
+    fn trace(&self, t: &mut Tracer) {
+        self.factory.get().trace(t);
+        self.value.get().trace(t);
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+pub fn lazy_new(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let factory = arg(args, 0);
+    if factory.is_null() {
+        return Err(super::args::argument_null("valueFactory"));
+    }
+    let lazy = LazyBox {
+        factory: Cell::new(factory),
+        value: Cell::new(Value::Null),
+        created: Cell::new(false),
+    };
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(lazy)))))
+}
+
+fn this_lazy<'a>(vm: &Vm, args: &'a [Value]) -> Result<&'a LazyBox, VmError> {
+    native_this(vm, args, "System.Lazy`1")
+}
+
+pub fn lazy_value(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let lazy = this_lazy(vm, args)?;
+    if lazy.created.get() {
+        return Ok(lazy.value.get());
+    }
+    let factory = lazy.factory.get();
+    let v = vm.invoke(factory, &[])?;
+    let lazy = this_lazy(vm, args)?;
+    if !lazy.created.get() {
+        lazy.value.set(v);
+        lazy.created.set(true);
+        lazy.factory.set(Value::Null);
+    }
+    Ok(lazy.value.get())
+}
+
+pub fn lazy_is_value_created(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    Ok(Value::Bool(this_lazy(vm, args)?.created.get()))
+}

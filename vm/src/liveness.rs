@@ -1,0 +1,197 @@
+//! Register liveness over a method's bytecode: which registers may still be
+//! read after a given instruction. Both async backends ask it "what is live
+//! across this await": async1 hoists exactly those registers into state
+//! machine fields, async2 copies exactly those into a continuation.
+//!
+//! It reads operand roles only (`Reg`/`Args` are uses, `Dst` a definition,
+//! `Pc` a jump target), so it never needs to know individual opcodes.
+//! Exception handlers count as successors of every instruction they
+//! protect, which is conservative (a register read by a handler is live
+//! throughout its try block), as it must be.
+
+use crate::bytecode::{Dst, HandlerKind, Instr, Operand, Reg};
+use crate::program::Method;
+
+/// A set of registers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegSet(Vec<u64>);
+
+impl RegSet {
+    pub fn new(nregs: usize) -> RegSet {
+        RegSet(vec![0; nregs.div_ceil(64)])
+    }
+    pub fn insert(&mut self, r: Reg) {
+        if let Some(w) = self.0.get_mut(r.index() / 64) {
+            *w |= 1 << (r.index() % 64);
+        }
+    }
+    pub fn remove(&mut self, r: Reg) {
+        if let Some(w) = self.0.get_mut(r.index() / 64) {
+            *w &= !(1 << (r.index() % 64));
+        }
+    }
+    pub fn contains(&self, r: Reg) -> bool {
+        self.0
+            .get(r.index() / 64)
+            .is_some_and(|w| w & (1 << (r.index() % 64)) != 0)
+    }
+    /// Adds `other`; says whether anything changed.
+    fn union(&mut self, other: &RegSet) -> bool {
+        let mut changed = false;
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            let n = *a | b;
+            changed |= n != *a;
+            *a = n;
+        }
+        changed
+    }
+    pub fn iter(&self) -> impl Iterator<Item = Reg> + '_ {
+        self.0.iter().enumerate().flat_map(|(i, w)| {
+            (0..64)
+                .filter(move |b| w & (1u64 << b) != 0)
+                .map(move |b| Reg((i * 64 + b) as u16))
+        })
+    }
+}
+
+/// The registers an instruction reads and the one it writes.
+fn uses_defs(instr: &Instr) -> (Vec<Reg>, Option<Reg>) {
+    let mut uses = Vec::new();
+    let mut def = None;
+    for (_, op) in instr.operands() {
+        match op {
+            Operand::Reg(r) => uses.push(r),
+            Operand::Args(a) => uses.extend(a.regs()),
+            Operand::Dst(d) if d != Dst::DISCARD => def = Some(d.reg()),
+            _ => {}
+        }
+    }
+    (uses, def)
+}
+
+/// Live-in sets, one per instruction: the registers that may be read at or
+/// after that instruction before being written.
+pub fn live_in(method: &Method) -> Vec<RegSet> {
+    let n = method.code.len();
+    let nregs = method.nregs as usize;
+    // Successors of each instruction, handlers included.
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (pc, instr) in method.code.iter().enumerate() {
+        if instr.falls_through() && pc + 1 < n {
+            succ[pc].push(pc + 1);
+        }
+        for (_, op) in instr.operands() {
+            if let Operand::Pc(t) = op {
+                succ[pc].push(t.index());
+            }
+        }
+    }
+    for h in &method.handlers {
+        for s in succ
+            .iter_mut()
+            .take(h.end.index().min(n))
+            .skip(h.start.index())
+        {
+            s.push(h.target.index());
+            if let HandlerKind::Filter { filter, .. } = h.kind {
+                s.push(filter.index());
+            }
+        }
+    }
+    let info: Vec<(Vec<Reg>, Option<Reg>)> = method.code.iter().map(uses_defs).collect();
+    let mut live: Vec<RegSet> = vec![RegSet::new(nregs); n];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for pc in (0..n).rev() {
+            let mut out = RegSet::new(nregs);
+            for &s in &succ[pc] {
+                if s < n {
+                    out.union(&live[s]);
+                }
+            }
+            let (uses, def) = &info[pc];
+            if let Some(d) = def {
+                out.remove(*d);
+            }
+            for u in uses {
+                out.insert(*u);
+            }
+            if live[pc] != out {
+                live[pc] = out;
+                changed = true;
+            }
+        }
+    }
+    live
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bytecode::{ClassId, Pc};
+    use crate::program::{Method, MethodFlags};
+
+    fn method(code: Vec<Instr>, nregs: u16) -> Method {
+        let mut m = Method::new("M", ClassId(0), MethodFlags::default(), 1);
+        m.lines = vec![1; code.len()];
+        m.code = code;
+        m.nregs = nregs;
+        m
+    }
+
+    #[test]
+    fn a_register_read_later_is_live_and_a_dead_one_is_not() {
+        // r1 := 1; r2 := 2; r3 := r0 + r1; return r3   (r2 is never read)
+        let m = method(
+            vec![
+                Instr::LoadInt {
+                    dst: Dst(1),
+                    value: 1,
+                },
+                Instr::LoadInt {
+                    dst: Dst(2),
+                    value: 2,
+                },
+                Instr::Add {
+                    dst: Dst(3),
+                    a: Reg(0),
+                    b: Reg(1),
+                },
+                Instr::Return { src: Reg(3) },
+            ],
+            4,
+        );
+        let live = live_in(&m);
+        assert!(live[1].contains(Reg(1)) && live[1].contains(Reg(0)));
+        assert!(!live[1].contains(Reg(2)));
+        assert!(!live[0].contains(Reg(1)), "r1 is written before it is read");
+        assert_eq!(live[3].iter().collect::<Vec<_>>(), vec![Reg(3)]);
+    }
+
+    #[test]
+    fn loops_carry_liveness_backwards() {
+        // 0: r1 := r1 + r0 ; 1: if r2 goto 0 ; 2: return r1
+        let m = method(
+            vec![
+                Instr::Add {
+                    dst: Dst(1),
+                    a: Reg(1),
+                    b: Reg(0),
+                },
+                Instr::JumpIfTrue {
+                    cond: Reg(2),
+                    target: Pc(0),
+                },
+                Instr::Return { src: Reg(1) },
+            ],
+            3,
+        );
+        let live = live_in(&m);
+        assert!(
+            live[1].contains(Reg(0)),
+            "r0 is read again after the back edge"
+        );
+        assert!(live[1].contains(Reg(2)));
+    }
+}
