@@ -51,10 +51,8 @@ fn mutate(rng: &mut Rng, source: &str, donor: &str) -> String {
 
 #[test]
 fn mutated_programs_never_panic() {
-    let sources: Vec<String> = toy_files(&root().join("programs"))
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .collect();
+    let sources: Vec<String> =
+        toy_files(&root().join("programs")).iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect();
     assert!(!sources.is_empty());
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let (mut compiled, mut rejected) = (0, 0);
@@ -65,14 +63,8 @@ fn mutated_programs_never_panic() {
         if case % 4 == 0 {
             mutant = mutate(&mut rng, &mutant, donor);
         }
-        let options = vm::Options {
-            max_instructions: Some(2_000_000),
-            max_depth: 10_000,
-            ..Default::default()
-        };
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            run_source(&mutant, "mutant.toy", options)
-        }));
+        let options = vm::Options { max_instructions: Some(2_000_000), max_depth: 10_000, ..Default::default() };
+        let outcome = catch_unwind(AssertUnwindSafe(|| run_source(&mutant, "mutant.toy", options)));
         match outcome {
             Ok(Ok(_)) => compiled += 1,
             Ok(Err(_)) => rejected += 1,
@@ -80,37 +72,17 @@ fn mutated_programs_never_panic() {
         }
     }
     // Both paths must be exercised for the test to mean anything.
-    assert!(
-        compiled > 20 && rejected > 20,
-        "compiled {compiled}, rejected {rejected}"
-    );
+    assert!(compiled > 20 && rejected > 20, "compiled {compiled}, rejected {rejected}");
 }
 
 #[test]
 fn deep_nesting_is_a_compile_error() {
     for source in [
-        format!(
-            "class P {{ static void Main() {{ int x = {}1{}; }} }}",
-            "(".repeat(100_000),
-            ")".repeat(100_000)
-        ),
-        format!(
-            "class P {{ static void Main() {{ int x = 1{}; }} }}",
-            "+1".repeat(100_000)
-        ),
-        format!(
-            "class P {{ static void Main() {{ bool x = {}true; }} }}",
-            "!".repeat(100_000)
-        ),
-        format!(
-            "class P {{ static void Main() {{ {} }} }}",
-            "if (true) ".repeat(50_000) + ";"
-        ),
-        format!(
-            "class P {{ static void Main() {{ {}{} }} }}",
-            "{".repeat(100_000),
-            "}".repeat(100_000)
-        ),
+        format!("class P {{ static void Main() {{ int x = {}1{}; }} }}", "(".repeat(100_000), ")".repeat(100_000)),
+        format!("class P {{ static void Main() {{ int x = 1{}; }} }}", "+1".repeat(100_000)),
+        format!("class P {{ static void Main() {{ bool x = {}true; }} }}", "!".repeat(100_000)),
+        format!("class P {{ static void Main() {{ {} }} }}", "if (true) ".repeat(50_000) + ";"),
+        format!("class P {{ static void Main() {{ {}{} }} }}", "{".repeat(100_000), "}".repeat(100_000)),
     ] {
         let r = lang::compile_source(&source, "deep.toy");
         assert!(r.is_err(), "deep nesting compiled");
@@ -120,10 +92,7 @@ fn deep_nesting_is_a_compile_error() {
 #[test]
 fn deep_recursion_is_a_stack_overflow_not_a_crash() {
     let source = "using System; class P { static int F(int n) => F(n + 1) + 1; static void Main() { Console.WriteLine(F(0)); } }";
-    let options = vm::Options {
-        max_depth: 200_000,
-        ..Default::default()
-    };
+    let options = vm::Options { max_depth: 200_000, ..Default::default() };
     let r = run_source(source, "rec.toy", options).expect("compiles");
     assert_eq!(r.exit_code, 1);
     assert_eq!(r.stderr, "Stack overflow.\n");

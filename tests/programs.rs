@@ -32,10 +32,7 @@ fn check_all(mode: vm::Mode, gc_stress: bool) {
     assert!(programs.len() >= 30, "only {} programs", programs.len());
     let mut failures = Vec::new();
     for path in &programs {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let source = std::fs::read_to_string(path).expect("readable program");
         if mode == vm::Mode::Async2 && awaits(&source) {
             // The async2 backend is issue #4: until it lands, `await` in
@@ -47,11 +44,7 @@ fn check_all(mode: vm::Mode, gc_stress: bool) {
             failures.push(format!("{name}: no expected output"));
             continue;
         };
-        let options = vm::Options {
-            mode,
-            gc_stress,
-            ..Default::default()
-        };
+        let options = vm::Options { mode, gc_stress, ..Default::default() };
         let got = match run_source(&source, &name, options) {
             Ok(r) => r,
             Err(e) => {
@@ -60,28 +53,19 @@ fn check_all(mode: vm::Mode, gc_stress: bool) {
             }
         };
         if got.stdout != want_out {
-            failures.push(format!(
-                "{name}: stdout differs\n--- expected\n{want_out}--- got\n{}",
-                got.stdout
-            ));
+            failures.push(format!("{name}: stdout differs\n--- expected\n{want_out}--- got\n{}", got.stdout));
         }
         if let Ok(want_err) = std::fs::read_to_string(path.with_extension("err"))
             && got.stderr != want_err
         {
-            failures.push(format!(
-                "{name}: stderr differs\n--- expected\n{want_err}--- got\n{}",
-                got.stderr
-            ));
+            failures.push(format!("{name}: stderr differs\n--- expected\n{want_err}--- got\n{}", got.stderr));
         }
         let want_code = std::fs::read_to_string(path.with_extension("exitcode"))
             .ok()
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(0);
         if got.exit_code != want_code {
-            failures.push(format!(
-                "{name}: exit code {} (expected {want_code})\n{}",
-                got.exit_code, got.stderr
-            ));
+            failures.push(format!("{name}: exit code {} (expected {want_code})\n{}", got.exit_code, got.stderr));
         }
     }
     assert!(

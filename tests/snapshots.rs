@@ -25,11 +25,7 @@ const DISASM: &[&str] = &[
 ];
 
 fn toy(args: &[&str]) -> (String, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_toy"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("toy runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_toy")).args(args).current_dir(root()).output().expect("toy runs");
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -54,10 +50,7 @@ fn neutral_disassembly() {
         }
         let (stdout, stderr, code) = toy(&["disasm", &path, "--mode", "neutral"]);
         assert_eq!(code, 0, "{name}: {stderr}");
-        let snap = format!(
-            "disasm_neutral__{}",
-            name.trim_end_matches(".toy").replace('/', "_")
-        );
+        let snap = format!("disasm_neutral__{}", name.trim_end_matches(".toy").replace('/', "_"));
         settings().bind(|| insta::assert_snapshot!(snap, stdout));
         checked += 1;
     }
@@ -69,18 +62,11 @@ fn compile_errors() {
     let bad = toy_files(&root().join("tests/bad"));
     assert!(bad.len() >= 15, "only {} bad programs", bad.len());
     for path in bad {
-        let rel = path
-            .strip_prefix(root())
-            .expect("inside the repo")
-            .to_string_lossy()
-            .into_owned();
+        let rel = path.strip_prefix(root()).expect("inside the repo").to_string_lossy().into_owned();
         let (stdout, stderr, code) = toy(&["run", &rel]);
         assert_eq!(code, 2, "{rel} should not compile (stdout: {stdout})");
         assert!(stderr.contains(": error: "), "{rel}: {stderr}");
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         settings().bind(|| insta::assert_snapshot!(format!("compile_error__{stem}"), stderr));
     }
 }

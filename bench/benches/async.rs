@@ -11,9 +11,7 @@
 //! for node is larger than fib_async itself: each peer's `startup` bench (an
 //! empty program) is there to be subtracted.
 
-use criterion::{
-    BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
-};
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
 use vm::Mode;
 
 /// Fib(25) makes this many calls.
@@ -26,11 +24,7 @@ const YIELDS: u64 = 300_000;
 fn toy_both_modes(group: &mut BenchmarkGroup<'_, WallTime>, name: &str) {
     let program = toy_bench::compile(name);
     for (mode, label) in [(Mode::Async1, "toy async1"), (Mode::Async2, "toy async2")] {
-        assert_eq!(
-            toy_bench::run(&program, mode),
-            0,
-            "{name}.toy fails in {label}"
-        );
+        assert_eq!(toy_bench::run(&program, mode), 0, "{name}.toy fails in {label}");
         group.bench_function(label, |b| b.iter(|| toy_bench::run(&program, mode)));
     }
 }
@@ -47,12 +41,7 @@ fn fib_async(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(FIB_CALLS));
     toy_both_modes(&mut group, "fib_async");
-    peer(
-        &mut group,
-        "node --jitless",
-        "node",
-        &["--jitless", "bench/peers/fib_async.js"],
-    );
+    peer(&mut group, "node --jitless", "node", &["--jitless", "bench/peers/fib_async.js"]);
     group.finish();
 }
 
@@ -61,18 +50,8 @@ fn suspend_depth(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(YIELDS));
     toy_both_modes(&mut group, "suspend_depth");
-    peer(
-        &mut group,
-        "node --jitless",
-        "node",
-        &["--jitless", "bench/peers/suspend_depth.js"],
-    );
-    peer(
-        &mut group,
-        "lua5.4",
-        "lua5.4",
-        &["bench/peers/suspend_depth.lua"],
-    );
+    peer(&mut group, "node --jitless", "node", &["--jitless", "bench/peers/suspend_depth.js"]);
+    peer(&mut group, "lua5.4", "lua5.4", &["bench/peers/suspend_depth.lua"]);
     group.finish();
 }
 
@@ -80,12 +59,7 @@ fn eh_depth(c: &mut Criterion) {
     let mut group = c.benchmark_group("eh_depth");
     group.sample_size(10);
     toy_both_modes(&mut group, "eh_depth");
-    peer(
-        &mut group,
-        "node --jitless",
-        "node",
-        &["--jitless", "bench/peers/eh_depth.js"],
-    );
+    peer(&mut group, "node --jitless", "node", &["--jitless", "bench/peers/eh_depth.js"]);
     group.finish();
 }
 
@@ -93,12 +67,7 @@ fn eh_depth(c: &mut Criterion) {
 fn startup(c: &mut Criterion) {
     let mut group = c.benchmark_group("peer startup");
     group.sample_size(10);
-    peer(
-        &mut group,
-        "node --jitless",
-        "node",
-        &["--jitless", "-e", "0"],
-    );
+    peer(&mut group, "node --jitless", "node", &["--jitless", "-e", "0"]);
     peer(&mut group, "lua5.4", "lua5.4", &["-e", ""]);
     group.finish();
 }

@@ -2,6 +2,10 @@
 //! running it with its output thrown away, and timing peer interpreters.
 
 use std::path::{Path, PathBuf};
+
+// The same allocator as the `toy` command, so in-process timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::{Command, Stdio};
 
 /// The repository's root folder.
@@ -12,25 +16,15 @@ pub fn root() -> PathBuf {
 /// Compiles `programs/bench/NAME.toy`.
 pub fn compile(name: &str) -> vm::program::Program {
     let path = root().join("programs/bench").join(format!("{name}.toy"));
-    let source =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     lang::compile_source(&source, &format!("{name}.toy"))
         .unwrap_or_else(|d| panic!("{name}.toy does not compile: {d:?}"))
 }
 
 /// Runs a compiled program with its output discarded; returns its exit code.
 pub fn run(program: &vm::program::Program, mode: vm::Mode) -> i32 {
-    let options = vm::Options {
-        mode,
-        ..Default::default()
-    };
-    vm::run(
-        program.clone(),
-        options,
-        Box::new(std::io::sink()),
-        Box::new(std::io::sink()),
-    )
-    .exit_code
+    let options = vm::Options { mode, ..Default::default() };
+    vm::run(program.clone(), options, Box::new(std::io::sink()), Box::new(std::io::sink())).exit_code
 }
 
 /// A peer command (`lua5.4 bench/peers/fib.lua`), if its program is installed.
@@ -46,9 +40,6 @@ pub fn peer(program: &str, args: &[&str]) -> Option<Command> {
         return None;
     }
     let mut cmd = Command::new(program);
-    cmd.args(args)
-        .current_dir(root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    cmd.args(args).current_dir(root()).stdout(Stdio::null()).stderr(Stdio::null());
     Some(cmd)
 }

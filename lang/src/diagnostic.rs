@@ -15,11 +15,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            span,
-            message: message.into(),
-            notes: Vec::new(),
-        }
+        Diagnostic { span, message: message.into(), notes: Vec::new() }
     }
 
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
@@ -30,10 +26,6 @@ impl Diagnostic {
 
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}..{}: error: {}",
-            self.span.start, self.span.end, self.message
-        )
+        write!(f, "{}..{}: error: {}", self.span.start, self.span.end, self.message)
     }
 }

@@ -34,10 +34,7 @@ use crate::diagnostic::Diagnostic;
 #[logos(skip r"[ \t\r\n\x0B\x0C\u{FEFF}\u{A0}]+")]
 // Line comments, and directives without meaning here (there is no
 // conditional compilation): `#region`, `#endregion`, `#nullable`, `#pragma`.
-#[logos(skip(
-    r"(//|#[ \t]*(region|endregion|nullable|pragma))[^\n]*",
-    allow_greedy = true
-))]
+#[logos(skip(r"(//|#[ \t]*(region|endregion|nullable|pragma))[^\n]*", allow_greedy = true))]
 pub enum Lexeme {
     // Keywords (C#'s reserved words, plus the contextual ones this parser treats as reserved).
     #[token("abstract")]
@@ -312,10 +309,7 @@ pub enum Lexeme {
     HexInt,
     #[regex(r"0[bB][01_]+([uU][lL]?|[lL][uU]?)?", priority = 5)]
     BinInt,
-    #[regex(
-        r"[0-9][0-9_]*\.[0-9][0-9_]*([eE][+-]?[0-9][0-9_]*)?[fFdDmM]?",
-        priority = 5
-    )]
+    #[regex(r"[0-9][0-9_]*\.[0-9][0-9_]*([eE][+-]?[0-9][0-9_]*)?[fFdDmM]?", priority = 5)]
     #[regex(r"\.[0-9][0-9_]*([eE][+-]?[0-9][0-9_]*)?[fFdDmM]?", priority = 5)]
     #[regex(r"[0-9][0-9_]*[eE][+-]?[0-9][0-9_]*[fFdDmM]?", priority = 5)]
     #[regex(r"[0-9][0-9_]*[fFdDmM]", priority = 5)]
@@ -388,14 +382,8 @@ pub type Spanned<'a> = (usize, Tok<'a>, usize);
 /// Lexes `src`. Identifiers and string values are copied into `arena`.
 /// Returns every token and every lexical error.
 pub fn tokenize<'a>(arena: &'a Bump, src: &str) -> (Vec<Spanned<'a>>, Vec<Diagnostic>) {
-    let mut driver = Driver {
-        arena,
-        src,
-        lex: Lexeme::lexer(src),
-        out: Vec::new(),
-        diags: Vec::new(),
-        modes: Vec::new(),
-    };
+    let mut driver =
+        Driver { arena, src, lex: Lexeme::lexer(src), out: Vec::new(), diags: Vec::new(), modes: Vec::new() };
     driver.run();
     (driver.out, driver.diags)
 }
@@ -406,11 +394,7 @@ enum Mode {
     /// In the text of an interpolated string that starts at `start`.
     Text { verbatim: bool, start: usize },
     /// In the code of a hole; `depth` counts brackets opened inside it.
-    Hole {
-        depth: u32,
-        verbatim: bool,
-        start: usize,
-    },
+    Hole { depth: u32, verbatim: bool, start: usize },
 }
 
 struct Driver<'a, 's> {
@@ -438,8 +422,7 @@ impl<'a, 's> Driver<'a, 's> {
     }
 
     fn error(&mut self, start: usize, end: usize, message: impl Into<String>) {
-        self.diags
-            .push(Diagnostic::error(Span::new(start, end), message));
+        self.diags.push(Diagnostic::error(Span::new(start, end), message));
     }
 
     fn run(&mut self) {
@@ -454,11 +437,7 @@ impl<'a, 's> Driver<'a, 's> {
                     let span = self.lex.span();
                     match next {
                         Ok(lexeme) => {
-                            if let Some(Mode::Hole {
-                                depth,
-                                verbatim,
-                                start,
-                            }) = mode
+                            if let Some(Mode::Hole { depth, verbatim, start }) = mode
                                 && self.hole_lexeme(lexeme, depth, verbatim, start, span.start)
                             {
                                 continue;
@@ -511,18 +490,9 @@ impl<'a, 's> Driver<'a, 's> {
 
     /// Handles a lexeme inside a hole when it has a special meaning there
     /// (closing `}`, `:` starting the format); returns whether it did.
-    fn hole_lexeme(
-        &mut self,
-        lexeme: Lexeme,
-        depth: u32,
-        verbatim: bool,
-        start: usize,
-        at: usize,
-    ) -> bool {
+    fn hole_lexeme(&mut self, lexeme: Lexeme, depth: u32, verbatim: bool, start: usize, at: usize) -> bool {
         let new_depth = match lexeme {
-            Lexeme::LParen | Lexeme::LBracket | Lexeme::LBrace | Lexeme::QuestionBracket => {
-                depth + 1
-            }
+            Lexeme::LParen | Lexeme::LBracket | Lexeme::LBrace | Lexeme::QuestionBracket => depth + 1,
             Lexeme::RParen | Lexeme::RBracket => depth.saturating_sub(1),
             Lexeme::RBrace if depth == 0 => {
                 self.modes.pop();
@@ -564,11 +534,7 @@ impl<'a, 's> Driver<'a, 's> {
             // At a newline or the end of input the text mode reports the
             // unterminated string; only a `"` needs its own message.
             if rest[len..].starts_with('"') {
-                self.error(
-                    start,
-                    from + len,
-                    "unterminated interpolation hole: expected `}`",
-                );
+                self.error(start, from + len, "unterminated interpolation hole: expected `}`");
             }
             self.emit(from + len, Tok::HoleEnd, from + len);
         }
@@ -587,9 +553,7 @@ impl<'a, 's> Driver<'a, 's> {
             Unterminated(usize),
         }
         let end = loop {
-            let Some((i, c)) = chars.next() else {
-                break End::Unterminated(rest.len());
-            };
+            let Some((i, c)) = chars.next() else { break End::Unterminated(rest.len()) };
             match c {
                 '{' if rest[i + 1..].starts_with('{') => {
                     chars.next();
@@ -601,11 +565,7 @@ impl<'a, 's> Driver<'a, 's> {
                     text.push_char('}');
                 }
                 '}' => {
-                    self.error(
-                        base + i,
-                        base + i + 1,
-                        "`}` must be doubled (`}}`) in an interpolated string",
-                    );
+                    self.error(base + i, base + i + 1, "`}` must be doubled (`}}`) in an interpolated string");
                     text.push_char('}');
                 }
                 '"' if verbatim && rest[i + 1..].starts_with('"') => {
@@ -638,11 +598,7 @@ impl<'a, 's> Driver<'a, 's> {
             End::Hole(i) => {
                 self.skip(i + 1);
                 self.emit(base + i, Tok::HoleStart, base + i + 1);
-                self.modes.push(Mode::Hole {
-                    depth: 0,
-                    verbatim,
-                    start: base + i,
-                });
+                self.modes.push(Mode::Hole { depth: 0, verbatim, start: base + i });
             }
             End::Close(i) => {
                 self.skip(i + 1);
@@ -709,11 +665,7 @@ impl<'a, 's> Driver<'a, 's> {
                     None => {
                         let len = rest.len();
                         self.skip(len);
-                        self.error(
-                            start,
-                            start + 2,
-                            "unterminated block comment: expected `*/`",
-                        );
+                        self.error(start, start + 2, "unterminated block comment: expected `*/`");
                     }
                 }
             }
@@ -851,30 +803,18 @@ impl<'a, 's> Driver<'a, 's> {
             'x' => (1, 4),
             _ => {
                 let len = 1 + c.len_utf8();
-                self.error(
-                    at,
-                    at + len,
-                    format!("unrecognized escape sequence `\\{c}`"),
-                );
+                self.error(at, at + len, format!("unrecognized escape sequence `\\{c}`"));
                 return len;
             }
         };
         let digits: &str = {
             let hex = &s[2..];
-            let n = hex
-                .bytes()
-                .take(max)
-                .take_while(u8::is_ascii_hexdigit)
-                .count();
+            let n = hex.bytes().take(max).take_while(u8::is_ascii_hexdigit).count();
             &hex[..n]
         };
         if digits.len() < min {
             let len = 2 + digits.len();
-            self.error(
-                at,
-                at + len,
-                format!("invalid escape sequence `\\{c}`: expected hexadecimal digits"),
-            );
+            self.error(at, at + len, format!("invalid escape sequence `\\{c}`: expected hexadecimal digits"));
             return len;
         }
         let value = u32::from_str_radix(digits, 16).unwrap_or(0);
@@ -912,31 +852,25 @@ impl Utf16Buf {
 fn integer_value(text: &str) -> Result<Literal<'static>, String> {
     let body = text.trim_end_matches(['u', 'U', 'l', 'L']);
     let suffixed = body.len() != text.len();
-    let (radix, digits) =
-        if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-            (16, hex)
-        } else if let Some(bin) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
-            (2, bin)
-        } else {
-            (10, body)
-        };
+    let (radix, digits) = if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        (16, hex)
+    } else if let Some(bin) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+        (2, bin)
+    } else {
+        (10, body)
+    };
     let digits: String = digits.chars().filter(|&c| c != '_').collect();
     if digits.is_empty() {
         return Err(format!("invalid number `{text}`"));
     }
-    let value = u64::from_str_radix(&digits, radix)
-        .map_err(|_| format!("integral constant `{text}` is too large"))?;
+    let value = u64::from_str_radix(&digits, radix).map_err(|_| format!("integral constant `{text}` is too large"))?;
     let value = if radix == 10 {
         i64::try_from(value).map_err(|_| format!("integral constant `{text}` is too large"))?
     } else {
         // Hex and binary literals denote a bit pattern.
         value as i64
     };
-    Ok(if suffixed {
-        Literal::Long(value)
-    } else {
-        Literal::Int(value)
-    })
+    Ok(if suffixed { Literal::Long(value) } else { Literal::Int(value) })
 }
 
 /// The value of a real literal: `m` makes a decimal, `f`/`d`/none a double.
@@ -947,19 +881,11 @@ fn real_value(text: &str) -> Result<Literal<'static>, String> {
         _ => (text, false),
     };
     let digits: String = body.chars().filter(|&c| c != '_').collect();
-    let value: f64 = digits
-        .parse()
-        .map_err(|_| format!("invalid number `{text}`"))?;
+    let value: f64 = digits.parse().map_err(|_| format!("invalid number `{text}`"))?;
     if !value.is_finite() {
-        return Err(format!(
-            "floating-point constant `{text}` is outside the range of its type"
-        ));
+        return Err(format!("floating-point constant `{text}` is outside the range of its type"));
     }
-    Ok(if decimal {
-        Literal::Decimal(value)
-    } else {
-        Literal::Double(value)
-    })
+    Ok(if decimal { Literal::Decimal(value) } else { Literal::Double(value) })
 }
 
 /// How a token is named in a message ("found X").
@@ -1107,23 +1033,14 @@ mod tests {
         assert_eq!(t[6], Tok::Ident("value"));
         assert_eq!(
             &t[7..],
-            &[
-                Tok::Ident("get"),
-                Tok::Ident("set"),
-                Tok::Ident("_x"),
-                Tok::Ident("x1"),
-                Tok::Ident("été")
-            ]
+            &[Tok::Ident("get"), Tok::Ident("set"), Tok::Ident("_x"), Tok::Ident("x1"), Tok::Ident("été")]
         );
     }
 
     #[test]
     fn operators() {
         let t = ok("a ??= b ?. c ?[ d ?? e => f >>= g >> h <<= i");
-        let syms: Vec<Lexeme> = t
-            .iter()
-            .filter_map(|t| if let Tok::Sym(s) = t { Some(*s) } else { None })
-            .collect();
+        let syms: Vec<Lexeme> = t.iter().filter_map(|t| if let Tok::Sym(s) = t { Some(*s) } else { None }).collect();
         assert_eq!(
             syms,
             [
@@ -1151,10 +1068,7 @@ mod tests {
 
     #[test]
     fn meaningless_directives_are_skipped() {
-        assert_eq!(
-            ok("#region Helpers\nx\n  #endregion\n#nullable enable\n"),
-            [Tok::Ident("x")]
-        );
+        assert_eq!(ok("#region Helpers\nx\n  #endregion\n#nullable enable\n"), [Tok::Ident("x")]);
     }
 
     #[test]
@@ -1214,23 +1128,11 @@ mod tests {
 
     #[test]
     fn unterminated_interpolated_strings_close_cleanly() {
-        for src in [
-            r#"$"abc"#,
-            r#"$"a{x"#,
-            r#"$"a{x:F2"#,
-            "$\"a\nb",
-            r#"$"{$"{"#,
-        ] {
+        for src in [r#"$"abc"#, r#"$"a{x"#, r#"$"a{x:F2"#, "$\"a\nb", r#"$"{$"{"#] {
             let (t, diags) = toks(src);
             assert_eq!(diags.len(), 1, "{src:?}: {diags:?}");
-            let opens = t
-                .iter()
-                .filter(|t| matches!(t, Tok::InterpStart | Tok::HoleStart))
-                .count();
-            let closes = t
-                .iter()
-                .filter(|t| matches!(t, Tok::InterpEnd | Tok::HoleEnd))
-                .count();
+            let opens = t.iter().filter(|t| matches!(t, Tok::InterpStart | Tok::HoleStart)).count();
+            let closes = t.iter().filter(|t| matches!(t, Tok::InterpEnd | Tok::HoleEnd)).count();
             assert_eq!(opens, closes, "{src:?}: {t:?}");
         }
     }

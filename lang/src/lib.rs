@@ -17,9 +17,6 @@ pub use diagnostic::Diagnostic;
 
 /// Parses and compiles a whole program. `file_name` is what stack traces and
 /// diagnostics call the file.
-pub fn compile_source(
-    source: &str,
-    file_name: &str,
-) -> Result<vm::program::Program, Vec<Diagnostic>> {
+pub fn compile_source(source: &str, file_name: &str) -> Result<vm::program::Program, Vec<Diagnostic>> {
     compile::compile_source(source, file_name)
 }

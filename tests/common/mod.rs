@@ -17,9 +17,7 @@ pub fn toy_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(d) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -62,24 +60,10 @@ pub struct RunResult {
 }
 
 /// Compiles and runs a source text in process.
-pub fn run_source(
-    source: &str,
-    file_name: &str,
-    options: vm::Options,
-) -> Result<RunResult, String> {
-    let program =
-        lang::compile_source(source, file_name).map_err(|d| format!("compile errors: {d:?}"))?;
+pub fn run_source(source: &str, file_name: &str, options: vm::Options) -> Result<RunResult, String> {
+    let program = lang::compile_source(source, file_name).map_err(|d| format!("compile errors: {d:?}"))?;
     let out = Capture::default();
     let err = Capture::default();
-    let outcome = vm::run(
-        program,
-        options,
-        Box::new(out.clone()),
-        Box::new(err.clone()),
-    );
-    Ok(RunResult {
-        stdout: out.text(),
-        stderr: err.text(),
-        exit_code: outcome.exit_code,
-    })
+    let outcome = vm::run(program, options, Box::new(out.clone()), Box::new(err.clone()));
+    Ok(RunResult { stdout: out.text(), stderr: err.text(), exit_code: outcome.exit_code })
 }

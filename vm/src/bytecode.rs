@@ -105,10 +105,7 @@ pub struct Args {
 
 impl Args {
     pub fn new(base: Reg, count: usize) -> Args {
-        Args {
-            base: base.0,
-            count: count as u16,
-        }
+        Args { base: base.0, count: count as u16 }
     }
     pub fn regs(self) -> impl Iterator<Item = Reg> {
         (self.base..self.base + self.count).map(Reg)
@@ -169,21 +166,9 @@ impl Instr {
     /// The instruction for `R[dst] := (to) R[src]`.
     pub fn convert(dst: Dst, src: Reg, to: Conversion) -> Instr {
         match to {
-            Conversion::Int => Instr::Conv {
-                dst,
-                src,
-                to: ConvKind::Int,
-            },
-            Conversion::Double => Instr::Conv {
-                dst,
-                src,
-                to: ConvKind::Double,
-            },
-            Conversion::Char => Instr::Conv {
-                dst,
-                src,
-                to: ConvKind::Char,
-            },
+            Conversion::Int => Instr::Conv { dst, src, to: ConvKind::Int },
+            Conversion::Double => Instr::Conv { dst, src, to: ConvKind::Double },
+            Conversion::Char => Instr::Conv { dst, src, to: ConvKind::Char },
             Conversion::Enum(class) => Instr::ConvEnum { dst, src, class },
         }
     }
@@ -481,11 +466,7 @@ mod tests {
     #[test]
     fn instructions_stay_small() {
         // The interpreter's cache footprint depends on it.
-        assert!(
-            std::mem::size_of::<Instr>() <= 12,
-            "{}",
-            std::mem::size_of::<Instr>()
-        );
+        assert!(std::mem::size_of::<Instr>() <= 12, "{}", std::mem::size_of::<Instr>());
     }
 
     #[test]
@@ -497,11 +478,7 @@ mod tests {
 
     #[test]
     fn operand_roles_are_visible() {
-        let i = Instr::Add {
-            dst: Dst(1),
-            a: Reg(2),
-            b: Reg(3),
-        };
+        let i = Instr::Add { dst: Dst(1), a: Reg(2), b: Reg(3) };
         let ops = i.operands();
         assert_eq!(ops[0], ("dst", Operand::Dst(Dst(1))));
         assert_eq!(ops[2], ("b", Operand::Reg(Reg(3))));

@@ -39,10 +39,7 @@ impl ExecutionContext {
     pub fn get(context: Value, local: Value) -> Option<Value> {
         let o = context.as_obj()?;
         let ec = o.native::<ExecutionContext>()?;
-        ec.values
-            .iter()
-            .find(|(k, _)| k.equals(local))
-            .map(|(_, v)| *v)
+        ec.values.iter().find(|(k, _)| k.equals(local)).map(|(_, v)| *v)
     }
 
     /// A copy of `context` with `local` set to `value`.

@@ -38,8 +38,7 @@ pub fn program(program: &Program, source: Option<&str>, filter: Filter) -> Strin
     let mut out = String::new();
     for class in &program.classes {
         if class.kind == ClassKind::Builtin
-            || (!filter.include_prelude
-                && (class.namespace == "System" || class.namespace.starts_with("System.")))
+            || (!filter.include_prelude && (class.namespace == "System" || class.namespace.starts_with("System.")))
         {
             continue;
         }
@@ -119,35 +118,19 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
             let _ = writeln!(out, "  line {line}: {text}");
             last_line = line;
         }
-        let ops: Vec<String> = instr
-            .operands()
-            .into_iter()
-            .map(|(_, op)| operand(program, op))
-            .collect();
-        let _ = writeln!(
-            out,
-            "    {pc:>3}  {:<14} {}",
-            instr.opcode().name(),
-            ops.join(", ")
-        );
+        let ops: Vec<String> = instr.operands().into_iter().map(|(_, op)| operand(program, op)).collect();
+        let _ = writeln!(out, "    {pc:>3}  {:<14} {}", instr.opcode().name(), ops.join(", "));
     }
     for h in &m.handlers {
         let kind = match h.kind {
             HandlerKind::Catch { class } => format!("catch {}", program.class(class).full_name()),
             HandlerKind::Filter { class, filter } => {
-                format!(
-                    "catch {} when @{}",
-                    program.class(class).full_name(),
-                    filter.0
-                )
+                format!("catch {} when @{}", program.class(class).full_name(), filter.0)
             }
             HandlerKind::Finally => "finally".to_string(),
         };
-        let _ = writeln!(
-            out,
-            "  handler [@{}, @{}) -> @{} {kind} into {}",
-            h.start.0, h.end.0, h.target.0, h.exception
-        );
+        let _ =
+            writeln!(out, "  handler [@{}, @{}) -> @{} {kind} into {}", h.start.0, h.end.0, h.target.0, h.exception);
     }
     out
 }

@@ -8,10 +8,7 @@ pub enum VmError {
     /// A built-in exception to create and throw: the class's full name
     /// (`System.ArgumentOutOfRangeException`) and the message.
     #[error("{class}: {message}")]
-    Throw {
-        class: &'static str,
-        message: String,
-    },
+    Throw { class: &'static str, message: String },
     /// An exception object already made, to throw.
     #[error("exception")]
     Exception(Value),
@@ -31,24 +28,15 @@ pub enum VmError {
 
 impl VmError {
     pub fn throw(class: &'static str, message: impl Into<String>) -> VmError {
-        VmError::Throw {
-            class,
-            message: message.into(),
-        }
+        VmError::Throw { class, message: message.into() }
     }
 
     pub fn null_reference() -> VmError {
-        VmError::throw(
-            "System.NullReferenceException",
-            "Object reference not set to an instance of an object.",
-        )
+        VmError::throw("System.NullReferenceException", "Object reference not set to an instance of an object.")
     }
 
     pub fn index_out_of_range() -> VmError {
-        VmError::throw(
-            "System.IndexOutOfRangeException",
-            "Index was outside the bounds of the array.",
-        )
+        VmError::throw("System.IndexOutOfRangeException", "Index was outside the bounds of the array.")
     }
 
     pub fn invalid_cast(from: &str, to: &str) -> VmError {

@@ -32,21 +32,9 @@ pub enum Work {
     /// `SynchronizationContext.Post`: call `delegate` (with `arg` if
     /// `has_arg`) under `context`, and finish `task` (if any) with the result.
     /// `unwrap`: the delegate returns a task whose outcome `task` takes.
-    Invoke {
-        delegate: Value,
-        arg: Value,
-        has_arg: bool,
-        context: Value,
-        task: Value,
-        unwrap: bool,
-    },
+    Invoke { delegate: Value, arg: Value, has_arg: bool, context: Value, task: Value, unwrap: bool },
     /// A `ContinueWith` callback: `then := callback(antecedent)`.
-    ContinueWith {
-        callback: Value,
-        antecedent: Value,
-        then: Value,
-        context: Value,
-    },
+    ContinueWith { callback: Value, antecedent: Value, then: Value, context: Value },
     /// A timer: `Task.Delay`'s task completes.
     CompleteDelay { task: Value },
     /// A timer: `CancelAfter` cancels its source.
@@ -57,24 +45,13 @@ impl Work {
     fn trace(&self, t: &mut Tracer) {
         match self {
             Work::Continuation(c) => c.trace(t),
-            Work::Invoke {
-                delegate,
-                arg,
-                context,
-                task,
-                ..
-            } => {
+            Work::Invoke { delegate, arg, context, task, .. } => {
                 delegate.trace(t);
                 arg.trace(t);
                 context.trace(t);
                 task.trace(t);
             }
-            Work::ContinueWith {
-                callback,
-                antecedent,
-                then,
-                context,
-            } => {
+            Work::ContinueWith { callback, antecedent, then, context } => {
                 callback.trace(t);
                 antecedent.trace(t);
                 then.trace(t);
@@ -117,11 +94,7 @@ impl EventLoop {
 
     /// The loop's clock: time since the program started (virtual or real).
     pub fn now(&self) -> Duration {
-        if self.virtual_time {
-            self.virtual_now
-        } else {
-            self.start.elapsed()
-        }
+        if self.virtual_time { self.virtual_now } else { self.start.elapsed() }
     }
 
     /// Runs `w` once `ms` milliseconds have passed.
@@ -199,20 +172,12 @@ impl Vm {
         match w {
             Work::Continuation(c) => {
                 let sync_ctx = match c {
-                    Continuation::Runner { sync_ctx, .. }
-                    | Continuation::Action { sync_ctx, .. } => sync_ctx,
+                    Continuation::Runner { sync_ctx, .. } | Continuation::Action { sync_ctx, .. } => sync_ctx,
                     _ => Value::Null,
                 };
                 self.invoke_continuation(c, sync_ctx)
             }
-            Work::Invoke {
-                delegate,
-                arg,
-                has_arg,
-                context,
-                task,
-                unwrap,
-            } => {
+            Work::Invoke { delegate, arg, has_arg, context, task, unwrap } => {
                 self.contexts.execution = context;
                 if let Some(o) = as_task(task)
                     && let Some(t) = o.native::<Task>()
@@ -226,19 +191,12 @@ impl Vm {
                 }
                 self.finish_task_with(task, r, unwrap)
             }
-            Work::ContinueWith {
-                callback,
-                antecedent,
-                then,
-                context,
-            } => {
+            Work::ContinueWith { callback, antecedent, then, context } => {
                 self.contexts.execution = context;
                 let r = self.invoke(callback, &[antecedent]);
                 self.finish_task_with(then, r, false)
             }
-            Work::CompleteDelay { task } => self
-                .try_complete(task, Outcome::Result(Value::Null))
-                .map(|_| ()),
+            Work::CompleteDelay { task } => self.try_complete(task, Outcome::Result(Value::Null)).map(|_| ()),
             Work::Cancel { source } => self.cancel_source(source),
         }
     }
@@ -246,12 +204,7 @@ impl Vm {
     /// Finishes `task` with what a delegate returned or threw. `unwrap`: the
     /// delegate returned a task (`Task.Run(Func<Task>)`), whose outcome
     /// `task` takes when it completes.
-    pub fn finish_task_with(
-        &mut self,
-        task: Value,
-        r: Result<Value, VmError>,
-        unwrap: bool,
-    ) -> Result<(), VmError> {
+    pub fn finish_task_with(&mut self, task: Value, r: Result<Value, VmError>, unwrap: bool) -> Result<(), VmError> {
         match r {
             Ok(inner) if unwrap => match as_task(inner) {
                 Some(_) => {
@@ -262,18 +215,12 @@ impl Vm {
                     }
                     self.add_continuation(inner, Continuation::Combinator { target: task })
                 }
-                None => self
-                    .try_complete(task, Outcome::Canceled(Value::Null))
-                    .map(|_| ()),
+                None => self.try_complete(task, Outcome::Canceled(Value::Null)).map(|_| ()),
             },
             Ok(v) => self.try_complete(task, Outcome::Result(v)).map(|_| ()),
             Err(e) => {
                 let exc = self.error_to_exception(e)?;
-                let outcome = if self.is_cancellation(exc) {
-                    Outcome::Canceled(exc)
-                } else {
-                    Outcome::Exception(exc)
-                };
+                let outcome = if self.is_cancellation(exc) { Outcome::Canceled(exc) } else { Outcome::Exception(exc) };
                 self.try_complete(task, outcome).map(|_| ())
             }
         }
@@ -281,11 +228,6 @@ impl Vm {
 
     /// Whether a task has completed (any way).
     pub fn task_is_completed(task: Value) -> bool {
-        as_task(task)
-            .and_then(|o| {
-                o.native::<Task>()
-                    .map(|t| t.state.get() != TaskState::Pending)
-            })
-            .unwrap_or(false)
+        as_task(task).and_then(|o| o.native::<Task>().map(|t| t.state.get() != TaskState::Pending)).unwrap_or(false)
     }
 }

@@ -102,16 +102,8 @@ impl std::fmt::Display for Stats {
         writeln!(f, "calls:         {}", self.calls)?;
         writeln!(f, "allocations:   {}", self.allocations)?;
         writeln!(f, "collections:   {}", self.collections)?;
-        writeln!(
-            f,
-            "total pause:   {:.3} ms",
-            self.total_pause.as_secs_f64() * 1e3
-        )?;
-        writeln!(
-            f,
-            "max pause:     {:.3} ms",
-            self.max_pause.as_secs_f64() * 1e3
-        )?;
+        writeln!(f, "total pause:   {:.3} ms", self.total_pause.as_secs_f64() * 1e3)?;
+        writeln!(f, "max pause:     {:.3} ms", self.max_pause.as_secs_f64() * 1e3)?;
         writeln!(f, "peak heap:     {} bytes", self.peak_heap_bytes)?;
         let a = &self.async_stats;
         writeln!(f, "tasks:         {}", a.tasks)?;
@@ -223,22 +215,11 @@ impl Vm {
                 Constant::Str(s) => Value::Obj(heap.alloc(Obj::Str(Str::new(s.as_str())))),
             })
             .collect();
-        let templates = program
-            .classes
-            .iter()
-            .map(|c| c.fields.iter().map(|f| default_value(f.default)).collect())
-            .collect();
-        let statics = program
-            .statics
-            .iter()
-            .map(|s| default_value(s.default))
-            .collect();
+        let templates =
+            program.classes.iter().map(|c| c.fields.iter().map(|f| default_value(f.default)).collect()).collect();
+        let statics = program.statics.iter().map(|s| default_value(s.default)).collect();
         let find_method = |class: ClassId, name: &str| {
-            program
-                .methods
-                .iter()
-                .position(|m| m.class == class && m.name == name)
-                .map(|i| MethodId(i as u32))
+            program.methods.iter().position(|m| m.class == class && m.name == name).map(|i| MethodId(i as u32))
         };
         let object_to_string = find_method(BuiltinClass::Object.id(), "ToString");
         let object_equals = find_method(BuiltinClass::Object.id(), "Equals");
@@ -335,11 +316,8 @@ impl Vm {
 
     /// Creates an instance of a built-in exception class with a message.
     pub fn new_exception(&mut self, class_full_name: &str, message: &str) -> Value {
-        let class = self
-            .program
-            .class_by_name(class_full_name)
-            .or(self.exception_class)
-            .unwrap_or(BuiltinClass::Object.id());
+        let class =
+            self.program.class_by_name(class_full_name).or(self.exception_class).unwrap_or(BuiltinClass::Object.id());
         let obj = self.new_instance(class);
         let msg = self.str_value(message);
         if let Obj::Instance(i) = &*obj {
@@ -378,10 +356,7 @@ impl Vm {
         let (method, target) = match delegate.as_obj().as_deref() {
             Some(Obj::Delegate { method, target }) => (*method, *target),
             Some(_) => {
-                return Err(VmError::invalid_cast(
-                    &self.type_name(delegate),
-                    "System.Delegate",
-                ));
+                return Err(VmError::invalid_cast(&self.type_name(delegate), "System.Delegate"));
             }
             None => return Err(VmError::null_reference()),
         };
@@ -401,10 +376,7 @@ impl Vm {
         if args.len() != self.program.method(method).arity as usize {
             return Err(VmError::throw(
                 "System.ArgumentException",
-                format!(
-                    "Parameter count mismatch calling {}.",
-                    self.program.method_display_name(method)
-                ),
+                format!("Parameter count mismatch calling {}.", self.program.method_display_name(method)),
             ));
         }
         let boundary = self.frames.len();
@@ -424,11 +396,7 @@ impl Vm {
         class: &'static str,
         method: &'static str,
     ) -> Result<(ClassId, MethodId), VmError> {
-        if let Some(&(_, _, c, m)) = self
-            .runtime_members
-            .iter()
-            .find(|(c, m, _, _)| *c == class && *m == method)
-        {
+        if let Some(&(_, _, c, m)) = self.runtime_members.iter().find(|(c, m, _, _)| *c == class && *m == method) {
             return Ok((c, m));
         }
         let found = self.program.methods.iter().enumerate().find(|(_, m)| {
@@ -448,11 +416,7 @@ impl Vm {
         Ok((c, m))
     }
 
-    pub fn runtime_method(
-        &mut self,
-        class: &'static str,
-        method: &'static str,
-    ) -> Result<MethodId, VmError> {
+    pub fn runtime_method(&mut self, class: &'static str, method: &'static str) -> Result<MethodId, VmError> {
         self.runtime_class_method(class, method).map(|(_, m)| m)
     }
 
@@ -462,31 +426,18 @@ impl Vm {
     }
 
     /// Resolves a virtual method on a receiver (for natives).
-    pub fn resolve_virtual_pub(
-        &self,
-        method: MethodId,
-        receiver: Value,
-    ) -> Result<MethodId, VmError> {
+    pub fn resolve_virtual_pub(&self, method: MethodId, receiver: Value) -> Result<MethodId, VmError> {
         self.resolve_virtual(method, receiver)
     }
 
     /// An instance method of a user object's class (or its bases) by name and
     /// arity (counting `this`), for calls the runtime makes by name
     /// (a user awaiter's `OnCompleted`).
-    pub fn find_instance_method(
-        &self,
-        receiver: Value,
-        name: &str,
-        arity: u16,
-    ) -> Result<MethodId, VmError> {
+    pub fn find_instance_method(&self, receiver: Value, name: &str, arity: u16) -> Result<MethodId, VmError> {
         let mut class = Some(self.class_of(receiver));
         while let Some(c) = class {
             if let Some(i) = self.program.methods.iter().position(|m| {
-                m.class == c
-                    && m.name == name
-                    && m.arity == arity
-                    && !m.flags.is_static
-                    && !m.code.is_empty()
+                m.class == c && m.name == name && m.arity == arity && !m.flags.is_static && !m.code.is_empty()
             }) {
                 return Ok(MethodId(i as u32));
             }
@@ -501,27 +452,14 @@ impl Vm {
     /// The slot of a field of a prelude class, by names.
     pub fn field_slot(&self, class_full_name: &str, field: &str) -> Option<usize> {
         let c = self.program.class_by_name(class_full_name)?;
-        self.program
-            .class(c)
-            .fields
-            .iter()
-            .position(|f| f.name == field)
+        self.program.class(c).fields.iter().position(|f| f.name == field)
     }
 
     /// A `TaskStatus` enum value by name.
     pub fn task_status(&self, name: &str) -> Value {
-        match self
-            .program
-            .class_by_name("System.Threading.Tasks.TaskStatus")
-        {
+        match self.program.class_by_name("System.Threading.Tasks.TaskStatus") {
             Some(c) => {
-                let v = self
-                    .program
-                    .class(c)
-                    .enum_members
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map_or(0, |(_, v)| *v);
+                let v = self.program.class(c).enum_members.iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v);
                 Value::Enum(c, v)
             }
             None => Value::Null,
@@ -570,10 +508,8 @@ impl Vm {
         let entry = self.program.entry;
         let arity = self.program.method(entry).arity as usize;
         let args = if arity == 1 {
-            let arr = self.alloc(Obj::Array {
-                elem: BuiltinClass::String.id(),
-                items: std::cell::RefCell::new(Vec::new()),
-            });
+            let arr =
+                self.alloc(Obj::Array { elem: BuiltinClass::String.id(), items: std::cell::RefCell::new(Vec::new()) });
             vec![Value::Obj(arr)]
         } else {
             Vec::new()
@@ -585,9 +521,7 @@ impl Vm {
         if self.program.method(entry).flags.is_async.is_some() {
             // `async Task Main`: run the event loop until its task completes.
             self.temp_roots.push(result);
-            let done = self
-                .run_until_complete(result)
-                .and_then(|()| self.task_result(result));
+            let done = self.run_until_complete(result).and_then(|()| self.task_result(result));
             self.temp_roots.pop();
             result = match done {
                 Ok(v) => v,
@@ -621,10 +555,7 @@ impl Vm {
                 1
             }
             Err(VmError::OutOfFuel) => {
-                let _ = writeln!(
-                    self.err_out(),
-                    "Execution stopped: instruction budget exhausted."
-                );
+                let _ = writeln!(self.err_out(), "Execution stopped: instruction budget exhausted.");
                 1
             }
             Err(e @ VmError::Throw { .. }) => {
@@ -672,19 +603,12 @@ impl Vm {
         let nregs = self.program.method(method).nregs as usize;
         let end = base + nregs.max(nargs);
         if end > self.stack.len() {
-            self.stack
-                .resize(end.max(self.stack.len() * 2), Value::Null);
+            self.stack.resize(end.max(self.stack.len() * 2), Value::Null);
         }
         for r in &mut self.stack[base + nargs..end] {
             *r = Value::Null;
         }
-        self.frames.push(Frame {
-            method,
-            pc: 0,
-            base: base as u32,
-            ret,
-            kind,
-        });
+        self.frames.push(Frame { method, pc: 0, base: base as u32, ret, kind });
         self.stats.calls += 1;
         Ok(())
     }
@@ -727,11 +651,7 @@ impl Vm {
         if m.code.is_empty() {
             return Err(VmError::throw(
                 "System.MissingMethodException",
-                format!(
-                    "Method not found: '{}' on '{}'.",
-                    self.program.method_display_name(method),
-                    c.full_name()
-                ),
+                format!("Method not found: '{}' on '{}'.", self.program.method_display_name(method), c.full_name()),
             ));
         }
         Ok(method)
@@ -745,10 +665,7 @@ impl Vm {
     fn run(&mut self, boundary: usize) -> Result<Value, VmError> {
         let program = Rc::clone(&self.program);
         let mut instructions: u64 = 0;
-        let fuel = self
-            .options
-            .max_instructions
-            .map_or(u64::MAX, |f| f.saturating_sub(self.stats.instructions));
+        let fuel = self.options.max_instructions.map_or(u64::MAX, |f| f.saturating_sub(self.stats.instructions));
         let result = 'outer: loop {
             // (Re)load the top frame's state.
             let Some(&frame) = self.frames.last() else {
@@ -847,8 +764,7 @@ impl Vm {
                     let callee_regs = callee.nregs as usize;
                     let end = new_base + callee_regs;
                     if end > self.stack.len() {
-                        self.stack
-                            .resize(end.max(self.stack.len() * 2), Value::Null);
+                        self.stack.resize(end.max(self.stack.len() * 2), Value::Null);
                     }
                     let from = base + $args.base as usize + $first;
                     let count = $args.count as usize - $first;
@@ -1131,10 +1047,7 @@ impl Vm {
                             ));
                         }
                         let fill = element_default(&program, elem);
-                        let a = self.alloc(Obj::Array {
-                            elem,
-                            items: std::cell::RefCell::new(vec![fill; n]),
-                        });
+                        let a = self.alloc(Obj::Array { elem, items: std::cell::RefCell::new(vec![fill; n]) });
                         set!(dst, Value::Obj(a));
                         safepoint!();
                     }
@@ -1193,27 +1106,19 @@ impl Vm {
                             self.stack[callee] = target;
                             to += 1;
                         }
-                        self.stack
-                            .copy_within(from..from + args.count as usize - 1, to);
+                        self.stack.copy_within(from..from + args.count as usize - 1, to);
                         continue 'outer;
                     }
                     Instr::Return { src } => leave!(r!(src)),
                     Instr::ReturnVoid {} => leave!(Value::Null),
-                    Instr::MakeDelegate {
-                        dst,
-                        method,
-                        target,
-                    } => {
+                    Instr::MakeDelegate { dst, method, target } => {
                         let t = r!(target);
                         let m = if program.method(method).flags.is_virtual && !t.is_null() {
                             tri!(self.resolve_virtual(method, t))
                         } else {
                             method
                         };
-                        let d = self.alloc(Obj::Delegate {
-                            method: m,
-                            target: t,
-                        });
+                        let d = self.alloc(Obj::Delegate { method: m, target: t });
                         set!(dst, Value::Obj(d));
                         safepoint!();
                     }
@@ -1222,14 +1127,7 @@ impl Vm {
                     }
                     Instr::AsInst { dst, src, class } => {
                         let v = r!(src);
-                        set!(
-                            dst,
-                            if self.is_instance(v, class) {
-                                v
-                            } else {
-                                Value::Null
-                            }
-                        );
+                        set!(dst, if self.is_instance(v, class) { v } else { Value::Null });
                     }
                     Instr::CastClass { dst, src, class } => {
                         let v = r!(src);
@@ -1262,12 +1160,9 @@ impl Vm {
                     }
                     Instr::Rethrow { src } | Instr::EndFinally { src } => {
                         let exc = r!(src);
-                        let Some(o) = exc.as_obj() else {
-                            throw!(VmError::null_reference())
-                        };
+                        let Some(o) = exc.as_obj() else { throw!(VmError::null_reference()) };
                         if matches!(instr, Instr::Rethrow { .. })
-                            && let Some((_, st)) =
-                                self.exceptions.iter_mut().find(|(e, _)| Gc::ptr_eq(*e, o))
+                            && let Some((_, st)) = self.exceptions.iter_mut().find(|(e, _)| Gc::ptr_eq(*e, o))
                         {
                             st.filters.clear();
                         }
@@ -1364,12 +1259,7 @@ impl Vm {
 
     /// First pass: the frame and handler row that will catch `exc`, running
     /// filters (each at most once per throw).
-    fn find_handler(
-        &mut self,
-        exc: Value,
-        obj: Gc<Obj>,
-        boundary: usize,
-    ) -> Result<Option<(usize, usize)>, VmError> {
+    fn find_handler(&mut self, exc: Value, obj: Gc<Obj>, boundary: usize) -> Result<Option<(usize, usize)>, VmError> {
         let program = Rc::clone(&self.program);
         let class = self.class_of(exc);
         for fi in (boundary..self.frames.len()).rev() {
@@ -1412,13 +1302,7 @@ impl Vm {
 
     /// Runs a filter in a copy of frame `fi`'s registers. A filter that throws
     /// does not catch (as in the CLR).
-    fn run_filter(
-        &mut self,
-        fi: usize,
-        exc_reg: Dst,
-        filter: Pc,
-        exc: Value,
-    ) -> Result<bool, VmError> {
+    fn run_filter(&mut self, fi: usize, exc_reg: Dst, filter: Pc, exc: Value) -> Result<bool, VmError> {
         if self.reentry >= MAX_REENTRY {
             return Err(VmError::StackOverflow);
         }
@@ -1447,11 +1331,7 @@ impl Vm {
     }
 
     fn exception_state(&mut self, obj: Gc<Obj>) -> &mut ExceptionState {
-        let i = match self
-            .exceptions
-            .iter()
-            .position(|(e, _)| Gc::ptr_eq(*e, obj))
-        {
+        let i = match self.exceptions.iter().position(|(e, _)| Gc::ptr_eq(*e, obj)) {
             Some(i) => i,
             None => {
                 // An exception thrown again from where it was stored (a
@@ -1468,14 +1348,7 @@ impl Vm {
                     },
                     _ => Vec::new(),
                 };
-                self.exceptions.push((
-                    obj,
-                    ExceptionState {
-                        recorded_to: usize::MAX,
-                        lines,
-                        ..Default::default()
-                    },
-                ));
+                self.exceptions.push((obj, ExceptionState { recorded_to: usize::MAX, lines, ..Default::default() }));
                 self.exceptions.len() - 1
             }
         };
@@ -1502,17 +1375,8 @@ impl Vm {
             .filter(|f| f.kind == FrameKind::Normal)
             .map(|f| {
                 let m = program.method(f.method);
-                let line = m
-                    .lines
-                    .get(f.pc.saturating_sub(1) as usize)
-                    .copied()
-                    .unwrap_or(0);
-                format!(
-                    "   at {}() in {}:line {}",
-                    program.trace_name(f.method),
-                    program.file,
-                    line
-                )
+                let line = m.lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
+                format!("   at {}() in {}:line {}", program.trace_name(f.method), program.file, line)
             })
             .collect();
         let st = self.exception_state(obj);
@@ -1547,10 +1411,7 @@ impl Vm {
     fn bad_operand(&self, op: &str, v: Value) -> VmError {
         VmError::throw(
             "System.InvalidCastException",
-            format!(
-                "Operator '{op}' cannot be applied to a value of type '{}'.",
-                self.type_name(v)
-            ),
+            format!("Operator '{op}' cannot be applied to a value of type '{}'.", self.type_name(v)),
         )
     }
 
@@ -1559,13 +1420,9 @@ impl Vm {
             (ConvKind::Int, Value::Double(d)) => Value::Int(d as i64),
             (ConvKind::Int, v) if v.as_int().is_some() => Value::Int(v.as_int().unwrap_or(0)),
             (ConvKind::Double, Value::Double(d)) => Value::Double(d),
-            (ConvKind::Double, v) if v.as_int().is_some() => {
-                Value::Double(v.as_int().unwrap_or(0) as f64)
-            }
+            (ConvKind::Double, v) if v.as_int().is_some() => Value::Double(v.as_int().unwrap_or(0) as f64),
             (ConvKind::Char, Value::Double(d)) => Value::Char(d as i64 as u16),
-            (ConvKind::Char, v) if v.as_int().is_some() => {
-                Value::Char(v.as_int().unwrap_or(0) as u16)
-            }
+            (ConvKind::Char, v) if v.as_int().is_some() => Value::Char(v.as_int().unwrap_or(0) as u16),
             (_, Value::Null) => return Err(VmError::null_reference()),
             (to, v) => return Err(VmError::invalid_cast(&self.type_name(v), &to.to_string())),
         })
@@ -1583,16 +1440,10 @@ impl Vm {
             return true;
         }
         match v {
-            Value::Int(_) => {
-                class == BuiltinClass::Int64.id() || class == BuiltinClass::ValueType.id()
-            }
-            Value::Double(_) => {
-                class == BuiltinClass::Decimal.id() || class == BuiltinClass::ValueType.id()
-            }
+            Value::Int(_) => class == BuiltinClass::Int64.id() || class == BuiltinClass::ValueType.id(),
+            Value::Double(_) => class == BuiltinClass::Decimal.id() || class == BuiltinClass::ValueType.id(),
             Value::Bool(_) | Value::Char(_) => class == BuiltinClass::ValueType.id(),
-            Value::Enum(..) => {
-                class == BuiltinClass::Enum.id() || class == BuiltinClass::ValueType.id()
-            }
+            Value::Enum(..) => class == BuiltinClass::Enum.id() || class == BuiltinClass::ValueType.id(),
             Value::Obj(o) => match &*o {
                 Obj::Instance(_) => self.program.is_subclass(actual, class),
                 _ => false,
@@ -1620,9 +1471,7 @@ impl Vm {
                 }
             }
             _ => {
-                let i = index
-                    .as_int()
-                    .ok_or_else(|| self.bad_operand("[]", index))?;
+                let i = index.as_int().ok_or_else(|| self.bad_operand("[]", index))?;
                 match &*o {
                     Obj::Array { items, .. } => usize::try_from(i)
                         .ok()
@@ -1654,9 +1503,7 @@ impl Vm {
             }
             Obj::Array { items, .. } | Obj::List(items) => {
                 let is_list = matches!(&*o, Obj::List(_));
-                let i = index
-                    .as_int()
-                    .ok_or_else(|| self.bad_operand("[]", index))?;
+                let i = index.as_int().ok_or_else(|| self.bad_operand("[]", index))?;
                 let mut items = items.borrow_mut();
                 match usize::try_from(i).ok().and_then(|i| items.get_mut(i)) {
                     Some(slot) => {
@@ -1677,10 +1524,7 @@ fn covering(
     handlers: &[crate::bytecode::Handler],
     pc: u32,
 ) -> impl Iterator<Item = (usize, &crate::bytecode::Handler)> {
-    handlers
-        .iter()
-        .enumerate()
-        .filter(move |(_, h)| h.start.0 <= pc && pc < h.end.0)
+    handlers.iter().enumerate().filter(move |(_, h)| h.start.0 <= pc && pc < h.end.0)
 }
 
 fn list_index_error() -> VmError {
@@ -1797,23 +1641,14 @@ fn arith(a: Value, b: Value, op: ArithOp) -> Result<Value, VmError> {
         ArithOp::Sub => x.wrapping_sub(y),
         ArithOp::Mul => x.wrapping_mul(y),
         ArithOp::Div | ArithOp::Rem if y == 0 => {
-            return Err(VmError::throw(
-                "System.DivideByZeroException",
-                "Attempted to divide by zero.",
-            ));
+            return Err(VmError::throw("System.DivideByZeroException", "Attempted to divide by zero."));
         }
         ArithOp::Div => x.wrapping_div(y),
         ArithOp::Rem => x.wrapping_rem(y),
     };
     Ok(match (a, b) {
-        (Value::Enum(c, _), _) | (_, Value::Enum(c, _))
-            if matches!(op, ArithOp::Add | ArithOp::Sub) =>
-        {
-            if matches!((a, b), (Value::Enum(..), Value::Enum(..))) {
-                Value::Int(r)
-            } else {
-                Value::Enum(c, r)
-            }
+        (Value::Enum(c, _), _) | (_, Value::Enum(c, _)) if matches!(op, ArithOp::Add | ArithOp::Sub) => {
+            if matches!((a, b), (Value::Enum(..), Value::Enum(..))) { Value::Int(r) } else { Value::Enum(c, r) }
         }
         _ => Value::Int(r),
     })
@@ -1836,11 +1671,7 @@ fn operand_error(a: Value, b: Value) -> VmError {
     };
     VmError::throw(
         "System.InvalidCastException",
-        format!(
-            "Operator cannot be applied to operands of kinds '{}' and '{}'.",
-            kind(a),
-            kind(b)
-        ),
+        format!("Operator cannot be applied to operands of kinds '{}' and '{}'.", kind(a), kind(b)),
     )
 }
 

@@ -30,10 +30,7 @@ pub fn run(
     async1::lower(&mut program, options.mode);
     if let Err(e) = verify::verify(&program) {
         let _ = writeln!(err, "internal error: {e}");
-        return Outcome {
-            exit_code: 70,
-            stats: Stats::default(),
-        };
+        return Outcome { exit_code: 70, stats: Stats::default() };
     }
     let mut vm = Vm::new(program, options, out, err);
     let result = vm.run_main();

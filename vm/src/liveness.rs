@@ -31,9 +31,7 @@ impl RegSet {
         }
     }
     pub fn contains(&self, r: Reg) -> bool {
-        self.0
-            .get(r.index() / 64)
-            .is_some_and(|w| w & (1 << (r.index() % 64)) != 0)
+        self.0.get(r.index() / 64).is_some_and(|w| w & (1 << (r.index() % 64)) != 0)
     }
     /// Adds `other`; says whether anything changed.
     fn union(&mut self, other: &RegSet) -> bool {
@@ -46,11 +44,10 @@ impl RegSet {
         changed
     }
     pub fn iter(&self) -> impl Iterator<Item = Reg> + '_ {
-        self.0.iter().enumerate().flat_map(|(i, w)| {
-            (0..64)
-                .filter(move |b| w & (1u64 << b) != 0)
-                .map(move |b| Reg((i * 64 + b) as u16))
-        })
+        self.0
+            .iter()
+            .enumerate()
+            .flat_map(|(i, w)| (0..64).filter(move |b| w & (1u64 << b) != 0).map(move |b| Reg((i * 64 + b) as u16)))
     }
 }
 
@@ -87,11 +84,7 @@ pub fn live_in(method: &Method) -> Vec<RegSet> {
         }
     }
     for h in &method.handlers {
-        for s in succ
-            .iter_mut()
-            .take(h.end.index().min(n))
-            .skip(h.start.index())
-        {
+        for s in succ.iter_mut().take(h.end.index().min(n)).skip(h.start.index()) {
             s.push(h.target.index());
             if let HandlerKind::Filter { filter, .. } = h.kind {
                 s.push(filter.index());
@@ -145,19 +138,9 @@ mod tests {
         // r1 := 1; r2 := 2; r3 := r0 + r1; return r3   (r2 is never read)
         let m = method(
             vec![
-                Instr::LoadInt {
-                    dst: Dst(1),
-                    value: 1,
-                },
-                Instr::LoadInt {
-                    dst: Dst(2),
-                    value: 2,
-                },
-                Instr::Add {
-                    dst: Dst(3),
-                    a: Reg(0),
-                    b: Reg(1),
-                },
+                Instr::LoadInt { dst: Dst(1), value: 1 },
+                Instr::LoadInt { dst: Dst(2), value: 2 },
+                Instr::Add { dst: Dst(3), a: Reg(0), b: Reg(1) },
                 Instr::Return { src: Reg(3) },
             ],
             4,
@@ -174,24 +157,14 @@ mod tests {
         // 0: r1 := r1 + r0 ; 1: if r2 goto 0 ; 2: return r1
         let m = method(
             vec![
-                Instr::Add {
-                    dst: Dst(1),
-                    a: Reg(1),
-                    b: Reg(0),
-                },
-                Instr::JumpIfTrue {
-                    cond: Reg(2),
-                    target: Pc(0),
-                },
+                Instr::Add { dst: Dst(1), a: Reg(1), b: Reg(0) },
+                Instr::JumpIfTrue { cond: Reg(2), target: Pc(0) },
                 Instr::Return { src: Reg(1) },
             ],
             3,
         );
         let live = live_in(&m);
-        assert!(
-            live[1].contains(Reg(0)),
-            "r0 is read again after the back edge"
-        );
+        assert!(live[1].contains(Reg(0)), "r0 is read again after the back edge");
         assert!(live[1].contains(Reg(2)));
     }
 }

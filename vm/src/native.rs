@@ -44,11 +44,7 @@ pub use crate::builtins::NATIVES;
 
 /// The natives with this owner, name and number of parameters (not counting
 /// the receiver), with their ids.
-pub fn lookup(
-    owner: &str,
-    name: &str,
-    params: usize,
-) -> impl Iterator<Item = (NativeId, &'static NativeDef)> {
+pub fn lookup(owner: &str, name: &str, params: usize) -> impl Iterator<Item = (NativeId, &'static NativeDef)> {
     let owner = owner.to_owned();
     let name = name.to_owned();
     NATIVES

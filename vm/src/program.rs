@@ -91,9 +91,7 @@ impl BuiltinClass {
 
     pub fn namespace(self) -> &'static str {
         match self {
-            BuiltinClass::List | BuiltinClass::Dictionary | BuiltinClass::KeyValuePair => {
-                "System.Collections.Generic"
-            }
+            BuiltinClass::List | BuiltinClass::Dictionary | BuiltinClass::KeyValuePair => "System.Collections.Generic",
             BuiltinClass::StrongBox => "System.Runtime.CompilerServices",
             _ => "System",
         }
@@ -186,11 +184,7 @@ impl Class {
 
     /// `Namespace.Name`, as an unhandled exception prints it.
     pub fn full_name(&self) -> String {
-        if self.namespace.is_empty() {
-            self.name.clone()
-        } else {
-            format!("{}.{}", self.namespace, self.name)
-        }
+        if self.namespace.is_empty() { self.name.clone() } else { format!("{}.{}", self.namespace, self.name) }
     }
 }
 
@@ -324,10 +318,7 @@ impl Program {
                     c.base = Some(BuiltinClass::Object.id());
                 }
                 if *b == BuiltinClass::StrongBox {
-                    c.fields.push(Field {
-                        name: "Value".into(),
-                        default: DefaultValue::Null,
-                    });
+                    c.fields.push(Field { name: "Value".into(), default: DefaultValue::Null });
                 }
                 c
             })
@@ -383,10 +374,7 @@ impl Program {
 
     /// Finds a class by its full name (`System.InvalidOperationException`).
     pub fn class_by_name(&self, full_name: &str) -> Option<ClassId> {
-        self.classes
-            .iter()
-            .position(|c| c.full_name() == full_name)
-            .map(|i| ClassId(i as u32))
+        self.classes.iter().position(|c| c.full_name() == full_name).map(|i| ClassId(i as u32))
     }
 
     /// Whether `class` is `ancestor` or derives from it or implements it.

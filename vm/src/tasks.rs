@@ -62,18 +62,9 @@ pub enum Continuation {
     /// Invoke an `Action` (from `OnCompleted`/`UnsafeOnCompleted`), under
     /// `context` when `flow` (OnCompleted flows the ExecutionContext,
     /// UnsafeOnCompleted does not).
-    Action {
-        action: Value,
-        context: Value,
-        flow: bool,
-        sync_ctx: Value,
-    },
+    Action { action: Value, context: Value, flow: bool, sync_ctx: Value },
     /// `ContinueWith`: enqueue `callback(task)` and finish `then` with it.
-    ContinueWith {
-        callback: Value,
-        then: Value,
-        context: Value,
-    },
+    ContinueWith { callback: Value, then: Value, context: Value },
     /// A combinator (`WhenAll`, `WhenAny`, `Unwrap`) waiting on this task.
     Combinator { target: Value },
 }
@@ -85,21 +76,12 @@ impl Continuation {
                 runner.trace(t);
                 sync_ctx.trace(t);
             }
-            Continuation::Action {
-                action,
-                context,
-                sync_ctx,
-                ..
-            } => {
+            Continuation::Action { action, context, sync_ctx, .. } => {
                 action.trace(t);
                 context.trace(t);
                 sync_ctx.trace(t);
             }
-            Continuation::ContinueWith {
-                callback,
-                then,
-                context,
-            } => {
+            Continuation::ContinueWith { callback, then, context } => {
                 callback.trace(t);
                 then.trace(t);
                 context.trace(t);
@@ -111,9 +93,7 @@ impl Continuation {
     /// The SynchronizationContext it must resume on (null: any).
     fn sync_ctx(&self) -> Value {
         match self {
-            Continuation::Runner { sync_ctx, .. } | Continuation::Action { sync_ctx, .. } => {
-                *sync_ctx
-            }
+            Continuation::Runner { sync_ctx, .. } | Continuation::Action { sync_ctx, .. } => *sync_ctx,
             _ => Value::Null,
         }
     }
@@ -305,19 +285,15 @@ impl Vm {
             }
             let next = {
                 let mut list = t.continuations.borrow_mut();
-                if list.is_empty() {
-                    None
-                } else {
-                    Some(list.remove(0))
-                }
+                if list.is_empty() { None } else { Some(list.remove(0)) }
             };
             let Some(c) = next else {
                 return Ok(Value::Null);
             };
             if let Continuation::Runner { runner, sync_ctx } = c {
                 let current = self.contexts.sync_ctx;
-                let inline = (sync_ctx.is_null() && current.is_null())
-                    || (!sync_ctx.is_null() && sync_ctx.equals(current));
+                let inline =
+                    (sync_ctx.is_null() && current.is_null()) || (!sync_ctx.is_null() && sync_ctx.equals(current));
                 if inline {
                     self.contexts.sync_ctx = sync_ctx;
                     self.async_stats.resumptions += 1;
@@ -355,11 +331,7 @@ impl Vm {
             };
             let next = {
                 let mut list = t.continuations.borrow_mut();
-                if list.is_empty() {
-                    None
-                } else {
-                    Some(list.remove(0))
-                }
+                if list.is_empty() { None } else { Some(list.remove(0)) }
             };
             let Some(c) = next else { return Ok(()) };
             self.run_rooted(task, c)?;
@@ -373,17 +345,10 @@ impl Vm {
         self.temp_roots.push(task);
         match c {
             Continuation::Runner { runner, sync_ctx } => self.temp_roots.extend([runner, sync_ctx]),
-            Continuation::Action {
-                action,
-                context,
-                sync_ctx,
-                ..
-            } => self.temp_roots.extend([action, context, sync_ctx]),
-            Continuation::ContinueWith {
-                callback,
-                then,
-                context,
-            } => self.temp_roots.extend([callback, then, context]),
+            Continuation::Action { action, context, sync_ctx, .. } => {
+                self.temp_roots.extend([action, context, sync_ctx])
+            }
+            Continuation::ContinueWith { callback, then, context } => self.temp_roots.extend([callback, then, context]),
             Continuation::Combinator { target } => self.temp_roots.push(target),
         }
         let r = self.run_continuation(task, c);
@@ -414,18 +379,13 @@ impl Vm {
     /// own contexts, restoring the completer's afterwards.
     pub fn run_continuation(&mut self, task: Value, c: Continuation) -> Result<(), VmError> {
         match c {
-            Continuation::ContinueWith {
-                callback,
-                then,
-                context,
-            } => {
-                self.event_loop
-                    .enqueue(crate::event_loop::Work::ContinueWith {
-                        callback,
-                        antecedent: task,
-                        then,
-                        context,
-                    });
+            Continuation::ContinueWith { callback, then, context } => {
+                self.event_loop.enqueue(crate::event_loop::Work::ContinueWith {
+                    callback,
+                    antecedent: task,
+                    then,
+                    context,
+                });
                 return Ok(());
             }
             Continuation::Combinator { target } => return self.combinator_input_done(target, task),
@@ -435,11 +395,8 @@ impl Vm {
         if !sync_ctx.is_null() && !sync_ctx.equals(self.contexts.sync_ctx) {
             return self.post_continuation(sync_ctx, c);
         }
-        if (sync_ctx.is_null() && !self.contexts.sync_ctx.is_null())
-            || self.inline_depth >= MAX_INLINE_CONTINUATIONS
-        {
-            self.event_loop
-                .enqueue(crate::event_loop::Work::Continuation(c));
+        if (sync_ctx.is_null() && !self.contexts.sync_ctx.is_null()) || self.inline_depth >= MAX_INLINE_CONTINUATIONS {
+            self.event_loop.enqueue(crate::event_loop::Work::Continuation(c));
             return Ok(());
         }
         self.inline_depth += 1;
@@ -458,12 +415,7 @@ impl Vm {
                 let run = self.runtime_method("MoveNextRunner", "Run")?;
                 self.call_method(run, &[runner]).map(|_| ())
             }
-            Continuation::Action {
-                action,
-                context,
-                flow,
-                ..
-            } => {
+            Continuation::Action { action, context, flow, .. } => {
                 self.contexts.execution = if flow { context } else { Value::Null };
                 self.invoke(action, &[]).map(|_| ())
             }
@@ -479,8 +431,7 @@ impl Vm {
         let callback = self.continuation_callback(c)?;
         let post = self.runtime_method("SynchronizationContext", "Post")?;
         let post = self.resolve_virtual_pub(post, sync_ctx)?;
-        self.call_method(post, &[sync_ctx, callback, Value::Null])
-            .map(|_| ())
+        self.call_method(post, &[sync_ctx, callback, Value::Null]).map(|_| ())
     }
 
     /// A `SendOrPostCallback` delegate that runs a continuation (on whatever
@@ -494,18 +445,11 @@ impl Vm {
         {
             inst.set(0, Value::Obj(boxed));
         }
-        Ok(Value::Obj(self.alloc(Obj::Delegate {
-            method,
-            target: obj,
-        })))
+        Ok(Value::Obj(self.alloc(Obj::Delegate { method, target: obj })))
     }
 
     /// Called when one input of a combinator completes.
-    pub(crate) fn combinator_input_done(
-        &mut self,
-        target: Value,
-        input: Value,
-    ) -> Result<(), VmError> {
+    pub(crate) fn combinator_input_done(&mut self, target: Value, input: Value) -> Result<(), VmError> {
         let Some(o) = as_task(target) else {
             return Ok(());
         };
@@ -516,15 +460,9 @@ impl Vm {
             return Ok(());
         }
         match t.combinator.get() {
-            Combinator::WhenAll {
-                remaining,
-                with_results,
-            } => {
+            Combinator::WhenAll { remaining, with_results } => {
                 let remaining = remaining.saturating_sub(1);
-                t.combinator.set(Combinator::WhenAll {
-                    remaining,
-                    with_results,
-                });
+                t.combinator.set(Combinator::WhenAll { remaining, with_results });
                 if remaining > 0 {
                     return Ok(());
                 }
@@ -538,17 +476,9 @@ impl Vm {
                         continue;
                     };
                     match it.state.get() {
-                        TaskState::Faulted => {
-                            exceptions.extend(it.exceptions.borrow().iter().copied())
-                        }
+                        TaskState::Faulted => exceptions.extend(it.exceptions.borrow().iter().copied()),
                         TaskState::Canceled => {
-                            canceled = Some(
-                                it.exceptions
-                                    .borrow()
-                                    .first()
-                                    .copied()
-                                    .unwrap_or(Value::Null),
-                            )
+                            canceled = Some(it.exceptions.borrow().first().copied().unwrap_or(Value::Null))
                         }
                         _ => results.push(it.result.get()),
                     }
@@ -560,20 +490,14 @@ impl Vm {
                 } else {
                     let result = if with_results {
                         let elem = crate::program::BuiltinClass::Object.id();
-                        Value::Obj(self.alloc(Obj::Array {
-                            elem,
-                            items: RefCell::new(results),
-                        }))
+                        Value::Obj(self.alloc(Obj::Array { elem, items: RefCell::new(results) }))
                     } else {
                         Value::Null
                     };
-                    self.try_complete(target, Outcome::Result(result))
-                        .map(|_| ())
+                    self.try_complete(target, Outcome::Result(result)).map(|_| ())
                 }
             }
-            Combinator::WhenAny => self
-                .try_complete(target, Outcome::Result(input))
-                .map(|_| ()),
+            Combinator::WhenAny => self.try_complete(target, Outcome::Result(input)).map(|_| ()),
             Combinator::Unwrap => {
                 let Some(it) = input.as_obj() else {
                     return Ok(());
@@ -583,20 +507,10 @@ impl Vm {
                 };
                 let outcome = match it.state.get() {
                     TaskState::RanToCompletion => Outcome::Result(it.result.get()),
-                    TaskState::Faulted => Outcome::Exception(
-                        it.exceptions
-                            .borrow()
-                            .first()
-                            .copied()
-                            .unwrap_or(Value::Null),
-                    ),
-                    _ => Outcome::Canceled(
-                        it.exceptions
-                            .borrow()
-                            .first()
-                            .copied()
-                            .unwrap_or(Value::Null),
-                    ),
+                    TaskState::Faulted => {
+                        Outcome::Exception(it.exceptions.borrow().first().copied().unwrap_or(Value::Null))
+                    }
+                    _ => Outcome::Canceled(it.exceptions.borrow().first().copied().unwrap_or(Value::Null)),
                 };
                 self.try_complete(target, outcome).map(|_| ())
             }
@@ -617,28 +531,19 @@ impl Vm {
         match t.state.get() {
             TaskState::RanToCompletion => Ok(t.result.get()),
             TaskState::Faulted => {
-                let e = t
-                    .exceptions
-                    .borrow()
-                    .first()
-                    .copied()
-                    .unwrap_or(Value::Null);
+                let e = t.exceptions.borrow().first().copied().unwrap_or(Value::Null);
                 Err(VmError::Exception(e))
             }
             TaskState::Canceled => {
                 let e = t.exceptions.borrow().first().copied();
                 match e {
                     Some(e) if !e.is_null() => Err(VmError::Exception(e)),
-                    _ => Err(VmError::throw(
-                        "System.Threading.Tasks.TaskCanceledException",
-                        "A task was canceled.",
-                    )),
+                    _ => Err(VmError::throw("System.Threading.Tasks.TaskCanceledException", "A task was canceled.")),
                 }
             }
-            TaskState::Pending => Err(VmError::throw(
-                "System.InvalidOperationException",
-                "The task has not yet completed.",
-            )),
+            TaskState::Pending => {
+                Err(VmError::throw("System.InvalidOperationException", "The task has not yet completed."))
+            }
         }
     }
 }

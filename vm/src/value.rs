@@ -148,11 +148,7 @@ impl Str {
 
     /// C#'s `Length`: UTF-16 code units.
     pub fn len_utf16(&self) -> usize {
-        if self.ascii {
-            self.text.len()
-        } else {
-            self.text.encode_utf16().count()
-        }
+        if self.ascii { self.text.len() } else { self.text.encode_utf16().count() }
     }
 
     /// C#'s `s[i]`.
@@ -218,20 +214,14 @@ pub enum Obj {
     /// closures' display classes and async1 state machines).
     Instance(Instance),
     /// `T[]`; `elem` is the element type, for `GetType()` and defaults.
-    Array {
-        elem: ClassId,
-        items: RefCell<Vec<Value>>,
-    },
+    Array { elem: ClassId, items: RefCell<Vec<Value>> },
     List(RefCell<Vec<Value>>),
     Dict(RefCell<IndexMap<Key, Value>>),
     /// `KeyValuePair<K, V>`
     Pair(Value, Value),
     /// A delegate: a method and the object it is bound to (`Null` for static
     /// methods). Lambdas are methods of their display class.
-    Delegate {
-        method: MethodId,
-        target: Value,
-    },
+    Delegate { method: MethodId, target: Value },
     /// `typeof(C)` / `GetType()`.
     Type(ClassId),
     /// Built-in library objects with no bytecode-visible structure.
@@ -249,11 +239,7 @@ pub struct Instance {
 
 impl Instance {
     pub fn get(&self, slot: usize) -> Value {
-        self.fields
-            .borrow()
-            .get(slot)
-            .copied()
-            .unwrap_or(Value::Null)
+        self.fields.borrow().get(slot).copied().unwrap_or(Value::Null)
     }
     pub fn set(&self, slot: usize, v: Value) {
         if let Some(f) = self.fields.borrow_mut().get_mut(slot) {
@@ -320,9 +306,7 @@ unsafe impl gc::Trace for Obj {
         match self {
             Obj::Str(_) | Obj::Type(_) => {}
             Obj::Instance(i) => i.fields.borrow().iter().for_each(|v| v.trace(t)),
-            Obj::Array { items, .. } | Obj::List(items) => {
-                items.borrow().iter().for_each(|v| v.trace(t))
-            }
+            Obj::Array { items, .. } | Obj::List(items) => items.borrow().iter().for_each(|v| v.trace(t)),
             Obj::Dict(d) => {
                 for (k, v) in d.borrow().iter() {
                     k.0.trace(t);

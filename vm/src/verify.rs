@@ -19,11 +19,7 @@ pub struct VerifyError {
 
 pub fn verify(program: &Program) -> Result<(), VerifyError> {
     if program.entry.index() >= program.methods.len() {
-        return Err(VerifyError {
-            method: "<program>".into(),
-            pc: Pc(0),
-            problem: "no entry point".into(),
-        });
+        return Err(VerifyError { method: "<program>".into(), pc: Pc(0), problem: "no entry point".into() });
     }
     for (mi, m) in program.methods.iter().enumerate() {
         let fail = |pc: usize, problem: String| VerifyError {
@@ -38,30 +34,17 @@ pub fn verify(program: &Program) -> Result<(), VerifyError> {
             continue; // abstract or interface method: never entered
         }
         if m.nregs < m.arity {
-            return Err(fail(
-                0,
-                format!("{} registers for {} parameters", m.nregs, m.arity),
-            ));
+            return Err(fail(0, format!("{} registers for {} parameters", m.nregs, m.arity)));
         }
         if m.lines.len() != m.code.len() {
-            return Err(fail(
-                0,
-                format!(
-                    "{} line entries for {} instructions",
-                    m.lines.len(),
-                    m.code.len()
-                ),
-            ));
+            return Err(fail(0, format!("{} line entries for {} instructions", m.lines.len(), m.code.len())));
         }
         let nregs = m.nregs as usize;
         let ncode = m.code.len();
         for (pc, instr) in m.code.iter().enumerate() {
             // Only calls may discard their result (their frame's return
             // register says where the value goes).
-            let may_discard = matches!(
-                instr,
-                Instr::Call { .. } | Instr::CallVirt { .. } | Instr::CallDelegate { .. }
-            );
+            let may_discard = matches!(instr, Instr::Call { .. } | Instr::CallVirt { .. } | Instr::CallDelegate { .. });
             for (_, op) in instr.operands() {
                 let ok = match op {
                     Operand::Reg(r) => r.index() < nregs,
@@ -74,24 +57,16 @@ pub fn verify(program: &Program) -> Result<(), VerifyError> {
                     Operand::Static(s) => s.index() < program.statics.len(),
                     Operand::Native(n) => n.index() < crate::native::NATIVES.len(),
                     Operand::Site(a) => a.index() < program.await_sites.len(),
-                    Operand::Field(_) | Operand::Imm(_) | Operand::Bool(_) | Operand::Conv(_) => {
-                        true
-                    }
+                    Operand::Field(_) | Operand::Imm(_) | Operand::Bool(_) | Operand::Conv(_) => true,
                 };
                 if !ok {
-                    return Err(fail(
-                        pc,
-                        format!("operand {op:?} out of range in {instr:?}"),
-                    ));
+                    return Err(fail(pc, format!("operand {op:?} out of range in {instr:?}")));
                 }
             }
             if let Instr::Call { args, method, .. } | Instr::CallVirt { args, method, .. } = instr {
                 let callee = program.method(*method);
                 if callee.arity != args.count {
-                    return Err(fail(
-                        pc,
-                        format!("{} arguments for {} parameters", args.count, callee.arity),
-                    ));
+                    return Err(fail(pc, format!("{} arguments for {} parameters", args.count, callee.arity)));
                 }
             }
             if let Instr::CallDelegate { args, .. } = instr
@@ -103,22 +78,13 @@ pub fn verify(program: &Program) -> Result<(), VerifyError> {
                 let def = crate::native::def(*native);
                 let want = def.params.len() + usize::from(!def.is_static);
                 if args.count as usize != want || args.count > 8 {
-                    return Err(fail(
-                        pc,
-                        format!(
-                            "{} arguments for native {}.{}",
-                            args.count, def.owner, def.name
-                        ),
-                    ));
+                    return Err(fail(pc, format!("{} arguments for native {}.{}", args.count, def.owner, def.name)));
                 }
             }
         }
         let last = m.code[ncode - 1];
         if last.falls_through() {
-            return Err(fail(
-                ncode - 1,
-                format!("the method can run off its end ({:?})", last.opcode()),
-            ));
+            return Err(fail(ncode - 1, format!("the method can run off its end ({:?})", last.opcode())));
         }
         for h in &m.handlers {
             let in_code = |p: Pc| p.index() <= ncode;
@@ -126,11 +92,7 @@ pub fn verify(program: &Program) -> Result<(), VerifyError> {
                 HandlerKind::Filter { filter, .. } => filter.index() < ncode,
                 _ => true,
             };
-            if !(in_code(h.start)
-                && in_code(h.end)
-                && h.target.index() < ncode
-                && filter_ok
-                && h.start <= h.end)
+            if !(in_code(h.start) && in_code(h.end) && h.target.index() < ncode && filter_ok && h.start <= h.end)
                 || h.exception.0 as usize >= nregs
             {
                 return Err(fail(h.start.index(), format!("bad handler {h:?}")));

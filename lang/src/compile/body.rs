@@ -9,9 +9,7 @@ use vm::bytecode::{Args, ClassId, Instr, MethodId, Reg};
 use vm::program::BuiltinClass;
 
 use super::emit::Builder;
-use super::scope::{
-    self, Captures, Dest, FnState, Home, RetKind, ScopeKey, ScopeKind, ThisKind, Val,
-};
+use super::scope::{self, Captures, Dest, FnState, Home, RetKind, ScopeKey, ScopeKind, ThisKind, Val};
 use super::types::Type;
 use super::{BodySource, Compiler, FieldKind, Origin};
 use crate::ast::{self, ExprKind, Span};
@@ -40,10 +38,7 @@ impl<'a> Compiler<'a> {
         scope::reset_method_state(self);
         if self.body_has_lambda(id) {
             // Pass 1: learn what lambdas capture; its output is discarded.
-            self.captures = Captures {
-                analyzing: true,
-                ..Captures::default()
-            };
+            self.captures = Captures { analyzing: true, ..Captures::default() };
             let snap = self.snapshot();
             self.speculating += 1;
             self.compile_method_pass(id);
@@ -79,16 +74,9 @@ impl<'a> Compiler<'a> {
             }
             BodySource::Getter(p) => {
                 p.expr_body.is_some_and(scope::expr_has_lambda)
-                    || p.getter
-                        .as_ref()
-                        .and_then(|g| g.body.as_ref())
-                        .is_some_and(body_has)
+                    || p.getter.as_ref().and_then(|g| g.body.as_ref()).is_some_and(body_has)
             }
-            BodySource::Setter(p) => p
-                .setter
-                .as_ref()
-                .and_then(|g| g.body.as_ref())
-                .is_some_and(body_has),
+            BodySource::Setter(p) => p.setter.as_ref().and_then(|g| g.body.as_ref()).is_some_and(body_has),
             BodySource::TopLevel(stmts) => stmts.iter().any(scope::stmt_has_lambda),
             _ => false,
         }
@@ -103,28 +91,18 @@ impl<'a> Compiler<'a> {
 
     fn compile_method_pass(&mut self, id: MethodId) {
         let info = &self.methods[id.index()];
-        let (class, is_static, is_async, body, span) = (
-            info.class,
-            info.is_static,
-            info.is_async,
-            info.body,
-            info.span,
-        );
+        let (class, is_static, is_async, body, span) =
+            (info.class, info.is_static, info.is_async, info.body, info.span);
         let params = info.params.clone();
         let name = info.name.clone();
         let ret = info.ret.clone();
         let is_ctor = info.is_ctor;
         let is_cctor = matches!(body, BodySource::Cctor(_));
-        let ret_kind = if is_ctor
-            || is_cctor
-            || matches!(body, BodySource::Setter(_) | BodySource::AutoSetter(_))
-        {
+        let ret_kind = if is_ctor || is_cctor || matches!(body, BodySource::Setter(_) | BodySource::AutoSetter(_)) {
             RetKind::Void
         } else if is_async {
             match &ret {
-                t if t.is_lib("Task", 1) || t.is_lib("ValueTask", 1) => {
-                    RetKind::Value(t.lib_args()[0].clone())
-                }
+                t if t.is_lib("Task", 1) || t.is_lib("ValueTask", 1) => RetKind::Value(t.lib_args()[0].clone()),
                 _ => RetKind::Void,
             }
         } else if ret == Type::Void {
@@ -133,19 +111,8 @@ impl<'a> Compiler<'a> {
             RetKind::Value(ret.clone())
         };
         let arity = params.len() + usize::from(!is_static);
-        let this = if is_static {
-            ThisKind::None
-        } else {
-            ThisKind::Instance
-        };
-        let mut fs = FnState::new(
-            arity as u16,
-            class,
-            this,
-            is_static,
-            ret_kind.clone(),
-            name.clone(),
-        );
+        let this = if is_static { ThisKind::None } else { ThisKind::Instance };
+        let mut fs = FnState::new(arity as u16, class, this, is_static, ret_kind.clone(), name.clone());
         fs.is_async = is_async;
         fs.is_ctor = is_ctor;
         fs.is_cctor = is_cctor;
@@ -182,9 +149,7 @@ impl<'a> Compiler<'a> {
                 self.compile_stmts(stmts);
             }
             BodySource::Ctor(d) => {
-                let chains_to_this = d
-                    .and_then(|d| d.initializer.as_ref())
-                    .is_some_and(|i| i.is_this);
+                let chains_to_this = d.and_then(|d| d.initializer.as_ref()).is_some_and(|i| i.is_this);
                 if !chains_to_this {
                     self.field_initializers(class, false);
                 }
@@ -217,30 +182,16 @@ impl<'a> Compiler<'a> {
             BodySource::AutoGetter(f) => {
                 let r = self.alloc();
                 match self.classes[class.index()].fields[f].kind.clone() {
-                    FieldKind::Instance(slot) => self.emit(Instr::GetField {
-                        dst: r.dst(),
-                        obj: Reg(0),
-                        field: slot,
-                    }),
-                    FieldKind::Static(sid) => self.emit(Instr::GetStatic {
-                        dst: r.dst(),
-                        id: sid,
-                    }),
+                    FieldKind::Instance(slot) => self.emit(Instr::GetField { dst: r.dst(), obj: Reg(0), field: slot }),
+                    FieldKind::Static(sid) => self.emit(Instr::GetStatic { dst: r.dst(), id: sid }),
                     FieldKind::Const(_) => self.emit(Instr::LoadNull { dst: r.dst() }),
                 }
                 self.emit(Instr::Return { src: r });
             }
             BodySource::AutoSetter(f) => {
                 match self.classes[class.index()].fields[f].kind.clone() {
-                    FieldKind::Instance(slot) => self.emit(Instr::SetField {
-                        obj: Reg(0),
-                        field: slot,
-                        src: Reg(1),
-                    }),
-                    FieldKind::Static(sid) => self.emit(Instr::SetStatic {
-                        id: sid,
-                        src: Reg(0),
-                    }),
+                    FieldKind::Instance(slot) => self.emit(Instr::SetField { obj: Reg(0), field: slot, src: Reg(1) }),
+                    FieldKind::Static(sid) => self.emit(Instr::SetStatic { id: sid, src: Reg(0) }),
                     FieldKind::Const(_) => {}
                 }
                 self.emit(Instr::ReturnVoid {});
@@ -249,11 +200,9 @@ impl<'a> Compiler<'a> {
             BodySource::Extern => {
                 let owner = self.classes[class.index()].name.clone();
                 let r = self.alloc();
-                let exists = vm::native::NATIVES.iter().any(|d| {
-                    d.owner == owner
-                        && d.name == name
-                        && d.params.len() + usize::from(!d.is_static) == arity
-                });
+                let exists = vm::native::NATIVES
+                    .iter()
+                    .any(|d| d.owner == owner && d.name == name && d.params.len() + usize::from(!d.is_static) == arity);
                 if exists {
                     self.native_call_block(&owner, &name, Reg(0), arity, r, span);
                 } else {
@@ -277,10 +226,7 @@ impl<'a> Compiler<'a> {
                     None => format!("{name}()"),
                 };
                 let cname = self.classes[class.index()].name.clone();
-                self.error(
-                    span,
-                    format!("'{cname}.{shown}': not all code paths return a value"),
-                );
+                self.error(span, format!("'{cname}.{shown}': not all code paths return a value"));
             }
             self.emit(Instr::ReturnVoid {});
         }
@@ -328,11 +274,7 @@ impl<'a> Compiler<'a> {
                     let m = self.mark();
                     self.reserve_decl_regs_expr(init);
                     let v = self.expr_to(init, &ty, Dest::Any);
-                    self.emit(Instr::SetField {
-                        obj: Reg(0),
-                        field: slot,
-                        src: v.reg,
-                    });
+                    self.emit(Instr::SetField { obj: Reg(0), field: slot, src: v.reg });
                     self.release(m);
                 }
                 FieldKind::Static(id) if statics => {
@@ -349,12 +291,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// `: base(...)`, `: this(...)`, or the implicit `: base()`.
-    fn ctor_initializer(
-        &mut self,
-        class: ClassId,
-        d: Option<&'a ast::ConstructorDecl<'a>>,
-        span: Span,
-    ) {
+    fn ctor_initializer(&mut self, class: ClassId, d: Option<&'a ast::ConstructorDecl<'a>>, span: Span) {
         let init = d.and_then(|d| d.initializer.as_ref());
         let is_struct = self.classes[class.index()].kind == ast::TypeKind::Struct;
         let (target, args, ispan): (ClassId, &'a [ast::Arg<'a>], Span) = match init {
@@ -378,10 +315,7 @@ impl<'a> Compiler<'a> {
         };
         if target.index() < BuiltinClass::ALL.len() {
             if !args.is_empty() {
-                self.error(
-                    ispan,
-                    "'object' does not contain a constructor that takes arguments",
-                );
+                self.error(ispan, "'object' does not contain a constructor that takes arguments");
             }
             return;
         }
@@ -391,10 +325,7 @@ impl<'a> Compiler<'a> {
             if !args.is_empty() {
                 self.error(
                     ispan,
-                    format!(
-                        "'{tname}' does not contain a constructor that takes {} arguments",
-                        args.len()
-                    ),
+                    format!("'{tname}' does not contain a constructor that takes {} arguments", args.len()),
                 );
             }
             return;
@@ -402,21 +333,9 @@ impl<'a> Compiler<'a> {
         self.set_line(ispan);
         let m = self.mark();
         let cands = self.method_cands(&ctors, false);
-        let recv = Val {
-            reg: Reg(0),
-            ty: Type::Class(target),
-        };
-        let call_args: Vec<super::call::CallArg<'a>> =
-            args.iter().map(super::call::CallArg::from).collect();
-        self.invoke(
-            cands,
-            Some(recv),
-            &call_args,
-            Dest::Any,
-            ispan,
-            &tname,
-            true,
-        );
+        let recv = Val { reg: Reg(0), ty: Type::Class(target) };
+        let call_args: Vec<super::call::CallArg<'a>> = args.iter().map(super::call::CallArg::from).collect();
+        self.invoke(cands, Some(recv), &call_args, Dest::Any, ispan, &tname, true);
         self.release(m);
     }
 
@@ -426,35 +345,16 @@ impl<'a> Compiler<'a> {
         let found = vm::native::NATIVES
             .iter()
             .enumerate()
-            .find(|(_, d)| {
-                d.owner == "Object"
-                    && d.name == which
-                    && !d.is_static
-                    && d.params.len() + 1 == nargs
-            })
+            .find(|(_, d)| d.owner == "Object" && d.name == which && !d.is_static && d.params.len() + 1 == nargs)
             .map(|(i, _)| vm::bytecode::NativeId(i as u16));
         let r = self.alloc();
         match (found, which) {
             (Some(native), _) => {
-                self.emit(Instr::CallNative {
-                    dst: r.dst(),
-                    native,
-                    args: Args::new(Reg(0), nargs),
-                });
+                self.emit(Instr::CallNative { dst: r.dst(), native, args: Args::new(Reg(0), nargs) });
             }
-            (None, "ToString") => self.emit(Instr::ToStr {
-                dst: r.dst(),
-                src: Reg(0),
-            }),
-            (None, "Equals") => self.emit(Instr::Eq {
-                dst: r.dst(),
-                a: Reg(0),
-                b: Reg(1),
-            }),
-            (None, _) => self.emit(Instr::LoadInt {
-                dst: r.dst(),
-                value: 0,
-            }),
+            (None, "ToString") => self.emit(Instr::ToStr { dst: r.dst(), src: Reg(0) }),
+            (None, "Equals") => self.emit(Instr::Eq { dst: r.dst(), a: Reg(0), b: Reg(1) }),
+            (None, _) => self.emit(Instr::LoadInt { dst: r.dst(), value: 0 }),
         }
         self.emit(Instr::Return { src: r });
     }
@@ -462,10 +362,7 @@ impl<'a> Compiler<'a> {
     /// Installs a finished function's code in its method.
     pub(crate) fn store_code(&mut self, id: MethodId, b: Builder, span: Span) {
         if b.overflowed {
-            self.error(
-                span,
-                "This method needs too many registers; split it into smaller methods",
-            );
+            self.error(span, "This method needs too many registers; split it into smaller methods");
         }
         match b.finish() {
             Ok(f) => {
@@ -490,32 +387,20 @@ impl<'a> Compiler<'a> {
         let mut count = |e: &ast::Expr<'_>| {
             scope::walk_expr(e, &mut |x| match &x.kind {
                 ExprKind::DeclarationExpr { .. } => n += 1,
-                ExprKind::Is {
-                    binding: Some(_), ..
-                } => n += 1,
+                ExprKind::Is { binding: Some(_), .. } => n += 1,
                 _ => {}
             })
         };
         match &s.kind {
-            ast::StmtKind::Local(d) => d
-                .declarators
-                .iter()
-                .filter_map(|d| d.init)
-                .for_each(&mut count),
+            ast::StmtKind::Local(d) => d.declarators.iter().filter_map(|d| d.init).for_each(&mut count),
             ast::StmtKind::Expr(e) => count(e),
             ast::StmtKind::If { cond, .. }
             | ast::StmtKind::While { cond, .. }
             | ast::StmtKind::DoWhile { cond, .. } => count(cond),
-            ast::StmtKind::For {
-                init, cond, step, ..
-            } => {
+            ast::StmtKind::For { init, cond, step, .. } => {
                 for i in init.iter() {
                     match &i.kind {
-                        ast::StmtKind::Local(d) => d
-                            .declarators
-                            .iter()
-                            .filter_map(|d| d.init)
-                            .for_each(&mut count),
+                        ast::StmtKind::Local(d) => d.declarators.iter().filter_map(|d| d.init).for_each(&mut count),
                         ast::StmtKind::Expr(e) => count(e),
                         _ => {}
                     }
@@ -526,18 +411,10 @@ impl<'a> Compiler<'a> {
             ast::StmtKind::Foreach { iterable, .. } => count(iterable),
             ast::StmtKind::Return(Some(e)) | ast::StmtKind::Throw(Some(e)) => count(e),
             ast::StmtKind::Switch { scrutinee, .. } => count(scrutinee),
-            ast::StmtKind::Using {
-                resource: ast::UsingResource::Expr(e),
-                ..
-            } => count(e),
-            ast::StmtKind::Using {
-                resource: ast::UsingResource::Decl(d),
-                ..
-            } => d
-                .declarators
-                .iter()
-                .filter_map(|d| d.init)
-                .for_each(&mut count),
+            ast::StmtKind::Using { resource: ast::UsingResource::Expr(e), .. } => count(e),
+            ast::StmtKind::Using { resource: ast::UsingResource::Decl(d), .. } => {
+                d.declarators.iter().filter_map(|d| d.init).for_each(&mut count)
+            }
             ast::StmtKind::Lock { target, .. } => count(target),
             _ => {}
         }
@@ -547,10 +424,7 @@ impl<'a> Compiler<'a> {
     pub(crate) fn reserve_decl_regs_expr(&mut self, e: &ast::Expr<'_>) {
         let mut n = 0;
         scope::walk_expr(e, &mut |x| match &x.kind {
-            ExprKind::DeclarationExpr { .. }
-            | ExprKind::Is {
-                binding: Some(_), ..
-            } => n += 1,
+            ExprKind::DeclarationExpr { .. } | ExprKind::Is { binding: Some(_), .. } => n += 1,
             _ => {}
         });
         self.reserve_n(n);

@@ -37,11 +37,7 @@ pub(crate) struct CallArg<'a> {
 
 impl<'a> From<&'a Arg<'a>> for CallArg<'a> {
     fn from(a: &'a Arg<'a>) -> CallArg<'a> {
-        CallArg {
-            name: a.name,
-            modifier: a.modifier,
-            value: a.value,
-        }
+        CallArg { name: a.name, modifier: a.modifier, value: a.value }
     }
 }
 
@@ -123,33 +119,16 @@ impl<'a> Compiler<'a> {
                 let kind = if m.is_extension && m.is_static {
                     CandKind::Extension(id)
                 } else {
-                    CandKind::Method {
-                        id,
-                        virt: use_virtual && m.is_virtual,
-                    }
+                    CandKind::Method { id, virt: use_virtual && m.is_virtual }
                 };
-                let params = if matches!(kind, CandKind::Extension(_)) {
-                    m.params[1..].to_vec()
-                } else {
-                    m.params.clone()
-                };
-                Cand {
-                    kind,
-                    params,
-                    ret: m.ret.clone(),
-                    bindings: Vec::new(),
-                }
+                let params =
+                    if matches!(kind, CandKind::Extension(_)) { m.params[1..].to_vec() } else { m.params.clone() };
+                Cand { kind, params, ret: m.ret.clone(), bindings: Vec::new() }
             })
             .collect()
     }
 
-    pub(crate) fn native_cands_pub(
-        &self,
-        owner: &str,
-        name: &str,
-        is_static: bool,
-        recv_ty: &Type,
-    ) -> Vec<Cand> {
+    pub(crate) fn native_cands_pub(&self, owner: &str, name: &str, is_static: bool, recv_ty: &Type) -> Vec<Cand> {
         let bindings = self.receiver_bindings(recv_ty);
         self.natives_named(owner, name, is_static)
             .into_iter()
@@ -178,33 +157,17 @@ impl<'a> Compiler<'a> {
                 span: Span::default(),
             })
             .collect();
-        Cand {
-            kind: CandKind::Delegate,
-            params,
-            ret,
-            bindings: Vec::new(),
-        }
+        Cand { kind: CandKind::Delegate, params, ret, bindings: Vec::new() }
     }
 
     /// `callee(args)`.
-    pub(crate) fn call_expr(
-        &mut self,
-        callee: &'a Expr<'a>,
-        args: &'a [Arg<'a>],
-        dest: Dest,
-        span: Span,
-    ) -> Val {
+    pub(crate) fn call_expr(&mut self, callee: &'a Expr<'a>, args: &'a [Arg<'a>], dest: Dest, span: Span) -> Val {
         let args: Vec<CallArg<'a>> = args.iter().map(CallArg::from).collect();
         self.call_general(callee, &args, dest, span, false)
     }
 
     /// A call whose result is not used.
-    pub(crate) fn call_expr_discard(
-        &mut self,
-        callee: &'a Expr<'a>,
-        args: &'a [Arg<'a>],
-        span: Span,
-    ) {
+    pub(crate) fn call_expr_discard(&mut self, callee: &'a Expr<'a>, args: &'a [Arg<'a>], span: Span) {
         let args: Vec<CallArg<'a>> = args.iter().map(CallArg::from).collect();
         self.call_general(callee, &args, Dest::Any, span, true);
     }
@@ -228,16 +191,10 @@ impl<'a> Compiler<'a> {
                 match self.find_member(class, id.name) {
                     Some(Member::Methods(ids)) => {
                         let in_static = self.fr().is_static;
-                        let statics: Vec<MethodId> = ids
-                            .iter()
-                            .copied()
-                            .filter(|m| self.methods[m.index()].is_static)
-                            .collect();
-                        let instance: Vec<MethodId> = ids
-                            .iter()
-                            .copied()
-                            .filter(|m| !self.methods[m.index()].is_static)
-                            .collect();
+                        let statics: Vec<MethodId> =
+                            ids.iter().copied().filter(|m| self.methods[m.index()].is_static).collect();
+                        let instance: Vec<MethodId> =
+                            ids.iter().copied().filter(|m| !self.methods[m.index()].is_static).collect();
                         if instance.is_empty() || (in_static && !statics.is_empty()) {
                             let cands = self.method_cands(&statics, false);
                             return self.invoke(cands, None, args, dest, span, id.name, discard);
@@ -249,10 +206,7 @@ impl<'a> Compiler<'a> {
                         let Some(this) = self.this_reg(id.span) else {
                             return self.error_val(dest);
                         };
-                        let recv = Val {
-                            reg: this,
-                            ty: Type::Class(class),
-                        };
+                        let recv = Val { reg: this, ty: Type::Class(class) };
                         let mut cands = self.method_cands(&instance, true);
                         cands.extend(self.method_cands(&statics, false));
                         self.invoke_mixed(cands, recv, args, dest, span, id.name, discard)
@@ -265,44 +219,20 @@ impl<'a> Compiler<'a> {
                     }
                     None => {
                         // `GetType()` and the other natives of `object`, on `this`.
-                        if !self.fr().is_static
-                            && !self.natives_named("Object", id.name, false).is_empty()
-                        {
+                        if !self.fr().is_static && !self.natives_named("Object", id.name, false).is_empty() {
                             let Some(this) = self.this_reg(id.span) else {
                                 return self.error_val(dest);
                             };
-                            let recv = Val {
-                                reg: this,
-                                ty: Type::Class(class),
-                            };
+                            let recv = Val { reg: this, ty: Type::Class(class) };
                             let cands = self.native_cands_pub("Object", id.name, false, &recv.ty);
-                            return self.invoke(
-                                cands,
-                                Some(recv),
-                                args,
-                                dest,
-                                span,
-                                id.name,
-                                discard,
-                            );
+                            return self.invoke(cands, Some(recv), args, dest, span, id.name, discard);
                         }
-                        self.error(
-                            id.span,
-                            format!(
-                                "The name '{}' does not exist in the current context",
-                                id.name
-                            ),
-                        );
+                        self.error(id.span, format!("The name '{}' does not exist in the current context", id.name));
                         self.error_val(dest)
                     }
                 }
             }
-            ExprKind::Member {
-                target,
-                name,
-                null_conditional,
-                ..
-            } => {
+            ExprKind::Member { target, name, null_conditional, .. } => {
                 if let ExprKind::Base = target.kind {
                     return self.base_call(target.span, *name, args, dest, span, discard);
                 }
@@ -402,18 +332,12 @@ impl<'a> Compiler<'a> {
             Some(Member::Methods(ids)) => {
                 // Non-virtual: `base.M()` calls exactly the base's method.
                 let cands = self.method_cands(&ids, false);
-                let recv = Val {
-                    reg: this,
-                    ty: Type::Class(base),
-                };
+                let recv = Val { reg: this, ty: Type::Class(base) };
                 self.invoke(cands, Some(recv), args, dest, span, name.name, discard)
             }
             _ => {
                 let bn = self.classes[base.index()].name.clone();
-                self.error(
-                    name.span,
-                    format!("'{bn}' does not contain a definition for '{}'", name.name),
-                );
+                self.error(name.span, format!("'{bn}' does not contain a definition for '{}'", name.name));
                 self.error_val(dest)
             }
         }
@@ -434,11 +358,8 @@ impl<'a> Compiler<'a> {
                 let c = *c;
                 match self.find_member(c, name.name) {
                     Some(Member::Methods(ids)) => {
-                        let statics: Vec<MethodId> = ids
-                            .iter()
-                            .copied()
-                            .filter(|m| self.methods[m.index()].is_static)
-                            .collect();
+                        let statics: Vec<MethodId> =
+                            ids.iter().copied().filter(|m| self.methods[m.index()].is_static).collect();
                         if statics.is_empty() {
                             self.error(name.span, format!("An object reference is required for the non-static field, method, or property '{}'", name.name));
                             return self.error_val(dest);
@@ -459,10 +380,7 @@ impl<'a> Compiler<'a> {
                         self.invoke(cands, None, args, dest, span, name.name, discard)
                     }
                     Some(Member::Field { .. } | Member::Prop { .. }) => {
-                        let target = Expr {
-                            kind: ExprKind::Name(name),
-                            span: name.span,
-                        };
+                        let target = Expr { kind: ExprKind::Name(name), span: name.span };
                         let _ = target;
                         let v = self.static_member_value(t, name, Dest::Any);
                         let r = self.alloc();
@@ -471,10 +389,7 @@ impl<'a> Compiler<'a> {
                     }
                     None => {
                         let tn = self.type_name(t);
-                        self.error(
-                            name.span,
-                            format!("'{tn}' does not contain a definition for '{}'", name.name),
-                        );
+                        self.error(name.span, format!("'{tn}' does not contain a definition for '{}'", name.name));
                         self.error_val(dest)
                     }
                 }
@@ -484,20 +399,14 @@ impl<'a> Compiler<'a> {
                     Some(o) => o.to_string(),
                     None => {
                         let tn = self.type_name(t);
-                        self.error(
-                            name.span,
-                            format!("'{tn}' does not contain a definition for '{}'", name.name),
-                        );
+                        self.error(name.span, format!("'{tn}' does not contain a definition for '{}'", name.name));
                         return self.error_val(dest);
                     }
                 };
                 let cands = self.native_cands_pub(&owner, name.name, true, t);
                 if cands.is_empty() {
                     let tn = self.type_name(t);
-                    self.error(
-                        name.span,
-                        format!("'{tn}' does not contain a definition for '{}'", name.name),
-                    );
+                    self.error(name.span, format!("'{tn}' does not contain a definition for '{}'", name.name));
                     return self.error_val(dest);
                 }
                 self.invoke(cands, None, args, dest, span, name.name, discard)
@@ -512,9 +421,7 @@ impl<'a> Compiler<'a> {
             return self.error_val(dest);
         };
         match self.find_member(*c, name.name) {
-            Some(m @ (Member::Field { .. } | Member::Prop { .. })) => {
-                self.read_member(m, None, dest, name.span)
-            }
+            Some(m @ (Member::Field { .. } | Member::Prop { .. })) => self.read_member(m, None, dest, name.span),
             _ => self.error_val(dest),
         }
     }
@@ -534,40 +441,20 @@ impl<'a> Compiler<'a> {
             if name.name == "GetValueOrDefault" && args.is_empty() {
                 let dst = self.dest_reg(dest);
                 let end = self.new_label();
-                self.emit(Instr::Move {
-                    dst: dst.dst(),
-                    src: recv.reg,
-                });
-                self.b()
-                    .emit_jump(|target| Instr::JumpIfNotNull { src: dst, target }, end);
+                self.emit(Instr::Move { dst: dst.dst(), src: recv.reg });
+                self.b().emit_jump(|target| Instr::JumpIfNotNull { src: dst, target }, end);
                 let is_enum = matches!(inner, Type::Class(c) if self.is_enum(c));
                 self.load_const(&ConstValue::default_of(&inner, is_enum), dst.dst());
                 self.place(end);
-                return Val {
-                    reg: dst,
-                    ty: inner,
-                };
+                return Val { reg: dst, ty: inner };
             }
-            return self.member_call(
-                Val {
-                    reg: recv.reg,
-                    ty: inner,
-                },
-                name,
-                args,
-                dest,
-                span,
-                discard,
-            );
+            return self.member_call(Val { reg: recv.reg, ty: inner }, name, args, dest, span, discard);
         }
         let ty = recv.ty.clone();
         match &ty {
             Type::Error => {
                 for a in args {
-                    if !matches!(
-                        a.value.kind,
-                        ExprKind::Lambda { .. } | ExprKind::DeclarationExpr { .. }
-                    ) {
+                    if !matches!(a.value.kind, ExprKind::Lambda { .. } | ExprKind::DeclarationExpr { .. }) {
                         self.expr(a.value, Dest::Any, None);
                     }
                 }
@@ -581,25 +468,14 @@ impl<'a> Compiler<'a> {
                 let c = *c;
                 match self.find_member(c, name.name) {
                     Some(Member::Methods(ids)) => {
-                        let instance: Vec<MethodId> = ids
-                            .iter()
-                            .copied()
-                            .filter(|m| !self.methods[m.index()].is_static)
-                            .collect();
+                        let instance: Vec<MethodId> =
+                            ids.iter().copied().filter(|m| !self.methods[m.index()].is_static).collect();
                         if instance.is_empty() {
                             self.error(name.span, format!("Member '{}' cannot be accessed with an instance reference; qualify it with a type name instead", name.name));
                             return self.error_val(dest);
                         }
                         let cands = self.method_cands(&instance, true);
-                        return self.invoke(
-                            cands,
-                            Some(recv),
-                            args,
-                            dest,
-                            span,
-                            name.name,
-                            discard,
-                        );
+                        return self.invoke(cands, Some(recv), args, dest, span, name.name, discard);
                     }
                     Some(m) => {
                         let v = self.read_member(m, Some(recv), Dest::Any, name.span);
@@ -616,19 +492,9 @@ impl<'a> Compiler<'a> {
             }
             _ => {
                 if name.name == "ToString" && args.is_empty() {
-                    let dst = if discard {
-                        self.alloc()
-                    } else {
-                        self.dest_reg(dest)
-                    };
-                    self.emit(Instr::ToStr {
-                        dst: dst.dst(),
-                        src: recv.reg,
-                    });
-                    return Val {
-                        reg: dst,
-                        ty: Type::String,
-                    };
+                    let dst = if discard { self.alloc() } else { self.dest_reg(dest) };
+                    self.emit(Instr::ToStr { dst: dst.dst(), src: recv.reg });
+                    return Val { reg: dst, ty: Type::String };
                 }
                 if ty.is_delegate() && name.name == "Invoke" {
                     return self.delegate_call(recv, args, dest, span, discard);
@@ -652,10 +518,7 @@ impl<'a> Compiler<'a> {
             return self.invoke(cands, Some(recv), args, dest, span, name.name, discard);
         }
         let tn = self.type_name(&ty);
-        self.error(
-            name.span,
-            format!("'{tn}' does not contain a definition for '{}'", name.name),
-        );
+        self.error(name.span, format!("'{tn}' does not contain a definition for '{}'", name.name));
         self.error_val(dest)
     }
 
@@ -666,14 +529,7 @@ impl<'a> Compiler<'a> {
         self.member_call(recv, ast::Ident { name, span }, &[], Dest::Any, span, true);
     }
 
-    fn delegate_call(
-        &mut self,
-        d: Val,
-        args: &[CallArg<'a>],
-        dest: Dest,
-        span: Span,
-        discard: bool,
-    ) -> Val {
+    fn delegate_call(&mut self, d: Val, args: &[CallArg<'a>], dest: Dest, span: Span, discard: bool) -> Val {
         if !d.ty.is_unknown() && !d.ty.is_delegate() {
             let tn = self.type_name(&d.ty);
             self.error(span, format!("'{tn}' cannot be called like a method"));
@@ -684,13 +540,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// A user indexer or a library type's `get_Item`.
-    pub(crate) fn indexer_call(
-        &mut self,
-        recv: Val,
-        args: &'a [Expr<'a>],
-        dest: Dest,
-        span: Span,
-    ) -> Val {
+    pub(crate) fn indexer_call(&mut self, recv: Val, args: &'a [Expr<'a>], dest: Dest, span: Span) -> Val {
         let cands = match &recv.ty {
             Type::Class(c) => match self.find_indexer(*c) {
                 Some((class, idx)) => match self.classes[class.index()].props[idx].getter {
@@ -709,20 +559,11 @@ impl<'a> Compiler<'a> {
         };
         if cands.is_empty() {
             let tn = self.type_name(&recv.ty);
-            self.error(
-                span,
-                format!("Cannot apply indexing with [] to an expression of type '{tn}'"),
-            );
+            self.error(span, format!("Cannot apply indexing with [] to an expression of type '{tn}'"));
             return self.error_val(dest);
         }
-        let wrapped: Vec<CallArg<'a>> = args
-            .iter()
-            .map(|e| CallArg {
-                name: None,
-                modifier: ArgModifier::None,
-                value: e,
-            })
-            .collect();
+        let wrapped: Vec<CallArg<'a>> =
+            args.iter().map(|e| CallArg { name: None, modifier: ArgModifier::None, value: e }).collect();
         let r = self.alloc();
         let recv = self.put_in(recv, Dest::Into(r));
         self.invoke(cands, Some(recv), &wrapped, dest, span, "this[]", false)
@@ -742,9 +583,7 @@ impl<'a> Compiler<'a> {
         name: &str,
         discard: bool,
     ) -> Val {
-        let has_refout = args
-            .iter()
-            .any(|a| matches!(a.modifier, ArgModifier::Ref | ArgModifier::Out));
+        let has_refout = args.iter().any(|a| matches!(a.modifier, ArgModifier::Ref | ArgModifier::Out));
         let pre_dst = match dest {
             Dest::Any if has_refout && !discard => Some(self.alloc()),
             _ => None,
@@ -755,21 +594,13 @@ impl<'a> Compiler<'a> {
         let base = match &recv {
             // A receiver alone is its own argument run, wherever it is.
             Some(r) if args.is_empty() => r.reg,
-            Some(r)
-                if !has_refout
-                    && r.reg.0 + 1 == m0
-                    && !self.is_local_reg(r.reg)
-                    && r.reg.0 >= self.fr_arity() =>
-            {
+            Some(r) if !has_refout && r.reg.0 + 1 == m0 && !self.is_local_reg(r.reg) && r.reg.0 >= self.fr_arity() => {
                 self.b().alloc_n(args.len());
                 r.reg
             }
             Some(r) => {
                 let base = self.b().alloc_n(args.len() + 1);
-                self.emit(Instr::Move {
-                    dst: base.dst(),
-                    src: r.reg,
-                });
+                self.emit(Instr::Move { dst: base.dst(), src: r.reg });
                 base
             }
             None => self.b().alloc_n(args.len()),
@@ -804,22 +635,12 @@ impl<'a> Compiler<'a> {
             let slot = slot_of(i);
             let kind = match (a.modifier, &a.value.kind) {
                 (ArgModifier::Out, ExprKind::DeclarationExpr { ty, .. }) => {
-                    self.emit(Instr::NewObject {
-                        dst: slot.dst(),
-                        class: BuiltinClass::StrongBox.id(),
-                    });
-                    let t = if super::stmt::is_var_type(ty) {
-                        None
-                    } else {
-                        Some(self.resolve_type(ty))
-                    };
+                    self.emit(Instr::NewObject { dst: slot.dst(), class: BuiltinClass::StrongBox.id() });
+                    let t = if super::stmt::is_var_type(ty) { None } else { Some(self.resolve_type(ty)) };
                     ArgKind::OutDecl(t)
                 }
                 (ArgModifier::Out, ExprKind::Name(id)) if id.name == "_" && !self.peek_var("_") => {
-                    self.emit(Instr::NewObject {
-                        dst: slot.dst(),
-                        class: BuiltinClass::StrongBox.id(),
-                    });
+                    self.emit(Instr::NewObject { dst: slot.dst(), class: BuiltinClass::StrongBox.id() });
                     places.push((i, Place::Discard));
                     ArgKind::OutDecl(None)
                 }
@@ -829,27 +650,14 @@ impl<'a> Compiler<'a> {
                     if a.modifier == ArgModifier::Ref {
                         let m = self.mark();
                         let v = self.load_place(&place, Dest::Any);
-                        self.emit(Instr::NewObject {
-                            dst: slot.dst(),
-                            class: BuiltinClass::StrongBox.id(),
-                        });
-                        self.emit(Instr::SetField {
-                            obj: slot,
-                            field: FieldSlot(0),
-                            src: v.reg,
-                        });
+                        self.emit(Instr::NewObject { dst: slot.dst(), class: BuiltinClass::StrongBox.id() });
+                        self.emit(Instr::SetField { obj: slot, field: FieldSlot(0), src: v.reg });
                         self.release(m);
                     } else {
-                        self.emit(Instr::NewObject {
-                            dst: slot.dst(),
-                            class: BuiltinClass::StrongBox.id(),
-                        });
+                        self.emit(Instr::NewObject { dst: slot.dst(), class: BuiltinClass::StrongBox.id() });
                     }
                     if let Place::Prop { .. } | Place::IndexCall { .. } = place {
-                        self.error(
-                            a.value.span,
-                            "A property or indexer may not be passed as an out or ref parameter",
-                        );
+                        self.error(a.value.span, "A property or indexer may not be passed as an out or ref parameter");
                     }
                     places.push((i, place));
                     ArgKind::Place(ty)
@@ -866,22 +674,13 @@ impl<'a> Compiler<'a> {
                     }
                 },
             };
-            infos.push(ArgInfo {
-                kind,
-                name: a.name,
-                modifier: a.modifier,
-                expr: a.value,
-            });
+            infos.push(ArgInfo { kind, name: a.name, modifier: a.modifier, expr: a.value });
         }
 
-        let Some(app) = self.choose(&cands, &infos, span, name, recv.as_ref().map(|r| &r.ty))
-        else {
+        let Some(app) = self.choose(&cands, &infos, span, name, recv.as_ref().map(|r| &r.ty)) else {
             self.release(m0);
             return match pre_dst {
-                Some(r) => Val {
-                    reg: r,
-                    ty: Type::Error,
-                },
+                Some(r) => Val { reg: r, ty: Type::Error },
                 None => self.error_val(dest),
             };
         };
@@ -890,10 +689,7 @@ impl<'a> Compiler<'a> {
         let params: Vec<ParamInfo> = cand
             .params
             .iter()
-            .map(|p| ParamInfo {
-                ty: erase_params(p.ty.substitute(&bindings)),
-                ..p.clone()
-            })
+            .map(|p| ParamInfo { ty: erase_params(p.ty.substitute(&bindings)), ..p.clone() })
             .collect();
         let ret = erase_params(cand.ret.substitute(&bindings));
 
@@ -907,11 +703,7 @@ impl<'a> Compiler<'a> {
             };
             let p = &params[pi];
             let expanded = matches!(slot, Slot::Params(_));
-            let pty = if expanded {
-                p.ty.elem().cloned().unwrap_or(Type::Dynamic)
-            } else {
-                p.ty.clone()
-            };
+            let pty = if expanded { p.ty.elem().cloned().unwrap_or(Type::Dynamic) } else { p.ty.clone() };
             for i in idxs {
                 let r = slot_of(i);
                 match &infos[i].kind {
@@ -925,8 +717,7 @@ impl<'a> Compiler<'a> {
                         if let ExprKind::DeclarationExpr { name, .. } = infos[i].expr.kind {
                             let ty = t.clone().unwrap_or(pty.clone());
                             let reg = self.pre_reg();
-                            let v =
-                                self.declare_var(name.name, name.span, ty, Some(Home::Reg(reg)));
+                            let v = self.declare_var(name.name, name.span, ty, Some(Home::Reg(reg)));
                             out_decls.push((i, v));
                         }
                     }
@@ -947,28 +738,17 @@ impl<'a> Compiler<'a> {
             let m = self.mark();
             let t = self.alloc();
             self.load_const(&d, t.dst());
-            self.emit(Instr::SetField {
-                obj: slot_of(*i),
-                field: FieldSlot(0),
-                src: t,
-            });
+            self.emit(Instr::SetField { obj: slot_of(*i), field: FieldSlot(0), src: t });
             self.release(m);
         }
 
         // The argument block.
         let identity = app.slots.len() == args.len()
-            && app
-                .slots
-                .iter()
-                .enumerate()
-                .all(|(pi, s)| matches!(s, Slot::Arg(i) if *i == pi));
+            && app.slots.iter().enumerate().all(|(pi, s)| matches!(s, Slot::Arg(i) if *i == pi));
         let trailing_defaults = {
             let n = args.len();
             app.slots.len() >= n
-                && app.slots[..n]
-                    .iter()
-                    .enumerate()
-                    .all(|(pi, s)| matches!(s, Slot::Arg(i) if *i == pi))
+                && app.slots[..n].iter().enumerate().all(|(pi, s)| matches!(s, Slot::Arg(i) if *i == pi))
                 && app.slots[n..].iter().all(|s| matches!(s, Slot::Default(_)))
         };
         let block = if identity || (trailing_defaults && self.mark() == region_end) {
@@ -978,10 +758,7 @@ impl<'a> Compiler<'a> {
                     Slot::Arg(i) => {
                         if let ArgKind::Value(t) = &infos[*i].kind {
                             self.coerce(
-                                Val {
-                                    reg: r,
-                                    ty: t.clone(),
-                                },
+                                Val { reg: r, ty: t.clone() },
                                 &params[pi].ty,
                                 Dest::Into(r),
                                 infos[*i].expr.span,
@@ -1002,10 +779,7 @@ impl<'a> Compiler<'a> {
             let n = params.len() + usize::from(has_recv);
             let block = self.b().alloc_n(n);
             if has_recv {
-                self.emit(Instr::Move {
-                    dst: block.dst(),
-                    src: base,
-                });
+                self.emit(Instr::Move { dst: block.dst(), src: base });
             }
             for (pi, s) in app.slots.iter().enumerate() {
                 let r = Reg(block.0 + u16::from(has_recv) + pi as u16);
@@ -1016,10 +790,7 @@ impl<'a> Compiler<'a> {
                             _ => params[pi].ty.clone(),
                         };
                         self.coerce(
-                            Val {
-                                reg: slot_of(*i),
-                                ty: t,
-                            },
+                            Val { reg: slot_of(*i), ty: t },
                             &params[pi].ty,
                             Dest::Into(r),
                             infos[*i].expr.span,
@@ -1034,40 +805,19 @@ impl<'a> Compiler<'a> {
                         let elem = params[pi].ty.elem().cloned().unwrap_or(Type::Object);
                         let m = self.mark();
                         let len = self.alloc();
-                        self.emit(Instr::LoadInt {
-                            dst: len.dst(),
-                            value: idxs.len() as i32,
-                        });
+                        self.emit(Instr::LoadInt { dst: len.dst(), value: idxs.len() as i32 });
                         let elem_class = self.array_elem_class(&elem);
-                        self.emit(Instr::NewArray {
-                            dst: r.dst(),
-                            elem: elem_class,
-                            len,
-                        });
+                        self.emit(Instr::NewArray { dst: r.dst(), elem: elem_class, len });
                         let t = self.alloc();
                         for (k, &i) in idxs.iter().enumerate() {
                             let at = match &infos[i].kind {
                                 ArgKind::Value(at) => at.clone(),
                                 _ => elem.clone(),
                             };
-                            let v = self.coerce(
-                                Val {
-                                    reg: slot_of(i),
-                                    ty: at,
-                                },
-                                &elem,
-                                Dest::Into(t),
-                                infos[i].expr.span,
-                            );
-                            self.emit(Instr::LoadInt {
-                                dst: len.dst(),
-                                value: k as i32,
-                            });
-                            self.emit(Instr::SetIndex {
-                                obj: r,
-                                index: len,
-                                src: v.reg,
-                            });
+                            let v =
+                                self.coerce(Val { reg: slot_of(i), ty: at }, &elem, Dest::Into(t), infos[i].expr.span);
+                            self.emit(Instr::LoadInt { dst: len.dst(), value: k as i32 });
+                            self.emit(Instr::SetIndex { obj: r, index: len, src: v.reg });
                         }
                         self.release(m);
                     }
@@ -1095,49 +845,32 @@ impl<'a> Compiler<'a> {
         };
         // A void call's "result" register must not be one we read later.
         match cand.kind {
+            CandKind::Method { id, virt } if !virt && self.extern_native(id).is_some() => {
+                // A prelude `extern` method is its native: call that directly.
+                let native = self.extern_native(id).unwrap_or_default();
+                let dst = if dst == DISCARD { self.alloc().dst() } else { dst };
+                self.emit(Instr::CallNative { dst, native, args: args_run });
+            }
             CandKind::Method { id, virt } => {
                 if virt {
-                    self.emit(Instr::CallVirt {
-                        dst,
-                        method: id,
-                        args: args_run,
-                    });
+                    self.emit(Instr::CallVirt { dst, method: id, args: args_run });
                 } else {
-                    self.emit(Instr::Call {
-                        dst,
-                        method: id,
-                        args: args_run,
-                    });
+                    self.emit(Instr::Call { dst, method: id, args: args_run });
                 }
             }
-            CandKind::Extension(id) => self.emit(Instr::Call {
-                dst,
-                method: id,
-                args: args_run,
-            }),
+            CandKind::Extension(id) => self.emit(Instr::Call { dst, method: id, args: args_run }),
             CandKind::Native(id) => {
                 if count > 8 {
                     self.error(span, "A built-in method is called with too many arguments");
                 }
-                self.emit(Instr::CallNative {
-                    dst,
-                    native: id,
-                    args: args_run,
-                });
+                self.emit(Instr::CallNative { dst, native: id, args: args_run });
             }
-            CandKind::Delegate => self.emit(Instr::CallDelegate {
-                dst,
-                args: args_run,
-            }),
+            CandKind::Delegate => self.emit(Instr::CallDelegate { dst, args: args_run }),
         }
 
         // Copy `ref`/`out` results back.
         let in_block = |i: usize| -> Reg {
-            let pi = app
-                .slots
-                .iter()
-                .position(|s| matches!(s, Slot::Arg(x) if *x == i))
-                .unwrap_or(i);
+            let pi = app.slots.iter().position(|s| matches!(s, Slot::Arg(x) if *x == i)).unwrap_or(i);
             Reg(block.0 + u16::from(has_recv) + pi as u16)
         };
         for (i, place) in &places {
@@ -1147,11 +880,7 @@ impl<'a> Compiler<'a> {
             }
             let m = self.mark();
             let t = self.alloc();
-            self.emit(Instr::GetField {
-                dst: t.dst(),
-                obj: boxr,
-                field: FieldSlot(0),
-            });
+            self.emit(Instr::GetField { dst: t.dst(), obj: boxr, field: FieldSlot(0) });
             self.store_place(place, t, infos[*i].expr.span);
             self.release(m);
         }
@@ -1159,11 +888,7 @@ impl<'a> Compiler<'a> {
             let boxr = in_block(i);
             let m = self.mark();
             let t = self.alloc();
-            self.emit(Instr::GetField {
-                dst: t.dst(),
-                obj: boxr,
-                field: FieldSlot(0),
-            });
+            self.emit(Instr::GetField { dst: t.dst(), obj: boxr, field: FieldSlot(0) });
             self.store_var(v, t);
             self.release(m);
         }
@@ -1191,22 +916,15 @@ impl<'a> Compiler<'a> {
     fn is_temp(&self, r: Reg) -> bool {
         r.0 >= self.fr_arity()
             && !self.is_local_reg(r)
-            && !self
-                .dcs
-                .iter()
-                .any(|d| d.fn_depth == self.depth() && d.reg == r)
+            && !self.dcs.iter().any(|d| d.fn_depth == self.depth() && d.reg == r)
     }
 
     /// The element class `NewArray` takes for an element type.
     pub(crate) fn array_elem_class(&self, elem: &Type) -> ClassId {
         match elem {
-            Type::Int
-            | Type::Long
-            | Type::Double
-            | Type::Decimal
-            | Type::Bool
-            | Type::Char
-            | Type::String => elem.class_id(),
+            Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char | Type::String => {
+                elem.class_id()
+            }
             Type::Class(c) if self.is_enum(*c) => *c,
             _ => BuiltinClass::Object.id(),
         }
@@ -1226,22 +944,15 @@ impl<'a> Compiler<'a> {
                     _ => None,
                 }
             }
-            ExprKind::Member {
-                target,
-                name,
-                null_conditional: false,
-                ..
-            } => {
+            ExprKind::Member { target, name, null_conditional: false, .. } => {
                 let class = match &target.kind {
                     ExprKind::This => Some(self.fr().class),
                     ExprKind::Name(id) if self.peek_var(id.name) => {
-                        let v = self.scopes.iter().rev().find_map(|s| {
-                            s.vars
-                                .iter()
-                                .rev()
-                                .find(|(n, _)| n == id.name)
-                                .map(|(_, v)| *v)
-                        })?;
+                        let v = self
+                            .scopes
+                            .iter()
+                            .rev()
+                            .find_map(|s| s.vars.iter().rev().find(|(n, _)| n == id.name).map(|(_, v)| *v))?;
                         match self.vars[v].ty {
                             Type::Class(c) => Some(c),
                             _ => None,
@@ -1281,9 +992,7 @@ impl<'a> Compiler<'a> {
                 Err(e) => errors.push((ci, e)),
             }
         }
-        let any_error_arg = infos
-            .iter()
-            .any(|a| matches!(&a.kind, ArgKind::Value(Type::Error)));
+        let any_error_arg = infos.iter().any(|a| matches!(&a.kind, ArgKind::Value(Type::Error)));
         if apps.is_empty() {
             // Lenient: one candidate of the right arity whose mismatches are
             // not clear-cut (imprecise library types) is taken.
@@ -1326,30 +1035,16 @@ impl<'a> Compiler<'a> {
             if any_error_arg {
                 return None;
             }
-            if let Some((_, MapError::Name(n))) =
-                errors.iter().find(|(_, e)| matches!(e, MapError::Name(_)))
-            {
+            if let Some((_, MapError::Name(n))) = errors.iter().find(|(_, e)| matches!(e, MapError::Name(_))) {
                 let n = n.clone();
-                self.error(
-                    span,
-                    format!("The best overload for '{name}' does not have a parameter named '{n}'"),
-                );
+                self.error(span, format!("The best overload for '{name}' does not have a parameter named '{n}'"));
                 return None;
             }
             if errors.iter().all(|(_, e)| matches!(e, MapError::Count)) {
                 if matches!(cands.first().map(|c| c.kind), Some(CandKind::Delegate)) {
-                    self.error(
-                        span,
-                        format!("Delegate does not take {} arguments", infos.len()),
-                    );
+                    self.error(span, format!("Delegate does not take {} arguments", infos.len()));
                 } else {
-                    self.error(
-                        span,
-                        format!(
-                            "No overload for method '{name}' takes {} arguments",
-                            infos.len()
-                        ),
-                    );
+                    self.error(span, format!("No overload for method '{name}' takes {} arguments", infos.len()));
                 }
                 return None;
             }
@@ -1364,20 +1059,13 @@ impl<'a> Compiler<'a> {
                 .collect();
             self.error(
                 span,
-                format!(
-                    "No overload for method '{name}' matches the argument types ({})",
-                    types.join(", ")
-                ),
+                format!("No overload for method '{name}' matches the argument types ({})", types.join(", ")),
             );
             return None;
         }
         // An empty `params` array loses to a candidate that needs none
         // (`WriteLine(string format, params object[])` vs `WriteLine(object)`).
-        let expands_nothing = |a: &Applicable| {
-            a.slots
-                .iter()
-                .any(|s| matches!(s, Slot::Params(v) if v.is_empty()))
-        };
+        let expands_nothing = |a: &Applicable| a.slots.iter().any(|s| matches!(s, Slot::Params(v) if v.is_empty()));
         let plain = |a: &Applicable| !a.slots.iter().any(|s| matches!(s, Slot::Params(_)));
         if apps.iter().any(plain) {
             apps.retain(|a| !expands_nothing(a));
@@ -1399,9 +1087,8 @@ impl<'a> Compiler<'a> {
             }
             strictly || a.penalty < b.penalty
         };
-        let best: Vec<usize> = (0..apps.len())
-            .filter(|&i| (0..apps.len()).all(|j| i == j || better(&apps[i], &apps[j])))
-            .collect();
+        let best: Vec<usize> =
+            (0..apps.len()).filter(|&i| (0..apps.len()).all(|j| i == j || better(&apps[i], &apps[j]))).collect();
         if best.len() == 1 {
             return Some(apps.swap_remove(best[0]));
         }
@@ -1409,13 +1096,7 @@ impl<'a> Compiler<'a> {
         if natives || any_error_arg {
             // The library lists its preferred overload first.
             let i = (0..apps.len())
-                .min_by_key(|&i| {
-                    (
-                        apps[i].ranks.iter().sum::<u32>(),
-                        apps[i].penalty,
-                        apps[i].cand,
-                    )
-                })
+                .min_by_key(|&i| (apps[i].ranks.iter().sum::<u32>(), apps[i].penalty, apps[i].cand))
                 .unwrap_or(0);
             return Some(apps.swap_remove(i));
         }
@@ -1430,20 +1111,9 @@ impl<'a> Compiler<'a> {
     }
 
     /// Binds a candidate ignoring type mismatches.
-    fn force_applicable(
-        &mut self,
-        ci: usize,
-        c: &Cand,
-        infos: &[ArgInfo<'a>],
-    ) -> Option<Applicable> {
+    fn force_applicable(&mut self, ci: usize, c: &Cand, infos: &[ArgInfo<'a>]) -> Option<Applicable> {
         let slots = self.map_args(c, infos).ok()?;
-        Some(Applicable {
-            cand: ci,
-            slots,
-            ranks: vec![0; infos.len()],
-            penalty: 0,
-            bindings: c.bindings.clone(),
-        })
+        Some(Applicable { cand: ci, slots, ranks: vec![0; infos.len()], penalty: 0, bindings: c.bindings.clone() })
     }
 
     /// Maps arguments to parameters: positional first, then named, then
@@ -1451,10 +1121,7 @@ impl<'a> Compiler<'a> {
     fn map_args(&self, c: &Cand, infos: &[ArgInfo<'a>]) -> Result<Vec<Slot>, MapError> {
         let n = c.params.len();
         let mut slots: Vec<Option<Slot>> = vec![None; n];
-        let params_last = c
-            .params
-            .last()
-            .is_some_and(|p| p.modifier == ParamModifier::Params);
+        let params_last = c.params.last().is_some_and(|p| p.modifier == ParamModifier::Params);
         let positional = infos.iter().take_while(|a| a.name.is_none()).count();
         let mut i = 0;
         while i < positional {
@@ -1466,11 +1133,7 @@ impl<'a> Compiler<'a> {
                 let rest: Vec<usize> = (i..positional).collect();
                 let single_array = rest.len() == 1
                     && matches!(&infos[i].kind, ArgKind::Value(t) if matches!(t, Type::Array(_) | Type::Null) || t.is_unknown());
-                slots[i] = Some(if single_array {
-                    Slot::Arg(i)
-                } else {
-                    Slot::Params(rest)
-                });
+                slots[i] = Some(if single_array { Slot::Arg(i) } else { Slot::Params(rest) });
                 break;
             }
             slots[i] = Some(Slot::Arg(i));
@@ -1507,13 +1170,7 @@ impl<'a> Compiler<'a> {
         Ok(out)
     }
 
-    fn applicable(
-        &mut self,
-        ci: usize,
-        c: &Cand,
-        infos: &[ArgInfo<'a>],
-        single: bool,
-    ) -> Result<Applicable, MapError> {
+    fn applicable(&mut self, ci: usize, c: &Cand, infos: &[ArgInfo<'a>], single: bool) -> Result<Applicable, MapError> {
         let slots = self.map_args(c, infos)?;
         let mut bindings = c.bindings.clone();
         let mut ranks = vec![0u32; infos.len()];
@@ -1533,21 +1190,13 @@ impl<'a> Compiler<'a> {
             };
             for i in idxs {
                 let a = &infos[i];
-                let pty = if expanded {
-                    p.ty.elem().cloned().unwrap_or(Type::Dynamic)
-                } else {
-                    p.ty.clone()
-                };
+                let pty = if expanded { p.ty.elem().cloned().unwrap_or(Type::Dynamic) } else { p.ty.clone() };
                 let want_mod = match p.modifier {
                     ParamModifier::Ref => ArgModifier::Ref,
                     ParamModifier::Out => ArgModifier::Out,
                     _ => ArgModifier::None,
                 };
-                let given = if a.modifier == ArgModifier::In {
-                    ArgModifier::None
-                } else {
-                    a.modifier
-                };
+                let given = if a.modifier == ArgModifier::In { ArgModifier::None } else { a.modifier };
                 let mod_ok = given == want_mod;
                 if !mod_ok {
                     return Err(MapError::Modifier(i));
@@ -1584,13 +1233,7 @@ impl<'a> Compiler<'a> {
                     ArgKind::MethodGroup(ids) => {
                         let target = pty.substitute(&bindings);
                         match target.delegate_sig() {
-                            Some((ps, _))
-                                if ids
-                                    .iter()
-                                    .any(|m| self.methods[m.index()].params.len() == ps.len()) =>
-                            {
-                                1
-                            }
+                            Some((ps, _)) if ids.iter().any(|m| self.methods[m.index()].params.len() == ps.len()) => 1,
                             _ if target.is_unknown() || target.is_lib("Delegate", 0) => 5,
                             _ => {
                                 return Err(MapError::Types(
@@ -1601,29 +1244,21 @@ impl<'a> Compiler<'a> {
                             }
                         }
                     }
-                    ArgKind::Lambda => {
-                        match self.lambda_rank(a.expr, &pty, &mut bindings, single) {
-                            Some(r) => r,
-                            None => {
-                                return Err(MapError::Types(
-                                    i,
-                                    Type::lib("lambda expression", vec![]),
-                                    erase_params(pty.substitute(&bindings)),
-                                ));
-                            }
+                    ArgKind::Lambda => match self.lambda_rank(a.expr, &pty, &mut bindings, single) {
+                        Some(r) => r,
+                        None => {
+                            return Err(MapError::Types(
+                                i,
+                                Type::lib("lambda expression", vec![]),
+                                erase_params(pty.substitute(&bindings)),
+                            ));
                         }
-                    }
+                    },
                 };
                 ranks[i] = rank;
             }
         }
-        Ok(Applicable {
-            cand: ci,
-            slots,
-            ranks,
-            penalty,
-            bindings,
-        })
+        Ok(Applicable { cand: ci, slots, ranks, penalty, bindings })
     }
 
     /// How well a type converts implicitly to another (0 is identity,
@@ -1666,22 +1301,12 @@ impl<'a> Compiler<'a> {
                     4 + self.distance(*a, *b).min(5)
                 }
             }
-            (Type::Array(a), Type::Array(b)) if !is_value(self, a) && !is_value(self, b) => {
-                self.conv_rank(a, b)?
-            }
+            (Type::Array(a), Type::Array(b)) if !is_value(self, a) && !is_value(self, b) => self.conv_rank(a, b)?,
             (Type::Array(e), Type::Lib(n, args)) => match (&**n, args.len()) {
                 ("Array", 0) => 10,
-                (
-                    "IEnumerable"
-                    | "IList"
-                    | "ICollection"
-                    | "IReadOnlyList"
-                    | "IReadOnlyCollection",
-                    1,
-                ) => self
-                    .conv_rank(e, &args[0])
-                    .filter(|r| *r <= 10)
-                    .map(|_| 10)?,
+                ("IEnumerable" | "IList" | "ICollection" | "IReadOnlyList" | "IReadOnlyCollection", 1) => {
+                    self.conv_rank(e, &args[0]).filter(|r| *r <= 10).map(|_| 10)?
+                }
                 _ => return None,
             },
             (Type::String, Type::Lib(n, args))
@@ -1691,11 +1316,7 @@ impl<'a> Compiler<'a> {
             }
             (Type::Lib(a, aa), Type::Lib(b, ba)) => {
                 if a == b && aa.len() == ba.len() {
-                    if aa
-                        .iter()
-                        .zip(ba.iter())
-                        .all(|(x, y)| x == y || x.is_unknown() || y.is_unknown())
-                    {
+                    if aa.iter().zip(ba.iter()).all(|(x, y)| x == y || x.is_unknown() || y.is_unknown()) {
                         1
                     } else {
                         return None;
@@ -1705,14 +1326,7 @@ impl<'a> Compiler<'a> {
                 {
                     5
                 } else if ba.len() == 1
-                    && matches!(
-                        &**b,
-                        "IEnumerable"
-                            | "IList"
-                            | "ICollection"
-                            | "IReadOnlyList"
-                            | "IReadOnlyCollection"
-                    )
+                    && matches!(&**b, "IEnumerable" | "IList" | "ICollection" | "IReadOnlyList" | "IReadOnlyCollection")
                 {
                     let e = types::sequence_elem(from)?;
                     self.conv_rank(&e, &ba[0]).map(|_| 10)?
@@ -1748,12 +1362,7 @@ impl<'a> Compiler<'a> {
         bindings: &mut Vec<(String, Type)>,
         single: bool,
     ) -> Option<u32> {
-        let ExprKind::Lambda {
-            is_async,
-            params,
-            body,
-        } = &e.kind
-        else {
+        let ExprKind::Lambda { is_async, params, body } = &e.kind else {
             return None;
         };
         let target = pty.substitute(bindings);
@@ -1773,11 +1382,7 @@ impl<'a> Compiler<'a> {
                     self.diags.truncate(n);
                     types::unify(want, &t, bindings);
                     let want = want.substitute(bindings);
-                    if !want.has_param(types::TYPE_PARAMS)
-                        && want != t
-                        && !t.is_unknown()
-                        && !want.is_unknown()
-                    {
+                    if !want.has_param(types::TYPE_PARAMS) && want != t && !t.is_unknown() && !want.is_unknown() {
                         return None;
                     }
                     lambda_params.push(t);
@@ -1886,25 +1491,29 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// The native a prelude `extern` method stands for.
+    pub(crate) fn extern_native(&self, id: MethodId) -> Option<NativeId> {
+        let m = &self.methods[id.index()];
+        if !matches!(m.body, super::BodySource::Extern) {
+            return None;
+        }
+        let owner = &self.classes[m.class.index()].name;
+        let arity = m.params.len() + usize::from(!m.is_static);
+        vm::native::NATIVES
+            .iter()
+            .position(|d| d.owner == owner && d.name == m.name && d.params.len() + usize::from(!d.is_static) == arity)
+            .map(|i| NativeId(i as u16))
+    }
+
     /// Calls a native by owner and name on registers (for constructs the
     /// compiler lowers to library calls: `foreach`, `Length`).
-    pub(crate) fn call_native_named(
-        &mut self,
-        owner: &str,
-        name: &str,
-        regs: &[Reg],
-        dst: Reg,
-        span: Span,
-    ) {
+    pub(crate) fn call_native_named(&mut self, owner: &str, name: &str, regs: &[Reg], dst: Reg, span: Span) {
         let m = self.mark();
         let block = self.b().alloc_n(regs.len());
         for (i, r) in regs.iter().enumerate() {
             let to = Reg(block.0 + i as u16);
             if to != *r {
-                self.emit(Instr::Move {
-                    dst: to.dst(),
-                    src: *r,
-                });
+                self.emit(Instr::Move { dst: to.dst(), src: *r });
             }
         }
         self.native_call_block(owner, name, block, regs.len(), dst, span);
@@ -1912,35 +1521,16 @@ impl<'a> Compiler<'a> {
     }
 
     /// `CallNative` of `Owner.Name` on a prepared argument block.
-    pub(crate) fn native_call_block(
-        &mut self,
-        owner: &str,
-        name: &str,
-        block: Reg,
-        n: usize,
-        dst: Reg,
-        span: Span,
-    ) {
+    pub(crate) fn native_call_block(&mut self, owner: &str, name: &str, block: Reg, n: usize, dst: Reg, span: Span) {
         let found = vm::native::NATIVES
             .iter()
             .enumerate()
-            .find(|(_, d)| {
-                d.owner == owner
-                    && d.name == name
-                    && d.params.len() + usize::from(!d.is_static) == n
-            })
+            .find(|(_, d)| d.owner == owner && d.name == name && d.params.len() + usize::from(!d.is_static) == n)
             .map(|(i, _)| NativeId(i as u16));
         match found {
-            Some(native) => self.emit(Instr::CallNative {
-                dst: dst.dst(),
-                native,
-                args: Args::new(block, n),
-            }),
+            Some(native) => self.emit(Instr::CallNative { dst: dst.dst(), native, args: Args::new(block, n) }),
             None => {
-                self.internal(
-                    span,
-                    &format!("the built-in library has no {owner}.{name} taking {n} arguments"),
-                );
+                self.internal(span, &format!("the built-in library has no {owner}.{name} taking {n} arguments"));
                 self.emit(Instr::LoadNull { dst: dst.dst() });
             }
         }

@@ -49,10 +49,7 @@ impl<'a> Compiler<'a> {
             && pts.len() != params.len()
         {
             let tn = self.type_name(t);
-            self.error(
-                e.span,
-                format!("Delegate '{tn}' does not take {} arguments", params.len()),
-            );
+            self.error(e.span, format!("Delegate '{tn}' does not take {} arguments", params.len()));
         }
         if expected.is_none()
             && let Some(p) = params.iter().find(|p| p.ty.is_none())
@@ -64,24 +61,16 @@ impl<'a> Compiler<'a> {
             .enumerate()
             .map(|(i, p)| match &p.ty {
                 Some(t) => self.resolve_type(t),
-                None => sig
-                    .as_ref()
-                    .and_then(|(pts, _)| pts.get(i).cloned())
-                    .unwrap_or(Type::Dynamic),
+                None => sig.as_ref().and_then(|(pts, _)| pts.get(i).cloned()).unwrap_or(Type::Dynamic),
             })
             .collect();
         let ret = sig.map(|(_, r)| r);
-        let (v, inferred) =
-            self.compile_lambda(e, is_async, params, body, &param_tys, ret.as_ref(), dest);
+        let (v, inferred) = self.compile_lambda(e, is_async, params, body, &param_tys, ret.as_ref(), dest);
         let ty = match expected {
             Some(t) if t.delegate_sig().is_some() => t.clone(),
             _ => {
                 let result = if is_async {
-                    if inferred == Type::Void {
-                        Type::lib("Task", vec![])
-                    } else {
-                        Type::lib("Task", vec![inferred])
-                    }
+                    if inferred == Type::Void { Type::lib("Task", vec![]) } else { Type::lib("Task", vec![inferred]) }
                 } else {
                     inferred
                 };
@@ -101,34 +90,21 @@ impl<'a> Compiler<'a> {
     /// compiled speculatively (everything it adds is undone).
     pub(crate) fn infer_lambda(&mut self, e: &'a Expr<'a>, param_tys: &[Type]) -> Option<Type> {
         let key = (e.span.start, e.span.end);
-        if let Some((_, _, t)) = self
-            .inferred
-            .iter()
-            .find(|(k, p, _)| *k == key && p == param_tys)
-        {
+        if let Some((_, _, t)) = self.inferred.iter().find(|(k, p, _)| *k == key && p == param_tys) {
             return Some(t.clone());
         }
         if self.speculating > 4 {
             return None;
         }
-        let ExprKind::Lambda {
-            is_async,
-            params,
-            body,
-        } = &e.kind
-        else {
-            return None;
-        };
+        let ExprKind::Lambda { is_async, params, body } = &e.kind else { return None };
         let snap = self.snapshot();
         let bsnap = self.fr().b.snapshot();
         self.speculating += 1;
-        let (_, inferred) =
-            self.compile_lambda(e, *is_async, params, *body, param_tys, None, Dest::Any);
+        let (_, inferred) = self.compile_lambda(e, *is_async, params, *body, param_tys, None, Dest::Any);
         self.speculating -= 1;
         self.rollback(snap);
         self.b().rollback(bsnap);
-        self.inferred
-            .push((key, param_tys.to_vec(), inferred.clone()));
+        self.inferred.push((key, param_tys.to_vec(), inferred.clone()));
         Some(inferred)
     }
 
@@ -152,17 +128,11 @@ impl<'a> Compiler<'a> {
                 Some(t) if t.is_unknown() => (RetKind::Infer, None),
                 Some(Type::Void) => (RetKind::Void, Some(AsyncReturn::Void)),
                 Some(t) if t.is_lib("Task", 0) => (RetKind::Void, Some(AsyncReturn::Task)),
-                Some(t) if t.is_lib("Task", 1) => (
-                    RetKind::Value(t.lib_args()[0].clone()),
-                    Some(AsyncReturn::TaskOf),
-                ),
-                Some(t) if t.is_lib("ValueTask", 0) => {
-                    (RetKind::Void, Some(AsyncReturn::ValueTask))
+                Some(t) if t.is_lib("Task", 1) => (RetKind::Value(t.lib_args()[0].clone()), Some(AsyncReturn::TaskOf)),
+                Some(t) if t.is_lib("ValueTask", 0) => (RetKind::Void, Some(AsyncReturn::ValueTask)),
+                Some(t) if t.is_lib("ValueTask", 1) => {
+                    (RetKind::Value(t.lib_args()[0].clone()), Some(AsyncReturn::ValueTaskOf))
                 }
-                Some(t) if t.is_lib("ValueTask", 1) => (
-                    RetKind::Value(t.lib_args()[0].clone()),
-                    Some(AsyncReturn::ValueTaskOf),
-                ),
                 Some(t) => {
                     let tn = self.type_name(t);
                     self.error(span, format!("Cannot convert async lambda expression to a delegate returning '{tn}': an async lambda may return void, Task or Task<T>"));
@@ -207,28 +177,16 @@ impl<'a> Compiler<'a> {
             ThisKind::None => self.emit(Instr::LoadNull { dst: target.dst() }),
             ThisKind::Instance => {
                 let t = self.this_reg(span).unwrap_or(Reg(0));
-                self.emit(Instr::Move {
-                    dst: target.dst(),
-                    src: t,
-                });
+                self.emit(Instr::Move { dst: target.dst(), src: t });
             }
             ThisKind::Display(d) => {
                 let o = self.dc_object(d);
-                self.emit(Instr::Move {
-                    dst: target.dst(),
-                    src: o,
-                });
+                self.emit(Instr::Move { dst: target.dst(), src: o });
             }
         }
 
-        let top_name = self
-            .cur_method
-            .map(|m| self.methods[m.index()].name.clone())
-            .unwrap_or_default();
-        let name = format!(
-            "<{top_name}>b__{}_{}",
-            self.method_ordinal, self.lambda_counter
-        );
+        let top_name = self.cur_method.map(|m| self.methods[m.index()].name.clone()).unwrap_or_default();
+        let name = format!("<{top_name}>b__{}_{}", self.method_ordinal, self.lambda_counter);
         self.lambda_counter += 1;
         let infos: Vec<ParamInfo> = params
             .iter()
@@ -269,12 +227,7 @@ impl<'a> Compiler<'a> {
         let off = u16::from(this != ThisKind::None);
         for (i, p) in params.iter().enumerate() {
             let ty = param_tys.get(i).cloned().unwrap_or(Type::Dynamic);
-            self.declare_var(
-                p.name.name,
-                p.name.span,
-                ty,
-                Some(Home::Reg(Reg(i as u16 + off))),
-            );
+            self.declare_var(p.name.name, p.name.span, ty, Some(Home::Reg(Reg(i as u16 + off))));
         }
         let mut inferred = Type::Void;
         match body {
@@ -313,10 +266,7 @@ impl<'a> Compiler<'a> {
                     if let RetKind::Value(t) = &ret_kind
                         && !t.is_unknown()
                     {
-                        self.error(
-                            span,
-                            "Not all code paths return a value in lambda expression",
-                        );
+                        self.error(span, "Not all code paths return a value in lambda expression");
                     }
                     self.emit(Instr::ReturnVoid {});
                 }
@@ -324,13 +274,7 @@ impl<'a> Compiler<'a> {
                     RetKind::Value(t) => t.clone(),
                     RetKind::Void => Type::Void,
                     RetKind::Infer => {
-                        let rs: Vec<Type> = self
-                            .fr()
-                            .returns
-                            .iter()
-                            .filter(|t| **t != Type::Void)
-                            .cloned()
-                            .collect();
+                        let rs: Vec<Type> = self.fr().returns.iter().filter(|t| **t != Type::Void).cloned().collect();
                         let mut acc: Option<Type> = None;
                         for t in rs {
                             acc = Some(match acc {
@@ -349,26 +293,12 @@ impl<'a> Compiler<'a> {
             self.store_code(id, fs.b, span);
         }
         if is_async && async_ret.is_none() {
-            async_ret = Some(if inferred == Type::Void {
-                AsyncReturn::Task
-            } else {
-                AsyncReturn::TaskOf
-            });
+            async_ret = Some(if inferred == Type::Void { AsyncReturn::Task } else { AsyncReturn::TaskOf });
             self.program.methods[id.index()].flags.is_async = async_ret;
         }
-        self.emit(Instr::MakeDelegate {
-            dst: dst.dst(),
-            method: id,
-            target,
-        });
+        self.emit(Instr::MakeDelegate { dst: dst.dst(), method: id, target });
         self.release(m);
-        (
-            Val {
-                reg: dst,
-                ty: Type::Dynamic,
-            },
-            inferred,
-        )
+        (Val { reg: dst, ty: Type::Dynamic }, inferred)
     }
 
     /// A method group converted to a delegate type (`Action a = Foo;`,
@@ -381,10 +311,7 @@ impl<'a> Compiler<'a> {
         dest: Dest,
         span: Span,
     ) -> Val {
-        let name = ids
-            .first()
-            .map(|m| self.methods[m.index()].name.clone())
-            .unwrap_or_default();
+        let name = ids.first().map(|m| self.methods[m.index()].name.clone()).unwrap_or_default();
         let target_ty = match expected {
             Some(t) if t.delegate_sig().is_some() => t.clone(),
             Some(t) if t.is_unknown() => {
@@ -414,31 +341,17 @@ impl<'a> Compiler<'a> {
                 return self.error_val(dest);
             }
         };
-        let Some((pts, _)) = target_ty.delegate_sig() else {
-            return self.error_val(dest);
-        };
-        let fits: Vec<vm::bytecode::MethodId> = ids
-            .iter()
-            .copied()
-            .filter(|m| self.methods[m.index()].params.len() == pts.len())
-            .collect();
+        let Some((pts, _)) = target_ty.delegate_sig() else { return self.error_val(dest) };
+        let fits: Vec<vm::bytecode::MethodId> =
+            ids.iter().copied().filter(|m| self.methods[m.index()].params.len() == pts.len()).collect();
         let chosen = fits
             .iter()
             .copied()
-            .find(|m| {
-                self.methods[m.index()]
-                    .params
-                    .iter()
-                    .zip(&pts)
-                    .all(|(p, t)| p.ty == *t || t.is_unknown())
-            })
+            .find(|m| self.methods[m.index()].params.iter().zip(&pts).all(|(p, t)| p.ty == *t || t.is_unknown()))
             .or_else(|| fits.first().copied());
         let Some(m) = chosen else {
             let tn = self.type_name(&target_ty);
-            self.error(
-                span,
-                format!("No overload for '{name}' matches delegate '{tn}'"),
-            );
+            self.error(span, format!("No overload for '{name}' matches delegate '{tn}'"));
             return self.error_val(dest);
         };
         let is_static = self.methods[m.index()].is_static;
@@ -449,10 +362,7 @@ impl<'a> Compiler<'a> {
             self.emit(Instr::LoadNull { dst: target.dst() });
         } else {
             match recv {
-                Some(r) => self.emit(Instr::Move {
-                    dst: target.dst(),
-                    src: r.reg,
-                }),
+                Some(r) => self.emit(Instr::Move { dst: target.dst(), src: r.reg }),
                 None => {
                     self.error(
                         span,
@@ -464,16 +374,9 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        self.emit(Instr::MakeDelegate {
-            dst: dst.dst(),
-            method: m,
-            target,
-        });
+        self.emit(Instr::MakeDelegate { dst: dst.dst(), method: m, target });
         self.release(mark);
-        Val {
-            reg: dst,
-            ty: target_ty,
-        }
+        Val { reg: dst, ty: target_ty }
     }
 }
 
@@ -487,10 +390,7 @@ pub(crate) fn is_statement_expr(e: &Expr<'_>) -> bool {
             | ExprKind::Await(_)
             | ExprKind::Throw(_)
             | ExprKind::Unary {
-                op: ast::UnaryOp::PreInc
-                    | ast::UnaryOp::PreDec
-                    | ast::UnaryOp::PostInc
-                    | ast::UnaryOp::PostDec,
+                op: ast::UnaryOp::PreInc | ast::UnaryOp::PreDec | ast::UnaryOp::PostInc | ast::UnaryOp::PostDec,
                 ..
             }
     )

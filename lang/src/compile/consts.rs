@@ -82,44 +82,25 @@ impl ConstValue {
 
     /// Converts to a target type the way an implicit (or, with `explicit`,
     /// a cast) conversion would. `None` when it does not convert.
-    pub fn convert(
-        &self,
-        to: &Type,
-        explicit: bool,
-        is_enum: impl Fn(ClassId) -> bool,
-    ) -> Option<ConstValue> {
+    pub fn convert(&self, to: &Type, explicit: bool, is_enum: impl Fn(ClassId) -> bool) -> Option<ConstValue> {
         let v = self;
         Some(match (to, v) {
             (Type::Error | Type::Dynamic | Type::Object, _) => v.clone(),
             (_, ConstValue::Null) => match to {
-                Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char => {
-                    return None;
-                }
+                Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char => return None,
                 Type::Class(c) if is_enum(*c) => return None,
                 _ => ConstValue::Null,
             },
             (Type::Int, ConstValue::Int(i)) => ConstValue::Int(*i),
             (Type::Int, ConstValue::Char(c)) => ConstValue::Int(*c as i64),
-            (Type::Int, ConstValue::Long(i) | ConstValue::Enum(_, i)) if explicit => {
-                ConstValue::Int(*i)
-            }
-            (Type::Int, ConstValue::Double(d) | ConstValue::Decimal(d)) if explicit => {
-                ConstValue::Int(*d as i64)
-            }
-            (Type::Long, _)
-                if v.as_int().is_some() && (explicit || !matches!(v, ConstValue::Enum(..))) =>
-            {
+            (Type::Int, ConstValue::Long(i) | ConstValue::Enum(_, i)) if explicit => ConstValue::Int(*i),
+            (Type::Int, ConstValue::Double(d) | ConstValue::Decimal(d)) if explicit => ConstValue::Int(*d as i64),
+            (Type::Long, _) if v.as_int().is_some() && (explicit || !matches!(v, ConstValue::Enum(..))) => {
                 ConstValue::Long(v.as_int()?)
             }
-            (Type::Long, ConstValue::Double(d) | ConstValue::Decimal(d)) if explicit => {
-                ConstValue::Long(*d as i64)
-            }
-            (Type::Double, _) if !matches!(v, ConstValue::Enum(..)) || explicit => {
-                ConstValue::Double(v.as_f64()?)
-            }
-            (Type::Decimal, _) if !matches!(v, ConstValue::Enum(..)) || explicit => {
-                ConstValue::Decimal(v.as_f64()?)
-            }
+            (Type::Long, ConstValue::Double(d) | ConstValue::Decimal(d)) if explicit => ConstValue::Long(*d as i64),
+            (Type::Double, _) if !matches!(v, ConstValue::Enum(..)) || explicit => ConstValue::Double(v.as_f64()?),
+            (Type::Decimal, _) if !matches!(v, ConstValue::Enum(..)) || explicit => ConstValue::Decimal(v.as_f64()?),
             (Type::Char, ConstValue::Char(c)) => ConstValue::Char(*c),
             (Type::Char, _) if explicit => ConstValue::Char(v.as_f64()? as i64 as u16),
             (Type::Bool, ConstValue::Bool(b)) => ConstValue::Bool(*b),
@@ -137,9 +118,7 @@ impl<'a> Compiler<'a> {
     /// after every declaration is known.
     pub(crate) fn evaluate_constants(&mut self) {
         for ci in 0..self.classes.len() {
-            let Some(decl) = self.classes[ci].decl else {
-                continue;
-            };
+            let Some(decl) = self.classes[ci].decl else { continue };
             self.origin = self.classes[ci].origin;
             if decl.kind == ast::TypeKind::Enum {
                 self.evaluate_enum(ClassId(ci as u32), decl);
@@ -168,12 +147,7 @@ impl<'a> Compiler<'a> {
                 },
                 None => {
                     let name = self.methods[m.index()].params[i].name.clone();
-                    self.error(
-                        e.span,
-                        format!(
-                            "Default parameter value for '{name}' must be a compile-time constant"
-                        ),
-                    );
+                    self.error(e.span, format!("Default parameter value for '{name}' must be a compile-time constant"));
                     None
                 }
             };
@@ -182,12 +156,7 @@ impl<'a> Compiler<'a> {
         self.origin = Origin::User;
     }
 
-    pub(crate) fn pending_default(
-        &mut self,
-        m: vm::bytecode::MethodId,
-        i: usize,
-        e: &'a ast::Expr<'a>,
-    ) {
+    pub(crate) fn pending_default(&mut self, m: vm::bytecode::MethodId, i: usize, e: &'a ast::Expr<'a>) {
         self.pending_defaults.push((m, i, e));
     }
 
@@ -195,17 +164,10 @@ impl<'a> Compiler<'a> {
         let mut next = 0i64;
         self.const_enum = Some(class);
         for m in decl.enum_members {
-            if self.classes[class.index()]
-                .enum_members
-                .iter()
-                .any(|(n, _)| n == m.name.name)
-            {
+            if self.classes[class.index()].enum_members.iter().any(|(n, _)| n == m.name.name) {
                 self.error(
                     m.name.span,
-                    format!(
-                        "The type '{}' already contains a definition for '{}'",
-                        decl.name.name, m.name.name
-                    ),
+                    format!("The type '{}' already contains a definition for '{}'", decl.name.name, m.name.name),
                 );
                 continue;
             }
@@ -220,9 +182,7 @@ impl<'a> Compiler<'a> {
                 None => next,
             };
             next = v.wrapping_add(1);
-            self.classes[class.index()]
-                .enum_members
-                .push((m.name.name.to_string(), v));
+            self.classes[class.index()].enum_members.push((m.name.name.to_string(), v));
         }
         self.const_enum = None;
         let members = self.classes[class.index()].enum_members.clone();
@@ -253,10 +213,7 @@ impl<'a> Compiler<'a> {
                 Some(v) => Some(v),
                 None => {
                     let (from, to) = (self.type_name(&v.ty()), self.type_name(&ty));
-                    self.error(
-                        init.span,
-                        format!("Cannot implicitly convert type '{from}' to '{to}'"),
-                    );
+                    self.error(init.span, format!("Cannot implicitly convert type '{from}' to '{to}'"));
                     None
                 }
             },
@@ -273,9 +230,8 @@ impl<'a> Compiler<'a> {
         };
         self.origin = saved;
         self.const_in_progress.retain(|k| *k != key);
-        let stored = v.clone().unwrap_or_else(|| {
-            ConstValue::default_of(&ty, matches!(ty, Type::Class(c) if self.is_enum(c)))
-        });
+        let stored =
+            v.clone().unwrap_or_else(|| ConstValue::default_of(&ty, matches!(ty, Type::Class(c) if self.is_enum(c))));
         self.classes[class.index()].fields[fi].kind = FieldKind::Const(Some(stored.clone()));
         Some(stored)
     }
@@ -291,28 +247,17 @@ impl<'a> Compiler<'a> {
                     return Some(v);
                 }
                 if let Some(en) = self.const_enum
-                    && let Some((_, v)) = self.classes[en.index()]
-                        .enum_members
-                        .iter()
-                        .find(|(n, _)| n == id.name)
+                    && let Some((_, v)) = self.classes[en.index()].enum_members.iter().find(|(n, _)| n == id.name)
                 {
                     return Some(ConstValue::Enum(en, *v));
                 }
                 self.const_member(class, id.name)
             }
-            ExprKind::Member {
-                target,
-                name,
-                null_conditional: false,
-                ..
-            } => {
+            ExprKind::Member { target, name, null_conditional: false, .. } => {
                 let owner = self.fold_type_target(target)?;
                 match owner {
                     Type::Class(c) => {
-                        if let Some((_, v)) = self.classes[c.index()]
-                            .enum_members
-                            .iter()
-                            .find(|(n, _)| n == name.name)
+                        if let Some((_, v)) = self.classes[c.index()].enum_members.iter().find(|(n, _)| n == name.name)
                         {
                             return Some(ConstValue::Enum(c, *v));
                         }
@@ -371,11 +316,7 @@ impl<'a> Compiler<'a> {
             if guard > 1000 {
                 return None;
             }
-            if let Some(fi) = self.classes[c.index()]
-                .fields
-                .iter()
-                .position(|f| f.name == name)
-            {
+            if let Some(fi) = self.classes[c.index()].fields.iter().position(|f| f.name == name) {
                 return match self.classes[c.index()].fields[fi].kind {
                     FieldKind::Const(_) => self.const_field(c, fi),
                     _ => None,
@@ -420,37 +361,19 @@ impl<'a> Compiler<'a> {
             ConstValue::Bool(b) => Instr::LoadBool { dst, value: *b },
             ConstValue::Int(i) | ConstValue::Long(i) => match i32::try_from(*i) {
                 Ok(value) => Instr::LoadInt { dst, value },
-                Err(_) => Instr::LoadConst {
-                    dst,
-                    k: self.add_const(Constant::Int(*i)),
-                },
+                Err(_) => Instr::LoadConst { dst, k: self.add_const(Constant::Int(*i)) },
             },
-            ConstValue::Double(d) | ConstValue::Decimal(d) => Instr::LoadConst {
-                dst,
-                k: self.add_const(Constant::Double(*d)),
-            },
-            ConstValue::Char(c) => Instr::LoadConst {
-                dst,
-                k: self.add_const(Constant::Char(*c)),
-            },
-            ConstValue::Str(s) => Instr::LoadConst {
-                dst,
-                k: self.add_const(Constant::Str(s.to_string())),
-            },
+            ConstValue::Double(d) | ConstValue::Decimal(d) => {
+                Instr::LoadConst { dst, k: self.add_const(Constant::Double(*d)) }
+            }
+            ConstValue::Char(c) => Instr::LoadConst { dst, k: self.add_const(Constant::Char(*c)) },
+            ConstValue::Str(s) => Instr::LoadConst { dst, k: self.add_const(Constant::Str(s.to_string())) },
             ConstValue::Enum(c, v) => match i32::try_from(*v) {
-                Ok(value) => Instr::LoadEnum {
-                    dst,
-                    class: *c,
-                    value,
-                },
+                Ok(value) => Instr::LoadEnum { dst, class: *c, value },
                 Err(_) => {
                     let k = self.add_const(Constant::Int(*v));
                     self.emit(Instr::LoadConst { dst, k });
-                    Instr::ConvEnum {
-                        dst,
-                        src: dst.reg(),
-                        class: *c,
-                    }
+                    Instr::ConvEnum { dst, src: dst.reg(), class: *c }
                 }
             },
         };
@@ -492,12 +415,9 @@ pub(crate) fn nameof_text(e: &ast::Expr<'_>) -> Option<String> {
 pub(crate) fn dotted_name(e: &ast::Expr<'_>) -> Option<String> {
     match &e.kind {
         ExprKind::Name(id) => Some(id.name.to_string()),
-        ExprKind::Member {
-            target,
-            name,
-            null_conditional: false,
-            type_args: [],
-        } => Some(format!("{}.{}", dotted_name(target)?, name.name)),
+        ExprKind::Member { target, name, null_conditional: false, type_args: [] } => {
+            Some(format!("{}.{}", dotted_name(target)?, name.name))
+        }
         _ => None,
     }
 }
@@ -505,11 +425,7 @@ pub(crate) fn dotted_name(e: &ast::Expr<'_>) -> Option<String> {
 fn fold_binary(op: BinaryOp, a: ConstValue, b: ConstValue) -> Option<ConstValue> {
     use ConstValue as C;
     if op == BinaryOp::Add && (matches!(a, C::Str(_)) || matches!(b, C::Str(_))) {
-        return Some(C::Str(Rc::from(format!(
-            "{}{}",
-            a.concat_text()?,
-            b.concat_text()?
-        ))));
+        return Some(C::Str(Rc::from(format!("{}{}", a.concat_text()?, b.concat_text()?))));
     }
     if let (C::Bool(x), C::Bool(y)) = (&a, &b) {
         let (x, y) = (*x, *y);
@@ -531,8 +447,7 @@ fn fold_binary(op: BinaryOp, a: ConstValue, b: ConstValue) -> Option<ConstValue>
         };
         return Some(C::Enum(*c, r));
     }
-    let floating =
-        matches!(a, C::Double(_) | C::Decimal(_)) || matches!(b, C::Double(_) | C::Decimal(_));
+    let floating = matches!(a, C::Double(_) | C::Decimal(_)) || matches!(b, C::Double(_) | C::Decimal(_));
     if floating {
         let (x, y) = (a.as_f64()?, b.as_f64()?);
         let decimal = matches!(a, C::Decimal(_)) || matches!(b, C::Decimal(_));

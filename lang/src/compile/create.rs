@@ -36,17 +36,12 @@ impl<'a> Compiler<'a> {
                 if info.kind == ast::TypeKind::Interface || info.is_abstract {
                     self.error(
                         ty.span,
-                        format!(
-                            "Cannot create an instance of the abstract type or interface '{cname}'"
-                        ),
+                        format!("Cannot create an instance of the abstract type or interface '{cname}'"),
                     );
                     return self.error_val(dest);
                 }
                 if info.is_static {
-                    self.error(
-                        ty.span,
-                        format!("Cannot create an instance of the static class '{cname}'"),
-                    );
+                    self.error(ty.span, format!("Cannot create an instance of the static class '{cname}'"));
                     return self.error_val(dest);
                 }
                 if info.kind == ast::TypeKind::Enum {
@@ -57,42 +52,25 @@ impl<'a> Compiler<'a> {
                 let ctors = info.ctors.clone();
                 let is_struct = info.kind == ast::TypeKind::Struct;
                 let obj = self.dest_reg(dest);
-                self.emit(Instr::NewObject {
-                    dst: obj.dst(),
-                    class: c,
-                });
-                let has_default = ctors
-                    .iter()
-                    .any(|m| self.methods[m.index()].params.is_empty());
+                self.emit(Instr::NewObject { dst: obj.dst(), class: c });
+                let has_default = ctors.iter().any(|m| self.methods[m.index()].params.is_empty());
                 if is_struct && args.is_empty() && !has_default {
                     // `new S()`: every field at its default.
                 } else if ctors.is_empty() {
                     self.error(
                         span,
-                        format!(
-                            "'{cname}' does not contain a constructor that takes {} arguments",
-                            args.len()
-                        ),
+                        format!("'{cname}' does not contain a constructor that takes {} arguments", args.len()),
                     );
                 } else {
                     let cands = self.method_cands(&ctors, false);
-                    let recv = Val {
-                        reg: obj,
-                        ty: t.clone(),
-                    };
+                    let recv = Val { reg: obj, ty: t.clone() };
                     self.invoke(cands, Some(recv), &call_args, Dest::Any, span, &cname, true);
                 }
-                Val {
-                    reg: obj,
-                    ty: t.clone(),
-                }
+                Val { reg: obj, ty: t.clone() }
             }
             Type::Object => {
                 if !args.is_empty() {
-                    self.error(
-                        span,
-                        "'object' does not contain a constructor that takes arguments",
-                    );
+                    self.error(span, "'object' does not contain a constructor that takes arguments");
                 }
                 self.new_object_instance(dest)
             }
@@ -102,16 +80,10 @@ impl<'a> Compiler<'a> {
                 match args {
                     [a] => {
                         let v = self.expr(a.value, dest, Some(&t));
-                        Val {
-                            reg: v.reg,
-                            ty: t.clone(),
-                        }
+                        Val { reg: v.reg, ty: t.clone() }
                     }
                     _ => {
-                        self.error(
-                            span,
-                            "A delegate creation expression takes one method or lambda",
-                        );
+                        self.error(span, "A delegate creation expression takes one method or lambda");
                         self.error_val(dest)
                     }
                 }
@@ -136,10 +108,7 @@ impl<'a> Compiler<'a> {
                     self.load_const(&d, block.dst());
                     self.native_call_block("AsyncLocal", ".ctor", block, 1, dst, span);
                     self.release(m);
-                    let v = Val {
-                        reg: dst,
-                        ty: t.clone(),
-                    };
+                    let v = Val { reg: dst, ty: t.clone() };
                     if let Some(init) = init {
                         self.initializer(&v, init);
                     }
@@ -148,35 +117,21 @@ impl<'a> Compiler<'a> {
                 let cands: Vec<_> = self.native_cands_pub(&owner, ".ctor", true, &t);
                 if cands.is_empty() {
                     let tn = self.type_name(&t);
-                    self.error(
-                        ty.span,
-                        format!("Cannot create an instance of '{tn}' with new"),
-                    );
+                    self.error(ty.span, format!("Cannot create an instance of '{tn}' with new"));
                     return self.error_val(dest);
                 }
                 let v = self.invoke(cands, None, &call_args, dest, span, &owner, false);
-                Val {
-                    reg: v.reg,
-                    ty: t.clone(),
-                }
+                Val { reg: v.reg, ty: t.clone() }
             }
-            Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char
-                if args.is_empty() =>
-            {
+            Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char if args.is_empty() => {
                 let v = ConstValue::default_of(&t, false);
                 let dst = self.dest_reg(dest);
                 self.load_const(&v, dst.dst());
-                Val {
-                    reg: dst,
-                    ty: t.clone(),
-                }
+                Val { reg: dst, ty: t.clone() }
             }
             _ => {
                 let tn = self.type_name(&t);
-                self.error(
-                    ty.span,
-                    format!("Cannot create an instance of '{tn}' with new"),
-                );
+                self.error(ty.span, format!("Cannot create an instance of '{tn}' with new"));
                 return self.error_val(dest);
             }
         };
@@ -201,21 +156,11 @@ impl<'a> Compiler<'a> {
                     let m = self.mark();
                     let args: Vec<CallArg<'a>> = item
                         .iter()
-                        .map(|e| CallArg {
-                            name: None,
-                            modifier: ast::ArgModifier::None,
-                            value: e,
-                        })
+                        .map(|e| CallArg { name: None, modifier: ast::ArgModifier::None, value: e })
                         .collect();
                     let r = self.alloc();
-                    self.emit(Instr::Move {
-                        dst: r.dst(),
-                        src: obj.reg,
-                    });
-                    let recv = Val {
-                        reg: r,
-                        ty: obj.ty.clone(),
-                    };
+                    self.emit(Instr::Move { dst: r.dst(), src: obj.reg });
+                    let recv = Val { reg: r, ty: obj.ty.clone() };
                     let span = first.span;
                     if let Type::Class(c) = obj.ty
                         && !matches!(self.find_member(c, "Add"), Some(Member::Methods(_)))
@@ -228,14 +173,7 @@ impl<'a> Compiler<'a> {
                             ),
                         );
                     } else {
-                        self.member_call(
-                            recv,
-                            ast::Ident { name: "Add", span },
-                            &args,
-                            Dest::Any,
-                            span,
-                            true,
-                        );
+                        self.member_call(recv, ast::Ident { name: "Add", span }, &args, Dest::Any, span, true);
                     }
                     self.release(m);
                 }
@@ -258,16 +196,9 @@ impl<'a> Compiler<'a> {
                 let m = self.mark();
                 let len = self.expr_to(n, &Type::Int, Dest::Any);
                 let class = self.array_elem_class(&elem);
-                self.emit(Instr::NewArray {
-                    dst: dst.dst(),
-                    elem: class,
-                    len: len.reg,
-                });
+                self.emit(Instr::NewArray { dst: dst.dst(), elem: class, len: len.reg });
                 self.release(m);
-                Val {
-                    reg: dst,
-                    ty: Type::array(elem),
-                }
+                Val { reg: dst, ty: Type::array(elem) }
             }
             (Some(t), size, Some(items)) => {
                 let elem = self.resolve_type(t);
@@ -275,13 +206,9 @@ impl<'a> Compiler<'a> {
                     let class = self.fr().class;
                     match self.fold(n, class).and_then(|v| v.as_int()) {
                         Some(k) if k as usize == items.len() => {}
-                        Some(_) => self.error(
-                            n.span,
-                            format!(
-                                "An array initializer of length '{}' is expected",
-                                items.len()
-                            ),
-                        ),
+                        Some(_) => {
+                            self.error(n.span, format!("An array initializer of length '{}' is expected", items.len()))
+                        }
                         None => self.error(n.span, "A constant value is expected"),
                     }
                 }
@@ -320,83 +247,41 @@ impl<'a> Compiler<'a> {
                     }
                 };
                 let len = self.alloc();
-                self.emit(Instr::LoadInt {
-                    dst: len.dst(),
-                    value: vals.len() as i32,
-                });
+                self.emit(Instr::LoadInt { dst: len.dst(), value: vals.len() as i32 });
                 let class = self.array_elem_class(&elem);
-                self.emit(Instr::NewArray {
-                    dst: dst.dst(),
-                    elem: class,
-                    len,
-                });
+                self.emit(Instr::NewArray { dst: dst.dst(), elem: class, len });
                 for (i, v) in vals.into_iter().enumerate() {
                     let at = v.reg;
                     let v = self.coerce(v, &elem, Dest::Into(at), items[i].span);
-                    self.emit(Instr::LoadInt {
-                        dst: len.dst(),
-                        value: i as i32,
-                    });
-                    self.emit(Instr::SetIndex {
-                        obj: dst,
-                        index: len,
-                        src: v.reg,
-                    });
+                    self.emit(Instr::LoadInt { dst: len.dst(), value: i as i32 });
+                    self.emit(Instr::SetIndex { obj: dst, index: len, src: v.reg });
                 }
                 self.release(m);
-                Val {
-                    reg: dst,
-                    ty: Type::array(elem),
-                }
+                Val { reg: dst, ty: Type::array(elem) }
             }
             _ => {
-                self.error(
-                    span,
-                    "Array creation must have array size or array initializer",
-                );
+                self.error(span, "Array creation must have array size or array initializer");
                 self.error_val(dest)
             }
         }
     }
 
     /// An array of `elem` filled from initializer items.
-    pub(crate) fn array_from_items(
-        &mut self,
-        elem: &Type,
-        items: &'a [Expr<'a>],
-        dest: Dest,
-    ) -> Val {
+    pub(crate) fn array_from_items(&mut self, elem: &Type, items: &'a [Expr<'a>], dest: Dest) -> Val {
         let dst = self.dest_reg(dest);
         let m = self.mark();
         let idx = self.alloc();
-        self.emit(Instr::LoadInt {
-            dst: idx.dst(),
-            value: items.len() as i32,
-        });
+        self.emit(Instr::LoadInt { dst: idx.dst(), value: items.len() as i32 });
         let class = self.array_elem_class(elem);
-        self.emit(Instr::NewArray {
-            dst: dst.dst(),
-            elem: class,
-            len: idx,
-        });
+        self.emit(Instr::NewArray { dst: dst.dst(), elem: class, len: idx });
         for (i, item) in items.iter().enumerate() {
             let inner = self.mark();
             let v = self.expr_to(item, elem, Dest::Any);
-            self.emit(Instr::LoadInt {
-                dst: idx.dst(),
-                value: i as i32,
-            });
-            self.emit(Instr::SetIndex {
-                obj: dst,
-                index: idx,
-                src: v.reg,
-            });
+            self.emit(Instr::LoadInt { dst: idx.dst(), value: i as i32 });
+            self.emit(Instr::SetIndex { obj: dst, index: idx, src: v.reg });
             self.release(inner);
         }
         self.release(m);
-        Val {
-            reg: dst,
-            ty: Type::array(elem.clone()),
-        }
+        Val { reg: dst, ty: Type::array(elem.clone()) }
     }
 }

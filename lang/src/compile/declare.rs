@@ -5,14 +5,10 @@
 //! Bodies are compiled afterwards, when every member is known.
 
 use vm::bytecode::{ClassId, FieldSlot, MethodId};
-use vm::program::{
-    AsyncReturn, Backend, BuiltinClass, Class, ClassKind, Field, Method, MethodFlags, StaticField,
-};
+use vm::program::{AsyncReturn, Backend, BuiltinClass, Class, ClassKind, Field, Method, MethodFlags, StaticField};
 
 use super::types::{self, Type};
-use super::{
-    BodySource, ClassInfo, Compiler, FieldInfo, FieldKind, MethodInfo, Origin, ParamInfo, PropInfo,
-};
+use super::{BodySource, ClassInfo, Compiler, FieldInfo, FieldKind, MethodInfo, Origin, ParamInfo, PropInfo};
 use crate::ast::{self, Modifiers, Span, TypeKind};
 
 /// The namespaces a `using` may name (LANGUAGE.md, "Program shape").
@@ -33,11 +29,7 @@ pub(crate) struct AttrFlags {
 }
 
 impl<'a> Compiler<'a> {
-    pub(crate) fn declare(
-        &mut self,
-        user: &'a ast::CompilationUnit<'a>,
-        prelude: &'a ast::CompilationUnit<'a>,
-    ) {
+    pub(crate) fn declare(&mut self, user: &'a ast::CompilationUnit<'a>, prelude: &'a ast::CompilationUnit<'a>) {
         for ns in KNOWN_NAMESPACES {
             self.add_namespace(ns);
         }
@@ -60,20 +52,13 @@ impl<'a> Compiler<'a> {
         }
         for a in user.attributes {
             if a.target.map(|t| t.name) != Some("assembly") {
-                self.error(
-                    a.span,
-                    "Only `assembly:` attributes may appear outside a type",
-                );
+                self.error(a.span, "Only `assembly:` attributes may appear outside a type");
             }
         }
         let assembly = self.check_attributes(user.attributes);
         self.program.configure_await_false = assembly.configure_await_false;
         self.collect_items(user.items, "");
-        let top_level_class = if user.top_level.is_empty() {
-            None
-        } else {
-            Some(self.top_level_class())
-        };
+        let top_level_class = if user.top_level.is_empty() { None } else { Some(self.top_level_class()) };
         self.exception_class = self.program.class_by_name("System.Exception");
 
         let order = self.resolve_bases();
@@ -125,10 +110,7 @@ impl<'a> Compiler<'a> {
         ];
         let mut ids = Vec::new();
         for (slot, (name, params, ret)) in specs.into_iter().enumerate() {
-            let flags = MethodFlags {
-                is_virtual: true,
-                ..Default::default()
-            };
+            let flags = MethodFlags { is_virtual: true, ..Default::default() };
             let mut m = Method::new(name, object, flags, params.len() as u16 + 1);
             m.vslot = Some(slot as u16);
             let id = self.program.add_method(m);
@@ -169,11 +151,7 @@ impl<'a> Compiler<'a> {
         for item in items {
             match item {
                 ast::Item::Namespace { name, items } => {
-                    let full = if ns.is_empty() {
-                        name.name.to_string()
-                    } else {
-                        format!("{ns}.{}", name.name)
-                    };
+                    let full = if ns.is_empty() { name.name.to_string() } else { format!("{ns}.{}", name.name) };
                     self.add_namespace(&full);
                     self.collect_items(items, &full);
                 }
@@ -184,25 +162,14 @@ impl<'a> Compiler<'a> {
 
     fn collect_type(&mut self, decl: &'a ast::TypeDecl<'a>, ns: &str) {
         let name = decl.name.name;
-        let full = if ns.is_empty() {
-            name.to_string()
-        } else {
-            format!("{ns}.{name}")
-        };
-        let exists = self.types_by_name.get(name).is_some_and(|ids| {
-            ids.iter()
-                .any(|c| self.classes[c.index()].full_name() == full)
-        });
+        let full = if ns.is_empty() { name.to_string() } else { format!("{ns}.{name}") };
+        let exists = self
+            .types_by_name
+            .get(name)
+            .is_some_and(|ids| ids.iter().any(|c| self.classes[c.index()].full_name() == full));
         if exists {
-            let where_ = if ns.is_empty() {
-                "<global namespace>".to_string()
-            } else {
-                ns.to_string()
-            };
-            self.error(
-                decl.name.span,
-                format!("The namespace '{where_}' already contains a definition for '{name}'"),
-            );
+            let where_ = if ns.is_empty() { "<global namespace>".to_string() } else { ns.to_string() };
+            self.error(decl.name.span, format!("The namespace '{where_}' already contains a definition for '{name}'"));
         }
         let kind = match decl.kind {
             TypeKind::Class => ClassKind::Class,
@@ -214,19 +181,14 @@ impl<'a> Compiler<'a> {
         let mut class = Class::new(name, ns, kind);
         class.backend = attrs.backend;
         class.configure_await_false = attrs.configure_await_false;
-        class.is_abstract =
-            decl.modifiers.has(Modifiers::ABSTRACT) || decl.kind == TypeKind::Interface;
+        class.is_abstract = decl.modifiers.has(Modifiers::ABSTRACT) || decl.kind == TypeKind::Interface;
         let id = self.program.add_class(class);
         let mut info = ClassInfo::new(name.to_string(), ns.to_string(), decl.kind, self.origin);
         info.decl = Some(decl);
         info.is_static = decl.modifiers.has(Modifiers::STATIC);
-        info.is_abstract =
-            decl.modifiers.has(Modifiers::ABSTRACT) || decl.kind == TypeKind::Interface;
+        info.is_abstract = decl.modifiers.has(Modifiers::ABSTRACT) || decl.kind == TypeKind::Interface;
         self.classes.push(info);
-        self.types_by_name
-            .entry(name.to_string())
-            .or_default()
-            .push(id);
+        self.types_by_name.entry(name.to_string()).or_default().push(id);
         for m in decl.members {
             if let ast::Member::NestedType(t) = m {
                 self.collect_type(t, ns);
@@ -240,23 +202,13 @@ impl<'a> Compiler<'a> {
         if let Some(id) = self.find_class("Program") {
             return id;
         }
-        let id = self
-            .program
-            .add_class(Class::new("Program", "", ClassKind::Class));
-        let mut info = ClassInfo::new(
-            "Program".into(),
-            String::new(),
-            TypeKind::Class,
-            Origin::User,
-        );
+        let id = self.program.add_class(Class::new("Program", "", ClassKind::Class));
+        let mut info = ClassInfo::new("Program".into(), String::new(), TypeKind::Class, Origin::User);
         info.is_static = true;
         info.base = Some(BuiltinClass::Object.id());
         self.classes.push(info);
         self.program.classes[id.index()].base = Some(BuiltinClass::Object.id());
-        self.types_by_name
-            .entry("Program".into())
-            .or_default()
-            .push(id);
+        self.types_by_name.entry("Program".into()).or_default().push(id);
         id
     }
 
@@ -264,10 +216,7 @@ impl<'a> Compiler<'a> {
     /// first).
     pub(crate) fn find_class(&self, name: &str) -> Option<ClassId> {
         let ids = self.types_by_name.get(name)?;
-        ids.iter()
-            .copied()
-            .find(|c| self.classes[c.index()].origin == Origin::User)
-            .or_else(|| ids.first().copied())
+        ids.iter().copied().find(|c| self.classes[c.index()].origin == Origin::User).or_else(|| ids.first().copied())
     }
 
     /// Resolves a written type. `var` is the caller's business (it is an
@@ -311,13 +260,9 @@ impl<'a> Compiler<'a> {
         let simple = match name.rsplit_once('.') {
             Some((prefix, last)) => {
                 if !self.namespaces.contains(prefix)
-                    && self
-                        .find_class(prefix.rsplit('.').next().unwrap_or(prefix))
-                        .is_none()
+                    && self.find_class(prefix.rsplit('.').next().unwrap_or(prefix)).is_none()
                 {
-                    return Err(format!(
-                        "The type or namespace name '{prefix}' could not be found"
-                    ));
+                    return Err(format!("The type or namespace name '{prefix}' could not be found"));
                 }
                 last
             }
@@ -334,24 +279,17 @@ impl<'a> Compiler<'a> {
             && (args.is_empty() || !is_lib)
         {
             if !args.is_empty() {
-                return Err(format!(
-                    "The non-generic type '{simple}' cannot be used with type arguments"
-                ));
+                return Err(format!("The non-generic type '{simple}' cannot be used with type arguments"));
             }
             return Ok(Type::Class(id));
         }
         if is_lib || vm::native::NATIVES.iter().any(|d| d.owner == simple) {
             if simple == "Func" && args.is_empty() {
-                return Err(
-                    "Using the generic type 'Func<TResult>' requires at least 1 type argument"
-                        .into(),
-                );
+                return Err("Using the generic type 'Func<TResult>' requires at least 1 type argument".into());
             }
             return Ok(Type::lib(simple, args));
         }
-        Err(format!(
-            "The type or namespace name '{name}' could not be found"
-        ))
+        Err(format!("The type or namespace name '{name}' could not be found"))
     }
 
     /// Checks that only `[Async1]`, `[Async2]` and `[ConfigureAwait(bool)]`
@@ -388,9 +326,7 @@ impl<'a> Compiler<'a> {
         let first_user = BuiltinClass::ALL.len();
         for i in first_user..self.classes.len() {
             let id = ClassId(i as u32);
-            let Some(decl) = self.classes[i].decl else {
-                continue;
-            };
+            let Some(decl) = self.classes[i].decl else { continue };
             self.origin = self.classes[i].origin;
             let mut base = None;
             let mut interfaces = Vec::new();
@@ -409,20 +345,15 @@ impl<'a> Compiler<'a> {
                     }
                     Type::Object if n == 0 && decl.kind == TypeKind::Class => {}
                     Type::Lib(ref name, _)
-                        if matches!(
-                            &**name,
-                            "IComparable" | "IComparer" | "IEquatable" | "ICloneable"
-                        ) && decl.kind != TypeKind::Enum =>
+                        if matches!(&**name, "IComparable" | "IComparer" | "IEquatable" | "ICloneable")
+                            && decl.kind != TypeKind::Enum =>
                     {
                         self.classes[i].lib_interfaces.push(t.clone());
                     }
                     _ if decl.kind == TypeKind::Enum && matches!(t, Type::Int | Type::Long) => {}
                     _ => {
                         let what = self.type_name(&t);
-                        self.error(
-                            b.span,
-                            format!("'{what}' cannot be a base of '{}'", decl.name.name),
-                        );
+                        self.error(b.span, format!("'{what}' cannot be a base of '{}'", decl.name.name));
                     }
                 }
             }
@@ -442,10 +373,7 @@ impl<'a> Compiler<'a> {
                 if seen.contains(&b) {
                     self.error(
                         decl.name.span,
-                        format!(
-                            "Circular base class dependency involving '{}'",
-                            decl.name.name
-                        ),
+                        format!("Circular base class dependency involving '{}'", decl.name.name),
                     );
                     self.classes[i].base = Some(BuiltinClass::Object.id());
                     self.program.classes[i].base = Some(BuiltinClass::Object.id());
@@ -480,12 +408,7 @@ impl<'a> Compiler<'a> {
         }
         let info = &self.classes[c.index()];
         let from_base = info.base.map_or(0, |b| self.class_depth(b, guard + 1) + 1);
-        let from_ifaces = info
-            .interfaces
-            .iter()
-            .map(|&i| self.class_depth(i, guard + 1) + 1)
-            .max()
-            .unwrap_or(0);
+        let from_ifaces = info.interfaces.iter().map(|&i| self.class_depth(i, guard + 1) + 1).max().unwrap_or(0);
         from_base.max(from_ifaces)
     }
 
@@ -515,9 +438,7 @@ impl<'a> Compiler<'a> {
     // ----- members --------------------------------------------------------
 
     fn declare_members(&mut self, class: ClassId) {
-        let Some(decl) = self.classes[class.index()].decl else {
-            return;
-        };
+        let Some(decl) = self.classes[class.index()].decl else { return };
         self.origin = self.classes[class.index()].origin;
         let ci = class.index();
         // The base's instance fields come first.
@@ -549,10 +470,7 @@ impl<'a> Compiler<'a> {
                             has_static_init = true;
                         }
                         if is_const && d.init.is_none() {
-                            self.error(
-                                d.name.span,
-                                "A const field requires a value to be provided",
-                            );
+                            self.error(d.name.span, "A const field requires a value to be provided");
                         }
                         self.add_field(
                             class,
@@ -584,10 +502,7 @@ impl<'a> Compiler<'a> {
                         if cctor_decl.is_some() {
                             self.error(
                                 c.name.span,
-                                format!(
-                                    "Type '{}' already defines a static constructor",
-                                    decl.name.name
-                                ),
+                                format!("Type '{}' already defines a static constructor", decl.name.name),
                             );
                         }
                         if !c.params.is_empty() {
@@ -597,10 +512,7 @@ impl<'a> Compiler<'a> {
                         continue;
                     }
                     if is_interface || self.classes[ci].is_static {
-                        self.error(
-                            c.name.span,
-                            "Static classes and interfaces cannot have instance constructors",
-                        );
+                        self.error(c.name.span, "Static classes and interfaces cannot have instance constructors");
                         continue;
                     }
                     let params = self.declare_params(c.params, false);
@@ -623,10 +535,7 @@ impl<'a> Compiler<'a> {
                 ast::Member::NestedType(_) => {}
             }
         }
-        if decl.kind == TypeKind::Class
-            && !self.classes[ci].is_static
-            && self.classes[ci].ctors.is_empty()
-        {
+        if decl.kind == TypeKind::Class && !self.classes[ci].is_static && self.classes[ci].ctors.is_empty() {
             let id = self.add_method(
                 class,
                 ".ctor",
@@ -638,19 +547,8 @@ impl<'a> Compiler<'a> {
             self.classes[ci].ctors.push(id);
         }
         if has_static_init || cctor_decl.is_some() {
-            let opts = MethodOpts {
-                is_static: true,
-                span: decl.name.span,
-                ..MethodOpts::default()
-            };
-            let id = self.add_method(
-                class,
-                ".cctor",
-                Vec::new(),
-                Type::Void,
-                opts,
-                BodySource::Cctor(cctor_decl),
-            );
+            let opts = MethodOpts { is_static: true, span: decl.name.span, ..MethodOpts::default() };
+            let id = self.add_method(class, ".cctor", Vec::new(), Type::Void, opts, BodySource::Cctor(cctor_decl));
             self.classes[ci].cctor = Some(id);
             self.program.classes[ci].cctor = Some(id);
         }
@@ -674,33 +572,17 @@ impl<'a> Compiler<'a> {
         let kind = if is_const {
             FieldKind::Const(None)
         } else if is_static {
-            FieldKind::Static(self.program.add_static(StaticField {
-                class,
-                name: name.to_string(),
-                default,
-            }))
+            FieldKind::Static(self.program.add_static(StaticField { class, name: name.to_string(), default }))
         } else {
             let ci = class.index();
             let slot = self.classes[ci].instance_fields;
             self.classes[ci].instance_fields += 1;
-            self.program.classes[ci].fields.push(Field {
-                name: name.to_string(),
-                default,
-            });
+            self.program.classes[ci].fields.push(Field { name: name.to_string(), default });
             FieldKind::Instance(FieldSlot(slot))
         };
         let origin = self.origin;
         let fields = &mut self.classes[class.index()].fields;
-        fields.push(FieldInfo {
-            name: name.to_string(),
-            ty,
-            kind,
-            readonly,
-            init,
-            span,
-            origin,
-            is_backing,
-        });
+        fields.push(FieldInfo { name: name.to_string(), ty, kind, readonly, init, span, origin, is_backing });
         fields.len() - 1
     }
 
@@ -708,15 +590,10 @@ impl<'a> Compiler<'a> {
         let c = &self.classes[class.index()];
         let clash = c.fields.iter().any(|f| f.name == name && !f.is_backing)
             || c.props.iter().any(|p| p.name == name)
-            || c.methods
-                .iter()
-                .any(|m| self.methods[m.index()].name == name);
+            || c.methods.iter().any(|m| self.methods[m.index()].name == name);
         if clash {
             let cname = c.name.clone();
-            self.error(
-                span,
-                format!("The type '{cname}' already contains a definition for '{name}'"),
-            );
+            self.error(span, format!("The type '{cname}' already contains a definition for '{name}'"));
         }
     }
 
@@ -728,18 +605,10 @@ impl<'a> Compiler<'a> {
             o != id
                 && other.name == m.name
                 && other.params.len() == m.params.len()
-                && other
-                    .params
-                    .iter()
-                    .zip(&m.params)
-                    .all(|(a, b)| a.ty == b.ty && (a.modifier == b.modifier))
+                && other.params.iter().zip(&m.params).all(|(a, b)| a.ty == b.ty && (a.modifier == b.modifier))
         });
         if same {
-            let name = if m.is_ctor {
-                c.name.clone()
-            } else {
-                m.name.clone()
-            };
+            let name = if m.is_ctor { c.name.clone() } else { m.name.clone() };
             let cname = c.name.clone();
             self.error(
                 span,
@@ -753,35 +622,20 @@ impl<'a> Compiler<'a> {
         for (i, p) in params.iter().enumerate() {
             let ty = self.resolve_type(&p.ty);
             if out.iter().any(|q| q.name == p.name.name) {
-                self.error(
-                    p.name.span,
-                    format!("The parameter name '{}' is a duplicate", p.name.name),
-                );
+                self.error(p.name.span, format!("The parameter name '{}' is a duplicate", p.name.name));
             }
             if is_async
-                && matches!(
-                    p.modifier,
-                    ast::ParamModifier::Ref | ast::ParamModifier::Out | ast::ParamModifier::In
-                )
+                && matches!(p.modifier, ast::ParamModifier::Ref | ast::ParamModifier::Out | ast::ParamModifier::In)
             {
-                self.error(
-                    p.span,
-                    "Async methods cannot have ref, in or out parameters",
-                );
+                self.error(p.span, "Async methods cannot have ref, in or out parameters");
             }
             if p.modifier == ast::ParamModifier::Params
                 && (i + 1 != params.len() || !matches!(ty, Type::Array(_) | Type::Error))
             {
-                self.error(
-                    p.span,
-                    "A params parameter must be the last parameter and have an array type",
-                );
+                self.error(p.span, "A params parameter must be the last parameter and have an array type");
             }
             if p.modifier == ast::ParamModifier::This && i != 0 {
-                self.error(
-                    p.span,
-                    "The `this` modifier may only be on the first parameter",
-                );
+                self.error(p.span, "The `this` modifier may only be on the first parameter");
             }
             out.push(ParamInfo {
                 name: p.name.name.to_string(),
@@ -824,8 +678,7 @@ impl<'a> Compiler<'a> {
         let is_async = mods.has(Modifiers::ASYNC);
         let params = self.declare_params(m.params, is_async);
         let is_static = mods.has(Modifiers::STATIC);
-        let is_abstract =
-            mods.has(Modifiers::ABSTRACT) || (is_interface && m.body.is_none() && !is_static);
+        let is_abstract = mods.has(Modifiers::ABSTRACT) || (is_interface && m.body.is_none() && !is_static);
         let is_override = mods.has(Modifiers::OVERRIDE);
         let is_virtual = mods.has(Modifiers::VIRTUAL) || is_abstract || is_override;
         let is_extern = mods.has(Modifiers::EXTERN);
@@ -842,65 +695,33 @@ impl<'a> Compiler<'a> {
         if m.body.is_some() && mods.has(Modifiers::ABSTRACT) {
             self.error(
                 m.name.span,
-                format!(
-                    "'{cname}.{}()' cannot declare a body because it is marked abstract",
-                    m.name.name
-                ),
+                format!("'{cname}.{}()' cannot declare a body because it is marked abstract", m.name.name),
             );
         }
         if mods.has(Modifiers::ABSTRACT) && !self.classes[ci].is_abstract {
             self.error(
                 m.name.span,
-                format!(
-                    "'{cname}.{}()' is abstract but it is contained in non-abstract type '{cname}'",
-                    m.name.name
-                ),
+                format!("'{cname}.{}()' is abstract but it is contained in non-abstract type '{cname}'", m.name.name),
             );
         }
         if self.classes[ci].is_static && !is_static {
-            self.error(
-                m.name.span,
-                format!(
-                    "'{}': cannot declare instance members in a static class",
-                    m.name.name
-                ),
-            );
+            self.error(m.name.span, format!("'{}': cannot declare instance members in a static class", m.name.name));
         }
         if is_static && is_virtual {
-            self.error(
-                m.name.span,
-                "A static member cannot be marked as virtual, abstract or override",
-            );
+            self.error(m.name.span, "A static member cannot be marked as virtual, abstract or override");
         }
-        let is_extension = params
-            .first()
-            .is_some_and(|p| p.modifier == ast::ParamModifier::This);
+        let is_extension = params.first().is_some_and(|p| p.modifier == ast::ParamModifier::This);
         if is_extension && !(is_static && self.classes[ci].is_static) {
-            self.error(
-                m.name.span,
-                "Extension methods must be defined in a static class and be static",
-            );
+            self.error(m.name.span, "Extension methods must be defined in a static class and be static");
         }
-        let async_return = if is_async {
-            self.async_return(&ret, m.return_type.span)
-        } else {
-            None
-        };
+        let async_return = if is_async { self.async_return(&ret, m.return_type.span) } else { None };
         let clash = {
             let c = &self.classes[ci];
-            c.fields
-                .iter()
-                .any(|f| f.name == m.name.name && !f.is_backing)
+            c.fields.iter().any(|f| f.name == m.name.name && !f.is_backing)
                 || c.props.iter().any(|p| p.name == m.name.name)
         };
         if clash {
-            self.error(
-                m.name.span,
-                format!(
-                    "The type '{cname}' already contains a definition for '{}'",
-                    m.name.name
-                ),
-            );
+            self.error(m.name.span, format!("The type '{cname}' already contains a definition for '{}'", m.name.name));
         }
         let body = if m.body.is_some() {
             BodySource::Method(m)
@@ -925,10 +746,7 @@ impl<'a> Compiler<'a> {
         self.check_duplicate_signature(class, id, m.name.span);
         self.classes[ci].methods.push(id);
         if is_extension {
-            self.extensions
-                .entry(m.name.name.to_string())
-                .or_default()
-                .push(id);
+            self.extensions.entry(m.name.name.to_string()).or_default().push(id);
         }
         for (i, p) in m.params.iter().enumerate() {
             if let Some(d) = p.default {
@@ -964,47 +782,25 @@ impl<'a> Compiler<'a> {
             && bodiless(&p.getter)
             && bodiless(&p.setter);
         if p.getter.is_none() && p.expr_body.is_none() && p.setter.is_none() {
-            self.error(
-                p.name.span,
-                format!("'{name}': a property must have at least one accessor"),
-            );
+            self.error(p.name.span, format!("'{name}': a property must have at least one accessor"));
         }
         if !is_auto && !is_abstract && !is_extern && p.expr_body.is_none() {
             let half_auto = p.getter.as_ref().is_some_and(|a| a.body.is_none())
                 || p.setter.as_ref().is_some_and(|a| a.body.is_none());
             if half_auto {
-                self.error(
-                    p.name.span,
-                    format!("'{name}': both accessors must have bodies, or neither"),
-                );
+                self.error(p.name.span, format!("'{name}': both accessors must have bodies, or neither"));
             }
         }
         if p.init.is_some() && !is_auto {
-            self.error(
-                p.name.span,
-                "Only auto-implemented properties can have initializers",
-            );
+            self.error(p.name.span, "Only auto-implemented properties can have initializers");
         }
         if self.classes[ci].is_static && !is_static {
-            self.error(
-                p.name.span,
-                format!("'{name}': cannot declare instance members in a static class"),
-            );
+            self.error(p.name.span, format!("'{name}': cannot declare instance members in a static class"));
         }
         let backing = if is_auto {
             let field_name = format!("<{name}>k__BackingField");
             let readonly = p.setter.is_none();
-            Some(self.add_field(
-                class,
-                &field_name,
-                ty.clone(),
-                is_static,
-                false,
-                readonly,
-                p.init,
-                p.name.span,
-                true,
-            ))
+            Some(self.add_field(class, &field_name, ty.clone(), is_static, false, readonly, p.init, p.name.span, true))
         } else {
             None
         };
@@ -1029,14 +825,7 @@ impl<'a> Compiler<'a> {
                 None if is_abstract => BodySource::None,
                 None => BodySource::Getter(p),
             };
-            let id = self.add_method(
-                class,
-                &format!("get_{name}"),
-                index_params.clone(),
-                ty.clone(),
-                opts,
-                body,
-            );
+            let id = self.add_method(class, &format!("get_{name}"), index_params.clone(), ty.clone(), opts, body);
             self.methods[id.index()].property = Some(prop_index);
             Some(id)
         } else {
@@ -1057,14 +846,7 @@ impl<'a> Compiler<'a> {
                 None if is_abstract => BodySource::None,
                 None => BodySource::Setter(p),
             };
-            let id = self.add_method(
-                class,
-                &format!("set_{name}"),
-                params,
-                Type::Void,
-                opts,
-                body,
-            );
+            let id = self.add_method(class, &format!("set_{name}"), params, Type::Void, opts, body);
             self.methods[id.index()].property = Some(prop_index);
             Some(id)
         } else {
@@ -1104,20 +886,8 @@ impl<'a> Compiler<'a> {
             default: None,
             span: Span::default(),
         };
-        let opts = MethodOpts {
-            is_static: true,
-            is_async: has_await,
-            async_return,
-            ..MethodOpts::default()
-        };
-        let id = self.add_method(
-            class,
-            "<Main>$",
-            vec![args],
-            ret,
-            opts,
-            BodySource::TopLevel(stmts),
-        );
+        let opts = MethodOpts { is_static: true, is_async: has_await, async_return, ..MethodOpts::default() };
+        let id = self.add_method(class, "<Main>$", vec![args], ret, opts, BodySource::TopLevel(stmts));
         self.program.entry = id;
         self.top_level_entry = Some(id);
     }
@@ -1141,12 +911,7 @@ impl<'a> Compiler<'a> {
             backend: opts.attrs.backend,
             configure_await_false: opts.attrs.configure_await_false,
         };
-        let id = self.program.add_method(Method::new(
-            name,
-            class,
-            flags,
-            arity.min(u16::MAX as usize) as u16,
-        ));
+        let id = self.program.add_method(Method::new(name, class, flags, arity.min(u16::MAX as usize) as u16));
         self.methods.push(MethodInfo {
             name: name.to_string(),
             class,
@@ -1185,10 +950,7 @@ impl<'a> Compiler<'a> {
     fn same_params(&self, a: MethodId, b: MethodId) -> bool {
         let (a, b) = (&self.methods[a.index()], &self.methods[b.index()]);
         a.params.len() == b.params.len()
-            && a.params
-                .iter()
-                .zip(&b.params)
-                .all(|(x, y)| x.ty == y.ty || x.ty.is_unknown() || y.ty.is_unknown())
+            && a.params.iter().zip(&b.params).all(|(x, y)| x.ty == y.ty || x.ty.is_unknown() || y.ty.is_unknown())
     }
 
     fn build_vtable(&mut self, class: ClassId) {
@@ -1204,20 +966,15 @@ impl<'a> Compiler<'a> {
         for m in self.own_virtuals(class) {
             let info = &self.methods[m.index()];
             let slot = if info.is_override {
-                let found = vt.iter().position(|&v| {
-                    self.methods[v.index()].name == info.name && self.same_params(v, m)
-                });
+                let found =
+                    vt.iter().position(|&v| self.methods[v.index()].name == info.name && self.same_params(v, m));
                 match found {
                     Some(s) => s,
                     None => {
-                        let (cname, mname, span) =
-                            (self.classes[ci].name.clone(), info.name.clone(), info.span);
+                        let (cname, mname, span) = (self.classes[ci].name.clone(), info.name.clone(), info.span);
                         self.error(
                             span,
-                            format!(
-                                "'{cname}.{}': no suitable method found to override",
-                                display_member(&mname)
-                            ),
+                            format!("'{cname}.{}': no suitable method found to override", display_member(&mname)),
                         );
                         vt.push(m);
                         vt.len() - 1
@@ -1231,11 +988,7 @@ impl<'a> Compiler<'a> {
             self.program.methods[m.index()].vslot = Some(slot as u16);
         }
         if !self.classes[ci].is_abstract {
-            let missing: Vec<MethodId> = vt
-                .iter()
-                .copied()
-                .filter(|m| self.methods[m.index()].is_abstract)
-                .collect();
+            let missing: Vec<MethodId> = vt.iter().copied().filter(|m| self.methods[m.index()].is_abstract).collect();
             for m in missing {
                 let info = &self.methods[m.index()];
                 let owner = self.classes[info.class.index()].name.clone();
@@ -1244,9 +997,7 @@ impl<'a> Compiler<'a> {
                     self.classes[ci].name,
                     display_member(&info.name)
                 );
-                let span = self.classes[ci]
-                    .decl
-                    .map_or(Span::default(), |d| d.name.span);
+                let span = self.classes[ci].decl.map_or(Span::default(), |d| d.name.span);
                 self.error(span, msg);
             }
         }
@@ -1309,11 +1060,9 @@ impl<'a> Compiler<'a> {
                     Some(imp) => {
                         // A virtual implementation dispatches on the receiver.
                         let imp = match self.program.methods[imp.index()].vslot {
-                            Some(s) if self.methods[imp.index()].is_virtual => self.classes[ci]
-                                .vtable
-                                .get(s as usize)
-                                .copied()
-                                .unwrap_or(imp),
+                            Some(s) if self.methods[imp.index()].is_virtual => {
+                                self.classes[ci].vtable.get(s as usize).copied().unwrap_or(imp)
+                            }
                             _ => imp,
                         };
                         itable.push((im, imp));
@@ -1326,9 +1075,7 @@ impl<'a> Compiler<'a> {
                             self.classes[iface.index()].name,
                             display_member(&info.name)
                         );
-                        let span = self.classes[ci]
-                            .decl
-                            .map_or(Span::default(), |d| d.name.span);
+                        let span = self.classes[ci].decl.map_or(Span::default(), |d| d.name.span);
                         self.error(span, msg);
                     }
                     None => {}
@@ -1399,11 +1146,7 @@ pub(crate) struct MethodOpts {
 
 impl MethodOpts {
     fn ctor(span: Span) -> MethodOpts {
-        MethodOpts {
-            is_ctor: true,
-            span,
-            ..MethodOpts::default()
-        }
+        MethodOpts { is_ctor: true, span, ..MethodOpts::default() }
     }
 }
 

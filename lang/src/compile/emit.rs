@@ -102,12 +102,7 @@ impl Builder {
     /// count as entries.
     pub fn falls_through(&self) -> bool {
         let end = self.code.len() as u32;
-        if self
-            .labels
-            .iter()
-            .zip(&self.label_used)
-            .any(|(l, used)| *used && *l == Some(end))
-        {
+        if self.labels.iter().zip(&self.label_used).any(|(l, used)| *used && *l == Some(end)) {
             return true;
         }
         self.code.last().is_none_or(Instr::falls_through)
@@ -217,27 +212,12 @@ mod tests {
     fn labels_are_patched() {
         let mut b = Builder::new(1);
         let end = b.new_label();
-        b.emit_jump(
-            |pc| Instr::JumpIfFalse {
-                cond: Reg(0),
-                target: pc,
-            },
-            end,
-        );
-        b.emit(Instr::LoadInt {
-            dst: Dst(0),
-            value: 1,
-        });
+        b.emit_jump(|pc| Instr::JumpIfFalse { cond: Reg(0), target: pc }, end);
+        b.emit(Instr::LoadInt { dst: Dst(0), value: 1 });
         b.place(end);
         b.emit(Instr::Return { src: Reg(0) });
         let f = b.finish().expect("all labels placed");
-        assert_eq!(
-            f.code[0],
-            Instr::JumpIfFalse {
-                cond: Reg(0),
-                target: Pc(2)
-            }
-        );
+        assert_eq!(f.code[0], Instr::JumpIfFalse { cond: Reg(0), target: Pc(2) });
     }
 
     #[test]

@@ -54,12 +54,7 @@ impl<'a> Compiler<'a> {
                 self.error(name.span, "Generic methods are not supported yet");
                 self.error_val(dest)
             }
-            ExprKind::Member {
-                target,
-                name,
-                null_conditional,
-                ..
-            } => {
+            ExprKind::Member { target, name, null_conditional, .. } => {
                 if *null_conditional {
                     self.null_conditional(target, dest, e.span, &mut |c, recv, dest| {
                         c.member_of_value(recv, *name, dest, None)
@@ -69,11 +64,7 @@ impl<'a> Compiler<'a> {
                 }
             }
             ExprKind::Call { callee, args } => self.call_expr(callee, args, dest, e.span),
-            ExprKind::Index {
-                target,
-                args,
-                null_conditional,
-            } => {
+            ExprKind::Index { target, args, null_conditional } => {
                 if *null_conditional {
                     self.null_conditional(target, dest, e.span, &mut |c, recv, dest| {
                         c.index_of_value(recv, args, dest, e.span)
@@ -85,51 +76,25 @@ impl<'a> Compiler<'a> {
                 }
             }
             ExprKind::Unary { op, operand } => self.unary(*op, operand, dest, e.span),
-            ExprKind::Binary {
-                op: BinaryOp::And | BinaryOp::Or,
-                ..
-            } => {
+            ExprKind::Binary { op: BinaryOp::And | BinaryOp::Or, .. } => {
                 let dst = self.dest_reg(dest);
                 let (t, f, end) = (self.new_label(), self.new_label(), self.new_label());
                 self.cond_jump(e, false, f);
                 self.place(t);
-                self.emit(Instr::LoadBool {
-                    dst: dst.dst(),
-                    value: true,
-                });
+                self.emit(Instr::LoadBool { dst: dst.dst(), value: true });
                 self.jump(end);
                 self.place(f);
-                self.emit(Instr::LoadBool {
-                    dst: dst.dst(),
-                    value: false,
-                });
+                self.emit(Instr::LoadBool { dst: dst.dst(), value: false });
                 self.place(end);
-                Val {
-                    reg: dst,
-                    ty: Type::Bool,
-                }
+                Val { reg: dst, ty: Type::Bool }
             }
-            ExprKind::Binary {
-                op: BinaryOp::Coalesce,
-                lhs,
-                rhs,
-            } => self.coalesce(lhs, rhs, dest, expected),
-            ExprKind::Binary {
-                op: BinaryOp::Add, ..
-            } => self.add_chain(e, dest),
+            ExprKind::Binary { op: BinaryOp::Coalesce, lhs, rhs } => self.coalesce(lhs, rhs, dest, expected),
+            ExprKind::Binary { op: BinaryOp::Add, .. } => self.add_chain(e, dest),
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, dest, e.span),
             ExprKind::Assign { op, target, value } => self.assign(*op, target, value, dest, e.span),
-            ExprKind::Conditional { cond, then, else_ } => {
-                self.conditional(cond, then, else_, dest, expected)
-            }
-            ExprKind::New { ty, args, init } => {
-                self.new_expr(ty, args, init.as_ref(), dest, e.span)
-            }
-            ExprKind::NewArray {
-                elem_ty,
-                size,
-                init,
-            } => self.new_array(elem_ty.as_ref(), *size, *init, dest, e.span),
+            ExprKind::Conditional { cond, then, else_ } => self.conditional(cond, then, else_, dest, expected),
+            ExprKind::New { ty, args, init } => self.new_expr(ty, args, init.as_ref(), dest, e.span),
+            ExprKind::NewArray { elem_ty, size, init } => self.new_array(elem_ty.as_ref(), *size, *init, dest, e.span),
             ExprKind::ArrayInit(items) => match expected {
                 Some(Type::Array(elem)) => {
                     let elem = (**elem).clone();
@@ -143,29 +108,19 @@ impl<'a> Compiler<'a> {
                     self.error_val(dest)
                 }
             },
-            ExprKind::Lambda {
-                is_async,
-                params,
-                body,
-            } => self.lambda(e, *is_async, params, *body, expected, dest),
+            ExprKind::Lambda { is_async, params, body } => self.lambda(e, *is_async, params, *body, expected, dest),
             ExprKind::Is { expr, ty, binding } => self.is_expr(expr, ty, *binding, dest),
             ExprKind::As { expr, ty } => {
                 let v = self.expr(expr, Dest::Any, None);
                 let t = self.resolve_type(ty);
-                if matches!(
-                    t,
-                    Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char
-                ) || matches!(t, Type::Class(c) if self.is_enum(c))
+                if matches!(t, Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char)
+                    || matches!(t, Type::Class(c) if self.is_enum(c))
                 {
                     let tn = self.type_name(&t);
                     self.error(ty.span, format!("The as operator must be used with a reference type or nullable type ('{tn}' is a non-nullable value type)"));
                 }
                 let dst = self.dest_reg(dest);
-                self.emit(Instr::AsInst {
-                    dst: dst.dst(),
-                    src: v.reg,
-                    class: t.class_id(),
-                });
+                self.emit(Instr::AsInst { dst: dst.dst(), src: v.reg, class: t.class_id() });
                 Val { reg: dst, ty: t }
             }
             ExprKind::Cast { ty, expr } => {
@@ -181,14 +136,8 @@ impl<'a> Compiler<'a> {
             ExprKind::TypeOf(t) => {
                 let ty = self.resolve_type(t);
                 let dst = self.dest_reg(dest);
-                self.emit(Instr::TypeOf {
-                    dst: dst.dst(),
-                    class: ty.class_id(),
-                });
-                Val {
-                    reg: dst,
-                    ty: Type::lib("Type", vec![]),
-                }
+                self.emit(Instr::TypeOf { dst: dst.dst(), class: ty.class_id() });
+                Val { reg: dst, ty: Type::lib("Type", vec![]) }
             }
             ExprKind::NameOf(inner) => {
                 let text = match consts::nameof_text(inner) {
@@ -203,33 +152,22 @@ impl<'a> Compiler<'a> {
                     && self.named(inner).is_none()
                     && self.find_member(self.fr().class, id.name).is_none()
                 {
-                    self.error(
-                        id.span,
-                        format!(
-                            "The name '{}' does not exist in the current context",
-                            id.name
-                        ),
-                    );
+                    self.error(id.span, format!("The name '{}' does not exist in the current context", id.name));
                 }
                 let dst = self.dest_reg(dest);
                 self.load_const(&ConstValue::Str(Rc::from(text)), dst.dst());
-                Val {
-                    reg: dst,
-                    ty: Type::String,
-                }
+                Val { reg: dst, ty: Type::String }
             }
             ExprKind::Default(t) => {
                 let ty = match t {
                     Some(t) => self.resolve_type(t),
-                    None => {
-                        match expected {
-                            Some(t) => t.clone(),
-                            None => {
-                                self.error(e.span, "The type of `default` cannot be inferred here; write default(T)");
-                                Type::Error
-                            }
+                    None => match expected {
+                        Some(t) => t.clone(),
+                        None => {
+                            self.error(e.span, "The type of `default` cannot be inferred here; write default(T)");
+                            Type::Error
                         }
-                    }
+                    },
                 };
                 let is_enum = matches!(ty, Type::Class(c) if self.is_enum(c));
                 let v = ConstValue::default_of(&ty, is_enum);
@@ -240,13 +178,7 @@ impl<'a> Compiler<'a> {
             ExprKind::This => {
                 let class = self.fr().class;
                 match self.this_reg(e.span) {
-                    Some(r) => self.put_in(
-                        Val {
-                            reg: r,
-                            ty: Type::Class(class),
-                        },
-                        dest,
-                    ),
+                    Some(r) => self.put_in(Val { reg: r, ty: Type::Class(class) }, dest),
                     None => self.error_val(dest),
                 }
             }
@@ -260,16 +192,10 @@ impl<'a> Compiler<'a> {
                 self.check_throwable(&v.ty, x.span);
                 self.emit(Instr::Throw { src: v.reg });
                 let dst = self.dest_reg(dest);
-                Val {
-                    reg: dst,
-                    ty: Type::Error,
-                }
+                Val { reg: dst, ty: Type::Error }
             }
             ExprKind::DeclarationExpr { name, .. } => {
-                self.error(
-                    name.span,
-                    "A declaration is only allowed as an `out` argument",
-                );
+                self.error(name.span, "A declaration is only allowed as an `out` argument");
                 self.error_val(dest)
             }
         }
@@ -279,20 +205,14 @@ impl<'a> Compiler<'a> {
     pub(crate) fn error_val(&mut self, dest: Dest) -> Val {
         let reg = self.dest_reg(dest);
         self.emit(Instr::LoadNull { dst: reg.dst() });
-        Val {
-            reg,
-            ty: Type::Error,
-        }
+        Val { reg, ty: Type::Error }
     }
 
     /// Puts a value where `dest` says.
     pub(crate) fn put_in(&mut self, v: Val, dest: Dest) -> Val {
         match dest {
             Dest::Into(r) if r != v.reg => {
-                self.emit(Instr::Move {
-                    dst: r.dst(),
-                    src: v.reg,
-                });
+                self.emit(Instr::Move { dst: r.dst(), src: v.reg });
                 Val { reg: r, ty: v.ty }
             }
             _ => v,
@@ -304,10 +224,7 @@ impl<'a> Compiler<'a> {
     pub(crate) fn stabilize(&mut self, v: Val, later_writes: bool) -> Val {
         if later_writes && self.is_local_reg(v.reg) {
             let t = self.alloc();
-            self.emit(Instr::Move {
-                dst: t.dst(),
-                src: v.reg,
-            });
+            self.emit(Instr::Move { dst: t.dst(), src: v.reg });
             return Val { reg: t, ty: v.ty };
         }
         v
@@ -315,9 +232,7 @@ impl<'a> Compiler<'a> {
 
     pub(crate) fn is_local_reg(&self, r: Reg) -> bool {
         let d = self.depth();
-        self.vars
-            .iter()
-            .any(|v| v.fn_depth == d && matches!(v.home, Home::Reg(x) | Home::Boxed(x) if x == r))
+        self.vars.iter().any(|v| v.fn_depth == d && matches!(v.home, Home::Reg(x) | Home::Boxed(x) if x == r))
     }
 
     /// Compiles an expression for its effects only.
@@ -331,11 +246,7 @@ impl<'a> Compiler<'a> {
                 op: op @ (UnaryOp::PreInc | UnaryOp::PreDec | UnaryOp::PostInc | UnaryOp::PostDec),
                 operand,
             } => {
-                let delta = if matches!(op, UnaryOp::PreInc | UnaryOp::PostInc) {
-                    1
-                } else {
-                    -1
-                };
+                let delta = if matches!(op, UnaryOp::PreInc | UnaryOp::PostInc) { 1 } else { -1 };
                 self.increment(operand, delta, false, Dest::Any, e.span, true);
             }
             ExprKind::Call { callee, args } => {
@@ -355,81 +266,37 @@ impl<'a> Compiler<'a> {
     pub(crate) fn coerce(&mut self, v: Val, to: &Type, dest: Dest, span: Span) -> Val {
         let from = v.ty.clone();
         if from == *to || to.is_unknown() || from.is_unknown() {
-            return self.put_in(
-                Val {
-                    reg: v.reg,
-                    ty: if to.is_unknown() { from } else { to.clone() },
-                },
-                dest,
-            );
+            return self.put_in(Val { reg: v.reg, ty: if to.is_unknown() { from } else { to.clone() } }, dest);
         }
         if from == Type::Void {
             let tn = self.type_name(to);
-            self.error(
-                span,
-                format!("Cannot implicitly convert type 'void' to '{tn}'"),
-            );
-            return self.put_in(
-                Val {
-                    reg: v.reg,
-                    ty: Type::Error,
-                },
-                dest,
-            );
+            self.error(span, format!("Cannot implicitly convert type 'void' to '{tn}'"));
+            return self.put_in(Val { reg: v.reg, ty: Type::Error }, dest);
         }
         if let Type::Nullable(inner) = to {
             let inner = (**inner).clone();
             let v = if from == Type::Null {
                 v
             } else {
-                self.coerce(
-                    Val {
-                        reg: v.reg,
-                        ty: from.unwrap_nullable().clone(),
-                    },
-                    &inner,
-                    dest,
-                    span,
-                )
+                self.coerce(Val { reg: v.reg, ty: from.unwrap_nullable().clone() }, &inner, dest, span)
             };
-            return self.put_in(
-                Val {
-                    reg: v.reg,
-                    ty: to.clone(),
-                },
-                dest,
-            );
+            return self.put_in(Val { reg: v.reg, ty: to.clone() }, dest);
         }
         if let Type::Nullable(inner) = &from {
             // `int? -> int` needs a cast in C#; the value converts at run time.
             let inner = (**inner).clone();
-            return self.coerce(
-                Val {
-                    reg: v.reg,
-                    ty: inner,
-                },
-                to,
-                dest,
-                span,
-            );
+            return self.coerce(Val { reg: v.reg, ty: inner }, to, dest, span);
         }
         let conv = match (&from, to) {
-            (Type::Int | Type::Long | Type::Char, Type::Double | Type::Decimal) => {
-                Some(Conversion::Double)
-            }
+            (Type::Int | Type::Long | Type::Char, Type::Double | Type::Decimal) => Some(Conversion::Double),
             (Type::Char, Type::Int | Type::Long) => Some(Conversion::Int),
-            (Type::Int | Type::Long, Type::Class(c)) if self.is_enum(*c) => {
-                Some(Conversion::Enum(*c))
-            }
+            (Type::Int | Type::Long, Type::Class(c)) if self.is_enum(*c) => Some(Conversion::Enum(*c)),
             _ => None,
         };
         if let Some(kind) = conv {
             let dst = self.dest_reg(dest);
             self.emit(Instr::convert(dst.dst(), v.reg, kind));
-            return Val {
-                reg: dst,
-                ty: to.clone(),
-            };
+            return Val { reg: dst, ty: to.clone() };
         }
         if self.clearly_incompatible(&from, to) {
             let (f, t) = (self.type_name(&from), self.type_name(to));
@@ -438,30 +305,16 @@ impl<'a> Compiler<'a> {
             } else {
                 ""
             };
-            self.error(
-                span,
-                format!("Cannot implicitly convert type '{f}' to '{t}'.{hint}"),
-            );
+            self.error(span, format!("Cannot implicitly convert type '{f}' to '{t}'.{hint}"));
         }
-        self.put_in(
-            Val {
-                reg: v.reg,
-                ty: to.clone(),
-            },
-            dest,
-        )
+        self.put_in(Val { reg: v.reg, ty: to.clone() }, dest)
     }
 
     /// Conversions C# rejects without a cast that the compiler can be sure
     /// about (both types precisely known).
     pub(crate) fn clearly_incompatible(&self, from: &Type, to: &Type) -> bool {
         use Type as T;
-        let prim = |t: &Type| {
-            matches!(
-                t,
-                T::Int | T::Long | T::Double | T::Decimal | T::Bool | T::Char | T::String
-            )
-        };
+        let prim = |t: &Type| matches!(t, T::Int | T::Long | T::Double | T::Decimal | T::Bool | T::Char | T::String);
         match (from, to) {
             (a, b) if prim(a) && prim(b) => !matches!(
                 (a, b),
@@ -470,10 +323,7 @@ impl<'a> Compiler<'a> {
                     | (T::Double, T::Double)
                     | (T::Decimal, T::Decimal)
             ),
-            (T::Null, b) => matches!(
-                b,
-                T::Int | T::Long | T::Double | T::Decimal | T::Bool | T::Char
-            ),
+            (T::Null, b) => matches!(b, T::Int | T::Long | T::Double | T::Decimal | T::Bool | T::Char),
             (a, T::Class(c)) if prim(a) => !self.is_enum(*c) || !matches!(a, T::Int | T::Long),
             (T::Class(c), b) if prim(b) => !self.is_interface(*c) && !self.is_enum(*c),
             (T::Class(a), T::Class(b)) => {
@@ -482,9 +332,7 @@ impl<'a> Compiler<'a> {
                     && !self.is_interface(*b)
                     && a != b
                     && !self.derives_from(*b, *a)
-                    || (!self.derives_from(*a, *b)
-                        && self.derives_from(*b, *a)
-                        && !self.is_interface(*a))
+                    || (!self.derives_from(*a, *b) && self.derives_from(*b, *a) && !self.is_interface(*a))
             }
             _ => false,
         }
@@ -501,13 +349,7 @@ impl<'a> Compiler<'a> {
         let from = v.ty.clone();
         let is_enum = |c: &Self, t: &Type| matches!(t, Type::Class(x) if c.is_enum(*x));
         if from == *to || to.is_unknown() {
-            return self.put_in(
-                Val {
-                    reg: v.reg,
-                    ty: to.clone(),
-                },
-                dest,
-            );
+            return self.put_in(Val { reg: v.reg, ty: to.clone() }, dest);
         }
         let numeric_like = |c: &Self, t: &Type| t.is_numeric() || is_enum(c, t);
         let kind = if numeric_like(self, &from) && numeric_like(self, to) {
@@ -524,28 +366,18 @@ impl<'a> Compiler<'a> {
         let dst = self.dest_reg(dest);
         if let Some(kind) = kind {
             self.emit(Instr::convert(dst.dst(), v.reg, kind));
-            return Val {
-                reg: dst,
-                ty: to.clone(),
-            };
+            return Val { reg: dst, ty: to.clone() };
         }
         let upcast = match (&from, to) {
             (_, Type::Object) => true,
             (Type::Class(a), Type::Class(b)) => self.derives_from(*a, *b),
-            (Type::Null, t) => !matches!(
-                t,
-                Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char
-            ),
+            (Type::Null, t) => {
+                !matches!(t, Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char)
+            }
             _ => false,
         };
         if upcast {
-            return self.put_in(
-                Val {
-                    reg: v.reg,
-                    ty: to.clone(),
-                },
-                Dest::Into(dst),
-            );
+            return self.put_in(Val { reg: v.reg, ty: to.clone() }, Dest::Into(dst));
         }
         let impossible = match (&from, to) {
             (a, b) if a.is_primitive() && b.is_primitive() => true,
@@ -565,15 +397,8 @@ impl<'a> Compiler<'a> {
             let (f, t) = (self.type_name(&from), self.type_name(to));
             self.error(span, format!("Cannot convert type '{f}' to '{t}'"));
         }
-        self.emit(Instr::CastClass {
-            dst: dst.dst(),
-            src: v.reg,
-            class: to.class_id(),
-        });
-        Val {
-            reg: dst,
-            ty: to.clone(),
-        }
+        self.emit(Instr::CastClass { dst: dst.dst(), src: v.reg, class: to.class_id() });
+        Val { reg: dst, ty: to.clone() }
     }
 
     /// `(int)3.5`, `(Color)2`, `(char)65` of constants.
@@ -597,10 +422,7 @@ impl<'a> Compiler<'a> {
             Some(Member::Methods(ids)) => {
                 let is_static = self.fr().is_static;
                 let recv = if ids.iter().any(|m| !self.methods[m.index()].is_static) && !is_static {
-                    self.this_reg(id.span).map(|r| Val {
-                        reg: r,
-                        ty: Type::Class(class),
-                    })
+                    self.this_reg(id.span).map(|r| Val { reg: r, ty: Type::Class(class) })
                 } else {
                     None
                 };
@@ -609,30 +431,15 @@ impl<'a> Compiler<'a> {
             Some(m) => return self.member_access_implicit(m, id, dest),
             None => {}
         }
-        match self.named(&Expr {
-            kind: ExprKind::Name(id),
-            span: id.span,
-        }) {
+        match self.named(&Expr { kind: ExprKind::Name(id), span: id.span }) {
             Some(Named::Type(t)) => {
                 let tn = self.type_name(&t);
-                self.error(
-                    id.span,
-                    format!("'{tn}' is a type, which is not valid in the given context"),
-                );
+                self.error(id.span, format!("'{tn}' is a type, which is not valid in the given context"));
             }
             Some(Named::Namespace(n)) => {
-                self.error(
-                    id.span,
-                    format!("'{n}' is a namespace, which is not valid in the given context"),
-                );
+                self.error(id.span, format!("'{n}' is a namespace, which is not valid in the given context"));
             }
-            None => self.error(
-                id.span,
-                format!(
-                    "The name '{}' does not exist in the current context",
-                    id.name
-                ),
-            ),
+            None => self.error(id.span, format!("The name '{}' does not exist in the current context", id.name)),
         }
         self.error_val(dest)
     }
@@ -640,10 +447,9 @@ impl<'a> Compiler<'a> {
     /// A field or property named without a receiver (`this.` or static).
     fn member_access_implicit(&mut self, m: Member, id: ast::Ident<'a>, dest: Dest) -> Val {
         let is_static = match &m {
-            Member::Field { class, idx } => !matches!(
-                self.classes[class.index()].fields[*idx].kind,
-                super::FieldKind::Instance(_)
-            ),
+            Member::Field { class, idx } => {
+                !matches!(self.classes[class.index()].fields[*idx].kind, super::FieldKind::Instance(_))
+            }
             Member::Prop { class, idx } => self.classes[class.index()].props[*idx].is_static,
             Member::Methods(_) => false,
         };
@@ -659,10 +465,7 @@ impl<'a> Compiler<'a> {
         } else {
             let class = self.fr().class;
             match self.this_reg(id.span) {
-                Some(r) => Some(Val {
-                    reg: r,
-                    ty: Type::Class(class),
-                }),
+                Some(r) => Some(Val { reg: r, ty: Type::Class(class) }),
                 None => return self.error_val(dest),
             }
         };
@@ -670,13 +473,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Reads a field or property (`recv` is `None` for statics).
-    pub(crate) fn read_member(
-        &mut self,
-        m: Member,
-        recv: Option<Val>,
-        dest: Dest,
-        span: Span,
-    ) -> Val {
+    pub(crate) fn read_member(&mut self, m: Member, recv: Option<Val>, dest: Dest, span: Span) -> Val {
         match m {
             Member::Field { class, idx } => {
                 let f = &self.classes[class.index()].fields[idx];
@@ -687,11 +484,7 @@ impl<'a> Compiler<'a> {
                             return self.error_val(dest);
                         };
                         let dst = self.dest_reg(dest);
-                        self.emit(Instr::GetField {
-                            dst: dst.dst(),
-                            obj: recv.reg,
-                            field: slot,
-                        });
+                        self.emit(Instr::GetField { dst: dst.dst(), obj: recv.reg, field: slot });
                         Val { reg: dst, ty }
                     }
                     super::FieldKind::Static(id) => {
@@ -723,8 +516,7 @@ impl<'a> Compiler<'a> {
     ) -> Val {
         let p = &self.classes[class.index()].props[idx];
         let ty = p.ty.clone();
-        let (getter, backing, is_virtual, is_static) =
-            (p.getter, p.backing, p.is_virtual, p.is_static);
+        let (getter, backing, is_virtual, is_static) = (p.getter, p.backing, p.is_virtual, p.is_static);
         let name = p.name.clone();
         if let (Some(f), false) = (backing, is_virtual) {
             // A non-virtual auto-property reads its backing field directly.
@@ -744,32 +536,17 @@ impl<'a> Compiler<'a> {
         match recv {
             Some(r) if !is_static => {
                 let base = self.alloc();
-                self.emit(Instr::Move {
-                    dst: base.dst(),
-                    src: r.reg,
-                });
+                self.emit(Instr::Move { dst: base.dst(), src: r.reg });
                 let args = vm::bytecode::Args::new(base, 1);
                 if is_virtual {
-                    self.emit(Instr::CallVirt {
-                        dst: dst.dst(),
-                        method: getter,
-                        args,
-                    });
+                    self.emit(Instr::CallVirt { dst: dst.dst(), method: getter, args });
                 } else {
-                    self.emit(Instr::Call {
-                        dst: dst.dst(),
-                        method: getter,
-                        args,
-                    });
+                    self.emit(Instr::Call { dst: dst.dst(), method: getter, args });
                 }
             }
             _ => {
                 let base = self.alloc();
-                self.emit(Instr::Call {
-                    dst: dst.dst(),
-                    method: getter,
-                    args: vm::bytecode::Args::new(base, 0),
-                });
+                self.emit(Instr::Call { dst: dst.dst(), method: getter, args: vm::bytecode::Args::new(base, 0) });
             }
         }
         self.release(m);
@@ -783,13 +560,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn member_expr(
-        &mut self,
-        target: &'a Expr<'a>,
-        name: ast::Ident<'a>,
-        dest: Dest,
-        expected: Option<&Type>,
-    ) -> Val {
+    fn member_expr(&mut self, target: &'a Expr<'a>, name: ast::Ident<'a>, dest: Dest, expected: Option<&Type>) -> Val {
         if let ExprKind::Base = target.kind {
             let class = self.fr().class;
             let Some(base) = self.classes[class.index()].base else {
@@ -798,10 +569,7 @@ impl<'a> Compiler<'a> {
             let Some(this) = self.this_reg(target.span) else {
                 return self.error_val(dest);
             };
-            let recv = Val {
-                reg: this,
-                ty: Type::Class(base),
-            };
+            let recv = Val { reg: this, ty: Type::Class(base) };
             return match self.find_member(base, name.name) {
                 Some(Member::Prop { class, idx }) => {
                     // base.P calls the base getter non-virtually.
@@ -809,25 +577,13 @@ impl<'a> Compiler<'a> {
                     let backing = self.classes[class.index()].props[idx].backing;
                     let ty = self.classes[class.index()].props[idx].ty.clone();
                     match (getter, backing) {
-                        (_, Some(f)) => self.read_member(
-                            Member::Field { class, idx: f },
-                            Some(recv),
-                            dest,
-                            name.span,
-                        ),
+                        (_, Some(f)) => self.read_member(Member::Field { class, idx: f }, Some(recv), dest, name.span),
                         (Some(g), None) => {
                             let dst = self.dest_reg(dest);
                             let m = self.mark();
                             let b = self.alloc();
-                            self.emit(Instr::Move {
-                                dst: b.dst(),
-                                src: this,
-                            });
-                            self.emit(Instr::Call {
-                                dst: dst.dst(),
-                                method: g,
-                                args: vm::bytecode::Args::new(b, 1),
-                            });
+                            self.emit(Instr::Move { dst: b.dst(), src: this });
+                            self.emit(Instr::Call { dst: dst.dst(), method: g, args: vm::bytecode::Args::new(b, 1) });
                             self.release(m);
                             Val { reg: dst, ty }
                         }
@@ -835,15 +591,10 @@ impl<'a> Compiler<'a> {
                     }
                 }
                 Some(m @ Member::Field { .. }) => self.read_member(m, Some(recv), dest, name.span),
-                Some(Member::Methods(ids)) => {
-                    self.method_group(ids, Some(recv), expected, dest, name.span)
-                }
+                Some(Member::Methods(ids)) => self.method_group(ids, Some(recv), expected, dest, name.span),
                 None => {
                     let bn = self.classes[base.index()].name.clone();
-                    self.error(
-                        name.span,
-                        format!("'{bn}' does not contain a definition for '{}'", name.name),
-                    );
+                    self.error(name.span, format!("'{bn}' does not contain a definition for '{}'", name.name));
                     self.error_val(dest)
                 }
             };
@@ -853,10 +604,7 @@ impl<'a> Compiler<'a> {
             Some(Named::Namespace(ns)) => {
                 self.error(
                     name.span,
-                    format!(
-                        "The type or namespace name '{}' does not exist in the namespace '{ns}'",
-                        name.name
-                    ),
+                    format!("The type or namespace name '{}' does not exist in the namespace '{ns}'", name.name),
                 );
                 return self.error_val(dest);
             }
@@ -867,35 +615,19 @@ impl<'a> Compiler<'a> {
     }
 
     /// `T.X` for a type `T`.
-    fn static_member(
-        &mut self,
-        t: &Type,
-        name: ast::Ident<'a>,
-        dest: Dest,
-        expected: Option<&Type>,
-    ) -> Val {
+    fn static_member(&mut self, t: &Type, name: ast::Ident<'a>, dest: Dest, expected: Option<&Type>) -> Val {
         match t {
             Type::Class(c) => {
                 let c = *c;
-                if let Some((_, v)) = self.classes[c.index()]
-                    .enum_members
-                    .iter()
-                    .find(|(n, _)| n == name.name)
-                {
+                if let Some((_, v)) = self.classes[c.index()].enum_members.iter().find(|(n, _)| n == name.name) {
                     let v = ConstValue::Enum(c, *v);
                     let dst = self.dest_reg(dest);
                     self.load_const(&v, dst.dst());
-                    return Val {
-                        reg: dst,
-                        ty: Type::Class(c),
-                    };
+                    return Val { reg: dst, ty: Type::Class(c) };
                 }
                 match self.find_member(c, name.name) {
                     Some(Member::Methods(ids)) => {
-                        let ids: Vec<_> = ids
-                            .into_iter()
-                            .filter(|m| self.methods[m.index()].is_static)
-                            .collect();
+                        let ids: Vec<_> = ids.into_iter().filter(|m| self.methods[m.index()].is_static).collect();
                         if ids.is_empty() {
                             self.error(name.span, format!("An object reference is required for the non-static field, method, or property '{}'", name.name));
                             return self.error_val(dest);
@@ -912,10 +644,7 @@ impl<'a> Compiler<'a> {
                     }
                     None => {
                         let tn = self.type_name(t);
-                        self.error(
-                            name.span,
-                            format!("'{tn}' does not contain a definition for '{}'", name.name),
-                        );
+                        self.error(name.span, format!("'{tn}' does not contain a definition for '{}'", name.name));
                         self.error_val(dest)
                     }
                 }
@@ -924,31 +653,19 @@ impl<'a> Compiler<'a> {
                 if let Some(v) = consts::builtin_constant(t, name.name) {
                     let dst = self.dest_reg(dest);
                     self.load_const(&v, dst.dst());
-                    return Val {
-                        reg: dst,
-                        ty: v.ty(),
-                    };
+                    return Val { reg: dst, ty: v.ty() };
                 }
                 let Some(owner) = t.native_owner().map(str::to_string) else {
                     let tn = self.type_name(t);
-                    self.error(
-                        name.span,
-                        format!("'{tn}' does not contain a definition for '{}'", name.name),
-                    );
+                    self.error(name.span, format!("'{tn}' does not contain a definition for '{}'", name.name));
                     return self.error_val(dest);
                 };
                 let getter = format!("get_{}", name.name);
-                let found = self
-                    .natives_named(&owner, &getter, true)
-                    .into_iter()
-                    .find(|(_, d)| d.params.is_empty());
+                let found = self.natives_named(&owner, &getter, true).into_iter().find(|(_, d)| d.params.is_empty());
                 match found {
                     Some((id, def)) => {
-                        let ty = self.lib_type(
-                            &types::parse_signature(def.ret)
-                                .ty
-                                .substitute(&self.receiver_bindings(t)),
-                        );
+                        let ty =
+                            self.lib_type(&types::parse_signature(def.ret).ty.substitute(&self.receiver_bindings(t)));
                         let ty = erase_params(ty);
                         let dst = self.dest_reg(dest);
                         let m = self.mark();
@@ -966,10 +683,7 @@ impl<'a> Compiler<'a> {
                             return v;
                         }
                         let tn = self.type_name(t);
-                        self.error(
-                            name.span,
-                            format!("'{tn}' does not contain a definition for '{}'", name.name),
-                        );
+                        self.error(name.span, format!("'{tn}' does not contain a definition for '{}'", name.name));
                         self.error_val(dest)
                     }
                 }
@@ -1000,10 +714,7 @@ impl<'a> Compiler<'a> {
             }
         };
         let (pts, ret) = target_ty.delegate_sig()?;
-        let bindings = recv
-            .as_ref()
-            .map(|r| self.receiver_bindings(&r.ty))
-            .unwrap_or_default();
+        let bindings = recv.as_ref().map(|r| self.receiver_bindings(&r.ty)).unwrap_or_default();
         let best = group
             .into_iter()
             .filter(|(_, d)| d.params.len() == pts.len())
@@ -1018,10 +729,7 @@ impl<'a> Compiler<'a> {
             .min_by_key(|(r, _)| *r);
         let Some((_, native)) = best else {
             let tn = self.type_name(&target_ty);
-            self.error(
-                name.span,
-                format!("No overload for '{}' matches delegate '{tn}'", name.name),
-            );
+            self.error(name.span, format!("No overload for '{}' matches delegate '{tn}'", name.name));
             return Some(self.error_val(dest));
         };
         let arity = pts.len() + usize::from(!is_static);
@@ -1038,27 +746,12 @@ impl<'a> Compiler<'a> {
             .collect();
         let class = self.fr().class;
         let stub_name = format!("<{owner}.{}>native", name.name);
-        let opts = super::declare::MethodOpts {
-            is_static,
-            span: name.span,
-            ..Default::default()
-        };
-        let id = self.add_method(
-            class,
-            &stub_name,
-            params,
-            ret.clone(),
-            opts,
-            super::BodySource::None,
-        );
+        let opts = super::declare::MethodOpts { is_static, span: name.span, ..Default::default() };
+        let id = self.add_method(class, &stub_name, params, ret.clone(), opts, super::BodySource::None);
         let mut b = super::emit::Builder::new(arity as u16);
         b.line = self.fr().b.line;
         let r = b.alloc();
-        b.emit(Instr::CallNative {
-            dst: r.dst(),
-            native,
-            args: vm::bytecode::Args::new(Reg(0), arity),
-        });
+        b.emit(Instr::CallNative { dst: r.dst(), native, args: vm::bytecode::Args::new(Reg(0), arity) });
         if ret == Type::Void {
             b.emit(Instr::ReturnVoid {});
         } else {
@@ -1069,22 +762,12 @@ impl<'a> Compiler<'a> {
         let m = self.mark();
         let target = self.alloc();
         match recv {
-            Some(r) => self.emit(Instr::Move {
-                dst: target.dst(),
-                src: r.reg,
-            }),
+            Some(r) => self.emit(Instr::Move { dst: target.dst(), src: r.reg }),
             None => self.emit(Instr::LoadNull { dst: target.dst() }),
         }
-        self.emit(Instr::MakeDelegate {
-            dst: dst.dst(),
-            method: id,
-            target,
-        });
+        self.emit(Instr::MakeDelegate { dst: dst.dst(), method: id, target });
         self.release(m);
-        Some(Val {
-            reg: dst,
-            ty: target_ty,
-        })
+        Some(Val { reg: dst, ty: target_ty })
     }
 
     /// `v.X` for a value `v`: a field, a property, a native property or a
@@ -1104,39 +787,17 @@ impl<'a> Compiler<'a> {
                     let m = self.mark();
                     let n = self.alloc();
                     self.emit(Instr::LoadNull { dst: n.dst() });
-                    self.emit(Instr::Ne {
-                        dst: dst.dst(),
-                        a: recv.reg,
-                        b: n,
-                    });
+                    self.emit(Instr::Ne { dst: dst.dst(), a: recv.reg, b: n });
                     self.release(m);
-                    return Val {
-                        reg: dst,
-                        ty: Type::Bool,
-                    };
+                    return Val { reg: dst, ty: Type::Bool };
                 }
                 "Value" => {
                     let dst = self.dest_reg(dest);
-                    self.emit(Instr::CastClass {
-                        dst: dst.dst(),
-                        src: recv.reg,
-                        class: inner.class_id(),
-                    });
-                    return Val {
-                        reg: dst,
-                        ty: inner,
-                    };
+                    self.emit(Instr::CastClass { dst: dst.dst(), src: recv.reg, class: inner.class_id() });
+                    return Val { reg: dst, ty: inner };
                 }
                 _ => {
-                    return self.member_of_value(
-                        Val {
-                            reg: recv.reg,
-                            ty: inner,
-                        },
-                        name,
-                        dest,
-                        expected,
-                    );
+                    return self.member_of_value(Val { reg: recv.reg, ty: inner }, name, dest, expected);
                 }
             }
         }
@@ -1147,9 +808,7 @@ impl<'a> Compiler<'a> {
                 self.error_val(dest)
             }
             Type::Class(c) if !self.is_enum(c) => match self.find_member(c, name.name) {
-                Some(Member::Methods(ids)) => {
-                    self.method_group(ids, Some(recv), expected, dest, name.span)
-                }
+                Some(Member::Methods(ids)) => self.method_group(ids, Some(recv), expected, dest, name.span),
                 Some(m) => {
                     let is_static = self.data_member_is_static(&m).unwrap_or(false);
                     if is_static {
@@ -1160,33 +819,22 @@ impl<'a> Compiler<'a> {
                 }
                 None => {
                     let tn = self.type_name(&recv.ty);
-                    self.error(
-                        name.span,
-                        format!("'{tn}' does not contain a definition for '{}'", name.name),
-                    );
+                    self.error(name.span, format!("'{tn}' does not contain a definition for '{}'", name.name));
                     self.error_val(dest)
                 }
             },
             t => {
                 let getter = format!("get_{}", name.name);
                 let owner = t.native_owner().unwrap_or("Object").to_string();
-                let mut found = self
-                    .natives_named(&owner, &getter, false)
-                    .into_iter()
-                    .find(|(_, d)| d.params.is_empty());
+                let mut found =
+                    self.natives_named(&owner, &getter, false).into_iter().find(|(_, d)| d.params.is_empty());
                 if found.is_none() {
-                    found = self
-                        .natives_named("Object", &getter, false)
-                        .into_iter()
-                        .find(|(_, d)| d.params.is_empty());
+                    found = self.natives_named("Object", &getter, false).into_iter().find(|(_, d)| d.params.is_empty());
                 }
                 match found {
                     Some((id, def)) => {
-                        let ty = self.lib_type(
-                            &types::parse_signature(def.ret)
-                                .ty
-                                .substitute(&self.receiver_bindings(&t)),
-                        );
+                        let ty =
+                            self.lib_type(&types::parse_signature(def.ret).ty.substitute(&self.receiver_bindings(&t)));
                         let ty = erase_params(ty);
                         let dst = self.dest_reg(dest);
                         self.emit(Instr::CallNative {
@@ -1197,16 +845,11 @@ impl<'a> Compiler<'a> {
                         Val { reg: dst, ty }
                     }
                     None => {
-                        if let Some(v) =
-                            self.native_group(&owner, name, Some(recv.clone()), expected, dest)
-                        {
+                        if let Some(v) = self.native_group(&owner, name, Some(recv.clone()), expected, dest) {
                             return v;
                         }
                         let tn = self.type_name(&t);
-                        self.error(
-                            name.span,
-                            format!("'{tn}' does not contain a definition for '{}'", name.name),
-                        );
+                        self.error(name.span, format!("'{tn}' does not contain a definition for '{}'", name.name));
                         self.error_val(dest)
                     }
                 }
@@ -1226,13 +869,7 @@ impl<'a> Compiler<'a> {
         let recv = self.expr(target, Dest::Any, None);
         let null = self.new_label();
         let end = self.new_label();
-        self.b().emit_jump(
-            |target| Instr::JumpIfNull {
-                src: recv.reg,
-                target,
-            },
-            null,
-        );
+        self.b().emit_jump(|target| Instr::JumpIfNull { src: recv.reg, target }, null);
         let v = rest(self, recv, Dest::Into(dst));
         self.jump(end);
         self.place(null);
@@ -1244,13 +881,7 @@ impl<'a> Compiler<'a> {
 
     /// `v[i]`: arrays, strings, lists and dictionaries index directly;
     /// other types call their indexer.
-    pub(crate) fn index_of_value(
-        &mut self,
-        recv: Val,
-        args: &'a [Expr<'a>],
-        dest: Dest,
-        span: Span,
-    ) -> Val {
+    pub(crate) fn index_of_value(&mut self, recv: Val, args: &'a [Expr<'a>], dest: Dest, span: Span) -> Val {
         let elem = match &recv.ty {
             Type::Array(e) => Some((**e).clone()),
             Type::String => Some(Type::Char),
@@ -1265,10 +896,7 @@ impl<'a> Compiler<'a> {
                 return self.error_val(dest);
             }
             if recv.ty == Type::Object {
-                self.error(
-                    span,
-                    "Cannot apply indexing with [] to an expression of type 'object'",
-                );
+                self.error(span, "Cannot apply indexing with [] to an expression of type 'object'");
                 return self.error_val(dest);
             }
             let key_ty = match &recv.ty {
@@ -1278,11 +906,7 @@ impl<'a> Compiler<'a> {
             };
             let idx = self.expr_to(&args[0], &key_ty, Dest::Any);
             let dst = self.dest_reg(dest);
-            self.emit(Instr::GetIndex {
-                dst: dst.dst(),
-                obj: recv.reg,
-                index: idx.reg,
-            });
+            self.emit(Instr::GetIndex { dst: dst.dst(), obj: recv.reg, index: idx.reg });
             return Val { reg: dst, ty: elem };
         }
         self.indexer_call(recv, args, dest, span)
@@ -1302,19 +926,10 @@ impl<'a> Compiler<'a> {
         }
         if let (UnaryOp::Neg, ExprKind::Literal(_)) = (op, &operand.kind) {
             let class = self.fr().class;
-            if let Some(v) = self.fold(
-                &Expr {
-                    kind: ExprKind::Unary { op, operand },
-                    span,
-                },
-                class,
-            ) {
+            if let Some(v) = self.fold(&Expr { kind: ExprKind::Unary { op, operand }, span }, class) {
                 let dst = self.dest_reg(dest);
                 self.load_const(&v, dst.dst());
-                return Val {
-                    reg: dst,
-                    ty: v.ty(),
-                };
+                return Val { reg: dst, ty: v.ty() };
             }
         }
         let v = self.expr(operand, Dest::Any, None);
@@ -1334,10 +949,7 @@ impl<'a> Compiler<'a> {
                     UnaryOp::Not => "!",
                     _ => "~",
                 };
-                self.error(
-                    span,
-                    format!("Operator '{sym}' cannot be applied to operand of type '{tn}'"),
-                );
+                self.error(span, format!("Operator '{sym}' cannot be applied to operand of type '{tn}'"));
                 Type::Error
             }
         };
@@ -1418,13 +1030,9 @@ impl<'a> Compiler<'a> {
                 _ => promoted(a, b).or_else(|| (a.is_delegate() && a == b).then(|| a.clone())),
             },
             B::Mul | B::Div | B::Rem => promoted(a, b),
-            B::Shl | B::Shr => (a.is_integral() && b.is_integral()).then(|| {
-                if *a == Type::Long {
-                    Type::Long
-                } else {
-                    Type::Int
-                }
-            }),
+            B::Shl | B::Shr => {
+                (a.is_integral() && b.is_integral()).then(|| if *a == Type::Long { Type::Long } else { Type::Int })
+            }
             B::BitAnd | B::BitOr | B::BitXor => {
                 if *a == Type::Bool && *b == Type::Bool {
                     Some(Type::Bool)
@@ -1445,10 +1053,7 @@ impl<'a> Compiler<'a> {
                 let (x, y) = (self.type_name(a), self.type_name(b));
                 self.error(
                     span,
-                    format!(
-                        "Operator '{}' cannot be applied to operands of type '{x}' and '{y}'",
-                        op_symbol(op)
-                    ),
+                    format!("Operator '{}' cannot be applied to operands of type '{x}' and '{y}'", op_symbol(op)),
                 );
                 Type::Error
             }
@@ -1480,14 +1085,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// `a op b` for the operators that are one instruction.
-    fn binary(
-        &mut self,
-        op: BinaryOp,
-        lhs: &'a Expr<'a>,
-        rhs: &'a Expr<'a>,
-        dest: Dest,
-        span: Span,
-    ) -> Val {
+    fn binary(&mut self, op: BinaryOp, lhs: &'a Expr<'a>, rhs: &'a Expr<'a>, dest: Dest, span: Span) -> Val {
         let a = self.expr(lhs, Dest::Any, None);
         if op == BinaryOp::Sub
             && a.ty.is_integral()
@@ -1496,24 +1094,12 @@ impl<'a> Compiler<'a> {
             && let Some(neg) = k.checked_neg()
         {
             let dst = self.dest_reg(dest);
-            self.emit(Instr::AddImm {
-                dst: dst.dst(),
-                a: a.reg,
-                imm: neg,
-            });
+            self.emit(Instr::AddImm { dst: dst.dst(), a: a.reg, imm: neg });
             return Val { reg: dst, ty: a.ty };
         }
         let a = self.stabilize(a, may_write_locals(rhs));
-        let expected = if a.ty.is_numeric() || matches!(a.ty, Type::Class(_)) {
-            Some(a.ty.clone())
-        } else {
-            None
-        };
-        let b = self.expr(
-            rhs,
-            Dest::Any,
-            expected.as_ref().filter(|t| matches!(t, Type::Class(_))),
-        );
+        let expected = if a.ty.is_numeric() || matches!(a.ty, Type::Class(_)) { Some(a.ty.clone()) } else { None };
+        let b = self.expr(rhs, Dest::Any, expected.as_ref().filter(|t| matches!(t, Type::Class(_))));
         let ty = self.binary_type(op, &a.ty, &b.ty, span);
         let dst = self.dest_reg(dest);
         self.emit_binop(op, dst, a.reg, b.reg);
@@ -1526,12 +1112,7 @@ impl<'a> Compiler<'a> {
         // The left spine: ((x0 + x1) + x2) + ...
         let mut spine: Vec<&'a Expr<'a>> = Vec::new();
         let mut cur = e;
-        while let ExprKind::Binary {
-            op: BinaryOp::Add,
-            lhs,
-            rhs,
-        } = &cur.kind
-        {
+        while let ExprKind::Binary { op: BinaryOp::Add, lhs, rhs } = &cur.kind {
             spine.push(rhs);
             cur = lhs;
         }
@@ -1544,30 +1125,16 @@ impl<'a> Compiler<'a> {
         let mut parts: Option<Vec<Val>> = None;
         while i < spine.len() {
             let x = spine[i];
-            let span = Span {
-                start: e.span.start,
-                end: x.span.end,
-            };
+            let span = Span { start: e.span.start, end: x.span.end };
             if acc.ty != Type::String
                 && acc.ty.is_integral()
                 && acc.ty != Type::Char
                 && let Some(k) = small_int(x)
             {
                 let last = i + 1 == spine.len();
-                let dst = if last {
-                    self.dest_reg(dest)
-                } else {
-                    self.alloc()
-                };
-                self.emit(Instr::AddImm {
-                    dst: dst.dst(),
-                    a: acc.reg,
-                    imm: k,
-                });
-                acc = Val {
-                    reg: dst,
-                    ty: acc.ty,
-                };
+                let dst = if last { self.dest_reg(dest) } else { self.alloc() };
+                self.emit(Instr::AddImm { dst: dst.dst(), a: acc.reg, imm: k });
+                acc = Val { reg: dst, ty: acc.ty };
                 i += 1;
                 continue;
             }
@@ -1580,16 +1147,8 @@ impl<'a> Compiler<'a> {
             }
             let ty = self.binary_type(BinaryOp::Add, &acc.ty, &b.ty, span);
             let last = i + 1 == spine.len();
-            let dst = if last {
-                self.dest_reg(dest)
-            } else {
-                self.alloc()
-            };
-            self.emit(Instr::Add {
-                dst: dst.dst(),
-                a: acc.reg,
-                b: b.reg,
-            });
+            let dst = if last { self.dest_reg(dest) } else { self.alloc() };
+            self.emit(Instr::Add { dst: dst.dst(), a: acc.reg, b: b.reg });
             acc = Val { reg: dst, ty };
             i += 1;
         }
@@ -1612,15 +1171,8 @@ impl<'a> Compiler<'a> {
             let a = self.stringable(&parts[0]);
             let b = self.stringable(&parts[1]);
             let dst = self.dest_reg(dest);
-            self.emit(Instr::Add {
-                dst: dst.dst(),
-                a,
-                b,
-            });
-            return Val {
-                reg: dst,
-                ty: Type::String,
-            };
+            self.emit(Instr::Add { dst: dst.dst(), a, b });
+            return Val { reg: dst, ty: Type::String };
         }
         let dst = self.dest_reg(dest);
         let m = self.mark();
@@ -1628,36 +1180,21 @@ impl<'a> Compiler<'a> {
         for (i, p) in parts.iter().enumerate() {
             let r = Reg(base.0 + i as u16);
             if needs_tostr(&p.ty) {
-                self.emit(Instr::ToStr {
-                    dst: r.dst(),
-                    src: p.reg,
-                });
+                self.emit(Instr::ToStr { dst: r.dst(), src: p.reg });
             } else {
-                self.emit(Instr::Move {
-                    dst: r.dst(),
-                    src: p.reg,
-                });
+                self.emit(Instr::Move { dst: r.dst(), src: p.reg });
             }
         }
-        self.emit(Instr::Concat {
-            dst: dst.dst(),
-            args: vm::bytecode::Args::new(base, parts.len()),
-        });
+        self.emit(Instr::Concat { dst: dst.dst(), args: vm::bytecode::Args::new(base, parts.len()) });
         self.release(m);
-        Val {
-            reg: dst,
-            ty: Type::String,
-        }
+        Val { reg: dst, ty: Type::String }
     }
 
     /// A register holding the value in a form `Add` concatenates.
     fn stringable(&mut self, v: &Val) -> Reg {
         if needs_tostr(&v.ty) {
             let t = self.alloc();
-            self.emit(Instr::ToStr {
-                dst: t.dst(),
-                src: v.reg,
-            });
+            self.emit(Instr::ToStr { dst: t.dst(), src: v.reg });
             t
         } else {
             v.reg
@@ -1668,43 +1205,25 @@ impl<'a> Compiler<'a> {
         let dst = self.dest_reg(dest);
         if parts.is_empty() {
             self.load_const(&ConstValue::Str(Rc::from("")), dst.dst());
-            return Val {
-                reg: dst,
-                ty: Type::String,
-            };
+            return Val { reg: dst, ty: Type::String };
         }
         let m = self.mark();
         let base = self.b().alloc_n(parts.len());
         for (i, p) in parts.iter().enumerate() {
             let r = Reg(base.0 + i as u16);
             match p {
-                ast::InterpolationPart::Text(t) => {
-                    self.load_const(&ConstValue::Str(Rc::from(*t)), r.dst())
-                }
-                ast::InterpolationPart::Expr {
-                    expr,
-                    align,
-                    format,
-                } => {
+                ast::InterpolationPart::Text(t) => self.load_const(&ConstValue::Str(Rc::from(*t)), r.dst()),
+                ast::InterpolationPart::Expr { expr, align, format } => {
                     let inner = self.mark();
                     let v = self.expr(expr, Dest::Any, None);
                     if align.is_some() || format.is_some() {
                         let block = self.b().alloc_n(4);
                         let at = |k: u16| Reg(block.0 + k);
-                        self.emit(Instr::Move {
-                            dst: at(0).dst(),
-                            src: v.reg,
-                        });
+                        self.emit(Instr::Move { dst: at(0).dst(), src: v.reg });
                         if v.ty == Type::String {
-                            self.emit(Instr::Move {
-                                dst: at(1).dst(),
-                                src: v.reg,
-                            });
+                            self.emit(Instr::Move { dst: at(1).dst(), src: v.reg });
                         } else {
-                            self.emit(Instr::ToStr {
-                                dst: at(1).dst(),
-                                src: v.reg,
-                            });
+                            self.emit(Instr::ToStr { dst: at(1).dst(), src: v.reg });
                         }
                         match format {
                             Some(f) => self.load_const(&ConstValue::Str(Rc::from(*f)), at(2).dst()),
@@ -1714,22 +1233,13 @@ impl<'a> Compiler<'a> {
                             Some(a) => {
                                 self.expr_to(a, &Type::Int, Dest::Into(at(3)));
                             }
-                            None => self.emit(Instr::LoadInt {
-                                dst: at(3).dst(),
-                                value: 0,
-                            }),
+                            None => self.emit(Instr::LoadInt { dst: at(3).dst(), value: 0 }),
                         }
                         self.native_call_block("Runtime", "Format", block, 4, r, expr.span);
                     } else if needs_tostr(&v.ty) {
-                        self.emit(Instr::ToStr {
-                            dst: r.dst(),
-                            src: v.reg,
-                        });
+                        self.emit(Instr::ToStr { dst: r.dst(), src: v.reg });
                     } else if v.reg != r {
-                        self.emit(Instr::Move {
-                            dst: r.dst(),
-                            src: v.reg,
-                        });
+                        self.emit(Instr::Move { dst: r.dst(), src: v.reg });
                     }
                     self.release(inner);
                 }
@@ -1740,49 +1250,26 @@ impl<'a> Compiler<'a> {
                 // A lone hole still makes a string (null becomes "").
                 let e = self.alloc();
                 self.load_const(&ConstValue::Str(Rc::from("")), e.dst());
-                self.emit(Instr::Add {
-                    dst: dst.dst(),
-                    a: e,
-                    b: base,
-                });
+                self.emit(Instr::Add { dst: dst.dst(), a: e, b: base });
             } else {
-                self.emit(Instr::Move {
-                    dst: dst.dst(),
-                    src: base,
-                });
+                self.emit(Instr::Move { dst: dst.dst(), src: base });
             }
         } else {
-            self.emit(Instr::Concat {
-                dst: dst.dst(),
-                args: vm::bytecode::Args::new(base, parts.len()),
-            });
+            self.emit(Instr::Concat { dst: dst.dst(), args: vm::bytecode::Args::new(base, parts.len()) });
         }
         self.release(m);
-        Val {
-            reg: dst,
-            ty: Type::String,
-        }
+        Val { reg: dst, ty: Type::String }
     }
 
-    fn coalesce(
-        &mut self,
-        lhs: &'a Expr<'a>,
-        rhs: &'a Expr<'a>,
-        dest: Dest,
-        expected: Option<&Type>,
-    ) -> Val {
+    fn coalesce(&mut self, lhs: &'a Expr<'a>, rhs: &'a Expr<'a>, dest: Dest, expected: Option<&Type>) -> Val {
         let dst = self.dest_reg(dest);
         let a = self.expr(lhs, Dest::Into(dst), expected);
         if is_value(self, &a.ty) {
             let tn = self.type_name(&a.ty);
-            self.error(
-                lhs.span,
-                format!("Operator '??' cannot be applied to operands of type '{tn}'"),
-            );
+            self.error(lhs.span, format!("Operator '??' cannot be applied to operands of type '{tn}'"));
         }
         let end = self.new_label();
-        self.b()
-            .emit_jump(|target| Instr::JumpIfNotNull { src: dst, target }, end);
+        self.b().emit_jump(|target| Instr::JumpIfNotNull { src: dst, target }, end);
         let want = match &a.ty {
             Type::Null => expected.cloned(),
             Type::Nullable(inner) => Some((**inner).clone()),
@@ -1897,15 +1384,8 @@ impl<'a> Compiler<'a> {
                 }
                 return;
             }
-            ExprKind::Unary {
-                op: UnaryOp::Not,
-                operand,
-            } => return self.cond_jump(operand, !when, target),
-            ExprKind::Binary {
-                op: op @ (BinaryOp::And | BinaryOp::Or),
-                lhs,
-                rhs,
-            } => {
+            ExprKind::Unary { op: UnaryOp::Not, operand } => return self.cond_jump(operand, !when, target),
+            ExprKind::Binary { op: op @ (BinaryOp::And | BinaryOp::Or), lhs, rhs } => {
                 let is_and = *op == BinaryOp::And;
                 if is_and != when {
                     // `a && b` false when either is false; `a || b` true when either is true.
@@ -1919,18 +1399,11 @@ impl<'a> Compiler<'a> {
                 }
                 return;
             }
-            ExprKind::Binary {
-                op: op @ (BinaryOp::Eq | BinaryOp::Ne),
-                lhs,
-                rhs,
-            } if matches!(rhs.kind, ExprKind::Literal(Literal::Null))
-                || matches!(lhs.kind, ExprKind::Literal(Literal::Null)) =>
+            ExprKind::Binary { op: op @ (BinaryOp::Eq | BinaryOp::Ne), lhs, rhs }
+                if matches!(rhs.kind, ExprKind::Literal(Literal::Null))
+                    || matches!(lhs.kind, ExprKind::Literal(Literal::Null)) =>
             {
-                let other = if matches!(rhs.kind, ExprKind::Literal(Literal::Null)) {
-                    lhs
-                } else {
-                    rhs
-                };
+                let other = if matches!(rhs.kind, ExprKind::Literal(Literal::Null)) { lhs } else { rhs };
                 let m = self.mark();
                 let v = self.expr(other, Dest::Any, None);
                 if is_value(self, &v.ty) {
@@ -1939,46 +1412,22 @@ impl<'a> Compiler<'a> {
                 }
                 let jump_if_null = (*op == BinaryOp::Eq) == when;
                 if jump_if_null {
-                    self.b().emit_jump(
-                        |t| Instr::JumpIfNull {
-                            src: v.reg,
-                            target: t,
-                        },
-                        target,
-                    );
+                    self.b().emit_jump(|t| Instr::JumpIfNull { src: v.reg, target: t }, target);
                 } else {
-                    self.b().emit_jump(
-                        |t| Instr::JumpIfNotNull {
-                            src: v.reg,
-                            target: t,
-                        },
-                        target,
-                    );
+                    self.b().emit_jump(|t| Instr::JumpIfNotNull { src: v.reg, target: t }, target);
                 }
                 self.release(m);
                 return;
             }
-            ExprKind::Binary {
-                op: op @ (BinaryOp::Lt | BinaryOp::Gt | BinaryOp::Le | BinaryOp::Ge),
-                lhs,
-                rhs,
-            } => {
+            ExprKind::Binary { op: op @ (BinaryOp::Lt | BinaryOp::Gt | BinaryOp::Le | BinaryOp::Ge), lhs, rhs } => {
                 let m = self.mark();
                 let a = self.expr(lhs, Dest::Any, None);
                 // `x < 2` with an int x: compare against the immediate.
-                if let (BinaryOp::Lt, false, ExprKind::Literal(Literal::Int(k))) =
-                    (op, when, &rhs.kind)
+                if let (BinaryOp::Lt, false, ExprKind::Literal(Literal::Int(k))) = (op, when, &rhs.kind)
                     && a.ty.is_integral()
                     && let Ok(imm) = i32::try_from(*k)
                 {
-                    self.b().emit_jump(
-                        |t| Instr::JumpIfNotLtImm {
-                            a: a.reg,
-                            imm,
-                            target: t,
-                        },
-                        target,
-                    );
+                    self.b().emit_jump(|t| Instr::JumpIfNotLtImm { a: a.reg, imm, target: t }, target);
                     self.release(m);
                     return;
                 }
@@ -1998,14 +1447,7 @@ impl<'a> Compiler<'a> {
                     _ => None,
                 };
                 if let Some((x, y)) = fused {
-                    self.b().emit_jump(
-                        |t| Instr::JumpIfNotLt {
-                            a: x,
-                            b: y,
-                            target: t,
-                        },
-                        target,
-                    );
+                    self.b().emit_jump(|t| Instr::JumpIfNotLt { a: x, b: y, target: t }, target);
                 } else {
                     let t = self.alloc();
                     self.emit_binop(*op, t, a.reg, b.reg);
@@ -2025,11 +1467,9 @@ impl<'a> Compiler<'a> {
 
     fn jump_on(&mut self, r: Reg, when: bool, target: Label) {
         if when {
-            self.b()
-                .emit_jump(|t| Instr::JumpIfTrue { cond: r, target: t }, target);
+            self.b().emit_jump(|t| Instr::JumpIfTrue { cond: r, target: t }, target);
         } else {
-            self.b()
-                .emit_jump(|t| Instr::JumpIfFalse { cond: r, target: t }, target);
+            self.b().emit_jump(|t| Instr::JumpIfFalse { cond: r, target: t }, target);
         }
     }
 
@@ -2045,28 +1485,14 @@ impl<'a> Compiler<'a> {
         let v = self.expr(expr, Dest::Any, None);
         let t = self.resolve_type(ty);
         let dst = self.dest_reg(dest);
-        let value = if binding.is_some() {
-            self.stabilize(v, true)
-        } else {
-            v
-        };
-        self.emit(Instr::IsInst {
-            dst: dst.dst(),
-            src: value.reg,
-            class: t.class_id(),
-        });
+        let value = if binding.is_some() { self.stabilize(v, true) } else { v };
+        self.emit(Instr::IsInst { dst: dst.dst(), src: value.reg, class: t.class_id() });
         if let Some(b) = binding {
             let reg = self.pre_reg();
-            self.emit(Instr::Move {
-                dst: reg.dst(),
-                src: value.reg,
-            });
+            self.emit(Instr::Move { dst: reg.dst(), src: value.reg });
             self.declare_var(b.name, b.span, t, Some(Home::Reg(reg)));
         }
-        Val {
-            reg: dst,
-            ty: Type::Bool,
-        }
+        Val { reg: dst, ty: Type::Bool }
     }
 
     /// A register reserved at the start of the statement for a variable an
@@ -2101,71 +1527,24 @@ impl<'a> Compiler<'a> {
             return self.error_val(dest);
         }
         let awaiter = self.alloc();
-        let aw = self.member_call(
-            v,
-            ast::Ident {
-                name: "GetAwaiter",
-                span,
-            },
-            &[],
-            Dest::Into(awaiter),
-            span,
-            false,
-        );
+        let aw = self.member_call(v, ast::Ident { name: "GetAwaiter", span }, &[], Dest::Into(awaiter), span, false);
         let aw = self.put_in(aw, Dest::Into(awaiter));
         let Some(site) = self.await_site(&aw.ty, span) else {
             return self.error_val(dest);
         };
         let ready = self.new_label();
         let m = self.mark();
-        let done = self.member_of_value(
-            aw.clone(),
-            ast::Ident {
-                name: "IsCompleted",
-                span,
-            },
-            Dest::Any,
-            None,
-        );
-        self.b().emit_jump(
-            |target| Instr::JumpIfTrue {
-                cond: done.reg,
-                target,
-            },
-            ready,
-        );
+        let done = self.member_of_value(aw.clone(), ast::Ident { name: "IsCompleted", span }, Dest::Any, None);
+        self.b().emit_jump(|target| Instr::JumpIfTrue { cond: done.reg, target }, ready);
         self.release(m);
         self.emit(Instr::Await { awaiter, site });
         self.place(ready);
         if ty == Type::Void {
-            self.member_call(
-                aw,
-                ast::Ident {
-                    name: "GetResult",
-                    span,
-                },
-                &[],
-                Dest::Any,
-                span,
-                true,
-            );
+            self.member_call(aw, ast::Ident { name: "GetResult", span }, &[], Dest::Any, span, true);
             let dst = self.dest_reg(dest);
-            return Val {
-                reg: dst,
-                ty: Type::Void,
-            };
+            return Val { reg: dst, ty: Type::Void };
         }
-        let r = self.member_call(
-            aw,
-            ast::Ident {
-                name: "GetResult",
-                span,
-            },
-            &[],
-            dest,
-            span,
-            false,
-        );
+        let r = self.member_call(aw, ast::Ident { name: "GetResult", span }, &[], dest, span, false);
         Val { reg: r.reg, ty }
     }
 
@@ -2175,37 +1554,26 @@ impl<'a> Compiler<'a> {
         let on_completed = match awaiter {
             Type::Class(c) => {
                 let find = |this: &Self, name: &str| match this.find_member(*c, name) {
-                    Some(Member::Methods(ids)) => ids.iter().copied().find(|m| {
-                        !this.methods[m.index()].is_static
-                            && this.methods[m.index()].params.len() == 1
-                    }),
+                    Some(Member::Methods(ids)) => ids
+                        .iter()
+                        .copied()
+                        .find(|m| !this.methods[m.index()].is_static && this.methods[m.index()].params.len() == 1),
                     _ => None,
                 };
-                let (method, critical) =
-                    match (find(self, "UnsafeOnCompleted"), find(self, "OnCompleted")) {
-                        (Some(m), _) => (m, true),
-                        (None, Some(m)) => (m, false),
-                        (None, None) => {
-                            self.error(
-                                span,
-                                format!("'{awaiter_type}' does not implement 'INotifyCompletion'"),
-                            );
-                            return None;
-                        }
-                    };
+                let (method, critical) = match (find(self, "UnsafeOnCompleted"), find(self, "OnCompleted")) {
+                    (Some(m), _) => (m, true),
+                    (None, Some(m)) => (m, false),
+                    (None, None) => {
+                        self.error(span, format!("'{awaiter_type}' does not implement 'INotifyCompletion'"));
+                        return None;
+                    }
+                };
                 let is_virtual = self.methods[method.index()].is_virtual;
-                Some(vm::program::OnCompleted {
-                    method,
-                    is_virtual,
-                    critical,
-                })
+                Some(vm::program::OnCompleted { method, is_virtual, critical })
             }
             _ => None,
         };
-        Some(self.program.add_await_site(vm::program::AwaitSite {
-            awaiter_type,
-            on_completed,
-        }))
+        Some(self.program.add_await_site(vm::program::AwaitSite { awaiter_type, on_completed }))
     }
 
     /// The type `await` of a value of type `t` produces (the awaiter
@@ -2214,20 +1582,10 @@ impl<'a> Compiler<'a> {
         match t {
             t if t.is_unknown() => Type::Dynamic,
             Type::Lib(name, args) => match (&**name, args.len()) {
-                (
-                    "Task"
-                    | "ValueTask"
-                    | "ConfiguredTaskAwaitable"
-                    | "ConfiguredValueTaskAwaitable",
-                    0,
-                ) => Type::Void,
-                (
-                    "Task"
-                    | "ValueTask"
-                    | "ConfiguredTaskAwaitable"
-                    | "ConfiguredValueTaskAwaitable",
-                    1,
-                ) => args[0].clone(),
+                ("Task" | "ValueTask" | "ConfiguredTaskAwaitable" | "ConfiguredValueTaskAwaitable", 0) => Type::Void,
+                ("Task" | "ValueTask" | "ConfiguredTaskAwaitable" | "ConfiguredValueTaskAwaitable", 1) => {
+                    args[0].clone()
+                }
                 ("YieldAwaitable", 0) => Type::Void,
                 _ => self.awaiter_pattern(t, span),
             },
@@ -2242,19 +1600,13 @@ impl<'a> Compiler<'a> {
                 Some(r) => r,
                 None => {
                     let an = self.type_name(&a);
-                    self.error(
-                        span,
-                        format!("'{an}' does not contain a definition for 'GetResult'"),
-                    );
+                    self.error(span, format!("'{an}' does not contain a definition for 'GetResult'"));
                     Type::Error
                 }
             },
             None => {
                 let tn = self.type_name(t);
-                self.error(
-                    span,
-                    format!("'{tn}' does not contain a definition for 'GetAwaiter'"),
-                );
+                self.error(span, format!("'{tn}' does not contain a definition for 'GetAwaiter'"));
                 Type::Error
             }
         }
@@ -2265,24 +1617,15 @@ impl<'a> Compiler<'a> {
     pub(crate) fn method_result_type(&self, t: &Type, name: &str) -> Option<Type> {
         if let Type::Class(c) = t
             && let Some(Member::Methods(ids)) = self.find_member(*c, name)
-            && let Some(m) = ids
-                .iter()
-                .find(|m| self.methods[m.index()].params.is_empty())
+            && let Some(m) = ids.iter().find(|m| self.methods[m.index()].params.is_empty())
         {
             return Some(self.methods[m.index()].ret.clone());
         }
         if let Some(owner) = t.native_owner()
-            && let Some((_, d)) = self
-                .natives_named(owner, name, false)
-                .into_iter()
-                .find(|(_, d)| d.params.is_empty())
+            && let Some((_, d)) = self.natives_named(owner, name, false).into_iter().find(|(_, d)| d.params.is_empty())
         {
             return Some(erase_params(
-                self.lib_type(
-                    &types::parse_signature(d.ret)
-                        .ty
-                        .substitute(&self.receiver_bindings(t)),
-                ),
+                self.lib_type(&types::parse_signature(d.ret).ty.substitute(&self.receiver_bindings(t))),
             ));
         }
         self.extension_methods(name, t)
@@ -2294,25 +1637,15 @@ impl<'a> Compiler<'a> {
     /// Loads a field slot of an object (used by places).
     pub(crate) fn get_field(&mut self, obj: Reg, slot: FieldSlot, dest: Dest, ty: Type) -> Val {
         let dst = self.dest_reg(dest);
-        self.emit(Instr::GetField {
-            dst: dst.dst(),
-            obj,
-            field: slot,
-        });
+        self.emit(Instr::GetField { dst: dst.dst(), obj, field: slot });
         Val { reg: dst, ty }
     }
 
     /// `Object` as a value: `new object()`.
     pub(crate) fn new_object_instance(&mut self, dest: Dest) -> Val {
         let dst = self.dest_reg(dest);
-        self.emit(Instr::NewObject {
-            dst: dst.dst(),
-            class: BuiltinClass::Object.id(),
-        });
-        Val {
-            reg: dst,
-            ty: Type::Object,
-        }
+        self.emit(Instr::NewObject { dst: dst.dst(), class: BuiltinClass::Object.id() });
+        Val { reg: dst, ty: Type::Object }
     }
 }
 
@@ -2321,35 +1654,20 @@ impl<'a> Compiler<'a> {
 fn writes_dest_early(e: &Expr<'_>) -> bool {
     matches!(
         e.kind,
-        ExprKind::Binary {
-            op: BinaryOp::And | BinaryOp::Or | BinaryOp::Coalesce,
-            ..
-        } | ExprKind::New { .. }
+        ExprKind::Binary { op: BinaryOp::And | BinaryOp::Or | BinaryOp::Coalesce, .. }
+            | ExprKind::New { .. }
             | ExprKind::NewArray { init: Some(_), .. }
             | ExprKind::ArrayInit(_)
-            | ExprKind::Member {
-                null_conditional: true,
-                ..
-            }
-            | ExprKind::Index {
-                null_conditional: true,
-                ..
-            }
-            | ExprKind::Assign {
-                op: Some(BinaryOp::Coalesce),
-                ..
-            }
+            | ExprKind::Member { null_conditional: true, .. }
+            | ExprKind::Index { null_conditional: true, .. }
+            | ExprKind::Assign { op: Some(BinaryOp::Coalesce), .. }
     )
 }
 
 impl Compiler<'_> {
     /// `T?`: a nullable type for value types, `T` itself otherwise.
     pub(crate) fn nullable(&self, t: Type) -> Type {
-        if is_value(self, &t) {
-            Type::Nullable(Rc::new(t))
-        } else {
-            t
-        }
+        if is_value(self, &t) { Type::Nullable(Rc::new(t)) } else { t }
     }
 }
 
@@ -2380,10 +1698,9 @@ impl Compiler<'_> {
     /// whose overloads may differ).
     fn data_member_is_static(&self, m: &Member) -> Option<bool> {
         match m {
-            Member::Field { class, idx } => Some(!matches!(
-                self.classes[class.index()].fields[*idx].kind,
-                super::FieldKind::Instance(_)
-            )),
+            Member::Field { class, idx } => {
+                Some(!matches!(self.classes[class.index()].fields[*idx].kind, super::FieldKind::Instance(_)))
+            }
             Member::Prop { class, idx } => Some(self.classes[class.index()].props[*idx].is_static),
             Member::Methods(_) => None,
         }
@@ -2406,12 +1723,8 @@ pub(crate) fn literal_value(l: Literal<'_>) -> ConstValue {
 /// Type parameters left unbound become `Dynamic`.
 pub(crate) fn erase_params(t: Type) -> Type {
     match t {
-        Type::Lib(name, args) if args.is_empty() && types::TYPE_PARAMS.contains(&&*name) => {
-            Type::Dynamic
-        }
-        Type::Lib(name, args) => {
-            Type::Lib(name, args.iter().map(|a| erase_params(a.clone())).collect())
-        }
+        Type::Lib(name, args) if args.is_empty() && types::TYPE_PARAMS.contains(&&*name) => Type::Dynamic,
+        Type::Lib(name, args) => Type::Lib(name, args.iter().map(|a| erase_params(a.clone())).collect()),
         Type::Array(e) => Type::array(erase_params((*e).clone())),
         t => t,
     }

@@ -59,18 +59,10 @@ impl<'a> Compiler<'a> {
         for c in self.lookup_chain(class) {
             let info = &self.classes[c.index()];
             if methods.is_empty() {
-                if let Some(idx) = info
-                    .fields
-                    .iter()
-                    .position(|f| f.name == name && !f.is_backing)
-                {
+                if let Some(idx) = info.fields.iter().position(|f| f.name == name && !f.is_backing) {
                     return Some(Member::Field { class: c, idx });
                 }
-                if let Some(idx) = info
-                    .props
-                    .iter()
-                    .position(|p| p.name == name && !p.is_indexer)
-                {
+                if let Some(idx) = info.props.iter().position(|p| p.name == name && !p.is_indexer) {
                     return Some(Member::Prop { class: c, idx });
                 }
             }
@@ -81,48 +73,34 @@ impl<'a> Compiler<'a> {
                 }
                 let hidden = methods.iter().any(|&o| {
                     let oi = &self.methods[o.index()];
-                    oi.params.len() == mi.params.len()
-                        && oi.params.iter().zip(&mi.params).all(|(a, b)| a.ty == b.ty)
+                    oi.params.len() == mi.params.len() && oi.params.iter().zip(&mi.params).all(|(a, b)| a.ty == b.ty)
                 });
                 if !hidden {
                     methods.push(m);
                 }
             }
         }
-        if methods.is_empty() {
-            None
-        } else {
-            Some(Member::Methods(methods))
-        }
+        if methods.is_empty() { None } else { Some(Member::Methods(methods)) }
     }
 
     /// Whether a class (or a base) declares a library interface.
     pub(crate) fn implements_lib(&self, class: ClassId, iface: &Type) -> bool {
         self.lookup_chain(class).iter().any(|c| {
-            self.classes[c.index()]
-                .lib_interfaces
-                .iter()
-                .any(|t| match (t, iface) {
-                    (Type::Lib(a, x), Type::Lib(b, y)) => {
-                        a == b
-                            && x.len() == y.len()
-                            && x.iter()
-                                .zip(y.iter())
-                                .all(|(p, q)| p == q || p.is_unknown() || q.is_unknown())
-                    }
-                    _ => false,
-                })
+            self.classes[c.index()].lib_interfaces.iter().any(|t| match (t, iface) {
+                (Type::Lib(a, x), Type::Lib(b, y)) => {
+                    a == b
+                        && x.len() == y.len()
+                        && x.iter().zip(y.iter()).all(|(p, q)| p == q || p.is_unknown() || q.is_unknown())
+                }
+                _ => false,
+            })
         })
     }
 
     /// The indexer of a class, if it has one.
     pub(crate) fn find_indexer(&self, class: ClassId) -> Option<(ClassId, usize)> {
         for c in self.lookup_chain(class) {
-            if let Some(idx) = self.classes[c.index()]
-                .props
-                .iter()
-                .position(|p| p.is_indexer)
-            {
+            if let Some(idx) = self.classes[c.index()].props.iter().position(|p| p.is_indexer) {
                 return Some((c, idx));
             }
         }
@@ -131,9 +109,7 @@ impl<'a> Compiler<'a> {
 
     /// Extension methods by name whose `this` parameter accepts `recv`.
     pub(crate) fn extension_methods(&self, name: &str, recv: &Type) -> Vec<MethodId> {
-        let Some(ids) = self.extensions.get(name) else {
-            return Vec::new();
-        };
+        let Some(ids) = self.extensions.get(name) else { return Vec::new() };
         ids.iter()
             .copied()
             .filter(|m| {
@@ -171,14 +147,7 @@ impl<'a> Compiler<'a> {
                     b.push(("TResult".to_string(), args[0].clone()));
                 }
                 2 => {
-                    for (n, i) in [
-                        ("K", 0),
-                        ("V", 1),
-                        ("TKey", 0),
-                        ("TValue", 1),
-                        ("T1", 0),
-                        ("T2", 1),
-                    ] {
+                    for (n, i) in [("K", 0), ("V", 1), ("TKey", 0), ("TValue", 1), ("T1", 0), ("T2", 1)] {
                         b.push((n.to_string(), args[i].clone()));
                     }
                 }
@@ -190,11 +159,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// A native's parameters as the overload resolver sees them.
-    pub(crate) fn native_params(
-        &self,
-        def: &NativeDef,
-        bindings: &[(String, Type)],
-    ) -> Vec<ParamInfo> {
+    pub(crate) fn native_params(&self, def: &NativeDef, bindings: &[(String, Type)]) -> Vec<ParamInfo> {
         def.params
             .iter()
             .enumerate()
@@ -227,10 +192,7 @@ impl<'a> Compiler<'a> {
                     None => t.clone(),
                 }
             }
-            Type::Lib(name, args) => Type::Lib(
-                name.clone(),
-                args.iter().map(|a| self.lib_type(a)).collect(),
-            ),
+            Type::Lib(name, args) => Type::Lib(name.clone(), args.iter().map(|a| self.lib_type(a)).collect()),
             Type::Array(e) => Type::array(self.lib_type(e)),
             t => t.clone(),
         }
@@ -239,9 +201,7 @@ impl<'a> Compiler<'a> {
     /// Whether a variable by this name is visible (without recording a
     /// capture).
     pub(crate) fn peek_var(&self, name: &str) -> bool {
-        self.scopes
-            .iter()
-            .any(|s| s.vars.iter().any(|(n, _)| n == name))
+        self.scopes.iter().any(|s| s.vars.iter().any(|(n, _)| n == name))
     }
 
     /// What a name or dotted name means when it is not a value: a type
@@ -270,12 +230,7 @@ impl<'a> Compiler<'a> {
                 let args: Vec<Type> = type_args.iter().map(|t| self.resolve_type(t)).collect();
                 self.lookup_type_name(name.name, args).ok().map(Named::Type)
             }
-            ExprKind::Member {
-                target,
-                name,
-                null_conditional: false,
-                type_args,
-            } => match self.named(target)? {
+            ExprKind::Member { target, name, null_conditional: false, type_args } => match self.named(target)? {
                 Named::Namespace(ns) => {
                     let full = format!("{ns}.{}", name.name);
                     if self.namespaces.contains(&full) {
@@ -287,24 +242,14 @@ impl<'a> Compiler<'a> {
                 Named::Type(Type::Class(c)) => {
                     // A nested type: `Outer.Inner`.
                     if self.find_member(c, name.name).is_some()
-                        || self.classes[c.index()]
-                            .enum_members
-                            .iter()
-                            .any(|(n, _)| n == name.name)
+                        || self.classes[c.index()].enum_members.iter().any(|(n, _)| n == name.name)
                     {
                         return None;
                     }
                     let nested = self.classes[c.index()].decl.is_some_and(|d| {
-                        d.members.iter().any(
-                            |m| matches!(m, ast::Member::NestedType(t) if t.name.name == name.name),
-                        )
+                        d.members.iter().any(|m| matches!(m, ast::Member::NestedType(t) if t.name.name == name.name))
                     });
-                    if nested {
-                        self.find_class(name.name)
-                            .map(|c| Named::Type(Type::Class(c)))
-                    } else {
-                        None
-                    }
+                    if nested { self.find_class(name.name).map(|c| Named::Type(Type::Class(c))) } else { None }
                 }
                 Named::Type(_) => None,
             },

@@ -62,10 +62,7 @@ pub fn compile_source(source: &str, file_name: &str) -> Result<Program, Vec<Diag
     let (unit, diags) = crate::parser::parse(&arena, source);
     let Some(unit) = unit else {
         if diags.is_empty() {
-            return Err(vec![Diagnostic::error(
-                Span::default(),
-                "the program could not be parsed",
-            )]);
+            return Err(vec![Diagnostic::error(Span::default(), "the program could not be parsed")]);
         }
         return Err(diags);
     };
@@ -89,18 +86,10 @@ pub fn compile<'a>(
     let (prelude, prelude_diags) = crate::parser::parse(&arena, PRELUDE);
     let mut internal: Vec<Diagnostic> = prelude_diags
         .into_iter()
-        .map(|d| {
-            Diagnostic::error(
-                Span::default(),
-                format!("internal error in the prelude: {}", d.message),
-            )
-        })
+        .map(|d| Diagnostic::error(Span::default(), format!("internal error in the prelude: {}", d.message)))
         .collect();
     let Some(prelude) = prelude else {
-        internal.push(Diagnostic::error(
-            Span::default(),
-            "internal error: the prelude could not be parsed",
-        ));
+        internal.push(Diagnostic::error(Span::default(), "internal error: the prelude could not be parsed"));
         return Err(internal);
     };
     let mut c = Compiler::new(file_name, source);
@@ -125,12 +114,7 @@ struct SourceLines {
 impl SourceLines {
     fn new(text: &str) -> SourceLines {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
+        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i as u32 + 1));
         SourceLines { starts }
     }
 
@@ -199,11 +183,7 @@ impl ClassInfo<'_> {
     }
 
     pub fn full_name(&self) -> String {
-        if self.namespace.is_empty() {
-            self.name.clone()
-        } else {
-            format!("{}.{}", self.namespace, self.name)
-        }
+        if self.namespace.is_empty() { self.name.clone() } else { format!("{}.{}", self.namespace, self.name) }
     }
 }
 
@@ -419,10 +399,7 @@ impl<'a> Compiler<'a> {
             Origin::Prelude => {
                 self.diags.push(Diagnostic::error(
                     Span::default(),
-                    format!(
-                        "internal error in the prelude (at byte {}): {message}",
-                        span.start
-                    ),
+                    format!("internal error in the prelude (at byte {}): {message}", span.start),
                 ));
             }
         }
@@ -446,24 +423,16 @@ impl<'a> Compiler<'a> {
     }
 
     pub fn is_enum(&self, id: ClassId) -> bool {
-        self.classes
-            .get(id.index())
-            .is_some_and(|c| c.kind == ast::TypeKind::Enum)
+        self.classes.get(id.index()).is_some_and(|c| c.kind == ast::TypeKind::Enum)
     }
 
     pub fn is_interface(&self, id: ClassId) -> bool {
-        self.classes
-            .get(id.index())
-            .is_some_and(|c| c.kind == ast::TypeKind::Interface)
+        self.classes.get(id.index()).is_some_and(|c| c.kind == ast::TypeKind::Interface)
     }
 
     /// A type as error messages print it.
     pub fn type_name(&self, t: &Type) -> String {
-        types::TypeDisplay {
-            ty: t,
-            class_name: |c: ClassId| self.classes[c.index()].name.clone(),
-        }
-        .to_string()
+        types::TypeDisplay { ty: t, class_name: |c: ClassId| self.classes[c.index()].name.clone() }.to_string()
     }
 
     /// Whether `class` is `ancestor`, derives from it, or implements it.
@@ -483,9 +452,7 @@ impl<'a> Compiler<'a> {
             }
             c = self.classes[id.index()].base;
         }
-        self.classes[class.index()]
-            .all_interfaces
-            .contains(&ancestor)
+        self.classes[class.index()].all_interfaces.contains(&ancestor)
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -533,8 +500,7 @@ impl<'a> Compiler<'a> {
         // Copies of `finally` blocks are compiled more than once: report
         // each problem once, in source order.
         let mut seen = HashSet::new();
-        self.diags
-            .retain(|d| seen.insert((d.span, d.message.clone())));
+        self.diags.retain(|d| seen.insert((d.span, d.message.clone())));
         self.diags.sort_by_key(|d| (d.span.start, d.span.end));
         Err(self.diags)
     }

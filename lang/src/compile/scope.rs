@@ -186,14 +186,7 @@ pub(crate) struct FnState<'a> {
 }
 
 impl<'a> FnState<'a> {
-    pub fn new(
-        arity: u16,
-        class: ClassId,
-        this: ThisKind,
-        is_static: bool,
-        ret: RetKind,
-        name: String,
-    ) -> FnState<'a> {
+    pub fn new(arity: u16, class: ClassId, this: ThisKind, is_static: bool, ret: RetKind, name: String) -> FnState<'a> {
         FnState {
             b: Builder::new(arity),
             arity,
@@ -313,12 +306,7 @@ impl<'a> Compiler<'a> {
 
     pub fn enter_scope(&mut self, key: ScopeKey) {
         let mark = self.mark();
-        self.scopes.push(Scope {
-            key,
-            vars: Vec::new(),
-            dc: None,
-            mark,
-        });
+        self.scopes.push(Scope { key, vars: Vec::new(), dc: None, mark });
         if self.captures.analyzing {
             return;
         }
@@ -327,9 +315,7 @@ impl<'a> Compiler<'a> {
             .captures
             .decls
             .iter()
-            .filter(|(s, k, _, _)| {
-                *s == key && self.captures.captured.contains(k) && seen.insert(*k)
-            })
+            .filter(|(s, k, _, _)| *s == key && self.captures.captured.contains(k) && seen.insert(*k))
             .map(|(_, k, n, d)| (*k, n.clone(), *d))
             .collect();
         if !captured.is_empty() {
@@ -346,8 +332,7 @@ impl<'a> Compiler<'a> {
     /// Makes the display object of the scope just entered.
     fn make_display(&mut self, key: ScopeKey, vars: Vec<(VarKey, String, DefaultValue)>) {
         let parent = self.innermost_dc();
-        let has_this =
-            self.fr().this == ThisKind::Instance && parent.is_none() && self.captures.any_this;
+        let has_this = self.fr().this == ThisKind::Instance && parent.is_none() && self.captures.any_this;
         let n = vars.len() as u16;
         let parent_slot = parent.map(|_| FieldSlot(n));
         let this_slot = has_this.then(|| FieldSlot(n + u16::from(parent.is_some())));
@@ -355,31 +340,19 @@ impl<'a> Compiler<'a> {
             Some(c) => *c,
             None => {
                 let ns = self.class(self.fr().class).namespace.clone();
-                let name = format!(
-                    "<>c__DisplayClass{}_{}",
-                    self.method_ordinal, self.dc_counter
-                );
+                let name = format!("<>c__DisplayClass{}_{}", self.method_ordinal, self.dc_counter);
                 self.dc_counter += 1;
                 let mut c = Class::new(name.clone(), ns.clone(), ClassKind::Class);
                 c.base = Some(BuiltinClass::Object.id());
                 c.vtable = self.object_methods.to_vec();
                 for (_, n, d) in &vars {
-                    c.fields.push(Field {
-                        name: n.clone(),
-                        default: *d,
-                    });
+                    c.fields.push(Field { name: n.clone(), default: *d });
                 }
                 if parent.is_some() {
-                    c.fields.push(Field {
-                        name: "CS$<>8__locals1".into(),
-                        default: DefaultValue::Null,
-                    });
+                    c.fields.push(Field { name: "CS$<>8__locals1".into(), default: DefaultValue::Null });
                 }
                 if has_this {
-                    c.fields.push(Field {
-                        name: "<>4__this".into(),
-                        default: DefaultValue::Null,
-                    });
+                    c.fields.push(Field { name: "<>4__this".into(), default: DefaultValue::Null });
                 }
                 let fields = c.fields.len() as u16;
                 let id = self.program.add_class(c);
@@ -394,26 +367,15 @@ impl<'a> Compiler<'a> {
             }
         };
         let reg = self.alloc();
-        self.emit(Instr::NewObject {
-            dst: reg.dst(),
-            class,
-        });
+        self.emit(Instr::NewObject { dst: reg.dst(), class });
         if let (Some(p), Some(slot)) = (parent, parent_slot) {
             let m = self.mark();
             let src = self.dc_object(p);
-            self.emit(Instr::SetField {
-                obj: reg,
-                field: slot,
-                src,
-            });
+            self.emit(Instr::SetField { obj: reg, field: slot, src });
             self.release(m);
         }
         if let Some(slot) = this_slot {
-            self.emit(Instr::SetField {
-                obj: reg,
-                field: slot,
-                src: Reg(0),
-            });
+            self.emit(Instr::SetField { obj: reg, field: slot, src: Reg(0) });
         }
         let fn_depth = self.depth();
         self.dcs.push(DcInfo {
@@ -467,11 +429,7 @@ impl<'a> Compiler<'a> {
                 break;
             }
             let t = self.alloc();
-            self.emit(Instr::GetField {
-                dst: t.dst(),
-                obj: reg,
-                field: slot,
-            });
+            self.emit(Instr::GetField { dst: t.dst(), obj: reg, field: slot });
             reg = t;
             cur = p;
         }
@@ -504,21 +462,13 @@ impl<'a> Compiler<'a> {
                     guard += 1;
                     if let Some(slot) = self.dcs[cur].this_slot {
                         let t = self.alloc();
-                        self.emit(Instr::GetField {
-                            dst: t.dst(),
-                            obj: reg,
-                            field: slot,
-                        });
+                        self.emit(Instr::GetField { dst: t.dst(), obj: reg, field: slot });
                         return Some(t);
                     }
                     match (self.dcs[cur].parent, self.dcs[cur].parent_slot) {
                         (Some(p), Some(slot)) if guard < 1000 => {
                             let t = self.alloc();
-                            self.emit(Instr::GetField {
-                                dst: t.dst(),
-                                obj: reg,
-                                field: slot,
-                            });
+                            self.emit(Instr::GetField { dst: t.dst(), obj: reg, field: slot });
                             reg = t;
                             cur = p;
                         }
@@ -549,11 +499,7 @@ impl<'a> Compiler<'a> {
         }
         for d in 1..=depth {
             if let Some(s) = self.fns[d].lambda {
-                self.captures
-                    .lambdas
-                    .entry((s.start, s.end))
-                    .or_default()
-                    .this = true;
+                self.captures.lambdas.entry((s.start, s.end)).or_default().this = true;
             }
         }
     }
@@ -573,29 +519,15 @@ impl<'a> Compiler<'a> {
                 ),
             );
         }
-        let scope_key = self
-            .scopes
-            .last()
-            .map_or(ScopeKey(ScopeKind::Function, 0, 0), |s| s.key);
+        let scope_key = self.scopes.last().map_or(ScopeKey(ScopeKind::Function, 0, 0), |s| s.key);
         if self.captures.analyzing {
             let default = ty.default_value(|c| self.is_enum(c));
-            self.captures
-                .decls
-                .push((scope_key, key, name.to_string(), default));
+            self.captures.decls.push((scope_key, key, name.to_string(), default));
         }
         let captured_home = if !self.captures.analyzing && self.captures.captured.contains(&key) {
             let dc = self.scopes.last().and_then(|s| s.dc);
-            match dc.and_then(|d| {
-                self.dcs[d]
-                    .keys
-                    .iter()
-                    .position(|k| *k == key)
-                    .map(|slot| (d, slot))
-            }) {
-                Some((dc, slot)) => Some(Home::Captured {
-                    dc,
-                    slot: FieldSlot(slot as u16),
-                }),
+            match dc.and_then(|d| self.dcs[d].keys.iter().position(|k| *k == key).map(|slot| (d, slot))) {
+                Some((dc, slot)) => Some(Home::Captured { dc, slot: FieldSlot(slot as u16) }),
                 None => {
                     self.internal(span, "a captured variable has no display class");
                     None
@@ -609,21 +541,12 @@ impl<'a> Compiler<'a> {
                 // A captured parameter: copy it into the display object.
                 if let Home::Captured { dc, slot } = h {
                     let obj = self.dcs[dc].reg;
-                    self.emit(Instr::SetField {
-                        obj,
-                        field: slot,
-                        src: r,
-                    });
+                    self.emit(Instr::SetField { obj, field: slot, src: r });
                 }
                 h
             }
             (Some(_), Some(h @ Home::Boxed(_))) => {
-                self.error(
-                    span,
-                    format!(
-                        "Cannot use ref, out, or in parameter '{name}' inside a lambda expression"
-                    ),
-                );
+                self.error(span, format!("Cannot use ref, out, or in parameter '{name}' inside a lambda expression"));
                 h
             }
             (Some(h), _) => h,
@@ -635,14 +558,7 @@ impl<'a> Compiler<'a> {
         {
             self.b().locals.push((r, name.to_string()));
         }
-        self.vars.push(VarInfo {
-            name: name.to_string(),
-            ty,
-            home,
-            fn_depth,
-            key,
-            readonly: None,
-        });
+        self.vars.push(VarInfo { name: name.to_string(), ty, home, fn_depth, key, readonly: None });
         let id = self.vars.len() - 1;
         if let Some(s) = self.scopes.last_mut() {
             s.vars.push((name.to_string(), id));
@@ -653,25 +569,13 @@ impl<'a> Compiler<'a> {
     /// A variable visible by this name in the current function only.
     fn lookup_in_function(&self, name: &str) -> Option<usize> {
         let base = self.fr().scope_base;
-        self.scopes[base..].iter().rev().find_map(|s| {
-            s.vars
-                .iter()
-                .rev()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| *v)
-        })
+        self.scopes[base..].iter().rev().find_map(|s| s.vars.iter().rev().find(|(n, _)| n == name).map(|(_, v)| *v))
     }
 
     /// The variable a name refers to, in this function or an enclosing one.
     /// A variable of an enclosing function is captured.
     pub fn lookup_var(&mut self, name: &str) -> Option<usize> {
-        let v = self.scopes.iter().rev().find_map(|s| {
-            s.vars
-                .iter()
-                .rev()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| *v)
-        })?;
+        let v = self.scopes.iter().rev().find_map(|s| s.vars.iter().rev().find(|(n, _)| n == name).map(|(_, v)| *v))?;
         let depth = self.depth();
         let vd = self.vars[v].fn_depth;
         if vd < depth && self.captures.analyzing {
@@ -679,11 +583,7 @@ impl<'a> Compiler<'a> {
             self.captures.captured.insert(key);
             for d in vd + 1..=depth {
                 if let Some(s) = self.fns[d].lambda {
-                    self.captures
-                        .lambdas
-                        .entry((s.start, s.end))
-                        .or_default()
-                        .locals = true;
+                    self.captures.lambdas.entry((s.start, s.end)).or_default().locals = true;
                 }
             }
         }
@@ -692,13 +592,7 @@ impl<'a> Compiler<'a> {
 
     /// A local constant by name (for constant folding).
     pub fn local_const(&self, name: &str) -> Option<ConstValue> {
-        let v = self.scopes.iter().rev().find_map(|s| {
-            s.vars
-                .iter()
-                .rev()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| *v)
-        })?;
+        let v = self.scopes.iter().rev().find_map(|s| s.vars.iter().rev().find(|(n, _)| n == name).map(|(_, v)| *v))?;
         match &self.vars[v].home {
             Home::Const(c) => Some(c.clone()),
             _ => None,
@@ -710,8 +604,7 @@ impl<'a> Compiler<'a> {
         let ty = self.vars[v].ty.clone();
         let depth = self.depth();
         let home = self.vars[v].home.clone();
-        if self.vars[v].fn_depth < depth && !matches!(home, Home::Captured { .. } | Home::Const(_))
-        {
+        if self.vars[v].fn_depth < depth && !matches!(home, Home::Captured { .. } | Home::Const(_)) {
             // Analysis pass: the variable is not laid out yet.
             let dst = self.dest_reg(dest);
             self.emit(Instr::LoadNull { dst: dst.dst() });
@@ -722,32 +615,21 @@ impl<'a> Compiler<'a> {
                 Dest::Any => r,
                 Dest::Into(d) => {
                     if d != r {
-                        self.emit(Instr::Move {
-                            dst: d.dst(),
-                            src: r,
-                        });
+                        self.emit(Instr::Move { dst: d.dst(), src: r });
                     }
                     d
                 }
             },
             Home::Boxed(r) => {
                 let d = self.dest_reg(dest);
-                self.emit(Instr::GetField {
-                    dst: d.dst(),
-                    obj: r,
-                    field: FieldSlot(0),
-                });
+                self.emit(Instr::GetField { dst: d.dst(), obj: r, field: FieldSlot(0) });
                 d
             }
             Home::Captured { dc, slot } => {
                 let d = self.dest_reg(dest);
                 let m = self.mark();
                 let obj = self.dc_object(dc);
-                self.emit(Instr::GetField {
-                    dst: d.dst(),
-                    obj,
-                    field: slot,
-                });
+                self.emit(Instr::GetField { dst: d.dst(), obj, field: slot });
                 self.release(m);
                 d
             }
@@ -773,19 +655,11 @@ impl<'a> Compiler<'a> {
                     self.emit(Instr::Move { dst: r.dst(), src });
                 }
             }
-            Home::Boxed(r) => self.emit(Instr::SetField {
-                obj: r,
-                field: FieldSlot(0),
-                src,
-            }),
+            Home::Boxed(r) => self.emit(Instr::SetField { obj: r, field: FieldSlot(0), src }),
             Home::Captured { dc, slot } => {
                 let m = self.mark();
                 let obj = self.dc_object(dc);
-                self.emit(Instr::SetField {
-                    obj,
-                    field: slot,
-                    src,
-                });
+                self.emit(Instr::SetField { obj, field: slot, src });
                 self.release(m);
             }
             Home::Const(_) => {}
@@ -880,11 +754,7 @@ fn local_exprs<'s, 'a>(d: &'s ast::LocalDecl<'a>, exprs: &mut Vec<&'s Expr<'a>>)
     }
 }
 
-fn stmt_parts<'s, 'a>(
-    s: &'s Stmt<'a>,
-    stmts: &mut Vec<&'s Stmt<'a>>,
-    exprs: &mut Vec<&'s Expr<'a>>,
-) {
+fn stmt_parts<'s, 'a>(s: &'s Stmt<'a>, stmts: &mut Vec<&'s Stmt<'a>>, exprs: &mut Vec<&'s Expr<'a>>) {
     match &s.kind {
         StmtKind::Block(b) => stmts.extend(b.stmts.iter()),
         StmtKind::Local(d) => local_exprs(d, exprs),
@@ -898,12 +768,7 @@ fn stmt_parts<'s, 'a>(
             exprs.push(cond);
             stmts.push(body);
         }
-        StmtKind::For {
-            init,
-            cond,
-            step,
-            body,
-        } => {
+        StmtKind::For { init, cond, step, body } => {
             stmts.extend(init.iter());
             exprs.extend(cond.iter().copied());
             exprs.extend(step.iter());
@@ -914,11 +779,7 @@ fn stmt_parts<'s, 'a>(
             stmts.push(body);
         }
         StmtKind::Return(e) | StmtKind::Throw(e) => exprs.extend(e.iter().copied()),
-        StmtKind::Try {
-            body,
-            catches,
-            finally,
-        } => {
+        StmtKind::Try { body, catches, finally } => {
             stmts.extend(body.stmts.iter());
             for c in catches.iter() {
                 exprs.extend(c.filter.iter().copied());
@@ -928,10 +789,7 @@ fn stmt_parts<'s, 'a>(
                 stmts.extend(f.stmts.iter());
             }
         }
-        StmtKind::Switch {
-            scrutinee,
-            sections,
-        } => {
+        StmtKind::Switch { scrutinee, sections } => {
             exprs.push(scrutinee);
             for sec in sections.iter() {
                 for l in sec.labels.iter() {
@@ -1019,9 +877,7 @@ pub(crate) fn expr_children<'s, 'a>(e: &'s Expr<'a>, out: &mut Vec<&'s Expr<'a>>
             }
         }
         ExprKind::ArrayInit(items) => out.extend(items.iter()),
-        ExprKind::Is { expr, .. } | ExprKind::As { expr, .. } | ExprKind::Cast { expr, .. } => {
-            out.push(expr)
-        }
+        ExprKind::Is { expr, .. } | ExprKind::As { expr, .. } | ExprKind::Cast { expr, .. } => out.push(expr),
         ExprKind::NameOf(_) => {}
         ExprKind::Await(x) | ExprKind::Throw(x) => out.push(x),
     }
@@ -1034,18 +890,10 @@ pub(crate) fn may_write_locals(e: &Expr<'_>) -> bool {
     walk_expr(e, &mut |x| match &x.kind {
         ExprKind::Assign { .. }
         | ExprKind::Unary {
-            op:
-                ast::UnaryOp::PreInc
-                | ast::UnaryOp::PreDec
-                | ast::UnaryOp::PostInc
-                | ast::UnaryOp::PostDec,
+            op: ast::UnaryOp::PreInc | ast::UnaryOp::PreDec | ast::UnaryOp::PostInc | ast::UnaryOp::PostDec,
             ..
         } => found = true,
-        ExprKind::Call { args, .. }
-            if args.iter().any(|a| a.modifier != ast::ArgModifier::None) =>
-        {
-            found = true
-        }
+        ExprKind::Call { args, .. } if args.iter().any(|a| a.modifier != ast::ArgModifier::None) => found = true,
         _ => {}
     });
     found

@@ -49,9 +49,7 @@ impl<'a> Compiler<'a> {
         match vars.split_first() {
             None => body(self),
             Some((&v, rest)) => {
-                self.protected(Finally::Dispose { var: v }, &mut |c| {
-                    c.protect_with_dispose(rest, body)
-                });
+                self.protected(Finally::Dispose { var: v }, &mut |c| c.protect_with_dispose(rest, body));
             }
         }
     }
@@ -69,11 +67,7 @@ impl<'a> Compiler<'a> {
                 return;
             }
             StmtKind::Expr(e) => self.expr_stmt(e),
-            StmtKind::If {
-                cond,
-                then,
-                else_: None,
-            } if self.direct_jump(then).is_some() => {
+            StmtKind::If { cond, then, else_: None } if self.direct_jump(then).is_some() => {
                 // `if (c) break;` / `if (c) continue;`: one conditional jump.
                 if let Some(target) = self.direct_jump(then) {
                     self.cond_jump(cond, true, target);
@@ -115,12 +109,7 @@ impl<'a> Compiler<'a> {
                 self.cond_jump(cond, true, top);
                 self.place(brk);
             }
-            StmtKind::For {
-                init,
-                cond,
-                step,
-                body,
-            } => {
+            StmtKind::For { init, cond, step, body } => {
                 self.enter_scope(ScopeKey::new(ScopeKind::For, s.span));
                 for i in init.iter() {
                     match &i.kind {
@@ -155,12 +144,7 @@ impl<'a> Compiler<'a> {
                 self.place(brk);
                 self.exit_scope();
             }
-            StmtKind::Foreach {
-                ty,
-                name,
-                iterable,
-                body,
-            } => self.foreach(s.span, ty, *name, iterable, body),
+            StmtKind::Foreach { ty, name, iterable, body } => self.foreach(s.span, ty, *name, iterable, body),
             StmtKind::Break => self.break_continue(s.span, true),
             StmtKind::Continue => self.break_continue(s.span, false),
             StmtKind::Return(e) => self.return_stmt(*e, s.span),
@@ -171,28 +155,18 @@ impl<'a> Compiler<'a> {
             }
             StmtKind::Throw(None) => match self.fr().catch_regs.last().copied() {
                 Some(r) => self.emit(Instr::Rethrow { src: r }),
-                None => self.error(
-                    s.span,
-                    "A throw statement with no arguments is not allowed outside of a catch clause",
-                ),
+                None => {
+                    self.error(s.span, "A throw statement with no arguments is not allowed outside of a catch clause")
+                }
             },
-            StmtKind::Try {
-                body,
-                catches,
-                finally,
-            } => {
+            StmtKind::Try { body, catches, finally } => {
                 self.try_stmt(body, catches, finally.map(Finally::Block));
             }
-            StmtKind::Switch {
-                scrutinee,
-                sections,
-            } => self.switch(s.span, scrutinee, sections),
+            StmtKind::Switch { scrutinee, sections } => self.switch(s.span, scrutinee, sections),
             StmtKind::Using { resource, body } => {
                 self.enter_scope(ScopeKey::new(ScopeKind::Using, s.span));
                 let vars = match resource {
-                    ast::UsingResource::Decl(d) => {
-                        self.local_decl(d, s.span, Some("using variable"))
-                    }
+                    ast::UsingResource::Decl(d) => self.local_decl(d, s.span, Some("using variable")),
                     ast::UsingResource::Expr(e) => {
                         let reg = self.alloc();
                         let ty = self.expr(e, Dest::Into(reg), None).ty;
@@ -206,10 +180,7 @@ impl<'a> Compiler<'a> {
                 let v = self.expr(target, Dest::Any, None);
                 if v.ty.is_primitive() && v.ty != Type::String && v.ty != Type::Null {
                     let t = self.type_name(&v.ty);
-                    self.error(
-                        target.span,
-                        format!("'{t}' is not a reference type as required by the lock statement"),
-                    );
+                    self.error(target.span, format!("'{t}' is not a reference type as required by the lock statement"));
                 }
                 self.release(mark);
                 self.compile_embedded(body);
@@ -230,10 +201,7 @@ impl<'a> Compiler<'a> {
                 self.compile_block(b);
             }
             StmtKind::Local(_) => {
-                self.error(
-                    s.span,
-                    "Embedded statement cannot be a declaration or labeled statement",
-                );
+                self.error(s.span, "Embedded statement cannot be a declaration or labeled statement");
             }
             _ => {
                 self.enter_scope(ScopeKey::new(ScopeKind::Embedded, s.span));
@@ -265,22 +233,12 @@ impl<'a> Compiler<'a> {
         readonly: Option<&'static str>,
     ) -> Vec<usize> {
         let is_var = is_var_type(&d.ty);
-        let declared = if is_var {
-            None
-        } else {
-            Some(self.resolve_type(&d.ty))
-        };
+        let declared = if is_var { None } else { Some(self.resolve_type(&d.ty)) };
         if is_var && d.is_const {
-            self.error(
-                d.ty.span,
-                "The contextual keyword 'var' cannot be used in a constant declaration",
-            );
+            self.error(d.ty.span, "The contextual keyword 'var' cannot be used in a constant declaration");
         }
         if is_var && d.declarators.len() > 1 {
-            self.error(
-                span,
-                "Implicitly-typed variables cannot have multiple declarators",
-            );
+            self.error(span, "Implicitly-typed variables cannot have multiple declarators");
         }
         let mut out = Vec::new();
         for decl in d.declarators {
@@ -294,41 +252,25 @@ impl<'a> Compiler<'a> {
                                 Some(v) => v,
                                 None => {
                                     let (from, to) = (self.type_name(&v.ty()), self.type_name(&ty));
-                                    self.error(
-                                        init.span,
-                                        format!(
-                                            "Cannot implicitly convert type '{from}' to '{to}'"
-                                        ),
-                                    );
+                                    self.error(init.span, format!("Cannot implicitly convert type '{from}' to '{to}'"));
                                     ConstValue::Null
                                 }
                             },
                             None => {
                                 self.error(
                                     init.span,
-                                    format!(
-                                        "The expression being assigned to '{}' must be constant",
-                                        decl.name.name
-                                    ),
+                                    format!("The expression being assigned to '{}' must be constant", decl.name.name),
                                 );
                                 ConstValue::Null
                             }
                         }
                     }
                     None => {
-                        self.error(
-                            decl.name.span,
-                            "A const field requires a value to be provided",
-                        );
+                        self.error(decl.name.span, "A const field requires a value to be provided");
                         ConstValue::Null
                     }
                 };
-                out.push(self.declare_var(
-                    decl.name.name,
-                    decl.name.span,
-                    ty,
-                    Some(Home::Const(value)),
-                ));
+                out.push(self.declare_var(decl.name.name, decl.name.span, ty, Some(Home::Const(value))));
                 continue;
             }
             let reg = self.alloc();
@@ -349,27 +291,18 @@ impl<'a> Compiler<'a> {
                     let v = self.expr(init, Dest::Into(reg), None);
                     match v.ty {
                         Type::Null => {
-                            self.error(
-                                init.span,
-                                "Cannot assign <null> to an implicitly-typed variable",
-                            );
+                            self.error(init.span, "Cannot assign <null> to an implicitly-typed variable");
                             Type::Error
                         }
                         Type::Void => {
-                            self.error(
-                                init.span,
-                                "Cannot assign void to an implicitly-typed variable",
-                            );
+                            self.error(init.span, "Cannot assign void to an implicitly-typed variable");
                             Type::Error
                         }
                         t => t,
                     }
                 }
                 (None, None) => {
-                    self.error(
-                        decl.name.span,
-                        "Implicitly-typed variables must be initialized",
-                    );
+                    self.error(decl.name.span, "Implicitly-typed variables must be initialized");
                     Type::Error
                 }
             };
@@ -396,10 +329,7 @@ impl<'a> Compiler<'a> {
                 Some(e) => e,
                 None => {
                     let tn = self.type_name(t);
-                    self.error(
-                        iterable.span,
-                        format!("foreach statement cannot operate on variables of type '{tn}'"),
-                    );
+                    self.error(iterable.span, format!("foreach statement cannot operate on variables of type '{tn}'"));
                     Type::Error
                 }
             },
@@ -408,16 +338,9 @@ impl<'a> Compiler<'a> {
         // enumerators, each step checks that the collection was not changed.
         let watch = match &coll.ty {
             Type::Array(_) | Type::String => None,
-            t if t.is_lib("List", 1)
-                || t.is_lib("Dictionary", 2)
-                || t.is_unknown()
-                || *t == Type::Object =>
-            {
+            t if t.is_lib("List", 1) || t.is_lib("Dictionary", 2) || t.is_unknown() || *t == Type::Object => {
                 let r = self.alloc();
-                self.emit(Instr::Move {
-                    dst: r.dst(),
-                    src: coll.reg,
-                });
+                self.emit(Instr::Move { dst: r.dst(), src: coll.reg });
                 Some((r, self.alloc()))
             }
             _ => None,
@@ -426,10 +349,7 @@ impl<'a> Compiler<'a> {
             Type::Array(_) => {
                 let r = self.alloc();
                 if r != coll.reg {
-                    self.emit(Instr::Move {
-                        dst: r.dst(),
-                        src: coll.reg,
-                    });
+                    self.emit(Instr::Move { dst: r.dst(), src: coll.reg });
                 }
                 r
             }
@@ -442,39 +362,16 @@ impl<'a> Compiler<'a> {
         let len = self.alloc();
         self.call_native_named("Array", "get_Length", &[items], len, iterable.span);
         let i = self.alloc();
-        self.emit(Instr::LoadInt {
-            dst: i.dst(),
-            value: 0,
-        });
+        self.emit(Instr::LoadInt { dst: i.dst(), value: 0 });
         let (top, cont, brk) = (self.new_label(), self.new_label(), self.new_label());
         self.place(top);
-        self.b().emit_jump(
-            |target| Instr::JumpIfNotLt {
-                a: i,
-                b: len,
-                target,
-            },
-            brk,
-        );
+        self.b().emit_jump(|target| Instr::JumpIfNotLt { a: i, b: len, target }, brk);
         self.enter_scope(ScopeKey::new(ScopeKind::Foreach, span));
-        let declared = if is_var_type(ty) {
-            elem.clone()
-        } else {
-            self.resolve_type(ty)
-        };
+        let declared = if is_var_type(ty) { elem.clone() } else { self.resolve_type(ty) };
         let reg = self.alloc();
-        self.emit(Instr::GetIndex {
-            dst: reg.dst(),
-            obj: items,
-            index: i,
-        });
+        self.emit(Instr::GetIndex { dst: reg.dst(), obj: items, index: i });
         if declared != elem {
-            self.convert_explicit(
-                super::scope::Val { reg, ty: elem },
-                &declared,
-                Dest::Into(reg),
-                name.span,
-            );
+            self.convert_explicit(super::scope::Val { reg, ty: elem }, &declared, Dest::Into(reg), name.span);
         }
         let v = self.declare_var(name.name, name.span, declared, Some(Home::Reg(reg)));
         self.vars[v].readonly = Some("foreach iteration variable");
@@ -482,19 +379,9 @@ impl<'a> Compiler<'a> {
         self.exit_scope();
         self.place(cont);
         if let Some((w, scratch)) = watch {
-            self.call_native_named(
-                "Runtime",
-                "EnsureUnchanged",
-                &[w, len],
-                scratch,
-                iterable.span,
-            );
+            self.call_native_named("Runtime", "EnsureUnchanged", &[w, len], scratch, iterable.span);
         }
-        self.emit(Instr::AddImm {
-            dst: i.dst(),
-            a: i,
-            imm: 1,
-        });
+        self.emit(Instr::AddImm { dst: i.dst(), a: i, imm: 1 });
         self.jump(top);
         self.place(brk);
     }
@@ -561,11 +448,7 @@ impl<'a> Compiler<'a> {
         while idx > target {
             idx -= 1;
             let (record, finally, scopes) = match self.fr().exits[idx] {
-                Exit::Try {
-                    record,
-                    finally,
-                    scopes,
-                } => (record, finally, scopes),
+                Exit::Try { record, finally, scopes } => (record, finally, scopes),
                 _ => continue,
             };
             passed.push(record);
@@ -602,8 +485,7 @@ impl<'a> Compiler<'a> {
                 let v = self.load_var(var, Dest::Any);
                 let skip = self.new_label();
                 if !is_value_type(&v.ty, |c| self.is_enum(c)) {
-                    self.b()
-                        .emit_jump(|target| Instr::JumpIfNull { src: v.reg, target }, skip);
+                    self.b().emit_jump(|target| Instr::JumpIfNull { src: v.reg, target }, skip);
                 }
                 let span = Span::default();
                 self.call_method_on(v, "Dispose", span);
@@ -618,15 +500,7 @@ impl<'a> Compiler<'a> {
             self.error(span, "Control cannot leave the body of a finally clause");
         }
         let ret = self.fr().ret.clone();
-        let has_finally = self.fr().exits.iter().any(|x| {
-            matches!(
-                x,
-                Exit::Try {
-                    finally: Some(_),
-                    ..
-                }
-            )
-        });
+        let has_finally = self.fr().exits.iter().any(|x| matches!(x, Exit::Try { finally: Some(_), .. }));
         match (ret, e) {
             (RetKind::Void, None) => {
                 self.leave_to(0);
@@ -654,10 +528,7 @@ impl<'a> Compiler<'a> {
             (RetKind::Value(t), None) => {
                 if !t.is_unknown() {
                     let tn = self.type_name(&t);
-                    self.error(
-                        span,
-                        format!("An object of a type convertible to '{tn}' is required"),
-                    );
+                    self.error(span, format!("An object of a type convertible to '{tn}' is required"));
                 }
                 self.leave_to(0);
                 self.emit(Instr::ReturnVoid {});
@@ -674,11 +545,7 @@ impl<'a> Compiler<'a> {
                     self.emit(Instr::Return { src: v.reg });
                     return;
                 }
-                let dest = if has_finally {
-                    Dest::Into(self.alloc())
-                } else {
-                    Dest::Any
-                };
+                let dest = if has_finally { Dest::Into(self.alloc()) } else { Dest::Any };
                 let v = self.expr_to(e, &t, dest);
                 self.leave_to(0);
                 self.emit(Instr::Return { src: v.reg });
@@ -689,11 +556,7 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::ReturnVoid {});
             }
             (RetKind::Infer, Some(e)) => {
-                let dest = if has_finally {
-                    Dest::Into(self.alloc())
-                } else {
-                    Dest::Any
-                };
+                let dest = if has_finally { Dest::Into(self.alloc()) } else { Dest::Any };
                 let v = self.expr(e, dest, None);
                 self.f().returns.push(v.ty.clone());
                 self.leave_to(0);
@@ -709,12 +572,7 @@ impl<'a> Compiler<'a> {
         self.try_general(&mut |c| body(c), &[], Some(fin));
     }
 
-    fn try_stmt(
-        &mut self,
-        body: &'a Block<'a>,
-        catches: &'a [ast::Catch<'a>],
-        fin: Option<Finally<'a>>,
-    ) {
+    fn try_stmt(&mut self, body: &'a Block<'a>, catches: &'a [ast::Catch<'a>], fin: Option<Finally<'a>>) {
         if catches.is_empty() && fin.is_none() {
             self.error(body.span, "Expected catch or finally");
         }
@@ -731,11 +589,7 @@ impl<'a> Compiler<'a> {
         self.f().tries.push(Vec::new());
         let fin_reg = fin.map(|_| self.alloc());
         let scopes = self.scopes.len();
-        self.f().exits.push(Exit::Try {
-            record,
-            finally: fin,
-            scopes,
-        });
+        self.f().exits.push(Exit::Try { record, finally: fin, scopes });
         let exit_idx = self.fr().exits.len() - 1;
         let end = self.new_label();
 
@@ -801,10 +655,7 @@ impl<'a> Compiler<'a> {
                     for r in records {
                         self.f().tries[r].push((filter_pc, filter_end));
                     }
-                    HandlerKind::Filter {
-                        class,
-                        filter: Pc(filter_pc),
-                    }
+                    HandlerKind::Filter { class, filter: Pc(filter_pc) }
                 }
                 None => HandlerKind::Catch { class },
             };
@@ -829,13 +680,7 @@ impl<'a> Compiler<'a> {
         let gaps = std::mem::take(&mut self.f().tries[record]);
         for (target, exc, kind) in rows {
             for (s, e) in subtract_gaps(start, try_end, &gaps) {
-                self.b().add_handler(Handler {
-                    start: Pc(s),
-                    end: Pc(e),
-                    target,
-                    exception: Reg(exc).dst(),
-                    kind,
-                });
+                self.b().add_handler(Handler { start: Pc(s), end: Pc(e), target, exception: Reg(exc).dst(), kind });
             }
         }
         if let (Some(fin), Some(reg)) = (fin, fin_reg) {
@@ -858,36 +703,23 @@ impl<'a> Compiler<'a> {
     /// Errors unless the type is an exception type.
     pub(crate) fn check_throwable(&mut self, t: &Type, span: Span) {
         let ok = match t {
-            Type::Class(c) => self
-                .exception_class
-                .is_none_or(|e| self.derives_from(*c, e)),
+            Type::Class(c) => self.exception_class.is_none_or(|e| self.derives_from(*c, e)),
             Type::Error | Type::Dynamic | Type::Object | Type::Null => true,
             _ => false,
         };
         if !ok {
-            self.error(
-                span,
-                "The type caught or thrown must be derived from System.Exception",
-            );
+            self.error(span, "The type caught or thrown must be derived from System.Exception");
         }
     }
 
     // ----- switch -----------------------------------------------------------
 
-    fn switch(
-        &mut self,
-        span: Span,
-        scrutinee: &'a Expr<'a>,
-        sections: &'a [ast::SwitchSection<'a>],
-    ) {
+    fn switch(&mut self, span: Span, scrutinee: &'a Expr<'a>, sections: &'a [ast::SwitchSection<'a>]) {
         let s = self.expr(scrutinee, Dest::Any, None);
         let s = if self.var_reg_is(s.reg) {
             // The sections may assign the variable; compare against a copy.
             let t = self.alloc();
-            self.emit(Instr::Move {
-                dst: t.dst(),
-                src: s.reg,
-            });
+            self.emit(Instr::Move { dst: t.dst(), src: s.reg });
             super::scope::Val { reg: t, ty: s.ty }
         } else {
             s
@@ -938,13 +770,8 @@ impl<'a> Compiler<'a> {
                         }
                         let ty = s.ty.clone();
                         self.expr_to(e, &ty, Dest::Into(t));
-                        self.emit(Instr::Eq {
-                            dst: t.dst(),
-                            a: s.reg,
-                            b: t,
-                        });
-                        self.b()
-                            .emit_jump(|target| Instr::JumpIfTrue { cond: t, target }, labels[i]);
+                        self.emit(Instr::Eq { dst: t.dst(), a: s.reg, b: t });
+                        self.b().emit_jump(|target| Instr::JumpIfTrue { cond: t, target }, labels[i]);
                     }
                     ast::SwitchLabel::Default(dspan) => {
                         if default.is_some() {
@@ -978,16 +805,12 @@ impl<'a> Compiler<'a> {
                 if last {
                     self.error(
                         label_span,
-                        format!(
-                            "Control cannot fall out of switch from final case label ('{text}')"
-                        ),
+                        format!("Control cannot fall out of switch from final case label ('{text}')"),
                     );
                 } else {
                     self.error(
                         label_span,
-                        format!(
-                            "Control cannot fall through from one case label ('{text}') to another"
-                        ),
+                        format!("Control cannot fall through from one case label ('{text}') to another"),
                     );
                 }
             }
@@ -1005,13 +828,7 @@ impl<'a> Compiler<'a> {
 
 /// `var` as a declaration's type.
 pub(crate) fn is_var_type(t: &ast::TypeRef<'_>) -> bool {
-    matches!(
-        t.kind,
-        ast::TypeRefKind::Named {
-            name: "var",
-            args: []
-        }
-    )
+    matches!(t.kind, ast::TypeRefKind::Named { name: "var", args: [] })
 }
 
 pub(crate) fn is_value_type(t: &Type, is_enum: impl Fn(ClassId) -> bool) -> bool {
@@ -1024,11 +841,7 @@ pub(crate) fn is_value_type(t: &Type, is_enum: impl Fn(ClassId) -> bool) -> bool
 
 /// `[start, end)` minus the gaps, as non-empty ranges.
 fn subtract_gaps(start: u32, end: u32, gaps: &[(u32, u32)]) -> Vec<(u32, u32)> {
-    let mut gaps: Vec<(u32, u32)> = gaps
-        .iter()
-        .copied()
-        .filter(|(s, e)| s < e && *e > start && *s < end)
-        .collect();
+    let mut gaps: Vec<(u32, u32)> = gaps.iter().copied().filter(|(s, e)| s < e && *e > start && *s < end).collect();
     gaps.sort();
     let mut out = Vec::new();
     let mut cur = start;
@@ -1054,36 +867,20 @@ fn can_complete(s: &Stmt<'_>) -> bool {
     match &s.kind {
         StmtKind::Break | StmtKind::Continue | StmtKind::Return(_) | StmtKind::Throw(_) => false,
         StmtKind::Block(b) => can_complete_list(b.stmts),
-        StmtKind::If {
-            then,
-            else_: Some(e),
-            ..
-        } => can_complete(then) || can_complete(e),
+        StmtKind::If { then, else_: Some(e), .. } => can_complete(then) || can_complete(e),
         StmtKind::While { cond, body } => !is_true(cond) || has_break(body),
-        StmtKind::DoWhile { body, cond } => {
-            (!is_true(cond) && can_complete(body)) || has_break(body)
-        }
+        StmtKind::DoWhile { body, cond } => (!is_true(cond) && can_complete(body)) || has_break(body),
         StmtKind::For { cond, body, .. } => cond.is_some_and(|c| !is_true(c)) || has_break(body),
-        StmtKind::Try {
-            body,
-            catches,
-            finally,
-        } => {
+        StmtKind::Try { body, catches, finally } => {
             if finally.is_some_and(|f| !can_complete_list(f.stmts)) {
                 return false;
             }
             can_complete_list(body.stmts) || catches.iter().any(|c| can_complete_list(c.body.stmts))
         }
         StmtKind::Switch { sections, .. } => {
-            let has_default = sections.iter().any(|s| {
-                s.labels
-                    .iter()
-                    .any(|l| matches!(l, ast::SwitchLabel::Default(_)))
-            });
-            !has_default
-                || sections
-                    .iter()
-                    .any(|s| s.body.iter().any(has_break) || can_complete_list(s.body))
+            let has_default =
+                sections.iter().any(|s| s.labels.iter().any(|l| matches!(l, ast::SwitchLabel::Default(_))));
+            !has_default || sections.iter().any(|s| s.body.iter().any(has_break) || can_complete_list(s.body))
         }
         StmtKind::Using { body, .. } | StmtKind::Lock { body, .. } => can_complete(body),
         _ => true,
@@ -1100,11 +897,7 @@ fn has_break(s: &Stmt<'_>) -> bool {
         StmtKind::Break => true,
         StmtKind::Block(b) => b.stmts.iter().any(has_break),
         StmtKind::If { then, else_, .. } => has_break(then) || else_.is_some_and(has_break),
-        StmtKind::Try {
-            body,
-            catches,
-            finally,
-        } => {
+        StmtKind::Try { body, catches, finally } => {
             body.stmts.iter().any(has_break)
                 || catches.iter().any(|c| c.body.stmts.iter().any(has_break))
                 || finally.is_some_and(|f| f.stmts.iter().any(has_break))

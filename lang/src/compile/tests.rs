@@ -36,25 +36,11 @@ fn assert_error(src: &str, message: &str, at: &str) {
     };
     let start = start.unwrap_or_else(|| panic!("{at:?} is not in the source"));
     let errs = errors(&src);
-    let found: Vec<&Diagnostic> = errs
-        .iter()
-        .filter(|d| d.message.contains(message))
-        .collect();
-    assert_eq!(
-        found.len(),
-        1,
-        "expected one error containing {message:?}, got {errs:#?}"
-    );
+    let found: Vec<&Diagnostic> = errs.iter().filter(|d| d.message.contains(message)).collect();
+    assert_eq!(found.len(), 1, "expected one error containing {message:?}, got {errs:#?}");
     let span = found[0].span;
-    assert_eq!(
-        &src[span.start as usize..span.end as usize],
-        at,
-        "error {message:?} points at the wrong text"
-    );
-    assert_eq!(
-        span.start as usize, start,
-        "error {message:?} points at the wrong occurrence"
-    );
+    assert_eq!(&src[span.start as usize..span.end as usize], at, "error {message:?} points at the wrong text");
+    assert_eq!(span.start as usize, start, "error {message:?} points at the wrong occurrence");
 }
 
 fn method<'p>(p: &'p Program, name: &str) -> &'p vm::program::Method {
@@ -76,46 +62,26 @@ fn main_wrap(body: &str) -> String {
 #[test]
 fn unknown_type() {
     let src = main_wrap("        Widget w = null;");
-    assert_error(
-        &src,
-        "The type or namespace name 'Widget' could not be found",
-        "Widget",
-    );
+    assert_error(&src, "The type or namespace name 'Widget' could not be found", "Widget");
 }
 
 #[test]
 fn unknown_identifier() {
     let src = main_wrap("        int count = 1;\n        Console.WriteLine(cuont);");
-    assert_error(
-        &src,
-        "The name 'cuont' does not exist in the current context",
-        "cuont",
-    );
+    assert_error(&src, "The name 'cuont' does not exist in the current context", "cuont");
 }
 
 #[test]
 fn unknown_member_of_user_and_builtin_types() {
     let src = "using System;\nclass C { public int Value; }\nclass Program { static void Main() { var c = new C(); Console.WriteLine(c.Valeu); Console.WriteLine(\"s\".Lenght); } }";
-    assert_error(
-        src,
-        "'C' does not contain a definition for 'Valeu'",
-        "Valeu",
-    );
-    assert_error(
-        src,
-        "'string' does not contain a definition for 'Lenght'",
-        "Lenght",
-    );
+    assert_error(src, "'C' does not contain a definition for 'Valeu'", "Valeu");
+    assert_error(src, "'string' does not contain a definition for 'Lenght'", "Lenght");
 }
 
 #[test]
 fn wrong_argument_count() {
     let src = "class Program { static int Sq(int x) => x * x; static void Main() { Sq(1, 2); } }";
-    assert_error(
-        src,
-        "No overload for method 'Sq' takes 2 arguments",
-        "Sq(1, 2)",
-    );
+    assert_error(src, "No overload for method 'Sq' takes 2 arguments", "Sq(1, 2)");
 }
 
 #[test]
@@ -129,31 +95,20 @@ fn ambiguous_call_asks_for_a_cast() {
 #[test]
 fn no_overload_matches() {
     let src = "class Program { static void F(string s) { } static void F(bool b) { } static void Main() { F(1.5); } }";
-    assert_error(
-        src,
-        "No overload for method 'F' matches the argument types (double)",
-        "F(1.5)",
-    );
+    assert_error(src, "No overload for method 'F' matches the argument types (double)", "F(1.5)");
 }
 
 #[test]
 fn argument_type_mismatch() {
     let src = "class Program { static void F(int x) { } static void Main() { F(\"text\"); } }";
-    assert_error(
-        src,
-        "Argument 1: cannot convert from 'string' to 'int'",
-        "\"text\"",
-    );
+    assert_error(src, "Argument 1: cannot convert from 'string' to 'int'", "\"text\"");
 }
 
 #[test]
 fn await_outside_async() {
-    let src = "using System.Threading.Tasks;\nclass Program { static async Task G() { } static void Main() { await G(); } }";
-    assert_error(
-        src,
-        "The 'await' operator can only be used within an async method",
-        "await G()",
-    );
+    let src =
+        "using System.Threading.Tasks;\nclass Program { static async Task G() { } static void Main() { await G(); } }";
+    assert_error(src, "The 'await' operator can only be used within an async method", "await G()");
 }
 
 #[test]
@@ -165,36 +120,20 @@ fn await_in_a_sync_lambda() {
 #[test]
 fn return_value_in_void_and_task_methods() {
     let src = "using System.Threading.Tasks;\nclass Program { static void Log() { return 1; } static async Task Save() { return 2; } static void Main() { } }";
-    assert_error(
-        src,
-        "Since 'Log' returns void, a return keyword must not be followed by an object expression",
-        "1",
-    );
-    assert_error(
-        src,
-        "Since 'Save' is an async method that returns 'Task'",
-        "2",
-    );
+    assert_error(src, "Since 'Log' returns void, a return keyword must not be followed by an object expression", "1");
+    assert_error(src, "Since 'Save' is an async method that returns 'Task'", "2");
 }
 
 #[test]
 fn return_without_value_in_a_method_that_needs_one() {
     let src = "class Program { static int F() { return; } static void Main() { } }";
-    assert_error(
-        src,
-        "An object of a type convertible to 'int' is required",
-        "return;",
-    );
+    assert_error(src, "An object of a type convertible to 'int' is required", "return;");
 }
 
 #[test]
 fn unknown_namespace() {
     let src = "using System;\nusing System.Linq;\nclass Program { static void Main() { } }";
-    assert_error(
-        src,
-        "The type or namespace name 'System.Linq' could not be found",
-        "using System.Linq;",
-    );
+    assert_error(src, "The type or namespace name 'System.Linq' could not be found", "using System.Linq;");
 }
 
 #[test]
@@ -207,37 +146,21 @@ fn unsupported_attribute() {
 #[test]
 fn duplicate_local_and_member() {
     let src = "class Program { int x; int «x»; static void Main() { int total = 0; { int total = 1; } } }";
-    assert_error(
-        src,
-        "The type 'Program' already contains a definition for 'x'",
-        "",
-    );
+    assert_error(src, "The type 'Program' already contains a definition for 'x'", "");
     let errs = errors(&src.replace(['«', '»'], ""));
-    assert!(
-        errs.iter()
-            .any(|d| d.message.contains("named 'total' is already defined")),
-        "{errs:?}"
-    );
+    assert!(errs.iter().any(|d| d.message.contains("named 'total' is already defined")), "{errs:?}");
 }
 
 #[test]
 fn duplicate_method_signature() {
     let src = "class Program { static void F(int a) { } static void «F»(int b) { } static void Main() { } }";
-    assert_error(
-        src,
-        "already defines a member called 'F' with the same parameter types",
-        "",
-    );
+    assert_error(src, "already defines a member called 'F' with the same parameter types", "");
 }
 
 #[test]
 fn break_outside_loop() {
     let src = "class Program { static void Main() { break; } }";
-    assert_error(
-        src,
-        "No enclosing loop out of which to break or continue",
-        "break;",
-    );
+    assert_error(src, "No enclosing loop out of which to break or continue", "break;");
 }
 
 #[test]
@@ -246,20 +169,15 @@ fn readonly_field_and_get_only_property() {
     assert_error(src, "A readonly field cannot be assigned to", "");
     let errs = errors(&src.replace(['«', '»'], ""));
     assert_eq!(errs.len(), 2, "{errs:?}");
-    assert!(errs.iter().any(|d| {
-        d.message
-            .contains("Property or indexer 'P' cannot be assigned to -- it is read only")
-    }));
+    assert!(
+        errs.iter().any(|d| d.message.contains("Property or indexer 'P' cannot be assigned to -- it is read only"))
+    );
 }
 
 #[test]
 fn foreach_variable_is_read_only() {
     let src = main_wrap("        foreach (var x in new[] { 1 }) «x» = 2;");
-    assert_error(
-        &src,
-        "Cannot assign to 'x' because it is a 'foreach iteration variable'",
-        "",
-    );
+    assert_error(&src, "Cannot assign to 'x' because it is a 'foreach iteration variable'", "");
 }
 
 #[test]
@@ -267,37 +185,20 @@ fn missing_main() {
     let src = "class Program { static void NotMain() { } }";
     let errs = errors(src);
     assert_eq!(errs.len(), 1);
-    assert!(
-        errs[0]
-            .message
-            .contains("does not contain a static 'Main' method"),
-        "{errs:?}"
-    );
+    assert!(errs[0].message.contains("does not contain a static 'Main' method"), "{errs:?}");
 }
 
 #[test]
 fn implicit_conversion_errors() {
     let src = main_wrap("        int x = \"text\";\n        double d = 1.5;\n        int y = d;");
     let errs = errors(&src);
-    assert!(
-        errs.iter().any(|d| d
-            .message
-            .contains("Cannot implicitly convert type 'string' to 'int'")),
-        "{errs:?}"
-    );
-    assert!(
-        errs.iter().any(|d| d
-            .message
-            .contains("Cannot implicitly convert type 'double' to 'int'")),
-        "{errs:?}"
-    );
+    assert!(errs.iter().any(|d| d.message.contains("Cannot implicitly convert type 'string' to 'int'")), "{errs:?}");
+    assert!(errs.iter().any(|d| d.message.contains("Cannot implicitly convert type 'double' to 'int'")), "{errs:?}");
 }
 
 #[test]
 fn switch_fall_through() {
-    let src = main_wrap(
-        "        int n = 1;\n        switch (n) { case «1»: Console.WriteLine(1); case 2: break; }",
-    );
+    let src = main_wrap("        int n = 1;\n        switch (n) { case «1»: Console.WriteLine(1); case 2: break; }");
     assert_error(&src, "Control cannot fall through from one case label", "");
 }
 
@@ -325,27 +226,16 @@ fn all_errors_are_reported() {
 #[test]
 fn static_context_and_instance_members() {
     let src = "class Program { int f; static void Main() { «f» = 1; } }";
-    assert_error(
-        src,
-        "An object reference is required for the non-static field, method, or property",
-        "",
-    );
+    assert_error(src, "An object reference is required for the non-static field, method, or property", "");
 }
 
 #[test]
 fn abstract_and_interface_members_must_be_implemented() {
     let src = "interface I { void M(); }\nabstract class B { public abstract int N(); }\nclass C : B, I { }\nclass Program { static void Main() { } }";
     let errs = errors(src);
+    assert!(errs.iter().any(|d| d.message.contains("'C' does not implement interface member 'I.M()'")), "{errs:?}");
     assert!(
-        errs.iter().any(|d| d
-            .message
-            .contains("'C' does not implement interface member 'I.M()'")),
-        "{errs:?}"
-    );
-    assert!(
-        errs.iter().any(|d| d
-            .message
-            .contains("'C' does not implement inherited abstract member 'B.N()'")),
+        errs.iter().any(|d| d.message.contains("'C' does not implement inherited abstract member 'B.N()'")),
         "{errs:?}"
     );
 }
@@ -353,11 +243,7 @@ fn abstract_and_interface_members_must_be_implemented() {
 #[test]
 fn out_parameters_on_async_methods() {
     let src = "using System.Threading.Tasks;\nclass Program { static async Task F(out int x) { x = 1; } static void Main() { } }";
-    assert_error(
-        src,
-        "Async methods cannot have ref, in or out parameters",
-        "out int x",
-    );
+    assert_error(src, "Async methods cannot have ref, in or out parameters", "out int x");
 }
 
 #[test]
@@ -388,22 +274,10 @@ fn fib_is_tight() {
         "class Program { static int Fib(int n) => n < 2 ? n : Fib(n - 1) + Fib(n - 2); static void Main() { Fib(10); } }",
     );
     let m = method(&p, "Program.Fib");
-    assert!(
-        matches!(m.code[0], Instr::JumpIfNotLtImm { imm: 2, .. }),
-        "{:?}",
-        m.code
-    );
-    let addimm = m
-        .code
-        .iter()
-        .filter(|i| matches!(i, Instr::AddImm { imm: -1 | -2, .. }))
-        .count();
+    assert!(matches!(m.code[0], Instr::JumpIfNotLtImm { imm: 2, .. }), "{:?}", m.code);
+    let addimm = m.code.iter().filter(|i| matches!(i, Instr::AddImm { imm: -1 | -2, .. })).count();
     assert_eq!(addimm, 2, "{:?}", m.code);
-    assert!(
-        !m.code.iter().any(|i| matches!(i, Instr::Move { .. })),
-        "needless moves: {:?}",
-        m.code
-    );
+    assert!(!m.code.iter().any(|i| matches!(i, Instr::Move { .. })), "needless moves: {:?}", m.code);
     assert!(m.code.len() <= 8, "{:?}", m.code);
     assert_eq!(m.lines.len(), m.code.len());
 }
@@ -414,11 +288,7 @@ fn entry_point_and_object_methods() {
     assert_eq!(p.method_display_name(p.entry), "Program.Main");
     let object = p.class(BuiltinClass::Object.id());
     assert_eq!(object.vtable.len(), 3);
-    let names: Vec<&str> = object
-        .vtable
-        .iter()
-        .map(|m| p.method(*m).name.as_str())
-        .collect();
+    let names: Vec<&str> = object.vtable.iter().map(|m| p.method(*m).name.as_str()).collect();
     assert_eq!(names, ["ToString", "Equals", "GetHashCode"]);
 }
 
@@ -437,14 +307,7 @@ fn vtables_and_field_layout() {
     let p = program(src);
     let a = p.class_by_name("A").expect("A");
     let b = p.class_by_name("B").expect("B");
-    assert_eq!(
-        p.class(b)
-            .fields
-            .iter()
-            .map(|f| f.name.as_str())
-            .collect::<Vec<_>>(),
-        ["a", "b"]
-    );
+    assert_eq!(p.class(b).fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
     let vb = &p.class(b).vtable;
     assert_eq!(vb.len(), 5);
     assert_eq!(p.method_display_name(vb[0]), "A.ToString");
@@ -452,15 +315,7 @@ fn vtables_and_field_layout() {
     assert_eq!(p.method(vb[3]).vslot, Some(3));
     assert_eq!(p.class(a).vtable.len(), 4);
     let main = method(&p, "Program.Main");
-    assert_eq!(
-        main.code
-            .iter()
-            .filter(|i| matches!(i, Instr::CallVirt { .. }))
-            .count(),
-        2,
-        "{:?}",
-        main.code
-    );
+    assert_eq!(main.code.iter().filter(|i| matches!(i, Instr::CallVirt { .. })).count(), 2, "{:?}", main.code);
 }
 
 #[test]
@@ -482,19 +337,7 @@ fn implicit_int_to_double_conversions() {
         "class Program { static double Half(double d) => d / 2; static void Main() { int i = 3; double d = i; Half(i); d += i; } }",
     );
     let main = method(&p, "Program.Main");
-    let convs = main
-        .code
-        .iter()
-        .filter(|i| {
-            matches!(
-                i,
-                Instr::Conv {
-                    to: ConvKind::Double,
-                    ..
-                }
-            )
-        })
-        .count();
+    let convs = main.code.iter().filter(|i| matches!(i, Instr::Conv { to: ConvKind::Double, .. })).count();
     assert_eq!(convs, 2, "{:?}", main.code);
 }
 
@@ -503,26 +346,15 @@ fn try_finally_copies_and_handlers() {
     let src = "using System;\nclass Program { static int F() { try { return 1; } catch (Exception e) { return 2; } finally { Console.WriteLine(3); } } static void Main() { F(); } }";
     let p = program(src);
     let f = method(&p, "Program.F");
-    let copies = f
-        .code
-        .iter()
-        .filter(|i| matches!(i, Instr::CallNative { .. }))
-        .count();
-    assert_eq!(
-        copies, 3,
-        "two normal copies and the exceptional one: {:?}",
-        f.code
-    );
+    let copies = f.code.iter().filter(|i| matches!(i, Instr::CallNative { .. })).count();
+    assert_eq!(copies, 3, "two normal copies and the exceptional one: {:?}", f.code);
     assert!(f.code.iter().any(|i| matches!(i, Instr::EndFinally { .. })));
     assert!(matches!(f.handlers[0].kind, HandlerKind::Catch { .. }));
     assert!(f.handlers.iter().any(|h| h.kind == HandlerKind::Finally));
     // No handler covers the finally copies.
     for h in &f.handlers {
         for pc in h.start.0..h.end.0 {
-            assert!(
-                !matches!(f.code[pc as usize], Instr::CallNative { .. }),
-                "handler {h:?} covers a finally copy"
-            );
+            assert!(!matches!(f.code[pc as usize], Instr::CallNative { .. }), "handler {h:?} covers a finally copy");
         }
     }
 }
@@ -533,67 +365,34 @@ fn exception_filters_run_detached_code() {
     let p = program(src);
     let m = method(&p, "Program.Main");
     let h = &m.handlers[0];
-    let HandlerKind::Filter { filter, .. } = h.kind else {
-        panic!("{:?}", m.handlers)
-    };
-    let end = m.code[filter.index()..]
-        .iter()
-        .position(|i| matches!(i, Instr::EndFilter { .. }))
-        .expect("EndFilter");
+    let HandlerKind::Filter { filter, .. } = h.kind else { panic!("{:?}", m.handlers) };
+    let end = m.code[filter.index()..].iter().position(|i| matches!(i, Instr::EndFilter { .. })).expect("EndFilter");
     assert!(filter.index() + end < h.target.index());
-    assert!(
-        m.code
-            .iter()
-            .any(|i| matches!(i, Instr::Rethrow { src } if src.0 == h.exception.0))
-    );
+    assert!(m.code.iter().any(|i| matches!(i, Instr::Rethrow { src } if src.0 == h.exception.0)));
 }
 
 #[test]
 fn closures_use_display_classes() {
-    let src = "using System;\nclass Program { static void Main() { int n = 1; Func<int> f = () => n + 1; n = 5; f(); } }";
+    let src =
+        "using System;\nclass Program { static void Main() { int n = 1; Func<int> f = () => n + 1; n = 5; f(); } }";
     let p = program(src);
-    let dc = p
-        .classes
-        .iter()
-        .find(|c| c.name.starts_with("<>c__DisplayClass"))
-        .expect("display class");
+    let dc = p.classes.iter().find(|c| c.name.starts_with("<>c__DisplayClass")).expect("display class");
     assert_eq!(dc.fields[0].name, "n");
-    let lambda = p
-        .methods
-        .iter()
-        .find(|m| m.name == "<Main>b__0_0")
-        .expect("lambda");
+    let lambda = p.methods.iter().find(|m| m.name == "<Main>b__0_0").expect("lambda");
     assert!(!lambda.flags.is_static);
     assert_eq!(p.class(lambda.class).name, dc.name);
     let main = method(&p, "Program.Main");
-    assert!(
-        main.code
-            .iter()
-            .any(|i| matches!(i, Instr::MakeDelegate { .. }))
-    );
-    assert!(
-        main.code
-            .iter()
-            .any(|i| matches!(i, Instr::SetField { .. })),
-        "n lives in the display object"
-    );
+    assert!(main.code.iter().any(|i| matches!(i, Instr::MakeDelegate { .. })));
+    assert!(main.code.iter().any(|i| matches!(i, Instr::SetField { .. })), "n lives in the display object");
 }
 
 #[test]
 fn lambdas_capturing_nothing_are_static() {
     let src = "using System;\nclass Program { static void Main() { Func<int, int> f = x => x + 1; f(1); } }";
     let p = program(src);
-    let lambda = p
-        .methods
-        .iter()
-        .find(|m| m.name.starts_with("<Main>b__"))
-        .expect("lambda");
+    let lambda = p.methods.iter().find(|m| m.name.starts_with("<Main>b__")).expect("lambda");
     assert!(lambda.flags.is_static);
-    assert!(
-        !p.classes
-            .iter()
-            .any(|c| c.name.starts_with("<>c__DisplayClass"))
-    );
+    assert!(!p.classes.iter().any(|c| c.name.starts_with("<>c__DisplayClass")));
 }
 
 #[test]
@@ -601,9 +400,9 @@ fn ref_arguments_use_strong_boxes() {
     let src = "class Program { static void Inc(ref int x) { x++; } static void Main() { int a = 1; Inc(ref a); } }";
     let p = program(src);
     let main = method(&p, "Program.Main");
-    assert!(main.code.iter().any(
-        |i| matches!(i, Instr::NewObject { class, .. } if *class == BuiltinClass::StrongBox.id())
-    ));
+    assert!(
+        main.code.iter().any(|i| matches!(i, Instr::NewObject { class, .. } if *class == BuiltinClass::StrongBox.id()))
+    );
     let inc = method(&p, "Program.Inc");
     assert!(inc.code.iter().any(|i| matches!(i, Instr::GetField { .. })));
     assert!(inc.code.iter().any(|i| matches!(i, Instr::SetField { .. })));
@@ -615,20 +414,9 @@ fn string_chains_concat_once() {
         "class Program { static string F(int a, string b, object c) => \"x\" + a + b + c; static void Main() { } }",
     );
     let f = method(&p, "Program.F");
+    assert_eq!(f.code.iter().filter(|i| matches!(i, Instr::Concat { .. })).count(), 1, "{:?}", f.code);
     assert_eq!(
-        f.code
-            .iter()
-            .filter(|i| matches!(i, Instr::Concat { .. }))
-            .count(),
-        1,
-        "{:?}",
-        f.code
-    );
-    assert_eq!(
-        f.code
-            .iter()
-            .filter(|i| matches!(i, Instr::ToStr { .. }))
-            .count(),
+        f.code.iter().filter(|i| matches!(i, Instr::ToStr { .. })).count(),
         1,
         "only the object is converted: {:?}",
         f.code
@@ -637,26 +425,20 @@ fn string_chains_concat_once() {
 
 #[test]
 fn static_constructors_and_init_class() {
-    let src = "class Config { public static int Level = 3; }\nclass Program { static void Main() { int x = Config.Level; } }";
+    let src =
+        "class Config { public static int Level = 3; }\nclass Program { static void Main() { int x = Config.Level; } }";
     let p = program(src);
     let config = p.class_by_name("Config").expect("Config");
     assert!(p.class(config).cctor.is_some());
     let main = method(&p, "Program.Main");
-    assert!(
-        matches!(main.code[0], Instr::InitClass { class } if class == config),
-        "{:?}",
-        main.code
-    );
+    assert!(matches!(main.code[0], Instr::InitClass { class } if class == config), "{:?}", main.code);
 }
 
 #[test]
 fn async_methods_are_flagged_and_await_is_neutral() {
     let src = "using System.Threading.Tasks;\nclass Program { static async Task<int> F() { return 1; } static async Task Main() { int x = await F(); } }";
     let p = program(src);
-    assert_eq!(
-        method(&p, "Program.F").flags.is_async,
-        Some(AsyncReturn::TaskOf)
-    );
+    assert_eq!(method(&p, "Program.F").flags.is_async, Some(AsyncReturn::TaskOf));
     let main = method(&p, "Program.Main");
     assert_eq!(main.flags.is_async, Some(AsyncReturn::Task));
     assert!(main.code.iter().any(|i| matches!(i, Instr::Await { .. })));
@@ -669,10 +451,7 @@ fn backend_attributes() {
     assert!(p.configure_await_false);
     let w = p.class_by_name("W").expect("W");
     assert_eq!(p.class(w).backend, Some(vm::program::Backend::Async2));
-    assert_eq!(
-        method(&p, "W.F").flags.backend,
-        Some(vm::program::Backend::Async1)
-    );
+    assert_eq!(method(&p, "W.F").flags.backend, Some(vm::program::Backend::Async1));
 }
 
 #[test]
@@ -680,31 +459,16 @@ fn enums_load_constants() {
     let src = "enum Coin { Nickel = 5, Dime = 10 }\nclass Program { static void Main() { Coin c = Coin.Dime; int v = (int)c; } }";
     let p = program(src);
     let coin = p.class_by_name("Coin").expect("Coin");
-    assert_eq!(
-        p.class(coin).enum_members,
-        vec![("Nickel".to_string(), 5), ("Dime".to_string(), 10)]
-    );
+    assert_eq!(p.class(coin).enum_members, vec![("Nickel".to_string(), 5), ("Dime".to_string(), 10)]);
     let main = method(&p, "Program.Main");
-    assert!(
-        main.code
-            .iter()
-            .any(|i| matches!(i, Instr::LoadEnum { value: 10, .. }))
-    );
-    assert!(main.code.iter().any(|i| matches!(
-        i,
-        Instr::Conv {
-            to: ConvKind::Int,
-            ..
-        }
-    )));
+    assert!(main.code.iter().any(|i| matches!(i, Instr::LoadEnum { value: 10, .. })));
+    assert!(main.code.iter().any(|i| matches!(i, Instr::Conv { to: ConvKind::Int, .. })));
 }
 
 #[test]
 fn prelude_exceptions_have_the_vm_layout() {
     let p = program("class Program { static void Main() { } }");
-    let e = p
-        .class_by_name("System.Exception")
-        .expect("System.Exception");
+    let e = p.class_by_name("System.Exception").expect("System.Exception");
     assert_eq!(p.class(e).fields[0].name, "_message");
     assert_eq!(p.class(e).fields[1].name, "_innerException");
     for name in [
@@ -721,9 +485,7 @@ fn prelude_exceptions_have_the_vm_layout() {
 #[test]
 fn every_example_program_compiles() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../programs");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return;
-    };
+    let Ok(entries) = std::fs::read_dir(&dir) else { return };
     let mut failures = Vec::new();
     for e in entries.flatten() {
         let path = e.path();
@@ -732,11 +494,7 @@ fn every_example_program_compiles() {
         }
         let src = std::fs::read_to_string(&path).unwrap_or_default();
         if let Err(d) = compile_source(&src, "p.toy") {
-            failures.push(format!(
-                "{}: {:?}",
-                path.display(),
-                d.iter().map(|d| &d.message).collect::<Vec<_>>()
-            ));
+            failures.push(format!("{}: {:?}", path.display(), d.iter().map(|d| &d.message).collect::<Vec<_>>()));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
@@ -774,19 +532,10 @@ fn assignments_read_the_old_value_first() {
                bool b = true; b = false || b; string s = null; s = s ?? \"x\"; } }";
     let p = program(src);
     let main = method(&p, "Program.Main");
-    let head = main
-        .locals
-        .iter()
-        .find(|(_, n)| n == "head")
-        .map(|(r, _)| r.0)
-        .expect("head");
+    let head = main.locals.iter().find(|(_, n)| n == "head").map(|(r, _)| r.0).expect("head");
     for ins in &main.code {
         if let Instr::NewObject { dst, .. } = ins {
-            assert_ne!(
-                dst.0, head,
-                "NewObject straight into `head`: {:?}",
-                main.code
-            );
+            assert_ne!(dst.0, head, "NewObject straight into `head`: {:?}", main.code);
         }
     }
 }

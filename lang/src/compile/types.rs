@@ -69,10 +69,7 @@ impl Type {
     }
 
     pub fn is_numeric(&self) -> bool {
-        matches!(
-            self,
-            Type::Int | Type::Long | Type::Char | Type::Double | Type::Decimal
-        )
+        matches!(self, Type::Int | Type::Long | Type::Char | Type::Double | Type::Decimal)
     }
 
     pub fn is_floating(&self) -> bool {
@@ -83,14 +80,7 @@ impl Type {
     pub fn is_primitive(&self) -> bool {
         matches!(
             self,
-            Type::Int
-                | Type::Long
-                | Type::Double
-                | Type::Decimal
-                | Type::Bool
-                | Type::Char
-                | Type::String
-                | Type::Null
+            Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char | Type::String | Type::Null
         )
     }
 
@@ -131,9 +121,7 @@ impl Type {
                 Some((params.to_vec(), ret.clone()))
             }
             "Action" => Some((args.to_vec(), Type::Void)),
-            "Comparison" if args.len() == 1 => {
-                Some((vec![args[0].clone(), args[0].clone()], Type::Int))
-            }
+            "Comparison" if args.len() == 1 => Some((vec![args[0].clone(), args[0].clone()], Type::Int)),
             "Predicate" if args.len() == 1 => Some((vec![args[0].clone()], Type::Bool)),
             "SendOrPostCallback" | "WaitCallback" => Some((vec![Type::Object], Type::Void)),
             "TimerCallback" => Some((vec![Type::Object], Type::Void)),
@@ -213,10 +201,7 @@ impl Type {
                 {
                     return t.clone();
                 }
-                Type::Lib(
-                    name.clone(),
-                    args.iter().map(|a| a.substitute(bindings)).collect(),
-                )
+                Type::Lib(name.clone(), args.iter().map(|a| a.substitute(bindings)).collect())
             }
             Type::Array(e) => Type::array(e.substitute(bindings)),
             Type::Nullable(e) => Type::Nullable(Rc::new(e.substitute(bindings))),
@@ -228,8 +213,7 @@ impl Type {
     pub fn has_param(&self, params: &[&str]) -> bool {
         match self {
             Type::Lib(name, args) => {
-                (args.is_empty() && params.contains(&&**name))
-                    || args.iter().any(|a| a.has_param(params))
+                (args.is_empty() && params.contains(&&**name)) || args.iter().any(|a| a.has_param(params))
             }
             Type::Array(e) => e.has_param(params),
             _ => false,
@@ -238,9 +222,7 @@ impl Type {
 }
 
 /// The names library signatures use for type parameters.
-pub const TYPE_PARAMS: &[&str] = &[
-    "T", "K", "V", "TKey", "TValue", "TResult", "T1", "T2", "T3", "TArg", "TNew",
-];
+pub const TYPE_PARAMS: &[&str] = &["T", "K", "V", "TKey", "TValue", "TResult", "T1", "T2", "T3", "TArg", "TNew"];
 
 /// Infers type parameters by matching a signature's type (`pattern`, with
 /// placeholders) against an argument's static type.
@@ -273,10 +255,7 @@ pub fn unify(pattern: &Type, actual: &Type, bindings: &mut Vec<(String, Type)>) 
 }
 
 fn is_sequence_name(name: &str) -> bool {
-    matches!(
-        name,
-        "IEnumerable" | "IList" | "ICollection" | "IReadOnlyList" | "IReadOnlyCollection"
-    )
+    matches!(name, "IEnumerable" | "IList" | "ICollection" | "IReadOnlyList" | "IReadOnlyCollection")
 }
 
 /// The element type of something `foreach` can walk.
@@ -326,10 +305,7 @@ pub fn parse_signature(s: &str) -> SigType {
     } else {
         (SigModifier::None, s)
     };
-    let mut p = SigParser {
-        s: rest.as_bytes(),
-        pos: 0,
-    };
+    let mut p = SigParser { s: rest.as_bytes(), pos: 0 };
     let ty = p.ty().unwrap_or(Type::Dynamic);
     SigType { ty, modifier }
 }
@@ -476,11 +452,7 @@ impl<F: Fn(ClassId) -> String> fmt::Display for TypeDisplay<'_, F> {
     }
 }
 
-fn write_type(
-    f: &mut fmt::Formatter<'_>,
-    t: &Type,
-    class_name: &dyn Fn(ClassId) -> String,
-) -> fmt::Result {
+fn write_type(f: &mut fmt::Formatter<'_>, t: &Type, class_name: &dyn Fn(ClassId) -> String) -> fmt::Result {
     match t {
         Type::Error => write!(f, "?"),
         Type::Dynamic => write!(f, "dynamic"),
@@ -527,17 +499,11 @@ mod tests {
     #[test]
     fn signatures_parse() {
         let s = parse_signature("Func<T, bool>");
-        assert_eq!(
-            s.ty,
-            Type::lib("Func", vec![Type::lib("T", vec![]), Type::Bool])
-        );
+        assert_eq!(s.ty, Type::lib("Func", vec![Type::lib("T", vec![]), Type::Bool]));
         let s = parse_signature("out int");
         assert_eq!((s.ty, s.modifier), (Type::Int, SigModifier::Out));
         let s = parse_signature("params object[]");
-        assert_eq!(
-            (s.ty, s.modifier),
-            (Type::array(Type::Object), SigModifier::Params)
-        );
+        assert_eq!((s.ty, s.modifier), (Type::array(Type::Object), SigModifier::Params));
         let s = parse_signature("Dictionary<K,V>");
         assert!(s.ty.is_lib("Dictionary", 2));
     }
@@ -548,11 +514,7 @@ mod tests {
         let b = vec![("T".to_string(), Type::Int)];
         assert_eq!(t.substitute(&b), Type::lib("List", vec![Type::Int]));
         let mut found = Vec::new();
-        unify(
-            &parse_signature("Func<T>").ty,
-            &Type::lib("Func", vec![Type::String]),
-            &mut found,
-        );
+        unify(&parse_signature("Func<T>").ty, &Type::lib("Func", vec![Type::String]), &mut found);
         assert_eq!(found, vec![("T".to_string(), Type::String)]);
     }
 
@@ -561,9 +523,6 @@ mod tests {
         let f = Type::lib("Func", vec![Type::Int, Type::Bool]);
         assert_eq!(f.delegate_sig(), Some((vec![Type::Int], Type::Bool)));
         let c = Type::lib("Comparison", vec![Type::String]);
-        assert_eq!(
-            c.delegate_sig(),
-            Some((vec![Type::String, Type::String], Type::Int))
-        );
+        assert_eq!(c.delegate_sig(), Some((vec![Type::String, Type::String], Type::Int)));
     }
 }

@@ -96,16 +96,8 @@ pub enum MemberCore<'a> {
 /// The head of a statement that takes one embedded statement.
 pub enum Head<'a> {
     While(Expr<'a>),
-    For {
-        init: Vec<Stmt<'a>>,
-        cond: Option<Expr<'a>>,
-        step: Vec<Expr<'a>>,
-    },
-    Foreach {
-        ty: TypeRef<'a>,
-        name: Ident<'a>,
-        iterable: Expr<'a>,
-    },
+    For { init: Vec<Stmt<'a>>, cond: Option<Expr<'a>>, step: Vec<Expr<'a>> },
+    Foreach { ty: TypeRef<'a>, name: Ident<'a>, iterable: Expr<'a> },
     Using(UsingResource<'a>),
     Lock(Expr<'a>),
 }
@@ -128,18 +120,13 @@ impl<'a> Cx<'a> {
     }
 
     pub fn error(&self, span: Span, message: impl Into<String>) {
-        self.diags
-            .borrow_mut()
-            .push(Diagnostic::error(span, message));
+        self.diags.borrow_mut().push(Diagnostic::error(span, message));
     }
 
     /// An identifier that must be the contextual keyword `keyword` here.
     pub fn contextual_keyword(&self, found: Ident<'a>, keyword: &str) {
         if found.name != keyword {
-            self.error(
-                found.span,
-                format!("expected `{keyword}`, found `{}`", found.name),
-            );
+            self.error(found.span, format!("expected `{keyword}`, found `{}`", found.name));
         }
     }
 
@@ -182,10 +169,7 @@ impl<'a> Cx<'a> {
         if let Some(ns) = file_namespace {
             usings.extend(ns.usings);
             let (ns_items, _) = self.place_members(ns.members, false, &mut attributes);
-            items.push(Item::Namespace {
-                name: ns.name,
-                items: self.slice(ns_items),
-            });
+            items.push(Item::Namespace { name: ns.name, items: self.slice(ns_items) });
         }
         usings.extend(self.inner_usings.take());
         self.arena.alloc(CompilationUnit {
@@ -211,10 +195,7 @@ impl<'a> Cx<'a> {
         let mut seen_declaration = false;
         let dangling = |pending: &mut Vec<Attribute<'a>>| {
             if let Some(first) = pending.first() {
-                self.error(
-                    first.span,
-                    "attribute is not followed by a type declaration",
-                );
+                self.error(first.span, "attribute is not followed by a type declaration");
             }
             pending.clear();
         };
@@ -224,10 +205,7 @@ impl<'a> Cx<'a> {
                     for a in attrs {
                         if a.target.is_some_and(|t| t.name == "assembly") {
                             if !at_file_level {
-                                self.error(
-                                    a.span,
-                                    "assembly attributes must come before any namespace",
-                                );
+                                self.error(a.span, "assembly attributes must come before any namespace");
                             }
                             assembly_attrs.push(a);
                         } else {
@@ -239,10 +217,7 @@ impl<'a> Cx<'a> {
                     let t = if pending.is_empty() {
                         t
                     } else {
-                        self.arena.alloc(TypeDecl {
-                            attributes: self.slice(std::mem::take(&mut pending)),
-                            ..*t
-                        })
+                        self.arena.alloc(TypeDecl { attributes: self.slice(std::mem::take(&mut pending)), ..*t })
                     };
                     items.push(Item::Type(t));
                     seen_declaration = true;
@@ -261,10 +236,7 @@ impl<'a> Cx<'a> {
                     // After a syntax error, a misplaced statement may be what
                     // recovery made of a broken declaration.
                     if seen_declaration && self.recovered.borrow().is_empty() {
-                        self.error(
-                            s.span,
-                            "top-level statements must precede namespace and type declarations",
-                        );
+                        self.error(s.span, "top-level statements must precede namespace and type declarations");
                     }
                     stmts.push(s);
                 }
@@ -276,25 +248,14 @@ impl<'a> Cx<'a> {
 
     pub fn using(&self, q: Vec<Seg<'a>>, span: Span) -> Using<'a> {
         let path = self.join(&q, "a using directive");
-        Using {
-            path: path.name,
-            span,
-        }
+        Using { path: path.name, span }
     }
 
-    pub fn namespace(
-        &self,
-        name: Ident<'a>,
-        usings: Vec<Using<'a>>,
-        members: Vec<Top<'a>>,
-    ) -> Item<'a> {
+    pub fn namespace(&self, name: Ident<'a>, usings: Vec<Using<'a>>, members: Vec<Top<'a>>) -> Item<'a> {
         self.inner_usings.borrow_mut().extend(usings);
         let mut ignored = Vec::new();
         let (items, _) = self.place_members(members, false, &mut ignored);
-        Item::Namespace {
-            name,
-            items: self.slice(items),
-        }
+        Item::Namespace { name, items: self.slice(items) }
     }
 
     pub fn dotted(&self, first: &'a str, rest: Vec<&'a str>, span: Span) -> Ident<'a> {
@@ -306,20 +267,14 @@ impl<'a> Cx<'a> {
             name.push('.');
             name.push_str(part);
         }
-        Ident {
-            name: self.arena.alloc_str(&name),
-            span,
-        }
+        Ident { name: self.arena.alloc_str(&name), span }
     }
 
     /// A dotted name as one identifier; type arguments are an error here.
     fn join(&self, q: &[Seg<'a>], what: &str) -> Ident<'a> {
         for seg in q {
             if !seg.args.is_empty() {
-                self.error(
-                    seg.span,
-                    format!("type arguments are not allowed in {what}"),
-                );
+                self.error(seg.span, format!("type arguments are not allowed in {what}"));
             }
         }
         let span = match (q.first(), q.last()) {
@@ -329,10 +284,7 @@ impl<'a> Cx<'a> {
         let names: Vec<&str> = q.iter().map(|s| s.name.name).collect();
         match names.as_slice() {
             [one] => Ident { name: one, span },
-            _ => Ident {
-                name: self.arena.alloc_str(&names.join(".")),
-                span,
-            },
+            _ => Ident { name: self.arena.alloc_str(&names.join(".")), span },
         }
     }
 
@@ -389,13 +341,7 @@ impl<'a> Cx<'a> {
         if let Some(first) = type_params.as_ref().and_then(|p| p.first()) {
             self.error(first.span, "generic type declarations are not supported");
         }
-        TypeParts {
-            kind,
-            name,
-            bases,
-            members,
-            enum_members: Vec::new(),
-        }
+        TypeParts { kind, name, bases, members, enum_members: Vec::new() }
     }
 
     pub fn enum_parts(
@@ -420,10 +366,7 @@ impl<'a> Cx<'a> {
         value: Option<Expr<'a>>,
     ) -> EnumMember<'a> {
         self.no_attributes(attrs, "enum members");
-        EnumMember {
-            name,
-            value: value.map(|v| self.bx(v)),
-        }
+        EnumMember { name, value: value.map(|v| self.bx(v)) }
     }
 
     pub fn type_decl(
@@ -457,20 +400,10 @@ impl<'a> Cx<'a> {
         let attributes = self.attributes(attrs);
         let modifiers = self.modifiers(mods);
         match core {
-            MemberCore::Field(ty, declarators) => Member::Field(FieldDecl {
-                attributes,
-                modifiers,
-                ty,
-                declarators: self.slice(declarators),
-                span,
-            }),
-            MemberCore::Method {
-                ty,
-                name,
-                type_params,
-                params,
-                body,
-            } => Member::Method(MethodDecl {
+            MemberCore::Field(ty, declarators) => {
+                Member::Field(FieldDecl { attributes, modifiers, ty, declarators: self.slice(declarators), span })
+            }
+            MemberCore::Method { ty, name, type_params, params, body } => Member::Method(MethodDecl {
                 attributes,
                 modifiers,
                 return_type: ty,
@@ -480,12 +413,7 @@ impl<'a> Cx<'a> {
                 body,
                 span,
             }),
-            MemberCore::Constructor {
-                name,
-                params,
-                init,
-                body,
-            } => Member::Constructor(ConstructorDecl {
+            MemberCore::Constructor { name, params, init, body } => Member::Constructor(ConstructorDecl {
                 attributes,
                 modifiers,
                 name,
@@ -494,21 +422,11 @@ impl<'a> Cx<'a> {
                 body,
                 span,
             }),
-            MemberCore::Property {
-                ty,
-                name,
-                params,
-                accessors,
-                expr,
-                init,
-            } => {
+            MemberCore::Property { ty, name, params, accessors, expr, init } => {
                 let mut getter = None;
                 let mut setter = None;
                 if expr.is_none() && accessors.is_empty() {
-                    self.error(
-                        name.span,
-                        "a property or indexer must have at least one accessor",
-                    );
+                    self.error(name.span, "a property or indexer must have at least one accessor");
                 }
                 for (accessor_name, accessor) in accessors {
                     let slot = match accessor_name.name {
@@ -516,18 +434,12 @@ impl<'a> Cx<'a> {
                         // `init` behaves as `set` here: the VM has no init-only check.
                         "set" | "init" => &mut setter,
                         other => {
-                            self.error(
-                                accessor_name.span,
-                                format!("expected `get` or `set`, found `{other}`"),
-                            );
+                            self.error(accessor_name.span, format!("expected `get` or `set`, found `{other}`"));
                             continue;
                         }
                     };
                     if slot.is_some() {
-                        self.error(
-                            accessor_name.span,
-                            format!("duplicate `{}` accessor", accessor_name.name),
-                        );
+                        self.error(accessor_name.span, format!("duplicate `{}` accessor", accessor_name.name));
                     }
                     *slot = Some(accessor);
                 }
@@ -557,13 +469,7 @@ impl<'a> Cx<'a> {
         span: Span,
     ) -> Param<'a> {
         self.no_attributes(attrs, "parameters");
-        Param {
-            modifier,
-            ty,
-            name,
-            default: default.map(|e| self.bx(e)),
-            span,
-        }
+        Param { modifier, ty, name, default: default.map(|e| self.bx(e)), span }
     }
 
     pub fn accessor(
@@ -575,83 +481,39 @@ impl<'a> Cx<'a> {
         span: Span,
     ) -> (Ident<'a>, Accessor<'a>) {
         self.no_attributes(attrs, "accessors");
-        (
-            name,
-            Accessor {
-                modifiers: self.modifiers(mods),
-                body,
-                span,
-            },
-        )
+        (name, Accessor { modifiers: self.modifiers(mods), body, span })
     }
 
-    pub fn ctor_init(
-        &self,
-        is_this: bool,
-        args: Vec<Arg<'a>>,
-        span: Span,
-    ) -> ConstructorInitializer<'a> {
-        ConstructorInitializer {
-            is_this,
-            args: self.slice(args),
-            span,
-        }
+    pub fn ctor_init(&self, is_this: bool, args: Vec<Arg<'a>>, span: Span) -> ConstructorInitializer<'a> {
+        ConstructorInitializer { is_this, args: self.slice(args), span }
     }
 
     // ------------------------------------------------------------ types
 
     pub fn named_type(&self, q: Vec<Seg<'a>>) -> TypeRef<'a> {
         let mut q = q;
-        let args = q
-            .last_mut()
-            .map(|last| std::mem::take(&mut last.args))
-            .unwrap_or_default();
+        let args = q.last_mut().map(|last| std::mem::take(&mut last.args)).unwrap_or_default();
         let name = self.join(&q, "a type's qualifier");
-        TypeRef {
-            kind: TypeRefKind::Named {
-                name: name.name,
-                args: self.slice(args),
-            },
-            span: name.span,
-        }
+        TypeRef { kind: TypeRefKind::Named { name: name.name, args: self.slice(args) }, span: name.span }
     }
 
     pub fn nullable_type(&self, t: TypeRef<'a>, span: Span) -> TypeRef<'a> {
-        TypeRef {
-            kind: TypeRefKind::Nullable(self.arena.alloc(t)),
-            span,
-        }
+        TypeRef { kind: TypeRefKind::Nullable(self.arena.alloc(t)), span }
     }
 
     pub fn array_type(&self, t: TypeRef<'a>, span: Span) -> TypeRef<'a> {
-        TypeRef {
-            kind: TypeRefKind::Array(self.arena.alloc(t)),
-            span,
-        }
+        TypeRef { kind: TypeRefKind::Array(self.arena.alloc(t)), span }
     }
 
     // ------------------------------------------------------------ statements
 
     pub fn block(&self, stmts: Vec<Stmt<'a>>, span: Span) -> &'a Block<'a> {
-        self.arena.alloc(Block {
-            stmts: self.slice(stmts),
-            span,
-        })
+        self.arena.alloc(Block { stmts: self.slice(stmts), span })
     }
 
-    pub fn if_stmt(
-        &self,
-        cond: Expr<'a>,
-        then: Stmt<'a>,
-        else_: Option<Stmt<'a>>,
-        span: Span,
-    ) -> Stmt<'a> {
+    pub fn if_stmt(&self, cond: Expr<'a>, then: Stmt<'a>, else_: Option<Stmt<'a>>, span: Span) -> Stmt<'a> {
         Stmt {
-            kind: StmtKind::If {
-                cond: self.bx(cond),
-                then: self.bx_stmt(then),
-                else_: else_.map(|e| self.bx_stmt(e)),
-            },
+            kind: StmtKind::If { cond: self.bx(cond), then: self.bx_stmt(then), else_: else_.map(|e| self.bx_stmt(e)) },
             span,
         }
     }
@@ -659,27 +521,13 @@ impl<'a> Cx<'a> {
     pub fn head_stmt(&self, head: Head<'a>, body: Stmt<'a>, span: Span) -> Stmt<'a> {
         let body = self.bx_stmt(body);
         let kind = match head {
-            Head::While(cond) => StmtKind::While {
-                cond: self.bx(cond),
-                body,
-            },
-            Head::For { init, cond, step } => StmtKind::For {
-                init: self.slice(init),
-                cond: cond.map(|c| self.bx(c)),
-                step: self.slice(step),
-                body,
-            },
-            Head::Foreach { ty, name, iterable } => StmtKind::Foreach {
-                ty,
-                name,
-                iterable: self.bx(iterable),
-                body,
-            },
+            Head::While(cond) => StmtKind::While { cond: self.bx(cond), body },
+            Head::For { init, cond, step } => {
+                StmtKind::For { init: self.slice(init), cond: cond.map(|c| self.bx(c)), step: self.slice(step), body }
+            }
+            Head::Foreach { ty, name, iterable } => StmtKind::Foreach { ty, name, iterable: self.bx(iterable), body },
             Head::Using(resource) => StmtKind::Using { resource, body },
-            Head::Lock(target) => StmtKind::Lock {
-                target: self.bx(target),
-                body,
-            },
+            Head::Lock(target) => StmtKind::Lock { target: self.bx(target), body },
         };
         Stmt { kind, span }
     }
@@ -687,37 +535,21 @@ impl<'a> Cx<'a> {
     // ------------------------------------------------------------ expressions
 
     pub fn binary(&self, op: BinaryOp, lhs: Expr<'a>, rhs: Expr<'a>, span: Span) -> Expr<'a> {
-        Expr {
-            kind: ExprKind::Binary {
-                op,
-                lhs: self.bx(lhs),
-                rhs: self.bx(rhs),
-            },
-            span,
-        }
+        Expr { kind: ExprKind::Binary { op, lhs: self.bx(lhs), rhs: self.bx(rhs) }, span }
     }
 
     /// A dotted name in an expression: a name, then member accesses.
     pub fn name_expr(&self, q: Vec<Seg<'a>>) -> Expr<'a> {
         let mut segs = q.into_iter();
         let Some(first) = segs.next() else {
-            return Expr {
-                kind: ExprKind::Literal(Literal::Null),
-                span: Span::default(),
-            };
+            return Expr { kind: ExprKind::Literal(Literal::Null), span: Span::default() };
         };
         let start = first.span;
         let mut e = if first.args.is_empty() {
-            Expr {
-                kind: ExprKind::Name(first.name),
-                span: first.span,
-            }
+            Expr { kind: ExprKind::Name(first.name), span: first.span }
         } else {
             Expr {
-                kind: ExprKind::GenericName {
-                    name: first.name,
-                    type_args: self.slice(first.args),
-                },
+                kind: ExprKind::GenericName { name: first.name, type_args: self.slice(first.args) },
                 span: first.span,
             }
         };
@@ -764,17 +596,9 @@ impl<'a> Cx<'a> {
         init: Option<Vec<Expr<'a>>>,
         span: Span,
     ) -> Expr<'a> {
-        let elem_ty = elem.map(|t| {
-            extra_ranks
-                .iter()
-                .fold(t, |t, rank| self.array_type(t, t.span.to(*rank)))
-        });
+        let elem_ty = elem.map(|t| extra_ranks.iter().fold(t, |t, rank| self.array_type(t, t.span.to(*rank))));
         Expr {
-            kind: ExprKind::NewArray {
-                elem_ty,
-                size: size.map(|s| self.bx(s)),
-                init: init.map(|i| self.slice(i)),
-            },
+            kind: ExprKind::NewArray { elem_ty, size: size.map(|s| self.bx(s)), init: init.map(|i| self.slice(i)) },
             span,
         }
     }
@@ -786,14 +610,7 @@ impl<'a> Cx<'a> {
             matches!(
                 item,
                 InitItem::Expr(Expr {
-                    kind: ExprKind::Assign {
-                        op: None,
-                        target: Expr {
-                            kind: ExprKind::Name(_),
-                            ..
-                        },
-                        ..
-                    },
+                    kind: ExprKind::Assign { op: None, target: Expr { kind: ExprKind::Name(_), .. }, .. },
                     ..
                 })
             )
@@ -804,23 +621,11 @@ impl<'a> Cx<'a> {
             for item in items {
                 match item {
                     InitItem::Expr(Expr {
-                        kind:
-                            ExprKind::Assign {
-                                op: None,
-                                target:
-                                    Expr {
-                                        kind: ExprKind::Name(name),
-                                        ..
-                                    },
-                                value,
-                            },
+                        kind: ExprKind::Assign { op: None, target: Expr { kind: ExprKind::Name(name), .. }, value },
                         ..
                     }) => members.push((*name, value)),
                     InitItem::Expr(Expr { span, .. }) | InitItem::Group(_, span) => {
-                        self.error(
-                            span,
-                            "invalid member in an object initializer: expected `Name = value`",
-                        );
+                        self.error(span, "invalid member in an object initializer: expected `Name = value`");
                     }
                 }
             }
@@ -837,20 +642,7 @@ impl<'a> Cx<'a> {
         }
     }
 
-    pub fn lambda(
-        &self,
-        is_async: bool,
-        params: Vec<LambdaParam<'a>>,
-        body: Body<'a>,
-        span: Span,
-    ) -> Expr<'a> {
-        Expr {
-            kind: ExprKind::Lambda {
-                is_async,
-                params: self.slice(params),
-                body,
-            },
-            span,
-        }
+    pub fn lambda(&self, is_async: bool, params: Vec<LambdaParam<'a>>, body: Body<'a>, span: Span) -> Expr<'a> {
+        Expr { kind: ExprKind::Lambda { is_async, params: self.slice(params), body }, span }
     }
 }

@@ -45,9 +45,7 @@ impl<'a> Node<'a> {
     /// Calls `f` on each child.
     fn children(self, f: &mut impl FnMut(Node<'a>)) {
         match self {
-            Node::Item(&Item::Namespace { items, .. }) => {
-                items.iter().for_each(|i| f(Node::Item(i)))
-            }
+            Node::Item(&Item::Namespace { items, .. }) => items.iter().for_each(|i| f(Node::Item(i))),
             Node::Item(&Item::Type(t)) | Node::Type(t) => {
                 t.attributes.iter().for_each(|a| f(Node::Attribute(a)));
                 t.bases.iter().for_each(|b| f(Node::TypeRef(b)));
@@ -62,10 +60,7 @@ impl<'a> Node<'a> {
                 Member::Field(fd) => {
                     fd.attributes.iter().for_each(|a| f(Node::Attribute(a)));
                     f(Node::TypeRef(&fd.ty));
-                    fd.declarators
-                        .iter()
-                        .filter_map(|d| d.init)
-                        .for_each(|e| f(Node::Expr(e)));
+                    fd.declarators.iter().filter_map(|d| d.init).for_each(|e| f(Node::Expr(e)));
                 }
                 Member::Method(md) => {
                     md.attributes.iter().for_each(|a| f(Node::Attribute(a)));
@@ -92,10 +87,7 @@ impl<'a> Node<'a> {
                             f(Node::Body(b));
                         }
                     }
-                    p.expr_body
-                        .into_iter()
-                        .chain(p.init)
-                        .for_each(|e| f(Node::Expr(e)));
+                    p.expr_body.into_iter().chain(p.init).for_each(|e| f(Node::Expr(e)));
                 }
                 Member::NestedType(t) => f(Node::Type(t)),
             },
@@ -106,9 +98,7 @@ impl<'a> Node<'a> {
                     f(Node::Expr(d));
                 }
             }
-            Node::Body(Body::Block(b)) | Node::Block(b) => {
-                b.stmts.iter().for_each(|s| f(Node::Stmt(s)))
-            }
+            Node::Body(Body::Block(b)) | Node::Block(b) => b.stmts.iter().for_each(|s| f(Node::Stmt(s))),
             Node::Body(Body::Expr(e)) => f(Node::Expr(e)),
             Node::Stmt(s) => stmt_children(s, f),
             Node::Expr(e) => expr_children(e, f),
@@ -122,10 +112,7 @@ impl<'a> Node<'a> {
 
 fn local_children<'a>(d: &'a LocalDecl<'a>, f: &mut impl FnMut(Node<'a>)) {
     f(Node::TypeRef(&d.ty));
-    d.declarators
-        .iter()
-        .filter_map(|d| d.init)
-        .for_each(|e| f(Node::Expr(e)));
+    d.declarators.iter().filter_map(|d| d.init).for_each(|e| f(Node::Expr(e)));
 }
 
 fn stmt_children<'a>(s: &'a Stmt<'a>, f: &mut impl FnMut(Node<'a>)) {
@@ -144,12 +131,7 @@ fn stmt_children<'a>(s: &'a Stmt<'a>, f: &mut impl FnMut(Node<'a>)) {
             f(Node::Expr(cond));
             f(Node::Stmt(body));
         }
-        StmtKind::For {
-            init,
-            cond,
-            step,
-            body,
-        } => {
+        StmtKind::For { init, cond, step, body } => {
             init.iter().for_each(|s| f(Node::Stmt(s)));
             if let Some(c) = cond {
                 f(Node::Expr(c));
@@ -157,9 +139,7 @@ fn stmt_children<'a>(s: &'a Stmt<'a>, f: &mut impl FnMut(Node<'a>)) {
             step.iter().for_each(|e| f(Node::Expr(e)));
             f(Node::Stmt(body));
         }
-        StmtKind::Foreach {
-            ty, iterable, body, ..
-        } => {
+        StmtKind::Foreach { ty, iterable, body, .. } => {
             f(Node::TypeRef(ty));
             f(Node::Expr(iterable));
             f(Node::Stmt(body));
@@ -170,11 +150,7 @@ fn stmt_children<'a>(s: &'a Stmt<'a>, f: &mut impl FnMut(Node<'a>)) {
                 f(Node::Expr(e));
             }
         }
-        StmtKind::Try {
-            body,
-            catches,
-            finally,
-        } => {
+        StmtKind::Try { body, catches, finally } => {
             f(Node::Block(body));
             for c in *catches {
                 if let Some(t) = &c.ty {
@@ -189,10 +165,7 @@ fn stmt_children<'a>(s: &'a Stmt<'a>, f: &mut impl FnMut(Node<'a>)) {
                 f(Node::Block(b));
             }
         }
-        StmtKind::Switch {
-            scrutinee,
-            sections,
-        } => {
+        StmtKind::Switch { scrutinee, sections } => {
             f(Node::Expr(scrutinee));
             for section in *sections {
                 for label in section.labels {
@@ -219,11 +192,7 @@ fn stmt_children<'a>(s: &'a Stmt<'a>, f: &mut impl FnMut(Node<'a>)) {
 
 fn expr_children<'a>(e: &'a Expr<'a>, f: &mut impl FnMut(Node<'a>)) {
     match &e.kind {
-        ExprKind::Literal(_)
-        | ExprKind::Name(_)
-        | ExprKind::This
-        | ExprKind::Base
-        | ExprKind::Default(None) => {}
+        ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::This | ExprKind::Base | ExprKind::Default(None) => {}
         ExprKind::Interpolated(parts) => {
             for part in *parts {
                 if let InterpolationPart::Expr { expr, align, .. } = part {
@@ -234,12 +203,8 @@ fn expr_children<'a>(e: &'a Expr<'a>, f: &mut impl FnMut(Node<'a>)) {
                 }
             }
         }
-        ExprKind::GenericName { type_args, .. } => {
-            type_args.iter().for_each(|t| f(Node::TypeRef(t)))
-        }
-        ExprKind::Member {
-            target, type_args, ..
-        } => {
+        ExprKind::GenericName { type_args, .. } => type_args.iter().for_each(|t| f(Node::TypeRef(t))),
+        ExprKind::Member { target, type_args, .. } => {
             f(Node::Expr(target));
             type_args.iter().for_each(|t| f(Node::TypeRef(t)));
         }
@@ -269,48 +234,34 @@ fn expr_children<'a>(e: &'a Expr<'a>, f: &mut impl FnMut(Node<'a>)) {
             f(Node::TypeRef(t));
             args.iter().for_each(|a| f(Node::Expr(a.value)));
             match init {
-                Some(Initializer::Object(members)) => {
-                    members.iter().for_each(|(_, v)| f(Node::Expr(v)))
+                Some(Initializer::Object(members)) => members.iter().for_each(|(_, v)| f(Node::Expr(v))),
+                Some(Initializer::Collection(elements)) => {
+                    elements.iter().flat_map(|el| el.iter()).for_each(|v| f(Node::Expr(v)))
                 }
-                Some(Initializer::Collection(elements)) => elements
-                    .iter()
-                    .flat_map(|el| el.iter())
-                    .for_each(|v| f(Node::Expr(v))),
                 None => {}
             }
         }
-        ExprKind::NewArray {
-            elem_ty,
-            size,
-            init,
-        } => {
+        ExprKind::NewArray { elem_ty, size, init } => {
             if let Some(t) = elem_ty {
                 f(Node::TypeRef(t));
             }
             if let Some(s) = size {
                 f(Node::Expr(s));
             }
-            init.iter()
-                .flat_map(|i| i.iter())
-                .for_each(|v| f(Node::Expr(v)));
+            init.iter().flat_map(|i| i.iter()).for_each(|v| f(Node::Expr(v)));
         }
         ExprKind::ArrayInit(items) => items.iter().for_each(|v| f(Node::Expr(v))),
         ExprKind::Lambda { params, body, .. } => {
-            params
-                .iter()
-                .filter_map(|p| p.ty.as_ref())
-                .for_each(|t| f(Node::TypeRef(t)));
+            params.iter().filter_map(|p| p.ty.as_ref()).for_each(|t| f(Node::TypeRef(t)));
             f(Node::Body(*body));
         }
-        ExprKind::Is { expr, ty: t, .. }
-        | ExprKind::As { expr, ty: t }
-        | ExprKind::Cast { ty: t, expr } => {
+        ExprKind::Is { expr, ty: t, .. } | ExprKind::As { expr, ty: t } | ExprKind::Cast { ty: t, expr } => {
             f(Node::Expr(expr));
             f(Node::TypeRef(t));
         }
-        ExprKind::TypeOf(t)
-        | ExprKind::Default(Some(t))
-        | ExprKind::DeclarationExpr { ty: t, .. } => f(Node::TypeRef(t)),
+        ExprKind::TypeOf(t) | ExprKind::Default(Some(t)) | ExprKind::DeclarationExpr { ty: t, .. } => {
+            f(Node::TypeRef(t))
+        }
         ExprKind::NameOf(e) | ExprKind::Await(e) | ExprKind::Throw(e) => f(Node::Expr(e)),
     }
 }
@@ -318,21 +269,12 @@ fn expr_children<'a>(e: &'a Expr<'a>, f: &mut impl FnMut(Node<'a>)) {
 /// Checks the whole unit; the error points at the first node found too deep.
 pub fn check(unit: &CompilationUnit<'_>) -> Result<(), Diagnostic> {
     let mut stack: Vec<(Node<'_>, usize)> = Vec::new();
-    unit.attributes
-        .iter()
-        .for_each(|a| stack.push((Node::Attribute(a), 1)));
-    unit.items
-        .iter()
-        .for_each(|i| stack.push((Node::Item(i), 1)));
-    unit.top_level
-        .iter()
-        .for_each(|s| stack.push((Node::Stmt(s), 1)));
+    unit.attributes.iter().for_each(|a| stack.push((Node::Attribute(a), 1)));
+    unit.items.iter().for_each(|i| stack.push((Node::Item(i), 1)));
+    unit.top_level.iter().for_each(|s| stack.push((Node::Stmt(s), 1)));
     while let Some((node, depth)) = stack.pop() {
         if depth > MAX_NESTING {
-            return Err(Diagnostic::error(
-                node.span(),
-                "expression too deeply nested",
-            ));
+            return Err(Diagnostic::error(node.span(), "expression too deeply nested"));
         }
         node.children(&mut |child| stack.push((child, depth + 1)));
     }

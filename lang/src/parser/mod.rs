@@ -24,13 +24,7 @@ mod depth;
 mod rewrite;
 
 lalrpop_util::lalrpop_mod!(
-    #[allow(
-        clippy::all,
-        clippy::pedantic,
-        unused_parens,
-        unused_imports,
-        dead_code
-    )]
+    #[allow(clippy::all, clippy::pedantic, unused_parens, unused_imports, dead_code)]
     grammar,
     "/parser/grammar.rs"
 );
@@ -39,10 +33,7 @@ lalrpop_util::lalrpop_mod!(
 /// had syntax errors left out) and every error found; `None` when the input
 /// could not be parsed at all (nesting too deep, or an error at the end of
 /// the file that left no way to recover).
-pub fn parse<'a>(
-    arena: &'a Bump,
-    source: &str,
-) -> (Option<&'a CompilationUnit<'a>>, Vec<Diagnostic>) {
+pub fn parse<'a>(arena: &'a Bump, source: &str) -> (Option<&'a CompilationUnit<'a>>, Vec<Diagnostic>) {
     let (toks, mut diags) = lexer::tokenize(arena, source);
     let Some(toks) = rewrite::rewrite(toks, &mut diags) else {
         return (None, sorted(diags));
@@ -59,15 +50,9 @@ pub fn parse<'a>(
         })
         .collect();
     let cx = actions::Cx::new(arena);
-    let result =
-        grammar::CompilationUnitParser::new().parse(&cx, toks.into_iter().map(Ok::<_, Diagnostic>));
+    let result = grammar::CompilationUnitParser::new().parse(&cx, toks.into_iter().map(Ok::<_, Diagnostic>));
 
-    let mut syntax = SyntaxErrors {
-        source,
-        lexical,
-        after_lexical,
-        reported: HashSet::new(),
-    };
+    let mut syntax = SyntaxErrors { source, lexical, after_lexical, reported: HashSet::new() };
     for error in cx.recovered.take() {
         syntax.report(error, &mut diags);
     }
@@ -106,22 +91,11 @@ struct SyntaxErrors<'s> {
 }
 
 impl SyntaxErrors<'_> {
-    fn report(
-        &mut self,
-        error: ParseError<usize, Tok<'_>, Diagnostic>,
-        diags: &mut Vec<Diagnostic>,
-    ) {
+    fn report(&mut self, error: ParseError<usize, Tok<'_>, Diagnostic>, diags: &mut Vec<Diagnostic>) {
         let diag = match error {
-            ParseError::UnrecognizedToken {
-                token: (l, tok, r),
-                expected,
-            } => Diagnostic::error(
+            ParseError::UnrecognizedToken { token: (l, tok, r), expected } => Diagnostic::error(
                 Span::new(l, r),
-                format!(
-                    "expected {}, found {}",
-                    expected_list(&expected),
-                    lexer::describe(&tok, self.source, l, r)
-                ),
+                format!("expected {}, found {}", expected_list(&expected), lexer::describe(&tok, self.source, l, r)),
             ),
             // Running into the end of the file after another error is almost
             // always that error's doing (an unclosed brace, a comment or
@@ -131,13 +105,10 @@ impl SyntaxErrors<'_> {
                 Span::new(location, location),
                 format!("expected {}, found end of file", expected_list(&expected)),
             ),
-            ParseError::ExtraToken { token: (l, tok, r) } => Diagnostic::error(
-                Span::new(l, r),
-                format!("unexpected {}", lexer::describe(&tok, self.source, l, r)),
-            ),
-            ParseError::InvalidToken { location } => {
-                Diagnostic::error(Span::new(location, location), "invalid token")
+            ParseError::ExtraToken { token: (l, tok, r) } => {
+                Diagnostic::error(Span::new(l, r), format!("unexpected {}", lexer::describe(&tok, self.source, l, r)))
             }
+            ParseError::InvalidToken { location } => Diagnostic::error(Span::new(location, location), "invalid token"),
             ParseError::User { error } => error,
         };
         let start = diag.span.start;
@@ -145,10 +116,7 @@ impl SyntaxErrors<'_> {
             0 => false,
             i => start < self.lexical[i - 1].end.max(self.lexical[i - 1].start + 1),
         };
-        if inside_lexical
-            || self.after_lexical.contains(&(start as usize))
-            || !self.reported.insert(start)
-        {
+        if inside_lexical || self.after_lexical.contains(&(start as usize)) || !self.reported.insert(start) {
             return;
         }
         diags.push(diag);
@@ -214,13 +182,7 @@ const CLOSERS: &[&str] = &[";", ")", "]", "}", ",", ":", "{", "HoleEnd", "Interp
 fn expected_list(expected: &[String]) -> String {
     let names: Vec<&str> = expected.iter().map(|e| e.trim_matches('"')).collect();
     let has = |n: &str| names.contains(&n);
-    let closers = || {
-        names
-            .iter()
-            .copied()
-            .filter(|n| CLOSERS.contains(n) && *n != "{")
-            .map(display_terminal)
-    };
+    let closers = || names.iter().copied().filter(|n| CLOSERS.contains(n) && *n != "{").map(display_terminal);
     // Where a construct can start, name the construct.
     let construct = if has("literal") && has("identifier") {
         Some(match (has("public"), has("if")) {
@@ -239,21 +201,10 @@ fn expected_list(expected: &[String]) -> String {
             .chain(closers().filter(|c| !(c == "`;`" && construct.contains("statement"))))
             .collect(),
         None => {
-            let ends: Vec<&str> = names
-                .iter()
-                .copied()
-                .filter(|n| CLOSERS.contains(n))
-                .collect();
-            let shown = if !ends.is_empty() && names.iter().any(|n| CONTINUATIONS.contains(n)) {
-                ends
-            } else {
-                names.clone()
-            };
-            if shown.len() <= 4 {
-                shown.iter().map(|n| display_terminal(n)).collect()
-            } else {
-                closers().collect()
-            }
+            let ends: Vec<&str> = names.iter().copied().filter(|n| CLOSERS.contains(n)).collect();
+            let shown =
+                if !ends.is_empty() && names.iter().any(|n| CONTINUATIONS.contains(n)) { ends } else { names.clone() };
+            if shown.len() <= 4 { shown.iter().map(|n| display_terminal(n)).collect() } else { closers().collect() }
         }
     };
     words.dedup();

@@ -97,10 +97,7 @@ const BUILTIN_GENERICS: &[&str] = &[
 ];
 
 /// Applies every rule; `None` when the input was rejected (the error is in `diags`).
-pub fn rewrite<'a>(
-    toks: Vec<Spanned<'a>>,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Vec<Spanned<'a>>> {
+pub fn rewrite<'a>(toks: Vec<Spanned<'a>>, diags: &mut Vec<Diagnostic>) -> Option<Vec<Spanned<'a>>> {
     let mut toks = merge_pairs(toks);
     let generics = generic_names(&toks);
     mark_generics(&mut toks, &generics, diags)?;
@@ -162,10 +159,7 @@ fn ends_type(t: Option<&Spanned<'_>>) -> bool {
 fn ends_operand(t: &Tok<'_>) -> bool {
     match t {
         Tok::Ident(_) | Tok::Lit(_) | Tok::GenericGt | Tok::InterpEnd | Tok::EmptyBrackets => true,
-        Tok::Sym(s) => matches!(
-            s,
-            L::RParen | L::RBracket | L::This | L::Base | L::True | L::False | L::Null
-        ),
+        Tok::Sym(s) => matches!(s, L::RParen | L::RBracket | L::This | L::Base | L::True | L::False | L::Null),
         _ => false,
     }
 }
@@ -187,10 +181,7 @@ fn merge_pairs(toks: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
             Tok::Sym(L::Default) if is_sym(next, L::Colon) && !is_sym(out.last(), L::Question) => {
                 out.push((start, Tok::DefaultLabel, end));
             }
-            Tok::Ident("when")
-                if is_sym(next, L::LParen)
-                    && matches!(sym(out.last()), Some(L::RParen | L::Catch)) =>
-            {
+            Tok::Ident("when") if is_sym(next, L::LParen) && matches!(sym(out.last()), Some(L::RParen | L::Catch)) => {
                 out.push((start, Tok::When, end));
             }
             _ => out.push((start, tok, end)),
@@ -205,20 +196,14 @@ fn merge_pairs(toks: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
 fn generic_names<'a>(toks: &[Spanned<'a>]) -> HashSet<&'a str> {
     let mut names: HashSet<&'a str> = BUILTIN_GENERICS.iter().copied().collect();
     for i in 0..toks.len() {
-        let Some((_, Tok::Ident(name), _)) = toks.get(i) else {
-            continue;
-        };
+        let Some((_, Tok::Ident(name), _)) = toks.get(i) else { continue };
         if !is_sym(toks.get(i + 1), L::Lt) {
             continue;
         }
-        let declares_type = i > 0
-            && matches!(
-                sym(toks.get(i - 1)),
-                Some(L::Class | L::Struct | L::Interface | L::Delegate)
-            );
-        let declares_method = i > 0
-            && ends_type_before_generics(toks.get(i - 1))
-            && type_params_then_paren(toks, i + 1);
+        let declares_type =
+            i > 0 && matches!(sym(toks.get(i - 1)), Some(L::Class | L::Struct | L::Interface | L::Delegate));
+        let declares_method =
+            i > 0 && ends_type_before_generics(toks.get(i - 1)) && type_params_then_paren(toks, i + 1);
         if declares_type || declares_method {
             names.insert(name);
         }
@@ -264,11 +249,7 @@ struct TypeScan {
 /// stops where the type ends. `Ok(None)` when there is no type here;
 /// `Err(i)` when type arguments nest deeper than [`MAX_NESTING`] at `i`
 /// (bounding every scan keeps the work of all of them linear).
-fn scan_type(
-    toks: &[Spanned<'_>],
-    mut i: usize,
-    mut depth: usize,
-) -> Result<Option<TypeScan>, usize> {
+fn scan_type(toks: &[Spanned<'_>], mut i: usize, mut depth: usize) -> Result<Option<TypeScan>, usize> {
     #[derive(Clone, Copy)]
     enum State {
         ExpectType,
@@ -317,9 +298,7 @@ fn scan_type(
             },
             State::AfterType => match t {
                 Some((_, Tok::NullableQ, _)) => i += 1,
-                Some((_, Tok::Sym(L::Question), _))
-                    if depth > 0 || is_sym(toks.get(i + 1), L::RParen) =>
-                {
+                Some((_, Tok::Sym(L::Question), _)) if depth > 0 || is_sym(toks.get(i + 1), L::RParen) => {
                     scan.questions.push(i);
                     i += 1;
                 }
@@ -352,9 +331,7 @@ fn scan_type(
 fn follows_type_args(t: Option<&Spanned<'_>>) -> bool {
     match t {
         None => true,
-        Some((_, Tok::Ident(_) | Tok::EmptyBrackets | Tok::HoleEnd | Tok::HoleFormat(_), _)) => {
-            true
-        }
+        Some((_, Tok::Ident(_) | Tok::EmptyBrackets | Tok::HoleEnd | Tok::HoleFormat(_), _)) => true,
         Some((_, Tok::Sym(s), _)) => matches!(
             s,
             L::LParen
@@ -386,19 +363,13 @@ fn follows_type_args(t: Option<&Spanned<'_>>) -> bool {
 }
 
 /// Rule 2.
-fn mark_generics(
-    toks: &mut [Spanned<'_>],
-    generics: &HashSet<&str>,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<()> {
+fn mark_generics(toks: &mut [Spanned<'_>], generics: &HashSet<&str>, diags: &mut Vec<Diagnostic>) -> Option<()> {
     let mut i = 0;
     while i + 1 < toks.len() {
         let candidate = matches!(toks[i].1, Tok::Ident(name) if generics.contains(name))
             && matches!(toks[i + 1].1, Tok::Sym(L::Lt));
         if candidate {
-            let scan = scan_type(toks, i + 2, 1)
-                .map_err(|at| nesting_too_deep(toks, at, diags))
-                .ok()?;
+            let scan = scan_type(toks, i + 2, 1).map_err(|at| nesting_too_deep(toks, at, diags)).ok()?;
             if let Some(scan) = scan
                 && follows_type_args(toks.get(scan.end))
             {
@@ -463,10 +434,7 @@ fn mark_nullable(toks: &mut [Spanned<'_>]) {
         let nullable = match next {
             None | Some((_, Tok::GenericGt | Tok::EmptyBrackets, _)) => true,
             Some((_, Tok::Sym(s), _)) => {
-                matches!(
-                    s,
-                    L::RParen | L::Comma | L::RBracket | L::Semi | L::Assign | L::Gt
-                )
+                matches!(s, L::RParen | L::Comma | L::RBracket | L::Semi | L::Assign | L::Gt)
             }
             Some((_, Tok::Ident(_), _)) => matches!(
                 sym(toks.get(i + 2)),
@@ -495,9 +463,7 @@ fn is_opener(t: &Tok<'_>) -> bool {
 /// Whether `close` closes a bracket opened by `open`.
 fn closes(open: &Tok<'_>, close: &Tok<'_>) -> bool {
     match close {
-        Tok::Sym(L::RParen) => {
-            matches!(open, Tok::Sym(L::LParen) | Tok::CastOpen | Tok::LambdaOpen)
-        }
+        Tok::Sym(L::RParen) => matches!(open, Tok::Sym(L::LParen) | Tok::CastOpen | Tok::LambdaOpen),
         Tok::Sym(L::RBracket) => matches!(open, Tok::Sym(L::LBracket | L::QuestionBracket)),
         Tok::Sym(L::RBrace) => matches!(open, Tok::Sym(L::LBrace)),
         Tok::GenericGt => matches!(open, Tok::GenericLt),
@@ -508,13 +474,7 @@ fn closes(open: &Tok<'_>, close: &Tok<'_>) -> bool {
 }
 
 fn is_closer(t: &Tok<'_>) -> bool {
-    matches!(
-        t,
-        Tok::Sym(L::RParen | L::RBracket | L::RBrace)
-            | Tok::GenericGt
-            | Tok::HoleEnd
-            | Tok::InterpEnd
-    )
+    matches!(t, Tok::Sym(L::RParen | L::RBracket | L::RBrace) | Tok::GenericGt | Tok::HoleEnd | Tok::InterpEnd)
 }
 
 /// Rule 5: for each opener, the index of its closer (`usize::MAX` if none).
@@ -595,9 +555,7 @@ fn mark_parens(toks: &mut [Spanned<'_>], matching: &[usize]) {
             continue;
         }
         // Nesting too deep for a type is rejected by the depth check.
-        let Ok(Some(scan)) = scan_type(toks, i + 1, 0) else {
-            continue;
-        };
+        let Ok(Some(scan)) = scan_type(toks, i + 1, 0) else { continue };
         if scan.end != close {
             continue;
         }
@@ -646,10 +604,7 @@ fn check_depth(toks: &[Spanned<'_>], diags: &mut Vec<Diagnostic>) -> Option<()> 
     let mut depth = 0usize;
     let too_deep = |diags: &mut Vec<Diagnostic>, i: usize| {
         let (start, _, end) = toks[i];
-        diags.push(Diagnostic::error(
-            Span::new(start, end),
-            "expression too deeply nested",
-        ));
+        diags.push(Diagnostic::error(Span::new(start, end), "expression too deeply nested"));
     };
     for i in 0..toks.len() {
         let tok = &toks[i].1;
@@ -657,11 +612,7 @@ fn check_depth(toks: &[Spanned<'_>], diags: &mut Vec<Diagnostic>) -> Option<()> 
         let next_is_else = is_sym(toks.get(i + 1), L::Else);
         let base = |levels: &Vec<Level>| levels.last().map_or(0, |l| l.saved + 1);
         let adds = if is_opener(tok) {
-            levels.push(Level {
-                saved: depth,
-                cast: *tok == Tok::CastOpen,
-                brace: *tok == Tok::Sym(L::LBrace),
-            });
+            levels.push(Level { saved: depth, cast: *tok == Tok::CastOpen, brace: *tok == Tok::Sym(L::LBrace) });
             true
         } else if is_closer(tok) {
             if let Some(level) = levels.pop() {
@@ -681,9 +632,7 @@ fn check_depth(toks: &[Spanned<'_>], diags: &mut Vec<Diagnostic>) -> Option<()> 
                     }
                     false
                 }
-                Tok::Sym(L::Plus | L::Minus | L::PlusPlus | L::MinusMinus) => {
-                    !prev.is_some_and(ends_operand)
-                }
+                Tok::Sym(L::Plus | L::Minus | L::PlusPlus | L::MinusMinus) => !prev.is_some_and(ends_operand),
                 Tok::Sym(
                     L::Bang
                     | L::Tilde
@@ -763,21 +712,12 @@ mod tests {
     #[test]
     fn generic_types() {
         assert_eq!(show("List<int> xs"), "List <' int >' xs");
-        assert_eq!(
-            show("Dictionary<string, List<int>> d"),
-            "Dictionary <' string , List <' int >' >' d"
-        );
-        assert_eq!(
-            show("Func<int, Task<int>> f"),
-            "Func <' int , Task <' int >' >' f"
-        );
+        assert_eq!(show("Dictionary<string, List<int>> d"), "Dictionary <' string , List <' int >' >' d");
+        assert_eq!(show("Func<int, Task<int>> f"), "Func <' int , Task <' int >' >' f");
         assert_eq!(show("Task<int>.Factory"), "Task <' int >' . Factory");
         assert_eq!(show("new List<int[]>()"), "new List <' int [] >' ( )");
         assert_eq!(show("List<int?> a"), "List <' int ?' >' a");
-        assert_eq!(
-            show("Task.FromResult<int>(1)"),
-            "Task . FromResult <' int >' ( 1 )"
-        );
+        assert_eq!(show("Task.FromResult<int>(1)"), "Task . FromResult <' int >' ( 1 )");
     }
 
     #[test]
@@ -791,14 +731,8 @@ mod tests {
 
     #[test]
     fn declared_generics() {
-        assert_eq!(
-            show("T Id<T>(T x) => x; Id<int>(1)"),
-            "T Id <' T >' ( T x ) => x ; Id <' int >' ( 1 )"
-        );
-        assert_eq!(
-            show("class Box<T> {} Box<int> b"),
-            "class Box <' T >' { } Box <' int >' b"
-        );
+        assert_eq!(show("T Id<T>(T x) => x; Id<int>(1)"), "T Id <' T >' ( T x ) => x ; Id <' int >' ( 1 )");
+        assert_eq!(show("class Box<T> {} Box<int> b"), "class Box <' T >' { } Box <' int >' b");
     }
 
     #[test]
@@ -841,10 +775,7 @@ mod tests {
         assert_eq!(show("int [ ] a"), "int [] a");
         assert_eq!(show("default: break;"), "default' : break ;");
         assert_eq!(show("c ? default : 1"), "c ? default : 1");
-        assert_eq!(
-            show("catch (E e) when (f) {}"),
-            "catch ( E e ) when' ( f ) { }"
-        );
+        assert_eq!(show("catch (E e) when (f) {}"), "catch ( E e ) when' ( f ) { }");
         assert_eq!(show("int? x = null;"), "int ?' x = null ;");
         assert_eq!(show("a ? b : c"), "a ? b : c");
         assert_eq!(show("x is Foo ? a : b"), "x is Foo ? a : b");

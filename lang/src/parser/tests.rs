@@ -11,25 +11,15 @@ use crate::ast::*;
 /// Parses `src`, asserting that there is no error.
 fn parse_ok<'a>(arena: &'a Bump, src: &str) -> &'a CompilationUnit<'a> {
     let (unit, diags) = parse(arena, src);
-    assert!(
-        diags.is_empty(),
-        "unexpected errors in {src:?}:\n{}",
-        render(src, &diags)
-    );
+    assert!(diags.is_empty(), "unexpected errors in {src:?}:\n{}", render(src, &diags));
     unit.expect("no unit despite no errors")
 }
 
 fn render(src: &str, diags: &[crate::diagnostic::Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
-        let at = src
-            .get(d.span.start as usize..d.span.end as usize)
-            .unwrap_or("");
-        let _ = writeln!(
-            out,
-            "  {}..{} `{}`: {}",
-            d.span.start, d.span.end, at, d.message
-        );
+        let at = src.get(d.span.start as usize..d.span.end as usize).unwrap_or("");
+        let _ = writeln!(out, "  {}..{} `{}`: {}", d.span.start, d.span.end, at, d.message);
     }
     out
 }
@@ -40,16 +30,9 @@ fn expr(src: &str) -> String {
     let full = format!("var r = {src};");
     let unit = parse_ok(&arena, &full);
     match unit.top_level {
-        [
-            Stmt {
-                kind:
-                    StmtKind::Local(LocalDecl {
-                        declarators: [Declarator { init: Some(e), .. }],
-                        ..
-                    }),
-                ..
-            },
-        ] => sexpr(e),
+        [Stmt { kind: StmtKind::Local(LocalDecl { declarators: [Declarator { init: Some(e), .. }], .. }), .. }] => {
+            sexpr(e)
+        }
         other => panic!("unexpected statements for {src:?}: {other:?}"),
     }
 }
@@ -68,10 +51,7 @@ fn ty(t: &TypeRef<'_>) -> String {
     match &t.kind {
         TypeRefKind::Named { name, args: [] } => name.to_string(),
         TypeRefKind::Named { name, args } => {
-            format!(
-                "{name}<{}>",
-                args.iter().map(ty).collect::<Vec<_>>().join(",")
-            )
+            format!("{name}<{}>", args.iter().map(ty).collect::<Vec<_>>().join(","))
         }
         TypeRefKind::Array(inner) => format!("{}[]", ty(inner)),
         TypeRefKind::Nullable(inner) => format!("{}?", ty(inner)),
@@ -89,9 +69,7 @@ fn sexpr(e: &Expr<'_>) -> String {
         ExprKind::Literal(Literal::Long(v)) => format!("{v}L"),
         ExprKind::Literal(Literal::Double(v)) => format!("{v:?}"),
         ExprKind::Literal(Literal::Decimal(v)) => format!("{v:?}m"),
-        ExprKind::Literal(Literal::Char(c)) => {
-            format!("'{}'", char::from_u32(*c as u32).unwrap_or('?'))
-        }
+        ExprKind::Literal(Literal::Char(c)) => format!("'{}'", char::from_u32(*c as u32).unwrap_or('?')),
         ExprKind::Literal(Literal::Bool(b)) => b.to_string(),
         ExprKind::Literal(Literal::Null) => "null".to_string(),
         ExprKind::Interpolated(parts) => {
@@ -99,11 +77,7 @@ fn sexpr(e: &Expr<'_>) -> String {
                 .iter()
                 .map(|p| match p {
                     InterpolationPart::Text(t) => format!("{t:?}"),
-                    InterpolationPart::Expr {
-                        expr,
-                        align,
-                        format,
-                    } => {
+                    InterpolationPart::Expr { expr, align, format } => {
                         let mut s = format!("{{{}", sexpr(expr));
                         if let Some(a) = align {
                             s += &format!(" ,{}", sexpr(a));
@@ -119,26 +93,14 @@ fn sexpr(e: &Expr<'_>) -> String {
         }
         ExprKind::Name(id) => id.name.to_string(),
         ExprKind::GenericName { name, type_args } => {
-            format!(
-                "{}<{}>",
-                name.name,
-                type_args.iter().map(ty).collect::<Vec<_>>().join(",")
-            )
+            format!("{}<{}>", name.name, type_args.iter().map(ty).collect::<Vec<_>>().join(","))
         }
-        ExprKind::Member {
-            target,
-            name,
-            type_args,
-            null_conditional,
-        } => {
+        ExprKind::Member { target, name, type_args, null_conditional } => {
             let dot = if *null_conditional { "?." } else { "." };
             let args = if type_args.is_empty() {
                 String::new()
             } else {
-                format!(
-                    "<{}>",
-                    type_args.iter().map(ty).collect::<Vec<_>>().join(",")
-                )
+                format!("<{}>", type_args.iter().map(ty).collect::<Vec<_>>().join(","))
             };
             format!("{}{dot}{}{args}", sexpr(target), name.name)
         }
@@ -161,17 +123,8 @@ fn sexpr(e: &Expr<'_>) -> String {
                 .collect();
             format!("(call {} [{}])", sexpr(callee), args.join(", "))
         }
-        ExprKind::Index {
-            target,
-            args,
-            null_conditional,
-        } => {
-            format!(
-                "({} {} {})",
-                if *null_conditional { "?[]" } else { "[]" },
-                sexpr(target),
-                list(args)
-            )
+        ExprKind::Index { target, args, null_conditional } => {
+            format!("({} {} {})", if *null_conditional { "?[]" } else { "[]" }, sexpr(target), list(args))
         }
         ExprKind::Unary { op, operand } => format!("({op:?} {})", sexpr(operand)),
         ExprKind::Binary { op, lhs, rhs } => format!("({op:?} {} {})", sexpr(lhs), sexpr(rhs)),
@@ -187,10 +140,7 @@ fn sexpr(e: &Expr<'_>) -> String {
             let init = match init {
                 None => String::new(),
                 Some(Initializer::Object(members)) => {
-                    let m: Vec<String> = members
-                        .iter()
-                        .map(|(n, v)| format!("{}={}", n.name, sexpr(v)))
-                        .collect();
+                    let m: Vec<String> = members.iter().map(|(n, v)| format!("{}={}", n.name, sexpr(v))).collect();
                     format!(" {{{}}}", m.join(" "))
                 }
                 Some(Initializer::Collection(items)) => {
@@ -200,22 +150,14 @@ fn sexpr(e: &Expr<'_>) -> String {
             };
             format!("(new {} [{}]{init})", ty(t), args.join(", "))
         }
-        ExprKind::NewArray {
-            elem_ty,
-            size,
-            init,
-        } => {
+        ExprKind::NewArray { elem_ty, size, init } => {
             let t = elem_ty.as_ref().map_or("?".to_string(), ty);
             let size = size.map_or(String::new(), |s| format!(" size={}", sexpr(s)));
             let init = init.map_or(String::new(), |i| format!(" {{{}}}", list(i)));
             format!("(new-array {t}{size}{init})")
         }
         ExprKind::ArrayInit(items) => format!("{{{}}}", list(items)),
-        ExprKind::Lambda {
-            is_async,
-            params,
-            body,
-        } => {
+        ExprKind::Lambda { is_async, params, body } => {
             let ps: Vec<String> = params
                 .iter()
                 .map(|p| match &p.ty {
@@ -227,17 +169,9 @@ fn sexpr(e: &Expr<'_>) -> String {
                 Body::Expr(e) => sexpr(e),
                 Body::Block(b) => format!("{{{} stmts}}", b.stmts.len()),
             };
-            format!(
-                "({}lambda [{}] {body})",
-                if *is_async { "async " } else { "" },
-                ps.join(", ")
-            )
+            format!("({}lambda [{}] {body})", if *is_async { "async " } else { "" }, ps.join(", "))
         }
-        ExprKind::Is {
-            expr,
-            ty: t,
-            binding,
-        } => match binding {
+        ExprKind::Is { expr, ty: t, binding } => match binding {
             Some(b) => format!("(is {} {} {})", sexpr(expr), ty(t), b.name),
             None => format!("(is {} {})", sexpr(expr), ty(t)),
         },
@@ -276,10 +210,7 @@ fn local(d: &LocalDecl<'_>) -> String {
 
 fn sstmt(s: &Stmt<'_>) -> String {
     match &s.kind {
-        StmtKind::Block(b) => format!(
-            "{{{}}}",
-            b.stmts.iter().map(sstmt).collect::<Vec<_>>().join(" ")
-        ),
+        StmtKind::Block(b) => format!("{{{}}}", b.stmts.iter().map(sstmt).collect::<Vec<_>>().join(" ")),
         StmtKind::Local(d) => local(d),
         StmtKind::Expr(e) => sexpr(e),
         StmtKind::If { cond, then, else_ } => match else_ {
@@ -288,47 +219,21 @@ fn sstmt(s: &Stmt<'_>) -> String {
         },
         StmtKind::While { cond, body } => format!("(while {} {})", sexpr(cond), sstmt(body)),
         StmtKind::DoWhile { body, cond } => format!("(do {} {})", sstmt(body), sexpr(cond)),
-        StmtKind::For {
-            init,
-            cond,
-            step,
-            body,
-        } => format!(
+        StmtKind::For { init, cond, step, body } => format!(
             "(for [{}] {} [{}] {})",
             init.iter().map(sstmt).collect::<Vec<_>>().join(" "),
             cond.map_or("_".to_string(), sexpr),
             list(step),
             sstmt(body)
         ),
-        StmtKind::Foreach {
-            ty: t,
-            name,
-            iterable,
-            body,
-        } => {
-            format!(
-                "(foreach {} {} {} {})",
-                ty(t),
-                name.name,
-                sexpr(iterable),
-                sstmt(body)
-            )
+        StmtKind::Foreach { ty: t, name, iterable, body } => {
+            format!("(foreach {} {} {} {})", ty(t), name.name, sexpr(iterable), sstmt(body))
         }
         StmtKind::Break => "break".to_string(),
         StmtKind::Continue => "continue".to_string(),
-        StmtKind::Return(e) => format!(
-            "(return{})",
-            e.map_or(String::new(), |e| format!(" {}", sexpr(e)))
-        ),
-        StmtKind::Throw(e) => format!(
-            "(throw{})",
-            e.map_or(String::new(), |e| format!(" {}", sexpr(e)))
-        ),
-        StmtKind::Try {
-            body,
-            catches,
-            finally,
-        } => {
+        StmtKind::Return(e) => format!("(return{})", e.map_or(String::new(), |e| format!(" {}", sexpr(e)))),
+        StmtKind::Throw(e) => format!("(throw{})", e.map_or(String::new(), |e| format!(" {}", sexpr(e)))),
+        StmtKind::Try { body, catches, finally } => {
             let cs: Vec<String> = catches
                 .iter()
                 .map(|c| {
@@ -348,10 +253,7 @@ fn sstmt(s: &Stmt<'_>) -> String {
             let fin = finally.map_or(String::new(), |f| format!(" (finally {})", b(f)));
             format!("(try {} {}{fin})", b(body), cs.join(" "))
         }
-        StmtKind::Switch {
-            scrutinee,
-            sections,
-        } => {
+        StmtKind::Switch { scrutinee, sections } => {
             let ss: Vec<String> = sections
                 .iter()
                 .map(|sec| {
@@ -363,11 +265,7 @@ fn sstmt(s: &Stmt<'_>) -> String {
                             SwitchLabel::Default(_) => "default".to_string(),
                         })
                         .collect();
-                    format!(
-                        "[{}: {}]",
-                        labels.join(", "),
-                        sec.body.iter().map(sstmt).collect::<Vec<_>>().join(" ")
-                    )
+                    format!("[{}: {}]", labels.join(", "), sec.body.iter().map(sstmt).collect::<Vec<_>>().join(" "))
                 })
                 .collect();
             format!("(switch {} {})", sexpr(scrutinee), ss.join(" "))
@@ -385,10 +283,7 @@ fn sstmt(s: &Stmt<'_>) -> String {
 }
 
 fn b(block: &Block<'_>) -> String {
-    format!(
-        "{{{}}}",
-        block.stmts.iter().map(sstmt).collect::<Vec<_>>().join(" ")
-    )
+    format!("{{{}}}", block.stmts.iter().map(sstmt).collect::<Vec<_>>().join(" "))
 }
 
 /// The messages of the errors in `src`.
@@ -407,10 +302,7 @@ fn precedence_and_associativity() {
     assert_eq!(expr("a = b = c"), "(= a (= b c))");
     assert_eq!(expr("a ?? b ?? c"), "(Coalesce a (Coalesce b c))");
     assert_eq!(expr("a ? b : c ? d : e"), "(? a b (? c d e))");
-    assert_eq!(
-        expr("a || b && c | d ^ e & f == g"),
-        "(Or a (And b (BitOr c (BitXor d (BitAnd e (Eq f g))))))"
-    );
+    assert_eq!(expr("a || b && c | d ^ e & f == g"), "(Or a (And b (BitOr c (BitXor d (BitAnd e (Eq f g))))))");
     assert_eq!(expr("a < b == c >= d"), "(Eq (Lt a b) (Ge c d))");
     assert_eq!(expr("a << 1 + 2"), "(Shl a (Add 1 2))");
     assert_eq!(expr("-a * !b"), "(Mul (Neg a) (Not b))");
@@ -419,10 +311,7 @@ fn precedence_and_associativity() {
     assert_eq!(expr("a += b -= 1"), "(Add= a (Sub= b 1))");
     assert_eq!(expr("a ??= b"), "(Coalesce= a b)");
     assert_eq!(expr("a <<= 2"), "(Shl= a 2)");
-    assert_eq!(
-        expr("x is string s && s.Length > 0"),
-        "(And (is x string s) (Gt s.Length 0))"
-    );
+    assert_eq!(expr("x is string s && s.Length > 0"), "(And (is x string s) (Gt s.Length 0))");
     assert_eq!(expr("o as Foo ?? d"), "(Coalesce (as o Foo) d)");
 }
 
@@ -441,10 +330,7 @@ fn postfix_chains() {
     assert_eq!(expr("this.x.y"), "this.x.y");
     assert_eq!(expr("base.M()"), "(call base.M [])");
     assert_eq!(expr("int.Parse(s)"), "(call int.Parse [s])");
-    assert_eq!(
-        expr("string.Join(\", \", xs)"),
-        "(call string.Join [\", \", xs])"
-    );
+    assert_eq!(expr("string.Join(\", \", xs)"), "(call string.Join [\", \", xs])");
     assert_eq!(expr("typeof(Foo).Name"), "(typeof Foo).Name");
     assert_eq!(expr("nameof(x)"), "(nameof x)");
     assert_eq!(expr("default"), "default");
@@ -455,37 +341,19 @@ fn postfix_chains() {
 
 #[test]
 fn generic_angle_brackets() {
-    assert_eq!(
-        stmt("List<int> xs = new List<int>();"),
-        "(local List<int> xs=(new List<int> []))"
-    );
-    assert_eq!(
-        stmt("bool r = a < b > c;"),
-        "(local bool r=(Gt (Lt a b) c))"
-    );
+    assert_eq!(stmt("List<int> xs = new List<int>();"), "(local List<int> xs=(new List<int> []))");
+    assert_eq!(stmt("bool r = a < b > c;"), "(local bool r=(Gt (Lt a b) c))");
     assert_eq!(
         stmt("Dictionary<string, List<int>> d = new Dictionary<string, List<int>>();"),
         "(local Dictionary<string,List<int>> d=(new Dictionary<string,List<int>> []))"
     );
-    assert_eq!(
-        stmt("Func<int, Task<int>> f = null;"),
-        "(local Func<int,Task<int>> f=null)"
-    );
+    assert_eq!(stmt("Func<int, Task<int>> f = null;"), "(local Func<int,Task<int>> f=null)");
     assert_eq!(expr("Task<int>.Factory"), "Task<int>.Factory");
     assert_eq!(expr("x < y && y > z"), "(And (Lt x y) (Gt y z))");
-    assert_eq!(
-        stmt("for (int i = 0; i < n; i++) {}"),
-        "(for [(local int i=0)] (Lt i n) [(PostInc i)] {})"
-    );
-    assert_eq!(
-        expr("Task.FromResult<int>(5)"),
-        "(call Task.FromResult<int> [5])"
-    );
+    assert_eq!(stmt("for (int i = 0; i < n; i++) {}"), "(for [(local int i=0)] (Lt i n) [(PostInc i)] {})");
+    assert_eq!(expr("Task.FromResult<int>(5)"), "(call Task.FromResult<int> [5])");
     assert_eq!(expr("(List<int>)o"), "(cast List<int> o)");
-    assert_eq!(
-        stmt("List<int>[] buckets = null;"),
-        "(local List<int>[] buckets=null)"
-    );
+    assert_eq!(stmt("List<int>[] buckets = null;"), "(local List<int>[] buckets=null)");
     assert_eq!(stmt("int? maybe = null;"), "(local int? maybe=null)");
     assert_eq!(stmt("List<int?> xs;"), "(local List<int?> xs)");
 }
@@ -498,27 +366,16 @@ fn user_generic_method() {
         "class C { static T Id<T>(T x) => x; static void M() { var y = Id<int>(1); bool b = Id < Id; }
          static T Max<T>(T a, T b) where T : IComparable<T>, new() => a.CompareTo(b) > 0 ? a : b; }",
     );
-    let Item::Type(c) = &unit.items[0] else {
-        panic!()
-    };
-    let Member::Method(id) = &c.members[0] else {
-        panic!()
-    };
+    let Item::Type(c) = &unit.items[0] else { panic!() };
+    let Member::Method(id) = &c.members[0] else { panic!() };
     assert_eq!(id.type_params.len(), 1);
     assert_eq!(id.type_params[0].name, "T");
-    let Member::Method(m) = &c.members[1] else {
-        panic!()
-    };
-    let Some(Body::Block(body)) = m.body else {
-        panic!()
-    };
+    let Member::Method(m) = &c.members[1] else { panic!() };
+    let Some(Body::Block(body)) = m.body else { panic!() };
     assert_eq!(sstmt(&body.stmts[0]), "(local var y=(call Id<int> [1]))");
     assert_eq!(sstmt(&body.stmts[1]), "(local bool b=(Lt Id Id))");
     assert_eq!(c.members.len(), 3);
-    assert_eq!(
-        errors("class C { void M<T>() wher T : class { } }"),
-        ["expected `where`, found `wher`"]
-    );
+    assert_eq!(errors("class C { void M<T>() wher T : class { } }"), ["expected `where`, found `wher`"]);
 }
 
 #[test]
@@ -545,48 +402,24 @@ fn lambdas() {
     assert_eq!(expr("async x => await x"), "(async lambda [x] (await x))");
     assert_eq!(expr("(a, b) => a * b"), "(lambda [a, b] (Mul a b))");
     assert_eq!(expr("() => 1"), "(lambda [] 1)");
-    assert_eq!(
-        expr("(int a, string b) => a"),
-        "(lambda [int a, string b] a)"
-    );
-    assert_eq!(
-        expr("async () => { await Task.Yield(); }"),
-        "(async lambda [] {1 stmts})"
-    );
+    assert_eq!(expr("(int a, string b) => a"), "(lambda [int a, string b] a)");
+    assert_eq!(expr("async () => { await Task.Yield(); }"), "(async lambda [] {1 stmts})");
     assert_eq!(expr("async (x) => x"), "(async lambda [x] x)");
     assert_eq!(expr("(x) => { return x; }"), "(lambda [x] {1 stmts})");
-    assert_eq!(
-        expr("() => throw new E()"),
-        "(lambda [] (throw (new E [])))"
-    );
+    assert_eq!(expr("() => throw new E()"), "(lambda [] (throw (new E [])))");
     assert_eq!(expr("f(x => x, y)"), "(call f [(lambda [x] x), y])");
-    assert_eq!(
-        expr("a => b => a + b"),
-        "(lambda [a] (lambda [b] (Add a b)))"
-    );
-    assert_eq!(
-        expr("c ? (Func<int>)(() => 1) : null"),
-        "(? c (cast Func<int> (lambda [] 1)) null)"
-    );
+    assert_eq!(expr("a => b => a + b"), "(lambda [a] (lambda [b] (Add a b)))");
+    assert_eq!(expr("c ? (Func<int>)(() => 1) : null"), "(? c (cast Func<int> (lambda [] 1)) null)");
 }
 
 #[test]
 fn interpolated_strings() {
     assert_eq!(expr(r#"$"a{x}b""#), r#"($ "a" {x} "b")"#);
-    assert_eq!(
-        expr(r#"$"{x,5:F2}|{y,-3}|{z:X}""#),
-        r#"($ {x ,5 :F2} "|" {y ,(Neg 3)} "|" {z :X})"#
-    );
+    assert_eq!(expr(r#"$"{x,5:F2}|{y,-3}|{z:X}""#), r#"($ {x ,5 :F2} "|" {y ,(Neg 3)} "|" {z :X})"#);
     assert_eq!(expr(r#"$"{d["k"]}""#), r#"($ {([] d "k")})"#);
     assert_eq!(expr(r#"$"{(c ? "y" : "n")}""#), r#"($ {(? c "y" "n")})"#);
-    assert_eq!(
-        expr(r#"$"out {$"in {n}"}""#),
-        r#"($ "out " {($ "in " {n})})"#
-    );
-    assert_eq!(
-        expr(r#"$"{{lit}} {f(a, b)}""#),
-        r#"($ "{lit} " {(call f [a, b])})"#
-    );
+    assert_eq!(expr(r#"$"out {$"in {n}"}""#), r#"($ "out " {($ "in " {n})})"#);
+    assert_eq!(expr(r#"$"{{lit}} {f(a, b)}""#), r#"($ "{lit} " {(call f [a, b])})"#);
     assert_eq!(expr(r#"$@"C:\{dir}\""""#), r#"($ "C:\\" {dir} "\\\"")"#);
     assert_eq!(expr(r#"$"""#), "($ )");
 }
@@ -596,10 +429,7 @@ fn new_expressions_and_initializers() {
     assert_eq!(expr("new Foo(1, 2)"), "(new Foo [1, 2])");
     assert_eq!(expr("new Foo { X = 1, Y = 2 }"), "(new Foo [] {X=1 Y=2})");
     assert_eq!(expr("new Foo() { X = 1, }"), "(new Foo [] {X=1})");
-    assert_eq!(
-        expr("new List<int> { 1, 2 }"),
-        "(new List<int> [] {[1] [2]})"
-    );
+    assert_eq!(expr("new List<int> { 1, 2 }"), "(new List<int> [] {[1] [2]})");
     assert_eq!(
         expr("new Dictionary<string, int> { { \"a\", 1 }, { \"b\", 2 } }"),
         "(new Dictionary<string,int> [] {[\"a\" 1] [\"b\" 2]})"
@@ -608,10 +438,7 @@ fn new_expressions_and_initializers() {
     assert_eq!(expr("new int[] { 1, 2 }"), "(new-array int {1 2})");
     assert_eq!(expr("new[] { 1, 2 }"), "(new-array ? {1 2})");
     assert_eq!(expr("new string[3][]"), "(new-array string[] size=3)");
-    assert_eq!(
-        expr("new int[2] { 1, 2 }.Length"),
-        "(new-array int size=2 {1 2}).Length"
-    );
+    assert_eq!(expr("new int[2] { 1, 2 }.Length"), "(new-array int size=2 {1 2}).Length");
     assert_eq!(stmt("int[] a = { 1, 2, };"), "(local int[] a={1 2})");
     assert_eq!(
         stmt("int[][] a = { new int[] { 1 }, new int[0] };"),
@@ -621,18 +448,9 @@ fn new_expressions_and_initializers() {
 
 #[test]
 fn arguments() {
-    assert_eq!(
-        expr("f(x: 1, y: a ? b : c)"),
-        "(call f [x: 1, y: (? a b c)])"
-    );
-    assert_eq!(
-        expr("int.TryParse(s, out var n)"),
-        "(call int.TryParse [s, out (decl var n)])"
-    );
-    assert_eq!(
-        expr("M(out int n, ref x, out y, in z)"),
-        "(call M [out (decl int n), ref x, out y, in z])"
-    );
+    assert_eq!(expr("f(x: 1, y: a ? b : c)"), "(call f [x: 1, y: (? a b c)])");
+    assert_eq!(expr("int.TryParse(s, out var n)"), "(call int.TryParse [s, out (decl var n)])");
+    assert_eq!(expr("M(out int n, ref x, out y, in z)"), "(call M [out (decl int n), ref x, out y, in z])");
     assert_eq!(
         expr("x ?? throw new ArgumentNullException(nameof(x))"),
         "(Coalesce x (throw (new ArgumentNullException [(nameof x)])))"
@@ -645,35 +463,17 @@ fn arguments() {
 fn statements() {
     assert_eq!(stmt("int a = 1, b, c = a;"), "(local int a=1 b c=a)");
     assert_eq!(stmt("const int K = 3;"), "(const int K=3)");
-    assert_eq!(
-        stmt("using var r = Open();"),
-        "(using-local var r=(call Open []))"
-    );
-    assert_eq!(
-        stmt("using (var x = F()) { }"),
-        "(using (local var x=(call F [])) {})"
-    );
+    assert_eq!(stmt("using var r = Open();"), "(using-local var r=(call Open []))");
+    assert_eq!(stmt("using (var x = F()) { }"), "(using (local var x=(call F [])) {})");
     assert_eq!(stmt("using (r) G();"), "(using r (call G []))");
-    assert_eq!(
-        stmt("for (i = 0, j = 1; ; i++, j--) ;"),
-        "(for [(= i 0) (= j 1)] _ [(PostInc i) (PostDec j)] ;)"
-    );
+    assert_eq!(stmt("for (i = 0, j = 1; ; i++, j--) ;"), "(for [(= i 0) (= j 1)] _ [(PostInc i) (PostDec j)] ;)");
     assert_eq!(stmt("foreach (var kv in d) { }"), "(foreach var kv d {})");
-    assert_eq!(
-        stmt("foreach (KeyValuePair<string, int> kv in d) ;"),
-        "(foreach KeyValuePair<string,int> kv d ;)"
-    );
+    assert_eq!(stmt("foreach (KeyValuePair<string, int> kv in d) ;"), "(foreach KeyValuePair<string,int> kv d ;)");
     assert_eq!(stmt("while (true) break;"), "(while true break)");
     assert_eq!(stmt("do { continue; } while (x);"), "(do {continue} x)");
     assert_eq!(stmt("lock (o) { }"), "(lock o {})");
-    assert_eq!(
-        stmt("if (a) if (b) x(); else y();"),
-        "(if a (if b (call x []) (call y [])))"
-    );
-    assert_eq!(
-        stmt("if (a) { } else if (b) { } else { }"),
-        "(if a {} (if b {} {}))"
-    );
+    assert_eq!(stmt("if (a) if (b) x(); else y();"), "(if a (if b (call x []) (call y [])))");
+    assert_eq!(stmt("if (a) { } else if (b) { } else { }"), "(if a {} (if b {} {}))");
     assert_eq!(stmt("throw;"), "(throw)");
     assert_eq!(stmt("return;"), "(return)");
 }
@@ -681,9 +481,7 @@ fn statements() {
 #[test]
 fn switch_statements() {
     assert_eq!(
-        stmt(
-            "switch (x) { case 1: case 2: a(); break; case \"s\": { b(); } break; default: return; }"
-        ),
+        stmt("switch (x) { case 1: case 2: a(); break; case \"s\": { b(); } break; default: return; }"),
         "(switch x [case 1, case 2: (call a []) break] [case \"s\": {(call b [])} break] [default: (return)])"
     );
     assert_eq!(
@@ -745,14 +543,10 @@ namespace Demo.App
     assert_eq!(unit.usings[1].path, "System.Collections.Generic");
     assert_eq!(unit.attributes.len(), 1);
     assert_eq!(unit.attributes[0].name.name, "ConfigureAwait");
-    let [Item::Namespace { name, items }] = unit.items else {
-        panic!("{:?}", unit.items.len())
-    };
+    let [Item::Namespace { name, items }] = unit.items else { panic!("{:?}", unit.items.len()) };
     assert_eq!(name.name, "Demo.App");
     assert_eq!(items.len(), 3);
-    let Item::Type(shape) = &items[0] else {
-        panic!()
-    };
+    let Item::Type(shape) = &items[0] else { panic!() };
     assert_eq!(shape.attributes.len(), 1);
     assert_eq!(shape.attributes[0].name.name, "Async2");
     assert!(shape.modifiers.has(Modifiers::ABSTRACT) && shape.modifiers.has(Modifiers::PUBLIC));
@@ -771,110 +565,59 @@ namespace Demo.App
     assert_eq!(
         kinds,
         [
-            "field", "field", "field", "method", "method", "prop", "prop", "prop", "prop", "ctor",
-            "ctor", "ctor", "method", "method", "type", "type"
+            "field", "field", "field", "method", "method", "prop", "prop", "prop", "prop", "ctor", "ctor", "ctor",
+            "method", "method", "type", "type"
         ]
     );
-    let Member::Field(count) = &shape.members[0] else {
-        panic!()
-    };
+    let Member::Field(count) = &shape.members[0] else { panic!() };
     assert_eq!(count.declarators.len(), 2);
     assert!(count.modifiers.has(Modifiers::STATIC) && count.modifiers.has(Modifiers::READONLY));
-    let Member::Method(area) = &shape.members[3] else {
-        panic!()
-    };
+    let Member::Method(area) = &shape.members[3] else { panic!() };
     assert!(area.body.is_none());
-    let Member::Property(id) = &shape.members[5] else {
-        panic!()
-    };
+    let Member::Property(id) = &shape.members[5] else { panic!() };
     assert!(id.getter.as_ref().is_some_and(|g| g.body.is_none()));
-    assert!(
-        id.setter
-            .as_ref()
-            .is_some_and(|s| s.modifiers.has(Modifiers::PRIVATE))
-    );
+    assert!(id.setter.as_ref().is_some_and(|s| s.modifiers.has(Modifiers::PRIVATE)));
     assert!(id.init.is_some());
-    let Member::Property(half) = &shape.members[7] else {
-        panic!()
-    };
+    let Member::Property(half) = &shape.members[7] else { panic!() };
     assert!(half.expr_body.is_some());
-    let Member::Property(indexer) = &shape.members[8] else {
-        panic!()
-    };
+    let Member::Property(indexer) = &shape.members[8] else { panic!() };
     assert_eq!(indexer.name.name, "this");
     assert_eq!(indexer.params.len(), 1);
-    let Member::Constructor(cctor) = &shape.members[9] else {
-        panic!()
-    };
+    let Member::Constructor(cctor) = &shape.members[9] else { panic!() };
     assert!(cctor.modifiers.has(Modifiers::STATIC));
-    let Member::Constructor(ctor) = &shape.members[10] else {
-        panic!()
-    };
+    let Member::Constructor(ctor) = &shape.members[10] else { panic!() };
     assert!(ctor.initializer.as_ref().is_some_and(|i| !i.is_this));
-    let Member::Constructor(ctor2) = &shape.members[11] else {
-        panic!()
-    };
-    assert!(
-        ctor2
-            .initializer
-            .as_ref()
-            .is_some_and(|i| i.is_this && i.args.len() == 1)
-    );
-    let Member::Method(run) = &shape.members[12] else {
-        panic!()
-    };
+    let Member::Constructor(ctor2) = &shape.members[11] else { panic!() };
+    assert!(ctor2.initializer.as_ref().is_some_and(|i| i.is_this && i.args.len() == 1));
+    let Member::Method(run) = &shape.members[12] else { panic!() };
     assert_eq!(run.attributes[0].name.name, "Async1");
     assert!(run.modifiers.has(Modifiers::ASYNC));
     let mods: Vec<ParamModifier> = run.params.iter().map(|p| p.modifier).collect();
-    assert_eq!(
-        mods,
-        [
-            ParamModifier::None,
-            ParamModifier::Ref,
-            ParamModifier::Out,
-            ParamModifier::Params
-        ]
-    );
+    assert_eq!(mods, [ParamModifier::None, ParamModifier::Ref, ParamModifier::Out, ParamModifier::Params]);
     assert_eq!(ty(&run.params[3].ty), "int[]");
-    let Member::Method(ext) = &shape.members[13] else {
-        panic!()
-    };
+    let Member::Method(ext) = &shape.members[13] else { panic!() };
     assert_eq!(ext.params[0].modifier, ParamModifier::This);
     assert!(ext.params[1].default.is_some());
-    let Member::NestedType(color) = &shape.members[15] else {
-        panic!()
-    };
+    let Member::NestedType(color) = &shape.members[15] else { panic!() };
     assert_eq!(color.kind, TypeKind::Enum);
     assert_eq!(color.enum_members.len(), 3);
     assert!(color.enum_members[1].value.is_some());
-    let Item::Type(thing) = &items[1] else {
-        panic!()
-    };
+    let Item::Type(thing) = &items[1] else { panic!() };
     assert_eq!(thing.kind, TypeKind::Interface);
-    let Item::Type(point) = &items[2] else {
-        panic!()
-    };
+    let Item::Type(point) = &items[2] else { panic!() };
     assert_eq!(point.kind, TypeKind::Struct);
 }
 
 #[test]
 fn file_scoped_namespace_and_top_level_statements() {
     let arena = Bump::new();
-    let unit = parse_ok(
-        &arena,
-        "using System;\nConsole.WriteLine(1);\nint x = 2;\nclass A { }\n",
-    );
+    let unit = parse_ok(&arena, "using System;\nConsole.WriteLine(1);\nint x = 2;\nclass A { }\n");
     assert_eq!(unit.top_level.len(), 2);
     assert_eq!(unit.items.len(), 1);
 
-    let unit = parse_ok(
-        &arena,
-        "namespace N.M;\nusing System;\nclass A { }\n[Async1] class B { };\n",
-    );
+    let unit = parse_ok(&arena, "namespace N.M;\nusing System;\nclass A { }\n[Async1] class B { };\n");
     assert_eq!(unit.usings.len(), 1);
-    let [Item::Namespace { name, items }] = unit.items else {
-        panic!()
-    };
+    let [Item::Namespace { name, items }] = unit.items else { panic!() };
     assert_eq!(name.name, "N.M");
     let Item::Type(b) = &items[1] else { panic!() };
     assert_eq!(b.attributes.len(), 1);
@@ -888,16 +631,10 @@ fn file_scoped_namespace_and_top_level_statements() {
 #[test]
 fn main_with_async_and_generic_return() {
     let arena = Bump::new();
-    let unit = parse_ok(
-        &arena,
-        "class P { static async Task<int> Main(string[] args) { await Task.Delay(1); return 0; } }",
-    );
-    let Item::Type(p) = &unit.items[0] else {
-        panic!()
-    };
-    let Member::Method(main) = &p.members[0] else {
-        panic!()
-    };
+    let unit =
+        parse_ok(&arena, "class P { static async Task<int> Main(string[] args) { await Task.Delay(1); return 0; } }");
+    let Item::Type(p) = &unit.items[0] else { panic!() };
+    let Member::Method(main) = &p.members[0] else { panic!() };
     assert_eq!(ty(&main.return_type), "Task<int>");
     assert_eq!(ty(&main.params[0].ty), "string[]");
 }
@@ -931,14 +668,8 @@ class P {
     assert_eq!(diags[1].message, "expected `)` or `,`, found `2`");
     // The rest of the class still parsed.
     let unit = unit.expect("recovered unit");
-    let Item::Type(p) = &unit.items[0] else {
-        panic!()
-    };
-    assert!(
-        p.members
-            .iter()
-            .any(|m| matches!(m, Member::Method(m) if m.name.name == "D"))
-    );
+    let Item::Type(p) = &unit.items[0] else { panic!() };
+    assert!(p.members.iter().any(|m| matches!(m, Member::Method(m) if m.name.name == "D")));
 }
 
 #[test]
@@ -951,39 +682,18 @@ fn missing_semicolon_is_one_error() {
 fn error_messages() {
     assert_eq!(errors("class { }"), ["expected identifier, found `{`"]);
     assert_eq!(errors("x = (1 + 2;"), ["expected `)`, found `;`"]);
-    assert_eq!(
-        errors("class A { int P { get; bad; } }"),
-        ["expected `get` or `set`, found `bad`"]
-    );
-    assert_eq!(
-        errors("class A { public public int x; }"),
-        ["duplicate modifier"]
-    );
-    assert_eq!(
-        errors("class A { void M() { x = \"abc; } }"),
-        ["unterminated string literal"]
-    );
-    assert_eq!(
-        errors("class A { void M() { } "),
-        ["expected declaration or `}`, found end of file"]
-    );
+    assert_eq!(errors("class A { int P { get; bad; } }"), ["expected `get` or `set`, found `bad`"]);
+    assert_eq!(errors("class A { public public int x; }"), ["duplicate modifier"]);
+    assert_eq!(errors("class A { void M() { x = \"abc; } }"), ["unterminated string literal"]);
+    assert_eq!(errors("class A { void M() { } "), ["expected declaration or `}`, found end of file"]);
 }
 
 #[test]
 fn running_into_the_end_after_an_error_is_not_another_error() {
     let unclosed = "class P {\n void M() {\n if (x) {\n f();\n }\n static bool G() => true;\n}\n";
-    assert_eq!(
-        errors(unclosed),
-        ["expected statement or `}`, found `static`"]
-    );
-    assert_eq!(
-        errors("class A { void M() { /* never closed } }"),
-        ["unterminated block comment: expected `*/`"]
-    );
-    assert_eq!(
-        errors("class A { void M() { if (o is null) { } } }"),
-        ["expected type, found `null`"]
-    );
+    assert_eq!(errors(unclosed), ["expected statement or `}`, found `static`"]);
+    assert_eq!(errors("class A { void M() { /* never closed } }"), ["unterminated block comment: expected `*/`"]);
+    assert_eq!(errors("class A { void M() { if (o is null) { } } }"), ["expected type, found `null`"]);
 }
 
 #[test]
@@ -1019,26 +729,17 @@ fn deep_nesting_is_an_error_not_a_crash() {
         let (unit, diags) = parse(&arena, src);
         assert!(unit.is_none(), "accepted: {}...", &src[..40]);
         assert!(
-            diags
-                .iter()
-                .any(|d| d.message == "expression too deeply nested"
-                    || d.message == "nesting too deep"),
+            diags.iter().any(|d| d.message == "expression too deeply nested" || d.message == "nesting too deep"),
             "{}...: {:?}",
             &src[..40],
             diags.iter().map(|d| &d.message).collect::<Vec<_>>()
         );
     }
     // A 2,000-term sum is too deep too.
-    assert_eq!(
-        errors(&format!("var x = {}1;", "a+".repeat(2_000))),
-        ["expression too deeply nested"]
-    );
+    assert_eq!(errors(&format!("var x = {}1;", "a+".repeat(2_000))), ["expression too deeply nested"]);
     // Long but shallow programs are fine.
     let arena = Bump::new();
-    let many = format!(
-        "class A {{ void M() {{ {} }} }}",
-        "if (a) { x++; } ".repeat(5_000)
-    );
+    let many = format!("class A {{ void M() {{ {} }} }}", "if (a) { x++; } ".repeat(5_000));
     parse_ok(&arena, &many);
     let chain = format!("var x = a{};", ".b".repeat(200));
     parse_ok(&arena, &chain);
@@ -1089,10 +790,7 @@ fn garbage_never_panics() {
         let _ = parse(&arena, s);
     }
     // Every prefix of a realistic program.
-    for end in (0..REALISTIC.len())
-        .step_by(7)
-        .filter(|&i| REALISTIC.is_char_boundary(i))
-    {
+    for end in (0..REALISTIC.len()).step_by(7).filter(|&i| REALISTIC.is_char_boundary(i)) {
         let arena = Bump::new();
         let _ = parse(&arena, &REALISTIC[..end]);
     }
@@ -1279,9 +977,7 @@ namespace Bank
 fn a_realistic_program_parses() {
     let arena = Bump::new();
     let unit = parse_ok(&arena, REALISTIC);
-    let [Item::Namespace { items, .. }] = unit.items else {
-        panic!()
-    };
+    let [Item::Namespace { items, .. }] = unit.items else { panic!() };
     assert_eq!(items.len(), 6);
 }
 
@@ -1291,9 +987,7 @@ fn every_program_in_the_repository_parses() {
     let mut files = Vec::new();
     let mut dirs = vec![root.clone()];
     while let Some(dir) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -1309,17 +1003,12 @@ fn every_program_in_the_repository_parses() {
     files.push(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/prelude.toy"));
     let mut failures = String::new();
     for path in &files {
-        let Ok(src) = std::fs::read_to_string(path) else {
-            continue;
-        };
+        let Ok(src) = std::fs::read_to_string(path) else { continue };
         let arena = Bump::new();
         let (unit, diags) = parse(&arena, &src);
         if unit.is_none() || !diags.is_empty() {
             let _ = writeln!(failures, "{}:\n{}", path.display(), render(&src, &diags));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "programs with syntax errors:\n{failures}"
-    );
+    assert!(failures.is_empty(), "programs with syntax errors:\n{failures}");
 }

@@ -64,25 +64,24 @@ pub fn task(vm: &mut Vm, args: &[Value]) -> NativeResult {
         return Ok(arg(args, 0));
     }
     let b = if t.state.get() == TaskState::RanToCompletion {
-        ValueTaskBox {
-            task: Value::Null,
-            result: t.result.get(),
-        }
+        ValueTaskBox { task: Value::Null, result: t.result.get() }
     } else {
-        ValueTaskBox {
-            task: arg(args, 0),
-            result: Value::Null,
-        }
+        ValueTaskBox { task: arg(args, 0), result: Value::Null }
     };
     Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(b)))))
 }
 
-/// `SetResult`: completes the task. Its continuations run next, from the
-/// generated code's call to `AsyncMethodBuilderCore.RunContinuations`.
+/// `SetResult`: completes the task; says whether it has continuations.
 pub fn set_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
     builder_task(args)?;
     vm.set_outcome(arg(args, 0), Outcome::Result(arg(args, 1)))?;
-    Ok(Value::Null)
+    Ok(Value::Bool(has_continuations(args)))
+}
+
+/// Whether the builder's task has continuations (that the generated code
+/// must run next, through `AsyncMethodBuilderCore.RunContinuations`).
+fn has_continuations(args: &[Value]) -> bool {
+    builder_task(args).is_ok_and(|t| !t.continuations.borrow().is_empty())
 }
 
 /// `AsyncMethodBuilderCore.NextInlineRunner(task)`: see
@@ -100,13 +99,9 @@ pub fn set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
     if kind == BuilderKind::Void {
         return Err(VmError::Unhandled(e));
     }
-    let outcome = if vm.is_cancellation(e) {
-        Outcome::Canceled(e)
-    } else {
-        Outcome::Exception(e)
-    };
+    let outcome = if vm.is_cancellation(e) { Outcome::Canceled(e) } else { Outcome::Exception(e) };
     vm.set_outcome(arg(args, 0), outcome)?;
-    Ok(Value::Null)
+    Ok(Value::Bool(has_continuations(args)))
 }
 
 /// The state machine's runner, made at its first suspension, with the
@@ -152,34 +147,18 @@ fn await_on_completed_with(vm: &mut Vm, args: &[Value], user_method: &str) -> Na
     let user = matches!(awaiter.as_obj().as_deref(), Some(Obj::Instance(_)));
     if user {
         let (_, run) = vm.runtime_class_method("MoveNextRunner", "Run")?;
-        let action = Value::Obj(vm.alloc(Obj::Delegate {
-            method: run,
-            target: runner,
-        }));
+        let action = Value::Obj(vm.alloc(Obj::Delegate { method: run, target: runner }));
         let m = vm.find_instance_method(awaiter, user_method, 2)?;
         vm.call_method(m, &[awaiter, action])?;
         return Ok(Value::Null);
     }
     match awaited(vm, awaiter)? {
         Awaited::Task(t, capture) => {
-            let sync_ctx = if capture {
-                vm.contexts.sync_ctx
-            } else {
-                Value::Null
-            };
+            let sync_ctx = if capture { vm.contexts.sync_ctx } else { Value::Null };
             vm.add_continuation(t, Continuation::Runner { runner, sync_ctx })?;
         }
-        Awaited::Done(_) => vm.run_continuation(
-            Value::Null,
-            Continuation::Runner {
-                runner,
-                sync_ctx: Value::Null,
-            },
-        )?,
-        Awaited::Yield => vm.schedule_yield(Continuation::Runner {
-            runner,
-            sync_ctx: Value::Null,
-        })?,
+        Awaited::Done(_) => vm.run_continuation(Value::Null, Continuation::Runner { runner, sync_ctx: Value::Null })?,
+        Awaited::Yield => vm.schedule_yield(Continuation::Runner { runner, sync_ctx: Value::Null })?,
     }
     Ok(Value::Null)
 }

@@ -9,7 +9,8 @@
 //!
 //! Fib(n):                          the stub, with the original signature
 //!   sm = new <Fib>d__1; sm.n = n; sm.<>t__builder = AsyncTaskMethodBuilder<T>.Create()
-//!   sm.<>1__state = -1; AsyncMethodBuilderCore.Start(sm); return sm.<>t__builder.Task
+//!   sm.<>1__state = -1; builder.Start(ref sm), inlined as: save both
+//!   contexts, sm.MoveNext(), restore them; return sm.<>t__builder.Task
 //!
 //! <Fib>d__1.MoveNext():
 //!   dispatch on <>1__state: -1 loads the parameters and starts the body;
@@ -20,9 +21,10 @@
 //!   suspend k: save the live registers, state = k, <>u__j = awaiter,
 //!     builder.AwaitUnsafeOnCompleted(awaiter, this) (AwaitOnCompleted for
 //!     an INotifyCompletion-only awaiter), return
-//!   finish: state = -2, builder.SetResult(value), RunContinuations, return
+//!   finish: state = -2, builder.SetResult(value), and if the task has
+//!     continuations AsyncMethodBuilderCore.RunContinuations(task), return
 //!   catch (Exception e) around all of it: state = -2, builder.SetException(e),
-//!     RunContinuations, return
+//!     RunContinuations if needed, return
 //! ```
 //!
 //! State numbers: `-1` running or not started, `k >= 0` suspended at await
@@ -32,13 +34,9 @@
 //! Jumping into a try block is legal in this bytecode, so resuming needs
 //! none of the re-dispatch Roslyn does for awaits inside `try`.
 
-use crate::bytecode::{
-    Args, ClassId, Dst, FieldSlot, Handler, HandlerKind, Instr, MethodId, NativeId, Pc, Reg,
-};
+use crate::bytecode::{Args, ClassId, Dst, FieldSlot, Handler, HandlerKind, Instr, MethodId, NativeId, Pc, Reg};
 use crate::liveness;
-use crate::program::{
-    AsyncReturn, BuiltinClass, Class, ClassKind, Field, Method, MethodFlags, Program,
-};
+use crate::program::{AsyncReturn, BuiltinClass, Class, ClassKind, Field, Method, MethodFlags, Program};
 
 /// The async1 `Await` sites of one method, in code order.
 struct Site {
@@ -56,9 +54,7 @@ fn native(owner: &str, name: &str, params: usize) -> NativeId {
     crate::native::lookup(owner, name, params)
         .next()
         .map(|(id, _)| id)
-        .unwrap_or_else(|| {
-            panic!("the library has no {owner}.{name}/{params}: the async1 runtime needs it")
-        })
+        .unwrap_or_else(|| panic!("the library has no {owner}.{name}/{params}: the async1 runtime needs it"))
 }
 
 /// The builder type Roslyn would use for a return kind.
@@ -78,9 +74,7 @@ fn has_value(kind: AsyncReturn) -> bool {
 
 /// Looks up a prelude class by full name and one of its methods by name.
 fn prelude_method(program: &Program, class: &str, method: &str) -> (ClassId, MethodId) {
-    let c = program
-        .class_by_name(class)
-        .unwrap_or_else(|| panic!("the prelude has no {class}"));
+    let c = program.class_by_name(class).unwrap_or_else(|| panic!("the prelude has no {class}"));
     let m = program
         .methods
         .iter()
@@ -96,50 +90,26 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     let Some(kind) = orig.flags.is_async else {
         return;
     };
-    let (iface, iface_move_next) = prelude_method(
-        program,
-        "System.Runtime.CompilerServices.IAsyncStateMachine",
-        "MoveNext",
-    );
-    let (_, start) = prelude_method(
-        program,
-        "System.Runtime.CompilerServices.AsyncMethodBuilderCore",
-        "Start",
-    );
-    let (_, run_continuations) = prelude_method(
-        program,
-        "System.Runtime.CompilerServices.AsyncMethodBuilderCore",
-        "RunContinuations",
-    );
-    let exception = program
-        .class_by_name("System.Exception")
-        .unwrap_or(BuiltinClass::Object.id());
+    let (iface, iface_move_next) =
+        prelude_method(program, "System.Runtime.CompilerServices.IAsyncStateMachine", "MoveNext");
+    let (_, run_continuations) =
+        prelude_method(program, "System.Runtime.CompilerServices.AsyncMethodBuilderCore", "RunContinuations");
+    let exception = program.class_by_name("System.Exception").unwrap_or(BuiltinClass::Object.id());
 
     // ---- the state machine's fields ---------------------------------------
-    let ordinal = program.methods[..id.index()]
-        .iter()
-        .filter(|m| m.class == orig.class)
-        .count();
+    let ordinal = program.methods[..id.index()].iter().filter(|m| m.class == orig.class).count();
     let owner = program.class(orig.class);
     let sm_name = format!("{}+<{}>d__{}", owner.name, orig.name, ordinal);
     let mut class = Class::new(sm_name, owner.namespace.clone(), ClassKind::Class);
     class.base = Some(BuiltinClass::Object.id());
     class.interfaces.push(iface);
     let field = |class: &mut Class, name: String| {
-        class.fields.push(Field {
-            name,
-            default: Default::default(),
-        });
+        class.fields.push(Field { name, default: Default::default() });
         FieldSlot(class.fields.len() as u16 - 1)
     };
     let state = field(&mut class, "<>1__state".into());
     let builder = field(&mut class, "<>t__builder".into());
-    let local_name = |r: Reg| {
-        orig.locals
-            .iter()
-            .find(|(l, _)| *l == r)
-            .map(|(_, n)| n.clone())
-    };
+    let local_name = |r: Reg| orig.locals.iter().find(|(l, _)| *l == r).map(|(_, n)| n.clone());
     // One field per register that needs one: parameters (the stub fills
     // them), then registers live across an await.
     let mut reg_fields: Vec<Option<FieldSlot>> = vec![None; orig.nregs as usize];
@@ -166,17 +136,9 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
                 awaiter_types.len() - 1
             }
         };
-        let live: Vec<Reg> = live_in
-            .get(pc + 1)
-            .map(|s| s.iter().filter(|r| *r != awaiter).collect())
-            .unwrap_or_default();
-        sites.push((
-            pc,
-            awaiter,
-            j,
-            live,
-            info.on_completed.is_none_or(|o| o.critical),
-        ));
+        let live: Vec<Reg> =
+            live_in.get(pc + 1).map(|s| s.iter().filter(|r| *r != awaiter).collect()).unwrap_or_default();
+        sites.push((pc, awaiter, j, live, info.on_completed.is_none_or(|o| o.critical)));
     }
     let mut hoisted = 0;
     for (_, _, _, live, _) in &sites {
@@ -212,13 +174,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     let sm = Reg(e);
     let (t1, t2, t3) = (Reg(e + 1), Reg(e + 2), Reg(e + 3));
     let first_line = orig.lines.iter().copied().find(|l| *l != 0).unwrap_or(0);
-    let last_line = orig
-        .lines
-        .iter()
-        .rev()
-        .copied()
-        .find(|l| *l != 0)
-        .unwrap_or(first_line);
+    let last_line = orig.lines.iter().rev().copied().find(|l| *l != 0).unwrap_or(first_line);
     let bo = builder_owner(kind);
     let mut code: Vec<Instr> = Vec::new();
     let mut lines: Vec<u32> = Vec::new();
@@ -229,128 +185,48 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
 
     // Prologue: dispatch on the state. Resume blocks follow it, then the
     // first-entry block; their targets are patched once the layout is known.
-    emit(
-        &mut code,
-        Instr::Move {
-            dst: sm.dst(),
-            src: Reg(0),
-        },
-        first_line,
-    );
-    emit(
-        &mut code,
-        Instr::GetField {
-            dst: t1.dst(),
-            obj: sm,
-            field: state,
-        },
-        first_line,
-    );
-    let mut dispatch = Vec::new();
-    for k in 0..sites.len() {
-        emit(
-            &mut code,
-            Instr::LoadInt {
-                dst: t2.dst(),
-                value: k as i32,
-            },
-            first_line,
-        );
-        emit(
-            &mut code,
-            Instr::Eq {
-                dst: t3.dst(),
-                a: t1,
-                b: t2,
-            },
-            first_line,
-        );
-        dispatch.push(code.len());
-        emit(
-            &mut code,
-            Instr::JumpIfTrue {
-                cond: t3,
-                target: Pc(0),
-            },
-            first_line,
-        );
+    emit(&mut code, Instr::Move { dst: sm.dst(), src: Reg(0) }, first_line);
+    emit(&mut code, Instr::GetField { dst: t1.dst(), obj: sm, field: state }, first_line);
+    let to_dispatch = code.len();
+    if !sites.is_empty() {
+        emit(&mut code, Instr::JumpIfNotLtImm { a: t1, imm: 0, target: Pc(0) }, first_line);
     }
-    // First entry: load the parameters from their fields.
+    // First entry (state -1): load the parameters from their fields.
     for p in 0..orig.arity {
         if let Some(f) = reg_fields[p as usize] {
-            emit(
-                &mut code,
-                Instr::GetField {
-                    dst: Dst(p),
-                    obj: sm,
-                    field: f,
-                },
-                first_line,
-            );
+            emit(&mut code, Instr::GetField { dst: Dst(p), obj: sm, field: f }, first_line);
         }
     }
     let jump_to_body = code.len();
     emit(&mut code, Instr::Jump { target: Pc(0) }, first_line);
+    if !sites.is_empty() {
+        code[to_dispatch] = Instr::JumpIfNotLtImm { a: t1, imm: 0, target: Pc(code.len() as u32) };
+    }
+    let mut dispatch = Vec::new();
+    for k in 0..sites.len() {
+        emit(&mut code, Instr::LoadInt { dst: t2.dst(), value: k as i32 }, first_line);
+        emit(&mut code, Instr::Eq { dst: t3.dst(), a: t1, b: t2 }, first_line);
+        dispatch.push(code.len());
+        emit(&mut code, Instr::JumpIfTrue { cond: t3, target: Pc(0) }, first_line);
+    }
     let mut resume_at = Vec::new();
     for s in &sites {
         let line = orig.lines[s.pc];
         resume_at.push(code.len());
         for r in &s.live {
             if let Some(f) = reg_fields[r.index()] {
-                emit(
-                    &mut code,
-                    Instr::GetField {
-                        dst: r.dst(),
-                        obj: sm,
-                        field: f,
-                    },
-                    line,
-                );
+                emit(&mut code, Instr::GetField { dst: r.dst(), obj: sm, field: f }, line);
             }
         }
-        emit(
-            &mut code,
-            Instr::GetField {
-                dst: s.awaiter.dst(),
-                obj: sm,
-                field: s.awaiter_field,
-            },
-            line,
-        );
+        emit(&mut code, Instr::GetField { dst: s.awaiter.dst(), obj: sm, field: s.awaiter_field }, line);
         emit(&mut code, Instr::LoadNull { dst: t1.dst() }, line);
-        emit(
-            &mut code,
-            Instr::SetField {
-                obj: sm,
-                field: s.awaiter_field,
-                src: t1,
-            },
-            line,
-        );
-        emit(
-            &mut code,
-            Instr::LoadInt {
-                dst: t1.dst(),
-                value: -1,
-            },
-            line,
-        );
-        emit(
-            &mut code,
-            Instr::SetField {
-                obj: sm,
-                field: state,
-                src: t1,
-            },
-            line,
-        );
+        emit(&mut code, Instr::SetField { obj: sm, field: s.awaiter_field, src: t1 }, line);
+        emit(&mut code, Instr::LoadInt { dst: t1.dst(), value: -1 }, line);
+        emit(&mut code, Instr::SetField { obj: sm, field: state, src: t1 }, line);
         emit(&mut code, Instr::Jump { target: Pc(0) }, line); // patched: after the Await
     }
     for (k, &at) in dispatch.iter().enumerate() {
-        code[at] = Instr::JumpIfTrue {
-            cond: t3,
-            target: Pc(resume_at[k] as u32),
-        };
+        code[at] = Instr::JumpIfTrue { cond: t3, target: Pc(resume_at[k] as u32) };
     }
 
     // The body, shifted by `shift`; awaits and returns jump out of line.
@@ -358,9 +234,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     code[jump_to_body] = Instr::Jump { target: Pc(shift) };
     for (k, s) in sites.iter().enumerate() {
         let after = resume_at[k] + 5 + s.live.len();
-        code[after] = Instr::Jump {
-            target: Pc(s.pc as u32 + 1 + shift),
-        };
+        code[after] = Instr::Jump { target: Pc(s.pc as u32 + 1 + shift) };
     }
     let body_len = orig.code.len();
     let mut returns = Vec::new();
@@ -386,105 +260,29 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     let await_safe_native = native(bo, "AwaitOnCompleted", 2);
     for (k, s) in sites.iter().enumerate() {
         let line = orig.lines[s.pc];
-        code[shift as usize + s.pc] = Instr::Jump {
-            target: Pc(code.len() as u32),
-        };
+        code[shift as usize + s.pc] = Instr::Jump { target: Pc(code.len() as u32) };
         for r in &s.live {
             if let Some(f) = reg_fields[r.index()] {
-                emit(
-                    &mut code,
-                    Instr::SetField {
-                        obj: sm,
-                        field: f,
-                        src: *r,
-                    },
-                    line,
-                );
+                emit(&mut code, Instr::SetField { obj: sm, field: f, src: *r }, line);
             }
         }
-        emit(
-            &mut code,
-            Instr::LoadInt {
-                dst: t1.dst(),
-                value: k as i32,
-            },
-            line,
-        );
-        emit(
-            &mut code,
-            Instr::SetField {
-                obj: sm,
-                field: state,
-                src: t1,
-            },
-            line,
-        );
-        emit(
-            &mut code,
-            Instr::SetField {
-                obj: sm,
-                field: s.awaiter_field,
-                src: s.awaiter,
-            },
-            line,
-        );
-        emit(
-            &mut code,
-            Instr::GetField {
-                dst: t1.dst(),
-                obj: sm,
-                field: builder,
-            },
-            line,
-        );
-        emit(
-            &mut code,
-            Instr::Move {
-                dst: t2.dst(),
-                src: s.awaiter,
-            },
-            line,
-        );
-        emit(
-            &mut code,
-            Instr::Move {
-                dst: t3.dst(),
-                src: sm,
-            },
-            line,
-        );
-        let native = if s.critical {
-            await_native
-        } else {
-            await_safe_native
-        };
-        emit(
-            &mut code,
-            Instr::CallNative {
-                dst: t1.dst(),
-                native,
-                args: Args::new(t1, 3),
-            },
-            line,
-        );
+        emit(&mut code, Instr::LoadInt { dst: t1.dst(), value: k as i32 }, line);
+        emit(&mut code, Instr::SetField { obj: sm, field: state, src: t1 }, line);
+        emit(&mut code, Instr::SetField { obj: sm, field: s.awaiter_field, src: s.awaiter }, line);
+        emit(&mut code, Instr::GetField { dst: t1.dst(), obj: sm, field: builder }, line);
+        emit(&mut code, Instr::Move { dst: t2.dst(), src: s.awaiter }, line);
+        emit(&mut code, Instr::Move { dst: t3.dst(), src: sm }, line);
+        let native = if s.critical { await_native } else { await_safe_native };
+        emit(&mut code, Instr::CallNative { dst: t1.dst(), native, args: Args::new(t1, 3) }, line);
         emit(&mut code, Instr::ReturnVoid {}, line);
     }
     let protected_end = code.len() as u32;
     // Return blocks, then the finish block they jump to.
     let mut return_jumps = Vec::new();
     for (pc, i) in &returns {
-        code[shift as usize + pc] = Instr::Jump {
-            target: Pc(code.len() as u32),
-        };
+        code[shift as usize + pc] = Instr::Jump { target: Pc(code.len() as u32) };
         if let Instr::Return { src } = i {
-            emit(
-                &mut code,
-                Instr::Move {
-                    dst: t3.dst(),
-                    src: *src,
-                },
-                orig.lines[*pc],
-            );
+            emit(&mut code, Instr::Move { dst: t3.dst(), src: *src }, orig.lines[*pc]);
         }
         return_jumps.push(code.len());
         emit(&mut code, Instr::Jump { target: Pc(0) }, orig.lines[*pc]);
@@ -493,103 +291,26 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     for at in return_jumps {
         code[at] = Instr::Jump { target: Pc(finish) };
     }
-    emit(
-        &mut code,
-        Instr::LoadInt {
-            dst: t1.dst(),
-            value: -2,
-        },
-        last_line,
-    );
-    emit(
-        &mut code,
-        Instr::SetField {
-            obj: sm,
-            field: state,
-            src: t1,
-        },
-        last_line,
-    );
-    emit(
-        &mut code,
-        Instr::GetField {
-            dst: t2.dst(),
-            obj: sm,
-            field: builder,
-        },
-        last_line,
-    );
-    let (set_result, nargs) = if has_value(kind) {
-        (native(bo, "SetResult", 1), 2)
-    } else {
-        (native(bo, "SetResult", 0), 1)
-    };
-    emit(
-        &mut code,
-        Instr::CallNative {
-            dst: t1.dst(),
-            native: set_result,
-            args: Args::new(t2, nargs),
-        },
-        last_line,
-    );
-    emit(
-        &mut code,
-        Instr::Call {
-            dst: Dst::DISCARD,
-            method: run_continuations,
-            args: Args::new(t2, 1),
-        },
-        last_line,
-    );
+    emit(&mut code, Instr::LoadInt { dst: t1.dst(), value: -2 }, last_line);
+    emit(&mut code, Instr::SetField { obj: sm, field: state, src: t1 }, last_line);
+    emit(&mut code, Instr::GetField { dst: t2.dst(), obj: sm, field: builder }, last_line);
+    let (set_result, nargs) =
+        if has_value(kind) { (native(bo, "SetResult", 1), 2) } else { (native(bo, "SetResult", 0), 1) };
+    emit(&mut code, Instr::CallNative { dst: t1.dst(), native: set_result, args: Args::new(t2, nargs) }, last_line);
+    let past_call = Pc(code.len() as u32 + 2);
+    emit(&mut code, Instr::JumpIfFalse { cond: t1, target: past_call }, last_line);
+    emit(&mut code, Instr::Call { dst: Dst::DISCARD, method: run_continuations, args: Args::new(t2, 1) }, last_line);
     emit(&mut code, Instr::ReturnVoid {}, last_line);
     // The outer catch.
     let catch = code.len() as u32;
-    emit(
-        &mut code,
-        Instr::LoadInt {
-            dst: t1.dst(),
-            value: -2,
-        },
-        last_line,
-    );
-    emit(
-        &mut code,
-        Instr::SetField {
-            obj: sm,
-            field: state,
-            src: t1,
-        },
-        last_line,
-    );
-    emit(
-        &mut code,
-        Instr::GetField {
-            dst: t2.dst(),
-            obj: sm,
-            field: builder,
-        },
-        last_line,
-    );
+    emit(&mut code, Instr::LoadInt { dst: t1.dst(), value: -2 }, last_line);
+    emit(&mut code, Instr::SetField { obj: sm, field: state, src: t1 }, last_line);
+    emit(&mut code, Instr::GetField { dst: t2.dst(), obj: sm, field: builder }, last_line);
     let set_exception = native(bo, "SetException", 1);
-    emit(
-        &mut code,
-        Instr::CallNative {
-            dst: t1.dst(),
-            native: set_exception,
-            args: Args::new(t2, 2),
-        },
-        last_line,
-    );
-    emit(
-        &mut code,
-        Instr::Call {
-            dst: Dst::DISCARD,
-            method: run_continuations,
-            args: Args::new(t2, 1),
-        },
-        last_line,
-    );
+    emit(&mut code, Instr::CallNative { dst: t1.dst(), native: set_exception, args: Args::new(t2, 2) }, last_line);
+    let past_call = Pc(code.len() as u32 + 2);
+    emit(&mut code, Instr::JumpIfFalse { cond: t1, target: past_call }, last_line);
+    emit(&mut code, Instr::Call { dst: Dst::DISCARD, method: run_continuations, args: Args::new(t2, 1) }, last_line);
     emit(&mut code, Instr::ReturnVoid {}, last_line);
 
     let mut handlers: Vec<Handler> = orig
@@ -630,64 +351,41 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     // ---- the stub ----------------------------------------------------------------
     let a = orig.arity;
     let (rs, rb, rt) = (Reg(a), Reg(a + 1), Reg(a + 2));
+    let (rec, rsc) = (Reg(a + 3), Reg(a + 4));
     let mut stub_code = Vec::new();
-    stub_code.push(Instr::NewObject {
-        dst: rs.dst(),
-        class: sm_class,
-    });
+    stub_code.push(Instr::NewObject { dst: rs.dst(), class: sm_class });
     for p in 0..a {
         if let Some(f) = reg_fields[p as usize] {
-            stub_code.push(Instr::SetField {
-                obj: rs,
-                field: f,
-                src: Reg(p),
-            });
+            stub_code.push(Instr::SetField { obj: rs, field: f, src: Reg(p) });
         }
     }
-    stub_code.push(Instr::CallNative {
-        dst: rb.dst(),
-        native: native(bo, "Create", 0),
-        args: Args::new(rb, 0),
-    });
-    stub_code.push(Instr::SetField {
-        obj: rs,
-        field: builder,
-        src: rb,
-    });
-    stub_code.push(Instr::LoadInt {
-        dst: rt.dst(),
-        value: -1,
-    });
-    stub_code.push(Instr::SetField {
-        obj: rs,
-        field: state,
-        src: rt,
-    });
-    stub_code.push(Instr::Call {
-        dst: Dst::DISCARD,
-        method: start,
-        args: Args::new(rs, 1),
-    });
+    stub_code.push(Instr::CallNative { dst: rb.dst(), native: native(bo, "Create", 0), args: Args::new(rb, 0) });
+    stub_code.push(Instr::SetField { obj: rs, field: builder, src: rb });
+    stub_code.push(Instr::LoadInt { dst: rt.dst(), value: -1 });
+    stub_code.push(Instr::SetField { obj: rs, field: state, src: rt });
+    // builder.Start(ref sm), inlined: save both contexts, run the first
+    // MoveNext, restore them (what the method changed before it returned
+    // or suspended does not leak to its caller). MoveNext catches every
+    // exception, so no finally is needed.
+    let core = "AsyncMethodBuilderCore";
+    let save_ec = native(core, "CurrentExecutionContext", 0);
+    let save_sc = native(core, "CurrentSynchronizationContext", 0);
+    stub_code.push(Instr::CallNative { dst: rec.dst(), native: save_ec, args: Args::new(rec, 0) });
+    stub_code.push(Instr::CallNative { dst: rsc.dst(), native: save_sc, args: Args::new(rsc, 0) });
+    stub_code.push(Instr::Call { dst: Dst::DISCARD, method: move_next_id, args: Args::new(rs, 1) });
+    let restore = native(core, "RestoreContexts", 2);
+    stub_code.push(Instr::CallNative { dst: rt.dst(), native: restore, args: Args::new(rec, 2) });
     if kind == AsyncReturn::Void {
         stub_code.push(Instr::ReturnVoid {});
     } else {
-        stub_code.push(Instr::CallNative {
-            dst: rt.dst(),
-            native: native(bo, "get_Task", 0),
-            args: Args::new(rb, 1),
-        });
+        stub_code.push(Instr::CallNative { dst: rt.dst(), native: native(bo, "get_Task", 0), args: Args::new(rb, 1) });
         stub_code.push(Instr::Return { src: rt });
     }
     let stub = &mut program.methods[id.index()];
     stub.lines = vec![first_line; stub_code.len()];
     stub.code = stub_code;
-    stub.nregs = a + 3;
+    stub.nregs = a + 5;
     stub.handlers = Vec::new();
-    stub.locals = orig
-        .locals
-        .iter()
-        .filter(|(r, _)| r.0 < a)
-        .cloned()
-        .collect();
+    stub.locals = orig.locals.iter().filter(|(r, _)| r.0 < a).cloned().collect();
     stub.locals.push((rs, "<>sm".into()));
 }

@@ -23,21 +23,16 @@ use crate::program::{Backend, Program};
 /// class's, else the mode's.
 pub fn backend_of(program: &Program, method: usize, mode: Mode) -> Backend {
     let m = &program.methods[method];
-    m.flags
-        .backend
-        .or(program.class(m.class).backend)
-        .unwrap_or(match mode {
-            Mode::Async1 => Backend::Async1,
-            Mode::Async2 => Backend::Async2,
-        })
+    m.flags.backend.or(program.class(m.class).backend).unwrap_or(match mode {
+        Mode::Async1 => Backend::Async1,
+        Mode::Async2 => Backend::Async2,
+    })
 }
 
 /// Lowers every async method that runs on async1.
 pub fn lower(program: &mut Program, mode: Mode) {
     let ids: Vec<usize> = (0..program.methods.len())
-        .filter(|&i| {
-            program.methods[i].flags.is_async.is_some() && !program.methods[i].code.is_empty()
-        })
+        .filter(|&i| program.methods[i].flags.is_async.is_some() && !program.methods[i].code.is_empty())
         .filter(|&i| backend_of(program, i, mode) == Backend::Async1)
         .collect();
     for i in ids {

@@ -15,6 +15,7 @@ use crate::error::VmError;
 use crate::program::BuiltinClass;
 use crate::value::{Key, NativeObject, Obj, Str, Value};
 
+
 pub type NativeResult = Result<Value, VmError>;
 
 /// Argument `i`, or `null` when there is none.
@@ -37,11 +38,7 @@ pub fn type_name(vm: &Vm, v: Value) -> String {
 
 /// What using `v` as a `to` throws: a `NullReferenceException` for null.
 pub fn cast_error(vm: &Vm, v: Value, to: &str) -> VmError {
-    if v.is_null() {
-        VmError::null_reference()
-    } else {
-        VmError::invalid_cast(&type_name(vm, v), to)
-    }
+    if v.is_null() { VmError::null_reference() } else { VmError::invalid_cast(&type_name(vm, v), to) }
 }
 
 pub fn int_arg(vm: &Vm, args: &[Value], i: usize) -> Result<i64, VmError> {
@@ -92,37 +89,20 @@ pub fn this_str<'a>(vm: &Vm, args: &'a [Value]) -> Result<&'a Str, VmError> {
 }
 
 /// A `string` parameter that .NET rejects when null.
-pub fn str_arg_not_null<'a>(
-    vm: &Vm,
-    args: &'a [Value],
-    i: usize,
-    param: &str,
-) -> Result<&'a Str, VmError> {
+pub fn str_arg_not_null<'a>(vm: &Vm, args: &'a [Value], i: usize, param: &str) -> Result<&'a Str, VmError> {
     str_arg(vm, args, i)?.ok_or_else(|| argument_null(param))
 }
 
 /// The items of a `List<T>` argument.
-pub fn list_arg<'a>(
-    vm: &Vm,
-    args: &'a [Value],
-    i: usize,
-) -> Result<&'a RefCell<Vec<Value>>, VmError> {
+pub fn list_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a RefCell<Vec<Value>>, VmError> {
     match obj_arg(args, i) {
         Some(Obj::List(items)) => Ok(items),
-        _ => Err(cast_error(
-            vm,
-            arg(args, i),
-            "System.Collections.Generic.List`1",
-        )),
+        _ => Err(cast_error(vm, arg(args, i), "System.Collections.Generic.List`1")),
     }
 }
 
 /// The element type and items of an array argument.
-pub fn array_arg<'a>(
-    vm: &Vm,
-    args: &'a [Value],
-    i: usize,
-) -> Result<(ClassId, &'a RefCell<Vec<Value>>), VmError> {
+pub fn array_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<(ClassId, &'a RefCell<Vec<Value>>), VmError> {
     match obj_arg(args, i) {
         Some(Obj::Array { elem, items }) => Ok((*elem, items)),
         _ => Err(cast_error(vm, arg(args, i), "System.Array")),
@@ -130,29 +110,17 @@ pub fn array_arg<'a>(
 }
 
 /// The items of an array or a list (both are `IList<T>`).
-pub fn seq_arg<'a>(
-    vm: &Vm,
-    args: &'a [Value],
-    i: usize,
-) -> Result<&'a RefCell<Vec<Value>>, VmError> {
+pub fn seq_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a RefCell<Vec<Value>>, VmError> {
     match obj_arg(args, i) {
         Some(Obj::List(items) | Obj::Array { items, .. }) => Ok(items),
         _ => Err(cast_error(vm, arg(args, i), "System.Collections.IList")),
     }
 }
 
-pub fn dict_arg<'a>(
-    vm: &Vm,
-    args: &'a [Value],
-    i: usize,
-) -> Result<&'a RefCell<IndexMap<Key, Value>>, VmError> {
+pub fn dict_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a RefCell<IndexMap<Key, Value>>, VmError> {
     match obj_arg(args, i) {
         Some(Obj::Dict(d)) => Ok(d),
-        _ => Err(cast_error(
-            vm,
-            arg(args, i),
-            "System.Collections.Generic.Dictionary`2",
-        )),
+        _ => Err(cast_error(vm, arg(args, i), "System.Collections.Generic.Dictionary`2")),
     }
 }
 
@@ -163,16 +131,10 @@ pub fn native_arg<'a, T: NativeObject>(
     i: usize,
     type_name: &str,
 ) -> Result<&'a T, VmError> {
-    obj_arg(args, i)
-        .and_then(Obj::native::<T>)
-        .ok_or_else(|| cast_error(vm, arg(args, i), type_name))
+    obj_arg(args, i).and_then(Obj::native::<T>).ok_or_else(|| cast_error(vm, arg(args, i), type_name))
 }
 
-pub fn native_this<'a, T: NativeObject>(
-    vm: &Vm,
-    args: &'a [Value],
-    type_name: &str,
-) -> Result<&'a T, VmError> {
+pub fn native_this<'a, T: NativeObject>(vm: &Vm, args: &'a [Value], type_name: &str) -> Result<&'a T, VmError> {
     native_arg(vm, args, 0, type_name)
 }
 
@@ -191,11 +153,7 @@ pub fn set_out(vm: &Vm, args: &[Value], i: usize, v: Value) -> Result<(), VmErro
             boxed.set(0, v);
             Ok(())
         }
-        _ => Err(cast_error(
-            vm,
-            arg(args, i),
-            "System.Runtime.CompilerServices.StrongBox`1",
-        )),
+        _ => Err(cast_error(vm, arg(args, i), "System.Runtime.CompilerServices.StrongBox`1")),
     }
 }
 
@@ -213,10 +171,7 @@ pub fn zero_like(current: Value) -> Value {
 }
 
 pub fn new_array(vm: &mut Vm, elem: ClassId, items: Vec<Value>) -> Value {
-    Value::Obj(vm.alloc(Obj::Array {
-        elem,
-        items: RefCell::new(items),
-    }))
+    Value::Obj(vm.alloc(Obj::Array { elem, items: RefCell::new(items) }))
 }
 
 pub fn new_list(vm: &mut Vm, items: Vec<Value>) -> Value {
@@ -226,10 +181,7 @@ pub fn new_list(vm: &mut Vm, items: Vec<Value>) -> Value {
 /// The element type for an array made from `items`: their common runtime
 /// class when they share one, else `object`.
 pub fn common_class(vm: &Vm, items: &[Value]) -> ClassId {
-    let mut classes = items
-        .iter()
-        .filter(|v| !v.is_null())
-        .map(|v| vm.class_of(*v));
+    let mut classes = items.iter().filter(|v| !v.is_null()).map(|v| vm.class_of(*v));
     match classes.next() {
         Some(first) if classes.all(|c| c == first) => first,
         _ => BuiltinClass::Object.id(),
@@ -238,34 +190,23 @@ pub fn common_class(vm: &Vm, items: &[Value]) -> ClassId {
 
 /// `ArgumentOutOfRangeException` with .NET's "(Parameter 'name')" suffix.
 pub fn out_of_range(param: &str, message: &str) -> VmError {
-    VmError::throw(
-        "System.ArgumentOutOfRangeException",
-        format!("{message} (Parameter '{param}')"),
-    )
+    VmError::throw("System.ArgumentOutOfRangeException", format!("{message} (Parameter '{param}')"))
 }
 
 /// .NET 8's `ArgumentOutOfRangeException.ThrowIfNegative` message.
 pub fn negative(param: &str, value: i64) -> VmError {
     VmError::throw(
         "System.ArgumentOutOfRangeException",
-        format!(
-            "{param} ('{value}') must be a non-negative value. (Parameter '{param}')\nActual value was {value}."
-        ),
+        format!("{param} ('{value}') must be a non-negative value. (Parameter '{param}')\nActual value was {value}."),
     )
 }
 
 pub fn argument_null(param: &str) -> VmError {
-    VmError::throw(
-        "System.ArgumentNullException",
-        format!("Value cannot be null. (Parameter '{param}')"),
-    )
+    VmError::throw("System.ArgumentNullException", format!("Value cannot be null. (Parameter '{param}')"))
 }
 
 pub fn argument(message: &str, param: &str) -> VmError {
-    VmError::throw(
-        "System.ArgumentException",
-        format!("{message} (Parameter '{param}')"),
-    )
+    VmError::throw("System.ArgumentException", format!("{message} (Parameter '{param}')"))
 }
 
 /// A collection index in range for `len`, or .NET's

@@ -18,17 +18,13 @@ use crate::program::{BuiltinClass, ClassKind};
 use crate::value::{Key, Obj, Value};
 
 use super::args::{
-    NativeResult, arg, argument, argument_null, array_arg, cast_error, check_index, checked_size,
-    common_class, dict_arg, int_arg, list_arg, new_array, new_list, obj_arg, out_current,
-    out_of_range, seq_arg, set_out, type_name, zero_like,
+    NativeResult, arg, argument, argument_null, array_arg, cast_error, check_index, checked_size, common_class, dict_arg, int_arg,
+    list_arg, new_array, new_list, obj_arg, out_current, out_of_range, seq_arg, set_out, type_name, zero_like,
 };
 use super::sort::{self, Comparer};
 
 fn modified() -> VmError {
-    VmError::throw(
-        "System.InvalidOperationException",
-        "Collection was modified; enumeration operation may not execute.",
-    )
+    VmError::throw("System.InvalidOperationException", "Collection was modified; enumeration operation may not execute.")
 }
 
 fn non_negative(param: &str) -> VmError {
@@ -42,10 +38,7 @@ fn enumerate(vm: &mut Vm, v: Value, param: &str) -> Result<Vec<Value>, VmError> 
         Some(Obj::List(items) | Obj::Array { items, .. }) => Ok(items.borrow().clone()),
         Some(Obj::Dict(d)) => {
             let pairs: Vec<(Value, Value)> = d.borrow().iter().map(|(k, v)| (k.0, *v)).collect();
-            Ok(pairs
-                .into_iter()
-                .map(|(k, v)| Value::Obj(vm.alloc(Obj::Pair(k, v))))
-                .collect())
+            Ok(pairs.into_iter().map(|(k, v)| Value::Obj(vm.alloc(Obj::Pair(k, v)))).collect())
         }
         Some(Obj::Str(s)) => Ok(s.encode_utf16().map(Value::Char).collect()),
         None if v.is_null() => Err(argument_null(param)),
@@ -69,10 +62,7 @@ pub fn foreach_items(vm: &mut Vm, args: &[Value]) -> NativeResult {
             Ok(new_array(vm, elem, items))
         }
         None if v.is_null() => Err(VmError::null_reference()),
-        _ => Err(VmError::invalid_cast(
-            &type_name(vm, v),
-            "System.Collections.IEnumerable",
-        )),
+        _ => Err(VmError::invalid_cast(&type_name(vm, v), "System.Collections.IEnumerable")),
     }
 }
 
@@ -142,10 +132,7 @@ pub fn list_insert(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let mut items = list_arg(vm, args, 0)?.borrow_mut();
     let index = int_arg(vm, args, 1)?;
     if index < 0 || index as usize > items.len() {
-        return Err(out_of_range(
-            "index",
-            "Index must be within the bounds of the List.",
-        ));
+        return Err(out_of_range("index", "Index must be within the bounds of the List."));
     }
     items.insert(index as usize, arg(args, 2));
     Ok(Value::Null)
@@ -191,18 +178,11 @@ pub fn list_clear(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 /// The index of the first element `Equals` to `value` in `items` (read
 /// afresh at each step: `Equals` may be user code), or -1.
-fn index_of_in(
-    vm: &mut Vm,
-    items: &RefCell<Vec<Value>>,
-    value: Value,
-    reverse: bool,
-) -> Result<i64, VmError> {
+fn index_of_in(vm: &mut Vm, items: &RefCell<Vec<Value>>, value: Value, reverse: bool) -> Result<i64, VmError> {
     let len = items.borrow().len();
     for k in 0..len {
         let i = if reverse { len - 1 - k } else { k };
-        let Some(item) = items.borrow().get(i).copied() else {
-            break;
-        };
+        let Some(item) = items.borrow().get(i).copied() else { break };
         if vm.equals(item, value)? {
             return Ok(i as i64);
         }
@@ -222,9 +202,7 @@ pub fn list_last_index_of(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 pub fn list_contains(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = list_arg(vm, args, 0)?;
-    Ok(Value::Bool(
-        index_of_in(vm, items, arg(args, 1), false)? >= 0,
-    ))
+    Ok(Value::Bool(index_of_in(vm, items, arg(args, 1), false)? >= 0))
 }
 
 pub fn list_remove(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -333,27 +311,19 @@ fn is_true(v: Value) -> bool {
 
 /// `default(T)`, guessed from the collection's elements.
 fn default_element(items: &RefCell<Vec<Value>>) -> Value {
-    items
-        .borrow()
-        .first()
-        .copied()
-        .map_or(Value::Null, zero_like)
+    items.borrow().first().copied().map_or(Value::Null, zero_like)
 }
 
 pub fn seq_find(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = seq_arg(vm, args, 0)?;
     let found = scan(vm, items, arg(args, 1), false, is_true)?;
-    Ok(found
-        .and_then(|i| items.borrow().get(i).copied())
-        .unwrap_or_else(|| default_element(items)))
+    Ok(found.and_then(|i| items.borrow().get(i).copied()).unwrap_or_else(|| default_element(items)))
 }
 
 pub fn seq_find_last(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = seq_arg(vm, args, 0)?;
     let found = scan(vm, items, arg(args, 1), true, is_true)?;
-    Ok(found
-        .and_then(|i| items.borrow().get(i).copied())
-        .unwrap_or_else(|| default_element(items)))
+    Ok(found.and_then(|i| items.borrow().get(i).copied()).unwrap_or_else(|| default_element(items)))
 }
 
 pub fn seq_find_index(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -364,16 +334,12 @@ pub fn seq_find_index(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 pub fn seq_exists(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = seq_arg(vm, args, 0)?;
-    Ok(Value::Bool(
-        scan(vm, items, arg(args, 1), false, is_true)?.is_some(),
-    ))
+    Ok(Value::Bool(scan(vm, items, arg(args, 1), false, is_true)?.is_some()))
 }
 
 pub fn seq_true_for_all(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = seq_arg(vm, args, 0)?;
-    Ok(Value::Bool(
-        scan(vm, items, arg(args, 1), false, |r| !is_true(r))?.is_none(),
-    ))
+    Ok(Value::Bool(scan(vm, items, arg(args, 1), false, |r| !is_true(r))?.is_none()))
 }
 
 pub fn seq_for_each(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -384,11 +350,7 @@ pub fn seq_for_each(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 /// The predicate's verdict on every element, evaluated before anything is
 /// allocated or removed.
-fn verdicts(
-    vm: &mut Vm,
-    items: &RefCell<Vec<Value>>,
-    predicate: Value,
-) -> Result<Vec<bool>, VmError> {
+fn verdicts(vm: &mut Vm, items: &RefCell<Vec<Value>>, predicate: Value) -> Result<Vec<bool>, VmError> {
     let mut keep = Vec::new();
     scan(vm, items, predicate, false, |r| {
         keep.push(is_true(r));
@@ -403,13 +365,7 @@ fn verdicts(
 pub fn list_find_all(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = list_arg(vm, args, 0)?;
     let matched = verdicts(vm, items, arg(args, 1))?;
-    let found: Vec<Value> = items
-        .borrow()
-        .iter()
-        .zip(&matched)
-        .filter(|(_, m)| **m)
-        .map(|(v, _)| *v)
-        .collect();
+    let found: Vec<Value> = items.borrow().iter().zip(&matched).filter(|(_, m)| **m).map(|(v, _)| *v).collect();
     Ok(new_list(vm, found))
 }
 
@@ -417,9 +373,7 @@ pub fn list_remove_all(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = list_arg(vm, args, 0)?;
     let matched = verdicts(vm, items, arg(args, 1))?;
     let mut flags = matched.iter();
-    items
-        .borrow_mut()
-        .retain(|_| !flags.next().copied().unwrap_or(false));
+    items.borrow_mut().retain(|_| !flags.next().copied().unwrap_or(false));
     Ok(Value::Int(matched.iter().filter(|m| **m).count() as i64))
 }
 
@@ -453,13 +407,7 @@ pub fn dict_new_from(vm: &mut Vm, args: &[Value]) -> NativeResult {
         }
         (_, Some(Obj::Dict(d))) => d.borrow().clone(),
         (Value::Null, _) => return Err(argument_null("dictionary")),
-        (v, _) => {
-            return Err(cast_error(
-                vm,
-                v,
-                "System.Collections.Generic.IDictionary`2",
-            ));
-        }
+        (v, _) => return Err(cast_error(vm, v, "System.Collections.Generic.IDictionary`2")),
     };
     Ok(new_dict(vm, map))
 }
@@ -530,12 +478,7 @@ pub fn dict_try_get_value(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let map = dict(vm, args)?;
     let key = key_arg(args, 1)?;
     let found = map.borrow().get(&key).copied();
-    set_out(
-        vm,
-        args,
-        2,
-        found.unwrap_or_else(|| default_out(map, args, 2)),
-    )?;
+    set_out(vm, args, 2, found.unwrap_or_else(|| default_out(map, args, 2)))?;
     Ok(Value::Bool(found.is_some()))
 }
 
@@ -553,22 +496,12 @@ pub fn dict_get_value_or_default(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let map = dict(vm, args)?;
     let key = key_arg(args, 1)?;
     let found = map.borrow().get(&key).copied();
-    Ok(found.unwrap_or_else(|| {
-        if args.len() > 2 {
-            arg(args, 2)
-        } else {
-            default_value(map)
-        }
-    }))
+    Ok(found.unwrap_or_else(|| if args.len() > 2 { arg(args, 2) } else { default_value(map) }))
 }
 
 /// `default(V)`, guessed from the dictionary's values.
 fn default_value(map: &Map) -> Value {
-    map.borrow()
-        .values()
-        .next()
-        .copied()
-        .map_or(Value::Null, zero_like)
+    map.borrow().values().next().copied().map_or(Value::Null, zero_like)
 }
 
 pub fn dict_contains_key(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -582,9 +515,7 @@ pub fn dict_contains_value(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let value = arg(args, 1);
     let len = map.borrow().len();
     for i in 0..len {
-        let Some(v) = map.borrow().get_index(i).map(|(_, v)| *v) else {
-            return Err(modified());
-        };
+        let Some(v) = map.borrow().get_index(i).map(|(_, v)| *v) else { return Err(modified()) };
         if vm.equals(v, value)? {
             return Ok(Value::Bool(true));
         }
@@ -598,12 +529,7 @@ pub fn dict_remove(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let key = key_arg(args, 1)?;
     let removed = map.borrow_mut().shift_remove(&key);
     if args.len() > 2 {
-        set_out(
-            vm,
-            args,
-            2,
-            removed.unwrap_or_else(|| default_out(map, args, 2)),
-        )?;
+        set_out(vm, args, 2, removed.unwrap_or_else(|| default_out(map, args, 2)))?;
     }
     Ok(Value::Bool(removed.is_some()))
 }
@@ -634,11 +560,7 @@ pub fn dict_values(vm: &mut Vm, args: &[Value]) -> NativeResult {
 fn pair(vm: &Vm, args: &[Value]) -> Result<(Value, Value), VmError> {
     match obj_arg(args, 0) {
         Some(Obj::Pair(k, v)) => Ok((*k, *v)),
-        _ => Err(cast_error(
-            vm,
-            arg(args, 0),
-            "System.Collections.Generic.KeyValuePair`2",
-        )),
+        _ => Err(cast_error(vm, arg(args, 0), "System.Collections.Generic.KeyValuePair`2")),
     }
 }
 
@@ -667,12 +589,7 @@ pub fn default_of(vm: &Vm, elem: ClassId) -> Value {
         Value::Bool(false)
     } else if builtin(BuiltinClass::Char) {
         Value::Char(0)
-    } else if vm
-        .program()
-        .classes
-        .get(elem.index())
-        .is_some_and(|c| c.kind == ClassKind::Enum)
-    {
+    } else if vm.program().classes.get(elem.index()).is_some_and(|c| c.kind == ClassKind::Enum) {
         Value::Enum(elem, 0)
     } else {
         Value::Null
@@ -710,11 +627,7 @@ pub fn array_clear(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let (elem, items) = array_arg(vm, args, 0)?;
     let zero = default_of(vm, elem);
     let len = items.borrow().len() as i64;
-    let (index, count) = if args.len() > 2 {
-        (int_arg(vm, args, 1)?, int_arg(vm, args, 2)?)
-    } else {
-        (0, len)
-    };
+    let (index, count) = if args.len() > 2 { (int_arg(vm, args, 1)?, int_arg(vm, args, 2)?) } else { (0, len) };
     if index < 0 || count < 0 || index > len - count {
         return Err(VmError::index_out_of_range());
     }
@@ -728,13 +641,7 @@ pub fn array_copy(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let (src, src_index, dst, dst_index, length) = if args.len() == 3 {
         (0, 0, 1, 0, int_arg(vm, args, 2)?)
     } else {
-        (
-            0,
-            int_arg(vm, args, 1)?,
-            2,
-            int_arg(vm, args, 3)?,
-            int_arg(vm, args, 4)?,
-        )
+        (0, int_arg(vm, args, 1)?, 2, int_arg(vm, args, 3)?, int_arg(vm, args, 4)?)
     };
     let (_, source) = array_arg(vm, args, src)?;
     let (_, destination) = array_arg(vm, args, dst)?;

@@ -7,9 +7,7 @@ use crate::error::VmError;
 use crate::program::BuiltinClass;
 use crate::value::{Obj, Tracer, Value};
 
-use super::args::{
-    NativeResult, arg, argument_null, int_arg, native_this, new_array, obj_arg, str_arg,
-};
+use super::args::{NativeResult, arg, argument_null, int_arg, native_this, new_array, obj_arg, str_arg};
 use super::format::{self, FormatArgs};
 
 /// Where a `TextWriter` writes.
@@ -48,12 +46,7 @@ fn text_of(vm: &mut Vm, v: Value) -> Result<String, VmError> {
     match obj_arg(&[v], 0) {
         Some(Obj::Str(s)) => Ok(s.as_str().to_owned()),
         Some(Obj::Array { elem, items }) if *elem == BuiltinClass::Char.id() => {
-            let units: Vec<u16> = items
-                .borrow()
-                .iter()
-                .filter_map(|c| c.as_int())
-                .map(|c| c as u16)
-                .collect();
+            let units: Vec<u16> = items.borrow().iter().filter_map(|c| c.as_int()).map(|c| c as u16).collect();
             Ok(String::from_utf16_lossy(&units))
         }
         _ => vm.display(v),
@@ -79,13 +72,7 @@ pub fn format_from(vm: &mut Vm, args: &[Value], format_index: usize) -> Result<S
     format::composite(vm, format, format_args(args, format_index + 1))
 }
 
-fn write_value(
-    vm: &mut Vm,
-    stream: Stream,
-    args: &[Value],
-    first: usize,
-    newline: bool,
-) -> NativeResult {
+fn write_value(vm: &mut Vm, stream: Stream, args: &[Value], first: usize, newline: bool) -> NativeResult {
     let count = args.len().saturating_sub(first);
     if count == 1
         && let Some(Obj::Str(s)) = obj_arg(args, first)

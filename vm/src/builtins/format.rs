@@ -40,11 +40,7 @@ fn display_at(program: &Program, v: Value, depth: usize) -> String {
             Obj::Array { elem, .. } => format!("{}[]", class_name(program, *elem)),
             Obj::List(_) | Obj::Dict(_) => type_name_of(program, v, depth),
             Obj::Pair(k, v) if depth < MAX_DISPLAY_DEPTH => {
-                format!(
-                    "[{}, {}]",
-                    display_at(program, *k, depth + 1),
-                    display_at(program, *v, depth + 1)
-                )
+                format!("[{}, {}]", display_at(program, *k, depth + 1), display_at(program, *v, depth + 1))
             }
             Obj::Pair(..) => "System.Collections.Generic.KeyValuePair`2".to_owned(),
             Obj::Delegate { .. } => "System.Delegate".to_owned(),
@@ -59,27 +55,18 @@ fn display_at(program: &Program, v: Value, depth: usize) -> String {
 
 /// A UTF-16 code unit as text (a lone surrogate becomes U+FFFD).
 pub fn char_to_string(c: u16) -> String {
-    char::from_u32(c as u32)
-        .unwrap_or(char::REPLACEMENT_CHARACTER)
-        .to_string()
+    char::from_u32(c as u32).unwrap_or(char::REPLACEMENT_CHARACTER).to_string()
 }
 
 /// The full name of a class, tolerating an id the program does not have.
 pub fn class_name(program: &Program, class: ClassId) -> String {
-    program
-        .classes
-        .get(class.index())
-        .map_or_else(|| "System.Object".to_owned(), |c| c.full_name())
+    program.classes.get(class.index()).map_or_else(|| "System.Object".to_owned(), |c| c.full_name())
 }
 
 /// The enum member with this value, if there is one.
 pub fn enum_name(program: &Program, class: ClassId, value: i64) -> Option<String> {
     let class = program.classes.get(class.index())?;
-    class
-        .enum_members
-        .iter()
-        .find(|(_, v)| *v == value)
-        .map(|(name, _)| name.clone())
+    class.enum_members.iter().find(|(_, v)| *v == value).map(|(name, _)| name.clone())
 }
 
 /// The runtime class of a value, as far as the value alone tells it (an
@@ -96,12 +83,7 @@ fn type_name_of(program: &Program, v: Value, depth: usize) -> String {
     if depth >= MAX_DISPLAY_DEPTH {
         return "System.Object".to_owned();
     }
-    let arg = |x: Option<Value>| {
-        x.map_or_else(
-            || "System.Object".to_owned(),
-            |x| type_name_of(program, x, depth + 1),
-        )
-    };
+    let arg = |x: Option<Value>| x.map_or_else(|| "System.Object".to_owned(), |x| type_name_of(program, x, depth + 1));
     match v {
         Value::Null => "System.Object".to_owned(),
         Value::Obj(o) => match &*o {
@@ -115,11 +97,7 @@ fn type_name_of(program: &Program, v: Value, depth: usize) -> String {
                 format!("System.Collections.Generic.Dictionary`2[{k},{v}]")
             }
             Obj::Pair(k, v) => {
-                format!(
-                    "System.Collections.Generic.KeyValuePair`2[{},{}]",
-                    arg(Some(*k)),
-                    arg(Some(*v))
-                )
+                format!("System.Collections.Generic.KeyValuePair`2[{},{}]", arg(Some(*k)), arg(Some(*v)))
             }
             Obj::Array { elem, .. } => format!("{}[]", class_name(program, *elem)),
             Obj::Native(n) => n.type_name().to_owned(),
@@ -154,17 +132,11 @@ pub fn format_value(program: &Program, v: Value, format: &str) -> Result<Option<
 
 fn format_enum(program: &Program, class: ClassId, n: i64, format: &str) -> Result<String, VmError> {
     match format {
-        "" | "G" | "g" | "F" | "f" => {
-            Ok(enum_name(program, class, n).unwrap_or_else(|| n.to_string()))
-        }
+        "" | "G" | "g" | "F" | "f" => Ok(enum_name(program, class, n).unwrap_or_else(|| n.to_string())),
         "D" | "d" => Ok(n.to_string()),
         "X" | "x" => {
             let text = format!("{:08X}", n as i32 as u32);
-            Ok(if format == "x" {
-                text.to_ascii_lowercase()
-            } else {
-                text
-            })
+            Ok(if format == "x" { text.to_ascii_lowercase() } else { text })
         }
         _ => Err(VmError::throw(
             "System.FormatException",
@@ -177,15 +149,8 @@ fn format_enum(program: &Program, class: ClassId, n: i64, format: &str) -> Resul
 /// value's `ToString()` (user overrides included), used when there is no
 /// format or the value's type ignores it. An invalid format falls back to
 /// `display` too; [`try_format_with`] reports it instead.
-pub fn format_with(
-    program: &Program,
-    v: Value,
-    display: &str,
-    format: Option<&str>,
-    align: i64,
-) -> String {
-    try_format_with(program, v, display, format, align)
-        .unwrap_or_else(|_| align_text(display.to_owned(), align))
+pub fn format_with(program: &Program, v: Value, display: &str, format: Option<&str>, align: i64) -> String {
+    try_format_with(program, v, display, format, align).unwrap_or_else(|_| align_text(display.to_owned(), align))
 }
 
 /// [`format_with`], with a `FormatException` for an invalid format.
@@ -215,10 +180,7 @@ fn format_hole(vm: &mut Vm, v: Value, format: Option<&str>) -> Result<String, Vm
 }
 
 pub fn format_error() -> VmError {
-    VmError::throw(
-        "System.FormatException",
-        "Input string was not in a correct format.",
-    )
+    VmError::throw("System.FormatException", "Input string was not in a correct format.")
 }
 
 /// The values a composite format refers to by index.
@@ -270,11 +232,7 @@ pub fn composite(vm: &mut Vm, format: &str, args: FormatArgs) -> Result<String, 
                         i += 1;
                     }
                     let width = parse_number(&chars, &mut i).ok_or_else(format_error)?;
-                    align = if negative {
-                        -(width as i64)
-                    } else {
-                        width as i64
-                    };
+                    align = if negative { -(width as i64) } else { width as i64 };
                     skip_spaces(&chars, &mut i);
                 }
                 let mut item_format = None;
@@ -346,31 +304,16 @@ mod tests {
     #[test]
     fn holes_with_format_and_alignment() {
         let p = Program::new("t.toy");
-        assert_eq!(
-            format_with(&p, Value::Double(3.45678), "3.45678", Some("F2"), 8),
-            "    3.46"
-        );
+        assert_eq!(format_with(&p, Value::Double(3.45678), "3.45678", Some("F2"), 8), "    3.46");
         assert_eq!(format_with(&p, Value::Int(42), "42", None, 5), "   42");
         assert_eq!(format_with(&p, Value::Int(42), "42", None, -5), "42   ");
-        assert_eq!(
-            format_with(&p, Value::Int(1234567), "1234567", Some("N0"), 0),
-            "1,234,567"
-        );
+        assert_eq!(format_with(&p, Value::Int(1234567), "1234567", Some("N0"), 0), "1,234,567");
         assert_eq!(format_with(&p, Value::Int(7), "7", Some("D3"), 0), "007");
         assert_eq!(format_with(&p, Value::Int(255), "255", Some("X"), 0), "FF");
-        assert_eq!(
-            format_with(&p, Value::Double(0.25), "0.25", Some("P"), 0),
-            "25.00 %"
-        );
-        assert_eq!(
-            format_with(&p, Value::Bool(true), "True", Some("F2"), 6),
-            "  True"
-        );
+        assert_eq!(format_with(&p, Value::Double(0.25), "0.25", Some("P"), 0), "25.00 %");
+        assert_eq!(format_with(&p, Value::Bool(true), "True", Some("F2"), 6), "  True");
         // an invalid specifier falls back to the display text
-        assert_eq!(
-            format_with(&p, Value::Double(1.5), "1.5", Some("D2"), 0),
-            "1.5"
-        );
+        assert_eq!(format_with(&p, Value::Double(1.5), "1.5", Some("D2"), 0), "1.5");
         assert!(try_format_with(&p, Value::Double(1.5), "1.5", Some("D2"), 0).is_err());
     }
 

@@ -29,11 +29,7 @@ pub fn collection_count(vm: &mut Vm, args: &[Value]) -> NativeResult {
     if generation < 0 {
         return Err(out_of_range("generation", "Value must be positive."));
     }
-    let count = if generation <= 2 {
-        vm.heap().stats().collections as i64
-    } else {
-        0
-    };
+    let count = if generation <= 2 { vm.heap().stats().collections as i64 } else { 0 };
     Ok(Value::Int(count))
 }
 

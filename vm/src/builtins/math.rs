@@ -25,10 +25,7 @@ fn num(vm: &Vm, args: &[Value], i: usize) -> Result<Num, VmError> {
 }
 
 fn overflow_negating_minimum() -> VmError {
-    VmError::throw(
-        "System.OverflowException",
-        "Negation of the minimum value of a twos complement number is invalid.",
-    )
+    VmError::throw("System.OverflowException", "Negation of the minimum value of a twos complement number is invalid.")
 }
 
 pub fn abs(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -128,10 +125,7 @@ pub fn round_digits(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 pub fn round_to(value: f64, digits: i64) -> Result<f64, VmError> {
     if !(0..=15).contains(&digits) {
-        return Err(out_of_range(
-            "digits",
-            "Rounding digits must be between 0 and 15, inclusive.",
-        ));
+        return Err(out_of_range("digits", "Rounding digits must be between 0 and 15, inclusive."));
     }
     if value.abs() < 1e16 {
         let power = 10f64.powi(digits as i32);
@@ -172,22 +166,16 @@ unary_double! {
 }
 
 pub fn pow(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Double(
-        num_arg(vm, args, 0)?.powf(num_arg(vm, args, 1)?),
-    ))
+    Ok(Value::Double(num_arg(vm, args, 0)?.powf(num_arg(vm, args, 1)?)))
 }
 
 pub fn atan2(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Double(
-        num_arg(vm, args, 0)?.atan2(num_arg(vm, args, 1)?),
-    ))
+    Ok(Value::Double(num_arg(vm, args, 0)?.atan2(num_arg(vm, args, 1)?)))
 }
 
 /// `Math.Log(a, newBase)`.
 pub fn log_base(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Double(
-        num_arg(vm, args, 0)?.ln() / num_arg(vm, args, 1)?.ln(),
-    ))
+    Ok(Value::Double(num_arg(vm, args, 0)?.ln() / num_arg(vm, args, 1)?.ln()))
 }
 
 pub fn pi(_vm: &mut Vm, _args: &[Value]) -> NativeResult {

@@ -57,14 +57,7 @@ const fn st(
     ret: &'static str,
     f: NativeFn,
 ) -> NativeDef {
-    NativeDef {
-        owner,
-        name,
-        is_static: true,
-        params,
-        ret,
-        f,
-    }
+    NativeDef { owner, name, is_static: true, params, ret, f }
 }
 
 /// An instance member: the receiver is `args[0]`.
@@ -75,14 +68,7 @@ const fn me(
     ret: &'static str,
     f: NativeFn,
 ) -> NativeDef {
-    NativeDef {
-        owner,
-        name,
-        is_static: false,
-        params,
-        ret,
-        f,
-    }
+    NativeDef { owner, name, is_static: false, params, ret, f }
 }
 
 const O: &str = "object";
@@ -632,10 +618,7 @@ mod tests {
         for (i, a) in NATIVES.iter().enumerate() {
             for b in &NATIVES[i + 1..] {
                 assert!(
-                    !(a.owner == b.owner
-                        && a.name == b.name
-                        && a.is_static == b.is_static
-                        && a.params == b.params),
+                    !(a.owner == b.owner && a.name == b.name && a.is_static == b.is_static && a.params == b.params),
                     "{}.{}({:?}) is declared twice",
                     a.owner,
                     a.name,
@@ -656,10 +639,7 @@ mod tests {
     #[test]
     fn type_strings_use_the_documented_vocabulary() {
         fn known(t: &str) -> bool {
-            let t = ["out ", "ref ", "params "]
-                .iter()
-                .find_map(|m| t.strip_prefix(m))
-                .unwrap_or(t);
+            let t = ["out ", "ref ", "params "].iter().find_map(|m| t.strip_prefix(m)).unwrap_or(t);
             let t = t.strip_suffix("[]").unwrap_or(t);
             matches!(
                 t,

@@ -75,12 +75,7 @@ impl Digits {
         let leading = digits.iter().take_while(|d| **d == b'0').count();
         let rest = &digits[leading..];
         let end = rest.len() - rest.iter().rev().take_while(|d| **d == b'0').count();
-        let mut number = Digits {
-            neg,
-            digits: rest[..end].to_vec(),
-            scale: scale - leading as i32,
-            is_float,
-        };
+        let mut number = Digits { neg, digits: rest[..end].to_vec(), scale: scale - leading as i32, is_float };
         if number.digits.is_empty() {
             number.scale = 0;
             if !is_float {
@@ -159,13 +154,7 @@ impl Digits {
     }
 
     /// .NET's `FormatScientific`: `d.ddd` with `frac` decimals, then the exponent.
-    fn write_scientific(
-        &self,
-        out: &mut String,
-        frac: usize,
-        exp_char: char,
-        min_exp_digits: usize,
-    ) {
+    fn write_scientific(&self, out: &mut String, frac: usize, exp_char: char, min_exp_digits: usize) {
         out.push(self.digit(0) as char);
         if frac > 0 {
             out.push('.');
@@ -234,11 +223,7 @@ pub fn format_double(d: f64) -> String {
         return "NaN".into();
     }
     if d.is_infinite() {
-        return if d > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
+        return if d > 0.0 { "Infinity".into() } else { "-Infinity".into() };
     }
     let number = Digits::shortest(d);
     let mut out = String::new();
@@ -273,10 +258,7 @@ pub fn standard_spec(format: &str) -> Option<(char, Option<usize>)> {
     if rest.len() > 9 || !rest.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some((
-        letter,
-        rest.parse::<usize>().ok().map(|p| p.min(MAX_PRECISION)),
-    ))
+    Some((letter, rest.parse::<usize>().ok().map(|p| p.min(MAX_PRECISION))))
 }
 
 /// `number.ToString(format)`.
@@ -286,11 +268,7 @@ pub fn format_number(n: Number, format: &str) -> Result<String, VmError> {
             return Ok("NaN".into());
         }
         if x.is_infinite() {
-            return Ok(if x > 0.0 {
-                "Infinity".into()
-            } else {
-                "-Infinity".into()
-            });
+            return Ok(if x > 0.0 { "Infinity".into() } else { "-Infinity".into() });
         }
     }
     if format.is_empty() {
@@ -312,21 +290,12 @@ fn format_standard(n: Number, letter: char, precision: Option<usize>) -> Result<
             if i < 0 {
                 out.push('-');
             }
-            let _ = write!(
-                out,
-                "{:0width$}",
-                i.unsigned_abs(),
-                width = precision.unwrap_or(0)
-            );
+            let _ = write!(out, "{:0width$}", i.unsigned_abs(), width = precision.unwrap_or(0));
         }
         ('X', Number::Int(i)) => {
             // int and long share a representation: negative values print as
             // an Int32 when they fit in one.
-            let bits = if i32::try_from(i).is_ok() {
-                i as i32 as u32 as u64
-            } else {
-                i as u64
-            };
+            let bits = if i32::try_from(i).is_ok() { i as i32 as u32 as u64 } else { i as u64 };
             let width = precision.unwrap_or(0);
             if letter == 'X' {
                 let _ = write!(out, "{bits:0width$X}");
@@ -335,11 +304,7 @@ fn format_standard(n: Number, letter: char, precision: Option<usize>) -> Result<
             }
         }
         ('B', Number::Int(i)) => {
-            let bits = if i32::try_from(i).is_ok() {
-                i as i32 as u32 as u64
-            } else {
-                i as u64
-            };
+            let bits = if i32::try_from(i).is_ok() { i as i32 as u32 as u64 } else { i as u64 };
             let _ = write!(out, "{bits:0width$b}", width = precision.unwrap_or(0));
         }
         ('F' | 'N', _) => {
@@ -448,11 +413,7 @@ fn find_section(format: &[char], section: usize) -> usize {
                 seen += 1;
                 if seen == section {
                     // An empty section means "use the first one".
-                    return if i + 1 < format.len() && format[i + 1] != ';' {
-                        i + 1
-                    } else {
-                        0
-                    };
+                    return if i + 1 < format.len() && format[i + 1] != ';' { i + 1 } else { 0 };
                 }
             }
             _ => {}
@@ -470,16 +431,7 @@ pub fn format_custom(n: Number, format: &str) -> String {
         Number::Int(i) => Digits::from_int(i),
         Number::Float(x) => Digits::significant(x, 15),
     };
-    let mut section = find_section(
-        &fmt,
-        if number.is_zero() {
-            2
-        } else if number.neg {
-            1
-        } else {
-            0
-        },
-    );
+    let mut section = find_section(&fmt, if number.is_zero() { 2 } else if number.neg { 1 } else { 0 });
 
     let (digit_count, decimal_pos, mut first_digit, mut last_digit, thousand_seps, scientific) = loop {
         let mut digit_count: i32 = 0;
@@ -529,8 +481,7 @@ pub fn format_custom(n: Number, format: &str) -> String {
                 'E' | 'e' => {
                     let next = fmt.get(i).copied();
                     let after = fmt.get(i + 1).copied();
-                    if next == Some('0') || (matches!(next, Some('+' | '-')) && after == Some('0'))
-                    {
+                    if next == Some('0') || (matches!(next, Some('+' | '-')) && after == Some('0')) {
                         i += 1;
                         while fmt.get(i) == Some(&'0') {
                             i += 1;
@@ -553,11 +504,7 @@ pub fn format_custom(n: Number, format: &str) -> String {
         }
         if !number.is_zero() {
             number.scale += scale_adjust;
-            let pos = if scientific {
-                digit_count
-            } else {
-                number.scale + digit_count - decimal_pos
-            };
+            let pos = if scientific { digit_count } else { number.scale + digit_count - decimal_pos };
             number.round_half_up(pos);
             if number.is_zero() {
                 let zero_section = find_section(&fmt, 2);
@@ -572,26 +519,11 @@ pub fn format_custom(n: Number, format: &str) -> String {
             }
             number.scale = 0;
         }
-        break (
-            digit_count,
-            decimal_pos,
-            first_digit,
-            last_digit,
-            thousand_seps,
-            scientific,
-        );
+        break (digit_count, decimal_pos, first_digit, last_digit, thousand_seps, scientific);
     };
 
-    first_digit = if first_digit < decimal_pos {
-        decimal_pos - first_digit
-    } else {
-        0
-    };
-    last_digit = if last_digit > decimal_pos {
-        decimal_pos - last_digit
-    } else {
-        0
-    };
+    first_digit = if first_digit < decimal_pos { decimal_pos - first_digit } else { 0 };
+    last_digit = if last_digit > decimal_pos { decimal_pos - last_digit } else { 0 };
     let (mut dig_pos, mut adjust) = if scientific {
         (decimal_pos, 0)
     } else {
@@ -707,11 +639,7 @@ pub fn format_custom(n: Number, format: &str) -> String {
                         min_digits += 1;
                     }
                     i += 1;
-                    let exp = if number.is_zero() {
-                        0
-                    } else {
-                        number.scale - decimal_pos
-                    };
+                    let exp = if number.is_zero() { 0 } else { number.scale - decimal_pos };
                     write_exponent(&mut out, exp, ch, min_digits.min(10), plus);
                     scientific = false;
                 } else {
@@ -729,13 +657,7 @@ pub fn format_custom(n: Number, format: &str) -> String {
             other => out.push(other),
         }
     }
-    if number.neg
-        && section == 0
-        && number.scale == 0
-        && !out.is_empty()
-        && !negative_section
-        && !sign_first
-    {
+    if number.neg && section == 0 && number.scale == 0 && !out.is_empty() && !negative_section && !sign_first {
         out.insert(0, '-');
     }
     out

@@ -49,9 +49,7 @@ pub fn default_equals(vm: &mut Vm, a: Value, b: Value) -> Result<bool, VmError> 
                 let (k1, v1, k2, v2) = (*k1, *v1, *k2, *v2);
                 Ok(vm.equals(k1, k2)? && vm.equals(v1, v2)?)
             }
-            (Obj::Instance(i), Obj::Instance(j))
-                if i.class == j.class && is_struct(vm, i.class) =>
-            {
+            (Obj::Instance(i), Obj::Instance(j)) if i.class == j.class && is_struct(vm, i.class) => {
                 let count = i.fields.borrow().len();
                 for slot in 0..count {
                     // Read afresh: `Equals` of a field may run user code.
@@ -68,10 +66,7 @@ pub fn default_equals(vm: &mut Vm, a: Value, b: Value) -> Result<bool, VmError> 
 }
 
 fn is_struct(vm: &Vm, class: crate::bytecode::ClassId) -> bool {
-    vm.program()
-        .classes
-        .get(class.index())
-        .is_some_and(|c| c.kind == ClassKind::Struct)
+    vm.program().classes.get(class.index()).is_some_and(|c| c.kind == ClassKind::Struct)
 }
 
 /// `object.Equals(a, b)`: both null, or `a.Equals(b)` (user overrides included).
@@ -133,13 +128,7 @@ pub fn get_hash_code(vm: &mut Vm, args: &[Value]) -> NativeResult {
         },
         Value::Char(c) => (c as i32 | ((c as i32) << 16)) as i64,
         Value::Double(d) => {
-            let d = if d == 0.0 {
-                0.0
-            } else if d.is_nan() {
-                f64::NAN
-            } else {
-                d
-            };
+            let d = if d == 0.0 { 0.0 } else if d.is_nan() { f64::NAN } else { d };
             let bits = d.to_bits() as i64;
             ((bits as i32) ^ ((bits >> 32) as i32)) as i64
         }
@@ -203,11 +192,7 @@ fn type_class(vm: &Vm, args: &[Value]) -> Result<crate::bytecode::ClassId, VmErr
 
 pub fn type_name(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let class = type_class(vm, args)?;
-    let name = vm
-        .program()
-        .classes
-        .get(class.index())
-        .map_or_else(|| "Object".to_owned(), |c| c.name.clone());
+    let name = vm.program().classes.get(class.index()).map_or_else(|| "Object".to_owned(), |c| c.name.clone());
     Ok(vm.str_value(name))
 }
 
@@ -219,12 +204,7 @@ pub fn type_full_name(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 pub fn type_namespace(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let class = type_class(vm, args)?;
-    let namespace = vm
-        .program()
-        .classes
-        .get(class.index())
-        .map(|c| c.namespace.clone())
-        .unwrap_or_default();
+    let namespace = vm.program().classes.get(class.index()).map(|c| c.namespace.clone()).unwrap_or_default();
     if namespace.is_empty() {
         return Ok(Value::Null);
     }

@@ -13,8 +13,7 @@ use crate::error::VmError;
 use crate::value::{Obj, Value};
 
 use super::args::{
-    NativeResult, arg, argument_null, cast_error, char_arg, int_arg, num_arg, obj_arg, set_out,
-    str_arg,
+    NativeResult, arg, argument_null, cast_error, char_arg, int_arg, num_arg, obj_arg, set_out, str_arg,
 };
 use super::numfmt::{self, Number};
 
@@ -80,9 +79,7 @@ pub fn parse_double(s: &str, allow_exponent: bool) -> Result<f64, ParseError> {
     }
     let mut i = 0;
     let mut mantissa_digits = 0;
-    while i < bytes.len()
-        && (bytes[i].is_ascii_digit() || (bytes[i] == b',' && mantissa_digits > 0))
-    {
+    while i < bytes.len() && (bytes[i].is_ascii_digit() || (bytes[i] == b',' && mantissa_digits > 0)) {
         if bytes[i] != b',' {
             clean.push(bytes[i] as char);
             mantissa_digits += 1;
@@ -125,22 +122,12 @@ pub fn parse_double(s: &str, allow_exponent: bool) -> Result<f64, ParseError> {
 }
 
 fn format_exception(s: &str) -> VmError {
-    VmError::throw(
-        "System.FormatException",
-        format!("The input string '{s}' was not in a correct format."),
-    )
+    VmError::throw("System.FormatException", format!("The input string '{s}' was not in a correct format."))
 }
 
 fn overflow(type_name: &str) -> VmError {
-    let article = if type_name.starts_with(['I', 'U']) {
-        "an"
-    } else {
-        "a"
-    };
-    VmError::throw(
-        "System.OverflowException",
-        format!("Value was either too large or too small for {article} {type_name}."),
-    )
+    let article = if type_name.starts_with(['I', 'U']) { "an" } else { "a" };
+    VmError::throw("System.OverflowException", format!("Value was either too large or too small for {article} {type_name}."))
 }
 
 /// A numeric type's parsing rules.
@@ -159,11 +146,7 @@ impl Kind {
             Kind::Int64 => parse_integer(s, i64::MIN, i64::MAX).map(Value::Int),
             Kind::Double => parse_double(s, true).map(Value::Double),
             Kind::Decimal => parse_double(s, false).and_then(|d| {
-                if d.is_finite() && d.abs() < 7.922816251426434e28 {
-                    Ok(Value::Double(d))
-                } else {
-                    Err(ParseError::Overflow)
-                }
+                if d.is_finite() && d.abs() < 7.922816251426434e28 { Ok(Value::Double(d)) } else { Err(ParseError::Overflow) }
             }),
         };
         result.map_err(|e| match e {
@@ -242,13 +225,7 @@ fn parse_bool(s: &str) -> Option<bool> {
 pub fn bool_parse(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let s = str_arg(vm, args, 0)?.ok_or_else(|| argument_null("value"))?;
     parse_bool(s).map(Value::Bool).ok_or_else(|| {
-        VmError::throw(
-            "System.FormatException",
-            format!(
-                "String '{}' was not recognized as a valid Boolean.",
-                s.as_str()
-            ),
-        )
+        VmError::throw("System.FormatException", format!("String '{}' was not recognized as a valid Boolean.", s.as_str()))
     })
 }
 
@@ -318,8 +295,7 @@ pub fn number_to_string(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 /// `double.CompareTo`: NaN sorts first and equals itself.
 pub fn compare_doubles(a: f64, b: f64) -> Ordering {
-    a.partial_cmp(&b)
-        .unwrap_or_else(|| a.is_nan().cmp(&b.is_nan()).reverse())
+    a.partial_cmp(&b).unwrap_or_else(|| a.is_nan().cmp(&b.is_nan()).reverse())
 }
 
 /// `x.CompareTo(y)` for `int`, `long`, `double`, `char`, `bool` (null is smaller).
@@ -327,9 +303,7 @@ pub fn number_compare_to(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let ordering = match (arg(args, 0), arg(args, 1)) {
         (_, Value::Null) => Ordering::Greater,
         (Value::Bool(a), Value::Bool(b)) => a.cmp(&b),
-        (Value::Double(_), _) | (_, Value::Double(_)) => {
-            compare_doubles(num_arg(vm, args, 0)?, num_arg(vm, args, 1)?)
-        }
+        (Value::Double(_), _) | (_, Value::Double(_)) => compare_doubles(num_arg(vm, args, 0)?, num_arg(vm, args, 1)?),
         _ => int_arg(vm, args, 0)?.cmp(&int_arg(vm, args, 1)?),
     };
     Ok(Value::Int(ordering as i64))
@@ -338,31 +312,7 @@ pub fn number_compare_to(vm: &mut Vm, args: &[Value]) -> NativeResult {
 // ---- char ----
 
 fn is_ascii_punctuation_category(c: char) -> bool {
-    matches!(
-        c,
-        '!' | '"'
-            | '#'
-            | '%'
-            | '&'
-            | '\''
-            | '('
-            | ')'
-            | '*'
-            | ','
-            | '-'
-            | '.'
-            | '/'
-            | ':'
-            | ';'
-            | '?'
-            | '@'
-            | '['
-            | '\\'
-            | ']'
-            | '_'
-            | '{'
-            | '}'
-    )
+    matches!(c, '!' | '"' | '#' | '%' | '&' | '\'' | '(' | ')' | '*' | ',' | '-' | '.' | '/' | ':' | ';' | '?' | '@' | '[' | '\\' | ']' | '_' | '{' | '}')
 }
 
 fn is_punctuation(c: char) -> bool {
@@ -403,14 +353,8 @@ char_tests! {
 }
 
 fn map_char(c: u16, upper: bool) -> u16 {
-    let Some(ch) = char::from_u32(c as u32) else {
-        return c;
-    };
-    let mut mapped: Vec<char> = if upper {
-        ch.to_uppercase().collect()
-    } else {
-        ch.to_lowercase().collect()
-    };
+    let Some(ch) = char::from_u32(c as u32) else { return c };
+    let mut mapped: Vec<char> = if upper { ch.to_uppercase().collect() } else { ch.to_lowercase().collect() };
     match (mapped.pop(), mapped.is_empty()) {
         (Some(m), true) if (m as u32) <= 0xFFFF => m as u16,
         _ => c,
@@ -436,10 +380,7 @@ pub fn char_get_numeric_value(vm: &mut Vm, args: &[Value]) -> NativeResult {
 fn invalid_convert(vm: &Vm, v: Value, to: &str) -> VmError {
     let from = super::args::type_name(vm, v);
     let from = from.rsplit('.').next().unwrap_or(&from).to_owned();
-    VmError::throw(
-        "System.InvalidCastException",
-        format!("Invalid cast from '{from}' to '{to}'."),
-    )
+    VmError::throw("System.InvalidCastException", format!("Invalid cast from '{from}' to '{to}'."))
 }
 
 /// `Convert.ToInt32` / `Convert.ToInt64` of any value.
@@ -506,20 +447,14 @@ pub fn convert_to_char(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let v = arg(args, 0);
     match (v, obj_arg(args, 0)) {
         (Value::Char(c), _) => Ok(Value::Char(c)),
-        (Value::Int(i), _) => u16::try_from(i).map(Value::Char).map_err(|_| {
-            VmError::throw(
-                "System.OverflowException",
-                "Value was either too large or too small for a character.",
-            )
-        }),
+        (Value::Int(i), _) => u16::try_from(i)
+            .map(Value::Char)
+            .map_err(|_| VmError::throw("System.OverflowException", "Value was either too large or too small for a character.")),
         (_, Some(Obj::Str(s))) => {
             let units: Vec<u16> = s.encode_utf16().collect();
             match units.as_slice() {
                 [c] => Ok(Value::Char(*c)),
-                _ => Err(VmError::throw(
-                    "System.FormatException",
-                    "String must be exactly one character long.",
-                )),
+                _ => Err(VmError::throw("System.FormatException", "String must be exactly one character long.")),
             }
         }
         (Value::Null, _) => Ok(Value::Char(0)),
@@ -536,11 +471,7 @@ pub fn convert_to_string(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// `Convert.ToString(long value, int toBase)` for bases 2, 8, 10 and 16.
 pub fn convert_to_string_base(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let n = int_arg(vm, args, 0)?;
-    let bits = if i32::try_from(n).is_ok() {
-        n as i32 as u32 as u64
-    } else {
-        n as u64
-    };
+    let bits = if i32::try_from(n).is_ok() { n as i32 as u32 as u64 } else { n as u64 };
     let text = match int_arg(vm, args, 1)? {
         2 => format!("{bits:b}"),
         8 => format!("{bits:o}"),
@@ -564,23 +495,14 @@ mod tests {
         assert_eq!(int32("2147483647"), Ok(2147483647));
         assert_eq!(int32("2147483648"), Err(ParseError::Overflow));
         assert_eq!(int32("-2147483648"), Ok(-2147483648));
-        assert_eq!(
-            int32("99999999999999999999999999"),
-            Err(ParseError::Overflow)
-        );
+        assert_eq!(int32("99999999999999999999999999"), Err(ParseError::Overflow));
         assert_eq!(int32(""), Err(ParseError::Format));
         assert_eq!(int32("abc"), Err(ParseError::Format));
         assert_eq!(int32("1,000"), Err(ParseError::Format));
         assert_eq!(int32("1.5"), Err(ParseError::Format));
         assert_eq!(int32("-"), Err(ParseError::Format));
-        assert_eq!(
-            parse_integer("9223372036854775807", i64::MIN, i64::MAX),
-            Ok(i64::MAX)
-        );
-        assert_eq!(
-            parse_integer("-9223372036854775808", i64::MIN, i64::MAX),
-            Ok(i64::MIN)
-        );
+        assert_eq!(parse_integer("9223372036854775807", i64::MIN, i64::MAX), Ok(i64::MAX));
+        assert_eq!(parse_integer("-9223372036854775808", i64::MIN, i64::MAX), Ok(i64::MIN));
     }
 
     #[test]
@@ -604,18 +526,9 @@ mod tests {
 
     #[test]
     fn messages() {
-        assert_eq!(
-            overflow("Int32").to_string(),
-            "System.OverflowException: Value was either too large or too small for an Int32."
-        );
-        assert_eq!(
-            overflow("Decimal").to_string(),
-            "System.OverflowException: Value was either too large or too small for a Decimal."
-        );
-        assert_eq!(
-            format_exception("abc").to_string(),
-            "System.FormatException: The input string 'abc' was not in a correct format."
-        );
+        assert_eq!(overflow("Int32").to_string(), "System.OverflowException: Value was either too large or too small for an Int32.");
+        assert_eq!(overflow("Decimal").to_string(), "System.OverflowException: Value was either too large or too small for a Decimal.");
+        assert_eq!(format_exception("abc").to_string(), "System.FormatException: The input string 'abc' was not in a correct format.");
         assert_eq!(compare_doubles(f64::NAN, 1.0), Ordering::Less);
         assert_eq!(compare_doubles(f64::NAN, f64::NAN), Ordering::Equal);
         assert_eq!(map_char('a' as u16, true), 'A' as u16);

@@ -84,11 +84,7 @@ struct MethodCache {
 
 impl MethodCache {
     fn new(name: &'static str, arity: u16) -> MethodCache {
-        MethodCache {
-            name,
-            arity,
-            found: Vec::new(),
-        }
+        MethodCache { name, arity, found: Vec::new() }
     }
 
     fn lookup(&mut self, vm: &Vm, class: ClassId) -> Option<MethodId> {
@@ -102,12 +98,7 @@ impl MethodCache {
             method = program
                 .methods
                 .iter()
-                .position(|m| {
-                    m.class == c
-                        && m.name == self.name
-                        && m.arity == self.arity
-                        && !m.flags.is_static
-                })
+                .position(|m| m.class == c && m.name == self.name && m.arity == self.arity && !m.flags.is_static)
                 .map(|i| MethodId(i as u32));
             if method.is_some() {
                 break;
@@ -122,10 +113,7 @@ impl MethodCache {
 /// What `Comparer<T>.Default` throws for values it cannot order (the sort
 /// wraps it in "Failed to compare two elements in the array.").
 fn not_comparable() -> VmError {
-    VmError::throw(
-        "System.ArgumentException",
-        "At least one object must implement IComparable.",
-    )
+    VmError::throw("System.ArgumentException", "At least one object must implement IComparable.")
 }
 
 /// Compares two values with a comparer, calling user code when it must.
@@ -137,39 +125,23 @@ pub struct Comparing {
 
 impl Comparing {
     pub fn new(comparer: Comparer) -> Comparing {
-        Comparing {
-            comparer,
-            compare_to: MethodCache::new("CompareTo", 2),
-            compare: MethodCache::new("Compare", 3),
-        }
+        Comparing { comparer, compare_to: MethodCache::new("CompareTo", 2), compare: MethodCache::new("Compare", 3) }
     }
 
     pub fn compare(&mut self, vm: &mut Vm, a: Value, b: Value) -> Result<Ordering, VmError> {
         let result = match self.comparer {
-            Comparer::User(c @ Value::Obj(o)) if matches!(&*o, Obj::Delegate { .. }) => {
-                vm.invoke(c, &[a, b])?
-            }
+            Comparer::User(c @ Value::Obj(o)) if matches!(&*o, Obj::Delegate { .. }) => vm.invoke(c, &[a, b])?,
             Comparer::User(c) => {
-                let method = self
-                    .compare
-                    .lookup(vm, vm.class_of(c))
-                    .ok_or_else(|| cast_error(vm, c, "System.Collections.Generic.IComparer`1"))?;
+                let method = self.compare.lookup(vm, vm.class_of(c)).ok_or_else(|| cast_error(vm, c, "System.Collections.Generic.IComparer`1"))?;
                 vm.call_method(method, &[c, a, b])?
             }
             Comparer::Default => {
                 if let Some(o) = compare_builtin(a, b) {
                     return Ok(o);
                 }
-                let Value::Obj(obj) = a else {
-                    return Err(not_comparable());
-                };
-                let Obj::Instance(instance) = &*obj else {
-                    return Err(not_comparable());
-                };
-                let method = self
-                    .compare_to
-                    .lookup(vm, instance.class)
-                    .ok_or_else(not_comparable)?;
+                let Value::Obj(obj) = a else { return Err(not_comparable()) };
+                let Obj::Instance(instance) = &*obj else { return Err(not_comparable()) };
+                let method = self.compare_to.lookup(vm, instance.class).ok_or_else(not_comparable)?;
                 vm.call_method(method, &[a, b])?
             }
         };
@@ -201,11 +173,7 @@ pub fn sort(vm: &mut Vm, items: &RefCell<Vec<Value>>, comparer: Comparer) -> Res
         }
     }
     let len = items.borrow().len();
-    let mut sorter = Sorter {
-        items,
-        len,
-        comparing: Comparing::new(comparer),
-    };
+    let mut sorter = Sorter { items, len, comparing: Comparing::new(comparer) };
     if len < 2 {
         return Ok(());
     }
@@ -232,10 +200,7 @@ fn wrap_comparer_error(vm: &mut Vm, e: VmError) -> VmError {
         VmError::Throw { class, message } => vm.new_exception(class, &message),
         other => return other,
     };
-    let outer = vm.new_exception(
-        "System.InvalidOperationException",
-        "Failed to compare two elements in the array.",
-    );
+    let outer = vm.new_exception("System.InvalidOperationException", "Failed to compare two elements in the array.");
     vm.set_inner_exception(outer, inner);
     VmError::Exception(outer)
 }
@@ -249,19 +214,11 @@ struct Sorter<'a> {
 
 impl Sorter<'_> {
     fn check(&self) -> Result<(), SortError> {
-        if self.items.borrow().len() == self.len {
-            Ok(())
-        } else {
-            Err(SortError::Modified)
-        }
+        if self.items.borrow().len() == self.len { Ok(()) } else { Err(SortError::Modified) }
     }
 
     fn get(&self, i: usize) -> Result<Value, SortError> {
-        self.items
-            .borrow()
-            .get(i)
-            .copied()
-            .ok_or(SortError::Modified)
+        self.items.borrow().get(i).copied().ok_or(SortError::Modified)
     }
 
     fn swap(&self, i: usize, j: usize) -> Result<(), SortError> {
@@ -285,13 +242,7 @@ impl Sorter<'_> {
     }
 
     /// `IntroSort(keys[lo..lo + len], depthLimit)`.
-    fn intro_sort(
-        &mut self,
-        vm: &mut Vm,
-        lo: usize,
-        len: usize,
-        mut depth_limit: i32,
-    ) -> Result<(), SortError> {
+    fn intro_sort(&mut self, vm: &mut Vm, lo: usize, len: usize, mut depth_limit: i32) -> Result<(), SortError> {
         let mut partition_size = len;
         while partition_size > 1 {
             if partition_size <= INTROSORT_SIZE_THRESHOLD {
@@ -319,12 +270,7 @@ impl Sorter<'_> {
 
     /// Median of three, then Hoare partition around it; returns the pivot's
     /// index relative to `lo`. The pivot stays at `hi - 1` while partitioning.
-    fn pick_pivot_and_partition(
-        &mut self,
-        vm: &mut Vm,
-        lo: usize,
-        len: usize,
-    ) -> Result<usize, SortError> {
+    fn pick_pivot_and_partition(&mut self, vm: &mut Vm, lo: usize, len: usize) -> Result<usize, SortError> {
         let hi = len - 1;
         let middle = hi >> 1;
         self.swap_if_greater(vm, lo, lo + middle)?;
@@ -376,13 +322,7 @@ impl Sorter<'_> {
 
     /// Sifts the element at 1-based heap position `i` down; it travels by
     /// swaps instead of being held aside.
-    fn down_heap(
-        &mut self,
-        vm: &mut Vm,
-        lo: usize,
-        mut i: usize,
-        n: usize,
-    ) -> Result<(), SortError> {
+    fn down_heap(&mut self, vm: &mut Vm, lo: usize, mut i: usize, n: usize) -> Result<(), SortError> {
         while i <= n >> 1 {
             let mut child = 2 * i;
             if child < n && self.compare(vm, lo + child - 1, lo + child)? == Ordering::Less {
@@ -401,9 +341,7 @@ impl Sorter<'_> {
     fn insertion_sort(&mut self, vm: &mut Vm, lo: usize, n: usize) -> Result<(), SortError> {
         for i in 0..n - 1 {
             let mut j = i as isize;
-            while j >= 0
-                && self.compare(vm, lo + j as usize + 1, lo + j as usize)? == Ordering::Less
-            {
+            while j >= 0 && self.compare(vm, lo + j as usize + 1, lo + j as usize)? == Ordering::Less {
                 self.swap(lo + j as usize, lo + j as usize + 1)?;
                 j -= 1;
             }
@@ -414,11 +352,7 @@ impl Sorter<'_> {
 
 /// Binary search of a sorted sequence, as `List<T>.BinarySearch` does:
 /// the index, or the bitwise complement of the insertion point.
-pub fn binary_search(
-    vm: &mut Vm,
-    items: &RefCell<Vec<Value>>,
-    value: Value,
-) -> Result<i64, VmError> {
+pub fn binary_search(vm: &mut Vm, items: &RefCell<Vec<Value>>, value: Value) -> Result<i64, VmError> {
     let mut comparing = Comparing::new(Comparer::Default);
     let (mut lo, mut hi) = (0i64, items.borrow().len() as i64 - 1);
     while lo <= hi {
@@ -444,25 +378,10 @@ mod tests {
 
     #[test]
     fn builtin_comparisons() {
-        assert_eq!(
-            compare_builtin(Value::Int(1), Value::Int(2)),
-            Some(Ordering::Less)
-        );
-        assert_eq!(
-            compare_builtin(Value::Null, Value::Int(2)),
-            Some(Ordering::Less)
-        );
-        assert_eq!(
-            compare_builtin(Value::Double(f64::NAN), Value::Double(1.0)),
-            Some(Ordering::Less)
-        );
-        assert_eq!(
-            compare_builtin(Value::Int(2), Value::Double(1.5)),
-            Some(Ordering::Greater)
-        );
-        assert_eq!(
-            compare_builtin(Value::Char(97), Value::Char(98)),
-            Some(Ordering::Less)
-        );
+        assert_eq!(compare_builtin(Value::Int(1), Value::Int(2)), Some(Ordering::Less));
+        assert_eq!(compare_builtin(Value::Null, Value::Int(2)), Some(Ordering::Less));
+        assert_eq!(compare_builtin(Value::Double(f64::NAN), Value::Double(1.0)), Some(Ordering::Less));
+        assert_eq!(compare_builtin(Value::Int(2), Value::Double(1.5)), Some(Ordering::Greater));
+        assert_eq!(compare_builtin(Value::Char(97), Value::Char(98)), Some(Ordering::Less));
     }
 }

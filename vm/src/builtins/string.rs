@@ -13,8 +13,8 @@ use crate::program::BuiltinClass;
 use crate::value::{Obj, Str, Value};
 
 use super::args::{
-    NativeResult, arg, argument, argument_null, bool_arg, cast_error, char_arg, checked_size,
-    int_arg, negative, new_array, obj_arg, out_of_range, str_arg, str_arg_not_null, this_str,
+    NativeResult, arg, argument, argument_null, bool_arg, cast_error, char_arg, checked_size, int_arg, negative, new_array,
+    obj_arg, out_of_range, str_arg, str_arg_not_null, this_str,
 };
 use super::console::format_from;
 use super::format::char_to_string;
@@ -42,13 +42,7 @@ fn byte_offset(s: &Str, index: usize) -> Option<usize> {
 
 /// The UTF-16 index of byte offset `byte` (a char boundary).
 fn utf16_index(s: &Str, byte: usize) -> usize {
-    if s.is_ascii() {
-        byte
-    } else {
-        s.as_str()
-            .get(..byte)
-            .map_or(0, |p| p.encode_utf16().count())
-    }
+    if s.is_ascii() { byte } else { s.as_str().get(..byte).map_or(0, |p| p.encode_utf16().count()) }
 }
 
 /// `s[start..end]` in UTF-16 units (the caller checks the bounds).
@@ -113,11 +107,7 @@ pub fn length(vm: &mut Vm, args: &[Value]) -> NativeResult {
 pub fn chars(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let s = this_str(vm, args)?;
     let i = int_arg(vm, args, 1)?;
-    usize::try_from(i)
-        .ok()
-        .and_then(|i| s.char_at(i))
-        .map(Value::Char)
-        .ok_or_else(VmError::index_out_of_range)
+    usize::try_from(i).ok().and_then(|i| s.char_at(i)).map(Value::Char).ok_or_else(VmError::index_out_of_range)
 }
 
 pub fn substring(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -128,24 +118,14 @@ pub fn substring(vm: &mut Vm, args: &[Value]) -> NativeResult {
         return Err(negative("startIndex", start));
     }
     if start > len as i64 {
-        return Err(out_of_range(
-            "startIndex",
-            "startIndex cannot be larger than length of string.",
-        ));
+        return Err(out_of_range("startIndex", "startIndex cannot be larger than length of string."));
     }
-    let length = if args.len() > 2 {
-        int_arg(vm, args, 2)?
-    } else {
-        len as i64 - start
-    };
+    let length = if args.len() > 2 { int_arg(vm, args, 2)? } else { len as i64 - start };
     if length < 0 {
         return Err(negative("length", length));
     }
     if length > len as i64 - start {
-        return Err(out_of_range(
-            "length",
-            "Index and length must refer to a location within the string.",
-        ));
+        return Err(out_of_range("length", "Index and length must refer to a location within the string."));
     }
     let text = slice16(s, start as usize, (start + length) as usize);
     Ok(vm.str_value(text))
@@ -178,11 +158,7 @@ pub fn last_index_of(vm: &mut Vm, args: &[Value]) -> NativeResult {
 pub fn index_of_any(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let s = this_str(vm, args)?;
     let set = char_set(vm, args, 1)?;
-    let found = s
-        .as_str()
-        .char_indices()
-        .find(|(_, c)| set.contains(c))
-        .map(|(b, _)| utf16_index(s, b));
+    let found = s.as_str().char_indices().find(|(_, c)| set.contains(c)).map(|(b, _)| utf16_index(s, b));
     Ok(index_result(found))
 }
 
@@ -204,12 +180,7 @@ pub fn ends_with(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let s = this_str(vm, args)?;
     Ok(Value::Bool(match needle(vm, args, 1)? {
         Needle::Str(n) => s.ends_with(n),
-        Needle::Char(c) => {
-            s.len_utf16()
-                .checked_sub(1)
-                .and_then(|last| s.char_at(last))
-                == Some(c)
-        }
+        Needle::Char(c) => s.len_utf16().checked_sub(1).and_then(|last| s.char_at(last)) == Some(c),
     }))
 }
 
@@ -218,16 +189,8 @@ pub fn ends_with(vm: &mut Vm, args: &[Value]) -> NativeResult {
 fn map_case(s: &str, upper: bool) -> String {
     s.chars()
         .map(|c| {
-            let mut mapped = if upper {
-                c.to_uppercase().collect::<Vec<_>>()
-            } else {
-                c.to_lowercase().collect()
-            };
-            if mapped.len() == 1 {
-                mapped.pop().unwrap_or(c)
-            } else {
-                c
-            }
+            let mut mapped = if upper { c.to_uppercase().collect::<Vec<_>>() } else { c.to_lowercase().collect() };
+            if mapped.len() == 1 { mapped.pop().unwrap_or(c) } else { c }
         })
         .collect()
 }
@@ -246,12 +209,9 @@ pub fn to_lower(vm: &mut Vm, args: &[Value]) -> NativeResult {
 fn char_set(vm: &Vm, args: &[Value], i: usize) -> Result<Vec<char>, VmError> {
     match (arg(args, i), obj_arg(args, i)) {
         (Value::Char(c), _) => Ok(to_char(c).into_iter().collect()),
-        (_, Some(Obj::Array { items, .. })) => Ok(items
-            .borrow()
-            .iter()
-            .filter_map(|v| v.as_int())
-            .filter_map(|c| char::from_u32(c as u32))
-            .collect()),
+        (_, Some(Obj::Array { items, .. })) => {
+            Ok(items.borrow().iter().filter_map(|v| v.as_int()).filter_map(|c| char::from_u32(c as u32)).collect())
+        }
         (Value::Null, _) => Ok(Vec::new()),
         (v, _) => Err(cast_error(vm, v, "System.Char[]")),
     }
@@ -267,13 +227,7 @@ enum TrimSide {
 fn trim_with(vm: &mut Vm, args: &[Value], side: TrimSide) -> NativeResult {
     let s = this_str(vm, args)?.as_str();
     let set = char_set(vm, args, 1)?;
-    let matches = |c: char| {
-        if set.is_empty() {
-            c.is_whitespace()
-        } else {
-            set.contains(&c)
-        }
-    };
+    let matches = |c: char| if set.is_empty() { c.is_whitespace() } else { set.contains(&c) };
     let text = match side {
         TrimSide::Both => s.trim_matches(matches),
         TrimSide::Start => s.trim_start_matches(matches),
@@ -303,11 +257,7 @@ pub fn trim_end(vm: &mut Vm, args: &[Value]) -> NativeResult {
 pub fn split(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let s = this_str(vm, args)?.as_str();
     let pieces: Vec<String> = if let Some(Obj::Str(sep)) = obj_arg(args, 1) {
-        if sep.is_empty() {
-            vec![s.to_owned()]
-        } else {
-            s.split(sep.as_str()).map(str::to_owned).collect()
-        }
+        if sep.is_empty() { vec![s.to_owned()] } else { s.split(sep.as_str()).map(str::to_owned).collect() }
     } else {
         let mut set = Vec::new();
         for i in 1..args.len() {
@@ -345,11 +295,7 @@ pub fn replace(vm: &mut Vm, args: &[Value]) -> NativeResult {
 fn pad(vm: &mut Vm, args: &[Value], left: bool) -> NativeResult {
     let s = this_str(vm, args)?;
     let width = int_arg(vm, args, 1)?;
-    let fill = if args.len() > 2 {
-        char_arg(vm, args, 2)?
-    } else {
-        b' ' as u16
-    };
+    let fill = if args.len() > 2 { char_arg(vm, args, 2)? } else { b' ' as u16 };
     if width < 0 {
         return Err(out_of_range("totalWidth", "Non-negative number required."));
     }
@@ -358,11 +304,7 @@ fn pad(vm: &mut Vm, args: &[Value], left: bool) -> NativeResult {
         return Ok(arg(args, 0));
     }
     let padding = char_to_string(fill).repeat(checked_size(width - len)?);
-    let text = if left {
-        padding + s.as_str()
-    } else {
-        s.as_str().to_owned() + &padding
-    };
+    let text = if left { padding + s.as_str() } else { s.as_str().to_owned() + &padding };
     Ok(vm.str_value(text))
 }
 
@@ -377,9 +319,7 @@ pub fn pad_right(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// `s.Equals(object)`: ordinal equality with another string.
 pub fn equals(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let s = this_str(vm, args)?;
-    Ok(Value::Bool(
-        matches!(obj_arg(args, 1), Some(Obj::Str(o)) if o.as_str() == s.as_str()),
-    ))
+    Ok(Value::Bool(matches!(obj_arg(args, 1), Some(Obj::Str(o)) if o.as_str() == s.as_str())))
 }
 
 /// `string.Equals(a, b)`.
@@ -425,10 +365,7 @@ pub fn compare_ordinal(vm: &mut Vm, args: &[Value]) -> NativeResult {
 }
 
 pub fn to_char_array(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let units: Vec<Value> = this_str(vm, args)?
-        .encode_utf16()
-        .map(Value::Char)
-        .collect();
+    let units: Vec<Value> = this_str(vm, args)?.encode_utf16().map(Value::Char).collect();
     Ok(new_array(vm, BuiltinClass::Char.id(), units))
 }
 
@@ -438,10 +375,7 @@ pub fn insert(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let value = str_arg_not_null(vm, args, 2, "value")?;
     let len = s.len_utf16();
     if start < 0 || start > len as i64 {
-        return Err(out_of_range(
-            "startIndex",
-            "Specified argument was out of the range of valid values.",
-        ));
+        return Err(out_of_range("startIndex", "Specified argument was out of the range of valid values."));
     }
     let text = slice16(s, 0, start as usize) + value.as_str() + &slice16(s, start as usize, len);
     Ok(vm.str_value(text))
@@ -454,33 +388,21 @@ pub fn remove(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let count = if args.len() > 2 {
         let count = int_arg(vm, args, 2)?;
         if start < 0 {
-            return Err(out_of_range(
-                "startIndex",
-                "StartIndex cannot be less than zero.",
-            ));
+            return Err(out_of_range("startIndex", "StartIndex cannot be less than zero."));
         }
         if count < 0 {
             return Err(out_of_range("count", "Count cannot be less than zero."));
         }
         if count > len - start {
-            return Err(out_of_range(
-                "count",
-                "Index and count must refer to a location within the string.",
-            ));
+            return Err(out_of_range("count", "Index and count must refer to a location within the string."));
         }
         count
     } else {
         if start < 0 {
-            return Err(out_of_range(
-                "startIndex",
-                "StartIndex cannot be less than zero.",
-            ));
+            return Err(out_of_range("startIndex", "StartIndex cannot be less than zero."));
         }
         if start > len {
-            return Err(out_of_range(
-                "startIndex",
-                "startIndex must be less than length of string.",
-            ));
+            return Err(out_of_range("startIndex", "startIndex must be less than length of string."));
         }
         len - start
     };
@@ -501,9 +423,7 @@ fn append_items(vm: &mut Vm, v: Value, separator: &str, out: &mut String) -> Res
     };
     let mut i = 0;
     loop {
-        let Some(item) = items.borrow().get(i).copied() else {
-            break;
-        };
+        let Some(item) = items.borrow().get(i).copied() else { break };
         if i > 0 {
             out.push_str(separator);
         }
@@ -555,15 +475,11 @@ pub fn concat(vm: &mut Vm, args: &[Value]) -> NativeResult {
 }
 
 pub fn is_null_or_empty(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Bool(
-        str_arg(vm, args, 0)?.is_none_or(|s| s.is_empty()),
-    ))
+    Ok(Value::Bool(str_arg(vm, args, 0)?.is_none_or(|s| s.is_empty())))
 }
 
 pub fn is_null_or_white_space(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Bool(
-        str_arg(vm, args, 0)?.is_none_or(|s| s.chars().all(char::is_whitespace)),
-    ))
+    Ok(Value::Bool(str_arg(vm, args, 0)?.is_none_or(|s| s.chars().all(char::is_whitespace))))
 }
 
 /// `string.Format(format, args...)`.
@@ -586,12 +502,7 @@ pub fn ctor_repeat(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// `new string(char[] chars)`.
 pub fn ctor_chars(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let units: Vec<u16> = match obj_arg(args, 0) {
-        Some(Obj::Array { items, .. }) => items
-            .borrow()
-            .iter()
-            .filter_map(|v| v.as_int())
-            .map(|c| c as u16)
-            .collect(),
+        Some(Obj::Array { items, .. }) => items.borrow().iter().filter_map(|v| v.as_int()).map(|c| c as u16).collect(),
         None if arg(args, 0).is_null() => Vec::new(),
         _ => return Err(cast_error(vm, arg(args, 0), "System.Char[]")),
     };
@@ -620,9 +531,7 @@ fn weights(c: char) -> (u32, u8, u8) {
         '\r' => (5, 0, 0),
         ' ' => (6, 0, 0),
         c if c.is_control() => (0, 0, 0),
-        c if c.is_ascii_punctuation() => {
-            (10 + PUNCTUATION_ORDER.find(c).unwrap_or(40) as u32, 0, 0)
-        }
+        c if c.is_ascii_punctuation() => (10 + PUNCTUATION_ORDER.find(c).unwrap_or(40) as u32, 0, 0),
         '0'..='9' => (100 + (c as u32 - '0' as u32), 0, 0),
         'a'..='z' | 'A'..='Z' => (200 + (c.to_ascii_lowercase() as u32 - 'a' as u32), 0, upper),
         c => match fold_accent(c) {
@@ -658,13 +567,7 @@ fn compare_levels(a: &str, b: &str, with_case: bool) -> Ordering {
         .map(|w| w.0)
         .cmp(wb.iter().map(|w| w.0))
         .then_with(|| wa.iter().map(|w| w.1).cmp(wb.iter().map(|w| w.1)))
-        .then_with(|| {
-            if with_case {
-                wa.iter().map(|w| w.2).cmp(wb.iter().map(|w| w.2))
-            } else {
-                Ordering::Equal
-            }
-        })
+        .then_with(|| if with_case { wa.iter().map(|w| w.2).cmp(wb.iter().map(|w| w.2)) } else { Ordering::Equal })
 }
 
 /// .NET's default (culture-aware) string comparison, approximated by the
@@ -687,17 +590,11 @@ mod tests {
 
     #[test]
     fn culture_order_puts_case_after_letters() {
-        let mut words = vec![
-            "banana", "Apple", "apple", "Banana", "cherry", "_x", "1a", "a1", "ab", "aB", "Ab",
-            "AB", "b",
-        ];
+        let mut words = vec!["banana", "Apple", "apple", "Banana", "cherry", "_x", "1a", "a1", "ab", "aB", "Ab", "AB", "b"];
         words.sort_by(|a, b| compare_culture(a, b));
         assert_eq!(
             words,
-            [
-                "_x", "1a", "a1", "ab", "aB", "Ab", "AB", "apple", "Apple", "b", "banana",
-                "Banana", "cherry"
-            ]
+            ["_x", "1a", "a1", "ab", "aB", "Ab", "AB", "apple", "Apple", "b", "banana", "Banana", "cherry"]
         );
         assert_eq!(compare_culture("a", "A"), Ordering::Less);
         assert_eq!(compare_culture("A", "b"), Ordering::Less);

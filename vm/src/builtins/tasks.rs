@@ -14,9 +14,7 @@
 use crate::Vm;
 use crate::error::VmError;
 use crate::event_loop::Work;
-use crate::tasks::{
-    BuilderKind, Combinator, Continuation, Outcome, PendingStatus, Task, TaskState, as_task,
-};
+use crate::tasks::{BuilderKind, Combinator, Continuation, Outcome, PendingStatus, Task, TaskState, as_task};
 use crate::value::{NativeObject, Obj, Tracer, Value};
 
 use super::args::{NativeResult, arg, bool_arg, cast_error, int_arg, obj_arg, seq_arg};
@@ -91,11 +89,7 @@ pub fn awaited(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
         return Ok(Awaited::Task(v, true));
     }
     if let Some(b) = o.native::<ValueTaskBox>() {
-        return Ok(if b.task.is_null() {
-            Awaited::Done(b.result)
-        } else {
-            Awaited::Task(b.task, true)
-        });
+        return Ok(if b.task.is_null() { Awaited::Done(b.result) } else { Awaited::Task(b.task, true) });
     }
     if let Some(c) = o.native::<Configured>() {
         return Ok(match awaited(vm, c.inner)? {
@@ -106,18 +100,12 @@ pub fn awaited(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
     if o.native::<YieldAwaitable>().is_some() {
         return Ok(Awaited::Yield);
     }
-    Err(cast_error(
-        vm,
-        v,
-        "System.Runtime.CompilerServices.TaskAwaiter",
-    ))
+    Err(cast_error(vm, v, "System.Runtime.CompilerServices.TaskAwaiter"))
 }
 
 fn task_of<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a Task, VmError> {
     match obj_arg(args, i) {
-        Some(o) => o
-            .native::<Task>()
-            .ok_or_else(|| cast_error(vm, arg(args, i), "System.Threading.Tasks.Task")),
+        Some(o) => o.native::<Task>().ok_or_else(|| cast_error(vm, arg(args, i), "System.Threading.Tasks.Task")),
         None => Err(VmError::null_reference()),
     }
 }
@@ -144,10 +132,7 @@ pub fn from_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
 pub fn from_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let t = vm.new_task(true, BuilderKind::None);
     let _ = args;
-    let e = vm.new_exception(
-        "System.Threading.Tasks.TaskCanceledException",
-        "A task was canceled.",
-    );
+    let e = vm.new_exception("System.Threading.Tasks.TaskCanceledException", "A task was canceled.");
     vm.try_complete(t, Outcome::Canceled(e))?;
     Ok(t)
 }
@@ -173,8 +158,7 @@ pub fn delay(vm: &mut Vm, args: &[Value]) -> NativeResult {
     }
     let t = vm.new_task(false, BuilderKind::None);
     if ms > 0 {
-        vm.event_loop
-            .add_timer(ms as u64, Work::CompleteDelay { task: t });
+        vm.event_loop.add_timer(ms as u64, Work::CompleteDelay { task: t });
     }
     if !token.is_null() {
         super::threading::register_cancel_task(vm, token, t)?;
@@ -209,14 +193,7 @@ fn run_with(vm: &mut Vm, args: &[Value], has_result: bool, unwrap: bool) -> Nati
         t.pending_status.set(PendingStatus::WaitingToRun);
     }
     let context = vm.contexts.execution;
-    vm.event_loop.enqueue(Work::Invoke {
-        delegate,
-        arg: Value::Null,
-        has_arg: false,
-        context,
-        task,
-        unwrap,
-    });
+    vm.event_loop.enqueue(Work::Invoke { delegate, arg: Value::Null, has_arg: false, context, task, unwrap });
     Ok(task)
 }
 
@@ -255,10 +232,7 @@ fn when_all_with(vm: &mut Vm, args: &[Value], with_results: bool) -> NativeResul
     };
     if let Some(t) = o.native::<Task>() {
         *t.inputs.borrow_mut() = inputs.clone();
-        t.combinator.set(Combinator::WhenAll {
-            remaining: inputs.len() + 1,
-            with_results,
-        });
+        t.combinator.set(Combinator::WhenAll { remaining: inputs.len() + 1, with_results });
     }
     for i in &inputs {
         vm.add_continuation(*i, Continuation::Combinator { target })?;
@@ -271,10 +245,7 @@ fn when_all_with(vm: &mut Vm, args: &[Value], with_results: bool) -> NativeResul
 pub fn when_any(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let inputs = task_inputs(vm, args)?;
     if inputs.is_empty() {
-        return Err(super::args::argument(
-            "The tasks argument contains no tasks.",
-            "tasks",
-        ));
+        return Err(super::args::argument("The tasks argument contains no tasks.", "tasks"));
     }
     let target = vm.new_task(true, BuilderKind::None);
     if let Some(o) = as_task(target)
@@ -301,10 +272,7 @@ pub fn configure_await(vm: &mut Vm, args: &[Value]) -> NativeResult {
         return Err(VmError::null_reference());
     }
     let continue_on_captured_context = bool_arg(vm, args, 1)?;
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(Configured {
-        inner,
-        continue_on_captured_context,
-    })))))
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(Configured { inner, continue_on_captured_context })))))
 }
 
 pub fn is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -312,21 +280,15 @@ pub fn is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
 }
 
 pub fn is_completed_successfully(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Bool(
-        task_of(vm, args, 0)?.state.get() == TaskState::RanToCompletion,
-    ))
+    Ok(Value::Bool(task_of(vm, args, 0)?.state.get() == TaskState::RanToCompletion))
 }
 
 pub fn is_faulted(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Bool(
-        task_of(vm, args, 0)?.state.get() == TaskState::Faulted,
-    ))
+    Ok(Value::Bool(task_of(vm, args, 0)?.state.get() == TaskState::Faulted))
 }
 
 pub fn is_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Bool(
-        task_of(vm, args, 0)?.state.get() == TaskState::Canceled,
-    ))
+    Ok(Value::Bool(task_of(vm, args, 0)?.state.get() == TaskState::Canceled))
 }
 
 pub fn status(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -364,10 +326,7 @@ pub fn result(vm: &mut Vm, args: &[Value]) -> NativeResult {
             let t = task_of(vm, args, 0)?;
             let mut inner = t.exceptions.borrow().clone();
             if inner.is_empty() {
-                inner.push(vm.new_exception(
-                    "System.Threading.Tasks.TaskCanceledException",
-                    "A task was canceled.",
-                ));
+                inner.push(vm.new_exception("System.Threading.Tasks.TaskCanceledException", "A task was canceled."));
             }
             Err(VmError::Exception(vm.aggregate_exception(&inner)))
         }
@@ -398,14 +357,7 @@ fn continue_with_kind(vm: &mut Vm, args: &[Value], has_result: bool) -> NativeRe
     }
     let then = vm.new_task(has_result, BuilderKind::None);
     let context = vm.contexts.execution;
-    vm.add_continuation(
-        task,
-        Continuation::ContinueWith {
-            callback,
-            then,
-            context,
-        },
-    )?;
+    vm.add_continuation(task, Continuation::ContinueWith { callback, then, context })?;
     Ok(then)
 }
 
@@ -453,32 +405,15 @@ fn awaiter_register(vm: &mut Vm, args: &[Value], flow: bool) -> NativeResult {
     let context = vm.contexts.execution;
     match awaited(vm, arg(args, 0))? {
         Awaited::Task(t, capture) => {
-            let sync_ctx = if capture {
-                vm.contexts.sync_ctx
-            } else {
-                Value::Null
-            };
-            vm.add_continuation(
-                t,
-                Continuation::Action {
-                    action,
-                    context,
-                    flow,
-                    sync_ctx,
-                },
-            )?;
+            let sync_ctx = if capture { vm.contexts.sync_ctx } else { Value::Null };
+            vm.add_continuation(t, Continuation::Action { action, context, flow, sync_ctx })?;
         }
         Awaited::Done(_) => {
             vm.invoke(action, &[])?;
         }
         Awaited::Yield => {
             let sync_ctx = vm.contexts.sync_ctx;
-            vm.schedule_yield(Continuation::Action {
-                action,
-                context,
-                flow,
-                sync_ctx,
-            })?;
+            vm.schedule_yield(Continuation::Action { action, context, flow, sync_ctx })?;
         }
     }
     Ok(Value::Null)
@@ -489,30 +424,18 @@ fn awaiter_register(vm: &mut Vm, args: &[Value], flow: bool) -> NativeResult {
 pub fn value_task_from_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let v = arg(args, 0);
     if as_task(v).is_some() {
-        return Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox {
-            task: v,
-            result: Value::Null,
-        })))));
+        return Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task: v, result: Value::Null })))));
     }
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox {
-        task: Value::Null,
-        result: v,
-    })))))
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task: Value::Null, result: v })))))
 }
 
 pub fn value_task_from_task(vm: &mut Vm, args: &[Value]) -> NativeResult {
     task_of(vm, args, 0)?;
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox {
-        task: arg(args, 0),
-        result: Value::Null,
-    })))))
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task: arg(args, 0), result: Value::Null })))))
 }
 
 pub fn value_task_completed(vm: &mut Vm, _: &[Value]) -> NativeResult {
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox {
-        task: Value::Null,
-        result: Value::Null,
-    })))))
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task: Value::Null, result: Value::Null })))))
 }
 
 fn value_task<'a>(vm: &Vm, args: &'a [Value]) -> Result<&'a ValueTaskBox, VmError> {
@@ -520,18 +443,9 @@ fn value_task<'a>(vm: &Vm, args: &'a [Value]) -> Result<&'a ValueTaskBox, VmErro
 }
 
 /// A `ValueTask` property: the task's when it wraps one, else `done`'s.
-fn value_task_prop(
-    vm: &mut Vm,
-    args: &[Value],
-    done: bool,
-    task_prop: super::super::native::NativeFn,
-) -> NativeResult {
+fn value_task_prop(vm: &mut Vm, args: &[Value], done: bool, task_prop: super::super::native::NativeFn) -> NativeResult {
     let task = value_task(vm, args)?.task;
-    if task.is_null() {
-        Ok(Value::Bool(done))
-    } else {
-        task_prop(vm, &[task])
-    }
+    if task.is_null() { Ok(Value::Bool(done)) } else { task_prop(vm, &[task]) }
 }
 
 pub fn value_task_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -553,21 +467,13 @@ pub fn value_task_is_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
 pub fn value_task_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let b = value_task(vm, args)?;
     let (task, v) = (b.task, b.result);
-    if task.is_null() {
-        Ok(v)
-    } else {
-        awaiter_get_result(vm, &[task])
-    }
+    if task.is_null() { Ok(v) } else { awaiter_get_result(vm, &[task]) }
 }
 
 pub fn value_task_as_task(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let b = value_task(vm, args)?;
     let (task, v) = (b.task, b.result);
-    if task.is_null() {
-        Ok(vm.completed_task(v, true))
-    } else {
-        Ok(task)
-    }
+    if task.is_null() { Ok(vm.completed_task(v, true)) } else { Ok(task) }
 }
 
 // ---- TaskCompletionSource (which is its task) -----------------------------
@@ -601,11 +507,7 @@ pub fn tcs_try_set_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 fn exception_arg(args: &[Value]) -> Result<Value, VmError> {
     let e = arg(args, 1);
-    if e.is_null() {
-        Err(super::args::argument_null("exception"))
-    } else {
-        Ok(e)
-    }
+    if e.is_null() { Err(super::args::argument_null("exception")) } else { Ok(e) }
 }
 
 pub fn tcs_set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -619,18 +521,12 @@ pub fn tcs_try_set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
 }
 
 pub fn tcs_set_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let e = vm.new_exception(
-        "System.Threading.Tasks.TaskCanceledException",
-        "A task was canceled.",
-    );
+    let e = vm.new_exception("System.Threading.Tasks.TaskCanceledException", "A task was canceled.");
     tcs_set(vm, args, Outcome::Canceled(e), false)
 }
 
 pub fn tcs_try_set_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let e = vm.new_exception(
-        "System.Threading.Tasks.TaskCanceledException",
-        "A task was canceled.",
-    );
+    let e = vm.new_exception("System.Threading.Tasks.TaskCanceledException", "A task was canceled.");
     tcs_set(vm, args, Outcome::Canceled(e), true)
 }
 
@@ -661,7 +557,6 @@ impl Vm {
         let callback = self.continuation_callback(c)?;
         let post = self.runtime_method("SynchronizationContext", "Post")?;
         let post = self.resolve_virtual_pub(post, sync_ctx)?;
-        self.call_method(post, &[sync_ctx, callback, Value::Null])
-            .map(|_| ())
+        self.call_method(post, &[sync_ctx, callback, Value::Null]).map(|_| ())
     }
 }

@@ -66,18 +66,12 @@ pub fn token_is_canceled(token: Value) -> bool {
 
 /// Makes `Cancel` cancel `task` (a `Task.Delay` with a token).
 pub fn register_cancel_task(vm: &mut Vm, token: Value, task: Value) -> Result<(), VmError> {
-    with_source(token, |s| {
-        s.registrations
-            .borrow_mut()
-            .push(Registration::CancelTask(task))
-    })
-    .ok_or_else(|| cast_error(vm, token, "System.Threading.CancellationToken"))
+    with_source(token, |s| s.registrations.borrow_mut().push(Registration::CancelTask(task)))
+        .ok_or_else(|| cast_error(vm, token, "System.Threading.CancellationToken"))
 }
 
 pub fn cts_new(vm: &mut Vm, _: &[Value]) -> NativeResult {
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(
-        CancellationSource::default(),
-    )))))
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(CancellationSource::default())))))
 }
 
 pub fn cts_new_after(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -114,12 +108,7 @@ pub fn cts_cancel_after(vm: &mut Vm, args: &[Value]) -> NativeResult {
         ));
     }
     if ms >= 0 {
-        vm.event_loop.add_timer(
-            ms as u64,
-            Work::Cancel {
-                source: arg(args, 0),
-            },
-        );
+        vm.event_loop.add_timer(ms as u64, Work::Cancel { source: arg(args, 0) });
     }
     Ok(Value::Null)
 }
@@ -142,10 +131,7 @@ pub fn token_can_be_canceled(_: &mut Vm, args: &[Value]) -> NativeResult {
 
 pub fn token_throw_if_cancellation_requested(_: &mut Vm, args: &[Value]) -> NativeResult {
     if token_is_canceled(arg(args, 0)) {
-        return Err(VmError::throw(
-            "System.OperationCanceledException",
-            "The operation was canceled.",
-        ));
+        return Err(VmError::throw("System.OperationCanceledException", "The operation was canceled."));
     }
     Ok(Value::Null)
 }
@@ -160,9 +146,7 @@ pub fn token_register(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let registered = with_source(arg(args, 0), |s| {
         let pending = !s.canceled.get();
         if pending {
-            s.registrations
-                .borrow_mut()
-                .push(Registration::Callback { callback, context });
+            s.registrations.borrow_mut().push(Registration::Callback { callback, context });
         }
         pending
     });
@@ -194,10 +178,7 @@ impl Vm {
                     result?;
                 }
                 Registration::CancelTask(task) => {
-                    let e = self.new_exception(
-                        "System.Threading.Tasks.TaskCanceledException",
-                        "A task was canceled.",
-                    );
+                    let e = self.new_exception("System.Threading.Tasks.TaskCanceledException", "A task was canceled.");
                     self.temp_roots.push(task);
                     let result = self.try_complete(task, Outcome::Canceled(e));
                     self.temp_roots.pop();
@@ -210,10 +191,7 @@ impl Vm {
     /// Whether an exception is an `OperationCanceledException` (it cancels
     /// the task it escapes from, instead of faulting it).
     pub fn is_cancellation(&self, exc: Value) -> bool {
-        match self
-            .program()
-            .class_by_name("System.OperationCanceledException")
-        {
+        match self.program().class_by_name("System.OperationCanceledException") {
             Some(c) => self.program().is_subclass(self.class_of(exc), c),
             None => false,
         }
@@ -241,9 +219,7 @@ impl NativeObject for AsyncLocalBox {
 }
 
 pub fn async_local_new(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(AsyncLocalBox {
-        default: arg(args, 0),
-    })))))
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(AsyncLocalBox { default: arg(args, 0) })))))
 }
 
 pub fn async_local_get(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -353,11 +329,7 @@ pub fn lazy_new(vm: &mut Vm, args: &[Value]) -> NativeResult {
     if factory.is_null() {
         return Err(super::args::argument_null("valueFactory"));
     }
-    let lazy = LazyBox {
-        factory: Cell::new(factory),
-        value: Cell::new(Value::Null),
-        created: Cell::new(false),
-    };
+    let lazy = LazyBox { factory: Cell::new(factory), value: Cell::new(Value::Null), created: Cell::new(false) };
     Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(lazy)))))
 }
 

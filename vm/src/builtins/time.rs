@@ -25,9 +25,7 @@ pub struct TimeSpan {
 
 impl TimeSpan {
     pub fn from_duration(d: Duration) -> TimeSpan {
-        TimeSpan {
-            ticks: i64::try_from(d.as_nanos() / 100).unwrap_or(i64::MAX),
-        }
+        TimeSpan { ticks: i64::try_from(d.as_nanos() / 100).unwrap_or(i64::MAX) }
     }
 
     pub fn total_seconds(self) -> f64 {
@@ -161,9 +159,7 @@ fn elapsed_span(vm: &Vm, args: &[Value]) -> Result<TimeSpan, VmError> {
 }
 
 pub fn stopwatch_elapsed_ms(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Int(
-        elapsed_span(vm, args)?.ticks / TICKS_PER_MILLISECOND,
-    ))
+    Ok(Value::Int(elapsed_span(vm, args)?.ticks / TICKS_PER_MILLISECOND))
 }
 
 pub fn stopwatch_elapsed_ticks(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -202,9 +198,7 @@ pub fn tick_count64(_vm: &mut Vm, _args: &[Value]) -> NativeResult {
 }
 
 pub fn tick_count(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let Value::Int(ms) = tick_count64(vm, args)? else {
-        return Ok(Value::Int(0));
-    };
+    let Value::Int(ms) = tick_count64(vm, args)? else { return Ok(Value::Int(0)) };
     Ok(Value::Int(ms as i32 as i64))
 }
 
@@ -242,17 +236,9 @@ fn span_from(vm: &mut Vm, args: &[Value], ticks_per_unit: f64) -> NativeResult {
     let value = num_arg(vm, args, 0)?;
     let ticks = value * ticks_per_unit;
     if !ticks.is_finite() || ticks.abs() >= i64::MAX as f64 {
-        return Err(VmError::throw(
-            "System.OverflowException",
-            "TimeSpan overflowed because the duration is too long.",
-        ));
+        return Err(VmError::throw("System.OverflowException", "TimeSpan overflowed because the duration is too long."));
     }
-    Ok(TimeSpan::value(
-        vm,
-        TimeSpan {
-            ticks: ticks as i64,
-        },
-    ))
+    Ok(TimeSpan::value(vm, TimeSpan { ticks: ticks as i64 }))
 }
 
 pub fn span_from_milliseconds(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -286,21 +272,9 @@ pub fn span_zero(vm: &mut Vm, _args: &[Value]) -> NativeResult {
 
 /// `new TimeSpan(hours, minutes, seconds)`.
 pub fn span_ctor_hms(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let (h, m, s) = (
-        int_arg(vm, args, 0)?,
-        int_arg(vm, args, 1)?,
-        int_arg(vm, args, 2)?,
-    );
-    let seconds = h
-        .saturating_mul(3600)
-        .saturating_add(m.saturating_mul(60))
-        .saturating_add(s);
-    Ok(TimeSpan::value(
-        vm,
-        TimeSpan {
-            ticks: seconds.saturating_mul(TICKS_PER_SECOND),
-        },
-    ))
+    let (h, m, s) = (int_arg(vm, args, 0)?, int_arg(vm, args, 1)?, int_arg(vm, args, 2)?);
+    let seconds = h.saturating_mul(3600).saturating_add(m.saturating_mul(60)).saturating_add(s);
+    Ok(TimeSpan::value(vm, TimeSpan { ticks: seconds.saturating_mul(TICKS_PER_SECOND) }))
 }
 
 pub fn span_compare_to(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -312,23 +286,13 @@ pub fn span_compare_to(vm: &mut Vm, args: &[Value]) -> NativeResult {
 pub fn span_add(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let a = span_this(vm, args)?;
     let b = *native_arg::<TimeSpan>(vm, args, 1, "System.TimeSpan")?;
-    Ok(TimeSpan::value(
-        vm,
-        TimeSpan {
-            ticks: a.ticks.saturating_add(b.ticks),
-        },
-    ))
+    Ok(TimeSpan::value(vm, TimeSpan { ticks: a.ticks.saturating_add(b.ticks) }))
 }
 
 pub fn span_subtract(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let a = span_this(vm, args)?;
     let b = *native_arg::<TimeSpan>(vm, args, 1, "System.TimeSpan")?;
-    Ok(TimeSpan::value(
-        vm,
-        TimeSpan {
-            ticks: a.ticks.saturating_sub(b.ticks),
-        },
-    ))
+    Ok(TimeSpan::value(vm, TimeSpan { ticks: a.ticks.saturating_sub(b.ticks) }))
 }
 
 #[cfg(test)]
@@ -337,24 +301,9 @@ mod tests {
 
     #[test]
     fn timespans_print_in_constant_format() {
-        assert_eq!(
-            TimeSpan { ticks: 15_005_000 }.to_string(),
-            "00:00:01.5005000"
-        );
+        assert_eq!(TimeSpan { ticks: 15_005_000 }.to_string(), "00:00:01.5005000");
         assert_eq!(TimeSpan { ticks: 0 }.to_string(), "00:00:00");
-        assert_eq!(
-            TimeSpan {
-                ticks: 36 * 3600 * TICKS_PER_SECOND
-            }
-            .to_string(),
-            "1.12:00:00"
-        );
-        assert_eq!(
-            TimeSpan {
-                ticks: -TICKS_PER_SECOND
-            }
-            .to_string(),
-            "-00:00:01"
-        );
+        assert_eq!(TimeSpan { ticks: 36 * 3600 * TICKS_PER_SECOND }.to_string(), "1.12:00:00");
+        assert_eq!(TimeSpan { ticks: -TICKS_PER_SECOND }.to_string(), "-00:00:01");
     }
 }
