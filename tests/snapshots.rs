@@ -24,6 +24,18 @@ const DISASM: &[&str] = &[
     "try_finally.toy",
 ];
 
+/// Programs whose async1 lowering (stubs, state machines, MoveNext) is pinned.
+const ASYNC1: &[&str] = &[
+    "bench/fib_async.toy",
+    "async/await_in_handlers.toy",
+    "async/spill_small.toy",
+    "async/return_kinds.toy",
+    "async/async_lambda_loop.toy",
+    "async/execution_context_in_async_method.toy",
+    "async/lazy_awaiter.toy",
+    "async/stock_prices.toy",
+];
+
 fn toy(args: &[&str]) -> (String, String, i32) {
     let out = Command::new(env!("CARGO_BIN_EXE_toy")).args(args).current_dir(root()).output().expect("toy runs");
     (
@@ -55,6 +67,19 @@ fn neutral_disassembly() {
         checked += 1;
     }
     assert!(checked >= 10, "only {checked} disassembly snapshots");
+}
+
+#[test]
+fn async1_disassembly() {
+    for name in ASYNC1 {
+        let path = format!("programs/{name}");
+        let (stdout, stderr, code) = toy(&["disasm", &path, "--mode", "async1"]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert!(stdout.contains("MoveNext"), "{name}: no state machine");
+        let snap = format!("disasm_async1__{}", name.trim_end_matches(".toy").replace('/', "_"));
+        settings().bind(|| insta::assert_snapshot!(snap, stdout));
+    }
+    assert!(ASYNC1.len() >= 8);
 }
 
 #[test]
