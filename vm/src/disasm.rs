@@ -129,8 +129,11 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
             }
             HandlerKind::Finally => "finally".to_string(),
         };
-        let _ =
-            writeln!(out, "  handler [@{}, @{}) -> @{} {kind} into {}", h.start.0, h.end.0, h.target.0, h.exception);
+        let _ = writeln!(
+            out,
+            "  handler [@{}, @{}) -> @{} {kind} into {}",
+            h.start.0, h.end.0, h.target.0, h.exception
+        );
     }
     out
 }

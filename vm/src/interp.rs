@@ -215,8 +215,11 @@ impl Vm {
                 Constant::Str(s) => Value::Obj(heap.alloc(Obj::Str(Str::new(s.as_str())))),
             })
             .collect();
-        let templates =
-            program.classes.iter().map(|c| c.fields.iter().map(|f| default_value(f.default)).collect()).collect();
+        let templates = program
+            .classes
+            .iter()
+            .map(|c| c.fields.iter().map(|f| default_value(f.default)).collect())
+            .collect();
         let statics = program.statics.iter().map(|s| default_value(s.default)).collect();
         let find_method = |class: ClassId, name: &str| {
             program.methods.iter().position(|m| m.class == class && m.name == name).map(|i| MethodId(i as u32))
@@ -316,8 +319,11 @@ impl Vm {
 
     /// Creates an instance of a built-in exception class with a message.
     pub fn new_exception(&mut self, class_full_name: &str, message: &str) -> Value {
-        let class =
-            self.program.class_by_name(class_full_name).or(self.exception_class).unwrap_or(BuiltinClass::Object.id());
+        let class = self
+            .program
+            .class_by_name(class_full_name)
+            .or(self.exception_class)
+            .unwrap_or(BuiltinClass::Object.id());
         let obj = self.new_instance(class);
         let msg = self.str_value(message);
         if let Obj::Instance(i) = &*obj {
@@ -355,9 +361,7 @@ impl Vm {
     pub fn invoke(&mut self, delegate: Value, args: &[Value]) -> Result<Value, VmError> {
         let (method, target) = match delegate.as_obj().as_deref() {
             Some(Obj::Delegate { method, target }) => (*method, *target),
-            Some(_) => {
-                return Err(VmError::invalid_cast(&self.type_name(delegate), "System.Delegate"));
-            }
+            Some(_) => return Err(VmError::invalid_cast(&self.type_name(delegate), "System.Delegate")),
             None => return Err(VmError::null_reference()),
         };
         let mut all = Vec::with_capacity(args.len() + 1);
@@ -508,8 +512,10 @@ impl Vm {
         let entry = self.program.entry;
         let arity = self.program.method(entry).arity as usize;
         let args = if arity == 1 {
-            let arr =
-                self.alloc(Obj::Array { elem: BuiltinClass::String.id(), items: std::cell::RefCell::new(Vec::new()) });
+            let arr = self.alloc(Obj::Array {
+                elem: BuiltinClass::String.id(),
+                items: std::cell::RefCell::new(Vec::new()),
+            });
             vec![Value::Obj(arr)]
         } else {
             Vec::new()
@@ -589,14 +595,7 @@ impl Vm {
     /// Pushes a frame whose window starts at `base`; the caller has put (or
     /// will put) `nargs` arguments in its first registers. Clears the rest.
     #[inline]
-    fn push_frame(
-        &mut self,
-        method: MethodId,
-        base: usize,
-        nargs: usize,
-        ret: u16,
-        kind: FrameKind,
-    ) -> Result<(), VmError> {
+    fn push_frame(&mut self, method: MethodId, base: usize, nargs: usize, ret: u16, kind: FrameKind) -> Result<(), VmError> {
         if self.frames.len() >= self.options.max_depth {
             return Err(VmError::StackOverflow);
         }
@@ -668,9 +667,7 @@ impl Vm {
         let fuel = self.options.max_instructions.map_or(u64::MAX, |f| f.saturating_sub(self.stats.instructions));
         let result = 'outer: loop {
             // (Re)load the top frame's state.
-            let Some(&frame) = self.frames.last() else {
-                break Ok(Value::Null);
-            };
+            let Some(&frame) = self.frames.last() else { break Ok(Value::Null) };
             let method = program.method(frame.method);
             let mut code: &[Instr] = &method.code;
             let mut nregs = method.nregs as usize;
@@ -787,13 +784,7 @@ impl Vm {
                             dst = dst.add(1);
                         }
                     }
-                    self.frames.push(Frame {
-                        method: $target,
-                        pc: 0,
-                        base: new_base as u32,
-                        ret: $dst.0,
-                        kind: FrameKind::Normal,
-                    });
+                    self.frames.push(Frame { method: $target, pc: 0, base: new_base as u32, ret: $dst.0, kind: FrameKind::Normal });
                     self.stats.calls += 1;
                     base = new_base;
                     regs = unsafe { self.stack.as_mut_ptr().add(base) };
@@ -805,15 +796,11 @@ impl Vm {
             macro_rules! leave {
                 ($v:expr) => {{
                     let v = $v;
-                    let Some(done) = self.frames.pop() else {
-                        break 'outer Ok(v);
-                    };
+                    let Some(done) = self.frames.pop() else { break 'outer Ok(v) };
                     if self.frames.len() <= boundary || done.kind != FrameKind::Normal {
                         break 'outer Ok(v);
                     }
-                    let Some(&caller) = self.frames.last() else {
-                        break 'outer Ok(v);
-                    };
+                    let Some(&caller) = self.frames.last() else { break 'outer Ok(v) };
                     let m = program.method(caller.method);
                     base = caller.base as usize;
                     regs = unsafe { self.stack.as_mut_ptr().add(base) };
@@ -838,13 +825,9 @@ impl Vm {
                     Instr::LoadBool { dst, value } => set!(dst, Value::Bool(value)),
                     Instr::LoadInt { dst, value } => set!(dst, Value::Int(value as i64)),
                     Instr::LoadConst { dst, k } => set!(dst, self.consts[k.index()]),
-                    Instr::LoadEnum { dst, class, value } => {
-                        set!(dst, Value::Enum(class, value as i64))
-                    }
+                    Instr::LoadEnum { dst, class, value } => set!(dst, Value::Enum(class, value as i64)),
                     Instr::Add { dst, a, b } => match (rf!(a), rf!(b)) {
-                        (&Value::Int(x), &Value::Int(y)) => {
-                            set!(dst, Value::Int(x.wrapping_add(y)))
-                        }
+                        (&Value::Int(x), &Value::Int(y)) => set!(dst, Value::Int(x.wrapping_add(y))),
                         (&x, &y) => {
                             let v = tri!(self.add_slow(x, y));
                             set!(dst, v);
@@ -868,13 +851,9 @@ impl Vm {
                     },
                     Instr::Div { dst, a, b } => set!(dst, tri!(arith(r!(a), r!(b), ArithOp::Div))),
                     Instr::Rem { dst, a, b } => set!(dst, tri!(arith(r!(a), r!(b), ArithOp::Rem))),
-                    Instr::BitAnd { dst, a, b } => {
-                        set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::And)))
-                    }
+                    Instr::BitAnd { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::And))),
                     Instr::BitOr { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Or))),
-                    Instr::BitXor { dst, a, b } => {
-                        set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Xor)))
-                    }
+                    Instr::BitXor { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Xor))),
                     Instr::Shl { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Shl))),
                     Instr::Shr { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Shr))),
                     Instr::Neg { dst, src } => set!(
@@ -1041,10 +1020,7 @@ impl Vm {
                             None => throw!(self.bad_operand("array size", r!(len))),
                         };
                         if n > (1 << 24) {
-                            throw!(VmError::throw(
-                                "System.OutOfMemoryException",
-                                "Array dimensions exceeded supported range."
-                            ));
+                            throw!(VmError::throw("System.OutOfMemoryException", "Array dimensions exceeded supported range."));
                         }
                         let fill = element_default(&program, elem);
                         let a = self.alloc(Obj::Array { elem, items: std::cell::RefCell::new(vec![fill; n]) });
@@ -1055,9 +1031,7 @@ impl Vm {
                         let v = tri!(self.get_index(r!(obj), r!(index)));
                         set!(dst, v);
                     }
-                    Instr::SetIndex { obj, index, src } => {
-                        tri!(self.set_index(r!(obj), r!(index), r!(src)))
-                    }
+                    Instr::SetIndex { obj, index, src } => tri!(self.set_index(r!(obj), r!(index), r!(src))),
                     Instr::Call { dst, method, args } => {
                         fuel!();
                         enter!(method, dst, args, 0);
@@ -1084,18 +1058,13 @@ impl Vm {
                         fuel!();
                         let (m, target) = match r!(Reg(args.base)).as_obj().as_deref() {
                             Some(Obj::Delegate { method, target }) => (*method, *target),
-                            Some(_) => {
-                                throw!(self.bad_operand("delegate call", r!(Reg(args.base))))
-                            }
+                            Some(_) => throw!(self.bad_operand("delegate call", r!(Reg(args.base)))),
                             None => throw!(VmError::null_reference()),
                         };
                         let is_static = program.method(m).flags.is_static;
                         let nargs = args.count as usize - 1 + usize::from(!is_static);
                         if nargs != program.method(m).arity as usize {
-                            throw!(VmError::throw(
-                                "System.ArgumentException",
-                                "Delegate called with the wrong number of arguments."
-                            ));
+                            throw!(VmError::throw("System.ArgumentException", "Delegate called with the wrong number of arguments."));
                         }
                         save!();
                         let callee = self.top();
@@ -1122,9 +1091,7 @@ impl Vm {
                         set!(dst, Value::Obj(d));
                         safepoint!();
                     }
-                    Instr::IsInst { dst, src, class } => {
-                        set!(dst, Value::Bool(self.is_instance(r!(src), class)))
-                    }
+                    Instr::IsInst { dst, src, class } => set!(dst, Value::Bool(self.is_instance(r!(src), class))),
                     Instr::AsInst { dst, src, class } => {
                         let v = r!(src);
                         set!(dst, if self.is_instance(v, class) { v } else { Value::Null });
@@ -1204,9 +1171,7 @@ impl Vm {
     }
 
     fn raise_object(&mut self, exc: Value, boundary: usize) -> Result<(), VmError> {
-        let Some(obj) = exc.as_obj() else {
-            return Err(VmError::null_reference());
-        };
+        let Some(obj) = exc.as_obj() else { return Err(VmError::null_reference()) };
         // First pass: find the handler, running filters.
         let target = self.find_handler(exc, obj, boundary)?;
         self.record_trace(obj, target.map_or(boundary, |(f, _)| f));
@@ -1268,9 +1233,7 @@ impl Vm {
             let pc = frame.pc.saturating_sub(1);
             for (row, h) in covering(&method.handlers, pc) {
                 match h.kind {
-                    HandlerKind::Catch { class: c } if program.is_subclass(class, c) => {
-                        return Ok(Some((fi, row)));
-                    }
+                    HandlerKind::Catch { class: c } if program.is_subclass(class, c) => return Ok(Some((fi, row))),
                     HandlerKind::Filter { class: c, filter } if program.is_subclass(class, c) => {
                         let cached = self
                             .exception_state(obj)
@@ -1453,9 +1416,7 @@ impl Vm {
     }
 
     fn get_index(&mut self, obj: Value, index: Value) -> Result<Value, VmError> {
-        let Value::Obj(o) = obj else {
-            return Err(VmError::null_reference());
-        };
+        let Value::Obj(o) = obj else { return Err(VmError::null_reference()) };
         match &*o {
             Obj::Dict(d) => {
                 let found = d.borrow().get(&crate::value::Key(index)).copied();
@@ -1493,9 +1454,7 @@ impl Vm {
     }
 
     fn set_index(&mut self, obj: Value, index: Value, v: Value) -> Result<(), VmError> {
-        let Value::Obj(o) = obj else {
-            return Err(VmError::null_reference());
-        };
+        let Value::Obj(o) = obj else { return Err(VmError::null_reference()) };
         match &*o {
             Obj::Dict(d) => {
                 d.borrow_mut().insert(crate::value::Key(index), v);
@@ -1520,10 +1479,7 @@ impl Vm {
 }
 
 /// The handler rows whose protected range covers `pc`, innermost first.
-fn covering(
-    handlers: &[crate::bytecode::Handler],
-    pc: u32,
-) -> impl Iterator<Item = (usize, &crate::bytecode::Handler)> {
+fn covering(handlers: &[crate::bytecode::Handler], pc: u32) -> impl Iterator<Item = (usize, &crate::bytecode::Handler)> {
     handlers.iter().enumerate().filter(move |(_, h)| h.start.0 <= pc && pc < h.end.0)
 }
 
@@ -1598,16 +1554,9 @@ fn element_default(program: &Program, elem: ClassId) -> Value {
 }
 
 fn is_value_type(program: &Program, class: ClassId) -> bool {
-    [
-        BuiltinClass::Int32,
-        BuiltinClass::Int64,
-        BuiltinClass::Double,
-        BuiltinClass::Decimal,
-        BuiltinClass::Boolean,
-        BuiltinClass::Char,
-    ]
-    .iter()
-    .any(|b| b.id() == class)
+    [BuiltinClass::Int32, BuiltinClass::Int64, BuiltinClass::Double, BuiltinClass::Decimal, BuiltinClass::Boolean, BuiltinClass::Char]
+        .iter()
+        .any(|b| b.id() == class)
         || program.class(class).kind == ClassKind::Enum
 }
 
@@ -1622,9 +1571,7 @@ enum ArithOp {
 
 fn arith(a: Value, b: Value, op: ArithOp) -> Result<Value, VmError> {
     if let (Value::Double(_), _) | (_, Value::Double(_)) = (a, b) {
-        let (Some(x), Some(y)) = (as_f64(a), as_f64(b)) else {
-            return Err(operand_error(a, b));
-        };
+        let (Some(x), Some(y)) = (as_f64(a), as_f64(b)) else { return Err(operand_error(a, b)) };
         return Ok(Value::Double(match op {
             ArithOp::Add => x + y,
             ArithOp::Sub => x - y,
@@ -1633,9 +1580,7 @@ fn arith(a: Value, b: Value, op: ArithOp) -> Result<Value, VmError> {
             ArithOp::Rem => x % y,
         }));
     }
-    let (Some(x), Some(y)) = (a.as_int(), b.as_int()) else {
-        return Err(operand_error(a, b));
-    };
+    let (Some(x), Some(y)) = (a.as_int(), b.as_int()) else { return Err(operand_error(a, b)) };
     let r = match op {
         ArithOp::Add => x.wrapping_add(y),
         ArithOp::Sub => x.wrapping_sub(y),
@@ -1693,9 +1638,7 @@ fn bitwise(a: Value, b: Value, op: BitOp) -> Result<Value, VmError> {
             _ => return Err(operand_error(a, b)),
         }));
     }
-    let (Some(x), Some(y)) = (a.as_int(), b.as_int()) else {
-        return Err(operand_error(a, b));
-    };
+    let (Some(x), Some(y)) = (a.as_int(), b.as_int()) else { return Err(operand_error(a, b)) };
     let r = match op {
         BitOp::And => x & y,
         BitOp::Or => x | y,
@@ -1721,9 +1664,7 @@ fn less_eq(a: Value, b: Value) -> Result<bool, VmError> {
 /// compares false), else as integers (ints, chars, enums).
 fn compare(a: Value, b: Value, or_equal: bool) -> Result<bool, VmError> {
     if matches!(a, Value::Double(_)) || matches!(b, Value::Double(_)) {
-        let (Some(x), Some(y)) = (as_f64(a), as_f64(b)) else {
-            return Err(operand_error(a, b));
-        };
+        let (Some(x), Some(y)) = (as_f64(a), as_f64(b)) else { return Err(operand_error(a, b)) };
         return Ok(if or_equal { x <= y } else { x < y });
     }
     match (a.as_int(), b.as_int()) {

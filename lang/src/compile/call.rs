@@ -203,9 +203,7 @@ impl<'a> Compiler<'a> {
                             self.error(id.span, format!("An object reference is required for the non-static field, method, or property '{}'", id.name));
                             return self.error_val(dest);
                         }
-                        let Some(this) = self.this_reg(id.span) else {
-                            return self.error_val(dest);
-                        };
+                        let Some(this) = self.this_reg(id.span) else { return self.error_val(dest) };
                         let recv = Val { reg: this, ty: Type::Class(class) };
                         let mut cands = self.method_cands(&instance, true);
                         cands.extend(self.method_cands(&statics, false));
@@ -220,9 +218,7 @@ impl<'a> Compiler<'a> {
                     None => {
                         // `GetType()` and the other natives of `object`, on `this`.
                         if !self.fr().is_static && !self.natives_named("Object", id.name, false).is_empty() {
-                            let Some(this) = self.this_reg(id.span) else {
-                                return self.error_val(dest);
-                            };
+                            let Some(this) = self.this_reg(id.span) else { return self.error_val(dest) };
                             let recv = Val { reg: this, ty: Type::Class(class) };
                             let cands = self.native_cands_pub("Object", id.name, false, &recv.ty);
                             return self.invoke(cands, Some(recv), args, dest, span, id.name, discard);
@@ -238,9 +234,7 @@ impl<'a> Compiler<'a> {
                 }
                 if !*null_conditional {
                     match self.named(target) {
-                        Some(Named::Type(t)) => {
-                            return self.static_call(&t, *name, args, dest, span, discard);
-                        }
+                        Some(Named::Type(t)) => return self.static_call(&t, *name, args, dest, span, discard),
                         Some(Named::Namespace(ns)) => {
                             self.error(
                                 name.span,
@@ -322,12 +316,8 @@ impl<'a> Compiler<'a> {
         discard: bool,
     ) -> Val {
         let class = self.fr().class;
-        let Some(base) = self.classes[class.index()].base else {
-            return self.error_val(dest);
-        };
-        let Some(this) = self.this_reg(base_span) else {
-            return self.error_val(dest);
-        };
+        let Some(base) = self.classes[class.index()].base else { return self.error_val(dest) };
+        let Some(this) = self.this_reg(base_span) else { return self.error_val(dest) };
         match self.find_member(base, name.name) {
             Some(Member::Methods(ids)) => {
                 // Non-virtual: `base.M()` calls exactly the base's method.
@@ -417,9 +407,7 @@ impl<'a> Compiler<'a> {
     /// The value of a static field or property (for calling a delegate
     /// stored there).
     fn static_member_value(&mut self, t: &Type, name: ast::Ident<'a>, dest: Dest) -> Val {
-        let Type::Class(c) = t else {
-            return self.error_val(dest);
-        };
+        let Type::Class(c) = t else { return self.error_val(dest) };
         match self.find_member(*c, name.name) {
             Some(m @ (Member::Field { .. } | Member::Prop { .. })) => self.read_member(m, None, dest, name.span),
             _ => self.error_val(dest),
@@ -1140,9 +1128,7 @@ impl<'a> Compiler<'a> {
             i += 1;
         }
         for (k, a) in infos.iter().enumerate().skip(positional) {
-            let Some(name) = a.name else {
-                return Err(MapError::Count);
-            };
+            let Some(name) = a.name else { return Err(MapError::Count) };
             let Some(pi) = c.params.iter().position(|p| p.name == name.name) else {
                 return Err(MapError::Name(name.name.to_string()));
             };
@@ -1207,9 +1193,7 @@ impl<'a> Compiler<'a> {
                         let target = pty.substitute(&bindings);
                         match self.conv_rank(t, &target) {
                             Some(r) => r,
-                            None => {
-                                return Err(MapError::Types(i, t.clone(), erase_params(target)));
-                            }
+                            None => return Err(MapError::Types(i, t.clone(), erase_params(target))),
                         }
                     }
                     ArgKind::Place(t) => {
@@ -1236,11 +1220,7 @@ impl<'a> Compiler<'a> {
                             Some((ps, _)) if ids.iter().any(|m| self.methods[m.index()].params.len() == ps.len()) => 1,
                             _ if target.is_unknown() || target.is_lib("Delegate", 0) => 5,
                             _ => {
-                                return Err(MapError::Types(
-                                    i,
-                                    Type::lib("method group", vec![]),
-                                    erase_params(target),
-                                ));
+                                return Err(MapError::Types(i, Type::lib("method group", vec![]), erase_params(target)));
                             }
                         }
                     }
@@ -1362,9 +1342,7 @@ impl<'a> Compiler<'a> {
         bindings: &mut Vec<(String, Type)>,
         single: bool,
     ) -> Option<u32> {
-        let ExprKind::Lambda { is_async, params, body } = &e.kind else {
-            return None;
-        };
+        let ExprKind::Lambda { is_async, params, body } = &e.kind else { return None };
         let target = pty.substitute(bindings);
         if target.is_unknown() || target.is_lib("Delegate", 0) {
             return Some(5);

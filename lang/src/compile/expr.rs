@@ -480,9 +480,7 @@ impl<'a> Compiler<'a> {
                 let ty = f.ty.clone();
                 match f.kind.clone() {
                     super::FieldKind::Instance(slot) => {
-                        let Some(recv) = recv else {
-                            return self.error_val(dest);
-                        };
+                        let Some(recv) = recv else { return self.error_val(dest) };
                         let dst = self.dest_reg(dest);
                         self.emit(Instr::GetField { dst: dst.dst(), obj: recv.reg, field: slot });
                         Val { reg: dst, ty }
@@ -563,12 +561,8 @@ impl<'a> Compiler<'a> {
     fn member_expr(&mut self, target: &'a Expr<'a>, name: ast::Ident<'a>, dest: Dest, expected: Option<&Type>) -> Val {
         if let ExprKind::Base = target.kind {
             let class = self.fr().class;
-            let Some(base) = self.classes[class.index()].base else {
-                return self.error_val(dest);
-            };
-            let Some(this) = self.this_reg(target.span) else {
-                return self.error_val(dest);
-            };
+            let Some(base) = self.classes[class.index()].base else { return self.error_val(dest) };
+            let Some(this) = self.this_reg(target.span) else { return self.error_val(dest) };
             let recv = Val { reg: this, ty: Type::Class(base) };
             return match self.find_member(base, name.name) {
                 Some(Member::Prop { class, idx }) => {
@@ -796,9 +790,7 @@ impl<'a> Compiler<'a> {
                     self.emit(Instr::CastClass { dst: dst.dst(), src: recv.reg, class: inner.class_id() });
                     return Val { reg: dst, ty: inner };
                 }
-                _ => {
-                    return self.member_of_value(Val { reg: recv.reg, ty: inner }, name, dest, expected);
-                }
+                _ => return self.member_of_value(Val { reg: recv.reg, ty: inner }, name, dest, expected),
             }
         }
         match recv.ty.clone() {
@@ -1152,9 +1144,7 @@ impl<'a> Compiler<'a> {
             acc = Val { reg: dst, ty };
             i += 1;
         }
-        let Some(mut parts) = parts else {
-            return self.put_in(acc, dest);
-        };
+        let Some(mut parts) = parts else { return self.put_in(acc, dest) };
         while i < spine.len() {
             let b = self.expr(spine[i], Dest::Any, None);
             let b = self.stabilize(b, later_writes(i + 1));

@@ -50,24 +50,12 @@ pub mod time;
 pub use object::default_equals;
 
 /// A static member.
-const fn st(
-    owner: &'static str,
-    name: &'static str,
-    params: &'static [&'static str],
-    ret: &'static str,
-    f: NativeFn,
-) -> NativeDef {
+const fn st(owner: &'static str, name: &'static str, params: &'static [&'static str], ret: &'static str, f: NativeFn) -> NativeDef {
     NativeDef { owner, name, is_static: true, params, ret, f }
 }
 
 /// An instance member: the receiver is `args[0]`.
-const fn me(
-    owner: &'static str,
-    name: &'static str,
-    params: &'static [&'static str],
-    ret: &'static str,
-    f: NativeFn,
-) -> NativeDef {
+const fn me(owner: &'static str, name: &'static str, params: &'static [&'static str], ret: &'static str, f: NativeFn) -> NativeDef {
     NativeDef { owner, name, is_static: false, params, ret, f }
 }
 
