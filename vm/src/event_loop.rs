@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use crate::Vm;
 use crate::contexts::Contexts;
 use crate::error::VmError;
-use crate::tasks::{Continuation, Outcome, PendingStatus, Task, TaskState, as_task};
+use crate::tasks::{Combinator, Continuation, Outcome, PendingStatus, Task, task_ref};
 use crate::value::{Tracer, Value};
 
 /// One item of work for the loop.
@@ -134,7 +134,7 @@ impl Vm {
     /// it is pending is a deadlock: an `InvalidOperationException`.
     pub fn run_until_complete(&mut self, task: Value) -> Result<(), VmError> {
         loop {
-            match as_task(task).and_then(|o| o.native::<Task>().map(Task::is_completed)) {
+            match task_ref(&task).map(Task::is_completed) {
                 Some(true) => return Ok(()),
                 None => return Err(VmError::null_reference()),
                 Some(false) => {}
@@ -146,12 +146,6 @@ impl Vm {
                 ));
             }
         }
-    }
-
-    /// Runs queued work until none is left (timers included).
-    pub fn drain_event_loop(&mut self) -> Result<(), VmError> {
-        while self.run_one_work()? {}
-        Ok(())
     }
 
     /// Runs one item of queued work; `false` when there was none.
@@ -170,18 +164,10 @@ impl Vm {
 
     fn run_work(&mut self, w: Work) -> Result<(), VmError> {
         match w {
-            Work::Continuation(c) => {
-                let sync_ctx = match c {
-                    Continuation::Runner { sync_ctx, .. } | Continuation::Action { sync_ctx, .. } => sync_ctx,
-                    _ => Value::Null,
-                };
-                self.invoke_continuation(c, sync_ctx)
-            }
+            Work::Continuation(c) => self.invoke_continuation(c, c.sync_ctx()),
             Work::Invoke { delegate, arg, has_arg, context, task, unwrap } => {
                 self.contexts.execution = context;
-                if let Some(o) = as_task(task)
-                    && let Some(t) = o.native::<Task>()
-                {
+                if let Some(t) = task_ref(&task) {
                     t.pending_status.set(PendingStatus::Running);
                 }
                 let args: &[Value] = if has_arg { &[arg] } else { &[] };
@@ -206,28 +192,21 @@ impl Vm {
     /// `task` takes when it completes.
     pub fn finish_task_with(&mut self, task: Value, r: Result<Value, VmError>, unwrap: bool) -> Result<(), VmError> {
         match r {
-            Ok(inner) if unwrap => match as_task(inner) {
-                Some(_) => {
-                    if let Some(o) = as_task(task)
-                        && let Some(t) = o.native::<Task>()
-                    {
-                        t.combinator.set(crate::tasks::Combinator::Unwrap);
-                    }
-                    self.add_continuation(inner, Continuation::Combinator { target: task })
+            Ok(inner) if unwrap => {
+                let Some(t) = task_ref(&task) else { return Ok(()) };
+                if task_ref(&inner).is_none() {
+                    // `Func<Task>` returned null: .NET cancels the task.
+                    return self.try_complete(task, Outcome::Canceled(Value::Null)).map(|_| ());
                 }
-                None => self.try_complete(task, Outcome::Canceled(Value::Null)).map(|_| ()),
-            },
+                t.combinator.set(Combinator::Unwrap);
+                self.add_continuation(inner, Continuation::Combinator { target: task })
+            }
             Ok(v) => self.try_complete(task, Outcome::Result(v)).map(|_| ()),
             Err(e) => {
                 let exc = self.error_to_exception(e)?;
-                let outcome = if self.is_cancellation(exc) { Outcome::Canceled(exc) } else { Outcome::Exception(exc) };
+                let outcome = self.exception_outcome(exc);
                 self.try_complete(task, outcome).map(|_| ())
             }
         }
-    }
-
-    /// Whether a task has completed (any way).
-    pub fn task_is_completed(task: Value) -> bool {
-        as_task(task).and_then(|o| o.native::<Task>().map(|t| t.state.get() != TaskState::Pending)).unwrap_or(false)
     }
 }

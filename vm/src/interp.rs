@@ -98,25 +98,29 @@ pub struct AsyncStats {
 
 impl std::fmt::Display for Stats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "instructions:  {}", self.instructions)?;
-        writeln!(f, "calls:         {}", self.calls)?;
-        writeln!(f, "allocations:   {}", self.allocations)?;
-        writeln!(f, "collections:   {}", self.collections)?;
-        writeln!(f, "total pause:   {:.3} ms", self.total_pause.as_secs_f64() * 1e3)?;
-        writeln!(f, "max pause:     {:.3} ms", self.max_pause.as_secs_f64() * 1e3)?;
-        writeln!(f, "peak heap:     {} bytes", self.peak_heap_bytes)?;
         let a = &self.async_stats;
-        writeln!(f, "tasks:         {}", a.tasks)?;
-        writeln!(f, "state machines: {}", a.state_machines)?;
-        writeln!(f, "MoveNext calls: {}", a.state_machines + a.resumptions)?;
-        writeln!(
-            f,
-            "awaits:        {} ({} on the hot path, {} suspended)",
-            a.awaits,
-            a.awaits.saturating_sub(a.suspensions),
-            a.suspensions
-        )?;
-        write!(f, "resumptions:   {}", a.resumptions)
+        let rows = [
+            ("instructions", self.instructions.to_string()),
+            ("calls", self.calls.to_string()),
+            ("allocations", self.allocations.to_string()),
+            ("collections", self.collections.to_string()),
+            ("total pause", format!("{:.3} ms", self.total_pause.as_secs_f64() * 1e3)),
+            ("max pause", format!("{:.3} ms", self.max_pause.as_secs_f64() * 1e3)),
+            ("peak heap", format!("{} bytes", self.peak_heap_bytes)),
+            ("tasks", a.tasks.to_string()),
+            ("state machines", a.state_machines.to_string()),
+            ("MoveNext calls", (a.state_machines + a.resumptions).to_string()),
+            (
+                "awaits",
+                format!("{} ({} on the hot path, {} suspended)", a.awaits, a.awaits.saturating_sub(a.suspensions), a.suspensions),
+            ),
+            ("resumptions", a.resumptions.to_string()),
+        ];
+        for (i, (label, value)) in rows.iter().enumerate() {
+            let sep = if i + 1 < rows.len() { "\n" } else { "" };
+            write!(f, "{:<16}{value}{sep}", format!("{label}:"))?;
+        }
+        Ok(())
     }
 }
 
@@ -194,10 +198,48 @@ pub struct Vm {
     pub(crate) inline_depth: usize,
     /// Values natives keep alive across calls back into bytecode.
     pub(crate) temp_roots: Vec<Value>,
-    /// Whether any `AsyncLocal` has ever been set.
-    pub(crate) async_locals_used: bool,
-    /// Prelude classes and methods the runtime calls, found once by name.
-    runtime_members: Vec<(&'static str, &'static str, ClassId, MethodId)>,
+    /// Prelude classes and methods the async runtime calls, found once.
+    runtime: Option<Runtime>,
+}
+
+/// The prelude's classes and methods that the async runtime calls.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Runtime {
+    /// `MoveNextRunner` and its `Run`.
+    pub runner_class: ClassId,
+    pub runner_run: MethodId,
+    /// `SynchronizationContext.Post` (virtual: user contexts override it).
+    pub post: MethodId,
+    /// `ContinuationCallback` and its `Invoke`.
+    pub callback_class: ClassId,
+    pub callback_invoke: MethodId,
+    pub operation_canceled: ClassId,
+    pub task_status: ClassId,
+    /// `AggregateException._innerExceptions`.
+    pub inner_exceptions_slot: usize,
+}
+
+impl Runtime {
+    fn find(program: &Program) -> Option<Runtime> {
+        let (runner_class, runner_run) = program.prelude_method("System.Runtime.CompilerServices.MoveNextRunner", "Run")?;
+        let (_, post) = program.prelude_method("System.Threading.SynchronizationContext", "Post")?;
+        let (callback_class, callback_invoke) =
+            program.prelude_method("System.Runtime.CompilerServices.ContinuationCallback", "Invoke")?;
+        let operation_canceled = program.class_by_name("System.OperationCanceledException")?;
+        let task_status = program.class_by_name("System.Threading.Tasks.TaskStatus")?;
+        let aggregate = program.class_by_name("System.AggregateException")?;
+        let inner_exceptions_slot = program.class(aggregate).fields.iter().position(|f| f.name == "_innerExceptions")?;
+        Some(Runtime {
+            runner_class,
+            runner_run,
+            post,
+            callback_class,
+            callback_invoke,
+            operation_canceled,
+            task_status,
+            inner_exceptions_slot,
+        })
+    }
 }
 
 impl Vm {
@@ -232,9 +274,10 @@ impl Vm {
                 .and_then(|c| program.class(c).fields.iter().position(|f| f.name == name))
                 .unwrap_or(usize::MAX)
         };
-        let options_virtual_time = options.virtual_time;
         let message_slot = slot("_message");
         let inner_slot = slot("_innerException");
+        let runtime = Runtime::find(&program);
+        let event_loop = EventLoop::new(options.virtual_time);
         Vm {
             class_initialized: vec![false; program.classes.len()],
             program,
@@ -256,13 +299,12 @@ impl Vm {
             exception_class,
             message_slot,
             inner_slot,
-            event_loop: EventLoop::new(options_virtual_time),
+            event_loop,
             contexts: Contexts::default(),
             async_stats: AsyncStats::default(),
             inline_depth: 0,
             temp_roots: Vec::new(),
-            async_locals_used: false,
-            runtime_members: Vec::new(),
+            runtime,
         }
     }
 
@@ -393,81 +435,24 @@ impl Vm {
         r
     }
 
-    /// A prelude class (by simple name) and one of its methods, for the
-    /// async runtime (`MoveNextRunner.Run`, `SynchronizationContext.Post`).
-    pub fn runtime_class_method(
-        &mut self,
-        class: &'static str,
-        method: &'static str,
-    ) -> Result<(ClassId, MethodId), VmError> {
-        if let Some(&(_, _, c, m)) = self.runtime_members.iter().find(|(c, m, _, _)| *c == class && *m == method) {
-            return Ok((c, m));
-        }
-        let found = self.program.methods.iter().enumerate().find(|(_, m)| {
-            m.name == method && {
-                let c = self.program.class(m.class);
-                c.name == class && (c.namespace == "System" || c.namespace.starts_with("System."))
-            }
-        });
-        let Some((i, m)) = found else {
-            return Err(VmError::throw(
-                "System.MissingMethodException",
-                format!("Method not found: '{class}.{method}'."),
-            ));
-        };
-        let (c, m) = (m.class, MethodId(i as u32));
-        self.runtime_members.push((class, method, c, m));
-        Ok((c, m))
+    /// The prelude members the async runtime calls.
+    pub(crate) fn runtime(&self) -> Result<Runtime, VmError> {
+        self.runtime.ok_or_else(|| {
+            VmError::throw("System.MissingMethodException", "The prelude lacks the async runtime's classes.")
+        })
     }
 
-    pub fn runtime_method(&mut self, class: &'static str, method: &'static str) -> Result<MethodId, VmError> {
-        self.runtime_class_method(class, method).map(|(_, m)| m)
-    }
-
-    /// A new instance of a class, fields at their defaults, no constructor run.
-    pub fn new_runtime_instance(&mut self, class: ClassId) -> Value {
-        Value::Obj(self.new_instance(class))
-    }
-
-    /// Resolves a virtual method on a receiver (for natives).
-    pub fn resolve_virtual_pub(&self, method: MethodId, receiver: Value) -> Result<MethodId, VmError> {
-        self.resolve_virtual(method, receiver)
-    }
-
-    /// An instance method of a user object's class (or its bases) by name and
-    /// arity (counting `this`), for calls the runtime makes by name
-    /// (a user awaiter's `OnCompleted`).
-    pub fn find_instance_method(&self, receiver: Value, name: &str, arity: u16) -> Result<MethodId, VmError> {
-        let mut class = Some(self.class_of(receiver));
-        while let Some(c) = class {
-            if let Some(i) = self.program.methods.iter().position(|m| {
-                m.class == c && m.name == name && m.arity == arity && !m.flags.is_static && !m.code.is_empty()
-            }) {
-                return Ok(MethodId(i as u32));
-            }
-            class = self.program.class(c).base;
-        }
-        Err(VmError::throw(
-            "System.MissingMethodException",
-            format!("Method not found: '{}.{name}'.", self.type_name(receiver)),
-        ))
-    }
-
-    /// The slot of a field of a prelude class, by names.
-    pub fn field_slot(&self, class_full_name: &str, field: &str) -> Option<usize> {
-        let c = self.program.class_by_name(class_full_name)?;
-        self.program.class(c).fields.iter().position(|f| f.name == field)
+    /// Whether an exception is an `OperationCanceledException` (it cancels
+    /// the task it escapes from, instead of faulting it).
+    pub fn is_cancellation(&self, exc: Value) -> bool {
+        self.runtime.is_some_and(|rt| self.program.is_subclass(self.class_of(exc), rt.operation_canceled))
     }
 
     /// A `TaskStatus` enum value by name.
-    pub fn task_status(&self, name: &str) -> Value {
-        match self.program.class_by_name("System.Threading.Tasks.TaskStatus") {
-            Some(c) => {
-                let v = self.program.class(c).enum_members.iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v);
-                Value::Enum(c, v)
-            }
-            None => Value::Null,
-        }
+    pub fn task_status(&self, name: &str) -> Result<Value, VmError> {
+        let c = self.runtime()?.task_status;
+        let v = self.program.class(c).enum_members.iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v);
+        Ok(Value::Enum(c, v))
     }
 
     /// The exception object an error stands for; fatal errors stay errors.
@@ -612,7 +597,8 @@ impl Vm {
         Ok(())
     }
 
-    fn new_instance(&mut self, class: ClassId) -> Gc<Obj> {
+    /// A new instance of a class, fields at their defaults, no constructor run.
+    pub(crate) fn new_instance(&mut self, class: ClassId) -> Gc<Obj> {
         let fields = self.templates[class.index()].clone();
         self.heap.alloc(Obj::Instance(Instance {
             class,
@@ -631,7 +617,7 @@ impl Vm {
     }
 
     /// Resolves a virtual or interface method on a receiver.
-    fn resolve_virtual(&self, method: MethodId, receiver: Value) -> Result<MethodId, VmError> {
+    pub(crate) fn resolve_virtual(&self, method: MethodId, receiver: Value) -> Result<MethodId, VmError> {
         let class = match receiver {
             Value::Null => return Err(VmError::null_reference()),
             v => self.class_of(v),
@@ -1162,11 +1148,7 @@ impl Vm {
     /// `Err` carries what ends this `run`: a fatal error, or an exception no
     /// handler above `boundary` catches.
     fn raise(&mut self, e: VmError, boundary: usize) -> Result<(), VmError> {
-        let exc = match e {
-            VmError::Throw { class, message } => self.new_exception(class, &message),
-            VmError::Exception(v) => v,
-            fatal => return Err(fatal),
-        };
+        let exc = self.error_to_exception(e)?;
         self.raise_object(exc, boundary)
     }
 

@@ -383,6 +383,14 @@ impl Program {
         self.classes.iter().position(|c| c.full_name() == full_name).map(|i| ClassId(i as u32))
     }
 
+    /// A prelude class by full name and one of its methods by name (the
+    /// runtime's own classes: `MoveNextRunner.Run`, ...).
+    pub fn prelude_method(&self, class: &str, method: &str) -> Option<(ClassId, MethodId)> {
+        let c = self.class_by_name(class)?;
+        let m = self.methods.iter().position(|m| m.class == c && m.name == method)?;
+        Some((c, MethodId(m as u32)))
+    }
+
     /// Whether `class` is `ancestor` or derives from it or implements it.
     pub fn is_subclass(&self, class: ClassId, ancestor: ClassId) -> bool {
         if ancestor == BuiltinClass::Object.id() {

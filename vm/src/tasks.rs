@@ -2,8 +2,8 @@
 //!
 //! Invariants:
 //! - A task completes at most once: `Pending` → `RanToCompletion`,
-//!   `Faulted` or `Canceled`, never back. `try_complete` is the only way out
-//!   of `Pending`.
+//!   `Faulted` or `Canceled`, never back. `set_outcome` is the only way out
+//!   of `Pending` (`try_complete` is it plus running the continuations).
 //! - Continuations are registered only while the task is pending; the
 //!   completer runs them in registration order (LANGUAGE.md "Scheduling"),
 //!   each with its own contexts (see [`Vm::run_continuation`]), taking each
@@ -18,10 +18,12 @@
 //! holds the state machine: one allocation instead of three.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 
 use crate::Vm;
 use crate::error::VmError;
-use crate::value::{Gc, NativeObject, Obj, Tracer, Value};
+use crate::event_loop::Work;
+use crate::value::{NativeObject, Obj, Tracer, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskState {
@@ -70,28 +72,23 @@ pub enum Continuation {
 }
 
 impl Continuation {
+    /// Every value it holds (for tracing and rooting).
+    pub fn values(&self) -> impl Iterator<Item = Value> {
+        let v = match *self {
+            Continuation::Runner { runner, sync_ctx } => [runner, sync_ctx, Value::Null],
+            Continuation::Action { action, context, sync_ctx, .. } => [action, context, sync_ctx],
+            Continuation::ContinueWith { callback, then, context } => [callback, then, context],
+            Continuation::Combinator { target } => [target, Value::Null, Value::Null],
+        };
+        v.into_iter()
+    }
+
     pub fn trace(&self, t: &mut Tracer) {
-        match self {
-            Continuation::Runner { runner, sync_ctx } => {
-                runner.trace(t);
-                sync_ctx.trace(t);
-            }
-            Continuation::Action { action, context, sync_ctx, .. } => {
-                action.trace(t);
-                context.trace(t);
-                sync_ctx.trace(t);
-            }
-            Continuation::ContinueWith { callback, then, context } => {
-                callback.trace(t);
-                then.trace(t);
-                context.trace(t);
-            }
-            Continuation::Combinator { target } => target.trace(t),
-        }
+        self.values().for_each(|v| v.trace(t));
     }
 
     /// The SynchronizationContext it must resume on (null: any).
-    fn sync_ctx(&self) -> Value {
+    pub fn sync_ctx(&self) -> Value {
         match self {
             Continuation::Runner { sync_ctx, .. } | Continuation::Action { sync_ctx, .. } => *sync_ctx,
             _ => Value::Null,
@@ -104,10 +101,7 @@ impl Continuation {
 pub enum Combinator {
     None,
     /// `WhenAll` over `inputs`: `remaining` still pending.
-    WhenAll {
-        remaining: usize,
-        with_results: bool,
-    },
+    WhenAll { remaining: usize, with_results: bool },
     WhenAny,
     /// `Task.Run(Func<Task>)`: finishes with the inner task.
     Unwrap,
@@ -121,7 +115,7 @@ pub struct Task {
     /// `Faulted`: the exceptions (one for a method's task, several for
     /// `WhenAll`); `Canceled`: the `OperationCanceledException`, if any.
     pub exceptions: RefCell<Vec<Value>>,
-    pub continuations: RefCell<Vec<Continuation>>,
+    pub continuations: RefCell<VecDeque<Continuation>>,
     /// `Task<T>` (has a `Result`).
     pub has_result: bool,
     pub builder: BuilderKind,
@@ -142,7 +136,7 @@ impl Task {
             pending_status: Cell::new(PendingStatus::WaitingForActivation),
             result: Cell::new(Value::Null),
             exceptions: RefCell::new(Vec::new()),
-            continuations: RefCell::new(Vec::new()),
+            continuations: RefCell::new(VecDeque::new()),
             has_result,
             builder,
             runner: Cell::new(Value::Null),
@@ -152,15 +146,19 @@ impl Task {
         }
     }
 
-    pub fn completed(result: Value, has_result: bool) -> Task {
-        let t = Task::new(has_result, BuilderKind::None);
-        t.state.set(TaskState::RanToCompletion);
-        t.result.set(result);
-        t
-    }
-
     pub fn is_completed(&self) -> bool {
         self.state.get() != TaskState::Pending
+    }
+
+    /// How it ended (`None` while pending).
+    pub fn outcome(&self) -> Option<Outcome> {
+        let first = || self.exceptions.borrow().first().copied().unwrap_or(Value::Null);
+        match self.state.get() {
+            TaskState::Pending => None,
+            TaskState::RanToCompletion => Some(Outcome::Result(self.result.get())),
+            TaskState::Faulted => Some(Outcome::Exception(first())),
+            TaskState::Canceled => Some(Outcome::Canceled(first())),
+        }
     }
 
     /// .NET's `TaskStatus` name.
@@ -175,6 +173,10 @@ impl Task {
                 PendingStatus::Running => "Running",
             },
         }
+    }
+
+    fn next_continuation(&self) -> Option<Continuation> {
+        self.continuations.borrow_mut().pop_front()
     }
 }
 
@@ -199,9 +201,16 @@ impl NativeObject for Task {
 }
 
 /// The task a value holds, if it is one.
-pub fn as_task(v: Value) -> Option<Gc<Obj>> {
-    let o = v.as_obj()?;
-    o.native::<Task>().is_some().then_some(o)
+pub fn task_ref(v: &Value) -> Option<&Task> {
+    match v {
+        Value::Obj(o) => o.native::<Task>(),
+        _ => None,
+    }
+}
+
+/// Whether a value is a task that has completed (any way).
+pub fn is_completed(v: Value) -> bool {
+    task_ref(&v).is_some_and(Task::is_completed)
 }
 
 /// How a task ends.
@@ -212,6 +221,23 @@ pub enum Outcome {
     Canceled(Value),
 }
 
+/// Where a continuation runs, per LANGUAGE.md "Scheduling".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Placement {
+    /// Right here, inside the code that completed the task.
+    Inline,
+    /// Posted to the SynchronizationContext it captured.
+    Post,
+    /// On the ready queue (it captured no context but one is current).
+    Queue,
+}
+
+/// How many continuations may run inline inside each other *through Rust*
+/// before the next one is queued instead (bounds the Rust stack, as .NET
+/// queues when its stack guard says the stack is getting deep). State
+/// machines resumed by `RunContinuations` run as bytecode and do not count.
+pub const MAX_INLINE_CONTINUATIONS: usize = 64;
+
 impl Vm {
     pub fn new_task(&mut self, has_result: bool, builder: BuilderKind) -> Value {
         self.async_stats.tasks += 1;
@@ -219,8 +245,12 @@ impl Vm {
     }
 
     pub fn completed_task(&mut self, result: Value, has_result: bool) -> Value {
-        self.async_stats.tasks += 1;
-        Value::Obj(self.alloc(Obj::Native(Box::new(Task::completed(result, has_result)))))
+        let t = self.new_task(has_result, BuilderKind::None);
+        if let Some(task) = task_ref(&t) {
+            task.result.set(result);
+            task.state.set(TaskState::RanToCompletion);
+        }
+        t
     }
 
     /// Completes a pending task and runs its continuations. `false` (and
@@ -237,32 +267,40 @@ impl Vm {
     /// async1 builder's `SetResult`: the generated code runs them next, from
     /// bytecode). `false` when it had already completed.
     pub fn set_outcome(&mut self, task: Value, outcome: Outcome) -> Result<bool, VmError> {
-        let Some(o) = as_task(task) else {
-            return Err(VmError::null_reference());
-        };
-        let Some(t) = o.native::<Task>() else {
-            return Ok(false);
-        };
+        let Some(t) = task_ref(&task) else { return Err(VmError::null_reference()) };
         if t.is_completed() {
             return Ok(false);
         }
-        match outcome {
+        let (state, exception) = match outcome {
             Outcome::Result(v) => {
                 t.result.set(v);
-                t.state.set(TaskState::RanToCompletion);
+                (TaskState::RanToCompletion, Value::Null)
             }
-            Outcome::Exception(e) => {
-                t.exceptions.borrow_mut().push(e);
-                t.state.set(TaskState::Faulted);
-            }
-            Outcome::Canceled(e) => {
-                if !e.is_null() {
-                    t.exceptions.borrow_mut().push(e);
-                }
-                t.state.set(TaskState::Canceled);
-            }
+            Outcome::Exception(e) => (TaskState::Faulted, e),
+            Outcome::Canceled(e) => (TaskState::Canceled, e),
+        };
+        if !exception.is_null() {
+            t.exceptions.borrow_mut().push(exception);
         }
+        t.state.set(state);
         Ok(true)
+    }
+
+    /// How an exception that escaped a task's code ends the task: an
+    /// `OperationCanceledException` cancels it, anything else faults it.
+    pub fn exception_outcome(&self, exc: Value) -> Outcome {
+        if self.is_cancellation(exc) { Outcome::Canceled(exc) } else { Outcome::Exception(exc) }
+    }
+
+    /// Where a continuation that captured `sync_ctx` runs now.
+    fn placement(&self, sync_ctx: Value) -> Placement {
+        let current = self.contexts.sync_ctx;
+        match (sync_ctx.is_null(), current.is_null()) {
+            (false, _) if sync_ctx.equals(current) => Placement::Inline,
+            (false, _) => Placement::Post,
+            (true, false) => Placement::Queue,
+            (true, true) => Placement::Inline,
+        }
     }
 
     /// The next continuation of a completed task that the caller should run
@@ -273,69 +311,26 @@ impl Vm {
     /// `AsyncMethodBuilderCore.RunContinuations` loops over, so a chain of
     /// completions runs on the interpreter's frame stack, not Rust's.
     pub fn next_inline_runner(&mut self, task: Value) -> Result<Value, VmError> {
-        let Some(o) = as_task(task) else {
-            return Err(VmError::null_reference());
-        };
         loop {
-            let Some(t) = o.native::<Task>() else {
-                return Ok(Value::Null);
-            };
-            if !t.is_completed() {
-                return Ok(Value::Null);
-            }
-            let next = {
-                let mut list = t.continuations.borrow_mut();
-                if list.is_empty() { None } else { Some(list.remove(0)) }
-            };
-            let Some(c) = next else {
-                return Ok(Value::Null);
-            };
-            if let Continuation::Runner { runner, sync_ctx } = c {
-                let current = self.contexts.sync_ctx;
-                let inline =
-                    (sync_ctx.is_null() && current.is_null()) || (!sync_ctx.is_null() && sync_ctx.equals(current));
-                if inline {
-                    self.contexts.sync_ctx = sync_ctx;
-                    self.async_stats.resumptions += 1;
-                    return Ok(runner);
-                }
+            let Some(t) = task_ref(&task) else { return Err(VmError::null_reference()) };
+            let Some(c) = t.next_continuation() else { return Ok(Value::Null) };
+            if let Continuation::Runner { runner, sync_ctx } = c
+                && self.placement(sync_ctx) == Placement::Inline
+            {
+                self.contexts.sync_ctx = sync_ctx;
+                self.async_stats.resumptions += 1;
+                return Ok(runner);
             }
             self.run_rooted(task, c)?;
         }
-    }
-
-    /// Faults a pending task with several exceptions at once (`WhenAll`).
-    pub fn fault_with_all(&mut self, task: Value, exceptions: Vec<Value>) -> Result<(), VmError> {
-        let Some(o) = as_task(task) else {
-            return Ok(());
-        };
-        let Some(t) = o.native::<Task>() else {
-            return Ok(());
-        };
-        if t.is_completed() {
-            return Ok(());
-        }
-        *t.exceptions.borrow_mut() = exceptions;
-        t.state.set(TaskState::Faulted);
-        self.run_continuations(task)
     }
 
     /// Runs a completed task's continuations in registration order.
     fn run_continuations(&mut self, task: Value) -> Result<(), VmError> {
-        let Some(o) = as_task(task) else {
-            return Ok(());
-        };
-        loop {
-            let Some(t) = o.native::<Task>() else {
-                return Ok(());
-            };
-            let next = {
-                let mut list = t.continuations.borrow_mut();
-                if list.is_empty() { None } else { Some(list.remove(0)) }
-            };
-            let Some(c) = next else { return Ok(()) };
+        while let Some(c) = task_ref(&task).and_then(Task::next_continuation) {
             self.run_rooted(task, c)?;
         }
+        Ok(())
     }
 
     /// Runs a continuation taken off its task's list, keeping the task and
@@ -343,14 +338,7 @@ impl Vm {
     fn run_rooted(&mut self, task: Value, c: Continuation) -> Result<(), VmError> {
         let mark = self.temp_roots.len();
         self.temp_roots.push(task);
-        match c {
-            Continuation::Runner { runner, sync_ctx } => self.temp_roots.extend([runner, sync_ctx]),
-            Continuation::Action { action, context, sync_ctx, .. } => {
-                self.temp_roots.extend([action, context, sync_ctx])
-            }
-            Continuation::ContinueWith { callback, then, context } => self.temp_roots.extend([callback, then, context]),
-            Continuation::Combinator { target } => self.temp_roots.push(target),
-        }
+        self.temp_roots.extend(c.values());
         let r = self.run_continuation(task, c);
         self.temp_roots.truncate(mark);
         r
@@ -358,61 +346,51 @@ impl Vm {
 
     /// Registers a continuation, or runs it now if the task has completed.
     pub fn add_continuation(&mut self, task: Value, c: Continuation) -> Result<(), VmError> {
-        let Some(o) = as_task(task) else {
-            return Err(VmError::null_reference());
-        };
-        let Some(t) = o.native::<Task>() else {
-            return Ok(());
-        };
+        let Some(t) = task_ref(&task) else { return Err(VmError::null_reference()) };
         if t.is_completed() {
             return self.run_continuation(task, c);
         }
-        t.continuations.borrow_mut().push(c);
+        t.continuations.borrow_mut().push_back(c);
         Ok(())
     }
 
-    /// Runs one continuation of `task` (completed) where LANGUAGE.md
-    /// "Scheduling" says: posted to a captured SynchronizationContext that is
-    /// not the current one; queued when it captured none but a context is
-    /// current, or when inline continuations nest too deep (as .NET does when
-    /// `TryEnsureSufficientExecutionStack` fails); otherwise inline, with its
-    /// own contexts, restoring the completer's afterwards.
+    /// Runs one continuation of `task` (completed) where its [`Placement`]
+    /// says; inline ones run with their own contexts, restoring the
+    /// completer's afterwards, and are queued instead past
+    /// [`MAX_INLINE_CONTINUATIONS`].
     pub fn run_continuation(&mut self, task: Value, c: Continuation) -> Result<(), VmError> {
         match c {
             Continuation::ContinueWith { callback, then, context } => {
-                self.event_loop.enqueue(crate::event_loop::Work::ContinueWith {
-                    callback,
-                    antecedent: task,
-                    then,
-                    context,
-                });
+                self.event_loop.enqueue(Work::ContinueWith { callback, antecedent: task, then, context });
                 return Ok(());
             }
             Continuation::Combinator { target } => return self.combinator_input_done(target, task),
-            _ => {}
+            Continuation::Runner { .. } | Continuation::Action { .. } => {}
         }
         let sync_ctx = c.sync_ctx();
-        if !sync_ctx.is_null() && !sync_ctx.equals(self.contexts.sync_ctx) {
-            return self.post_continuation(sync_ctx, c);
+        match self.placement(sync_ctx) {
+            Placement::Post => self.post_continuation(sync_ctx, c),
+            Placement::Inline if self.inline_depth < MAX_INLINE_CONTINUATIONS => {
+                self.inline_depth += 1;
+                let r = self.invoke_continuation(c, sync_ctx);
+                self.inline_depth -= 1;
+                r
+            }
+            Placement::Inline | Placement::Queue => {
+                self.event_loop.enqueue(Work::Continuation(c));
+                Ok(())
+            }
         }
-        if (sync_ctx.is_null() && !self.contexts.sync_ctx.is_null()) || self.inline_depth >= MAX_INLINE_CONTINUATIONS {
-            self.event_loop.enqueue(crate::event_loop::Work::Continuation(c));
-            return Ok(());
-        }
-        self.inline_depth += 1;
-        let r = self.invoke_continuation(c, sync_ctx);
-        self.inline_depth -= 1;
-        r
     }
 
     /// Runs a continuation now, with its contexts, restoring the current ones after.
     pub fn invoke_continuation(&mut self, c: Continuation, sync_ctx: Value) -> Result<(), VmError> {
-        let saved = self.contexts.clone();
+        let saved = self.contexts;
         self.contexts.sync_ctx = sync_ctx;
         let r = match c {
             Continuation::Runner { runner, .. } => {
                 self.async_stats.resumptions += 1;
-                let run = self.runtime_method("MoveNextRunner", "Run")?;
+                let run = self.runtime()?.runner_run;
                 self.call_method(run, &[runner]).map(|_| ())
             }
             Continuation::Action { action, context, flow, .. } => {
@@ -427,131 +405,112 @@ impl Vm {
 
     /// Posts a continuation to a SynchronizationContext: calls its (possibly
     /// user-overridden) `Post` with a callback that runs the continuation.
-    fn post_continuation(&mut self, sync_ctx: Value, c: Continuation) -> Result<(), VmError> {
+    pub fn post_continuation(&mut self, sync_ctx: Value, c: Continuation) -> Result<(), VmError> {
         let callback = self.continuation_callback(c)?;
-        let post = self.runtime_method("SynchronizationContext", "Post")?;
-        let post = self.resolve_virtual_pub(post, sync_ctx)?;
+        let post = self.resolve_virtual(self.runtime()?.post, sync_ctx)?;
         self.call_method(post, &[sync_ctx, callback, Value::Null]).map(|_| ())
+    }
+
+    /// Runs a `Task.Yield()` continuation later: posted to the current
+    /// SynchronizationContext if there is one, else queued.
+    pub fn schedule_yield(&mut self, c: Continuation) -> Result<(), VmError> {
+        let sync_ctx = self.contexts.sync_ctx;
+        if sync_ctx.is_null() {
+            self.event_loop.enqueue(Work::Continuation(c));
+            return Ok(());
+        }
+        self.post_continuation(sync_ctx, c)
     }
 
     /// A `SendOrPostCallback` delegate that runs a continuation (on whatever
     /// context is current when it is invoked).
-    pub fn continuation_callback(&mut self, c: Continuation) -> Result<Value, VmError> {
-        let (class, method) = self.runtime_class_method("ContinuationCallback", "Invoke")?;
-        let obj = self.new_runtime_instance(class);
-        let boxed = self.alloc(Obj::Native(Box::new(ContinuationBox(c))));
-        if let Some(i) = obj.as_obj()
-            && let Obj::Instance(inst) = &*i
-        {
-            inst.set(0, Value::Obj(boxed));
+    fn continuation_callback(&mut self, c: Continuation) -> Result<Value, VmError> {
+        let rt = self.runtime()?;
+        let boxed = Value::Obj(self.alloc(Obj::Native(Box::new(ContinuationBox(c)))));
+        let obj = Value::Obj(self.new_instance(rt.callback_class));
+        if let Some(Obj::Instance(i)) = obj.as_obj().as_deref() {
+            i.set(0, boxed);
         }
-        Ok(Value::Obj(self.alloc(Obj::Delegate { method, target: obj })))
+        Ok(Value::Obj(self.alloc(Obj::Delegate { method: rt.callback_invoke, target: obj })))
     }
 
     /// Called when one input of a combinator completes.
     pub(crate) fn combinator_input_done(&mut self, target: Value, input: Value) -> Result<(), VmError> {
-        let Some(o) = as_task(target) else {
-            return Ok(());
-        };
-        let Some(t) = o.native::<Task>() else {
-            return Ok(());
-        };
+        let Some(t) = task_ref(&target) else { return Ok(()) };
         if t.is_completed() {
             return Ok(());
         }
-        match t.combinator.get() {
+        let outcome = match t.combinator.get() {
             Combinator::WhenAll { remaining, with_results } => {
                 let remaining = remaining.saturating_sub(1);
                 t.combinator.set(Combinator::WhenAll { remaining, with_results });
                 if remaining > 0 {
                     return Ok(());
                 }
-                let inputs = t.inputs.borrow().clone();
-                let mut exceptions = Vec::new();
-                let mut canceled = None;
-                let mut results = Vec::new();
-                for i in &inputs {
-                    let Some(it) = i.as_obj() else { continue };
-                    let Some(it) = it.native::<Task>() else {
-                        continue;
-                    };
-                    match it.state.get() {
-                        TaskState::Faulted => exceptions.extend(it.exceptions.borrow().iter().copied()),
-                        TaskState::Canceled => {
-                            canceled = Some(it.exceptions.borrow().first().copied().unwrap_or(Value::Null))
-                        }
-                        _ => results.push(it.result.get()),
-                    }
-                }
-                if !exceptions.is_empty() {
-                    self.fault_with_all(target, exceptions)
-                } else if let Some(e) = canceled {
-                    self.try_complete(target, Outcome::Canceled(e)).map(|_| ())
-                } else {
-                    let result = if with_results {
-                        let elem = crate::program::BuiltinClass::Object.id();
-                        Value::Obj(self.alloc(Obj::Array { elem, items: RefCell::new(results) }))
-                    } else {
-                        Value::Null
-                    };
-                    self.try_complete(target, Outcome::Result(result)).map(|_| ())
-                }
+                return self.finish_when_all(target, with_results);
             }
-            Combinator::WhenAny => self.try_complete(target, Outcome::Result(input)).map(|_| ()),
-            Combinator::Unwrap => {
-                let Some(it) = input.as_obj() else {
-                    return Ok(());
-                };
-                let Some(it) = it.native::<Task>() else {
-                    return Ok(());
-                };
-                let outcome = match it.state.get() {
-                    TaskState::RanToCompletion => Outcome::Result(it.result.get()),
-                    TaskState::Faulted => {
-                        Outcome::Exception(it.exceptions.borrow().first().copied().unwrap_or(Value::Null))
-                    }
-                    _ => Outcome::Canceled(it.exceptions.borrow().first().copied().unwrap_or(Value::Null)),
-                };
-                self.try_complete(target, outcome).map(|_| ())
+            Combinator::WhenAny => Outcome::Result(input),
+            Combinator::Unwrap => match task_ref(&input).and_then(Task::outcome) {
+                Some(o) => o,
+                None => return Ok(()),
+            },
+            Combinator::None => return Ok(()),
+        };
+        self.try_complete(target, outcome).map(|_| ())
+    }
+
+    /// `WhenAll` once every input has completed: faulted with all the
+    /// inputs' exceptions, else canceled if one was, else the results.
+    fn finish_when_all(&mut self, target: Value, with_results: bool) -> Result<(), VmError> {
+        let inputs = task_ref(&target).map(|t| t.inputs.borrow().clone()).unwrap_or_default();
+        let mut exceptions = Vec::new();
+        let mut canceled = None;
+        let mut results = Vec::new();
+        for input in inputs.iter().filter_map(task_ref) {
+            match input.outcome() {
+                Some(Outcome::Exception(_)) => exceptions.extend(input.exceptions.borrow().iter().copied()),
+                Some(Outcome::Canceled(e)) => canceled = Some(e),
+                Some(Outcome::Result(v)) => results.push(v),
+                None => {}
             }
-            Combinator::None => Ok(()),
         }
+        let outcome = if let Some(&first) = exceptions.first() {
+            Outcome::Exception(first)
+        } else if let Some(e) = canceled {
+            Outcome::Canceled(e)
+        } else if with_results {
+            let elem = crate::program::BuiltinClass::Object.id();
+            Outcome::Result(Value::Obj(self.alloc(Obj::Array { elem, items: RefCell::new(results) })))
+        } else {
+            Outcome::Result(Value::Null)
+        };
+        if !self.set_outcome(target, outcome)? {
+            return Ok(());
+        }
+        if let Some(t) = task_ref(&target)
+            && exceptions.len() > 1
+        {
+            *t.exceptions.borrow_mut() = exceptions;
+        }
+        self.run_continuations(target)
     }
 
     /// The value or exception of a completed task, as `GetResult` gives it:
-    /// a faulted task rethrows its first exception, a canceled one a
-    /// `TaskCanceledException`.
+    /// a faulted task rethrows its first exception, a canceled one its
+    /// `OperationCanceledException` (a `TaskCanceledException` if it has none).
     pub fn task_result(&mut self, task: Value) -> Result<Value, VmError> {
-        let Some(o) = as_task(task) else {
-            return Err(VmError::null_reference());
-        };
-        let Some(t) = o.native::<Task>() else {
-            return Err(VmError::null_reference());
-        };
-        match t.state.get() {
-            TaskState::RanToCompletion => Ok(t.result.get()),
-            TaskState::Faulted => {
-                let e = t.exceptions.borrow().first().copied().unwrap_or(Value::Null);
-                Err(VmError::Exception(e))
+        match task_ref(&task).map(Task::outcome) {
+            None => Err(VmError::null_reference()),
+            Some(Some(Outcome::Result(v))) => Ok(v),
+            Some(Some(Outcome::Exception(e))) => Err(VmError::Exception(e)),
+            Some(Some(Outcome::Canceled(e))) if !e.is_null() => Err(VmError::Exception(e)),
+            Some(Some(Outcome::Canceled(_))) => {
+                Err(VmError::throw("System.Threading.Tasks.TaskCanceledException", "A task was canceled."))
             }
-            TaskState::Canceled => {
-                let e = t.exceptions.borrow().first().copied();
-                match e {
-                    Some(e) if !e.is_null() => Err(VmError::Exception(e)),
-                    _ => Err(VmError::throw("System.Threading.Tasks.TaskCanceledException", "A task was canceled.")),
-                }
-            }
-            TaskState::Pending => {
-                Err(VmError::throw("System.InvalidOperationException", "The task has not yet completed."))
-            }
+            Some(None) => Err(VmError::throw("System.InvalidOperationException", "The task has not yet completed.")),
         }
     }
 }
-
-/// How many continuations may run inline inside each other before the next
-/// one is queued instead (bounds the Rust stack; .NET does the same when its
-/// stack guard says the stack is getting deep).
-pub const MAX_INLINE_CONTINUATIONS: usize = 64;
 
 /// A continuation boxed for the `ContinuationCallback` delegate.
 pub struct ContinuationBox(pub Continuation);

@@ -198,13 +198,10 @@ impl<'a> Compiler<'a> {
             }
             BodySource::ObjectMethod(which) => self.object_method_body(which),
             BodySource::Extern => {
-                let owner = self.classes[class.index()].name.clone();
                 let r = self.alloc();
-                let exists = vm::native::NATIVES
-                    .iter()
-                    .any(|d| d.owner == owner && d.name == name && d.params.len() + usize::from(!d.is_static) == arity);
-                if exists {
-                    self.native_call_block(&owner, &name, Reg(0), arity, r, span);
+                if let Some(native) = self.extern_native(id) {
+                    let args = vm::bytecode::Args::new(Reg(0), arity);
+                    self.emit(Instr::CallNative { dst: r.dst(), native, args });
                 } else {
                     // A prelude member whose native this build lacks: null.
                     self.emit(Instr::LoadNull { dst: r.dst() });

@@ -116,10 +116,14 @@ impl<'a> Compiler<'a> {
         ids.iter()
             .map(|&id| {
                 let m = &self.methods[id.index()];
+                let virt = use_virtual && m.is_virtual;
                 let kind = if m.is_extension && m.is_static {
                     CandKind::Extension(id)
+                } else if let Some(native) = self.extern_native(id).filter(|_| !virt) {
+                    // A prelude `extern` method is its native: calls go there directly.
+                    CandKind::Native(native)
                 } else {
-                    CandKind::Method { id, virt: use_virtual && m.is_virtual }
+                    CandKind::Method { id, virt }
                 };
                 let params =
                     if matches!(kind, CandKind::Extension(_)) { m.params[1..].to_vec() } else { m.params.clone() };
@@ -833,12 +837,6 @@ impl<'a> Compiler<'a> {
         };
         // A void call's "result" register must not be one we read later.
         match cand.kind {
-            CandKind::Method { id, virt } if !virt && self.extern_native(id).is_some() => {
-                // A prelude `extern` method is its native: call that directly.
-                let native = self.extern_native(id).unwrap_or_default();
-                let dst = if dst == DISCARD { self.alloc().dst() } else { dst };
-                self.emit(Instr::CallNative { dst, native, args: args_run });
-            }
             CandKind::Method { id, virt } => {
                 if virt {
                     self.emit(Instr::CallVirt { dst, method: id, args: args_run });
@@ -1469,7 +1467,8 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// The native a prelude `extern` method stands for.
+    /// The native a prelude `extern` method stands for (`None` for other
+    /// methods, and for an extern whose native this build lacks).
     pub(crate) fn extern_native(&self, id: MethodId) -> Option<NativeId> {
         let m = &self.methods[id.index()];
         if !matches!(m.body, super::BodySource::Extern) {

@@ -14,7 +14,7 @@ use crate::Vm;
 use crate::builtins::args::{NativeResult, arg};
 use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited};
 use crate::error::VmError;
-use crate::tasks::{BuilderKind, Continuation, Outcome, Task, TaskState, as_task};
+use crate::tasks::{BuilderKind, Continuation, Outcome, Task, TaskState, task_ref};
 use crate::value::{Obj, Value};
 
 /// The `MoveNextRunner` fields, in the prelude's order.
@@ -47,12 +47,7 @@ pub fn create_void(vm: &mut Vm, _: &[Value]) -> NativeResult {
 }
 
 fn builder_task(args: &[Value]) -> Result<&Task, VmError> {
-    args.first()
-        .and_then(|v| match v {
-            Value::Obj(o) => o.native::<Task>(),
-            _ => None,
-        })
-        .ok_or_else(VmError::null_reference)
+    args.first().and_then(task_ref).ok_or_else(VmError::null_reference)
 }
 
 /// `builder.Task`: the task itself; for `ValueTask` builders a `ValueTask`
@@ -99,7 +94,7 @@ pub fn set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
     if kind == BuilderKind::Void {
         return Err(VmError::Unhandled(e));
     }
-    let outcome = if vm.is_cancellation(e) { Outcome::Canceled(e) } else { Outcome::Exception(e) };
+    let outcome = vm.exception_outcome(e);
     vm.set_outcome(arg(args, 0), outcome)?;
     Ok(Value::Bool(has_continuations(args)))
 }
@@ -109,11 +104,8 @@ pub fn set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
 fn runner(vm: &mut Vm, builder: Value, state_machine: Value) -> Result<Value, VmError> {
     let existing = builder_task(&[builder])?.runner.get();
     let runner = if existing.is_null() {
-        let (class, _) = vm.runtime_class_method("MoveNextRunner", "Run")?;
-        let r = vm.new_runtime_instance(class);
-        if let Some(o) = as_task(builder)
-            && let Some(t) = o.native::<Task>()
-        {
+        let r = Value::Obj(vm.new_instance(vm.runtime()?.runner_class));
+        if let Some(t) = task_ref(&builder) {
             t.runner.set(r);
         }
         r
@@ -127,38 +119,30 @@ fn runner(vm: &mut Vm, builder: Value, state_machine: Value) -> Result<Value, Vm
     Ok(runner)
 }
 
-/// `AwaitUnsafeOnCompleted(ref awaiter, ref stateMachine)`: registers the
-/// runner with the awaited task (resuming on the captured
-/// SynchronizationContext unless `ConfigureAwait(false)`), or, for a user
-/// awaiter, passes `runner.Run` to its `UnsafeOnCompleted`.
-pub fn await_unsafe_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    await_on_completed_with(vm, args, "UnsafeOnCompleted")
-}
-
-/// `AwaitOnCompleted`: for awaiters that only implement `INotifyCompletion`.
+/// `AwaitUnsafeOnCompleted(ref awaiter, ref stateMachine)` and
+/// `AwaitOnCompleted`: store the ExecutionContext in the state machine's
+/// runner, then register the runner with a library awaiter's task (resuming
+/// on the captured SynchronizationContext unless `ConfigureAwait(false)`).
+/// For a user awaiter they return the runner's `Run` as an `Action`, and the
+/// generated code passes it to the awaiter's `UnsafeOnCompleted` or
+/// `OnCompleted` (which the compiler resolved), as .NET's builder passes
+/// `MoveNextAction`.
 pub fn await_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    await_on_completed_with(vm, args, "OnCompleted")
-}
-
-fn await_on_completed_with(vm: &mut Vm, args: &[Value], user_method: &str) -> NativeResult {
     let (builder, awaiter, state_machine) = (arg(args, 0), arg(args, 1), arg(args, 2));
     vm.async_stats.suspensions += 1;
     let runner = runner(vm, builder, state_machine)?;
-    let user = matches!(awaiter.as_obj().as_deref(), Some(Obj::Instance(_)));
-    if user {
-        let (_, run) = vm.runtime_class_method("MoveNextRunner", "Run")?;
-        let action = Value::Obj(vm.alloc(Obj::Delegate { method: run, target: runner }));
-        let m = vm.find_instance_method(awaiter, user_method, 2)?;
-        vm.call_method(m, &[awaiter, action])?;
-        return Ok(Value::Null);
+    if let Some(Obj::Instance(_)) = awaiter.as_obj().as_deref() {
+        let run = vm.runtime()?.runner_run;
+        return Ok(Value::Obj(vm.alloc(Obj::Delegate { method: run, target: runner })));
     }
+    let resume = |sync_ctx| Continuation::Runner { runner, sync_ctx };
     match awaited(vm, awaiter)? {
         Awaited::Task(t, capture) => {
             let sync_ctx = if capture { vm.contexts.sync_ctx } else { Value::Null };
-            vm.add_continuation(t, Continuation::Runner { runner, sync_ctx })?;
+            vm.add_continuation(t, resume(sync_ctx))?;
         }
-        Awaited::Done(_) => vm.run_continuation(Value::Null, Continuation::Runner { runner, sync_ctx: Value::Null })?,
-        Awaited::Yield => vm.schedule_yield(Continuation::Runner { runner, sync_ctx: Value::Null })?,
+        Awaited::Done(_) => vm.invoke_continuation(resume(Value::Null), vm.contexts.sync_ctx)?,
+        Awaited::Yield => vm.schedule_yield(resume(Value::Null))?,
     }
     Ok(Value::Null)
 }

@@ -20,7 +20,9 @@
 //!     return to a block that sets the result
 //!   suspend k: save the live registers, state = k, <>u__j = awaiter,
 //!     builder.AwaitUnsafeOnCompleted(awaiter, this) (AwaitOnCompleted for
-//!     an INotifyCompletion-only awaiter), return
+//!     an INotifyCompletion-only awaiter); for a user awaiter the builder
+//!     returns the MoveNextAction and awaiter.(Unsafe)OnCompleted(action)
+//!     follows; return
 //!   finish: state = -2, builder.SetResult(value), and if the task has
 //!     continuations AsyncMethodBuilderCore.RunContinuations(task), return
 //!   catch (Exception e) around all of it: state = -2, builder.SetException(e),
@@ -36,17 +38,18 @@
 
 use crate::bytecode::{Args, ClassId, Dst, FieldSlot, Handler, HandlerKind, Instr, MethodId, NativeId, Pc, Reg};
 use crate::liveness;
-use crate::program::{AsyncReturn, BuiltinClass, Class, ClassKind, Field, Method, MethodFlags, Program};
+use crate::program::{AsyncReturn, BuiltinClass, Class, ClassKind, Field, Method, MethodFlags, OnCompleted, Program};
 
 /// The async1 `Await` sites of one method, in code order.
 struct Site {
     pc: usize,
     awaiter: Reg,
-    /// The awaiter field it uses.
-    awaiter_field: FieldSlot,
+    /// Which of the method's awaiter types (and so `<>u__N` fields) it uses.
+    awaiter_type: usize,
     /// Registers live across it (the awaiter's own register excluded).
     live: Vec<Reg>,
-    critical: bool,
+    /// A user awaiter's completion method (library awaiters: `None`).
+    on_completed: Option<OnCompleted>,
 }
 
 /// A library native by owner and name, for generated code.
@@ -72,15 +75,9 @@ fn has_value(kind: AsyncReturn) -> bool {
     matches!(kind, AsyncReturn::TaskOf | AsyncReturn::ValueTaskOf)
 }
 
-/// Looks up a prelude class by full name and one of its methods by name.
+/// A prelude class and method the generated code uses.
 fn prelude_method(program: &Program, class: &str, method: &str) -> (ClassId, MethodId) {
-    let c = program.class_by_name(class).unwrap_or_else(|| panic!("the prelude has no {class}"));
-    let m = program
-        .methods
-        .iter()
-        .position(|m| m.class == c && m.name == method)
-        .unwrap_or_else(|| panic!("the prelude has no {class}.{method}"));
-    (c, MethodId(m as u32))
+    program.prelude_method(class, method).unwrap_or_else(|| panic!("the prelude has no {class}.{method}"))
 }
 
 /// Lowers one async method in place: `id` becomes the stub; the state
@@ -138,11 +135,11 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
         };
         let live: Vec<Reg> =
             live_in.get(pc + 1).map(|s| s.iter().filter(|r| *r != awaiter).collect()).unwrap_or_default();
-        sites.push((pc, awaiter, j, live, info.on_completed.is_none_or(|o| o.critical)));
+        sites.push(Site { pc, awaiter, awaiter_type: j, live, on_completed: info.on_completed });
     }
     let mut hoisted = 0;
-    for (_, _, _, live, _) in &sites {
-        for r in live {
+    for site in &sites {
+        for r in &site.live {
             if reg_fields[r.index()].is_none() {
                 hoisted += 1;
                 let name = match local_name(*r) {
@@ -157,16 +154,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     for j in 0..awaiter_types.len() {
         field(&mut class, format!("<>u__{}", j + 1));
     }
-    let sites: Vec<Site> = sites
-        .into_iter()
-        .map(|(pc, awaiter, j, live, critical)| Site {
-            pc,
-            awaiter,
-            awaiter_field: FieldSlot((first_awaiter_field + j) as u16),
-            live,
-            critical,
-        })
-        .collect();
+    let awaiter_field = |s: &Site| FieldSlot((first_awaiter_field + s.awaiter_type) as u16);
     let sm_class = program.add_class(class);
 
     // ---- MoveNext ------------------------------------------------------------
@@ -210,6 +198,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
         emit(&mut code, Instr::JumpIfTrue { cond: t3, target: Pc(0) }, first_line);
     }
     let mut resume_at = Vec::new();
+    let mut resume_jumps = Vec::new();
     for s in &sites {
         let line = orig.lines[s.pc];
         resume_at.push(code.len());
@@ -218,11 +207,12 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
                 emit(&mut code, Instr::GetField { dst: r.dst(), obj: sm, field: f }, line);
             }
         }
-        emit(&mut code, Instr::GetField { dst: s.awaiter.dst(), obj: sm, field: s.awaiter_field }, line);
+        emit(&mut code, Instr::GetField { dst: s.awaiter.dst(), obj: sm, field: awaiter_field(s) }, line);
         emit(&mut code, Instr::LoadNull { dst: t1.dst() }, line);
-        emit(&mut code, Instr::SetField { obj: sm, field: s.awaiter_field, src: t1 }, line);
+        emit(&mut code, Instr::SetField { obj: sm, field: awaiter_field(s), src: t1 }, line);
         emit(&mut code, Instr::LoadInt { dst: t1.dst(), value: -1 }, line);
         emit(&mut code, Instr::SetField { obj: sm, field: state, src: t1 }, line);
+        resume_jumps.push(code.len());
         emit(&mut code, Instr::Jump { target: Pc(0) }, line); // patched: after the Await
     }
     for (k, &at) in dispatch.iter().enumerate() {
@@ -232,11 +222,9 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     // The body, shifted by `shift`; awaits and returns jump out of line.
     let shift = code.len() as u32;
     code[jump_to_body] = Instr::Jump { target: Pc(shift) };
-    for (k, s) in sites.iter().enumerate() {
-        let after = resume_at[k] + 5 + s.live.len();
-        code[after] = Instr::Jump { target: Pc(s.pc as u32 + 1 + shift) };
+    for (s, &at) in sites.iter().zip(&resume_jumps) {
+        code[at] = Instr::Jump { target: Pc(s.pc as u32 + 1 + shift) };
     }
-    let body_len = orig.code.len();
     let mut returns = Vec::new();
     for (pc, instr) in orig.code.iter().enumerate() {
         let mut i = *instr;
@@ -255,9 +243,11 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
         }
         emit(&mut code, i, orig.lines[pc]);
     }
-    // Suspend blocks.
-    let await_native = native(bo, "AwaitUnsafeOnCompleted", 2);
-    let await_safe_native = native(bo, "AwaitOnCompleted", 2);
+    // Suspend blocks. For a user awaiter the builder hands back the state
+    // machine's MoveNextAction and the awaiter's own (Unsafe)OnCompleted,
+    // which the compiler resolved, is called here.
+    let await_unsafe = native(bo, "AwaitUnsafeOnCompleted", 2);
+    let await_safe = native(bo, "AwaitOnCompleted", 2);
     for (k, s) in sites.iter().enumerate() {
         let line = orig.lines[s.pc];
         code[shift as usize + s.pc] = Instr::Jump { target: Pc(code.len() as u32) };
@@ -268,12 +258,22 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
         }
         emit(&mut code, Instr::LoadInt { dst: t1.dst(), value: k as i32 }, line);
         emit(&mut code, Instr::SetField { obj: sm, field: state, src: t1 }, line);
-        emit(&mut code, Instr::SetField { obj: sm, field: s.awaiter_field, src: s.awaiter }, line);
+        emit(&mut code, Instr::SetField { obj: sm, field: awaiter_field(s), src: s.awaiter }, line);
         emit(&mut code, Instr::GetField { dst: t1.dst(), obj: sm, field: builder }, line);
         emit(&mut code, Instr::Move { dst: t2.dst(), src: s.awaiter }, line);
         emit(&mut code, Instr::Move { dst: t3.dst(), src: sm }, line);
-        let native = if s.critical { await_native } else { await_safe_native };
+        let critical = s.on_completed.is_none_or(|o| o.critical);
+        let native = if critical { await_unsafe } else { await_safe };
         emit(&mut code, Instr::CallNative { dst: t1.dst(), native, args: Args::new(t1, 3) }, line);
+        if let Some(oc) = s.on_completed {
+            emit(&mut code, Instr::Move { dst: t3.dst(), src: t1 }, line);
+            let call = if oc.is_virtual {
+                Instr::CallVirt { dst: Dst::DISCARD, method: oc.method, args: Args::new(t2, 2) }
+            } else {
+                Instr::Call { dst: Dst::DISCARD, method: oc.method, args: Args::new(t2, 2) }
+            };
+            emit(&mut code, call, line);
+        }
         emit(&mut code, Instr::ReturnVoid {}, line);
     }
     let protected_end = code.len() as u32;
@@ -334,7 +334,6 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
         exception: t3.dst(),
         kind: HandlerKind::Catch { class: exception },
     });
-    let _ = body_len;
 
     let mut move_next = Method::new("MoveNext", sm_class, MethodFlags::default(), 1);
     move_next.nregs = e + 4;

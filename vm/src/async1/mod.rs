@@ -5,10 +5,10 @@
 //! - [`builder`]: the method builders' runtime (`Create`, `Task`,
 //!   `SetResult`, `SetException`, `AwaitUnsafeOnCompleted`) and the
 //!   `MoveNextRunner` that resumes a state machine under the
-//!   ExecutionContext captured when it suspended. `Start` and
-//!   `MoveNextRunner.Run` are written in toy, in the prelude
-//!   (`AsyncMethodBuilderCore`), so a resumed chain runs on the
-//!   interpreter's own frame stack.
+//!   ExecutionContext captured when it suspended. `MoveNextRunner.Run` and
+//!   `AsyncMethodBuilderCore.RunContinuations` are written in toy, in the
+//!   prelude, so a resumed chain runs on the interpreter's own frame stack;
+//!   the builders' `Start` is inlined into each stub.
 //!
 //! Tasks, the event loop and the contexts are shared with async2 and live
 //! beside this folder (`tasks.rs`, `event_loop.rs`, `contexts.rs`).

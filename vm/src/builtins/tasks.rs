@@ -14,10 +14,10 @@
 use crate::Vm;
 use crate::error::VmError;
 use crate::event_loop::Work;
-use crate::tasks::{BuilderKind, Combinator, Continuation, Outcome, PendingStatus, Task, TaskState, as_task};
+use crate::tasks::{BuilderKind, Combinator, Continuation, Outcome, PendingStatus, Task, TaskState, is_completed, task_ref};
 use crate::value::{NativeObject, Obj, Tracer, Value};
 
-use super::args::{NativeResult, arg, bool_arg, cast_error, int_arg, obj_arg, seq_arg};
+use super::args::{NativeResult, arg, bool_arg, cast_error, int_arg, seq_arg};
 
 /// `ValueTask` / `ValueTask<T>` and their awaiter.
 pub struct ValueTaskBox {
@@ -104,10 +104,7 @@ pub fn awaited(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
 }
 
 fn task_of<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a Task, VmError> {
-    match obj_arg(args, i) {
-        Some(o) => o.native::<Task>().ok_or_else(|| cast_error(vm, arg(args, i), "System.Threading.Tasks.Task")),
-        None => Err(VmError::null_reference()),
-    }
+    super::args::native_arg(vm, args, i, "System.Threading.Tasks.Task")
 }
 
 // ---- Task: static members ------------------------------------------------
@@ -129,10 +126,9 @@ pub fn from_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
     Ok(t)
 }
 
-pub fn from_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
+pub fn from_canceled(vm: &mut Vm, _: &[Value]) -> NativeResult {
     let t = vm.new_task(true, BuilderKind::None);
-    let _ = args;
-    let e = vm.new_exception("System.Threading.Tasks.TaskCanceledException", "A task was canceled.");
+    let e = vm.task_canceled_exception();
     vm.try_complete(t, Outcome::Canceled(e))?;
     Ok(t)
 }
@@ -187,9 +183,7 @@ fn run_with(vm: &mut Vm, args: &[Value], has_result: bool, unwrap: bool) -> Nati
         return Err(super::args::argument_null("action"));
     }
     let task = vm.new_task(has_result, BuilderKind::None);
-    if let Some(o) = as_task(task)
-        && let Some(t) = o.native::<Task>()
-    {
+    if let Some(t) = task_ref(&task) {
         t.pending_status.set(PendingStatus::WaitingToRun);
     }
     let context = vm.contexts.execution;
@@ -199,13 +193,13 @@ fn run_with(vm: &mut Vm, args: &[Value], has_result: bool, unwrap: bool) -> Nati
 
 /// The tasks passed to a combinator: one array or list argument, or several.
 fn task_inputs(vm: &Vm, args: &[Value]) -> Result<Vec<Value>, VmError> {
-    let items = if args.len() == 1 && as_task(args[0]).is_none() {
+    let items = if args.len() == 1 && task_ref(&args[0]).is_none() {
         seq_arg(vm, args, 0)?.borrow().clone()
     } else {
         args.to_vec()
     };
     for v in &items {
-        if as_task(*v).is_none() {
+        if task_ref(v).is_none() {
             return Err(if v.is_null() {
                 super::args::argument("The tasks argument included a null value.", "tasks")
             } else {
@@ -225,37 +219,30 @@ pub fn when_all_results(vm: &mut Vm, args: &[Value]) -> NativeResult {
 }
 
 fn when_all_with(vm: &mut Vm, args: &[Value], with_results: bool) -> NativeResult {
-    let inputs = task_inputs(vm, args)?;
-    let target = vm.new_task(with_results, BuilderKind::None);
-    let Some(o) = as_task(target) else {
-        return Ok(target);
-    };
-    if let Some(t) = o.native::<Task>() {
-        *t.inputs.borrow_mut() = inputs.clone();
-        t.combinator.set(Combinator::WhenAll { remaining: inputs.len() + 1, with_results });
-    }
-    for i in &inputs {
-        vm.add_continuation(*i, Continuation::Combinator { target })?;
-    }
-    // The extra count above kept it pending until every input was registered.
+    // One count more than there are inputs keeps it pending until every
+    // input is registered; the last line releases it.
+    let target = combinator(vm, args, with_results, |n| Combinator::WhenAll { remaining: n + 1, with_results })?;
     vm.combinator_input_done(target, Value::Null)?;
     Ok(target)
 }
 
 pub fn when_any(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let inputs = task_inputs(vm, args)?;
-    if inputs.is_empty() {
+    if task_inputs(vm, args)?.is_empty() {
         return Err(super::args::argument("The tasks argument contains no tasks.", "tasks"));
     }
-    let target = vm.new_task(true, BuilderKind::None);
-    if let Some(o) = as_task(target)
-        && let Some(t) = o.native::<Task>()
-    {
+    combinator(vm, args, true, |_| Combinator::WhenAny)
+}
+
+/// A task that completes from its input tasks' completions.
+fn combinator(vm: &mut Vm, args: &[Value], has_result: bool, kind: impl Fn(usize) -> Combinator) -> NativeResult {
+    let inputs = task_inputs(vm, args)?;
+    let target = vm.new_task(has_result, BuilderKind::None);
+    if let Some(t) = task_ref(&target) {
+        t.combinator.set(kind(inputs.len()));
         *t.inputs.borrow_mut() = inputs.clone();
-        t.combinator.set(Combinator::WhenAny);
     }
-    for i in &inputs {
-        vm.add_continuation(*i, Continuation::Combinator { target })?;
+    for i in inputs {
+        vm.add_continuation(i, Continuation::Combinator { target })?;
     }
     Ok(target)
 }
@@ -275,7 +262,7 @@ pub fn configure_await(vm: &mut Vm, args: &[Value]) -> NativeResult {
     Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(Configured { inner, continue_on_captured_context })))))
 }
 
-pub fn is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
+pub fn task_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
     Ok(Value::Bool(task_of(vm, args, 0)?.is_completed()))
 }
 
@@ -293,7 +280,7 @@ pub fn is_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 pub fn status(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let name = task_of(vm, args, 0)?.status_name();
-    Ok(vm.task_status(name))
+    vm.task_status(name)
 }
 
 /// `task.Exception`: an `AggregateException` of a faulted task's exceptions
@@ -308,9 +295,7 @@ pub fn exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
     }
     let inner = t.exceptions.borrow().clone();
     let agg = vm.aggregate_exception(&inner);
-    if let Ok(t) = task_of(vm, args, 0) {
-        t.aggregate.set(agg);
-    }
+    task_of(vm, args, 0)?.aggregate.set(agg);
     Ok(agg)
 }
 
@@ -326,7 +311,7 @@ pub fn result(vm: &mut Vm, args: &[Value]) -> NativeResult {
             let t = task_of(vm, args, 0)?;
             let mut inner = t.exceptions.borrow().clone();
             if inner.is_empty() {
-                inner.push(vm.new_exception("System.Threading.Tasks.TaskCanceledException", "A task was canceled."));
+                inner.push(vm.task_canceled_exception());
             }
             Err(VmError::Exception(vm.aggregate_exception(&inner)))
         }
@@ -366,7 +351,7 @@ fn continue_with_kind(vm: &mut Vm, args: &[Value], has_result: bool) -> NativeRe
 /// `IsCompleted` of any library awaiter.
 pub fn awaiter_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
     Ok(Value::Bool(match awaited(vm, arg(args, 0))? {
-        Awaited::Task(t, _) => Vm::task_is_completed(t),
+        Awaited::Task(t, _) => is_completed(t),
         Awaited::Done(_) => true,
         Awaited::Yield => false,
     }))
@@ -423,7 +408,7 @@ fn awaiter_register(vm: &mut Vm, args: &[Value], flow: bool) -> NativeResult {
 
 pub fn value_task_from_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let v = arg(args, 0);
-    if as_task(v).is_some() {
+    if task_ref(&v).is_some() {
         return Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task: v, result: Value::Null })))));
     }
     Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task: Value::Null, result: v })))))
@@ -443,13 +428,13 @@ fn value_task<'a>(vm: &Vm, args: &'a [Value]) -> Result<&'a ValueTaskBox, VmErro
 }
 
 /// A `ValueTask` property: the task's when it wraps one, else `done`'s.
-fn value_task_prop(vm: &mut Vm, args: &[Value], done: bool, task_prop: super::super::native::NativeFn) -> NativeResult {
+fn value_task_prop(vm: &mut Vm, args: &[Value], done: bool, task_prop: crate::native::NativeFn) -> NativeResult {
     let task = value_task(vm, args)?.task;
     if task.is_null() { Ok(Value::Bool(done)) } else { task_prop(vm, &[task]) }
 }
 
 pub fn value_task_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    value_task_prop(vm, args, true, is_completed)
+    value_task_prop(vm, args, true, task_is_completed)
 }
 
 pub fn value_task_is_completed_successfully(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -521,12 +506,12 @@ pub fn tcs_try_set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
 }
 
 pub fn tcs_set_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let e = vm.new_exception("System.Threading.Tasks.TaskCanceledException", "A task was canceled.");
+    let e = vm.task_canceled_exception();
     tcs_set(vm, args, Outcome::Canceled(e), false)
 }
 
 pub fn tcs_try_set_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let e = vm.new_exception("System.Threading.Tasks.TaskCanceledException", "A task was canceled.");
+    let e = vm.task_canceled_exception();
     tcs_set(vm, args, Outcome::Canceled(e), true)
 }
 
@@ -536,9 +521,9 @@ impl Vm {
         let agg = self.new_exception("System.AggregateException", "One or more errors occurred.");
         let list = Value::Obj(self.alloc(Obj::List(std::cell::RefCell::new(inner.to_vec()))));
         if let Some(Obj::Instance(i)) = agg.as_obj().as_deref()
-            && let Some(slot) = self.field_slot("System.AggregateException", "_innerExceptions")
+            && let Ok(rt) = self.runtime()
         {
-            i.set(slot, list);
+            i.set(rt.inner_exceptions_slot, list);
         }
         if let Some(first) = inner.first() {
             self.set_inner_exception(agg, *first);
@@ -546,17 +531,8 @@ impl Vm {
         agg
     }
 
-    /// Runs a `Task.Yield()` continuation later: posted to the current
-    /// SynchronizationContext if there is one, else queued.
-    pub fn schedule_yield(&mut self, c: Continuation) -> Result<(), VmError> {
-        let sync_ctx = self.contexts.sync_ctx;
-        if sync_ctx.is_null() {
-            self.event_loop.enqueue(Work::Continuation(c));
-            return Ok(());
-        }
-        let callback = self.continuation_callback(c)?;
-        let post = self.runtime_method("SynchronizationContext", "Post")?;
-        let post = self.resolve_virtual_pub(post, sync_ctx)?;
-        self.call_method(post, &[sync_ctx, callback, Value::Null]).map(|_| ())
+    /// A new `TaskCanceledException` with .NET's message.
+    pub fn task_canceled_exception(&mut self) -> Value {
+        self.new_exception("System.Threading.Tasks.TaskCanceledException", "A task was canceled.")
     }
 }

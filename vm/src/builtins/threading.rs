@@ -9,7 +9,7 @@ use crate::Vm;
 use crate::contexts::ExecutionContext;
 use crate::error::VmError;
 use crate::event_loop::Work;
-use crate::tasks::{ContinuationBox, Outcome};
+use crate::tasks::{Continuation, ContinuationBox, Outcome};
 use crate::value::{NativeObject, Obj, Tracer, Value};
 
 use super::args::{NativeResult, arg, cast_error, int_arg, native_this, obj_arg};
@@ -19,8 +19,9 @@ use super::args::{NativeResult, arg, cast_error, int_arg, native_this, obj_arg};
 /// What `Cancel` does, besides setting the flag.
 #[derive(Clone, Copy)]
 enum Registration {
-    /// `token.Register(callback)`: invoked under the context of registration.
-    Callback { callback: Value, context: Value },
+    /// `token.Register(callback)`: an `Action` run under the
+    /// ExecutionContext of its registration.
+    Callback(Continuation),
     /// A `Task.Delay(ms, token)`: canceled.
     CancelTask(Value),
 }
@@ -40,10 +41,7 @@ impl NativeObject for CancellationSource {
     fn trace(&self, t: &mut Tracer) {
         for r in self.registrations.borrow().iter() {
             match r {
-                Registration::Callback { callback, context } => {
-                    callback.trace(t);
-                    context.trace(t);
-                }
+                Registration::Callback(c) => c.trace(t),
                 Registration::CancelTask(task) => task.trace(t),
             }
         }
@@ -146,7 +144,8 @@ pub fn token_register(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let registered = with_source(arg(args, 0), |s| {
         let pending = !s.canceled.get();
         if pending {
-            s.registrations.borrow_mut().push(Registration::Callback { callback, context });
+            let c = Continuation::Action { action: callback, context, flow: true, sync_ctx: Value::Null };
+            s.registrations.borrow_mut().push(Registration::Callback(c));
         }
         pending
     });
@@ -167,35 +166,24 @@ impl Vm {
             let Some(Some(r)) = with_source(source, |s| s.registrations.borrow_mut().pop()) else {
                 return Ok(());
             };
-            match r {
-                Registration::Callback { callback, context } => {
-                    let saved = self.contexts.execution;
-                    self.contexts.execution = context;
-                    self.temp_roots.push(callback);
-                    let result = self.invoke(callback, &[]);
-                    self.temp_roots.pop();
-                    self.contexts.execution = saved;
-                    result?;
+            // Taken off the source: rooted while it runs.
+            let mark = self.temp_roots.len();
+            let result = match r {
+                Registration::Callback(c) => {
+                    self.temp_roots.extend(c.values());
+                    self.invoke_continuation(c, self.contexts.sync_ctx)
                 }
                 Registration::CancelTask(task) => {
-                    let e = self.new_exception("System.Threading.Tasks.TaskCanceledException", "A task was canceled.");
                     self.temp_roots.push(task);
-                    let result = self.try_complete(task, Outcome::Canceled(e));
-                    self.temp_roots.pop();
-                    result?;
+                    let e = self.task_canceled_exception();
+                    self.try_complete(task, Outcome::Canceled(e)).map(|_| ())
                 }
-            }
+            };
+            self.temp_roots.truncate(mark);
+            result?;
         }
     }
 
-    /// Whether an exception is an `OperationCanceledException` (it cancels
-    /// the task it escapes from, instead of faulting it).
-    pub fn is_cancellation(&self, exc: Value) -> bool {
-        match self.program().class_by_name("System.OperationCanceledException") {
-            Some(c) => self.program().is_subclass(self.class_of(exc), c),
-            None => false,
-        }
-    }
 }
 
 // ---- AsyncLocal<T> ---------------------------------------------------------
@@ -232,15 +220,10 @@ pub fn async_local_set(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let _: &AsyncLocalBox = native_this(vm, args, "System.Threading.AsyncLocal`1")?;
     let ec = ExecutionContext::with(vm.contexts.execution, arg(args, 0), arg(args, 1));
     vm.contexts.execution = Value::Obj(vm.alloc(Obj::Native(Box::new(ec))));
-    vm.async_locals_used = true;
     Ok(Value::Null)
 }
 
 // ---- SynchronizationContext, ThreadPool -----------------------------------
-
-pub fn sync_ctx_current(vm: &mut Vm, _: &[Value]) -> NativeResult {
-    Ok(vm.contexts.sync_ctx)
-}
 
 pub fn sync_ctx_set(vm: &mut Vm, args: &[Value]) -> NativeResult {
     vm.contexts.sync_ctx = arg(args, 0);
