@@ -2,31 +2,43 @@
 //! class and its `MoveNext`, as Roslyn lowers C# (seed 001), done on
 //! bytecode.
 //!
+//! As in Roslyn's release build, the state machine starts out "on the
+//! stack" (here: in `MoveNext`'s registers) and is boxed into an object of
+//! its class only when it first suspends, so a call that completes
+//! synchronously allocates its task and nothing else.
+//!
 //! For `async Task<int> Fib(int n)` in `Program`:
 //! ```text
 //! class Program+<Fib>d__1 : IAsyncStateMachine
-//!   <>1__state  <>t__builder  n  <hoisted registers>  <>u__1 (one per awaiter type)
+//!   <>1__state  <>t__builder  <registers live across an await: n, ...>
+//!   <>u__1 (one per awaiter type)
 //!
 //! Fib(n):                          the stub, with the original signature
-//!   sm = new <Fib>d__1; sm.n = n; sm.<>t__builder = AsyncTaskMethodBuilder<T>.Create()
-//!   sm.<>1__state = -1; builder.Start(ref sm), inlined as: save both
-//!   contexts, sm.MoveNext(), restore them; return sm.<>t__builder.Task
+//!   builder = AsyncTaskMethodBuilder<T>.Create()
+//!   builder.Start(ref sm), inlined: save both contexts,
+//!     <Fib>d__1.MoveNext(n, sm: null, builder), restore them
+//!   return builder.Task
 //!
-//! <Fib>d__1.MoveNext():
-//!   dispatch on <>1__state: -1 loads the parameters and starts the body;
-//!     k resumes after await k (reload its live registers and its awaiter,
-//!     clear the awaiter field, state = -1, jump to its GetResult)
+//! <Fib>d__1.MoveNext(n, sm, builder):
+//!   sm == null: first entry, the parameters are in their registers
+//!   else dispatch on sm.<>1__state: k resumes after await k (reload its
+//!     live registers and its awaiter, clear the awaiter field, state = -1,
+//!     jump to its GetResult)
 //!   body: the original code; each `Await` jumps to its suspend block, each
 //!     return to a block that sets the result
-//!   suspend k: save the live registers, state = k, <>u__j = awaiter,
-//!     builder.AwaitUnsafeOnCompleted(awaiter, this) (AwaitOnCompleted for
-//!     an INotifyCompletion-only awaiter); for a user awaiter the builder
-//!     returns the MoveNextAction and awaiter.(Unsafe)OnCompleted(action)
-//!     follows; return
+//!   suspend k: box the state machine if it is not yet (new <Fib>d__1,
+//!     <>t__builder = builder), save the live registers, state = k,
+//!     <>u__j = awaiter, builder.AwaitUnsafeOnCompleted(awaiter, sm)
+//!     (AwaitOnCompleted for an INotifyCompletion-only awaiter; for a user
+//!     awaiter the builder returns the MoveNextAction and
+//!     awaiter.(Unsafe)OnCompleted(action) follows), return
 //!   finish: state = -2, builder.SetResult(value), and if the task has
 //!     continuations AsyncMethodBuilderCore.RunContinuations(task), return
 //!   catch (Exception e) around all of it: state = -2, builder.SetException(e),
 //!     RunContinuations if needed, return
+//!
+//! <Fib>d__1.IAsyncStateMachine.MoveNext():   what a MoveNextRunner resumes
+//!   MoveNext(null.., this, null)
 //! ```
 //!
 //! State numbers: `-1` running or not started, `k >= 0` suspended at await
@@ -50,6 +62,34 @@ struct Site {
     live: Vec<Reg>,
     /// A user awaiter's completion method (library awaiters: `None`).
     on_completed: Option<OnCompleted>,
+}
+
+/// Instructions with their source lines, and jumps patched once their
+/// targets are known.
+#[derive(Default)]
+struct Code {
+    code: Vec<Instr>,
+    lines: Vec<u32>,
+}
+
+impl Code {
+    /// Appends an instruction; returns its pc.
+    fn emit(&mut self, i: Instr, line: u32) -> usize {
+        self.code.push(i);
+        self.lines.push(line);
+        self.code.len() - 1
+    }
+    fn here(&self) -> Pc {
+        Pc(self.code.len() as u32)
+    }
+    /// Points the jump at `at` to `target`.
+    fn patch(&mut self, at: usize, target: Pc) {
+        self.code[at].visit_mut(&mut |op| {
+            if let crate::bytecode::OperandMut::Pc(p) = op {
+                *p = target;
+            }
+        });
+    }
 }
 
 /// A library native by owner and name, for generated code.
@@ -84,16 +124,14 @@ fn prelude_method(program: &Program, class: &str, method: &str) -> (ClassId, Met
 /// machine class and its `MoveNext` are added to the program.
 pub fn lower_method(program: &mut Program, id: MethodId) {
     let orig = program.method(id).clone();
-    let Some(kind) = orig.flags.is_async else {
-        return;
-    };
+    let Some(kind) = orig.flags.is_async else { return };
     let (iface, iface_move_next) =
         prelude_method(program, "System.Runtime.CompilerServices.IAsyncStateMachine", "MoveNext");
     let (_, run_continuations) =
         prelude_method(program, "System.Runtime.CompilerServices.AsyncMethodBuilderCore", "RunContinuations");
     let exception = program.class_by_name("System.Exception").unwrap_or(BuiltinClass::Object.id());
 
-    // ---- the state machine's fields ---------------------------------------
+    // ---- the state machine's class -----------------------------------------
     let ordinal = program.methods[..id.index()].iter().filter(|m| m.class == orig.class).count();
     let owner = program.class(orig.class);
     let sm_name = format!("{}+<{}>d__{}", owner.name, orig.name, ordinal);
@@ -105,26 +143,12 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
         FieldSlot(class.fields.len() as u16 - 1)
     };
     let state = field(&mut class, "<>1__state".into());
-    let builder = field(&mut class, "<>t__builder".into());
-    let local_name = |r: Reg| orig.locals.iter().find(|(l, _)| *l == r).map(|(_, n)| n.clone());
-    // One field per register that needs one: parameters (the stub fills
-    // them), then registers live across an await.
-    let mut reg_fields: Vec<Option<FieldSlot>> = vec![None; orig.nregs as usize];
-    for p in 0..orig.arity {
-        let name = if p == 0 && !orig.flags.is_static {
-            "<>4__this".to_string()
-        } else {
-            local_name(Reg(p)).unwrap_or_else(|| format!("<>p__{p}"))
-        };
-        reg_fields[p as usize] = Some(field(&mut class, name));
-    }
+    let builder_field = field(&mut class, "<>t__builder".into());
     let live_in = liveness::live_in(&orig);
     let mut awaiter_types: Vec<String> = Vec::new();
     let mut sites = Vec::new();
     for (pc, instr) in orig.code.iter().enumerate() {
-        let Instr::Await { awaiter, site } = *instr else {
-            continue;
-        };
+        let Instr::Await { awaiter, site } = *instr else { continue };
         let info = &program.await_sites[site.index()];
         let j = match awaiter_types.iter().position(|t| *t == info.awaiter_type) {
             Some(j) => j,
@@ -137,17 +161,30 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
             live_in.get(pc + 1).map(|s| s.iter().filter(|r| *r != awaiter).collect()).unwrap_or_default();
         sites.push(Site { pc, awaiter, awaiter_type: j, live, on_completed: info.on_completed });
     }
+    // One field per register live across some await: parameters keep their
+    // names (`<>4__this` for `this`), locals become `<name>5__k`, compiler
+    // temporaries `<>s__k`.
+    let local_name = |r: Reg| orig.locals.iter().find(|(l, _)| *l == r).map(|(_, n)| n.clone());
+    let mut reg_fields: Vec<Option<FieldSlot>> = vec![None; orig.nregs as usize];
     let mut hoisted = 0;
     for site in &sites {
-        for r in &site.live {
-            if reg_fields[r.index()].is_none() {
-                hoisted += 1;
-                let name = match local_name(*r) {
-                    Some(n) => format!("<{n}>5__{hoisted}"),
-                    None => format!("<>s__{hoisted}"),
-                };
-                reg_fields[r.index()] = Some(field(&mut class, name));
+        for &r in &site.live {
+            if reg_fields[r.index()].is_some() {
+                continue;
             }
+            let name = match local_name(r) {
+                _ if r.0 == 0 && !orig.flags.is_static => "<>4__this".to_string(),
+                Some(n) if r.0 < orig.arity => n,
+                Some(n) => {
+                    hoisted += 1;
+                    format!("<{n}>5__{hoisted}")
+                }
+                None => {
+                    hoisted += 1;
+                    format!("<>s__{hoisted}")
+                }
+            };
+            reg_fields[r.index()] = Some(field(&mut class, name));
         }
     }
     let first_awaiter_field = class.fields.len();
@@ -157,73 +194,56 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     let awaiter_field = |s: &Site| FieldSlot((first_awaiter_field + s.awaiter_type) as u16);
     let sm_class = program.add_class(class);
 
-    // ---- MoveNext ------------------------------------------------------------
-    let e = orig.nregs;
-    let sm = Reg(e);
-    let (t1, t2, t3) = (Reg(e + 1), Reg(e + 2), Reg(e + 3));
+    // ---- MoveNext(params.., sm, builder) -------------------------------------
+    // Its arguments land in R[0 .. arity+2]; the original code's registers
+    // follow the parameters, so `sm` and `builder` move out of the way first.
+    // Registers from `e` up are the generated code's own: the state machine,
+    // the builder, then a value (a result, an exception) that follows the
+    // builder in argument runs, then two scratch registers.
+    let a = orig.arity;
+    let e = orig.nregs.max(a + 2);
+    let (sm, bld, val, t, u) = (Reg(e), Reg(e + 1), Reg(e + 2), Reg(e + 3), Reg(e + 4));
     let first_line = orig.lines.iter().copied().find(|l| *l != 0).unwrap_or(0);
     let last_line = orig.lines.iter().rev().copied().find(|l| *l != 0).unwrap_or(first_line);
     let bo = builder_owner(kind);
-    let mut code: Vec<Instr> = Vec::new();
-    let mut lines: Vec<u32> = Vec::new();
-    let mut emit = |code: &mut Vec<Instr>, i: Instr, line: u32| {
-        code.push(i);
-        lines.push(line);
-    };
+    let mut c = Code::default();
 
-    // Prologue: dispatch on the state. Resume blocks follow it, then the
-    // first-entry block; their targets are patched once the layout is known.
-    emit(&mut code, Instr::Move { dst: sm.dst(), src: Reg(0) }, first_line);
-    emit(&mut code, Instr::GetField { dst: t1.dst(), obj: sm, field: state }, first_line);
-    let to_dispatch = code.len();
-    if !sites.is_empty() {
-        emit(&mut code, Instr::JumpIfNotLtImm { a: t1, imm: 0, target: Pc(0) }, first_line);
-    }
-    // First entry (state -1): load the parameters from their fields.
-    for p in 0..orig.arity {
-        if let Some(f) = reg_fields[p as usize] {
-            emit(&mut code, Instr::GetField { dst: Dst(p), obj: sm, field: f }, first_line);
-        }
-    }
-    let jump_to_body = code.len();
-    emit(&mut code, Instr::Jump { target: Pc(0) }, first_line);
-    if !sites.is_empty() {
-        code[to_dispatch] = Instr::JumpIfNotLtImm { a: t1, imm: 0, target: Pc(code.len() as u32) };
-    }
+    c.emit(Instr::Move { dst: sm.dst(), src: Reg(a) }, first_line);
+    c.emit(Instr::Move { dst: bld.dst(), src: Reg(a + 1) }, first_line);
+    let to_body = c.emit(Instr::JumpIfNull { src: sm, target: Pc(0) }, first_line);
+    // Resuming: dispatch on the state to the resume blocks.
+    c.emit(Instr::GetField { dst: bld.dst(), obj: sm, field: builder_field }, first_line);
+    c.emit(Instr::GetField { dst: t.dst(), obj: sm, field: state }, first_line);
     let mut dispatch = Vec::new();
     for k in 0..sites.len() {
-        emit(&mut code, Instr::LoadInt { dst: t2.dst(), value: k as i32 }, first_line);
-        emit(&mut code, Instr::Eq { dst: t3.dst(), a: t1, b: t2 }, first_line);
-        dispatch.push(code.len());
-        emit(&mut code, Instr::JumpIfTrue { cond: t3, target: Pc(0) }, first_line);
+        c.emit(Instr::LoadInt { dst: u.dst(), value: k as i32 }, first_line);
+        c.emit(Instr::Eq { dst: val.dst(), a: t, b: u }, first_line);
+        dispatch.push(c.emit(Instr::JumpIfTrue { cond: val, target: Pc(0) }, first_line));
     }
-    let mut resume_at = Vec::new();
+    let no_such_state = c.emit(Instr::Jump { target: Pc(0) }, first_line);
     let mut resume_jumps = Vec::new();
-    for s in &sites {
+    for (s, &at) in sites.iter().zip(&dispatch) {
         let line = orig.lines[s.pc];
-        resume_at.push(code.len());
+        c.patch(at, c.here());
         for r in &s.live {
             if let Some(f) = reg_fields[r.index()] {
-                emit(&mut code, Instr::GetField { dst: r.dst(), obj: sm, field: f }, line);
+                c.emit(Instr::GetField { dst: r.dst(), obj: sm, field: f }, line);
             }
         }
-        emit(&mut code, Instr::GetField { dst: s.awaiter.dst(), obj: sm, field: awaiter_field(s) }, line);
-        emit(&mut code, Instr::LoadNull { dst: t1.dst() }, line);
-        emit(&mut code, Instr::SetField { obj: sm, field: awaiter_field(s), src: t1 }, line);
-        emit(&mut code, Instr::LoadInt { dst: t1.dst(), value: -1 }, line);
-        emit(&mut code, Instr::SetField { obj: sm, field: state, src: t1 }, line);
-        resume_jumps.push(code.len());
-        emit(&mut code, Instr::Jump { target: Pc(0) }, line); // patched: after the Await
-    }
-    for (k, &at) in dispatch.iter().enumerate() {
-        code[at] = Instr::JumpIfTrue { cond: t3, target: Pc(resume_at[k] as u32) };
+        c.emit(Instr::GetField { dst: s.awaiter.dst(), obj: sm, field: awaiter_field(s) }, line);
+        c.emit(Instr::LoadNull { dst: t.dst() }, line);
+        c.emit(Instr::SetField { obj: sm, field: awaiter_field(s), src: t }, line);
+        c.emit(Instr::LoadInt { dst: t.dst(), value: -1 }, line);
+        c.emit(Instr::SetField { obj: sm, field: state, src: t }, line);
+        resume_jumps.push(c.emit(Instr::Jump { target: Pc(0) }, line));
     }
 
     // The body, shifted by `shift`; awaits and returns jump out of line.
-    let shift = code.len() as u32;
-    code[jump_to_body] = Instr::Jump { target: Pc(shift) };
+    let shift = c.code.len() as u32;
+    c.patch(to_body, Pc(shift));
+    c.patch(no_such_state, Pc(shift));
     for (s, &at) in sites.iter().zip(&resume_jumps) {
-        code[at] = Instr::Jump { target: Pc(s.pc as u32 + 1 + shift) };
+        c.patch(at, Pc(s.pc as u32 + 1 + shift));
     }
     let mut returns = Vec::new();
     for (pc, instr) in orig.code.iter().enumerate() {
@@ -233,85 +253,72 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
                 p.0 += shift;
             }
         });
-        match i {
-            Instr::Await { .. } => i = Instr::Jump { target: Pc(0) }, // patched below
-            Instr::Return { .. } | Instr::ReturnVoid {} => {
-                returns.push((pc, i));
-                i = Instr::Jump { target: Pc(0) };
-            }
-            _ => {}
+        if matches!(i, Instr::Return { .. } | Instr::ReturnVoid {}) {
+            returns.push((pc, i));
         }
-        emit(&mut code, i, orig.lines[pc]);
+        if matches!(i, Instr::Await { .. } | Instr::Return { .. } | Instr::ReturnVoid {}) {
+            i = Instr::Jump { target: Pc(0) }; // patched below
+        }
+        c.emit(i, orig.lines[pc]);
     }
-    // Suspend blocks. For a user awaiter the builder hands back the state
-    // machine's MoveNextAction and the awaiter's own (Unsafe)OnCompleted,
-    // which the compiler resolved, is called here.
+
+    // Suspend blocks.
     let await_unsafe = native(bo, "AwaitUnsafeOnCompleted", 2);
     let await_safe = native(bo, "AwaitOnCompleted", 2);
     for (k, s) in sites.iter().enumerate() {
         let line = orig.lines[s.pc];
-        code[shift as usize + s.pc] = Instr::Jump { target: Pc(code.len() as u32) };
+        c.patch(shift as usize + s.pc, c.here());
+        let boxed = c.emit(Instr::JumpIfNotNull { src: sm, target: Pc(0) }, line);
+        c.emit(Instr::NewObject { dst: sm.dst(), class: sm_class }, line);
+        c.emit(Instr::SetField { obj: sm, field: builder_field, src: bld }, line);
+        c.patch(boxed, c.here());
         for r in &s.live {
             if let Some(f) = reg_fields[r.index()] {
-                emit(&mut code, Instr::SetField { obj: sm, field: f, src: *r }, line);
+                c.emit(Instr::SetField { obj: sm, field: f, src: *r }, line);
             }
         }
-        emit(&mut code, Instr::LoadInt { dst: t1.dst(), value: k as i32 }, line);
-        emit(&mut code, Instr::SetField { obj: sm, field: state, src: t1 }, line);
-        emit(&mut code, Instr::SetField { obj: sm, field: awaiter_field(s), src: s.awaiter }, line);
-        emit(&mut code, Instr::GetField { dst: t1.dst(), obj: sm, field: builder }, line);
-        emit(&mut code, Instr::Move { dst: t2.dst(), src: s.awaiter }, line);
-        emit(&mut code, Instr::Move { dst: t3.dst(), src: sm }, line);
-        let critical = s.on_completed.is_none_or(|o| o.critical);
-        let native = if critical { await_unsafe } else { await_safe };
-        emit(&mut code, Instr::CallNative { dst: t1.dst(), native, args: Args::new(t1, 3) }, line);
+        c.emit(Instr::LoadInt { dst: t.dst(), value: k as i32 }, line);
+        c.emit(Instr::SetField { obj: sm, field: state, src: t }, line);
+        c.emit(Instr::SetField { obj: sm, field: awaiter_field(s), src: s.awaiter }, line);
+        // builder.Await..(awaiter, sm): the run (bld, val, t).
+        c.emit(Instr::Move { dst: val.dst(), src: s.awaiter }, line);
+        c.emit(Instr::Move { dst: t.dst(), src: sm }, line);
+        let native = if s.on_completed.is_none_or(|o| o.critical) { await_unsafe } else { await_safe };
+        c.emit(Instr::CallNative { dst: u.dst(), native, args: Args::new(bld, 3) }, line);
+        // A user awaiter: awaiter.(Unsafe)OnCompleted(action), the run (t, u).
         if let Some(oc) = s.on_completed {
-            emit(&mut code, Instr::Move { dst: t3.dst(), src: t1 }, line);
+            c.emit(Instr::Move { dst: t.dst(), src: s.awaiter }, line);
+            let args = Args::new(t, 2);
+            let method = oc.method;
             let call = if oc.is_virtual {
-                Instr::CallVirt { dst: Dst::DISCARD, method: oc.method, args: Args::new(t2, 2) }
+                Instr::CallVirt { dst: Dst::DISCARD, method, args }
             } else {
-                Instr::Call { dst: Dst::DISCARD, method: oc.method, args: Args::new(t2, 2) }
+                Instr::Call { dst: Dst::DISCARD, method, args }
             };
-            emit(&mut code, call, line);
+            c.emit(call, line);
         }
-        emit(&mut code, Instr::ReturnVoid {}, line);
+        c.emit(Instr::ReturnVoid {}, line);
     }
-    let protected_end = code.len() as u32;
-    // Return blocks, then the finish block they jump to.
-    let mut return_jumps = Vec::new();
+    let protected_end = c.here();
+
+    // Return blocks put the value in `val`, then the finish block.
+    let mut to_finish = Vec::new();
     for (pc, i) in &returns {
-        code[shift as usize + pc] = Instr::Jump { target: Pc(code.len() as u32) };
+        c.patch(shift as usize + pc, c.here());
         if let Instr::Return { src } = i {
-            emit(&mut code, Instr::Move { dst: t3.dst(), src: *src }, orig.lines[*pc]);
+            c.emit(Instr::Move { dst: val.dst(), src: *src }, orig.lines[*pc]);
         }
-        return_jumps.push(code.len());
-        emit(&mut code, Instr::Jump { target: Pc(0) }, orig.lines[*pc]);
+        to_finish.push(c.emit(Instr::Jump { target: Pc(0) }, orig.lines[*pc]));
     }
-    let finish = code.len() as u32;
-    for at in return_jumps {
-        code[at] = Instr::Jump { target: Pc(finish) };
+    for at in to_finish {
+        c.patch(at, c.here());
     }
-    emit(&mut code, Instr::LoadInt { dst: t1.dst(), value: -2 }, last_line);
-    emit(&mut code, Instr::SetField { obj: sm, field: state, src: t1 }, last_line);
-    emit(&mut code, Instr::GetField { dst: t2.dst(), obj: sm, field: builder }, last_line);
-    let (set_result, nargs) =
-        if has_value(kind) { (native(bo, "SetResult", 1), 2) } else { (native(bo, "SetResult", 0), 1) };
-    emit(&mut code, Instr::CallNative { dst: t1.dst(), native: set_result, args: Args::new(t2, nargs) }, last_line);
-    let past_call = Pc(code.len() as u32 + 2);
-    emit(&mut code, Instr::JumpIfFalse { cond: t1, target: past_call }, last_line);
-    emit(&mut code, Instr::Call { dst: Dst::DISCARD, method: run_continuations, args: Args::new(t2, 1) }, last_line);
-    emit(&mut code, Instr::ReturnVoid {}, last_line);
-    // The outer catch.
-    let catch = code.len() as u32;
-    emit(&mut code, Instr::LoadInt { dst: t1.dst(), value: -2 }, last_line);
-    emit(&mut code, Instr::SetField { obj: sm, field: state, src: t1 }, last_line);
-    emit(&mut code, Instr::GetField { dst: t2.dst(), obj: sm, field: builder }, last_line);
-    let set_exception = native(bo, "SetException", 1);
-    emit(&mut code, Instr::CallNative { dst: t1.dst(), native: set_exception, args: Args::new(t2, 2) }, last_line);
-    let past_call = Pc(code.len() as u32 + 2);
-    emit(&mut code, Instr::JumpIfFalse { cond: t1, target: past_call }, last_line);
-    emit(&mut code, Instr::Call { dst: Dst::DISCARD, method: run_continuations, args: Args::new(t2, 1) }, last_line);
-    emit(&mut code, Instr::ReturnVoid {}, last_line);
+    let set_result = if has_value(kind) { native(bo, "SetResult", 1) } else { native(bo, "SetResult", 0) };
+    let nargs = if has_value(kind) { 2 } else { 1 };
+    complete(&mut c, sm, state, t, bld, set_result, nargs, run_continuations, last_line);
+    // The outer catch: the exception arrives in `val`.
+    let catch = c.here();
+    complete(&mut c, sm, state, t, bld, native(bo, "SetException", 1), 2, run_continuations, last_line);
 
     let mut handlers: Vec<Handler> = orig
         .handlers
@@ -329,62 +336,93 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
         .collect();
     handlers.push(Handler {
         start: Pc(shift),
-        end: Pc(protected_end),
-        target: Pc(catch),
-        exception: t3.dst(),
+        end: protected_end,
+        target: catch,
+        exception: val.dst(),
         kind: HandlerKind::Catch { class: exception },
     });
 
-    let mut move_next = Method::new("MoveNext", sm_class, MethodFlags::default(), 1);
-    move_next.nregs = e + 4;
-    move_next.code = code;
-    move_next.lines = lines;
+    let mut move_next = Method::new("MoveNext", sm_class, MethodFlags::default(), a + 2);
+    move_next.nregs = e + 5;
+    move_next.code = c.code;
+    move_next.lines = c.lines;
     move_next.handlers = handlers;
     move_next.locals = orig.locals.clone();
-    move_next.locals.push((sm, "<>sm".into()));
+    move_next.locals.extend([(sm, "<>sm".to_string()), (bld, "<>t__builder".to_string())]);
     move_next.origin = Some(id);
-    let move_next_id = program.add_method(move_next);
-    let c = &mut program.classes[sm_class.index()];
-    c.itable.push((iface_move_next, move_next_id));
+    let move_next = program.add_method(move_next);
+
+    // ---- IAsyncStateMachine.MoveNext(): how a runner resumes it ------------
+    // Registers past the argument are null on entry, so only `this` moves.
+    let mut resume = Method::new("IAsyncStateMachine.MoveNext", sm_class, MethodFlags::default(), 1);
+    resume.nregs = a + 3;
+    resume.code = vec![
+        Instr::Move { dst: Dst(a + 1), src: Reg(0) },
+        Instr::Call { dst: Dst::DISCARD, method: move_next, args: Args::new(Reg(1), a as usize + 2) },
+        Instr::ReturnVoid {},
+    ];
+    resume.lines = vec![first_line; resume.code.len()];
+    let resume = program.add_method(resume);
+    program.classes[sm_class.index()].itable.push((iface_move_next, resume));
 
     // ---- the stub ----------------------------------------------------------------
-    let a = orig.arity;
-    let (rs, rb, rt) = (Reg(a), Reg(a + 1), Reg(a + 2));
-    let (rec, rsc) = (Reg(a + 3), Reg(a + 4));
-    let mut stub_code = Vec::new();
-    stub_code.push(Instr::NewObject { dst: rs.dst(), class: sm_class });
-    for p in 0..a {
-        if let Some(f) = reg_fields[p as usize] {
-            stub_code.push(Instr::SetField { obj: rs, field: f, src: Reg(p) });
-        }
-    }
-    stub_code.push(Instr::CallNative { dst: rb.dst(), native: native(bo, "Create", 0), args: Args::new(rb, 0) });
-    stub_code.push(Instr::SetField { obj: rs, field: builder, src: rb });
-    stub_code.push(Instr::LoadInt { dst: rt.dst(), value: -1 });
-    stub_code.push(Instr::SetField { obj: rs, field: state, src: rt });
-    // builder.Start(ref sm), inlined: save both contexts, run the first
-    // MoveNext, restore them (what the method changed before it returned
-    // or suspended does not leak to its caller). MoveNext catches every
-    // exception, so no finally is needed.
+    // Its parameters are already where MoveNext wants them: R[0..a], then the
+    // (absent) state machine and the builder.
+    let (rs, rb, rec, rsc) = (Reg(a), Reg(a + 1), Reg(a + 2), Reg(a + 3));
     let core = "AsyncMethodBuilderCore";
-    let save_ec = native(core, "CurrentExecutionContext", 0);
-    let save_sc = native(core, "CurrentSynchronizationContext", 0);
-    stub_code.push(Instr::CallNative { dst: rec.dst(), native: save_ec, args: Args::new(rec, 0) });
-    stub_code.push(Instr::CallNative { dst: rsc.dst(), native: save_sc, args: Args::new(rsc, 0) });
-    stub_code.push(Instr::Call { dst: Dst::DISCARD, method: move_next_id, args: Args::new(rs, 1) });
-    let restore = native(core, "RestoreContexts", 2);
-    stub_code.push(Instr::CallNative { dst: rt.dst(), native: restore, args: Args::new(rec, 2) });
+    let mut stub = vec![
+        Instr::LoadNull { dst: rs.dst() },
+        Instr::CallNative { dst: rb.dst(), native: native(bo, "Create", 0), args: Args::new(rb, 0) },
+        // builder.Start(ref sm), inlined: save both contexts, run the first
+        // MoveNext, restore them (what the method changed before it returned
+        // or suspended does not leak to its caller). MoveNext catches every
+        // exception, so no finally is needed.
+        Instr::CallNative { dst: rec.dst(), native: native(core, "CurrentExecutionContext", 0), args: Args::new(rec, 0) },
+        Instr::CallNative {
+            dst: rsc.dst(),
+            native: native(core, "CurrentSynchronizationContext", 0),
+            args: Args::new(rsc, 0),
+        },
+        Instr::Call { dst: Dst::DISCARD, method: move_next, args: Args::new(Reg(0), a as usize + 2) },
+        Instr::CallNative { dst: rec.dst(), native: native(core, "RestoreContexts", 2), args: Args::new(rec, 2) },
+    ];
     if kind == AsyncReturn::Void {
-        stub_code.push(Instr::ReturnVoid {});
+        stub.push(Instr::ReturnVoid {});
     } else {
-        stub_code.push(Instr::CallNative { dst: rt.dst(), native: native(bo, "get_Task", 0), args: Args::new(rb, 1) });
-        stub_code.push(Instr::Return { src: rt });
+        stub.push(Instr::CallNative { dst: rs.dst(), native: native(bo, "get_Task", 0), args: Args::new(rb, 1) });
+        stub.push(Instr::Return { src: rs });
     }
-    let stub = &mut program.methods[id.index()];
-    stub.lines = vec![first_line; stub_code.len()];
-    stub.code = stub_code;
-    stub.nregs = a + 5;
-    stub.handlers = Vec::new();
-    stub.locals = orig.locals.iter().filter(|(r, _)| r.0 < a).cloned().collect();
-    stub.locals.push((rs, "<>sm".into()));
+    let m = &mut program.methods[id.index()];
+    m.lines = vec![first_line; stub.len()];
+    m.code = stub;
+    m.nregs = a + 4;
+    m.handlers = Vec::new();
+    m.locals = orig.locals.iter().filter(|(r, _)| r.0 < a).cloned().collect();
+    m.locals.push((rb, "<>t__builder".into()));
+}
+
+/// The end of `MoveNext`: `state = -2` (if boxed), `builder.SetResult(value)`
+/// or `SetException(e)` (the run `builder, value`), then, if the task has
+/// continuations, `RunContinuations(task)`, and return.
+#[allow(clippy::too_many_arguments)]
+fn complete(
+    c: &mut Code,
+    sm: Reg,
+    state: FieldSlot,
+    t: Reg,
+    bld: Reg,
+    set: NativeId,
+    nargs: usize,
+    run_continuations: MethodId,
+    line: u32,
+) {
+    let unboxed = c.emit(Instr::JumpIfNull { src: sm, target: Pc(0) }, line);
+    c.emit(Instr::LoadInt { dst: t.dst(), value: -2 }, line);
+    c.emit(Instr::SetField { obj: sm, field: state, src: t }, line);
+    c.patch(unboxed, c.here());
+    c.emit(Instr::CallNative { dst: t.dst(), native: set, args: Args::new(bld, nargs) }, line);
+    let done = c.emit(Instr::JumpIfFalse { cond: t, target: Pc(0) }, line);
+    c.emit(Instr::Call { dst: Dst::DISCARD, method: run_continuations, args: Args::new(bld, 1) }, line);
+    c.patch(done, c.here());
+    c.emit(Instr::ReturnVoid {}, line);
 }
