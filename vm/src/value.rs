@@ -329,7 +329,8 @@ unsafe impl gc::Trace for Obj {
             Obj::Instance(i) => i.fields.borrow().len() * slot,
             Obj::Array { items, .. } | Obj::List(items) => items.borrow().capacity() * slot,
             Obj::Dict(d) => d.borrow().capacity() * (2 * slot + 8),
-            Obj::Native(n) => n.extra_bytes(),
+            // A native object lives in its own box, beside the heap cell.
+            Obj::Native(n) => std::mem::size_of_val(&**n) + n.extra_bytes(),
             Obj::Pair(..) | Obj::Delegate { .. } | Obj::Type(_) => 0,
         }
     }
