@@ -28,7 +28,7 @@ use crate::contexts::Contexts;
 use crate::error::VmError;
 use crate::event_loop::EventLoop;
 use crate::program::{BuiltinClass, ClassKind, Constant, DefaultValue, Program};
-use crate::value::{Gc, Heap, Instance, Obj, Str, Tracer, Value};
+use crate::value::{Gc, Heap, Instance, Obj, Str, TraceFrame, Tracer, Value};
 
 /// How deep native code may call back into bytecode (natives calling
 /// delegates, exception filters, `ToString` overrides called from natives).
@@ -156,9 +156,7 @@ struct Frame {
 /// Per-exception state kept while an exception is in flight.
 #[derive(Default)]
 struct ExceptionState {
-    /// The stack trace lines recorded so far, innermost first.
-    lines: Vec<String>,
-    /// Frames deeper than or at this index are already in `lines`.
+    /// Frames deeper than or at this index are already in the trace.
     recorded_to: usize,
     /// Filters already run for this throw: (frame index, filter pc, result).
     /// Keyed by the filter's code, not the handler row: codegen may split
@@ -603,7 +601,7 @@ impl Vm {
         self.heap.alloc(Obj::Instance(Instance {
             class,
             fields: std::cell::RefCell::new(fields),
-            stack_trace: std::cell::RefCell::new(None),
+            stack_trace: std::cell::RefCell::new(Vec::new()),
             hash: std::cell::Cell::new(0),
         }))
     }
@@ -1106,7 +1104,7 @@ impl Vm {
                         if let Some(o) = exc.as_obj() {
                             self.forget_exception(o);
                             if let Obj::Instance(i) = &*o {
-                                *i.stack_trace.borrow_mut() = None;
+                                i.stack_trace.borrow_mut().clear();
                             }
                         }
                         throw!(VmError::Exception(exc));
@@ -1282,18 +1280,13 @@ impl Vm {
                 // An exception thrown again from where it was stored (a
                 // faulted task's `GetResult`) keeps its trace and continues
                 // it, as `ExceptionDispatchInfo.Throw` does.
-                let lines = match &*obj {
-                    Obj::Instance(i) => match &*i.stack_trace.borrow() {
-                        Some(t) if !t.is_empty() => {
-                            let mut l: Vec<String> = t.lines().map(str::to_owned).collect();
-                            l.push("--- End of stack trace from previous location ---".to_owned());
-                            l
-                        }
-                        _ => Vec::new(),
-                    },
-                    _ => Vec::new(),
-                };
-                self.exceptions.push((obj, ExceptionState { recorded_to: usize::MAX, lines, ..Default::default() }));
+                if let Obj::Instance(i) = &*obj {
+                    let mut trace = i.stack_trace.borrow_mut();
+                    if !trace.is_empty() {
+                        trace.push(TraceFrame::BOUNDARY);
+                    }
+                }
+                self.exceptions.push((obj, ExceptionState { recorded_to: usize::MAX, ..Default::default() }));
                 self.exceptions.len() - 1
             }
         };
@@ -1306,30 +1299,37 @@ impl Vm {
         self.exceptions.retain(|(e, _)| !Gc::ptr_eq(*e, obj));
     }
 
-    /// Appends the frames from the top down to `to` that are not in the
-    /// exception's stack trace yet, and stores the text on the exception.
+    /// Appends to the exception's trace the frames from the top down to
+    /// `to` that are not in it yet.
     fn record_trace(&mut self, obj: Gc<Obj>, to: usize) {
         let top = self.frames.len();
         let st = self.exception_state(obj);
         let from = st.recorded_to.min(top);
         st.recorded_to = st.recorded_to.min(to);
-        let program = Rc::clone(&self.program);
-        let new_lines: Vec<String> = (to..from)
-            .rev()
-            .map(|fi| self.frames[fi])
-            .filter(|f| f.kind == FrameKind::Normal)
-            .map(|f| {
-                let m = program.method(f.method);
-                let line = m.lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
-                format!("   at {}() in {}:line {}", program.trace_name(f.method), program.file, line)
+        let Obj::Instance(i) = &*obj else { return };
+        let program = &self.program;
+        i.stack_trace.borrow_mut().extend((to..from).rev().map(|fi| self.frames[fi]).filter(|f| f.kind == FrameKind::Normal).map(
+            |f| {
+                let line = program.method(f.method).lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
+                TraceFrame { method: f.method, line }
+            },
+        ));
+    }
+
+    /// An exception's `StackTrace` text (`None` if it was never thrown).
+    pub fn trace_text(&self, frames: &[TraceFrame]) -> Option<String> {
+        if frames.is_empty() {
+            return None;
+        }
+        let p = &self.program;
+        let lines: Vec<String> = frames
+            .iter()
+            .map(|f| match *f {
+                TraceFrame::BOUNDARY => "--- End of stack trace from previous location ---".to_string(),
+                TraceFrame { method, line } => format!("   at {}() in {}:line {line}", p.trace_name(method), p.file),
             })
             .collect();
-        let st = self.exception_state(obj);
-        st.lines.extend(new_lines);
-        let text = st.lines.join("\n");
-        if let Obj::Instance(i) = &*obj {
-            *i.stack_trace.borrow_mut() = Some(text);
-        }
+        Some(lines.join("\n"))
     }
 
     // ----- slow paths -----------------------------------------------------

@@ -231,10 +231,24 @@ pub enum Obj {
 pub struct Instance {
     pub class: ClassId,
     pub fields: RefCell<Box<[Value]>>,
-    /// For exceptions: the stack trace captured when first thrown.
-    pub stack_trace: RefCell<Option<String>>,
+    /// For exceptions: the frames the stack trace lists, innermost first,
+    /// recorded as the exception unwinds (text is made only when read).
+    pub stack_trace: RefCell<Vec<TraceFrame>>,
     /// A monotonic identity for `GetHashCode` (assigned lazily by the runtime).
     pub hash: Cell<u32>,
+}
+
+/// One line of an exception's stack trace: a frame (its method and source
+/// line), or the boundary where a stored exception was thrown again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceFrame {
+    pub method: MethodId,
+    pub line: u32,
+}
+
+impl TraceFrame {
+    /// `--- End of stack trace from previous location ---`
+    pub const BOUNDARY: TraceFrame = TraceFrame { method: MethodId(u32::MAX), line: 0 };
 }
 
 impl Instance {

@@ -172,7 +172,7 @@ pub fn enum_has_flag(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// or null if it never was.
 pub fn exception_stack_trace(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let trace = match obj_arg(args, 0) {
-        Some(Obj::Instance(i)) => i.stack_trace.borrow().clone(),
+        Some(Obj::Instance(i)) => vm.trace_text(&i.stack_trace.borrow()),
         _ => return Err(cast_error(vm, arg(args, 0), "System.Exception")),
     };
     match trace {
