@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 // the allocator is on the interpreter's hot path: with mimalloc
 // programs/bench/fib_async.toy ran in 0.15 s instead of glibc's 0.25 s.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: gc::Allocator = gc::Allocator;
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
 use codespan_reporting::files::{Files, SimpleFile};
 use codespan_reporting::term;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 // The same allocator as the `toy` command, so in-process timings match it.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: gc::Allocator = gc::Allocator;
 use std::process::{Command, Stdio};
 
 /// The repository's root folder.

@@ -29,6 +29,9 @@
 //! the live bytes, because an object's [`Trace::extra_bytes`] may have grown
 //! since it was allocated.
 
+mod alloc;
+pub use alloc::Allocator;
+
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;

@@ -1027,10 +1027,14 @@ impl Vm {
                     }
                     Instr::CallNative { dst, native, args } => {
                         save!();
+                        // The arguments are copied out: the native may run
+                        // bytecode that moves the stack. Element by element:
+                        // runs are short, and a memcpy call costs more.
                         let mut buf = [Value::Null; 8];
                         let n = (args.count as usize).min(buf.len());
-                        let from = base + args.base as usize;
-                        buf[..n].copy_from_slice(&self.stack[from..from + n]);
+                        for (i, slot) in buf[..n].iter_mut().enumerate() {
+                            *slot = r!(Reg(args.base + i as u16));
+                        }
                         let f = crate::native::def(native).f;
                         let v = tri!(f(self, &buf[..n]));
                         // The native may have run bytecode that grew the stack.

@@ -175,6 +175,31 @@ impl Task {
         }
     }
 
+    /// Leaves `Pending` for `outcome`; `false` if it had already completed.
+    /// Continuations are the caller's to run.
+    pub fn settle(&self, outcome: Outcome) -> bool {
+        if self.is_completed() {
+            return false;
+        }
+        let (state, exception) = match outcome {
+            Outcome::Result(v) => {
+                self.result.set(v);
+                (TaskState::RanToCompletion, Value::Null)
+            }
+            Outcome::Exception(e) => (TaskState::Faulted, e),
+            Outcome::Canceled(e) => (TaskState::Canceled, e),
+        };
+        if !exception.is_null() {
+            self.exceptions.borrow_mut().push(exception);
+        }
+        self.state.set(state);
+        true
+    }
+
+    pub fn has_continuations(&self) -> bool {
+        !self.continuations.borrow().is_empty()
+    }
+
     fn next_continuation(&self) -> Option<Continuation> {
         self.continuations.borrow_mut().pop_front()
     }
@@ -267,23 +292,7 @@ impl Vm {
     /// async1 builder's `SetResult`: the generated code runs them next, from
     /// bytecode). `false` when it had already completed.
     pub fn set_outcome(&mut self, task: Value, outcome: Outcome) -> Result<bool, VmError> {
-        let Some(t) = task_ref(&task) else { return Err(VmError::null_reference()) };
-        if t.is_completed() {
-            return Ok(false);
-        }
-        let (state, exception) = match outcome {
-            Outcome::Result(v) => {
-                t.result.set(v);
-                (TaskState::RanToCompletion, Value::Null)
-            }
-            Outcome::Exception(e) => (TaskState::Faulted, e),
-            Outcome::Canceled(e) => (TaskState::Canceled, e),
-        };
-        if !exception.is_null() {
-            t.exceptions.borrow_mut().push(exception);
-        }
-        t.state.set(state);
-        Ok(true)
+        task_ref(&task).map(|t| t.settle(outcome)).ok_or_else(VmError::null_reference)
     }
 
     /// How an exception that escaped a task's code ends the task: an

@@ -67,16 +67,10 @@ pub fn task(vm: &mut Vm, args: &[Value]) -> NativeResult {
 }
 
 /// `SetResult`: completes the task; says whether it has continuations.
-pub fn set_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    builder_task(args)?;
-    vm.set_outcome(arg(args, 0), Outcome::Result(arg(args, 1)))?;
-    Ok(Value::Bool(has_continuations(args)))
-}
-
-/// Whether the builder's task has continuations (that the generated code
-/// must run next, through `AsyncMethodBuilderCore.RunContinuations`).
-fn has_continuations(args: &[Value]) -> bool {
-    builder_task(args).is_ok_and(|t| !t.continuations.borrow().is_empty())
+pub fn set_result(_: &mut Vm, args: &[Value]) -> NativeResult {
+    let t = builder_task(args)?;
+    t.settle(Outcome::Result(arg(args, 1)));
+    Ok(Value::Bool(t.has_continuations()))
 }
 
 /// `AsyncMethodBuilderCore.NextInlineRunner(task)`: see
@@ -95,8 +89,9 @@ pub fn set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
         return Err(VmError::Unhandled(e));
     }
     let outcome = vm.exception_outcome(e);
-    vm.set_outcome(arg(args, 0), outcome)?;
-    Ok(Value::Bool(has_continuations(args)))
+    let t = builder_task(args)?;
+    t.settle(outcome);
+    Ok(Value::Bool(t.has_continuations()))
 }
 
 /// The state machine's runner, made at its first suspension, with the

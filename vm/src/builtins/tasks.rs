@@ -350,6 +350,9 @@ fn continue_with_kind(vm: &mut Vm, args: &[Value], has_result: bool) -> NativeRe
 
 /// `IsCompleted` of any library awaiter.
 pub fn awaiter_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    if let Some(t) = args.first().and_then(task_ref) {
+        return Ok(Value::Bool(t.is_completed()));
+    }
     Ok(Value::Bool(match awaited(vm, arg(args, 0))? {
         Awaited::Task(t, _) => is_completed(t),
         Awaited::Done(_) => true,
@@ -362,6 +365,11 @@ pub fn awaiter_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// does). A pending task is waited for by running the event loop.
 pub fn awaiter_get_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
     vm.async_stats.awaits += 1;
+    if let Some(t) = args.first().and_then(task_ref)
+        && let Some(Outcome::Result(v)) = t.outcome()
+    {
+        return Ok(v);
+    }
     match awaited(vm, arg(args, 0))? {
         Awaited::Task(t, _) => {
             vm.run_until_complete(t)?;
