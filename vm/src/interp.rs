@@ -1030,13 +1030,16 @@ impl Vm {
                         // The arguments are copied out: the native may run
                         // bytecode that moves the stack. Element by element:
                         // runs are short, and a memcpy call costs more.
-                        let mut buf = [Value::Null; 8];
+                        let mut buf = [std::mem::MaybeUninit::<Value>::uninit(); 8];
                         let n = (args.count as usize).min(buf.len());
                         for (i, slot) in buf[..n].iter_mut().enumerate() {
-                            *slot = r!(Reg(args.base + i as u16));
+                            slot.write(r!(Reg(args.base + i as u16)));
                         }
+                        // SAFETY: the first `n` slots were written just above
+                        // (`Value` is `Copy`: nothing to drop).
+                        let args_in = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<Value>(), n) };
                         let f = crate::native::def(native).f;
-                        let v = tri!(f(self, &buf[..n]));
+                        let v = tri!(f(self, args_in));
                         // The native may have run bytecode that grew the stack.
                         regs = unsafe { self.stack.as_mut_ptr().add(base) };
                         set!(dst, v);
