@@ -1,0 +1,82 @@
+//! The event loop's behaviour that no Mono-checked program can show: a
+//! deadlock (Mono would hang) and `--virtual-time` (Mono has none).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::run_source;
+
+#[test]
+fn waiting_on_a_task_nothing_can_complete_is_a_deadlock_error() {
+    let src = r#"
+using System;
+using System.Threading.Tasks;
+class Program {
+    static void Main() {
+        Console.WriteLine("waiting");
+        new TaskCompletionSource<int>().Task.Wait();
+        Console.WriteLine("not reached");
+    }
+}"#;
+    let r = run_source(src, "deadlock.toy", vm::Options::default()).expect("compiles");
+    assert_eq!(r.stdout, "waiting\n");
+    assert_eq!(r.exit_code, 1);
+    assert!(
+        r.stderr.starts_with("Unhandled exception. System.InvalidOperationException: Deadlock"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("at Program.Main() in deadlock.toy:line 7"), "{}", r.stderr);
+}
+
+#[test]
+fn virtual_time_jumps_to_the_next_timer_and_keeps_deadline_order() {
+    let src = r#"
+using System;
+using System.Threading.Tasks;
+class Program {
+    static async Task Tick(int ms, string name) {
+        await Task.Delay(ms);
+        Console.WriteLine(name);
+    }
+    static void Main() {
+        var slow = Tick(60000, "a minute");
+        var fast = Tick(1000, "a second");
+        var same = Tick(1000, "a second, set later");
+        Task.WhenAll(slow, fast, same).Wait();
+    }
+}"#;
+    let start = Instant::now();
+    let options = vm::Options { virtual_time: true, ..Default::default() };
+    let r = run_source(src, "virtual_time.toy", options).expect("compiles");
+    assert_eq!(r.stdout, "a second\na second, set later\na minute\n", "{}", r.stderr);
+    assert!(start.elapsed() < Duration::from_secs(30), "virtual time waited for real");
+}
+
+#[test]
+fn an_exception_escaping_async_void_ends_the_program() {
+    let src = r#"
+using System;
+using System.Threading.Tasks;
+class Program {
+    static async void Fire() {
+        await Task.Yield();
+        throw new InvalidOperationException("from async void");
+    }
+    static void Main() {
+        Fire();
+        Console.WriteLine("fired");
+        Task.Delay(10).Wait();
+        Console.WriteLine("not reached");
+    }
+}"#;
+    let r = run_source(src, "async_void.toy", vm::Options::default()).expect("compiles");
+    assert_eq!(r.stdout, "fired\n");
+    assert_eq!(r.exit_code, 1);
+    assert!(
+        r.stderr.starts_with("Unhandled exception. System.InvalidOperationException: from async void"),
+        "{}",
+        r.stderr
+    );
+}
