@@ -198,7 +198,7 @@ impl Vm {
                     // `Func<Task>` returned null: .NET cancels the task.
                     return self.try_complete(task, Outcome::Canceled(Value::Null)).map(|_| ());
                 }
-                t.combinator.set(Combinator::Unwrap);
+                t.extra_mut(|e| e.combinator = Combinator::Unwrap);
                 self.add_continuation(inner, Continuation::Combinator { target: task })
             }
             Ok(v) => self.try_complete(task, Outcome::Result(v)).map(|_| ()),

@@ -351,6 +351,7 @@ impl Vm {
             Value::Obj(o) => match &*o {
                 Obj::Array { elem, .. } => format!("{}[]", self.program.class(*elem).full_name()),
                 Obj::Native(n) => n.type_name().to_string(),
+                Obj::Task(t) => t.type_name().to_string(),
                 _ => self.program.class(self.class_of(v)).full_name(),
             },
             _ => self.program.class(self.class_of(v)).full_name(),

@@ -18,7 +18,6 @@
 //! holds the state machine: one allocation instead of three.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 
 use crate::Vm;
 use crate::error::VmError;
@@ -97,8 +96,9 @@ impl Continuation {
 }
 
 /// What a combinator task is waiting for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Combinator {
+    #[default]
     None,
     /// `WhenAll` over `inputs`: `remaining` still pending.
     WhenAll { remaining: usize, with_results: bool },
@@ -107,26 +107,42 @@ pub enum Combinator {
     Unwrap,
 }
 
-/// `System.Threading.Tasks.Task` / `Task<T>` (and an async method's builder).
+/// `System.Threading.Tasks.Task` / `Task<T>` (and an async method's
+/// builder). It is a heap cell of its own ([`Obj::Task`]), kept small: what
+/// only some tasks need lives in [`TaskExtra`], made on first use.
 pub struct Task {
     pub state: Cell<TaskState>,
     pub pending_status: Cell<PendingStatus>,
-    pub result: Cell<Value>,
-    /// `Faulted`: the exceptions (one for a method's task, several for
-    /// `WhenAll`); `Canceled`: the `OperationCanceledException`, if any.
-    pub exceptions: RefCell<Vec<Value>>,
-    pub continuations: RefCell<VecDeque<Continuation>>,
     /// `Task<T>` (has a `Result`).
     pub has_result: bool,
     pub builder: BuilderKind,
+    pub result: Cell<Value>,
+    continuations: RefCell<Vec<Continuation>>,
+    extra: RefCell<Option<Box<TaskExtra>>>,
+}
+
+/// The parts of a task that most tasks never need.
+#[derive(Default)]
+pub struct TaskExtra {
+    /// `Faulted`: the exceptions (one for a method's task, several for
+    /// `WhenAll`); `Canceled`: the `OperationCanceledException`, if any.
+    pub exceptions: Vec<Value>,
     /// async1: the state machine's `MoveNextRunner`, made at its first
     /// suspension and reused by every later one.
-    pub runner: Cell<Value>,
+    pub runner: Value,
     /// Combinators: the input tasks (`WhenAll`, `WhenAny`).
-    pub inputs: RefCell<Vec<Value>>,
-    pub combinator: Cell<Combinator>,
+    pub inputs: Vec<Value>,
+    pub combinator: Combinator,
     /// The `AggregateException` that `Exception` returns, made once.
-    pub aggregate: Cell<Value>,
+    pub aggregate: Value,
+}
+
+impl TaskExtra {
+    fn trace(&self, t: &mut Tracer) {
+        self.exceptions.iter().chain(&self.inputs).for_each(|v| v.trace(t));
+        self.runner.trace(t);
+        self.aggregate.trace(t);
+    }
 }
 
 impl Task {
@@ -134,16 +150,48 @@ impl Task {
         Task {
             state: Cell::new(TaskState::Pending),
             pending_status: Cell::new(PendingStatus::WaitingForActivation),
-            result: Cell::new(Value::Null),
-            exceptions: RefCell::new(Vec::new()),
-            continuations: RefCell::new(VecDeque::new()),
             has_result,
             builder,
-            runner: Cell::new(Value::Null),
-            inputs: RefCell::new(Vec::new()),
-            combinator: Cell::new(Combinator::None),
-            aggregate: Cell::new(Value::Null),
+            result: Cell::new(Value::Null),
+            continuations: RefCell::new(Vec::new()),
+            extra: RefCell::new(None),
         }
+    }
+
+    /// Reads the extra parts (their defaults if they were never made).
+    pub fn extra<R>(&self, f: impl FnOnce(&TaskExtra) -> R) -> R {
+        match &*self.extra.borrow() {
+            Some(e) => f(e),
+            None => f(&TaskExtra::default()),
+        }
+    }
+
+    /// Changes the extra parts, making them if needed.
+    pub fn extra_mut<R>(&self, f: impl FnOnce(&mut TaskExtra) -> R) -> R {
+        f(self.extra.borrow_mut().get_or_insert_with(Default::default))
+    }
+
+    /// The exceptions of a faulted (or canceled) task.
+    pub fn exceptions(&self) -> Vec<Value> {
+        self.extra(|e| e.exceptions.clone())
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        if self.has_result { "Task`1" } else { "Task" }
+    }
+
+    pub fn trace(&self, t: &mut Tracer) {
+        self.result.get().trace(t);
+        self.continuations.borrow().iter().for_each(|c| c.trace(t));
+        if let Some(e) = &*self.extra.borrow() {
+            e.trace(t);
+        }
+    }
+
+    /// Heap bytes beyond its cell.
+    pub fn extra_bytes(&self) -> usize {
+        self.continuations.borrow().capacity() * std::mem::size_of::<Continuation>()
+            + self.extra.borrow().as_ref().map_or(0, |_| std::mem::size_of::<TaskExtra>())
     }
 
     pub fn is_completed(&self) -> bool {
@@ -152,7 +200,7 @@ impl Task {
 
     /// How it ended (`None` while pending).
     pub fn outcome(&self) -> Option<Outcome> {
-        let first = || self.exceptions.borrow().first().copied().unwrap_or(Value::Null);
+        let first = || self.extra(|e| e.exceptions.first().copied().unwrap_or(Value::Null));
         match self.state.get() {
             TaskState::Pending => None,
             TaskState::RanToCompletion => Some(Outcome::Result(self.result.get())),
@@ -190,7 +238,7 @@ impl Task {
             Outcome::Canceled(e) => (TaskState::Canceled, e),
         };
         if !exception.is_null() {
-            self.exceptions.borrow_mut().push(exception);
+            self.extra_mut(|e| e.exceptions.push(exception));
         }
         self.state.set(state);
         true
@@ -201,34 +249,19 @@ impl Task {
     }
 
     fn next_continuation(&self) -> Option<Continuation> {
-        self.continuations.borrow_mut().pop_front()
+        let mut list = self.continuations.borrow_mut();
+        if list.is_empty() { None } else { Some(list.remove(0)) }
     }
 }
 
-impl NativeObject for Task {
-    fn type_name(&self) -> &'static str {
-        if self.has_result { "Task`1" } else { "Task" }
-    }
-    fn trace(&self, t: &mut Tracer) {
-        self.result.get().trace(t);
-        self.runner.get().trace(t);
-        self.aggregate.get().trace(t);
-        self.exceptions.borrow().iter().for_each(|v| v.trace(t));
-        self.inputs.borrow().iter().for_each(|v| v.trace(t));
-        self.continuations.borrow().iter().for_each(|c| c.trace(t));
-    }
-    fn extra_bytes(&self) -> usize {
-        self.continuations.borrow().capacity() * std::mem::size_of::<Continuation>()
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-}
 
 /// The task a value holds, if it is one.
 pub fn task_ref(v: &Value) -> Option<&Task> {
     match v {
-        Value::Obj(o) => o.native::<Task>(),
+        Value::Obj(o) => match &**o {
+            Obj::Task(t) => Some(t),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -266,7 +299,7 @@ pub const MAX_INLINE_CONTINUATIONS: usize = 64;
 impl Vm {
     pub fn new_task(&mut self, has_result: bool, builder: BuilderKind) -> Value {
         self.async_stats.tasks += 1;
-        Value::Obj(self.alloc(Obj::Native(Box::new(Task::new(has_result, builder)))))
+        Value::Obj(self.alloc(Obj::Task(Task::new(has_result, builder))))
     }
 
     pub fn completed_task(&mut self, result: Value, has_result: bool) -> Value {
@@ -359,7 +392,7 @@ impl Vm {
         if t.is_completed() {
             return self.run_continuation(task, c);
         }
-        t.continuations.borrow_mut().push_back(c);
+        t.continuations.borrow_mut().push(c);
         Ok(())
     }
 
@@ -449,10 +482,10 @@ impl Vm {
         if t.is_completed() {
             return Ok(());
         }
-        let outcome = match t.combinator.get() {
+        let outcome = match t.extra(|e| e.combinator) {
             Combinator::WhenAll { remaining, with_results } => {
                 let remaining = remaining.saturating_sub(1);
-                t.combinator.set(Combinator::WhenAll { remaining, with_results });
+                t.extra_mut(|e| e.combinator = Combinator::WhenAll { remaining, with_results });
                 if remaining > 0 {
                     return Ok(());
                 }
@@ -471,13 +504,13 @@ impl Vm {
     /// `WhenAll` once every input has completed: faulted with all the
     /// inputs' exceptions, else canceled if one was, else the results.
     fn finish_when_all(&mut self, target: Value, with_results: bool) -> Result<(), VmError> {
-        let inputs = task_ref(&target).map(|t| t.inputs.borrow().clone()).unwrap_or_default();
+        let inputs = task_ref(&target).map(|t| t.extra(|e| e.inputs.clone())).unwrap_or_default();
         let mut exceptions = Vec::new();
         let mut canceled = None;
         let mut results = Vec::new();
         for input in inputs.iter().filter_map(task_ref) {
             match input.outcome() {
-                Some(Outcome::Exception(_)) => exceptions.extend(input.exceptions.borrow().iter().copied()),
+                Some(Outcome::Exception(_)) => exceptions.extend(input.exceptions()),
                 Some(Outcome::Canceled(e)) => canceled = Some(e),
                 Some(Outcome::Result(v)) => results.push(v),
                 None => {}
@@ -499,7 +532,7 @@ impl Vm {
         if let Some(t) = task_ref(&target)
             && exceptions.len() > 1
         {
-            *t.exceptions.borrow_mut() = exceptions;
+            t.extra_mut(|e| e.exceptions = exceptions);
         }
         self.run_continuations(target)
     }
@@ -533,5 +566,16 @@ impl NativeObject for ContinuationBox {
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_task_does_not_grow_every_heap_cell() {
+        // `Obj::Task` holds a task inline: it must stay within the size the
+        // other variants already give `Obj`.
+        assert!(std::mem::size_of::<super::Task>() <= 80, "{}", std::mem::size_of::<super::Task>());
+        assert!(std::mem::size_of::<crate::value::Obj>() <= 88, "{}", std::mem::size_of::<crate::value::Obj>());
     }
 }

@@ -85,7 +85,7 @@ impl Value {
                 Obj::Pair(..) => BuiltinClass::KeyValuePair,
                 Obj::Delegate { .. } => BuiltinClass::Delegate,
                 Obj::Type(_) => BuiltinClass::Type,
-                Obj::Native(_) => BuiltinClass::NativeObject,
+                Obj::Native(_) | Obj::Task(_) => BuiltinClass::NativeObject,
             },
         };
         builtin.id()
@@ -224,6 +224,9 @@ pub enum Obj {
     Delegate { method: MethodId, target: Value },
     /// `typeof(C)` / `GetType()`.
     Type(ClassId),
+    /// A task (`Task`, `Task<T>`, an async method's builder): the hottest
+    /// library object, so a cell of its own rather than a boxed native.
+    Task(crate::tasks::Task),
     /// Built-in library objects with no bytecode-visible structure.
     Native(Box<dyn NativeObject>),
 }
@@ -296,6 +299,7 @@ impl fmt::Debug for Obj {
             Obj::Pair(k, v) => write!(f, "[{k:?}, {v:?}]"),
             Obj::Delegate { method, .. } => write!(f, "<delegate {method}>"),
             Obj::Type(c) => write!(f, "<type {c}>"),
+            Obj::Task(t) => write!(f, "<{}>", t.type_name()),
             Obj::Native(n) => write!(f, "<{}>", n.type_name()),
         }
     }
@@ -332,6 +336,7 @@ unsafe impl gc::Trace for Obj {
                 v.trace(t);
             }
             Obj::Delegate { target, .. } => target.trace(t),
+            Obj::Task(task) => task.trace(t),
             Obj::Native(n) => n.trace(t),
         }
     }
@@ -343,6 +348,7 @@ unsafe impl gc::Trace for Obj {
             Obj::Instance(i) => i.fields.borrow().len() * slot,
             Obj::Array { items, .. } | Obj::List(items) => items.borrow().capacity() * slot,
             Obj::Dict(d) => d.borrow().capacity() * (2 * slot + 8),
+            Obj::Task(t) => t.extra_bytes(),
             // A native object lives in its own box, beside the heap cell.
             Obj::Native(n) => std::mem::size_of_val(&**n) + n.extra_bytes(),
             Obj::Pair(..) | Obj::Delegate { .. } | Obj::Type(_) => 0,

@@ -97,11 +97,11 @@ pub fn set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// The state machine's runner, made at its first suspension, with the
 /// current ExecutionContext stored in it.
 fn runner(vm: &mut Vm, builder: Value, state_machine: Value) -> Result<Value, VmError> {
-    let existing = builder_task(&[builder])?.runner.get();
+    let existing = builder_task(&[builder])?.extra(|e| e.runner);
     let runner = if existing.is_null() {
         let r = Value::Obj(vm.new_instance(vm.runtime()?.runner_class));
         if let Some(t) = task_ref(&builder) {
-            t.runner.set(r);
+            t.extra_mut(|e| e.runner = r);
         }
         r
     } else {

@@ -45,6 +45,7 @@ fn display_at(program: &Program, v: Value, depth: usize) -> String {
             Obj::Pair(..) => "System.Collections.Generic.KeyValuePair`2".to_owned(),
             Obj::Delegate { .. } => "System.Delegate".to_owned(),
             Obj::Type(class) => class_name(program, *class),
+            Obj::Task(t) => format!("System.Threading.Tasks.{}", t.type_name()),
             Obj::Native(n) => match n.as_any().downcast_ref::<TimeSpan>() {
                 Some(span) => span.to_string(),
                 None => n.type_name().to_owned(),
@@ -101,6 +102,7 @@ fn type_name_of(program: &Program, v: Value, depth: usize) -> String {
             }
             Obj::Array { elem, .. } => format!("{}[]", class_name(program, *elem)),
             Obj::Native(n) => n.type_name().to_owned(),
+            Obj::Task(t) => t.type_name().to_owned(),
             _ => class_name(program, value_class(v)),
         },
         _ => class_name(program, value_class(v)),

@@ -85,7 +85,7 @@ pub fn awaited(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
     let Some(o) = v.as_obj() else {
         return Err(VmError::null_reference());
     };
-    if o.native::<Task>().is_some() {
+    if task_ref(&v).is_some() {
         return Ok(Awaited::Task(v, true));
     }
     if let Some(b) = o.native::<ValueTaskBox>() {
@@ -104,7 +104,7 @@ pub fn awaited(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
 }
 
 fn task_of<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a Task, VmError> {
-    super::args::native_arg(vm, args, i, "System.Threading.Tasks.Task")
+    args.get(i).and_then(task_ref).ok_or_else(|| cast_error(vm, arg(args, i), "System.Threading.Tasks.Task"))
 }
 
 // ---- Task: static members ------------------------------------------------
@@ -238,8 +238,10 @@ fn combinator(vm: &mut Vm, args: &[Value], has_result: bool, kind: impl Fn(usize
     let inputs = task_inputs(vm, args)?;
     let target = vm.new_task(has_result, BuilderKind::None);
     if let Some(t) = task_ref(&target) {
-        t.combinator.set(kind(inputs.len()));
-        *t.inputs.borrow_mut() = inputs.clone();
+        t.extra_mut(|e| {
+            e.combinator = kind(inputs.len());
+            e.inputs = inputs.clone();
+        });
     }
     for i in inputs {
         vm.add_continuation(i, Continuation::Combinator { target })?;
@@ -290,12 +292,13 @@ pub fn exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
     if t.state.get() != TaskState::Faulted {
         return Ok(Value::Null);
     }
-    if !t.aggregate.get().is_null() {
-        return Ok(t.aggregate.get());
+    let cached = t.extra(|e| e.aggregate);
+    if !cached.is_null() {
+        return Ok(cached);
     }
-    let inner = t.exceptions.borrow().clone();
+    let inner = t.exceptions();
     let agg = vm.aggregate_exception(&inner);
-    task_of(vm, args, 0)?.aggregate.set(agg);
+    task_of(vm, args, 0)?.extra_mut(|e| e.aggregate = agg);
     Ok(agg)
 }
 
@@ -309,7 +312,7 @@ pub fn result(vm: &mut Vm, args: &[Value]) -> NativeResult {
         Ok(v) => Ok(v),
         Err(VmError::Exception(_) | VmError::Throw { .. }) => {
             let t = task_of(vm, args, 0)?;
-            let mut inner = t.exceptions.borrow().clone();
+            let mut inner = t.exceptions();
             if inner.is_empty() {
                 inner.push(vm.task_canceled_exception());
             }
