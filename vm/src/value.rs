@@ -266,7 +266,8 @@ impl Instance {
 }
 
 /// An object of the built-in library that bytecode only reaches through
-/// natives (Stopwatch, TimeSpan, tasks, ...).
+/// natives (Stopwatch, TimeSpan, awaiters, cancellation sources, ...); tasks
+/// have their own variant, [`Obj::Task`].
 pub trait NativeObject: std::any::Any {
     /// The type's simple name, as `GetType().Name` prints it.
     fn type_name(&self) -> &'static str;
