@@ -160,6 +160,7 @@ impl Instr {
                 | Instr::Rethrow { .. }
                 | Instr::EndFinally { .. }
                 | Instr::EndFilter { .. }
+                | Instr::Resume { .. }
         )
     }
 
@@ -427,8 +428,16 @@ opcodes! {
     EndFinally { src: Reg }
     /// end of an exception filter: R[src] says whether its handler catches
     EndFilter { src: Reg }
-    /// suspend until awaiter R[awaiter] completes; A[site] says how to register with it (neutral: each backend lowers it)
+    /// suspend until awaiter R[awaiter] completes; A[site] says how to register with it (neutral: each backend lowers it; async2 pops the frames up to the thunk into continuations)
     Await { awaiter: Reg, site: AwaitSiteId }
+    /// R[dst] := await M[method](R[args..]), a direct async2 call; the caller goes on at the target of the Jump that follows
+    CallAsync { dst: Dst, method: MethodId, args: Args }
+    /// R[dst] := await R[args.base].M[method](..): direct when the override is async2, else its task is awaited; goes on like CallAsync
+    CallVirtAsync { dst: Dst, method: MethodId, args: Args }
+    /// R[dst] := the Task of async2 M[method](R[args..]): completed, faulted, or finished by the chain's last continuation; contexts saved in R[dst+1], R[dst+2] and restored
+    CallThunk { dst: Dst, method: MethodId, args: Args }
+    /// re-enter M[method] where continuation R[cont] suspended: its live registers restored, the callee's result (or exception) delivered
+    Resume { method: MethodId, cont: Reg }
 }
 
 /// What a handler does when an exception reaches its protected range.

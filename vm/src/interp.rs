@@ -92,8 +92,16 @@ pub struct AsyncStats {
     pub awaits: u64,
     /// Awaits that suspended (`AwaitUnsafeOnCompleted`/`AwaitOnCompleted`).
     pub suspensions: u64,
-    /// Suspended state machines resumed (`MoveNextRunner.Run`).
+    /// Suspended state machines resumed (`MoveNextRunner.Run`), and
+    /// async2 frames resumed from a continuation.
     pub resumptions: u64,
+    /// async2 continuations allocated (one per frame per suspension).
+    pub continuations: u64,
+    /// async2 frames an exception passed without resuming them (no handler
+    /// at their suspension point).
+    pub skipped_frames: u64,
+    /// Calls of async2 methods through their Task-returning thunks.
+    pub thunk_crossings: u64,
 }
 
 impl std::fmt::Display for Stats {
@@ -115,10 +123,13 @@ impl std::fmt::Display for Stats {
                 format!("{} ({} on the hot path, {} suspended)", a.awaits, a.awaits.saturating_sub(a.suspensions), a.suspensions),
             ),
             ("resumptions", a.resumptions.to_string()),
+            ("continuations", a.continuations.to_string()),
+            ("frames skipped", a.skipped_frames.to_string()),
+            ("thunk crossings", a.thunk_crossings.to_string()),
         ];
         for (i, (label, value)) in rows.iter().enumerate() {
             let sep = if i + 1 < rows.len() { "\n" } else { "" };
-            write!(f, "{:<16}{value}{sep}", format!("{label}:"))?;
+            write!(f, "{:<17}{value}{sep}", format!("{label}:"))?;
         }
         Ok(())
     }
@@ -132,25 +143,37 @@ pub struct Outcome {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum FrameKind {
+pub(crate) enum FrameKind {
     Normal,
     /// Runs an exception filter in a copy of another frame's registers;
     /// `EndFilter` ends it.
     Filter,
+    /// An async2 body entered through its thunk (`CallThunk`): its return,
+    /// its exception and its suspension each give the thunk a task.
+    Thunk,
+    /// A Task-returning method called by an awaited virtual call from
+    /// async2 code (`CallVirtAsync`): the task it returns is awaited.
+    AwaitTask,
+    /// An async2 frame resumed from a continuation by the dispatcher (the
+    /// bottom of its `run`).
+    Resumed,
 }
+
+/// `find_handler`'s row for "the thunk below this frame catches it".
+const THUNK_ROW: usize = usize::MAX;
 
 /// Where a returning frame's value goes in its caller.
 const DISCARD: u16 = Dst::DISCARD.0;
 
 #[derive(Clone, Copy, Debug)]
-struct Frame {
-    method: MethodId,
+pub(crate) struct Frame {
+    pub method: MethodId,
     /// The next instruction to run (for callers: the one after the call).
-    pc: u32,
-    base: u32,
+    pub pc: u32,
+    pub base: u32,
     /// The caller's register that receives the result, or `DISCARD`.
-    ret: u16,
-    kind: FrameKind,
+    pub ret: u16,
+    pub kind: FrameKind,
 }
 
 /// Per-exception state kept while an exception is in flight.
@@ -165,10 +188,10 @@ struct ExceptionState {
 }
 
 pub struct Vm {
-    program: Rc<Program>,
+    pub(crate) program: Rc<Program>,
     heap: Heap,
-    stack: Vec<Value>,
-    frames: Vec<Frame>,
+    pub(crate) stack: Vec<Value>,
+    pub(crate) frames: Vec<Frame>,
     statics: Vec<Value>,
     consts: Vec<Value>,
     /// Per class: `NewObject`'s field values.
@@ -198,6 +221,11 @@ pub struct Vm {
     pub(crate) temp_roots: Vec<Value>,
     /// Prelude classes and methods the async runtime calls, found once.
     runtime: Option<Runtime>,
+    /// The async2 continuations being resumed, innermost last (a frame that
+    /// suspends again links its chain to the rest of its own).
+    pub(crate) resuming: Vec<Value>,
+    /// Set when a resumed async2 frame suspended again (its dispatcher stops).
+    pub(crate) suspended: bool,
 }
 
 /// The prelude's classes and methods that the async runtime calls.
@@ -211,6 +239,8 @@ pub(crate) struct Runtime {
     /// `ContinuationCallback` and its `Invoke`.
     pub callback_class: ClassId,
     pub callback_invoke: MethodId,
+    /// `ContinuationCallback.Run`, the same as an `Action`.
+    pub callback_run: MethodId,
     pub operation_canceled: ClassId,
     pub task_status: ClassId,
     /// `AggregateException._innerExceptions`.
@@ -223,6 +253,7 @@ impl Runtime {
         let (_, post) = program.prelude_method("System.Threading.SynchronizationContext", "Post")?;
         let (callback_class, callback_invoke) =
             program.prelude_method("System.Runtime.CompilerServices.ContinuationCallback", "Invoke")?;
+        let (_, callback_run) = program.prelude_method("System.Runtime.CompilerServices.ContinuationCallback", "Run")?;
         let operation_canceled = program.class_by_name("System.OperationCanceledException")?;
         let task_status = program.class_by_name("System.Threading.Tasks.TaskStatus")?;
         let aggregate = program.class_by_name("System.AggregateException")?;
@@ -233,6 +264,7 @@ impl Runtime {
             post,
             callback_class,
             callback_invoke,
+            callback_run,
             operation_canceled,
             task_status,
             inner_exceptions_slot,
@@ -303,6 +335,8 @@ impl Vm {
             inline_depth: 0,
             temp_roots: Vec::new(),
             runtime,
+            resuming: Vec::new(),
+            suspended: false,
         }
     }
 
@@ -434,6 +468,22 @@ impl Vm {
         r
     }
 
+    /// Calls an async2 resume stub on a continuation (the dispatcher's
+    /// step) and runs the resumed frame until it returns or suspends.
+    pub(crate) fn call_resume_stub(&mut self, stub: MethodId, continuation: Value) -> Result<Value, VmError> {
+        if self.reentry >= MAX_REENTRY {
+            return Err(VmError::StackOverflow);
+        }
+        let boundary = self.frames.len();
+        let base = self.top();
+        self.push_frame(stub, base, 1, DISCARD, FrameKind::Resumed)?;
+        self.stack[base] = continuation;
+        self.reentry += 1;
+        let r = self.run(boundary);
+        self.reentry -= 1;
+        r
+    }
+
     /// The prelude members the async runtime calls.
     pub(crate) fn runtime(&self) -> Result<Runtime, VmError> {
         self.runtime.ok_or_else(|| {
@@ -480,6 +530,7 @@ impl Vm {
             event_loop: &self.event_loop,
             contexts: &self.contexts,
             temp_roots: &self.temp_roots,
+            resuming: &self.resuming,
         };
         // SAFETY: this runs only between instructions (the `safepoint!` of the
         // interpreter loop), where every live value is in a register of a
@@ -782,7 +833,34 @@ impl Vm {
                 ($v:expr) => {{
                     let v = $v;
                     let Some(done) = self.frames.pop() else { break 'outer Ok(v) };
-                    if self.frames.len() <= boundary || done.kind != FrameKind::Normal {
+                    if done.kind != FrameKind::Normal {
+                        match done.kind {
+                            FrameKind::Thunk => {
+                                self.complete_thunk(done, crate::tasks::Outcome::Result(v));
+                                continue 'outer;
+                            }
+                            FrameKind::AwaitTask => {
+                                // The caller (async2) awaits the task its
+                                // Task-returning callee gave back.
+                                match self.await_returned_task(v) {
+                                    Ok(Some(x)) => {
+                                        if let Some(caller) = self.frames.last() {
+                                            self.stack[caller.base as usize + done.ret as usize] = x;
+                                        }
+                                        continue 'outer;
+                                    }
+                                    Ok(None) if self.frames.len() <= boundary => break 'outer Ok(Value::Null),
+                                    Ok(None) => continue 'outer,
+                                    Err(e) => match self.raise(e, boundary) {
+                                        Ok(()) => continue 'outer,
+                                        Err(e) => break 'outer Err(e),
+                                    },
+                                }
+                            }
+                            _ => break 'outer Ok(v),
+                        }
+                    }
+                    if self.frames.len() <= boundary {
                         break 'outer Ok(v);
                     }
                     let Some(&caller) = self.frames.last() else { break 'outer Ok(v) };
@@ -1136,10 +1214,63 @@ impl Vm {
                         self.frames.pop();
                         break 'outer Ok(v);
                     }
-                    Instr::Await { .. } => throw!(VmError::throw(
-                        "System.NotSupportedException",
-                        "This await runs on the async2 backend, which is not implemented yet (run with --mode async1)."
-                    )),
+                    Instr::Await { awaiter, site } => {
+                        save!();
+                        let wait = crate::async2::runtime::Wait::Awaiter { awaiter: r!(awaiter), site };
+                        match self.suspend(wait) {
+                            Ok(()) if self.frames.len() <= boundary => break 'outer Ok(Value::Null),
+                            Ok(()) => continue 'outer,
+                            Err(e) => match self.raise(e, boundary) {
+                                Ok(()) => continue 'outer,
+                                Err(e) => break 'outer Err(e),
+                            },
+                        }
+                    }
+                    Instr::CallAsync { dst, method, args } => {
+                        fuel!();
+                        // The caller goes on after the whole await.
+                        if let Some(&Instr::Jump { target }) = code.get(pc) {
+                            pc = target.index();
+                        }
+                        enter!(method, dst, args, 0);
+                    }
+                    Instr::CallVirtAsync { dst, method, args } => {
+                        fuel!();
+                        let target = tri!(self.resolve_virtual(method, r!(Reg(args.base))));
+                        if let Some(&Instr::Jump { target }) = code.get(pc) {
+                            pc = target.index();
+                        }
+                        match program.method(target).async2.as_deref() {
+                            Some(&crate::program::Async2Role::Thunk { body }) => enter!(body, dst, args, 0),
+                            _ => {
+                                enter!(target, dst, args, 0);
+                                if let Some(f) = self.frames.last_mut() {
+                                    f.kind = FrameKind::AwaitTask;
+                                }
+                            }
+                        }
+                    }
+                    Instr::CallThunk { dst, method, args } => {
+                        fuel!();
+                        self.async_stats.thunk_crossings += 1;
+                        set!(Reg(dst.0 + 1), self.contexts.execution);
+                        set!(Reg(dst.0 + 2), self.contexts.sync_ctx);
+                        enter!(method, dst, args, 0);
+                        if let Some(f) = self.frames.last_mut() {
+                            f.kind = FrameKind::Thunk;
+                        }
+                    }
+                    Instr::Resume { method, cont } => {
+                        let c = r!(cont);
+                        match self.resume_frame(method, c) {
+                            Ok(None) => continue 'outer,
+                            Ok(Some(exc)) => match self.raise_object(exc, boundary) {
+                                Ok(()) => continue 'outer,
+                                Err(e) => break 'outer Err(e),
+                            },
+                            Err(e) => throw!(e),
+                        }
+                    }
                 }
             }
         };
@@ -1202,6 +1333,13 @@ impl Vm {
                     return Ok(());
                 }
             }
+            if target == Some((fi, THUNK_ROW)) {
+                self.frames.pop();
+                self.forget_exception(obj);
+                let outcome = self.exception_outcome(exc);
+                self.complete_thunk(frame, outcome);
+                return Ok(());
+            }
             if fi <= boundary || frame.kind == FrameKind::Filter {
                 self.frames.pop();
                 return Err(VmError::Exception(exc));
@@ -1244,8 +1382,12 @@ impl Vm {
                     _ => {}
                 }
             }
-            if self.frames[fi].kind == FrameKind::Filter {
-                break;
+            match self.frames[fi].kind {
+                FrameKind::Filter => break,
+                // An exception leaving an async2 body entered through its
+                // thunk becomes the thunk's faulted task.
+                FrameKind::Thunk => return Ok(Some((fi, THUNK_ROW))),
+                _ => {}
             }
         }
         Ok(None)
@@ -1303,8 +1445,16 @@ impl Vm {
 
     /// Drops the in-flight state of an exception (it was caught, or is thrown
     /// afresh).
-    fn forget_exception(&mut self, obj: Gc<Obj>) {
+    pub(crate) fn forget_exception(&mut self, obj: Gc<Obj>) {
         self.exceptions.retain(|(e, _)| !Gc::ptr_eq(*e, obj));
+    }
+
+    /// Makes `obj` in flight again without the `End of stack trace` boundary
+    /// a stored exception gets when rethrown: an async2 chain carries an
+    /// exception on from frame to frame of one logical stack.
+    pub(crate) fn continue_exception(&mut self, obj: Gc<Obj>) {
+        self.forget_exception(obj);
+        self.exceptions.push((obj, ExceptionState { recorded_to: usize::MAX, ..Default::default() }));
     }
 
     /// Appends to the exception's trace the frames from the top down to
@@ -1495,12 +1645,15 @@ struct RootSet<'a> {
     contexts: &'a Contexts,
     /// Values a native keeps alive while it calls back into bytecode.
     temp_roots: &'a [Value],
+    /// async2 continuations being resumed (and through them the rest of
+    /// their chains).
+    resuming: &'a [Value],
 }
 
 /// The roots, all of them, in one place.
 impl gc::Roots<Obj> for RootSet<'_> {
     fn trace_roots(&self, t: &mut Tracer) {
-        for v in self.stack.iter().chain(self.statics).chain(self.consts) {
+        for v in self.stack.iter().chain(self.statics).chain(self.consts).chain(self.resuming) {
             v.trace(t);
         }
         for (e, _) in self.exceptions {

@@ -3,6 +3,7 @@
 //! async backends share, and the async1 backend (`async1/`).
 
 pub mod async1;
+pub mod async2;
 pub mod builtins;
 pub mod bytecode;
 pub mod contexts;
@@ -28,6 +29,7 @@ pub fn run(
     mut err: Box<dyn std::io::Write>,
 ) -> Outcome {
     async1::lower(&mut program, options.mode);
+    async2::prepare(&mut program, options.mode);
     if let Err(e) = verify::verify(&program) {
         let _ = writeln!(err, "internal error: {e}");
         return Outcome { exit_code: 70, stats: Stats::default() };

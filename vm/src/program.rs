@@ -248,6 +248,50 @@ pub struct Method {
     /// For code a backend generated for a method (an async1 `MoveNext`):
     /// that method, which stack traces name instead.
     pub origin: Option<MethodId>,
+    /// What the async2 backend made this method (see `async2/prepare.rs`).
+    pub async2: Option<Box<Async2Role>>,
+}
+
+/// The parts of an async2 method: its Task-returning thunk keeps the
+/// method's id (so calls, delegates and vtables reach it unchanged), its
+/// body gets a new one, and so does its resume stub.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Async2Role {
+    /// The Task-returning entry; `body` is the async2 method itself.
+    Thunk { body: MethodId },
+    /// The method as written, awaited calls made direct; each way it can
+    /// suspend, by state number.
+    Body { thunk: MethodId, resume_stub: MethodId, points: Vec<SuspensionPoint> },
+    /// `IL_STUB_AsyncResume_<name>`: re-enters `body` from a continuation.
+    ResumeStub { body: MethodId },
+}
+
+/// Where an async2 method can suspend, and what its continuation keeps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SuspensionPoint {
+    /// The `Await` or the direct call.
+    pub at: crate::bytecode::Pc,
+    /// Where the method goes on when resumed (also the frame's pc while it
+    /// is suspended, which is how a frame finds its point).
+    pub resume: crate::bytecode::Pc,
+    /// A direct call's result register, written on resume.
+    pub result: Option<crate::bytecode::Dst>,
+    /// The registers live at `resume` (the result excluded): exactly what
+    /// the continuation's `data` holds, in this order.
+    pub live: Vec<Reg>,
+    /// Whether a handler (catch, filter or finally) covers the point: an
+    /// exception coming up the chain resumes the frame only then.
+    pub has_handler: bool,
+}
+
+impl Method {
+    /// The async2 suspension points, if this is an async2 body.
+    pub fn suspension_points(&self) -> Option<&[SuspensionPoint]> {
+        match self.async2.as_deref() {
+            Some(Async2Role::Body { points, .. }) => Some(points),
+            _ => None,
+        }
+    }
 }
 
 impl Method {
@@ -264,6 +308,7 @@ impl Method {
             handlers: Vec::new(),
             locals: Vec::new(),
             origin: None,
+            async2: None,
         }
     }
 }

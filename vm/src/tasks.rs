@@ -68,16 +68,21 @@ pub enum Continuation {
     ContinueWith { callback: Value, then: Value, context: Value },
     /// A combinator (`WhenAll`, `WhenAny`, `Unwrap`) waiting on this task.
     Combinator { target: Value },
+    /// Resume a suspended async2 chain from its leaf continuation `head`,
+    /// under the ExecutionContext it suspended with; `source`, if not null,
+    /// is the task whose outcome the leaf receives.
+    Chain { head: Value, source: Value, context: Value, sync_ctx: Value },
 }
 
 impl Continuation {
     /// Every value it holds (for tracing and rooting).
     pub fn values(&self) -> impl Iterator<Item = Value> {
         let v = match *self {
-            Continuation::Runner { runner, sync_ctx } => [runner, sync_ctx, Value::Null],
-            Continuation::Action { action, context, sync_ctx, .. } => [action, context, sync_ctx],
-            Continuation::ContinueWith { callback, then, context } => [callback, then, context],
-            Continuation::Combinator { target } => [target, Value::Null, Value::Null],
+            Continuation::Runner { runner, sync_ctx } => [runner, sync_ctx, Value::Null, Value::Null],
+            Continuation::Action { action, context, sync_ctx, .. } => [action, context, sync_ctx, Value::Null],
+            Continuation::ContinueWith { callback, then, context } => [callback, then, context, Value::Null],
+            Continuation::Combinator { target } => [target, Value::Null, Value::Null, Value::Null],
+            Continuation::Chain { head, source, context, sync_ctx } => [head, source, context, sync_ctx],
         };
         v.into_iter()
     }
@@ -89,7 +94,9 @@ impl Continuation {
     /// The SynchronizationContext it must resume on (null: any).
     pub fn sync_ctx(&self) -> Value {
         match self {
-            Continuation::Runner { sync_ctx, .. } | Continuation::Action { sync_ctx, .. } => *sync_ctx,
+            Continuation::Runner { sync_ctx, .. }
+            | Continuation::Action { sync_ctx, .. }
+            | Continuation::Chain { sync_ctx, .. } => *sync_ctx,
             _ => Value::Null,
         }
     }
@@ -407,7 +414,7 @@ impl Vm {
                 return Ok(());
             }
             Continuation::Combinator { target } => return self.combinator_input_done(target, task),
-            Continuation::Runner { .. } | Continuation::Action { .. } => {}
+            Continuation::Runner { .. } | Continuation::Action { .. } | Continuation::Chain { .. } => {}
         }
         let sync_ctx = c.sync_ctx();
         match self.placement(sync_ctx) {
@@ -439,6 +446,7 @@ impl Vm {
                 self.contexts.execution = if flow { context } else { Value::Null };
                 self.invoke(action, &[]).map(|_| ())
             }
+            Continuation::Chain { head, source, context, .. } => self.run_chain(head, source, context),
             Continuation::ContinueWith { .. } | Continuation::Combinator { .. } => Ok(()),
         };
         self.contexts = saved;
@@ -467,13 +475,24 @@ impl Vm {
     /// A `SendOrPostCallback` delegate that runs a continuation (on whatever
     /// context is current when it is invoked).
     fn continuation_callback(&mut self, c: Continuation) -> Result<Value, VmError> {
+        let invoke = self.runtime()?.callback_invoke;
+        self.continuation_delegate(c, invoke)
+    }
+
+    /// The same as an `Action` (for a user awaiter's `OnCompleted`).
+    pub(crate) fn continuation_action(&mut self, c: Continuation) -> Result<Value, VmError> {
+        let run = self.runtime()?.callback_run;
+        self.continuation_delegate(c, run)
+    }
+
+    fn continuation_delegate(&mut self, c: Continuation, method: crate::bytecode::MethodId) -> Result<Value, VmError> {
         let rt = self.runtime()?;
         let boxed = Value::Obj(self.alloc(Obj::Native(Box::new(ContinuationBox(c)))));
         let obj = Value::Obj(self.new_instance(rt.callback_class));
         if let Some(Obj::Instance(i)) = obj.as_obj().as_deref() {
             i.set(0, boxed);
         }
-        Ok(Value::Obj(self.alloc(Obj::Delegate { method: rt.callback_invoke, target: obj })))
+        Ok(Value::Obj(self.alloc(Obj::Delegate { method, target: obj })))
     }
 
     /// Called when one input of a combinator completes.

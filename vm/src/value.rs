@@ -85,7 +85,7 @@ impl Value {
                 Obj::Pair(..) => BuiltinClass::KeyValuePair,
                 Obj::Delegate { .. } => BuiltinClass::Delegate,
                 Obj::Type(_) => BuiltinClass::Type,
-                Obj::Native(_) | Obj::Task(_) => BuiltinClass::NativeObject,
+                Obj::Native(_) | Obj::Task(_) | Obj::Continuation(_) => BuiltinClass::NativeObject,
             },
         };
         builtin.id()
@@ -227,6 +227,8 @@ pub enum Obj {
     /// A task (`Task`, `Task<T>`, an async method's builder): the hottest
     /// library object, so a cell of its own rather than a boxed native.
     Task(crate::tasks::Task),
+    /// A suspended async2 frame (`async2/continuation.rs`).
+    Continuation(crate::async2::Continuation),
     /// Built-in library objects with no bytecode-visible structure.
     Native(Box<dyn NativeObject>),
 }
@@ -301,6 +303,7 @@ impl fmt::Debug for Obj {
             Obj::Delegate { method, .. } => write!(f, "<delegate {method}>"),
             Obj::Type(c) => write!(f, "<type {c}>"),
             Obj::Task(t) => write!(f, "<{}>", t.type_name()),
+            Obj::Continuation(c) => write!(f, "<continuation state {}>", c.state),
             Obj::Native(n) => write!(f, "<{}>", n.type_name()),
         }
     }
@@ -317,7 +320,8 @@ impl Value {
 
 // SAFETY: `trace` reports every `Gc` the object holds: instance fields, array,
 // list and dictionary elements (keys and values), pair halves, a delegate's
-// target, and whatever a native object reports. Tracing only reads (the
+// target, a task's or a continuation's values, and whatever a native
+// object reports. Tracing only reads (the
 // `RefCell`s are never mutably borrowed during a collection, which happens at
 // safepoints only) and never allocates.
 unsafe impl gc::Trace for Obj {
@@ -338,6 +342,7 @@ unsafe impl gc::Trace for Obj {
             }
             Obj::Delegate { target, .. } => target.trace(t),
             Obj::Task(task) => task.trace(t),
+            Obj::Continuation(c) => c.trace(t),
             Obj::Native(n) => n.trace(t),
         }
     }
@@ -350,6 +355,7 @@ unsafe impl gc::Trace for Obj {
             Obj::Array { items, .. } | Obj::List(items) => items.borrow().capacity() * slot,
             Obj::Dict(d) => d.borrow().capacity() * (2 * slot + 8),
             Obj::Task(t) => t.extra_bytes(),
+            Obj::Continuation(c) => c.data.len() * slot,
             // A native object lives in its own box, beside the heap cell.
             Obj::Native(n) => std::mem::size_of_val(&**n) + n.extra_bytes(),
             Obj::Pair(..) | Obj::Delegate { .. } | Obj::Type(_) => 0,

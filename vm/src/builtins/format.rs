@@ -46,6 +46,7 @@ fn display_at(program: &Program, v: Value, depth: usize) -> String {
             Obj::Delegate { .. } => "System.Delegate".to_owned(),
             Obj::Type(class) => class_name(program, *class),
             Obj::Task(t) => format!("System.Threading.Tasks.{}", t.type_name()),
+            Obj::Continuation(_) => "System.Runtime.CompilerServices.Continuation".to_owned(),
             Obj::Native(n) => match n.as_any().downcast_ref::<TimeSpan>() {
                 Some(span) => span.to_string(),
                 None => n.type_name().to_owned(),

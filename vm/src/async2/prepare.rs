@@ -1,0 +1,211 @@
+//! Preparing async2 methods (what the runtime-async JIT does, seed 003),
+//! on bytecode, before the program runs:
+//!
+//! ```text
+//! async Task<int> Fib(int n)  (method m, as written)
+//!   becomes three methods:
+//! Fib        m   the Task-returning thunk, keeping m's id so that every
+//!                call, delegate and vtable entry that named m reaches it:
+//!                  CallThunk r1, Fib[async2], (r0)   contexts saved in r2, r3
+//!                  Return r1
+//! Fib        b   the async2 body: m's code, with each `await F(..)` whose
+//!                F is async2 made a direct call:
+//!                  CallAsync d, F[async2], (args)  (or CallVirtAsync)
+//!                  Jump @after-the-await            the rest becomes Nop
+//!                and a table of suspension points: each Await and each
+//!                direct call, its resume pc, the result register and the
+//!                registers live there (liveness.rs)
+//! IL_STUB_AsyncResume_Fib
+//!                the resume stub: `Resume Fib[async2], r0` re-enters the
+//!                body from the continuation in r0
+//! ```
+//!
+//! Nothing else changes: the body's exception table, lines and registers
+//! are the method's own, so a frame of the body is the method's frame.
+
+use crate::async1::backend_of;
+use crate::bytecode::{Args, Dst, Instr, MethodId, Pc, Reg};
+use crate::interp::Mode;
+use crate::liveness;
+use crate::native;
+use crate::program::{AsyncReturn, Async2Role, Backend, Method, MethodFlags, Program, SuspensionPoint};
+
+/// Which async methods run on async2: those whose backend (attribute or
+/// mode) says so. `async void` stays async1 in every mode, as in .NET,
+/// where runtime async covers Task- and ValueTask-returning methods only.
+pub fn is_async2(program: &Program, method: usize, mode: Mode) -> bool {
+    let m = &program.methods[method];
+    matches!(m.flags.is_async, Some(r) if r != AsyncReturn::Void)
+        && !m.code.is_empty()
+        && backend_of(program, method, mode) == Backend::Async2
+}
+
+/// Splits every async2 method into thunk, body and resume stub, then makes
+/// awaited calls between async2 methods direct and records the suspension
+/// points.
+pub fn prepare(program: &mut Program, mode: Mode) {
+    let ids: Vec<usize> = (0..program.methods.len()).filter(|&i| is_async2(program, i, mode)).collect();
+    let mut bodies = Vec::with_capacity(ids.len());
+    for &i in &ids {
+        bodies.push(split(program, MethodId(i as u32)));
+    }
+    for body in bodies {
+        rewrite_awaited_calls(program, body);
+        let points = suspension_points(&program.methods[body.index()]);
+        if let Some(Async2Role::Body { points: p, .. }) = program.methods[body.index()].async2.as_deref_mut() {
+            *p = points;
+        }
+    }
+}
+
+/// Makes `m` the thunk; gives back the new body's id.
+fn split(program: &mut Program, m: MethodId) -> MethodId {
+    let body_id = MethodId(program.methods.len() as u32);
+    let stub_id = MethodId(body_id.0 + 1);
+    let mut body = program.methods[m.index()].clone();
+    // The body is reached only by direct calls and resume stubs, never
+    // through a vtable.
+    body.vslot = None;
+    body.flags.is_virtual = false;
+    body.async2 = Some(Box::new(Async2Role::Body { thunk: m, resume_stub: stub_id, points: Vec::new() }));
+    let line = body.lines.first().copied().unwrap_or(0);
+    let class = body.class;
+    let mut stub = Method::new(
+        format!("IL_STUB_AsyncResume_{}", body.name),
+        class,
+        MethodFlags { is_static: true, ..MethodFlags::default() },
+        1,
+    );
+    stub.code = vec![Instr::Resume { method: body_id, cont: Reg(0) }];
+    stub.lines = vec![line];
+    stub.locals = vec![(Reg(0), "continuation".into())];
+    stub.origin = Some(m);
+    stub.async2 = Some(Box::new(Async2Role::ResumeStub { body: body_id }));
+    program.methods.push(body);
+    program.methods.push(stub);
+
+    let thunk = &mut program.methods[m.index()];
+    let a = thunk.arity;
+    thunk.code = vec![
+        Instr::CallThunk { dst: Dst(a), method: body_id, args: Args::new(Reg(0), a as usize) },
+        Instr::Return { src: Reg(a) },
+    ];
+    thunk.lines = vec![line; 2];
+    thunk.handlers.clear();
+    thunk.nregs = a + 3;
+    thunk.locals.retain(|(r, _)| r.0 < a);
+    thunk.locals.push((Reg(a + 1), "<saved ExecutionContext>".into()));
+    thunk.locals.push((Reg(a + 2), "<saved SynchronizationContext>".into()));
+    thunk.async2 = Some(Box::new(Async2Role::Thunk { body: body_id }));
+    body_id
+}
+
+/// An `await <call>` as the front end emits it:
+/// `Call t, F | [ConfigureAwait c, (t, b)] | GetAwaiter aw | IsCompleted cond |
+/// JumpIfTrue cond, @get | Await aw | @get: GetResult d, (aw)`.
+struct AwaitedCall {
+    call: usize,
+    get_result: usize,
+    result: Dst,
+}
+
+fn native_name(i: &Instr) -> Option<(&'static str, &'static str)> {
+    match i {
+        Instr::CallNative { native, .. } => {
+            let d = native::def(*native);
+            Some((d.owner, d.name))
+        }
+        _ => None,
+    }
+}
+
+/// Matches the await whose `Await` instruction is at `at`.
+fn awaited_call(code: &[Instr], at: usize) -> Option<AwaitedCall> {
+    let Instr::Await { awaiter, .. } = code[at] else { return None };
+    let get_result = at + 1;
+    let Some(&Instr::CallNative { dst: result, args, .. }) = code.get(get_result) else { return None };
+    let (_, "GetResult") = native_name(&code[get_result])? else { return None };
+    if args.base != awaiter.0 || at < 4 {
+        return None;
+    }
+    let Instr::JumpIfTrue { target, .. } = code[at - 1] else { return None };
+    if target.index() != get_result {
+        return None;
+    }
+    let (_, "get_IsCompleted") = native_name(&code[at - 2])? else { return None };
+    let Instr::CallNative { dst: aw, args: awaitable, .. } = code[at - 3] else { return None };
+    let (owner, "GetAwaiter") = native_name(&code[at - 3])? else { return None };
+    if aw.0 != awaiter.0 || !owner.contains("Task") {
+        return None;
+    }
+    // An optional ConfigureAwait between the call and GetAwaiter.
+    let mut call = at - 4;
+    let mut task = awaitable.base;
+    if let Some((_, "ConfigureAwait")) = native_name(&code[call]) {
+        let Instr::CallNative { dst, args, .. } = code[call] else { return None };
+        if dst.0 != task || call == 0 {
+            return None;
+        }
+        task = args.base;
+        call -= 1;
+    }
+    match code[call] {
+        Instr::Call { dst, .. } | Instr::CallVirt { dst, .. } if dst.0 == task => {
+            Some(AwaitedCall { call, get_result, result })
+        }
+        _ => None,
+    }
+}
+
+/// Makes each awaited call to an async2 method (statically known) or to a
+/// virtual method (decided when it is called) a direct call.
+fn rewrite_awaited_calls(program: &mut Program, body: MethodId) {
+    let code = program.methods[body.index()].code.clone();
+    let mut new_code = code.clone();
+    for at in 0..code.len() {
+        let Some(a) = awaited_call(&code, at) else { continue };
+        let direct = match code[a.call] {
+            Instr::Call { method, args, .. } => match program.method(method).async2.as_deref() {
+                Some(Async2Role::Thunk { body }) => Instr::CallAsync { dst: a.result, method: *body, args },
+                _ => continue,
+            },
+            Instr::CallVirt { method, args, .. } => Instr::CallVirtAsync { dst: a.result, method, args },
+            _ => continue,
+        };
+        new_code[a.call] = direct;
+        new_code[a.call + 1] = Instr::Jump { target: Pc(a.get_result as u32 + 1) };
+        for i in &mut new_code[a.call + 2..=a.get_result] {
+            *i = Instr::Nop {};
+        }
+    }
+    program.methods[body.index()].code = new_code;
+}
+
+/// Every `Await` and direct call of a body, with what its continuation keeps.
+pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
+    let live = liveness::live_in(m);
+    let covered = |pc: usize| m.handlers.iter().any(|h| h.start.index() <= pc && pc < h.end.index());
+    let mut points = Vec::new();
+    for (pc, instr) in m.code.iter().enumerate() {
+        let (resume, result) = match *instr {
+            Instr::Await { .. } => (pc + 1, None),
+            Instr::CallAsync { dst, .. } | Instr::CallVirtAsync { dst, .. } => match m.code.get(pc + 1) {
+                Some(Instr::Jump { target }) => (target.index(), Some(dst)),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let mut regs = live.get(resume).cloned().unwrap_or_else(|| liveness::RegSet::new(m.nregs as usize));
+        if let Some(d) = result {
+            regs.remove(d.reg());
+        }
+        points.push(SuspensionPoint {
+            at: Pc(pc as u32),
+            resume: Pc(resume as u32),
+            result,
+            live: regs.iter().collect(),
+            has_handler: covered(pc),
+        });
+    }
+    points
+}

@@ -1,0 +1,355 @@
+//! The async2 runtime: suspending frames into continuations, the thunks'
+//! tasks, and the dispatcher that resumes a chain one frame at a time.
+//!
+//! ```text
+//! suspend (a leaf's Await on something incomplete, or a virtual awaited
+//! call whose Task-returning override returned an incomplete task):
+//!   frames, top down to the nearest Thunk or Resumed frame, each one an
+//!   async2 body stopped at a suspension point (its pc is the point's
+//!   resume pc) -> one Continuation each, innermost first, keeping the
+//!   point's live registers; `next` links them toward the caller.
+//!   bottom = Thunk:   the chain ends in FinalizeTaskReturningThunk(task);
+//!                     the thunk's caller gets `task`, contexts restored
+//!   bottom = Resumed: the chain ends in the rest of the chain being
+//!                     resumed; the dispatcher stops
+//!   then the leaf's continuation is registered with what it awaits.
+//!
+//! resume_chain(head, outcome)       the dispatcher, a loop:
+//!   FinalizeTaskReturningThunk -> complete its task with the outcome; done
+//!   an exception and no handler at the point -> skip the frame (flag)
+//!   else write the outcome into gc_data, call the resume stub (a frame
+//!   whose `Resume` becomes the method's frame), run it to its return:
+//!   its value (or exception) is the next outcome; if it suspended again,
+//!   the new chain was registered and the dispatcher stops.
+//! ```
+
+use std::rc::Rc;
+
+use super::continuation::{Continuation, EXCEPTION, HAS_HANDLER, continuation_ref};
+use crate::Vm;
+use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited};
+use crate::bytecode::{AwaitSiteId, MethodId};
+use crate::error::VmError;
+use crate::event_loop::Work;
+use crate::interp::{Frame, FrameKind};
+use crate::program::{AsyncReturn, Async2Role};
+use crate::tasks::{BuilderKind, Continuation as Registration, Outcome};
+use crate::value::{Obj, TraceFrame, Value};
+
+/// What the suspending leaf waits for.
+pub(crate) enum Wait {
+    /// An `Await` instruction's awaiter (a library awaiter, or a user one
+    /// with the OnCompleted the compiler resolved for the await site).
+    Awaiter { awaiter: Value, site: AwaitSiteId },
+    /// The incomplete task a Task-returning override gave an awaited
+    /// virtual call: its outcome is the leaf's result.
+    Task(Value),
+}
+
+fn has_result(kind: AsyncReturn) -> bool {
+    matches!(kind, AsyncReturn::TaskOf | AsyncReturn::ValueTaskOf)
+}
+
+fn is_value_task(kind: AsyncReturn) -> bool {
+    matches!(kind, AsyncReturn::ValueTask | AsyncReturn::ValueTaskOf)
+}
+
+impl Vm {
+    fn async_return(&self, body: MethodId) -> AsyncReturn {
+        self.program.method(body).flags.is_async.unwrap_or(AsyncReturn::Task)
+    }
+
+    /// What a thunk returns for a task: the task, or a `ValueTask` over it.
+    fn thunk_value(&mut self, kind: AsyncReturn, task: Value) -> Value {
+        if is_value_task(kind) {
+            Value::Obj(self.alloc(Obj::Native(Box::new(ValueTaskBox { task, result: Value::Null }))))
+        } else {
+            task
+        }
+    }
+
+    /// A thunk-entered body (`done`, just popped) ended without suspending:
+    /// the thunk (now the top frame) gets its completed task, and its
+    /// caller's contexts back.
+    pub(crate) fn complete_thunk(&mut self, done: Frame, outcome: Outcome) {
+        let kind = self.async_return(done.method);
+        let value = match outcome {
+            Outcome::Result(v) if is_value_task(kind) => {
+                Value::Obj(self.alloc(Obj::Native(Box::new(ValueTaskBox { task: Value::Null, result: v }))))
+            }
+            outcome => {
+                let task = self.new_task(has_result(kind), BuilderKind::Task);
+                if let Some(t) = crate::tasks::task_ref(&task) {
+                    t.settle(outcome);
+                }
+                self.thunk_value(kind, task)
+            }
+        };
+        self.leave_thunk(done, value);
+    }
+
+    /// Restores the contexts the thunk saved and hands it `value`.
+    fn leave_thunk(&mut self, done: Frame, value: Value) {
+        let Some(&thunk) = self.frames.last() else { return };
+        let at = thunk.base as usize + done.ret as usize;
+        self.contexts.execution = self.stack[at + 1];
+        self.contexts.sync_ctx = self.stack[at + 2];
+        self.stack[at] = value;
+    }
+
+    /// Pops the async2 frames from the top down to the nearest thunk-entered
+    /// or resumed one into a chain of continuations, and registers the
+    /// chain with what the leaf waits for. See the module docs.
+    pub(crate) fn suspend(&mut self, wait: Wait) -> Result<(), VmError> {
+        let program = Rc::clone(&self.program);
+        let (execution, sync_ctx) = (self.contexts.execution, self.contexts.sync_ctx);
+        let top = self.frames.len().checked_sub(1).ok_or_else(not_async2)?;
+        let bottom = (0..=top)
+            .rev()
+            .find(|&i| matches!(self.frames[i].kind, FrameKind::Thunk | FrameKind::Resumed))
+            .ok_or_else(not_async2)?;
+        let leaf_method = self.frames[top].method;
+        let mut head = Value::Null;
+        let mut last: Option<Value> = None;
+        for i in (bottom..=top).rev() {
+            let f = self.frames[i];
+            let Some(Async2Role::Body { resume_stub, points, .. }) = program.method(f.method).async2.as_deref() else {
+                return Err(not_async2());
+            };
+            let Some(state) = points.iter().position(|p| p.resume.0 == f.pc) else { return Err(not_async2()) };
+            let p = &points[state];
+            let base = f.base as usize;
+            let data: Box<[Value]> = p.live.iter().map(|r| self.stack[base + r.index()]).collect();
+            let flags = if p.has_handler { HAS_HANDLER } else { 0 };
+            let c = Value::Obj(self.alloc(Obj::Continuation(Continuation::new(*resume_stub, state as u32, flags, data))));
+            match last.as_ref().and_then(continuation_ref) {
+                Some(prev) => prev.next.set(c),
+                None => head = c,
+            }
+            last = Some(c);
+        }
+        self.async_stats.continuations += (top + 1 - bottom) as u64;
+        self.async_stats.suspensions += 1;
+        let bottom_frame = self.frames[bottom];
+        self.frames.truncate(bottom);
+        let tail = if bottom_frame.kind == FrameKind::Resumed {
+            self.suspended = true;
+            let resumed = self.resuming.last().copied().unwrap_or(Value::Null);
+            continuation_ref(&resumed).map_or(Value::Null, |c| c.next.get())
+        } else {
+            let kind = self.async_return(bottom_frame.method);
+            let task = self.new_task(has_result(kind), BuilderKind::Task);
+            let value = self.thunk_value(kind, task);
+            self.leave_thunk(bottom_frame, value);
+            Value::Obj(self.alloc(Obj::Continuation(Continuation::finalize(task))))
+        };
+        if let Some(c) = last.as_ref().and_then(continuation_ref) {
+            c.next.set(tail);
+        }
+        // Registering may run the chain right away (an awaiter that is done,
+        // a user OnCompleted that calls back): keep it rooted meanwhile.
+        self.temp_roots.push(head);
+        let r = self.register(head, wait, execution, sync_ctx, leaf_method);
+        self.temp_roots.pop();
+        r
+    }
+
+    /// Registers a suspended chain with what its leaf waits for.
+    fn register(
+        &mut self,
+        head: Value,
+        wait: Wait,
+        execution: Value,
+        sync_ctx: Value,
+        leaf: MethodId,
+    ) -> Result<(), VmError> {
+        let chain = |source, sync_ctx| Registration::Chain { head, source, context: execution, sync_ctx };
+        let (awaitable, delivers) = match wait {
+            Wait::Task(task) => (task, true),
+            Wait::Awaiter { awaiter, site } => {
+                if let Some(Obj::Instance(_)) = awaiter.as_obj().as_deref() {
+                    // A user awaiter: its OnCompleted/UnsafeOnCompleted gets
+                    // an Action that resumes the chain wherever it is called.
+                    let oc = self.program.await_sites[site.index()].on_completed.ok_or_else(|| {
+                        VmError::throw("System.InvalidOperationException", "The awaiter has no OnCompleted method.")
+                    })?;
+                    let target = if oc.is_virtual { self.resolve_virtual(oc.method, awaiter)? } else { oc.method };
+                    let action = self.continuation_action(chain(Value::Null, Value::Null))?;
+                    self.call_method(target, &[awaiter, action])?;
+                    return Ok(());
+                }
+                (awaiter, false)
+            }
+        };
+        let m = self.program.method(leaf);
+        let configure_await_false = m.flags.configure_await_false
+            || self.program.class(m.class).configure_await_false
+            || self.program.configure_await_false;
+        match awaited(self, awaitable)? {
+            Awaited::Task(t, capture) => {
+                let sc = if capture && !configure_await_false { sync_ctx } else { Value::Null };
+                self.add_continuation(t, chain(if delivers { t } else { Value::Null }, sc))
+            }
+            Awaited::Done(v) => {
+                let saved = self.contexts;
+                self.contexts.execution = execution;
+                let r = self.resume_chain(head, Ok(if delivers { v } else { Value::Null }));
+                self.contexts = saved;
+                r
+            }
+            Awaited::Yield => {
+                let c = chain(Value::Null, Value::Null);
+                if sync_ctx.is_null() || configure_await_false {
+                    self.event_loop.enqueue(Work::Continuation(c));
+                    Ok(())
+                } else {
+                    self.post_continuation(sync_ctx, c)
+                }
+            }
+        }
+    }
+
+    /// The dispatcher: resumes a chain from `head` with the outcome of what
+    /// it waited for, one frame at a time, in a loop.
+    pub(crate) fn resume_chain(&mut self, head: Value, outcome: Result<Value, Value>) -> Result<(), VmError> {
+        let mut cur = head;
+        let mut outcome = outcome;
+        loop {
+            let Some(c) = continuation_ref(&cur) else { return Ok(()) };
+            if c.is_finalize() {
+                let task = c.gc_data.get();
+                let o = match outcome {
+                    Ok(v) => Outcome::Result(v),
+                    Err(e) => self.exception_outcome(e),
+                };
+                self.temp_roots.push(task);
+                let r = self.try_complete(task, o);
+                self.temp_roots.pop();
+                return r.map(|_| ());
+            }
+            let next = c.next.get();
+            match outcome {
+                Err(e) if !c.has(HAS_HANDLER) => {
+                    // No handler around the suspension point: nothing in the
+                    // frame can run, so it is not resumed.
+                    self.async_stats.skipped_frames += 1;
+                    self.trace_suspended_frame(e, c);
+                    cur = next;
+                    continue;
+                }
+                Err(e) => {
+                    c.gc_data.set(e);
+                    c.flags.set(c.flags.get() | EXCEPTION);
+                }
+                Ok(v) => {
+                    c.gc_data.set(v);
+                    c.flags.set(c.flags.get() & !EXCEPTION);
+                }
+            }
+            let stub = c.resume;
+            self.resuming.push(cur);
+            self.async_stats.resumptions += 1;
+            let r = self.call_resume_stub(stub, cur);
+            self.resuming.pop();
+            if std::mem::take(&mut self.suspended) {
+                return r.map(|_| ());
+            }
+            outcome = match r {
+                Ok(v) => Ok(v),
+                Err(e) => {
+                    let e = self.error_to_exception(e)?;
+                    if let Some(o) = e.as_obj() {
+                        self.forget_exception(o);
+                    }
+                    Err(e)
+                }
+            };
+            cur = next;
+        }
+    }
+
+    /// A frame skipped by an exception still shows in its stack trace:
+    /// the chain is the logical call stack.
+    fn trace_suspended_frame(&mut self, exc: Value, c: &Continuation) {
+        let Some(Async2Role::ResumeStub { body }) = self.program.method(c.resume).async2.as_deref() else { return };
+        let body = *body;
+        let m = self.program.method(body);
+        let line = m
+            .suspension_points()
+            .and_then(|p| p.get(c.state as usize))
+            .and_then(|p| m.lines.get(p.at.index()).copied())
+            .unwrap_or(0);
+        if let Some(Obj::Instance(i)) = exc.as_obj().as_deref() {
+            i.stack_trace.borrow_mut().push(TraceFrame { method: body, line });
+        }
+    }
+
+    /// The `Resume` instruction: the resume stub's frame (the top one)
+    /// becomes `body`'s frame at the continuation's suspension point, its
+    /// live registers restored and the callee's result written. Gives back
+    /// the exception to throw there instead, if that is the outcome.
+    pub(crate) fn resume_frame(&mut self, body: MethodId, cont: Value) -> Result<Option<Value>, VmError> {
+        let program = Rc::clone(&self.program);
+        let c = continuation_ref(&cont).ok_or_else(not_async2)?;
+        let m = program.method(body);
+        let p = m.suspension_points().and_then(|p| p.get(c.state as usize)).ok_or_else(not_async2)?;
+        let Some(frame) = self.frames.last_mut() else { return Err(not_async2()) };
+        frame.method = body;
+        frame.pc = p.resume.0;
+        let base = frame.base as usize;
+        let end = base + m.nregs as usize;
+        if end > self.stack.len() {
+            self.stack.resize(end.max(self.stack.len() * 2), Value::Null);
+        }
+        self.stack[base..end].fill(Value::Null);
+        for (r, v) in p.live.iter().zip(c.data.iter()) {
+            self.stack[base + r.index()] = *v;
+        }
+        let delivered = c.gc_data.replace(Value::Null);
+        if c.has(EXCEPTION) {
+            // Thrown at the point, continuing the trace the chain has made.
+            if let Some(o) = delivered.as_obj() {
+                self.continue_exception(o);
+            }
+            return Ok(Some(delivered));
+        }
+        if let Some(d) = p.result {
+            self.stack[base + d.0 as usize] = delivered;
+        }
+        Ok(None)
+    }
+
+    /// A Task-returning override of an awaited virtual call returned
+    /// `task` to the async2 frame now on top: its result if it is done
+    /// (`Ok(Some)`), its exception (`Err`), or `Ok(None)` once the frames
+    /// have suspended on it.
+    pub(crate) fn await_returned_task(&mut self, task: Value) -> Result<Option<Value>, VmError> {
+        match awaited(self, task)? {
+            Awaited::Done(v) => Ok(Some(v)),
+            Awaited::Task(t, _) if crate::tasks::is_completed(t) => self.task_result(t).map(Some),
+            Awaited::Task(..) | Awaited::Yield => {
+                self.suspend(Wait::Task(task))?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// A registered chain's turn (from `invoke_continuation`): resume it
+    /// under the ExecutionContext it suspended with.
+    pub(crate) fn run_chain(&mut self, head: Value, source: Value, context: Value) -> Result<(), VmError> {
+        self.contexts.execution = context;
+        let outcome = if source.is_null() {
+            Ok(Value::Null)
+        } else {
+            match self.task_result(source) {
+                Ok(v) => Ok(v),
+                Err(e) => Err(self.error_to_exception(e)?),
+            }
+        };
+        self.resume_chain(head, outcome)
+    }
+}
+
+fn not_async2() -> VmError {
+    VmError::throw("System.InvalidOperationException", "await outside an async2 method (internal error).")
+}
