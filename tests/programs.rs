@@ -3,7 +3,7 @@
 //! expected files beside it:
 //! - `NAME.out` (or `NAME.async1.out` / `NAME.async2.out` where LANGUAGE.md
 //!   says the backends differ): standard output;
-//! - `NAME.err` if present: standard error;
+//! - `NAME.err` (or `NAME.async2.err`, ...) if present: standard error;
 //! - `NAME.exitcode` if present (else 0).
 
 mod common;
@@ -12,19 +12,16 @@ use std::path::Path;
 
 use common::{root, run_source, toy_files};
 
-fn expected(path: &Path, mode: vm::Mode) -> Option<String> {
-    let suffix = match mode {
-        vm::Mode::Async1 => "async1.out",
-        vm::Mode::Async2 => "async2.out",
+/// The expected file with extension `ext` (`out`, `err`): the backend's own
+/// (`NAME.async2.out`) if there is one, else the shared one.
+fn expected(path: &Path, mode: vm::Mode, ext: &str) -> Option<String> {
+    let backend = match mode {
+        vm::Mode::Async1 => "async1",
+        vm::Mode::Async2 => "async2",
     };
-    std::fs::read_to_string(path.with_extension(suffix))
-        .or_else(|_| std::fs::read_to_string(path.with_extension("out")))
+    std::fs::read_to_string(path.with_extension(format!("{backend}.{ext}")))
+        .or_else(|_| std::fs::read_to_string(path.with_extension(ext)))
         .ok()
-}
-
-/// Whether a program uses `await` (or declares an async method).
-fn awaits(source: &str) -> bool {
-    source.contains("await ") || source.contains("async ")
 }
 
 fn check_all(mode: vm::Mode, gc_stress: bool) {
@@ -34,13 +31,7 @@ fn check_all(mode: vm::Mode, gc_stress: bool) {
     for path in &programs {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let source = std::fs::read_to_string(path).expect("readable program");
-        if mode == vm::Mode::Async2 && awaits(&source) {
-            // The async2 backend is issue #4: until it lands, `await` in
-            // async2 mode throws NotSupportedException, so programs that
-            // await run in async1 only. This skip goes away with #4.
-            continue;
-        }
-        let Some(want_out) = expected(path, mode) else {
+        let Some(want_out) = expected(path, mode, "out") else {
             failures.push(format!("{name}: no expected output"));
             continue;
         };
@@ -55,7 +46,7 @@ fn check_all(mode: vm::Mode, gc_stress: bool) {
         if got.stdout != want_out {
             failures.push(format!("{name}: stdout differs\n--- expected\n{want_out}--- got\n{}", got.stdout));
         }
-        if let Ok(want_err) = std::fs::read_to_string(path.with_extension("err"))
+        if let Some(want_err) = expected(path, mode, "err")
             && got.stderr != want_err
         {
             failures.push(format!("{name}: stderr differs\n--- expected\n{want_err}--- got\n{}", got.stderr));

@@ -1466,7 +1466,7 @@ impl Vm {
         st.recorded_to = st.recorded_to.min(to);
         let Obj::Instance(i) = &*obj else { return };
         let program = &self.program;
-        i.stack_trace.borrow_mut().extend((to..from).rev().map(|fi| self.frames[fi]).filter(|f| f.kind == FrameKind::Normal).map(
+        i.stack_trace.borrow_mut().extend((to..from).rev().map(|fi| self.frames[fi]).filter(|f| f.kind != FrameKind::Filter).map(
             |f| {
                 let line = program.method(f.method).lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
                 TraceFrame { method: f.method, line }

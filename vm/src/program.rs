@@ -346,6 +346,10 @@ pub struct AwaitSite {
     /// A user awaiter's `OnCompleted(Action)` / `UnsafeOnCompleted(Action)`;
     /// `None` for the library's awaiters, which the runtime knows.
     pub on_completed: Option<OnCompleted>,
+    /// The awaited expression is a call, `await F(..)` or
+    /// `await F(..).ConfigureAwait(b)`: async2 makes it a direct call when
+    /// `F` is async2 (LANGUAGE.md, Backends rule 0).
+    pub awaits_call: bool,
 }
 
 /// A user awaiter's completion method.

@@ -435,6 +435,9 @@ impl Vm {
     /// Runs a continuation now, with its contexts, restoring the current ones after.
     pub fn invoke_continuation(&mut self, c: Continuation, sync_ctx: Value) -> Result<(), VmError> {
         let saved = self.contexts;
+        // The completer's contexts are only in `saved` while it runs.
+        let mark = self.temp_roots.len();
+        self.temp_roots.extend([saved.execution, saved.sync_ctx]);
         self.contexts.sync_ctx = sync_ctx;
         let r = match c {
             Continuation::Runner { runner, .. } => {
@@ -449,6 +452,7 @@ impl Vm {
             Continuation::Chain { head, source, context, .. } => self.run_chain(head, source, context),
             Continuation::ContinueWith { .. } | Continuation::Combinator { .. } => Ok(()),
         };
+        self.temp_roots.truncate(mark);
         self.contexts = saved;
         r
     }

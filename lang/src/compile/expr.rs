@@ -1519,7 +1519,7 @@ impl<'a> Compiler<'a> {
         let awaiter = self.alloc();
         let aw = self.member_call(v, ast::Ident { name: "GetAwaiter", span }, &[], Dest::Into(awaiter), span, false);
         let aw = self.put_in(aw, Dest::Into(awaiter));
-        let Some(site) = self.await_site(&aw.ty, span) else {
+        let Some(site) = self.await_site(&aw.ty, is_call_awaited(x), span) else {
             return self.error_val(dest);
         };
         let ready = self.new_label();
@@ -1539,7 +1539,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// The await site of an awaiter type: how a backend registers with it.
-    fn await_site(&mut self, awaiter: &Type, span: Span) -> Option<vm::bytecode::AwaitSiteId> {
+    fn await_site(&mut self, awaiter: &Type, awaits_call: bool, span: Span) -> Option<vm::bytecode::AwaitSiteId> {
         let awaiter_type = self.type_name(awaiter);
         let on_completed = match awaiter {
             Type::Class(c) => {
@@ -1563,7 +1563,7 @@ impl<'a> Compiler<'a> {
             }
             _ => None,
         };
-        Some(self.program.add_await_site(vm::program::AwaitSite { awaiter_type, on_completed }))
+        Some(self.program.add_await_site(vm::program::AwaitSite { awaiter_type, on_completed, awaits_call }))
     }
 
     /// The type `await` of a value of type `t` produces (the awaiter
@@ -1741,5 +1741,19 @@ pub(crate) fn op_symbol(op: BinaryOp) -> &'static str {
         BinaryOp::Gt => ">",
         BinaryOp::Ge => ">=",
         BinaryOp::Coalesce => "??",
+    }
+}
+
+/// Whether `await x` awaits a call directly: `F(..)` or
+/// `F(..).ConfigureAwait(b)` (what async2 may turn into a direct call).
+fn is_call_awaited(x: &Expr<'_>) -> bool {
+    match x.kind {
+        ExprKind::Call { callee, .. } => match callee.kind {
+            ExprKind::Member { target, name, .. } if name.name == "ConfigureAwait" => {
+                matches!(target.kind, ExprKind::Call { .. })
+            }
+            _ => true,
+        },
+        _ => false,
     }
 }

@@ -29,11 +29,11 @@ pub fn backend_of(program: &Program, method: usize, mode: Mode) -> Backend {
     })
 }
 
-/// Lowers every async method that runs on async1.
+/// Lowers every async method that runs on async1 (`async void` ones always).
 pub fn lower(program: &mut Program, mode: Mode) {
     let ids: Vec<usize> = (0..program.methods.len())
         .filter(|&i| program.methods[i].flags.is_async.is_some() && !program.methods[i].code.is_empty())
-        .filter(|&i| backend_of(program, i, mode) == Backend::Async1)
+        .filter(|&i| !crate::async2::prepare::is_async2(program, i, mode))
         .collect();
     for i in ids {
         lower::lower_method(program, crate::bytecode::MethodId(i as u32));

@@ -119,9 +119,14 @@ fn native_name(i: &Instr) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// Matches the await whose `Await` instruction is at `at`.
-fn awaited_call(code: &[Instr], at: usize) -> Option<AwaitedCall> {
-    let Instr::Await { awaiter, .. } = code[at] else { return None };
+/// Matches the await whose `Await` instruction is at `at`, if the front end
+/// says it awaits a call (`var t = F(); await t;` does not).
+fn awaited_call(program: &Program, m: &Method, at: usize) -> Option<AwaitedCall> {
+    let code = &m.code;
+    let Instr::Await { awaiter, site } = code[at] else { return None };
+    if !program.await_sites[site.index()].awaits_call {
+        return None;
+    }
     let get_result = at + 1;
     let Some(&Instr::CallNative { dst: result, args, .. }) = code.get(get_result) else { return None };
     let (_, "GetResult") = native_name(&code[get_result])? else { return None };
@@ -148,6 +153,22 @@ fn awaited_call(code: &[Instr], at: usize) -> Option<AwaitedCall> {
         }
         task = args.base;
         call -= 1;
+        // The flag's own evaluation, if it has no effects (a direct call
+        // skips it).
+        while call > 0
+            && matches!(
+                code[call],
+                Instr::LoadBool { .. } | Instr::LoadInt { .. } | Instr::LoadNull { .. } | Instr::LoadConst { .. } | Instr::Move { .. } | Instr::GetStatic { .. }
+            )
+        {
+            call -= 1;
+        }
+    }
+    let handlers = |pc: usize| -> Vec<usize> {
+        m.handlers.iter().enumerate().filter(|(_, h)| h.start.index() <= pc && pc < h.end.index()).map(|(i, _)| i).collect()
+    };
+    if handlers(call) != handlers(at) {
+        return None;
     }
     match code[call] {
         Instr::Call { dst, .. } | Instr::CallVirt { dst, .. } if dst.0 == task => {
@@ -160,10 +181,11 @@ fn awaited_call(code: &[Instr], at: usize) -> Option<AwaitedCall> {
 /// Makes each awaited call to an async2 method (statically known) or to a
 /// virtual method (decided when it is called) a direct call.
 fn rewrite_awaited_calls(program: &mut Program, body: MethodId) {
-    let code = program.methods[body.index()].code.clone();
+    let m = program.methods[body.index()].clone();
+    let code = &m.code;
     let mut new_code = code.clone();
     for at in 0..code.len() {
-        let Some(a) = awaited_call(&code, at) else { continue };
+        let Some(a) = awaited_call(program, &m, at) else { continue };
         let direct = match code[a.call] {
             Instr::Call { method, args, .. } => match program.method(method).async2.as_deref() {
                 Some(Async2Role::Thunk { body }) => Instr::CallAsync { dst: a.result, method: *body, args },

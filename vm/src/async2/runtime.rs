@@ -190,13 +190,9 @@ impl Vm {
                 let sc = if capture && !configure_await_false { sync_ctx } else { Value::Null };
                 self.add_continuation(t, chain(if delivers { t } else { Value::Null }, sc))
             }
-            Awaited::Done(v) => {
-                let saved = self.contexts;
-                self.contexts.execution = execution;
-                let r = self.resume_chain(head, Ok(if delivers { v } else { Value::Null }));
-                self.contexts = saved;
-                r
-            }
+            // Completed meanwhile (a `Task` result is delivered by
+            // `await_returned_task` before it suspends): GetResult reads it.
+            Awaited::Done(_) => self.invoke_continuation(chain(Value::Null, sync_ctx), sync_ctx),
             Awaited::Yield => {
                 let c = chain(Value::Null, Value::Null);
                 if sync_ctx.is_null() || configure_await_false {
