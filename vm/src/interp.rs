@@ -576,6 +576,30 @@ impl Vm {
         })
     }
 
+    /// Calls the static method `class.method` (of a prepared program) with
+    /// `args` and, if it returns a task, runs the event loop until the task
+    /// completes and gives its result: how `toy bench` times one cell of a
+    /// benchmark without timing the program around it.
+    pub fn call_static(&mut self, class: &str, method: &str, args: &[Value]) -> Result<Value, VmError> {
+        let found = self.program.methods.iter().position(|m| {
+            m.name == method
+                && m.flags.is_static
+                && !matches!(m.async2.as_deref(), Some(crate::program::Async2Role::Body { .. } | crate::program::Async2Role::ResumeStub { .. }))
+                && self.program.class(m.class).full_name() == class
+        });
+        let Some(id) = found else {
+            return Err(VmError::throw("System.MissingMethodException", format!("Method not found: '{class}.{method}'.")));
+        };
+        let v = self.call_method(MethodId(id as u32), args)?;
+        if crate::tasks::task_ref(&v).is_none() {
+            return Ok(v);
+        }
+        self.temp_roots.push(v);
+        let r = self.run_until_complete(v).and_then(|()| self.task_result(v));
+        self.temp_roots.pop();
+        r
+    }
+
     /// Finishes the run: flushes output, reports an unhandled exception the
     /// way .NET does, and collects the statistics.
     pub fn finish(mut self, result: Result<i32, VmError>) -> Outcome {

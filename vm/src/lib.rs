@@ -28,13 +28,19 @@ pub fn run(
     out: Box<dyn std::io::Write>,
     mut err: Box<dyn std::io::Write>,
 ) -> Outcome {
-    async1::lower(&mut program, options.mode);
-    async2::prepare(&mut program, options.mode);
-    if let Err(e) = verify::verify(&program) {
+    if let Err(e) = prepare(&mut program, options.mode) {
         let _ = writeln!(err, "internal error: {e}");
         return Outcome { exit_code: 70, stats: Stats::default() };
     }
     let mut vm = Vm::new(program, options, out, err);
     let result = vm.run_main();
     vm.finish(result)
+}
+
+/// Lowers the async1 methods and prepares the async2 ones for `mode`, then
+/// verifies the result: what [`run`] does before it runs.
+pub fn prepare(program: &mut program::Program, mode: Mode) -> Result<(), verify::VerifyError> {
+    async1::lower(program, mode);
+    async2::prepare(program, mode);
+    verify::verify(program)
 }
