@@ -50,8 +50,10 @@ enum Command {
     /// Print the bytecode of a program.
     Disasm {
         file: PathBuf,
-        /// Which form: the front end's neutral bytecode, or after the async1
-        /// lowering (stubs, state-machine classes, MoveNext).
+        /// Which form: the front end's neutral bytecode, after the async1
+        /// lowering (stubs, state-machine classes, MoveNext), or as async2
+        /// prepares it (thunks, bodies with their suspension points and
+        /// liveness maps, resume stubs).
         #[arg(long, value_enum, default_value_t = DisasmMode::Neutral)]
         mode: DisasmMode,
         /// Also show the prelude (the built-in exception classes).
@@ -70,6 +72,7 @@ enum RunMode {
 enum DisasmMode {
     Neutral,
     Async1,
+    Async2,
 }
 
 fn main() -> ExitCode {
@@ -110,8 +113,16 @@ fn main() -> ExitCode {
             let Some((source, mut program)) = load(&file) else {
                 return ExitCode::from(2);
             };
-            if let DisasmMode::Async1 = mode {
-                vm::async1::lower(&mut program, vm::Mode::Async1);
+            match mode {
+                DisasmMode::Neutral => {}
+                DisasmMode::Async1 => vm::async1::lower(&mut program, vm::Mode::Async1),
+                // As `run --mode async2` prepares it (`async void` and
+                // `[Async1]` methods lowered, the rest split into thunk,
+                // body and resume stub).
+                DisasmMode::Async2 => {
+                    vm::async1::lower(&mut program, vm::Mode::Async2);
+                    vm::async2::prepare(&mut program, vm::Mode::Async2);
+                }
             }
             let text = vm::disasm::program(&program, Some(&source), vm::disasm::Filter { include_prelude: prelude });
             let _ = std::io::stdout().write_all(text.as_bytes());

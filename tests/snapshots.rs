@@ -36,6 +36,20 @@ const ASYNC1: &[&str] = &[
     "async/stock_prices.toy",
 ];
 
+/// Programs whose async2 preparation (thunks, bodies with direct calls and
+/// suspension points' liveness maps, resume stubs) is pinned.
+const ASYNC2: &[&str] = &[
+    "bench/fib_async.toy",
+    "bench/suspend_depth.toy",
+    "bench/eh_depth.toy",
+    "async/await_in_handlers.toy",
+    "async/spill_small.toy",
+    "async/return_kinds.toy",
+    "async/lazy_awaiter.toy",
+    "async/stock_prices.toy",
+    "async/backend_async_local_thunk_paths.toy",
+];
+
 fn toy(args: &[&str]) -> (String, String, i32) {
     let out = Command::new(env!("CARGO_BIN_EXE_toy")).args(args).current_dir(root()).output().expect("toy runs");
     (
@@ -69,17 +83,27 @@ fn neutral_disassembly() {
     assert!(checked >= 10, "only {checked} disassembly snapshots");
 }
 
-#[test]
-fn async1_disassembly() {
-    for name in ASYNC1 {
+/// Pins the disassembly of `programs` in `mode`, each of which must show `mark`.
+fn backend_disassembly(programs: &[&str], mode: &str, mark: &str) {
+    for name in programs {
         let path = format!("programs/{name}");
-        let (stdout, stderr, code) = toy(&["disasm", &path, "--mode", "async1"]);
+        let (stdout, stderr, code) = toy(&["disasm", &path, "--mode", mode]);
         assert_eq!(code, 0, "{name}: {stderr}");
-        assert!(stdout.contains("MoveNext"), "{name}: no state machine");
-        let snap = format!("disasm_async1__{}", name.trim_end_matches(".toy").replace('/', "_"));
+        assert!(stdout.contains(mark), "{name}: no {mark}");
+        let snap = format!("disasm_{mode}__{}", name.trim_end_matches(".toy").replace('/', "_"));
         settings().bind(|| insta::assert_snapshot!(snap, stdout));
     }
-    assert!(ASYNC1.len() >= 8);
+    assert!(programs.len() >= 8);
+}
+
+#[test]
+fn async1_disassembly() {
+    backend_disassembly(ASYNC1, "async1", "MoveNext");
+}
+
+#[test]
+fn async2_disassembly() {
+    backend_disassembly(ASYNC2, "async2", "IL_STUB_AsyncResume_");
 }
 
 #[test]

@@ -17,7 +17,7 @@
 use std::fmt::Write;
 
 use crate::bytecode::{HandlerKind, MethodId, Operand};
-use crate::program::{ClassKind, Constant, Method, Program};
+use crate::program::{Async2Role, ClassKind, Constant, Method, Program};
 
 /// Which parts of a program to show.
 #[derive(Clone, Copy, Debug, Default)]
@@ -97,6 +97,14 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
     if let Some(slot) = m.vslot {
         flags.push(format!("slot={slot}"));
     }
+    match m.async2.as_deref() {
+        Some(Async2Role::Thunk { body }) => flags.push(format!("thunk of {}", program.method_display_name(*body))),
+        Some(Async2Role::Body { resume_stub, .. }) => {
+            flags.push(format!("resumed by {}", program.method_display_name(*resume_stub)))
+        }
+        Some(Async2Role::ResumeStub { .. }) => flags.push("resume stub".into()),
+        None => {}
+    }
     let _ = writeln!(
         out,
         "method {}{}{} arity={} regs={}",
@@ -134,6 +142,22 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
             "  handler [@{}, @{}) -> @{} {kind} into {}",
             h.start.0, h.end.0, h.target.0, h.exception
         );
+    }
+    if let Some(points) = m.suspension_points() {
+        // What each continuation of this method keeps: its liveness map.
+        for (state, p) in points.iter().enumerate() {
+            let what = m.code.get(p.at.index()).map_or("?", |i| i.opcode().name());
+            let live: Vec<String> = p.live.iter().map(|r| r.to_string()).collect();
+            let result = p.result.map(|d| format!(" result {d}")).unwrap_or_default();
+            let handler = if p.has_handler { " handler" } else { "" };
+            let _ = writeln!(
+                out,
+                "  state {state}: {what} @{} resumes @{}{result} live {{{}}}{handler}",
+                p.at.0,
+                p.resume.0,
+                live.join(", ")
+            );
+        }
     }
     out
 }

@@ -458,7 +458,9 @@ impl Program {
     /// `Class.Method`, as a stack trace prints it.
     pub fn method_display_name(&self, id: MethodId) -> String {
         let m = self.method(id);
-        format!("{}.{}", self.class(m.class).full_name(), m.name)
+        // An async2 body shares its name with its thunk.
+        let tag = if matches!(m.async2.as_deref(), Some(Async2Role::Body { .. })) { " [async2]" } else { "" };
+        format!("{}.{}{tag}", self.class(m.class).full_name(), m.name)
     }
 
     /// How a stack trace names a method's frame: generated code by the
