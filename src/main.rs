@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod bench;
+
 // Every heap object is its own allocation (the GC frees them one by one), so
 // the allocator is on the interpreter's hot path: with mimalloc
 // programs/bench/fib_async.toy ran in 0.15 s instead of glibc's 0.25 s.
@@ -46,6 +48,11 @@ enum Command {
         /// is ready (`Task.Delay` costs no real time; output is reproducible).
         #[arg(long)]
         virtual_time: bool,
+        /// async2 methods save and restore the ExecutionContext and the
+        /// SynchronizationContext at their boundaries (the seed's
+        /// Async2Capture: classic observable semantics).
+        #[arg(long)]
+        capture_contexts: bool,
     },
     /// Print the bytecode of a program.
     Disasm {
@@ -60,6 +67,9 @@ enum Command {
         #[arg(long)]
         prelude: bool,
     },
+    /// Run the benchmarks of programs/bench in each backend; print tables
+    /// (and with --out, write them and SVG charts).
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -86,7 +96,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { file, mode, gc_stress, stats, max_depth, max_instructions, virtual_time } => {
+        Command::Run { file, mode, gc_stress, stats, max_depth, max_instructions, virtual_time, capture_contexts } => {
             let Some((source, program)) = load(&file) else {
                 return ExitCode::from(2);
             };
@@ -100,6 +110,7 @@ fn main() -> ExitCode {
                 max_depth: max_depth.max(1),
                 max_instructions,
                 virtual_time,
+                capture_contexts,
             };
             let out = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
             let err = Box::new(std::io::stderr());
@@ -121,13 +132,14 @@ fn main() -> ExitCode {
                 // body and resume stub).
                 DisasmMode::Async2 => {
                     vm::async1::lower(&mut program, vm::Mode::Async2);
-                    vm::async2::prepare(&mut program, vm::Mode::Async2);
+                    vm::async2::prepare(&mut program, vm::Mode::Async2, false);
                 }
             }
             let text = vm::disasm::program(&program, Some(&source), vm::disasm::Filter { include_prelude: prelude });
             let _ = std::io::stdout().write_all(text.as_bytes());
             ExitCode::SUCCESS
         }
+        Command::Bench(args) => bench::main(args),
     }
 }
 

@@ -87,3 +87,26 @@ fn programs_async1_gc_stress() {
 fn programs_async2_gc_stress() {
     check_all(vm::Mode::Async2, true);
 }
+
+/// `--capture-contexts` (the seed's Async2Capture) gives async2 methods
+/// async1's AsyncLocal behaviour (Backends rule 1): the programs that show
+/// the difference print their async1 output.
+#[test]
+fn capture_contexts_restores_async1_async_locals() {
+    let dir = root().join("programs/async");
+    let programs: Vec<_> = toy_files(&dir)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("backend_async_local_")))
+        .collect();
+    assert!(programs.len() >= 5);
+    for path in programs {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let source = std::fs::read_to_string(&path).expect("readable program");
+        let options = vm::Options { mode: vm::Mode::Async2, capture_contexts: true, ..Default::default() };
+        let got = run_source(&source, &name, options).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let async1 = std::fs::read_to_string(path.with_extension("out")).expect("expected output");
+        assert_eq!(got.stdout, async1, "{name} with --capture-contexts");
+        let async2 = std::fs::read_to_string(path.with_extension("async2.out")).expect("async2 output");
+        assert_ne!(async1, async2, "{name} shows no difference between the backends");
+    }
+}

@@ -54,6 +54,9 @@ pub struct Options {
     pub max_instructions: Option<u64>,
     /// The event loop's clock jumps to the next timer when nothing is ready.
     pub virtual_time: bool,
+    /// async2 methods save and restore both contexts at their boundaries
+    /// (the seed's Async2Capture: async1's observable behaviour).
+    pub capture_contexts: bool,
 }
 
 impl Default for Options {
@@ -64,6 +67,7 @@ impl Default for Options {
             max_depth: 1_000_000,
             max_instructions: None,
             virtual_time: false,
+            capture_contexts: false,
         }
     }
 }

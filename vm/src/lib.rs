@@ -28,7 +28,7 @@ pub fn run(
     out: Box<dyn std::io::Write>,
     mut err: Box<dyn std::io::Write>,
 ) -> Outcome {
-    if let Err(e) = prepare(&mut program, options.mode) {
+    if let Err(e) = prepare_for(&mut program, &options) {
         let _ = writeln!(err, "internal error: {e}");
         return Outcome { exit_code: 70, stats: Stats::default() };
     }
@@ -40,7 +40,12 @@ pub fn run(
 /// Lowers the async1 methods and prepares the async2 ones for `mode`, then
 /// verifies the result: what [`run`] does before it runs.
 pub fn prepare(program: &mut program::Program, mode: Mode) -> Result<(), verify::VerifyError> {
-    async1::lower(program, mode);
-    async2::prepare(program, mode);
+    prepare_for(program, &Options { mode, ..Options::default() })
+}
+
+/// [`prepare`] for a run with these options (`--capture-contexts`).
+pub fn prepare_for(program: &mut program::Program, options: &Options) -> Result<(), verify::VerifyError> {
+    async1::lower(program, options.mode);
+    async2::prepare(program, options.mode, options.capture_contexts);
     verify::verify(program)
 }

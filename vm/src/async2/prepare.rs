@@ -43,7 +43,11 @@ pub fn is_async2(program: &Program, method: usize, mode: Mode) -> bool {
 /// Splits every async2 method into thunk, body and resume stub, then makes
 /// awaited calls between async2 methods direct and records the suspension
 /// points.
-pub fn prepare(program: &mut Program, mode: Mode) {
+///
+/// `capture_contexts` (`--capture-contexts`, the seed's Async2Capture): each
+/// body saves both contexts on entry and restores them however it leaves,
+/// so callers observe async1's behaviour.
+pub fn prepare(program: &mut Program, mode: Mode, capture_contexts: bool) {
     let ids: Vec<usize> = (0..program.methods.len()).filter(|&i| is_async2(program, i, mode)).collect();
     let mut bodies = Vec::with_capacity(ids.len());
     for &i in &ids {
@@ -51,6 +55,9 @@ pub fn prepare(program: &mut Program, mode: Mode) {
     }
     for body in bodies {
         rewrite_awaited_calls(program, body);
+        if capture_contexts {
+            save_and_restore_contexts(&mut program.methods[body.index()]);
+        }
         let points = suspension_points(&program.methods[body.index()]);
         if let Some(Async2Role::Body { points: p, .. }) = program.methods[body.index()].async2.as_deref_mut() {
             *p = points;
@@ -201,6 +208,82 @@ fn rewrite_awaited_calls(program: &mut Program, body: MethodId) {
         }
     }
     program.methods[body.index()].code = new_code;
+}
+
+/// Async2Capture: `rec, rsc := current contexts` before the body, and
+/// `RestoreContexts(rec, rsc)` on every way out: each return jumps to an
+/// epilogue that restores and returns, and a finally around the whole body
+/// restores on the exceptional path.
+fn save_and_restore_contexts(m: &mut Method) {
+    const SHIFT: u32 = 2;
+    let core = "AsyncMethodBuilderCore";
+    let native = |name: &str, params: usize| {
+        native::lookup(core, name, params)
+            .next()
+            .map(|(id, _)| id)
+            .unwrap_or_else(|| panic!("the library has no {core}.{name}: async2 needs it"))
+    };
+    let (rec, rsc, rexc) = (Reg(m.nregs), Reg(m.nregs + 1), Reg(m.nregs + 2));
+    m.nregs += 3;
+    let restore = Instr::CallNative { dst: rec.dst(), native: native("RestoreContexts", 2), args: Args::new(rec, 2) };
+    let first_line = m.lines.first().copied().unwrap_or(0);
+    let body_end = m.code.len() as u32 + SHIFT;
+    let mut code = vec![
+        Instr::CallNative { dst: rec.dst(), native: native("CurrentExecutionContext", 0), args: Args::new(rec, 0) },
+        Instr::CallNative { dst: rsc.dst(), native: native("CurrentSynchronizationContext", 0), args: Args::new(rsc, 0) },
+    ];
+    let mut lines = vec![first_line; 2];
+    let mut epilogues: Vec<(Instr, u32, u32)> = Vec::new(); // (return, line, pc)
+    let mut returns = Vec::new();
+    for (pc, mut i) in m.code.iter().copied().enumerate() {
+        i.visit_mut(&mut |op| {
+            if let crate::bytecode::OperandMut::Pc(p) = op {
+                p.0 += SHIFT;
+            }
+        });
+        if matches!(i, Instr::Return { .. } | Instr::ReturnVoid {}) {
+            returns.push((code.len(), i, m.lines[pc]));
+        }
+        code.push(i);
+        lines.push(m.lines[pc]);
+    }
+    for (at, ret, line) in returns {
+        let target = match epilogues.iter().find(|(r, _, _)| *r == ret) {
+            Some(&(_, _, pc)) => pc,
+            None => {
+                let pc = code.len() as u32;
+                code.extend([restore, ret]);
+                lines.extend([line, line]);
+                epilogues.push((ret, line, pc));
+                pc
+            }
+        };
+        code[at] = Instr::Jump { target: Pc(target) };
+    }
+    let handler_pc = code.len() as u32;
+    code.extend([restore, Instr::EndFinally { src: rexc }]);
+    lines.extend([first_line, first_line]);
+    for h in &mut m.handlers {
+        h.start.0 += SHIFT;
+        h.end.0 += SHIFT;
+        h.target.0 += SHIFT;
+        if let crate::bytecode::HandlerKind::Filter { filter, .. } = &mut h.kind {
+            filter.0 += SHIFT;
+        }
+    }
+    m.handlers.push(crate::bytecode::Handler {
+        start: Pc(SHIFT),
+        end: Pc(body_end),
+        target: Pc(handler_pc),
+        exception: rexc.dst(),
+        kind: crate::bytecode::HandlerKind::Finally,
+    });
+    m.code = code;
+    m.lines = lines;
+    m.locals.extend([
+        (rec, "<saved ExecutionContext>".into()),
+        (rsc, "<saved SynchronizationContext>".into()),
+    ]);
 }
 
 /// Every `Await` and direct call of a body, with what its continuation keeps.
