@@ -80,3 +80,28 @@ class Program {
         r.stderr
     );
 }
+
+/// `Vm::call_static` (what `toy bench` times) runs the event loop with no
+/// frame below it: an exception thrown after a suspension must still travel
+/// the async2 chain to the method's own catch, not end the program.
+#[test]
+fn call_static_exception_after_suspension_reaches_the_catch() {
+    let src = r#"
+using System;
+using System.Threading.Tasks;
+class Program {
+    static async Task<int> Fail() { await Task.Yield(); throw new Exception("late"); }
+    static async Task<int> Cell() {
+        try { return await Fail(); } catch (Exception e) { return e.Message.Length; }
+    }
+    static void Main() { }
+}"#;
+    for mode in [vm::Mode::Async1, vm::Mode::Async2] {
+        let mut program = lang::compile_source(src, "cell.toy").expect("compiles");
+        vm::prepare(&mut program, mode).expect("verifies");
+        let options = vm::Options { mode, ..Default::default() };
+        let mut machine = vm::Vm::new(program, options, Box::new(std::io::sink()), Box::new(std::io::sink()));
+        let r = machine.call_static("Program", "Cell", &[]);
+        assert!(matches!(r, Ok(vm::value::Value::Int(4))), "{mode:?}: {r:?}");
+    }
+}

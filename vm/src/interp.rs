@@ -230,6 +230,8 @@ pub struct Vm {
     pub(crate) resuming: Vec<Value>,
     /// Set when a resumed async2 frame suspended again (its dispatcher stops).
     pub(crate) suspended: bool,
+    /// What `Task.Yield()` returns (made at its first call).
+    pub(crate) yield_awaitable: Value,
 }
 
 /// The prelude's classes and methods that the async runtime calls.
@@ -341,6 +343,7 @@ impl Vm {
             runtime,
             resuming: Vec::new(),
             suspended: false,
+            yield_awaitable: Value::Null,
         }
     }
 
@@ -535,6 +538,7 @@ impl Vm {
             contexts: &self.contexts,
             temp_roots: &self.temp_roots,
             resuming: &self.resuming,
+            yield_awaitable: &self.yield_awaitable,
         };
         // SAFETY: this runs only between instructions (the `safepoint!` of the
         // interpreter loop), where every live value is in a register of a
@@ -1323,7 +1327,10 @@ impl Vm {
         let target = self.find_handler(exc, obj, boundary)?;
         self.record_trace(obj, target.map_or(boundary, |(f, _)| f));
         let Some((target_frame, target_row)) = target else {
-            if boundary == 0 {
+            // Only `Main`'s own run ends the program; a run that native code
+            // started (even on an empty frame stack: the dispatcher under
+            // `call_static`) hands the exception back to it.
+            if boundary == 0 && self.reentry == 0 {
                 return Err(VmError::Unhandled(exc));
             }
             // Unwind to the boundary, running finally blocks, then hand the
@@ -1676,12 +1683,14 @@ struct RootSet<'a> {
     /// async2 continuations being resumed (and through them the rest of
     /// their chains).
     resuming: &'a [Value],
+    /// `Task.Yield()`'s awaitable.
+    yield_awaitable: &'a Value,
 }
 
 /// The roots, all of them, in one place.
 impl gc::Roots<Obj> for RootSet<'_> {
     fn trace_roots(&self, t: &mut Tracer) {
-        for v in self.stack.iter().chain(self.statics).chain(self.consts).chain(self.resuming) {
+        for v in self.stack.iter().chain(self.statics).chain(self.consts).chain(self.resuming).chain(std::iter::once(self.yield_awaitable)) {
             v.trace(t);
         }
         for (e, _) in self.exceptions {

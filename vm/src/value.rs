@@ -303,7 +303,7 @@ impl fmt::Debug for Obj {
             Obj::Delegate { method, .. } => write!(f, "<delegate {method}>"),
             Obj::Type(c) => write!(f, "<type {c}>"),
             Obj::Task(t) => write!(f, "<{}>", t.type_name()),
-            Obj::Continuation(c) => write!(f, "<continuation state {}>", c.state),
+            Obj::Continuation(c) => write!(f, "<continuation state {}>", c.state.get()),
             Obj::Native(n) => write!(f, "<{}>", n.type_name()),
         }
     }
@@ -355,7 +355,7 @@ unsafe impl gc::Trace for Obj {
             Obj::Array { items, .. } | Obj::List(items) => items.borrow().capacity() * slot,
             Obj::Dict(d) => d.borrow().capacity() * (2 * slot + 8),
             Obj::Task(t) => t.extra_bytes(),
-            Obj::Continuation(c) => c.data.len() * slot,
+            Obj::Continuation(c) => c.data.borrow().capacity() * slot,
             // A native object lives in its own box, beside the heap cell.
             Obj::Native(n) => std::mem::size_of_val(&**n) + n.extra_bytes(),
             Obj::Pair(..) | Obj::Delegate { .. } | Obj::Type(_) => 0,

@@ -7,7 +7,7 @@
 //! (`FinalizeTaskReturningThunk`) or, for a frame that suspends again after
 //! being resumed, in the rest of the chain it was resumed from.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use crate::bytecode::MethodId;
 use crate::value::{Tracer, Value};
@@ -30,30 +30,44 @@ pub struct Continuation {
     pub resume: MethodId,
     /// Which suspension point of the method (its index in
     /// `Async2Role::Body::points`).
-    pub state: u32,
+    pub state: Cell<u32>,
     pub flags: Cell<u32>,
     /// The registers live at the suspension point, in the point's order.
-    pub data: Box<[Value]>,
+    pub data: RefCell<Vec<Value>>,
     /// The completed callee's result or exception, written by the
     /// dispatcher before resuming; the thunk's task for the last one.
     pub gc_data: Cell<Value>,
 }
 
 impl Continuation {
-    pub fn new(resume: MethodId, state: u32, flags: u32, data: Box<[Value]>) -> Continuation {
+    pub fn new(resume: MethodId, state: u32, flags: u32, data: Vec<Value>) -> Continuation {
         Continuation {
             next: Cell::new(Value::Null),
             resume,
-            state,
+            state: Cell::new(state),
             flags: Cell::new(flags),
-            data,
+            data: RefCell::new(data),
             gc_data: Cell::new(Value::Null),
         }
     }
 
+    /// Makes a continuation that was just resumed hold its frame's next
+    /// suspension instead (same method, same `next`): a frame that
+    /// suspends again and again, as a loop around an await does, allocates
+    /// nothing. Nothing else points at a resumed continuation but the rest
+    /// of a finished callee's chain, which never runs again.
+    pub fn reuse(&self, state: u32, flags: u32, live: impl Iterator<Item = Value>) {
+        self.state.set(state);
+        self.flags.set(flags);
+        self.gc_data.set(Value::Null);
+        let mut data = self.data.borrow_mut();
+        data.clear();
+        data.extend(live);
+    }
+
     /// The continuation that completes a thunk's `task`.
     pub fn finalize(task: Value) -> Continuation {
-        let c = Continuation::new(FINALIZE_TASK_RETURNING_THUNK, 0, 0, Box::new([]));
+        let c = Continuation::new(FINALIZE_TASK_RETURNING_THUNK, 0, 0, Vec::new());
         c.gc_data.set(task);
         c
     }
@@ -69,7 +83,7 @@ impl Continuation {
     pub fn trace(&self, t: &mut Tracer) {
         self.next.get().trace(t);
         self.gc_data.get().trace(t);
-        self.data.iter().for_each(|v| v.trace(t));
+        self.data.borrow().iter().for_each(|v| v.trace(t));
     }
 }
 

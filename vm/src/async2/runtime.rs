@@ -109,6 +109,8 @@ impl Vm {
             .find(|&i| matches!(self.frames[i].kind, FrameKind::Thunk | FrameKind::Resumed))
             .ok_or_else(not_async2)?;
         let leaf_method = self.frames[top].method;
+        let bottom_frame = self.frames[bottom];
+        let resumed = if bottom_frame.kind == FrameKind::Resumed { self.resuming.last().copied() } else { None };
         let mut head = Value::Null;
         let mut last: Option<Value> = None;
         for i in (bottom..=top).rev() {
@@ -119,23 +121,34 @@ impl Vm {
             let Some(state) = points.iter().position(|p| p.resume.0 == f.pc) else { return Err(not_async2()) };
             let p = &points[state];
             let base = f.base as usize;
-            let data: Box<[Value]> = p.live.iter().map(|r| self.stack[base + r.index()]).collect();
+            let live = p.live.iter().map(|r| self.stack[base + r.index()]);
             let flags = if p.has_handler { HAS_HANDLER } else { 0 };
-            let c = Value::Obj(self.alloc(Obj::Continuation(Continuation::new(*resume_stub, state as u32, flags, data))));
+            let c = match resumed {
+                // The resumed frame itself: its continuation is free again.
+                Some(r) if i == bottom => {
+                    if let Some(c) = continuation_ref(&r) {
+                        c.reuse(state as u32, flags, live);
+                    }
+                    r
+                }
+                _ => {
+                    let data = live.collect();
+                    self.async_stats.continuations += 1;
+                    Value::Obj(self.alloc(Obj::Continuation(Continuation::new(*resume_stub, state as u32, flags, data))))
+                }
+            };
             match last.as_ref().and_then(continuation_ref) {
                 Some(prev) => prev.next.set(c),
                 None => head = c,
             }
             last = Some(c);
         }
-        self.async_stats.continuations += (top + 1 - bottom) as u64;
         self.async_stats.suspensions += 1;
-        let bottom_frame = self.frames[bottom];
         self.frames.truncate(bottom);
-        let tail = if bottom_frame.kind == FrameKind::Resumed {
+        let tail = if let Some(r) = resumed {
             self.suspended = true;
-            let resumed = self.resuming.last().copied().unwrap_or(Value::Null);
-            continuation_ref(&resumed).map_or(Value::Null, |c| c.next.get())
+            // The reused continuation keeps its `next`.
+            continuation_ref(&r).map_or(Value::Null, |c| c.next.get())
         } else {
             let kind = self.async_return(bottom_frame.method);
             let task = self.new_task(has_result(kind), BuilderKind::Task);
@@ -143,7 +156,9 @@ impl Vm {
             self.leave_thunk(bottom_frame, value);
             Value::Obj(self.alloc(Obj::Continuation(Continuation::finalize(task))))
         };
-        if let Some(c) = last.as_ref().and_then(continuation_ref) {
+        if let Some(c) = last.as_ref().and_then(continuation_ref)
+            && resumed.is_none()
+        {
             c.next.set(tail);
         }
         // Registering may run the chain right away (an awaiter that is done,
@@ -181,13 +196,15 @@ impl Vm {
                 (awaiter, false)
             }
         };
-        let m = self.program.method(leaf);
-        let configure_await_false = m.flags.configure_await_false
-            || self.program.class(m.class).configure_await_false
-            || self.program.configure_await_false;
+        let configure_await_false = || {
+            let m = self.program.method(leaf);
+            m.flags.configure_await_false
+                || self.program.class(m.class).configure_await_false
+                || self.program.configure_await_false
+        };
         match awaited(self, awaitable)? {
             Awaited::Task(t, capture) => {
-                let sc = if capture && !configure_await_false { sync_ctx } else { Value::Null };
+                let sc = if capture && !sync_ctx.is_null() && !configure_await_false() { sync_ctx } else { Value::Null };
                 self.add_continuation(t, chain(if delivers { t } else { Value::Null }, sc))
             }
             // Completed meanwhile (a `Task` result is delivered by
@@ -195,7 +212,7 @@ impl Vm {
             Awaited::Done(_) => self.invoke_continuation(chain(Value::Null, sync_ctx), sync_ctx),
             Awaited::Yield => {
                 let c = chain(Value::Null, Value::Null);
-                if sync_ctx.is_null() || configure_await_false {
+                if sync_ctx.is_null() || configure_await_false() {
                     self.event_loop.enqueue(Work::Continuation(c));
                     Ok(())
                 } else {
@@ -272,7 +289,7 @@ impl Vm {
         let m = self.program.method(body);
         let line = m
             .suspension_points()
-            .and_then(|p| p.get(c.state as usize))
+            .and_then(|p| p.get(c.state.get() as usize))
             .and_then(|p| m.lines.get(p.at.index()).copied())
             .unwrap_or(0);
         if let Some(Obj::Instance(i)) = exc.as_obj().as_deref() {
@@ -288,7 +305,7 @@ impl Vm {
         let program = Rc::clone(&self.program);
         let c = continuation_ref(&cont).ok_or_else(not_async2)?;
         let m = program.method(body);
-        let p = m.suspension_points().and_then(|p| p.get(c.state as usize)).ok_or_else(not_async2)?;
+        let p = m.suspension_points().and_then(|p| p.get(c.state.get() as usize)).ok_or_else(not_async2)?;
         let Some(frame) = self.frames.last_mut() else { return Err(not_async2()) };
         frame.method = body;
         frame.pc = p.resume.0;
@@ -298,7 +315,7 @@ impl Vm {
             self.stack.resize(end.max(self.stack.len() * 2), Value::Null);
         }
         self.stack[base..end].fill(Value::Null);
-        for (r, v) in p.live.iter().zip(c.data.iter()) {
+        for (r, v) in p.live.iter().zip(c.data.borrow().iter()) {
             self.stack[base + r.index()] = *v;
         }
         let delivered = c.gc_data.replace(Value::Null);

@@ -9,7 +9,7 @@
 //!   the same object;
 //! - `ConfigureAwait(b)` makes a [`Configured`] that is both the awaitable
 //!   and its awaiter;
-//! - `Task.Yield()` makes a [`YieldAwaitable`], also its own awaiter.
+//! - `Task.Yield()` gives the [`YieldAwaitable`] (one per VM), also its own awaiter.
 
 use crate::Vm;
 use crate::error::VmError;
@@ -88,6 +88,11 @@ pub fn awaited(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
     if task_ref(&v).is_some() {
         return Ok(Awaited::Task(v, true));
     }
+    if let Some(y) = vm.yield_awaitable.as_obj()
+        && crate::value::Gc::ptr_eq(o, y)
+    {
+        return Ok(Awaited::Yield);
+    }
     if let Some(b) = o.native::<ValueTaskBox>() {
         return Ok(if b.task.is_null() { Awaited::Done(b.result) } else { Awaited::Task(b.task, true) });
     }
@@ -133,8 +138,12 @@ pub fn from_canceled(vm: &mut Vm, _: &[Value]) -> NativeResult {
     Ok(t)
 }
 
+/// `Task.Yield()`: one awaitable serves every call (it holds nothing).
 pub fn yield_(vm: &mut Vm, _: &[Value]) -> NativeResult {
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(YieldAwaitable)))))
+    if vm.yield_awaitable.is_null() {
+        vm.yield_awaitable = Value::Obj(vm.alloc(Obj::Native(Box::new(YieldAwaitable))));
+    }
+    Ok(vm.yield_awaitable)
 }
 
 pub fn delay(vm: &mut Vm, args: &[Value]) -> NativeResult {
