@@ -168,6 +168,12 @@ impl Vm {
 
     fn run_work(&mut self, w: Work) -> Result<(), VmError> {
         match w {
+            // An async2 chain straight to its dispatcher: the contexts are
+            // already saved around this work.
+            Work::Continuation(Continuation::Chain { head, source, context, sync_ctx }) => {
+                self.contexts.sync_ctx = sync_ctx;
+                self.run_chain(head, source, context)
+            }
             Work::Continuation(c) => self.invoke_continuation(c, c.sync_ctx()),
             Work::Invoke { delegate, arg, has_arg, context, task, unwrap } => {
                 self.contexts.execution = context;
