@@ -3,7 +3,8 @@
 #
 # For every programs/*.toy, programs/async/*.toy and programs/bench/*.toy not
 # listed in SKIP below:
-# compile it with Mono's `mcs`, run it with `mono`, and compare its stdout with
+# compile it with Mono's `mcs` (with scripts/toy-attributes.cs, which declares
+# [Async1], [Async2] and [ConfigureAwait(false)]), run it with `mono`, and compare its stdout with
 # NAME.out and its exit code with NAME.exitcode (0 when that file is absent).
 # Stderr is not compared (toy's NAME.err uses .NET's format, Mono prints its own).
 #
@@ -70,7 +71,7 @@ for src in programs/*.toy programs/async/*.toy programs/bench/*.toy; do
         failed=$((failed + 1)); failures+=("$src"); continue
     fi
 
-    if ! mcs "${MCS_FLAGS[@]}" -out:"$exe" "$src" >"$work/mcs.log" 2>&1; then
+    if ! mcs "${MCS_FLAGS[@]}" -out:"$exe" "$src" scripts/toy-attributes.cs >"$work/mcs.log" 2>&1; then
         printf 'FAIL %s (mcs could not compile it)\n' "$src"
         sed 's/^/    /' "$work/mcs.log"
         failed=$((failed + 1)); failures+=("$src"); continue
