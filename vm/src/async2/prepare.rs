@@ -300,7 +300,13 @@ pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
             },
             _ => continue,
         };
-        let mut regs = live.get(resume).cloned().unwrap_or_else(|| liveness::RegSet::new(m.nregs as usize));
+        // What the frame may still read once resumed. For a direct call
+        // that is the live-in of the Jump after it, not of the jump's
+        // target: the Jump is still inside the call's try blocks, so the
+        // registers their handlers read (an exception from the callee is
+        // thrown there) count too.
+        let from = if result.is_some() { pc + 1 } else { resume };
+        let mut regs = live.get(from).cloned().unwrap_or_else(|| liveness::RegSet::new(m.nregs as usize));
         if let Some(d) = result {
             regs.remove(d.reg());
         }
