@@ -99,10 +99,14 @@ impl Builder {
 
     /// Whether control can fall off the last instruction (so more code or a
     /// return must follow). Labels placed at the end that some jump targets
-    /// count as entries.
+    /// count as entries, and so do handlers that start there (an empty
+    /// `catch { }` ending a method).
     pub fn falls_through(&self) -> bool {
         let end = self.code.len() as u32;
         if self.labels.iter().zip(&self.label_used).any(|(l, used)| *used && *l == Some(end)) {
+            return true;
+        }
+        if self.handlers.iter().any(|h| h.target.0 == end) {
             return true;
         }
         self.code.last().is_none_or(Instr::falls_through)
