@@ -48,6 +48,7 @@ const ASYNC2: &[&str] = &[
     "async/lazy_awaiter.toy",
     "async/stock_prices.toy",
     "async/backend_async_local_thunk_paths.toy",
+    "async/mixed_virtual.toy",
 ];
 
 fn toy(args: &[&str]) -> (String, String, i32) {
