@@ -814,6 +814,23 @@ impl Vm {
                 };
             }
 
+            // The frame (its pc saved: where it resumes) suspends on a
+            // library or user awaiter; the frames popped, the loop goes on
+            // with what is left, or leaves at the boundary.
+            macro_rules! suspend {
+                ($awaiter:expr, $site:expr) => {{
+                    let wait = crate::async2::runtime::Wait::Awaiter { awaiter: $awaiter, site: $site };
+                    match self.suspend(wait) {
+                        Ok(()) if self.frames.len() <= boundary => break 'outer Ok(Value::Null),
+                        Ok(()) => continue 'outer,
+                        Err(e) => match self.raise(e, boundary) {
+                            Ok(()) => continue 'outer,
+                            Err(e) => break 'outer Err(e),
+                        },
+                    }
+                }};
+            }
+
             // A call or a return that stays in bytecode switches frames here,
             // without going back to the outer loop. `enter!` is `push_frame`
             // plus the argument copy, written out: calling `push_frame` from
@@ -1248,14 +1265,19 @@ impl Vm {
                     }
                     Instr::Await { awaiter, site } => {
                         save!();
-                        let wait = crate::async2::runtime::Wait::Awaiter { awaiter: r!(awaiter), site };
-                        match self.suspend(wait) {
-                            Ok(()) if self.frames.len() <= boundary => break 'outer Ok(Value::Null),
-                            Ok(()) => continue 'outer,
-                            Err(e) => match self.raise(e, boundary) {
-                                Ok(()) => continue 'outer,
-                                Err(e) => break 'outer Err(e),
-                            },
+                        suspend!(r!(awaiter), site);
+                    }
+                    Instr::AwaitTask { awaiter, awaitable, site } => {
+                        let v = r!(awaitable);
+                        let done = tri!(crate::builtins::tasks::is_awaiter_completed(self, v));
+                        set!(awaiter, v);
+                        // Both ways go on at the GetResult the Jump targets.
+                        if let Some(&Instr::Jump { target }) = code.get(pc) {
+                            pc = target.index();
+                        }
+                        if !done {
+                            save!();
+                            suspend!(v, site);
                         }
                     }
                     Instr::CallAsync { dst, method, args } => {

@@ -12,8 +12,11 @@
 //!                F is async2 made a direct call:
 //!                  CallAsync d, F[async2], (args)  (or CallVirtAsync)
 //!                  Jump @after-the-await            the rest becomes Nop
-//!                and a table of suspension points: each Await and each
-//!                direct call, its resume pc, the result register and the
+//!                each other await of a library awaitable fused into
+//!                  AwaitTask aw, t                   (AsyncHelpers.Await)
+//!                  Jump @its-GetResult
+//!                and a table of suspension points: each Await, AwaitTask
+//!                and direct call, its resume pc, the result register and the
 //!                registers live there (liveness.rs)
 //! IL_STUB_AsyncResume_Fib
 //!                the resume stub: `Resume Fib[async2], r0` re-enters the
@@ -55,6 +58,7 @@ pub fn prepare(program: &mut Program, mode: Mode, capture_contexts: bool) {
     }
     for body in bodies {
         rewrite_awaited_calls(program, body);
+        fuse_library_awaits(&mut program.methods[body.index()]);
         if capture_contexts {
             save_and_restore_contexts(&mut program.methods[body.index()]);
         }
@@ -210,6 +214,28 @@ fn rewrite_awaited_calls(program: &mut Program, body: MethodId) {
     program.methods[body.index()].code = new_code;
 }
 
+/// Makes each remaining await of a library awaitable (`GetAwaiter aw, (t) |
+/// IsCompleted c, (aw) | JumpIfTrue c, @get | Await aw | @get: GetResult`)
+/// one `AwaitTask aw, t | Jump @get`, as runtime async awaits a Task
+/// through `AsyncHelpers.Await`: a user awaiter keeps the whole sequence.
+fn fuse_library_awaits(m: &mut Method) {
+    for at in 3..m.code.len() {
+        let Instr::Await { awaiter, site } = m.code[at] else { continue };
+        let Instr::CallNative { dst: aw, args: awaitable, .. } = m.code[at - 3] else { continue };
+        let Some((_, "GetAwaiter")) = native_name(&m.code[at - 3]) else { continue };
+        let Some((owner, "get_IsCompleted")) = native_name(&m.code[at - 2]) else { continue };
+        let Instr::JumpIfTrue { target, .. } = m.code[at - 1] else { continue };
+        let Some((_, "GetResult")) = m.code.get(at + 1).and_then(native_name) else { continue };
+        if aw.0 != awaiter.0 || !owner.ends_with("Awaiter") || target.index() != at + 1 {
+            continue;
+        }
+        m.code[at - 3] = Instr::AwaitTask { awaiter: aw, awaitable: Reg(awaitable.base), site };
+        m.code[at - 2] = Instr::Jump { target };
+        m.code[at - 1] = Instr::Nop {};
+        m.code[at] = Instr::Nop {};
+    }
+}
+
 /// Async2Capture: `rec, rsc := current contexts` before the body, and
 /// `RestoreContexts(rec, rsc)` on every way out: each return jumps to an
 /// epilogue that restores and returns, and a finally around the whole body
@@ -286,7 +312,8 @@ fn save_and_restore_contexts(m: &mut Method) {
     ]);
 }
 
-/// Every `Await` and direct call of a body, with what its continuation keeps.
+/// Every `Await`, `AwaitTask` and direct call of a body, with what its
+/// continuation keeps.
 pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
     let live = liveness::live_in(m);
     let covered = |pc: usize| m.handlers.iter().any(|h| h.start.index() <= pc && pc < h.end.index());
@@ -294,6 +321,10 @@ pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
     for (pc, instr) in m.code.iter().enumerate() {
         let (resume, result) = match *instr {
             Instr::Await { .. } => (pc + 1, None),
+            Instr::AwaitTask { .. } => match m.code.get(pc + 1) {
+                Some(Instr::Jump { target }) => (target.index(), None),
+                _ => continue,
+            },
             Instr::CallAsync { dst, .. } | Instr::CallVirtAsync { dst, .. } => match m.code.get(pc + 1) {
                 Some(Instr::Jump { target }) => (target.index(), Some(dst)),
                 _ => continue,

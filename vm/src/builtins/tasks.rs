@@ -362,14 +362,20 @@ fn continue_with_kind(vm: &mut Vm, args: &[Value], has_result: bool) -> NativeRe
 
 /// `IsCompleted` of any library awaiter.
 pub fn awaiter_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    if let Some(t) = args.first().and_then(task_ref) {
-        return Ok(Value::Bool(t.is_completed()));
+    Ok(Value::Bool(is_awaiter_completed(vm, arg(args, 0))?))
+}
+
+/// Whether a library awaiter is done (what `IsCompleted` says; async2's
+/// `AwaitTask` asks it directly).
+pub fn is_awaiter_completed(vm: &Vm, awaiter: Value) -> Result<bool, VmError> {
+    if let Some(t) = task_ref(&awaiter) {
+        return Ok(t.is_completed());
     }
-    Ok(Value::Bool(match awaited(vm, arg(args, 0))? {
+    Ok(match awaited(vm, awaiter)? {
         Awaited::Task(t, _) => is_completed(t),
         Awaited::Done(_) => true,
         Awaited::Yield => false,
-    }))
+    })
 }
 
 /// `GetResult()` of any library awaiter: the value, or the task's exception
