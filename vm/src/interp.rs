@@ -818,9 +818,8 @@ impl Vm {
             // library or user awaiter; the frames popped, the loop goes on
             // with what is left, or leaves at the boundary.
             macro_rules! suspend {
-                ($awaiter:expr, $site:expr) => {{
-                    let wait = crate::async2::runtime::Wait::Awaiter { awaiter: $awaiter, site: $site };
-                    match self.suspend(wait) {
+                ($wait:expr) => {{
+                    match self.suspend($wait) {
                         Ok(()) if self.frames.len() <= boundary => break 'outer Ok(Value::Null),
                         Ok(()) => continue 'outer,
                         Err(e) => match self.raise(e, boundary) {
@@ -1265,19 +1264,27 @@ impl Vm {
                     }
                     Instr::Await { awaiter, site } => {
                         save!();
-                        suspend!(r!(awaiter), site);
+                        suspend!(crate::async2::runtime::Wait::Awaiter { awaiter: r!(awaiter), site });
                     }
-                    Instr::AwaitTask { awaiter, awaitable, site } => {
-                        let v = r!(awaitable);
-                        let done = tri!(crate::builtins::tasks::is_awaiter_completed(self, v));
-                        set!(awaiter, v);
-                        // Both ways go on at the GetResult the Jump targets.
+                    Instr::AwaitTask { dst, awaitable, .. } => {
+                        use crate::builtins::tasks::Awaited;
+                        self.async_stats.awaits += 1;
+                        let a = tri!(crate::builtins::tasks::awaited(self, r!(awaitable)));
+                        let done = match a {
+                            Awaited::Done(v) => Some(v),
+                            Awaited::Task(t, _) if crate::tasks::is_completed(t) => Some(tri!(self.task_result(t))),
+                            Awaited::Task(..) | Awaited::Yield => None,
+                        };
+                        // Both ways go on after the whole await.
                         if let Some(&Instr::Jump { target }) = code.get(pc) {
                             pc = target.index();
                         }
-                        if !done {
-                            save!();
-                            suspend!(v, site);
+                        match done {
+                            Some(v) => set!(dst, v),
+                            None => {
+                                save!();
+                                suspend!(crate::async2::runtime::Wait::Library(a));
+                            }
                         }
                     }
                     Instr::CallAsync { dst, method, args } => {

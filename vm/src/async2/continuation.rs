@@ -61,8 +61,16 @@ impl Continuation {
         self.flags.set(flags);
         self.gc_data.set(Value::Null);
         let mut data = self.data.borrow_mut();
-        data.clear();
-        data.extend(live);
+        // Mostly the same point again: overwrite in place.
+        let mut n = 0;
+        for v in live {
+            match data.get_mut(n) {
+                Some(slot) => *slot = v,
+                None => data.push(v),
+            }
+            n += 1;
+        }
+        data.truncate(n);
     }
 
     /// The continuation that completes a thunk's `task`.

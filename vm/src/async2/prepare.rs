@@ -13,8 +13,8 @@
 //!                  CallAsync d, F[async2], (args)  (or CallVirtAsync)
 //!                  Jump @after-the-await            the rest becomes Nop
 //!                each other await of a library awaitable fused into
-//!                  AwaitTask aw, t                   (AsyncHelpers.Await)
-//!                  Jump @its-GetResult
+//!                  AwaitTask d, t                    (AsyncHelpers.Await)
+//!                  Jump @after-the-await             the rest becomes Nop
 //!                and a table of suspension points: each Await, AwaitTask
 //!                and direct call, its resume pc, the result register and the
 //!                registers live there (liveness.rs)
@@ -215,24 +215,27 @@ fn rewrite_awaited_calls(program: &mut Program, body: MethodId) {
 }
 
 /// Makes each remaining await of a library awaitable (`GetAwaiter aw, (t) |
-/// IsCompleted c, (aw) | JumpIfTrue c, @get | Await aw | @get: GetResult`)
-/// one `AwaitTask aw, t | Jump @get`, as runtime async awaits a Task
-/// through `AsyncHelpers.Await`: a user awaiter keeps the whole sequence.
+/// IsCompleted c, (aw) | JumpIfTrue c, @get | Await aw | @get: GetResult d,
+/// (aw)`) one `AwaitTask d, t | Jump @after`, as runtime async awaits a
+/// Task through `AsyncHelpers.Await`: a user awaiter keeps the whole
+/// sequence.
 fn fuse_library_awaits(m: &mut Method) {
-    for at in 3..m.code.len() {
+    for at in 3..m.code.len().saturating_sub(2) {
         let Instr::Await { awaiter, site } = m.code[at] else { continue };
         let Instr::CallNative { dst: aw, args: awaitable, .. } = m.code[at - 3] else { continue };
         let Some((_, "GetAwaiter")) = native_name(&m.code[at - 3]) else { continue };
         let Some((owner, "get_IsCompleted")) = native_name(&m.code[at - 2]) else { continue };
         let Instr::JumpIfTrue { target, .. } = m.code[at - 1] else { continue };
-        let Some((_, "GetResult")) = m.code.get(at + 1).and_then(native_name) else { continue };
-        if aw.0 != awaiter.0 || !owner.ends_with("Awaiter") || target.index() != at + 1 {
+        let Instr::CallNative { dst, args: got, .. } = m.code[at + 1] else { continue };
+        let Some((_, "GetResult")) = native_name(&m.code[at + 1]) else { continue };
+        if aw.0 != awaiter.0 || got.base != awaiter.0 || !owner.ends_with("Awaiter") || target.index() != at + 1 {
             continue;
         }
-        m.code[at - 3] = Instr::AwaitTask { awaiter: aw, awaitable: Reg(awaitable.base), site };
-        m.code[at - 2] = Instr::Jump { target };
-        m.code[at - 1] = Instr::Nop {};
-        m.code[at] = Instr::Nop {};
+        m.code[at - 3] = Instr::AwaitTask { dst, awaitable: Reg(awaitable.base), site };
+        m.code[at - 2] = Instr::Jump { target: Pc(at as u32 + 2) };
+        for nop in at - 1..=at + 1 {
+            m.code[nop] = Instr::Nop {};
+        }
     }
 }
 
@@ -321,21 +324,17 @@ pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
     for (pc, instr) in m.code.iter().enumerate() {
         let (resume, result) = match *instr {
             Instr::Await { .. } => (pc + 1, None),
-            Instr::AwaitTask { .. } => match m.code.get(pc + 1) {
-                Some(Instr::Jump { target }) => (target.index(), None),
-                _ => continue,
-            },
-            Instr::CallAsync { dst, .. } | Instr::CallVirtAsync { dst, .. } => match m.code.get(pc + 1) {
+            Instr::AwaitTask { dst, .. } | Instr::CallAsync { dst, .. } | Instr::CallVirtAsync { dst, .. } => match m.code.get(pc + 1) {
                 Some(Instr::Jump { target }) => (target.index(), Some(dst)),
                 _ => continue,
             },
             _ => continue,
         };
-        // What the frame may still read once resumed. For a direct call
-        // that is the live-in of the Jump after it, not of the jump's
-        // target: the Jump is still inside the call's try blocks, so the
-        // registers their handlers read (an exception from the callee is
-        // thrown there) count too.
+        // What the frame may still read once resumed. For a direct call or
+        // an AwaitTask that is the live-in of the Jump after it, not of the
+        // jump's target: the Jump is still inside the await's try blocks,
+        // so the registers their handlers read (an exception from the
+        // callee or the task is thrown there) count too.
         let from = if result.is_some() { pc + 1 } else { resume };
         let mut regs = live.get(from).cloned().unwrap_or_else(|| liveness::RegSet::new(m.nregs as usize));
         if let Some(d) = result {

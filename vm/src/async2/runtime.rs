@@ -41,6 +41,9 @@ pub(crate) enum Wait {
     /// An `Await` instruction's awaiter (a library awaiter, or a user one
     /// with the OnCompleted the compiler resolved for the await site).
     Awaiter { awaiter: Value, site: AwaitSiteId },
+    /// An `AwaitTask` instruction's library awaitable, already classified:
+    /// the outcome of its task is the leaf's result.
+    Library(Awaited),
     /// The incomplete task a Task-returning override gave an awaited
     /// virtual call: its outcome is the leaf's result.
     Task(Value),
@@ -101,6 +104,12 @@ impl Vm {
     /// or resumed one into a chain of continuations, and registers the
     /// chain with what the leaf waits for. See the module docs.
     pub(crate) fn suspend(&mut self, wait: Wait) -> Result<(), VmError> {
+        if let Some(&f) = self.frames.last()
+            && f.kind == FrameKind::Resumed
+            && let Some(&cont) = self.resuming.last()
+        {
+            return self.suspend_again(f, cont, wait);
+        }
         let program = Rc::clone(&self.program);
         let (execution, sync_ctx) = (self.contexts.execution, self.contexts.sync_ctx);
         let top = self.frames.len().checked_sub(1).ok_or_else(not_async2)?;
@@ -169,6 +178,25 @@ impl Vm {
         r
     }
 
+    /// The common case of a loop around an await: the resumed frame `f`
+    /// alone suspends again, into its own continuation `cont` (still
+    /// rooted by `resuming`), whose `next` is the rest of the chain.
+    fn suspend_again(&mut self, f: Frame, cont: Value, wait: Wait) -> Result<(), VmError> {
+        let Some(Async2Role::Body { points, .. }) = self.program.method(f.method).async2.as_deref() else {
+            return Err(not_async2());
+        };
+        let Some(state) = points.iter().position(|p| p.resume.0 == f.pc) else { return Err(not_async2()) };
+        let p = &points[state];
+        let c = continuation_ref(&cont).ok_or_else(not_async2)?;
+        let live = &self.stack[f.base as usize..];
+        c.reuse(state as u32, if p.has_handler { HAS_HANDLER } else { 0 }, p.live.iter().map(|r| live[r.index()]));
+        self.async_stats.suspensions += 1;
+        self.frames.pop();
+        self.suspended = true;
+        let (execution, sync_ctx) = (self.contexts.execution, self.contexts.sync_ctx);
+        self.register(cont, wait, execution, sync_ctx, f.method)
+    }
+
     /// Registers a suspended chain with what its leaf waits for.
     fn register(
         &mut self,
@@ -179,8 +207,9 @@ impl Vm {
         leaf: MethodId,
     ) -> Result<(), VmError> {
         let chain = |source, sync_ctx| Registration::Chain { head, source, context: execution, sync_ctx };
-        let (awaitable, delivers) = match wait {
-            Wait::Task(task) => (task, true),
+        let (awaited, delivers) = match wait {
+            Wait::Task(task) => (awaited(self, task)?, true),
+            Wait::Library(a) => (a, true),
             Wait::Awaiter { awaiter, site } => {
                 if let Some(Obj::Instance(_)) = awaiter.as_obj().as_deref() {
                     // A user awaiter: its OnCompleted/UnsafeOnCompleted gets
@@ -193,7 +222,7 @@ impl Vm {
                     self.call_method(target, &[awaiter, action])?;
                     return Ok(());
                 }
-                (awaiter, false)
+                (awaited(self, awaiter)?, false)
             }
         };
         let configure_await_false = || {
@@ -202,7 +231,7 @@ impl Vm {
                 || self.program.class(m.class).configure_await_false
                 || self.program.configure_await_false
         };
-        match awaited(self, awaitable)? {
+        match awaited {
             Awaited::Task(t, capture) => {
                 let sc = if capture && !sync_ctx.is_null() && !configure_await_false() { sync_ctx } else { Value::Null };
                 self.add_continuation(t, chain(if delivers { t } else { Value::Null }, sc))

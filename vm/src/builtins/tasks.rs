@@ -80,6 +80,17 @@ pub enum Awaited {
     Yield,
 }
 
+impl Awaited {
+    /// What the awaiter's `IsCompleted` says.
+    pub fn is_done(&self) -> bool {
+        match *self {
+            Awaited::Task(t, _) => is_completed(t),
+            Awaited::Done(_) => true,
+            Awaited::Yield => false,
+        }
+    }
+}
+
 /// Classifies a library awaiter (or awaitable: they are the same objects).
 pub fn awaited(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
     let Some(o) = v.as_obj() else {
@@ -362,20 +373,11 @@ fn continue_with_kind(vm: &mut Vm, args: &[Value], has_result: bool) -> NativeRe
 
 /// `IsCompleted` of any library awaiter.
 pub fn awaiter_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Bool(is_awaiter_completed(vm, arg(args, 0))?))
-}
-
-/// Whether a library awaiter is done (what `IsCompleted` says; async2's
-/// `AwaitTask` asks it directly).
-pub fn is_awaiter_completed(vm: &Vm, awaiter: Value) -> Result<bool, VmError> {
+    let awaiter = arg(args, 0);
     if let Some(t) = task_ref(&awaiter) {
-        return Ok(t.is_completed());
+        return Ok(Value::Bool(t.is_completed()));
     }
-    Ok(match awaited(vm, awaiter)? {
-        Awaited::Task(t, _) => is_completed(t),
-        Awaited::Done(_) => true,
-        Awaited::Yield => false,
-    })
+    Ok(Value::Bool(awaited(vm, awaiter)?.is_done()))
 }
 
 /// `GetResult()` of any library awaiter: the value, or the task's exception
