@@ -16,7 +16,10 @@
 //!   discarded) in ms per run; `Fib(n)` of `fib` (synchronous) and
 //!   `fib_async` (an async method awaiting itself, never suspending) in ns
 //!   per call; `Chain(depth)` of `suspend_depth` (a leaf awaiting
-//!   `Task.Yield()` under `depth` async frames) in ns per yield.
+//!   `Task.Yield()` under `depth` async frames) in ns per yield. Beside
+//!   the last two, the peers installed here (`lua5.4`, `node --jitless`)
+//!   run the translations of `bench/peers/` as processes, net of their
+//!   start-up, with each peer's time ÷ async2's.
 //!
 //! Every timing compiles and prepares (`vm::prepare`) the program once per
 //! backend, outside the clock; it then makes one warm-up call and times
@@ -29,7 +32,7 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -527,6 +530,10 @@ const FIB_N: [(&str, i64); 2] = [("fib", 30), ("fib_async", 25)];
 /// The depths `Main` of suspend_depth.toy runs `Chain` at.
 const SUSPEND_DEPTHS: [i64; 3] = [1, 10, 100];
 
+/// The yields of suspend_depth at one depth (Rounds × Yields), what a peer
+/// given that depth makes.
+const SUSPEND_YIELDS: f64 = 100_000.0;
+
 /// Calls made by the naive recursive `Fib(n)`: C(n) = 1 + C(n-1) + C(n-2),
 /// C(0) = C(1) = 1, i.e. 2·F(n+1) − 1.
 fn fib_calls(n: i64) -> u64 {
@@ -545,8 +552,88 @@ fn fib_value(n: i64) -> i64 {
     a
 }
 
+/// An interpreter that runs the translations kept in `bench/peers/`, as
+/// a process: its figures are net of its start-up (an empty program).
+#[derive(Clone, Copy)]
+struct Peer {
+    /// The column's name.
+    label: &'static str,
+    command: &'static str,
+    /// Arguments before the script.
+    flags: &'static [&'static str],
+    /// The arguments of an empty program.
+    empty: &'static [&'static str],
+    /// The extension of its translations (`bench/peers/NAME.EXT`).
+    ext: &'static str,
+}
+
+const PEERS: [Peer; 2] = [
+    Peer { label: "lua5.4", command: "lua5.4", flags: &[], empty: &["-e", ""], ext: "lua" },
+    Peer { label: "node --jitless", command: "node", flags: &["--jitless"], empty: &["--jitless", "-e", "0"], ext: "js" },
+];
+
+impl Peer {
+    fn run(&self, args: &[&str]) -> Result<(), String> {
+        let status = Command::new(self.command)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| format!("{}: {e}", self.command))?;
+        if status.success() { Ok(()) } else { Err(format!("{} {}: {status}", self.command, args.join(" "))) }
+    }
+
+    /// Seconds per run of `bench/peers/NAME.EXT ARGS`, net of `startup`
+    /// (median runs); `-` when there is no such translation.
+    fn net_secs(&self, startup: f64, name: &str, args: &[&str], timing: Timing) -> Measured {
+        let script = bench_dir().join("../../bench/peers").join(format!("{name}.{}", self.ext));
+        if !script.is_file() {
+            return Err("-".into());
+        }
+        let script = script.to_string_lossy().into_owned();
+        let mut all: Vec<&str> = self.flags.to_vec();
+        all.push(&script);
+        all.extend(args);
+        Ok(measure(timing, || self.run(&all))?.as_secs_f64() - startup)
+    }
+}
+
+/// The peers installed here, each with its start-up time in seconds.
+fn installed_peers(timing: Timing) -> Vec<(Peer, f64)> {
+    PEERS
+        .iter()
+        .filter_map(|p| {
+            let t = measure(timing, || p.run(p.empty)).ok()?;
+            Some((*p, t.as_secs_f64()))
+        })
+        .collect()
+}
+
+/// The peer cells of a row: each peer's ns per unit running
+/// `bench/peers/NAME.EXT ARGS`, then (when async2 ran) each peer's time ÷
+/// async2's: above 1, async2 is faster.
+fn peer_cells(
+    peers: &[(Peer, f64)],
+    name: &str,
+    args: &[&str],
+    units: f64,
+    async2: Option<&Measured>,
+    timing: Timing,
+) -> Vec<String> {
+    let ns: Vec<Measured> =
+        peers.iter().map(|(p, startup)| Ok(p.net_secs(*startup, name, args, timing)? * 1e9 / units)).collect();
+    let mut cells: Vec<String> = ns.iter().map(|v| cell_text(v, |v| format!("{v:.1}"))).collect();
+    if let Some(a2) = async2 {
+        cells.extend(ns.iter().map(|p| match (p, a2) {
+            (Ok(p), Ok(a2)) => format!("{:.2}", p / a2),
+            _ => "-".into(),
+        }));
+    }
+    cells
+}
+
 /// The whole-program, per-call and per-yield tables of `names` (any of
-/// fib, fib_async, suspend_depth).
+/// fib, fib_async, suspend_depth), with the peers' figures beside toy's.
 fn programs(dir: &Path, names: &[&str], modes: &[BenchMode], timing: Timing) -> Vec<Table> {
     let mut whole = Table::new(
         "programs: ms per run",
@@ -575,6 +662,20 @@ fn programs(dir: &Path, names: &[&str], modes: &[BenchMode], timing: Timing) -> 
     if both {
         calls.header.push("async2 speedup".into());
         yields.header.push("async2 speedup".into());
+    }
+    let peers = installed_peers(timing);
+    let a2 = modes.iter().position(|&m| m == BenchMode::Async2);
+    for table in [&mut calls, &mut yields] {
+        table.header.extend(peers.iter().map(|(p, _)| p.label.to_owned()));
+        if a2.is_some() {
+            table.header.extend(peers.iter().map(|(p, _)| format!("{} ÷ async2", p.label)));
+        }
+        if !peers.is_empty() {
+            table.note.push_str(
+                " Peers (bench/peers/, each a process): ns = (median run − median start-up of an empty program) / the same count; \
+                 peer ÷ async2 above 1: async2 is faster.",
+            );
+        }
     }
     let mut fib_ns: Vec<(&str, Vec<Measured>)> = Vec::new();
 
@@ -607,7 +708,9 @@ fn programs(dir: &Path, names: &[&str], modes: &[BenchMode], timing: Timing) -> 
                     Ok(t.as_secs_f64() * 1e9 / count as f64)
                 })
                 .collect();
-            calls.rows.push(row(&format!("{name}: Fib({n}), {} calls", thousands(count as f64)), &ns, |v| format!("{v:.1}"), modes, true));
+            let mut r = row(&format!("{name}: Fib({n}), {} calls", thousands(count as f64)), &ns, |v| format!("{v:.1}"), modes, true);
+            r.extend(peer_cells(&peers, name, &[], count as f64, a2.map(|i| &ns[i]), timing));
+            calls.rows.push(r);
             fib_ns.push((name, ns));
         }
 
@@ -632,7 +735,10 @@ fn programs(dir: &Path, names: &[&str], modes: &[BenchMode], timing: Timing) -> 
                         Ok(t.as_secs_f64() * 1e9 / count.max(1) as f64)
                     })
                     .collect();
-                yields.rows.push(row(&depth.to_string(), &ns, |v| format!("{v:.1}"), modes, true));
+                let mut r = row(&depth.to_string(), &ns, |v| format!("{v:.1}"), modes, true);
+                let arg = depth.to_string();
+                r.extend(peer_cells(&peers, name, &[&arg], SUSPEND_YIELDS, a2.map(|i| &ns[i]), timing));
+                yields.rows.push(r);
             }
         }
     }
@@ -647,7 +753,9 @@ fn programs(dir: &Path, names: &[&str], modes: &[BenchMode], timing: Timing) -> 
                 _ => Err("-".into()),
             })
             .collect();
-        calls.rows.push(row("fib_async ÷ fib (ns per call)", &ratios, |r| format!("{r:.2}"), modes, false));
+        let mut r = row("fib_async ÷ fib (ns per call)", &ratios, |r| format!("{r:.2}"), modes, false);
+        r.resize(calls.header.len(), "-".into());
+        calls.rows.push(r);
     }
 
     let mut tables = vec![whole];
@@ -1027,6 +1135,16 @@ mod tests {
         assert_eq!(number(0.0123), "0.0123");
         assert_eq!(number(64.0), "64");
         assert_eq!(number(2.5), "2.5");
+    }
+
+    /// A bench without a translation in bench/peers/ gets `-` cells (not
+    /// failed ones), whether or not the peer is installed.
+    #[test]
+    fn peer_without_translation() {
+        let quick = Timing { min_time: Duration::ZERO, min_reps: 1, max_reps: 1 };
+        let cells = peer_cells(&[(PEERS[0], 0.0)], "no_such_bench", &[], 1.0, Some(&Ok(1.0)), quick);
+        assert_eq!(cells, ["-", "-"]);
+        assert!(peer_cells(&[], "suspend_depth", &["1"], 1.0, None, quick).is_empty());
     }
 
     /// Real cells, one iteration each, in both backends: the plumbing works.

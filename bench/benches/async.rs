@@ -20,8 +20,7 @@ const FIB_CALLS: u64 = 242_785;
 const YIELDS: u64 = 300_000;
 
 /// Benches `programs/bench/NAME.toy` in both backends, each only if it runs
-/// to completion there (a failing run would be timed as a fast one; async2
-/// does not run `await` yet, issue #4).
+/// to completion there (a failing run would be timed as a fast one).
 fn toy_both_modes(group: &mut BenchmarkGroup<'_, WallTime>, name: &str) {
     let program = toy_bench::compile(name);
     for (mode, label) in [(Mode::Async1, "toy async1"), (Mode::Async2, "toy async2")] {
