@@ -1267,13 +1267,11 @@ impl Vm {
                         suspend!(crate::async2::runtime::Wait::Awaiter { awaiter: r!(awaiter), site });
                     }
                     Instr::AwaitTask { dst, awaitable, .. } => {
-                        use crate::builtins::tasks::Awaited;
                         self.async_stats.awaits += 1;
                         let a = tri!(crate::builtins::tasks::awaited(self, r!(awaitable)));
-                        let done = match a {
-                            Awaited::Done(v) => Some(v),
-                            Awaited::Task(t, _) if crate::tasks::is_completed(t) => Some(tri!(self.task_result(t))),
-                            Awaited::Task(..) | Awaited::Yield => None,
+                        let done = match self.completed_result(&a) {
+                            Some(r) => Some(tri!(r)),
+                            None => None,
                         };
                         // Both ways go on after the whole await.
                         if let Some(&Instr::Jump { target }) = code.get(pc) {

@@ -41,12 +41,10 @@ pub(crate) enum Wait {
     /// An `Await` instruction's awaiter (a library awaiter, or a user one
     /// with the OnCompleted the compiler resolved for the await site).
     Awaiter { awaiter: Value, site: AwaitSiteId },
-    /// An `AwaitTask` instruction's library awaitable, already classified:
-    /// the outcome of its task is the leaf's result.
+    /// A library awaitable, already classified, whose outcome is the
+    /// leaf's result: an `AwaitTask` instruction's, or the incomplete task
+    /// a Task-returning override gave an awaited virtual call.
     Library(Awaited),
-    /// The incomplete task a Task-returning override gave an awaited
-    /// virtual call: its outcome is the leaf's result.
-    Task(Value),
 }
 
 fn has_result(kind: AsyncReturn) -> bool {
@@ -208,7 +206,6 @@ impl Vm {
     ) -> Result<(), VmError> {
         let chain = |source, sync_ctx| Registration::Chain { head, source, context: execution, sync_ctx };
         let (awaited, delivers) = match wait {
-            Wait::Task(task) => (awaited(self, task)?, true),
             Wait::Library(a) => (a, true),
             Wait::Awaiter { awaiter, site } => {
                 if let Some(Obj::Instance(_)) = awaiter.as_obj().as_deref() {
@@ -366,13 +363,23 @@ impl Vm {
     /// (`Ok(Some)`), its exception (`Err`), or `Ok(None)` once the frames
     /// have suspended on it.
     pub(crate) fn await_returned_task(&mut self, task: Value) -> Result<Option<Value>, VmError> {
-        match awaited(self, task)? {
-            Awaited::Done(v) => Ok(Some(v)),
-            Awaited::Task(t, _) if crate::tasks::is_completed(t) => self.task_result(t).map(Some),
-            Awaited::Task(..) | Awaited::Yield => {
-                self.suspend(Wait::Task(task))?;
+        let a = awaited(self, task)?;
+        match self.completed_result(&a) {
+            Some(r) => r.map(Some),
+            None => {
+                self.suspend(Wait::Library(a))?;
                 Ok(None)
             }
+        }
+    }
+
+    /// What awaiting a complete library awaitable gives at once: its value
+    /// or its exception; `None` while it is not complete.
+    pub(crate) fn completed_result(&mut self, a: &Awaited) -> Option<Result<Value, VmError>> {
+        match *a {
+            Awaited::Done(v) => Some(Ok(v)),
+            Awaited::Task(t, _) if crate::tasks::is_completed(t) => Some(self.task_result(t)),
+            Awaited::Task(..) | Awaited::Yield => None,
         }
     }
 
