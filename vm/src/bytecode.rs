@@ -430,7 +430,7 @@ opcodes! {
     EndFilter { src: Reg }
     /// suspend until awaiter R[awaiter] completes; A[site] says how to register with it (neutral: each backend lowers it; async2 pops the frames up to the thunk into continuations)
     Await { awaiter: Reg, site: AwaitSiteId }
-    /// R[dst] := await R[awaitable], async2's await of a library awaitable (Task, ValueTask, their Configured forms, Yield), as runtime async's AsyncHelpers.Await: its result (or exception) at once if it is complete, else suspend as Await does and receive the outcome on resume; either way go on at the target of the Jump that follows
+    /// R[dst] := await R[awaitable], async2's await of a library awaitable (Task, ValueTask, their Configured forms, Yield), as runtime async's AsyncHelpers.Await: its result (or exception) at once if it is complete, else suspend as Await does and receive the outcome on resume; either way go on at the target of the Jump that follows; A[site] (the await's awaiter type) is for the disassembly
     AwaitTask { dst: Dst, awaitable: Reg, site: AwaitSiteId }
     /// R[dst] := await M[method](R[args..]), a direct async2 call; the caller goes on at the target of the Jump that follows
     CallAsync { dst: Dst, method: MethodId, args: Args }

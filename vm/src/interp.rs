@@ -1269,10 +1269,7 @@ impl Vm {
                     Instr::AwaitTask { dst, awaitable, .. } => {
                         self.async_stats.awaits += 1;
                         let a = tri!(crate::builtins::tasks::awaited(self, r!(awaitable)));
-                        let done = match self.completed_result(&a) {
-                            Some(r) => Some(tri!(r)),
-                            None => None,
-                        };
+                        let done = tri!(self.completed_result(&a).transpose());
                         // Both ways go on after the whole await.
                         if let Some(&Instr::Jump { target }) = code.get(pc) {
                             pc = target.index();

@@ -269,12 +269,13 @@ pub enum Async2Role {
 /// Where an async2 method can suspend, and what its continuation keeps.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SuspensionPoint {
-    /// The `Await` or the direct call.
+    /// The `Await`, the `AwaitTask` or the direct call.
     pub at: crate::bytecode::Pc,
     /// Where the method goes on when resumed (also the frame's pc while it
     /// is suspended, which is how a frame finds its point).
     pub resume: crate::bytecode::Pc,
-    /// A direct call's result register, written on resume.
+    /// A direct call's or an `AwaitTask`'s result register, written on
+    /// resume.
     pub result: Option<crate::bytecode::Dst>,
     /// The registers live at `resume` (the result excluded): exactly what
     /// the continuation's `data` holds, in this order.

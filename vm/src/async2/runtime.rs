@@ -2,8 +2,9 @@
 //! tasks, and the dispatcher that resumes a chain one frame at a time.
 //!
 //! ```text
-//! suspend (a leaf's Await on something incomplete, or a virtual awaited
-//! call whose Task-returning override returned an incomplete task):
+//! suspend (a leaf's Await or AwaitTask on something incomplete, or a
+//! virtual awaited call whose Task-returning override returned an
+//! incomplete task):
 //!   frames, top down to the nearest Thunk or Resumed frame, each one an
 //!   async2 body stopped at a suspension point (its pc is the point's
 //!   resume pc) -> one Continuation each, innermost first, keeping the
@@ -12,6 +13,8 @@
 //!                     the thunk's caller gets `task`, contexts restored
 //!   bottom = Resumed: the chain ends in the rest of the chain being
 //!                     resumed; the dispatcher stops
+//!   (a resumed frame alone on top, a loop around an await, goes back
+//!   into its own continuation: suspend_again)
 //!   then the leaf's continuation is registered with what it awaits.
 //!
 //! resume_chain(head, outcome)       the dispatcher, a loop:
@@ -32,7 +35,7 @@ use crate::bytecode::{AwaitSiteId, MethodId};
 use crate::error::VmError;
 use crate::event_loop::Work;
 use crate::interp::{Frame, FrameKind};
-use crate::program::{AsyncReturn, Async2Role};
+use crate::program::{AsyncReturn, Async2Role, Program, SuspensionPoint};
 use crate::tasks::{BuilderKind, Continuation as Registration, Outcome};
 use crate::value::{Obj, TraceFrame, Value};
 
@@ -122,26 +125,21 @@ impl Vm {
         let mut last: Option<Value> = None;
         for i in (bottom..=top).rev() {
             let f = self.frames[i];
-            let Some(Async2Role::Body { resume_stub, points, .. }) = program.method(f.method).async2.as_deref() else {
-                return Err(not_async2());
-            };
-            let Some(state) = points.iter().position(|p| p.resume.0 == f.pc) else { return Err(not_async2()) };
-            let p = &points[state];
+            let (resume_stub, state, flags, p) = stopped_at(&program, &f)?;
             let base = f.base as usize;
             let live = p.live.iter().map(|r| self.stack[base + r.index()]);
-            let flags = if p.has_handler { HAS_HANDLER } else { 0 };
             let c = match resumed {
                 // The resumed frame itself: its continuation is free again.
                 Some(r) if i == bottom => {
                     if let Some(c) = continuation_ref(&r) {
-                        c.reuse(state as u32, flags, live);
+                        c.reuse(state, flags, live);
                     }
                     r
                 }
                 _ => {
                     let data = live.collect();
                     self.async_stats.continuations += 1;
-                    Value::Obj(self.alloc(Obj::Continuation(Continuation::new(*resume_stub, state as u32, flags, data))))
+                    Value::Obj(self.alloc(Obj::Continuation(Continuation::new(resume_stub, state, flags, data))))
                 }
             };
             match last.as_ref().and_then(continuation_ref) {
@@ -180,14 +178,10 @@ impl Vm {
     /// alone suspends again, into its own continuation `cont` (still
     /// rooted by `resuming`), whose `next` is the rest of the chain.
     fn suspend_again(&mut self, f: Frame, cont: Value, wait: Wait) -> Result<(), VmError> {
-        let Some(Async2Role::Body { points, .. }) = self.program.method(f.method).async2.as_deref() else {
-            return Err(not_async2());
-        };
-        let Some(state) = points.iter().position(|p| p.resume.0 == f.pc) else { return Err(not_async2()) };
-        let p = &points[state];
+        let (_, state, flags, p) = stopped_at(&self.program, &f)?;
         let c = continuation_ref(&cont).ok_or_else(not_async2)?;
         let live = &self.stack[f.base as usize..];
-        c.reuse(state as u32, if p.has_handler { HAS_HANDLER } else { 0 }, p.live.iter().map(|r| live[r.index()]));
+        c.reuse(state, flags, p.live.iter().map(|r| live[r.index()]));
         self.async_stats.suspensions += 1;
         self.frames.pop();
         self.suspended = true;
@@ -233,8 +227,9 @@ impl Vm {
                 let sc = if capture && !sync_ctx.is_null() && !configure_await_false() { sync_ctx } else { Value::Null };
                 self.add_continuation(t, chain(if delivers { t } else { Value::Null }, sc))
             }
-            // Completed meanwhile (a `Task` result is delivered by
-            // `await_returned_task` before it suspends): GetResult reads it.
+            // Completed meanwhile (only an `Await`'s awaiter: AwaitTask and
+            // `await_returned_task` take a completed result before they
+            // suspend): GetResult reads it.
             Awaited::Done(_) => self.invoke_continuation(chain(Value::Null, sync_ctx), sync_ctx),
             Awaited::Yield => {
                 let c = chain(Value::Null, Value::Null);
@@ -397,6 +392,19 @@ impl Vm {
         };
         self.resume_chain(head, outcome)
     }
+}
+
+/// The suspension point an async2 body's frame `f` is stopped at (its pc
+/// is the point's resume pc): the body's resume stub, the point's state
+/// number and continuation flags, and the point.
+#[inline]
+fn stopped_at<'p>(program: &'p Program, f: &Frame) -> Result<(MethodId, u32, u32, &'p SuspensionPoint), VmError> {
+    let Some(Async2Role::Body { resume_stub, points, .. }) = program.method(f.method).async2.as_deref() else {
+        return Err(not_async2());
+    };
+    let state = points.iter().position(|p| p.resume.0 == f.pc).ok_or_else(not_async2)?;
+    let p = &points[state];
+    Ok((*resume_stub, state as u32, if p.has_handler { HAS_HANDLER } else { 0 }, p))
 }
 
 fn not_async2() -> VmError {

@@ -80,17 +80,6 @@ pub enum Awaited {
     Yield,
 }
 
-impl Awaited {
-    /// What the awaiter's `IsCompleted` says.
-    pub fn is_done(&self) -> bool {
-        match *self {
-            Awaited::Task(t, _) => is_completed(t),
-            Awaited::Done(_) => true,
-            Awaited::Yield => false,
-        }
-    }
-}
-
 /// Classifies a library awaiter (or awaitable: they are the same objects).
 pub fn awaited(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
     let Some(o) = v.as_obj() else {
@@ -373,11 +362,14 @@ fn continue_with_kind(vm: &mut Vm, args: &[Value], has_result: bool) -> NativeRe
 
 /// `IsCompleted` of any library awaiter.
 pub fn awaiter_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let awaiter = arg(args, 0);
-    if let Some(t) = task_ref(&awaiter) {
+    if let Some(t) = args.first().and_then(task_ref) {
         return Ok(Value::Bool(t.is_completed()));
     }
-    Ok(Value::Bool(awaited(vm, awaiter)?.is_done()))
+    Ok(Value::Bool(match awaited(vm, arg(args, 0))? {
+        Awaited::Task(t, _) => is_completed(t),
+        Awaited::Done(_) => true,
+        Awaited::Yield => false,
+    }))
 }
 
 /// `GetResult()` of any library awaiter: the value, or the task's exception
