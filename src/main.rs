@@ -109,6 +109,7 @@ fn main() -> ExitCode {
                 gc_stress,
                 max_depth: max_depth.max(1),
                 max_instructions,
+                count_instructions: stats,
                 virtual_time,
                 capture_contexts,
             };

@@ -1,5 +1,6 @@
-//! The event loop's behaviour that no Mono-checked program can show: a
-//! deadlock (Mono would hang) and `--virtual-time` (Mono has none).
+//! What no Mono-checked program can show: the event loop's deadlock (Mono
+//! would hang) and `--virtual-time` (Mono has none), and what `--stats`
+//! counts.
 
 mod common;
 
@@ -104,4 +105,25 @@ class Program {
         let r = machine.call_static("Program", "Cell", &[]);
         assert!(matches!(r, Ok(vm::value::Value::Int(4))), "{mode:?}: {r:?}");
     }
+}
+
+#[test]
+fn instructions_are_counted_only_when_asked() {
+    let src = r#"
+using System;
+class Program {
+    static int Sum(int n) { int s = 0; for (int i = 0; i < n; i++) s += i; return s; }
+    static void Main() { Console.WriteLine(Sum(100)); }
+}"#;
+    let run = |count_instructions| {
+        let options = vm::Options { count_instructions, ..Default::default() };
+        let r = run_source(src, "count.toy", options).expect("compiles");
+        assert_eq!(r.stdout, "4950\n", "{}", r.stderr);
+        r.stats
+    };
+    let counted = run(true);
+    // The loop runs at least its compare, add, increment and jump per turn.
+    assert!(counted.instructions > 400, "{}", counted.instructions);
+    assert_eq!(counted.calls, run(true).calls);
+    assert_eq!(run(false).instructions, 0, "the uncounted loop counted");
 }

@@ -57,6 +57,7 @@ pub struct RunResult {
     pub stdout: String,
     pub stderr: String,
     pub exit_code: i32,
+    pub stats: vm::Stats,
 }
 
 /// Compiles and runs a source text in process.
@@ -65,5 +66,5 @@ pub fn run_source(source: &str, file_name: &str, options: vm::Options) -> Result
     let out = Capture::default();
     let err = Capture::default();
     let outcome = vm::run(program, options, Box::new(out.clone()), Box::new(err.clone()));
-    Ok(RunResult { stdout: out.text(), stderr: err.text(), exit_code: outcome.exit_code })
+    Ok(RunResult { stdout: out.text(), stderr: err.text(), exit_code: outcome.exit_code, stats: outcome.stats })
 }
