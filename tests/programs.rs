@@ -35,7 +35,9 @@ fn check_all(mode: vm::Mode, gc_stress: bool) {
             failures.push(format!("{name}: no expected output"));
             continue;
         };
-        let options = vm::Options { mode, gc_stress, ..Default::default() };
+        // Under stress the VM also counts instructions, which runs every
+        // instruction in the general loop: both loops see every program.
+        let options = vm::Options { mode, gc_stress, count_instructions: gc_stress, ..Default::default() };
         let got = match run_source(&source, &name, options) {
             Ok(r) => r,
             Err(e) => {

@@ -17,13 +17,17 @@
 //!   flight: see `RootSet`, the one place that lists the roots.
 //! - The bytecode was checked by `verify` before it runs, so register
 //!   operands are inside their frame's window.
+//! - Two loops run bytecode: [`Vm::run_fast`], the common case of the
+//!   commonest instructions, and the general loop of [`Vm::run`], which
+//!   runs everything else and hands back to the fast one at the next
+//!   instruction it can run. Between them, the top frame's `pc` is saved.
 
 use std::io::Write;
 use std::rc::Rc;
 use std::time::Duration;
 
 use crate::builtins::format;
-use crate::bytecode::{ClassId, ConvKind, Dst, HandlerKind, Instr, MethodId, Pc, Reg};
+use crate::bytecode::{Args, ClassId, ConvKind, Dst, HandlerKind, Instr, MethodId, NativeId, Pc, Reg};
 use crate::contexts::Contexts;
 use crate::error::VmError;
 use crate::event_loop::EventLoop;
@@ -749,6 +753,12 @@ impl Vm {
         let mut instructions: u64 = 0;
         let fuel = self.options.max_instructions.map_or(u64::MAX, |f| f.saturating_sub(self.stats.instructions));
         let result = 'outer: loop {
+            if !COUNT && let Err(e) = self.run_fast(&program, boundary) {
+                match self.raise(e, boundary) {
+                    Ok(()) => continue 'outer,
+                    Err(e) => break 'outer Err(e),
+                }
+            }
             // (Re)load the top frame's state.
             let Some(&frame) = self.frames.last() else { break Ok(Value::Null) };
             let method = program.method(frame.method);
@@ -1171,19 +1181,7 @@ impl Vm {
                     }
                     Instr::CallNative { dst, native, args } => {
                         save!();
-                        // The arguments are copied out: the native may run
-                        // bytecode that moves the stack. Element by element:
-                        // runs are short, and a memcpy call costs more.
-                        let mut buf = [std::mem::MaybeUninit::<Value>::uninit(); 8];
-                        let n = (args.count as usize).min(buf.len());
-                        for (i, slot) in buf[..n].iter_mut().enumerate() {
-                            slot.write(r!(Reg(args.base + i as u16)));
-                        }
-                        // SAFETY: the first `n` slots were written just above
-                        // (`Value` is `Copy`: nothing to drop).
-                        let args_in = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<Value>(), n) };
-                        let f = crate::native::def(native).f;
-                        let v = tri!(f(self, args_in));
+                        let v = tri!(self.call_native(native, regs, args));
                         // The native may have run bytecode that grew the stack.
                         regs = unsafe { self.stack.as_mut_ptr().add(base) };
                         set!(dst, v);
@@ -1345,10 +1343,300 @@ impl Vm {
                         }
                     }
                 }
+                // SAFETY: `pc` is the instruction this loop would fetch next.
+                if !COUNT && Vm::is_fast(unsafe { code.get_unchecked(pc) }) {
+                    // Back to the fast loop.
+                    save!();
+                    continue 'outer;
+                }
             }
         };
         self.stats.instructions += instructions;
         result
+    }
+
+    /// The fast loop: the common case of the commonest instructions, from
+    /// the top frame's saved pc, until an instruction (or a case of one)
+    /// that needs more, whose pc it saves for [`Vm::run_loop`] to run.
+    ///
+    /// Only calls and returns between plain bytecode frames, int
+    /// arithmetic and comparisons, moves, jumps, field access and natives
+    /// are here; nothing in it throws or counts, and natives are its only
+    /// calls out. That is the point: the compiler keeps `pc`, `regs` and
+    /// `code` in machine registers here, which it does not in the general
+    /// loop, where every arm's calls clobber them. `toy bench fib`: 21.3-22.2
+    /// ns per call without it, 19.2-19.3 with it (`lua5.4`: 19.8-20.5).
+    /// `--stats` (and `--max-instructions`) do not use it: the general loop
+    /// counts.
+    ///
+    /// An exception thrown by a native comes back as `Err`, the frame's pc
+    /// after the call, for the caller to raise.
+    #[inline(never)]
+    fn run_fast(&mut self, program: &Program, boundary: usize) -> Result<(), VmError> {
+        let Some(&frame) = self.frames.last() else { return Ok(()) };
+        let method = program.method(frame.method);
+        let mut code: &[Instr] = &method.code;
+        let mut nregs = method.nregs as usize;
+        let mut pc = frame.pc as usize;
+        let mut base = frame.base as usize;
+        // SAFETY: as in `run_loop`.
+        let mut regs: *mut Value = unsafe { self.stack.as_mut_ptr().add(base) };
+        macro_rules! r {
+            ($reg:expr) => {
+                // SAFETY: as in `run_loop` (the window and the code are verified).
+                unsafe { regs.add($reg.0 as usize).read() }
+            };
+        }
+        macro_rules! rf {
+            ($reg:expr) => {
+                // SAFETY: as in `run_loop` (the window and the code are verified).
+                unsafe { &*regs.add($reg.0 as usize) }
+            };
+        }
+        macro_rules! set {
+            ($dst:expr, $v:expr) => {{
+                let v = $v;
+                // SAFETY: as in `run_loop` (the window and the code are verified).
+                unsafe { regs.add($dst.0 as usize).write(v) };
+            }};
+        }
+        // An int result, in one store (see `Value::write_int`).
+        macro_rules! set_int {
+            ($dst:expr, $x:expr) => {{
+                let x = $x;
+                // SAFETY: as in `run_loop` (the window and the code are verified).
+                unsafe { Value::write_int(regs.add($dst.0 as usize), x) };
+            }};
+        }
+        macro_rules! ints {
+            ($a:expr, $b:expr) => {
+                match (rf!($a), rf!($b)) {
+                    (&Value::Int(x), &Value::Int(y)) => (x, y),
+                    _ => break,
+                }
+            };
+        }
+        // A call of a bytecode method (else `break`); the caller resumes at
+        // `$resume`.
+        macro_rules! enter {
+            ($method:expr, $dst:expr, $args:expr, $resume:expr) => {{
+                let callee = program.method($method);
+                let new_base = base + nregs;
+                let callee_regs = callee.nregs as usize;
+                let end = new_base + callee_regs;
+                if self.frames.len() >= self.options.max_depth || end > self.stack.len() {
+                    break;
+                }
+                if let Some(f) = self.frames.last_mut() {
+                    f.pc = $resume as u32;
+                }
+                // SAFETY: as in `run_loop`'s `enter!`; the stack is long
+                // enough (checked above).
+                unsafe {
+                    let p = self.stack.as_mut_ptr();
+                    let (mut src, mut dst) = (p.add(base + $args.base as usize), p.add(new_base));
+                    let copied = dst.add($args.count as usize);
+                    while dst < copied {
+                        dst.write(src.read());
+                        dst = dst.add(1);
+                        src = src.add(1);
+                    }
+                    let stop = p.add(end);
+                    while dst < stop {
+                        dst.write(Value::Null);
+                        dst = dst.add(1);
+                    }
+                }
+                self.frames.push(Frame { method: $method, pc: 0, base: new_base as u32, ret: $dst.0, kind: FrameKind::Normal });
+                base = new_base;
+                // SAFETY: as in `run_loop` (the window and the code are verified).
+                regs = unsafe { self.stack.as_mut_ptr().add(base) };
+                code = &callee.code;
+                nregs = callee_regs;
+                pc = 0;
+            }};
+        }
+        // A return to a plain bytecode caller (else `break`).
+        macro_rules! ret {
+            ($v:expr) => {{
+                let n = self.frames.len();
+                if n <= boundary + 1 || n < 2 || self.frames[n - 1].kind != FrameKind::Normal {
+                    break;
+                }
+                let v = $v;
+                let done = self.frames[n - 1];
+                let caller = self.frames[n - 2];
+                self.frames.truncate(n - 1);
+                let m = program.method(caller.method);
+                base = caller.base as usize;
+                // SAFETY: as in `run_loop` (the window and the code are verified).
+                regs = unsafe { self.stack.as_mut_ptr().add(base) };
+                code = &m.code;
+                nregs = m.nregs as usize;
+                pc = caller.pc as usize;
+                if done.ret != DISCARD {
+                    set!(Reg(done.ret), v);
+                }
+            }};
+        }
+        loop {
+            // SAFETY: as in `run_loop`.
+            let instr: &Instr = unsafe { code.get_unchecked(pc) };
+            pc += 1;
+            match *instr {
+                Instr::Nop {} => {}
+                Instr::Move { dst, src } => set!(dst, r!(src)),
+                Instr::LoadNull { dst } => set!(dst, Value::Null),
+                Instr::LoadBool { dst, value } => set!(dst, Value::Bool(value)),
+                Instr::LoadInt { dst, value } => set_int!(dst, value as i64),
+                Instr::LoadConst { dst, k } => set!(dst, self.consts[k.index()]),
+                Instr::Add { dst, a, b } => {
+                    let (x, y) = ints!(a, b);
+                    set_int!(dst, x.wrapping_add(y));
+                }
+                Instr::AddImm { dst, a, imm } => match rf!(a) {
+                    &Value::Int(x) => set_int!(dst, x.wrapping_add(imm as i64)),
+                    _ => break,
+                },
+                Instr::Sub { dst, a, b } => {
+                    let (x, y) = ints!(a, b);
+                    set_int!(dst, x.wrapping_sub(y));
+                }
+                Instr::Mul { dst, a, b } => {
+                    let (x, y) = ints!(a, b);
+                    set_int!(dst, x.wrapping_mul(y));
+                }
+                Instr::Lt { dst, a, b } => {
+                    let (x, y) = ints!(a, b);
+                    set!(dst, Value::Bool(x < y));
+                }
+                Instr::Le { dst, a, b } => {
+                    let (x, y) = ints!(a, b);
+                    set!(dst, Value::Bool(x <= y));
+                }
+                Instr::Gt { dst, a, b } => {
+                    let (x, y) = ints!(a, b);
+                    set!(dst, Value::Bool(x > y));
+                }
+                Instr::Ge { dst, a, b } => {
+                    let (x, y) = ints!(a, b);
+                    set!(dst, Value::Bool(x >= y));
+                }
+                Instr::Jump { target } => pc = target.index(),
+                Instr::JumpIfTrue { cond, target } => {
+                    if let Value::Bool(true) = r!(cond) {
+                        pc = target.index();
+                    }
+                }
+                Instr::JumpIfFalse { cond, target } => {
+                    if !matches!(r!(cond), Value::Bool(true)) {
+                        pc = target.index();
+                    }
+                }
+                Instr::JumpIfNull { src, target } => {
+                    if r!(src).is_null() {
+                        pc = target.index();
+                    }
+                }
+                Instr::JumpIfNotNull { src, target } => {
+                    if !r!(src).is_null() {
+                        pc = target.index();
+                    }
+                }
+                Instr::JumpIfNotLt { a, b, target } => {
+                    let (x, y) = ints!(a, b);
+                    if x >= y {
+                        pc = target.index();
+                    }
+                }
+                Instr::JumpIfNotLtImm { a, imm, target } => match rf!(a) {
+                    &Value::Int(x) => {
+                        if x >= imm as i64 {
+                            pc = target.index();
+                        }
+                    }
+                    _ => break,
+                },
+                Instr::GetField { dst, obj, field } => match r!(obj) {
+                    Value::Obj(o) => match &*o {
+                        Obj::Instance(i) => set!(dst, i.get(field.index())),
+                        _ => break,
+                    },
+                    _ => break,
+                },
+                Instr::SetField { obj, field, src } => match r!(obj) {
+                    Value::Obj(o) => match &*o {
+                        Obj::Instance(i) => i.set(field.index(), r!(src)),
+                        _ => break,
+                    },
+                    _ => break,
+                },
+                Instr::GetStatic { dst, id } => set!(dst, self.statics[id.index()]),
+                Instr::SetStatic { id, src } => self.statics[id.index()] = r!(src),
+                Instr::Call { dst, method, args } => enter!(method, dst, args, pc),
+                Instr::CallAsync { dst, method, args } => {
+                    // The caller goes on after the whole await.
+                    let after = match code.get(pc) {
+                        Some(&Instr::Jump { target }) => target.index(),
+                        _ => pc,
+                    };
+                    enter!(method, dst, args, after);
+                }
+                Instr::Return { src } => ret!(r!(src)),
+                Instr::ReturnVoid {} => ret!(Value::Null),
+                Instr::CallNative { dst, native, args } => {
+                    if let Some(f) = self.frames.last_mut() {
+                        f.pc = pc as u32;
+                    }
+                    let v = self.call_native(native, regs, args)?;
+                    // The native may have run bytecode that grew the stack.
+                    // SAFETY: as in `run_loop` (the window and the code are verified).
+                    regs = unsafe { self.stack.as_mut_ptr().add(base) };
+                    set!(dst, v);
+                    if self.collect_requested || self.heap.should_collect() {
+                        self.collect();
+                    }
+                }
+                _ => break,
+            }
+        }
+        // The instruction not run.
+        if let Some(f) = self.frames.last_mut() {
+            f.pc = (pc - 1) as u32;
+        }
+        Ok(())
+    }
+
+    /// Whether [`Vm::run_fast`] runs this instruction (in its common case):
+    /// the general loop hands back to it only then.
+    fn is_fast(instr: &Instr) -> bool {
+        use Instr::*;
+        matches!(
+            instr,
+            Nop {} | Move { .. } | LoadNull { .. } | LoadBool { .. } | LoadInt { .. } | LoadConst { .. } | Add { .. }
+                | AddImm { .. } | Sub { .. } | Mul { .. } | Lt { .. } | Le { .. } | Gt { .. } | Ge { .. } | Jump { .. }
+                | JumpIfTrue { .. } | JumpIfFalse { .. } | JumpIfNull { .. } | JumpIfNotNull { .. } | JumpIfNotLt { .. }
+                | JumpIfNotLtImm { .. } | GetField { .. } | SetField { .. } | GetStatic { .. } | SetStatic { .. }
+                | Call { .. } | CallAsync { .. } | Return { .. } | ReturnVoid {} | CallNative { .. }
+        )
+    }
+
+    /// Calls a native on the registers `args` of the frame at `regs`.
+    #[inline(always)]
+    fn call_native(&mut self, native: NativeId, regs: *const Value, args: Args) -> Result<Value, VmError> {
+        // The arguments are copied out: the native may run bytecode that
+        // moves the stack. Element by element: runs are short, and a memcpy
+        // call costs more.
+        let mut buf = [std::mem::MaybeUninit::<Value>::uninit(); 8];
+        let n = (args.count as usize).min(buf.len());
+        for (i, slot) in buf[..n].iter_mut().enumerate() {
+            // SAFETY: verified `Args` lie inside the frame's window.
+            slot.write(unsafe { regs.add(args.base as usize + i).read() });
+        }
+        // SAFETY: the first `n` slots were written just above (`Value` is
+        // `Copy`: nothing to drop).
+        let args_in = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<Value>(), n) };
+        (crate::native::def(native).f)(self, args_in)
     }
 
     // ----- exceptions -----------------------------------------------------
