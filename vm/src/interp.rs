@@ -287,6 +287,50 @@ impl Runtime {
     }
 }
 
+/// Defines the register accessors of a loop over its frame's register
+/// pointer `$regs`: `r!(reg)` reads a register, `rf!(reg)` borrows it (the
+/// hot arms test tags in place instead of copying values out), `set!(dst,
+/// value)` writes one, and `set_int!(dst, i)` writes an int in one store
+/// (see [`Value::write_int`]). `$d` is `$`, for the inner macros.
+///
+/// SAFETY (for every use): the verifier proved each register operand is
+/// below its method's `nregs`, and each frame's window lies inside the
+/// stack; the loops recompute `$regs` whenever the stack may move.
+macro_rules! registers {
+    ($d:tt, $regs:ident) => {
+        #[allow(unused_macros)]
+        macro_rules! r {
+            ($d reg:expr) => {
+                // SAFETY: see `registers!`.
+                unsafe { $regs.add($d reg.0 as usize).read() }
+            };
+        }
+        #[allow(unused_macros)]
+        macro_rules! rf {
+            ($d reg:expr) => {
+                // SAFETY: see `registers!`.
+                unsafe { &*$regs.add($d reg.0 as usize) }
+            };
+        }
+        #[allow(unused_macros)]
+        macro_rules! set {
+            ($d dst:expr, $d v:expr) => {{
+                let v = $d v;
+                // SAFETY: see `registers!`.
+                unsafe { $regs.add($d dst.0 as usize).write(v) };
+            }};
+        }
+        #[allow(unused_macros)]
+        macro_rules! set_int {
+            ($d dst:expr, $d x:expr) => {{
+                let x = $d x;
+                // SAFETY: see `registers!`.
+                unsafe { Value::write_int($regs.add($d dst.0 as usize), x) };
+            }};
+        }
+    };
+}
+
 impl Vm {
     pub fn new(program: Program, options: Options, out: Box<dyn Write>, err: Box<dyn Write>) -> Vm {
         let program = Rc::new(program);
@@ -777,24 +821,7 @@ impl Vm {
             // `regs` points at the frame's first register. Every arm that
             // can move the stack (a call, a return, a native) recomputes it.
             let mut regs: *mut Value = unsafe { self.stack.as_mut_ptr().add(base) };
-            macro_rules! r {
-                ($reg:expr) => {
-                    unsafe { regs.add($reg.0 as usize).read() }
-                };
-            }
-            // A register by reference: the hot arms test tags in place
-            // instead of copying values out.
-            macro_rules! rf {
-                ($reg:expr) => {
-                    unsafe { &*regs.add($reg.0 as usize) }
-                };
-            }
-            macro_rules! set {
-                ($dst:expr, $v:expr) => {{
-                    let v = $v;
-                    unsafe { regs.add($dst.0 as usize).write(v) };
-                }};
-            }
+            registers!($, regs);
             // Leaves the frame's state consistent and goes to the top of the
             // outer loop (after a call, a return or a throw).
             macro_rules! save {
@@ -1381,33 +1408,7 @@ impl Vm {
         let mut base = frame.base as usize;
         // SAFETY: as in `run_loop`.
         let mut regs: *mut Value = unsafe { self.stack.as_mut_ptr().add(base) };
-        macro_rules! r {
-            ($reg:expr) => {
-                // SAFETY: as in `run_loop` (the window and the code are verified).
-                unsafe { regs.add($reg.0 as usize).read() }
-            };
-        }
-        macro_rules! rf {
-            ($reg:expr) => {
-                // SAFETY: as in `run_loop` (the window and the code are verified).
-                unsafe { &*regs.add($reg.0 as usize) }
-            };
-        }
-        macro_rules! set {
-            ($dst:expr, $v:expr) => {{
-                let v = $v;
-                // SAFETY: as in `run_loop` (the window and the code are verified).
-                unsafe { regs.add($dst.0 as usize).write(v) };
-            }};
-        }
-        // An int result, in one store (see `Value::write_int`).
-        macro_rules! set_int {
-            ($dst:expr, $x:expr) => {{
-                let x = $x;
-                // SAFETY: as in `run_loop` (the window and the code are verified).
-                unsafe { Value::write_int(regs.add($dst.0 as usize), x) };
-            }};
-        }
+        registers!($, regs);
         macro_rules! ints {
             ($a:expr, $b:expr) => {
                 match (rf!($a), rf!($b)) {
