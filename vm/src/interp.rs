@@ -331,6 +331,32 @@ macro_rules! registers {
     };
 }
 
+/// Copies `count` arguments from `stack[from..]` into a callee's window
+/// `stack[base..end]` and clears the rest of it. Element by element: runs
+/// are short, and a memcpy call costs more.
+///
+/// # Safety
+/// `stack` points at the stack; `from .. from + count` and `base .. end`
+/// lie inside it and do not overlap, and `count <= end - base`.
+#[inline(always)]
+unsafe fn fill_window(stack: *mut Value, from: usize, count: usize, base: usize, end: usize) {
+    // SAFETY: the caller's guarantees.
+    unsafe {
+        let (mut src, mut dst) = (stack.add(from), stack.add(base));
+        let copied = dst.add(count);
+        while dst < copied {
+            dst.write(src.read());
+            dst = dst.add(1);
+            src = src.add(1);
+        }
+        let stop = stack.add(end);
+        while dst < stop {
+            dst.write(Value::Null);
+            dst = dst.add(1);
+        }
+    }
+}
+
 impl Vm {
     pub fn new(program: Program, options: Options, out: Box<dyn Write>, err: Box<dyn Write>) -> Vm {
         let program = Rc::new(program);
@@ -905,21 +931,7 @@ impl Vm {
                     // window (verified `Args`), `new_base .. end` inside the
                     // stack (resized above), and the two do not overlap: the
                     // callee's window starts where the caller's ends.
-                    unsafe {
-                        let p = self.stack.as_mut_ptr();
-                        let (mut src, mut dst) = (p.add(from), p.add(new_base));
-                        let copied = dst.add(count);
-                        while dst < copied {
-                            dst.write(src.read());
-                            dst = dst.add(1);
-                            src = src.add(1);
-                        }
-                        let stop = p.add(end);
-                        while dst < stop {
-                            dst.write(Value::Null);
-                            dst = dst.add(1);
-                        }
-                    }
+                    unsafe { fill_window(self.stack.as_mut_ptr(), from, count, new_base, end) };
                     self.frames.push(Frame { method: $target, pc: 0, base: new_base as u32, ret: $dst.0, kind: FrameKind::Normal });
                     self.stats.calls += 1;
                     base = new_base;
@@ -1434,20 +1446,8 @@ impl Vm {
                 // SAFETY: as in `run_loop`'s `enter!`; the stack is long
                 // enough (checked above).
                 unsafe {
-                    let p = self.stack.as_mut_ptr();
-                    let (mut src, mut dst) = (p.add(base + $args.base as usize), p.add(new_base));
-                    let copied = dst.add($args.count as usize);
-                    while dst < copied {
-                        dst.write(src.read());
-                        dst = dst.add(1);
-                        src = src.add(1);
-                    }
-                    let stop = p.add(end);
-                    while dst < stop {
-                        dst.write(Value::Null);
-                        dst = dst.add(1);
-                    }
-                }
+                    fill_window(self.stack.as_mut_ptr(), base + $args.base as usize, $args.count as usize, new_base, end)
+                };
                 self.frames.push(Frame { method: $method, pc: 0, base: new_base as u32, ret: $dst.0, kind: FrameKind::Normal });
                 base = new_base;
                 // SAFETY: as in `run_loop` (the window and the code are verified).
