@@ -241,6 +241,9 @@ pub struct Vm {
     pub(crate) suspended: bool,
     /// What `Task.Yield()` returns (made at its first call).
     pub(crate) yield_awaitable: Value,
+    /// The completed tasks async methods share (see
+    /// [`Vm::cached_completed_task`]).
+    pub(crate) task_cache: [Value; crate::tasks::TASK_CACHE],
 }
 
 /// The prelude's classes and methods that the async runtime calls.
@@ -423,6 +426,7 @@ impl Vm {
             resuming: Vec::new(),
             suspended: false,
             yield_awaitable: Value::Null,
+            task_cache: [Value::Null; crate::tasks::TASK_CACHE],
         }
     }
 
@@ -618,6 +622,7 @@ impl Vm {
             temp_roots: &self.temp_roots,
             resuming: &self.resuming,
             yield_awaitable: &self.yield_awaitable,
+            task_cache: &self.task_cache,
         };
         // SAFETY: this runs only between instructions (the `safepoint!` of the
         // interpreter loop), where every live value is in a register of a
@@ -2015,12 +2020,15 @@ struct RootSet<'a> {
     resuming: &'a [Value],
     /// `Task.Yield()`'s awaitable.
     yield_awaitable: &'a Value,
+    /// The completed tasks async methods share.
+    task_cache: &'a [Value],
 }
 
 /// The roots, all of them, in one place.
 impl gc::Roots<Obj> for RootSet<'_> {
     fn trace_roots(&self, t: &mut Tracer) {
-        for v in self.stack.iter().chain(self.statics).chain(self.consts).chain(self.resuming).chain(std::iter::once(self.yield_awaitable)) {
+        let values = [self.stack, self.statics, self.consts, self.resuming, self.task_cache, std::slice::from_ref(self.yield_awaitable)];
+        for v in values.into_iter().flatten() {
             v.trace(t);
         }
         for (e, _) in self.exceptions {

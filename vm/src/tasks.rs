@@ -263,6 +263,9 @@ impl Task {
 
 
 /// The task a value holds, if it is one.
+/// How many completed tasks [`Vm::cached_completed_task`] shares.
+pub const TASK_CACHE: usize = 14;
+
 pub fn task_ref(v: &Value) -> Option<&Task> {
     match v {
         Value::Obj(o) => match &**o {
@@ -307,6 +310,25 @@ impl Vm {
     pub fn new_task(&mut self, has_result: bool, builder: BuilderKind) -> Value {
         self.async_stats.tasks += 1;
         Value::Obj(self.alloc(Obj::Task(Task::new(has_result, builder))))
+    }
+
+    /// A completed task of `result` for an async method that finished
+    /// without one: shared, as .NET's `AsyncTaskCache` shares them, for no
+    /// result, `false`, `true`, `null` and the ints -1 to 8 (made on first
+    /// use, kept in [`TASK_CACHE`] slots of `Vm::task_cache`), else new.
+    pub fn cached_completed_task(&mut self, result: Value, has_result: bool) -> Value {
+        let slot = match result {
+            _ if !has_result => Some(0),
+            Value::Bool(b) => Some(1 + usize::from(b)),
+            Value::Null => Some(3),
+            Value::Int(i) if (-1..=8).contains(&i) => Some((i + 5) as usize),
+            _ => None,
+        };
+        let Some(slot) = slot else { return self.completed_task(result, has_result) };
+        if self.task_cache[slot].is_null() {
+            self.task_cache[slot] = self.completed_task(result, has_result);
+        }
+        self.task_cache[slot]
     }
 
     pub fn completed_task(&mut self, result: Value, has_result: bool) -> Value {

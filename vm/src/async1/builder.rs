@@ -1,9 +1,18 @@
 //! The async method builders (`AsyncTaskMethodBuilder<T>` and friends) and
 //! the `MoveNextRunner`, as the generated `MoveNext` calls them.
 //!
-//! A builder is its task (see `tasks.rs`): `Create` makes the task,
-//! `Task` returns it (wrapped for `ValueTask`), `SetResult`/`SetException`
-//! complete it. At the first suspension `AwaitUnsafeOnCompleted` makes the
+//! A builder is its task (see `tasks.rs`), made when it is first needed, as
+//! .NET's builder fills its `m_task`: `Create` gives a builder with no task
+//! yet (null; `async void`'s makes its task at once). A method that
+//! finishes without suspending never makes one: `SetResult` returns a
+//! completed task, shared for the results .NET's `AsyncTaskCache` shares
+//! (no result, `false`, `true`, `null`, the ints -1 to 8), and for
+//! `ValueTask` builders no task at all, only the `ValueTask`. At the first
+//! suspension `InitializeTaskAsPromise` makes the task, before the state
+//! machine keeps it in `<>t__builder`; `MoveNext` returns its builder to the
+//! stub (our registers are not `ref`s), and `Task` returns it (wrapped for
+//! `ValueTask`); `SetResult`/`SetException` complete it. At the first
+//! suspension `AwaitUnsafeOnCompleted` makes the
 //! state machine's `MoveNextRunner` (a prelude class: `_context`,
 //! `_stateMachine`) and keeps it in the task for every later suspension;
 //! each suspension stores the current ExecutionContext in it, and `Run`
@@ -21,29 +30,52 @@ use crate::value::{Obj, Value};
 const RUNNER_CONTEXT: usize = 0;
 const RUNNER_STATE_MACHINE: usize = 1;
 
+/// The natives that depend on the builder type: which task it makes.
+macro_rules! builder_natives {
+    ($($create:ident, $initialize:ident, $set_result:ident, $set_exception:ident: $has_result:expr, $kind:expr;)*) => {$(
+        pub fn $create(vm: &mut Vm, _: &[Value]) -> NativeResult {
+            create(vm, $has_result, $kind)
+        }
+        pub fn $initialize(vm: &mut Vm, args: &[Value]) -> NativeResult {
+            initialize_task(vm, args, $has_result, $kind)
+        }
+        pub fn $set_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
+            set_result(vm, args, $has_result, $kind)
+        }
+        pub fn $set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
+            set_exception(vm, args, $has_result, $kind)
+        }
+    )*};
+}
+
+builder_natives! {
+    create_task, initialize_task_task, set_result_task, set_exception_task: false, BuilderKind::Task;
+    create_task_of, initialize_task_task_of, set_result_task_of, set_exception_task_of: true, BuilderKind::Task;
+    create_value_task, initialize_task_value_task, set_result_value_task, set_exception_value_task:
+        false, BuilderKind::ValueTask;
+    create_value_task_of, initialize_task_value_task_of, set_result_value_task_of, set_exception_value_task_of:
+        true, BuilderKind::ValueTask;
+    create_void, initialize_task_void, set_result_void, set_exception_void: false, BuilderKind::Void;
+}
+
+/// `Create()`: a builder with no task yet, except `async void`'s.
 fn create(vm: &mut Vm, has_result: bool, kind: BuilderKind) -> NativeResult {
     vm.async_stats.state_machines += 1;
-    Ok(vm.new_task(has_result, kind))
+    if kind == BuilderKind::Void { Ok(vm.new_task(has_result, kind)) } else { Ok(Value::Null) }
 }
 
-pub fn create_task(vm: &mut Vm, _: &[Value]) -> NativeResult {
-    create(vm, false, BuilderKind::Task)
+/// `InitializeTaskAsPromise()`: the builder's task, made now if it has
+/// none (the method is about to suspend).
+fn initialize_task(vm: &mut Vm, args: &[Value], has_result: bool, kind: BuilderKind) -> NativeResult {
+    let b = arg(args, 0);
+    if b.is_null() { Ok(vm.new_task(has_result, kind)) } else { Ok(b) }
 }
 
-pub fn create_task_of(vm: &mut Vm, _: &[Value]) -> NativeResult {
-    create(vm, true, BuilderKind::Task)
-}
-
-pub fn create_value_task(vm: &mut Vm, _: &[Value]) -> NativeResult {
-    create(vm, false, BuilderKind::ValueTask)
-}
-
-pub fn create_value_task_of(vm: &mut Vm, _: &[Value]) -> NativeResult {
-    create(vm, true, BuilderKind::ValueTask)
-}
-
-pub fn create_void(vm: &mut Vm, _: &[Value]) -> NativeResult {
-    create(vm, false, BuilderKind::Void)
+/// What `SetResult` and `SetException` return: `true` when the task has
+/// continuations to run (then the builder is the task), else the completed
+/// task (or `ValueTask`) itself, for `MoveNext` to return.
+fn completed(b: Value, t: &Task) -> Value {
+    if t.has_continuations() { Value::Bool(true) } else { b }
 }
 
 fn builder_task(args: &[Value]) -> Result<&Task, VmError> {
@@ -52,8 +84,13 @@ fn builder_task(args: &[Value]) -> Result<&Task, VmError> {
 
 /// `builder.Task`: the task itself; for `ValueTask` builders a `ValueTask`
 /// holding the result when the method finished synchronously (no task
-/// escapes), else wrapping the task.
+/// escapes), else wrapping the task. A builder that finished without a
+/// task already holds its `ValueTask`.
 pub fn task(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let b = arg(args, 0);
+    if !b.is_null() && task_ref(&b).is_none() {
+        return Ok(b);
+    }
     let t = builder_task(args)?;
     if t.builder != BuilderKind::ValueTask {
         return Ok(arg(args, 0));
@@ -66,11 +103,20 @@ pub fn task(vm: &mut Vm, args: &[Value]) -> NativeResult {
     Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(b)))))
 }
 
-/// `SetResult`: completes the task; says whether it has continuations.
-pub fn set_result(_: &mut Vm, args: &[Value]) -> NativeResult {
-    let t = builder_task(args)?;
-    t.settle(Outcome::Result(arg(args, 1)));
-    Ok(Value::Bool(t.has_continuations()))
+/// `SetResult`: completes the task (see [`completed`] for what it
+/// returns). With no task yet: a shared completed task where .NET shares
+/// one, else a new one; for `ValueTask` builders the `ValueTask` itself.
+fn set_result(vm: &mut Vm, args: &[Value], has_result: bool, kind: BuilderKind) -> NativeResult {
+    let (b, v) = (arg(args, 0), arg(args, 1));
+    if !b.is_null() {
+        let t = builder_task(args)?;
+        t.settle(Outcome::Result(v));
+        return Ok(completed(b, t));
+    }
+    if kind == BuilderKind::ValueTask {
+        return Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task: Value::Null, result: v })))));
+    }
+    Ok(vm.cached_completed_task(v, has_result))
 }
 
 /// `AsyncMethodBuilderCore.NextInlineRunner(task)`: see
@@ -79,19 +125,20 @@ pub fn next_inline_runner(vm: &mut Vm, args: &[Value]) -> NativeResult {
     vm.next_inline_runner(arg(args, 0))
 }
 
-/// `SetException`: faults the task (cancels it for an
-/// `OperationCanceledException`); for `async void` the exception is
-/// unhandled and ends the program, as in .NET.
-pub fn set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let kind = builder_task(args)?.builder;
+/// `SetException`: faults the task, made now if there is none (cancels
+/// it for an `OperationCanceledException`; see [`completed`] for what it
+/// returns); for `async void` the exception is unhandled and ends the
+/// program, as in .NET.
+fn set_exception(vm: &mut Vm, args: &[Value], has_result: bool, kind: BuilderKind) -> NativeResult {
     let e = arg(args, 1);
     if kind == BuilderKind::Void {
         return Err(VmError::Unhandled(e));
     }
     let outcome = vm.exception_outcome(e);
-    let t = builder_task(args)?;
+    let b = initialize_task(vm, args, has_result, kind)?;
+    let t = task_ref(&b).ok_or_else(VmError::null_reference)?;
     t.settle(outcome);
-    Ok(Value::Bool(t.has_continuations()))
+    Ok(completed(b, t))
 }
 
 /// The state machine's runner, made at its first suspension, with the

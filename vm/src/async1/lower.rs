@@ -5,7 +5,8 @@
 //! As in Roslyn's release build, the state machine starts out "on the
 //! stack" (here: in `MoveNext`'s registers) and is boxed into an object of
 //! its class only when it first suspends, so a call that completes
-//! synchronously allocates its task and nothing else.
+//! synchronously allocates nothing, or its task when its result is not one
+//! .NET shares (see `builder.rs`).
 //!
 //! For `async Task<int> Fib(int n)` in `Program`:
 //! ```text
@@ -14,9 +15,9 @@
 //!   <>u__1 (one per awaiter type)
 //!
 //! Fib(n):                          the stub, with the original signature
-//!   builder = AsyncTaskMethodBuilder<T>.Create()
+//!   builder = AsyncTaskMethodBuilder<T>.Create()     (no task yet)
 //!   builder.Start(ref sm), inlined: save both contexts,
-//!     <Fib>d__1.MoveNext(n, sm: null, builder), restore them
+//!     builder = <Fib>d__1.MoveNext(n, sm: null, builder), restore them
 //!   return builder.Task
 //!
 //! <Fib>d__1.MoveNext(n, sm, builder):
@@ -26,16 +27,21 @@
 //!     jump to its GetResult)
 //!   body: the original code; each `Await` jumps to its suspend block, each
 //!     return to a block that sets the result
-//!   suspend k: box the state machine if it is not yet (new <Fib>d__1,
+//!   suspend k: box the state machine if it is not yet (its task made:
+//!     builder = builder.InitializeTaskAsPromise(); new <Fib>d__1,
 //!     <>t__builder = builder), save the live registers, state = k,
 //!     <>u__j = awaiter, builder.AwaitUnsafeOnCompleted(awaiter, sm)
 //!     (AwaitOnCompleted for an INotifyCompletion-only awaiter; for a user
 //!     awaiter the builder returns the MoveNextAction and
-//!     awaiter.(Unsafe)OnCompleted(action) follows), return
-//!   finish: state = -2, builder.SetResult(value), and if the task has
-//!     continuations AsyncMethodBuilderCore.RunContinuations(task), return
+//!     awaiter.(Unsafe)OnCompleted(action) follows), return builder
+//!   finish: state = -2, t = builder.SetResult(value); t is true if the task
+//!     has continuations: AsyncMethodBuilderCore.RunContinuations(builder),
+//!     return builder; else t is the completed task: return t
 //!   catch (Exception e) around all of it: state = -2, builder.SetException(e),
-//!     RunContinuations if needed, return
+//!     the same
+//!
+//! MoveNext returns its builder because the stub's builder is not passed
+//! by `ref`, as Roslyn's is (inside the state machine struct).
 //!
 //! <Fib>d__1.IAsyncStateMachine.MoveNext():   what a MoveNextRunner resumes
 //!   MoveNext(null.., this, null)
@@ -265,10 +271,12 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     // Suspend blocks.
     let await_unsafe = native(bo, "AwaitUnsafeOnCompleted", 2);
     let await_safe = native(bo, "AwaitOnCompleted", 2);
+    let initialize_task = native(bo, "InitializeTaskAsPromise", 0);
     for (k, s) in sites.iter().enumerate() {
         let line = orig.lines[s.pc];
         c.patch(shift as usize + s.pc, c.here());
         let boxed = c.emit(Instr::JumpIfNotNull { src: sm, target: Pc(0) }, line);
+        c.emit(Instr::CallNative { dst: bld.dst(), native: initialize_task, args: Args::new(bld, 1) }, line);
         c.emit(Instr::NewObject { dst: sm.dst(), class: sm_class }, line);
         c.emit(Instr::SetField { obj: sm, field: builder_field, src: bld }, line);
         c.patch(boxed, c.here());
@@ -297,7 +305,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
             };
             c.emit(call, line);
         }
-        c.emit(Instr::ReturnVoid {}, line);
+        c.emit(Instr::Return { src: bld }, line);
     }
     let protected_end = c.here();
 
@@ -383,7 +391,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
             native: native(core, "CurrentSynchronizationContext", 0),
             args: Args::new(rsc, 0),
         },
-        Instr::Call { dst: Dst::DISCARD, method: move_next, args: Args::new(Reg(0), a as usize + 2) },
+        Instr::Call { dst: rb.dst(), method: move_next, args: Args::new(Reg(0), a as usize + 2) },
         Instr::CallNative { dst: rec.dst(), native: native(core, "RestoreContexts", 2), args: Args::new(rec, 2) },
     ];
     if kind == AsyncReturn::Void {
@@ -403,7 +411,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
 
 /// The end of `MoveNext`: `state = -2` (if boxed), `builder.SetResult(value)`
 /// or `SetException(e)` (the run `builder, value`), then, if the task has
-/// continuations, `RunContinuations(task)`, and return.
+/// continuations, `RunContinuations(task)`; returns the completed task.
 #[allow(clippy::too_many_arguments)]
 fn complete(
     c: &mut Code,
@@ -421,8 +429,9 @@ fn complete(
     c.emit(Instr::SetField { obj: sm, field: state, src: t }, line);
     c.patch(unboxed, c.here());
     c.emit(Instr::CallNative { dst: t.dst(), native: set, args: Args::new(bld, nargs) }, line);
-    let done = c.emit(Instr::JumpIfFalse { cond: t, target: Pc(0) }, line);
+    let run = c.emit(Instr::JumpIfTrue { cond: t, target: Pc(0) }, line);
+    c.emit(Instr::Return { src: t }, line);
+    c.patch(run, c.here());
     c.emit(Instr::Call { dst: Dst::DISCARD, method: run_continuations, args: Args::new(bld, 1) }, line);
-    c.patch(done, c.here());
-    c.emit(Instr::ReturnVoid {}, line);
+    c.emit(Instr::Return { src: bld }, line);
 }

@@ -81,6 +81,8 @@ impl Vm {
             Outcome::Result(v) if is_value_task(kind) => {
                 Value::Obj(self.alloc(Obj::Native(Box::new(ValueTaskBox { task: Value::Null, result: v }))))
             }
+            // As async1's builder: a shared task where .NET shares one.
+            Outcome::Result(v) => self.cached_completed_task(v, has_result(kind)),
             outcome => {
                 let task = self.new_task(has_result(kind), BuilderKind::Task);
                 if let Some(t) = crate::tasks::task_ref(&task) {
