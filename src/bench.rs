@@ -526,6 +526,10 @@ impl EhResults {
 
 /// The argument `Main` passes to `Fib` in fib.toy and fib_async.toy.
 const FIB_N: [(&str, i64); 2] = [("fib", 30), ("fib_async", 25)];
+/// How many times a peer's fib translation runs Fib(n) in one process, so
+/// that the work outweighs the start-up subtracted from it (node's is ~80
+/// ms, one Fib(25) through async functions ~60 ms).
+const PEER_FIB_REPS: u64 = 5;
 
 /// The depths `Main` of suspend_depth.toy runs `Chain` at.
 const SUSPEND_DEPTHS: [i64; 3] = [1, 10, 100];
@@ -671,10 +675,10 @@ fn programs(dir: &Path, names: &[&str], modes: &[BenchMode], timing: Timing) -> 
             table.header.extend(peers.iter().map(|(p, _)| format!("{} ÷ async2", p.label)));
         }
         if !peers.is_empty() {
-            table.note.push_str(
-                " Peers (bench/peers/, each a process): ns = (median run − median start-up of an empty program) / the same count; \
-                 peer ÷ async2 above 1: async2 is faster.",
-            );
+            table.note.push_str(&format!(
+                " Peers (bench/peers/, each a process): ns = (median run − median start-up of an empty program) / the same count \
+                 (the fib translations run Fib(n) {PEER_FIB_REPS} times per process); peer ÷ async2 above 1: async2 is faster."
+            ));
         }
     }
     let mut fib_ns: Vec<(&str, Vec<Measured>)> = Vec::new();
@@ -709,7 +713,8 @@ fn programs(dir: &Path, names: &[&str], modes: &[BenchMode], timing: Timing) -> 
                 })
                 .collect();
             let mut r = row(&format!("{name}: Fib({n}), {} calls", thousands(count as f64)), &ns, |v| format!("{v:.1}"), modes, true);
-            r.extend(peer_cells(&peers, name, &[], count as f64, a2.map(|i| &ns[i]), timing));
+            let reps = PEER_FIB_REPS.to_string();
+            r.extend(peer_cells(&peers, name, &[&reps], (count * PEER_FIB_REPS) as f64, a2.map(|i| &ns[i]), timing));
             calls.rows.push(r);
             fib_ns.push((name, ns));
         }
