@@ -89,7 +89,10 @@ struct GcBox<T> {
 /// A pointer to an object in a [`Heap`]. Copying it copies the pointer.
 ///
 /// It stays valid as long as its object is reachable from the roots at every
-/// collection (see the module docs) and the heap is alive.
+/// collection (see the module docs) and the heap is alive. It is laid out
+/// as the pointer alone (the VM's `Value::write` builds one from
+/// [`Gc::addr`]).
+#[repr(transparent)]
 pub struct Gc<T: Trace> {
     ptr: NonNull<GcBox<T>>,
 }

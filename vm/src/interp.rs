@@ -293,8 +293,9 @@ impl Runtime {
 /// Defines the register accessors of a loop over its frame's register
 /// pointer `$regs`: `r!(reg)` reads a register, `rf!(reg)` borrows it (the
 /// hot arms test tags in place instead of copying values out), `set!(dst,
-/// value)` writes one, and `set_int!(dst, i)` writes an int in one store
-/// (see [`Value::write_int`]). `$d` is `$`, for the inner macros.
+/// value)` writes one, `set_fresh!(dst, value)` writes a value fresh from
+/// Rust code (a native's result) and `set_int!(dst, i)` an int, in one
+/// store (see [`Value::write`]). `$d` is `$`, for the inner macros.
 ///
 /// SAFETY (for every use): the verifier proved each register operand is
 /// below its method's `nregs`, and each frame's window lies inside the
@@ -324,11 +325,19 @@ macro_rules! registers {
             }};
         }
         #[allow(unused_macros)]
+        macro_rules! set_fresh {
+            ($d dst:expr, $d v:expr) => {{
+                let v = $d v;
+                // SAFETY: see `registers!`.
+                unsafe { Value::write($regs.add($d dst.0 as usize), v) };
+            }};
+        }
+        #[allow(unused_macros)]
         macro_rules! set_int {
             ($d dst:expr, $d x:expr) => {{
                 let x = $d x;
                 // SAFETY: see `registers!`.
-                unsafe { Value::write_int($regs.add($d dst.0 as usize), x) };
+                unsafe { Value::write($regs.add($d dst.0 as usize), Value::Int(x)) };
             }};
         }
     };
@@ -1228,7 +1237,7 @@ impl Vm {
                         let v = tri!(self.call_native(native, regs, args));
                         // The native may have run bytecode that grew the stack.
                         regs = unsafe { self.stack.as_mut_ptr().add(base) };
-                        set!(dst, v);
+                        set_fresh!(dst, v);
                         safepoint!();
                     }
                     Instr::CallDelegate { dst, args } => {
@@ -1598,7 +1607,7 @@ impl Vm {
                     // The native may have run bytecode that grew the stack.
                     // SAFETY: as in `run_loop` (the window and the code are verified).
                     regs = unsafe { self.stack.as_mut_ptr().add(base) };
-                    set!(dst, v);
+                    set_fresh!(dst, v);
                     if self.collect_requested || self.heap.should_collect() {
                         self.collect();
                     }

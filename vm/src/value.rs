@@ -21,7 +21,7 @@ pub type Heap = gc::Heap<Obj>;
 pub type Tracer = gc::Tracer<Obj>;
 
 // `repr(u8)`: the layout is defined (a tag byte, then each variant's
-// fields as a `repr(C)` struct), so [`Value::write_int`] may build one.
+// fields as a `repr(C)` struct), so [`Value::write`] may build one.
 #[derive(Clone, Copy, Default)]
 #[repr(u8)]
 pub enum Value {
@@ -36,34 +36,47 @@ pub enum Value {
     Obj(Gc<Obj>),
 }
 
-/// The tag byte of `Value::Int` (declaration order, `repr(u8)`).
-const INT_TAG: u8 = 2;
-
 impl Value {
-    /// Writes `Value::Int(x)` at `p` with one 16-byte store.
+    /// Writes `v` at `p` with one 16-byte store, reading `v` field by field.
     ///
     /// The compiler writes an enum by parts (the tag byte, then the
     /// payload); a whole-value load soon after (an argument copy, a
     /// `Return`) then spans two stores, which the CPU cannot forward from:
     /// it waits for both to reach the cache. One store forwards to any load
-    /// inside it.
+    /// inside it. Reading `v` by fields forwards from its parts. For values
+    /// fresh from Rust code (a native's result, an int just computed); a
+    /// value copied from a register is already one store.
     ///
     /// # Safety
     /// `p` must be valid for a 16-byte write (not necessarily aligned).
     #[inline(always)]
-    pub unsafe fn write_int(p: *mut Value, x: i64) {
+    pub unsafe fn write(p: *mut Value, v: Value) {
+        // `repr(u8)`: the tag (declaration order) in byte 0, then each
+        // variant's fields as a `repr(C)` struct: a `bool` at byte 1, a
+        // `u16` at 2, a `u32` at 4, 8-byte fields at 8 (`Gc` is
+        // `repr(transparent)` over its pointer). The other bytes are
+        // padding: zero will do.
+        let (lo, hi): (u64, u64) = match v {
+            Value::Null => (0, 0),
+            Value::Bool(b) => (1 | u64::from(b) << 8, 0),
+            Value::Int(x) => (2, x as u64),
+            Value::Double(d) => (3, d.to_bits()),
+            Value::Char(c) => (4 | u64::from(c) << 16, 0),
+            Value::Enum(c, x) => (5 | u64::from(c.0) << 32, x as u64),
+            Value::Obj(o) => (6, o.addr() as u64),
+        };
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `repr(u8)` puts the tag in byte 0 and the `i64` at byte
-        // 8; bytes 1..8 are padding, any value will do. SSE2 is part of the
-        // x86_64 baseline. The caller guarantees `p` is writable.
+        // SAFETY: the bytes above are `v`'s (x86_64 is little-endian);
+        // SSE2 is part of the x86_64 baseline; the caller guarantees `p`.
         unsafe {
             use std::arch::x86_64::{_mm_set_epi64x, _mm_storeu_si128};
-            _mm_storeu_si128(p.cast(), _mm_set_epi64x(x, i64::from(INT_TAG)));
+            _mm_storeu_si128(p.cast(), _mm_set_epi64x(hi as i64, lo as i64));
         }
         #[cfg(not(target_arch = "x86_64"))]
         // SAFETY: the caller guarantees `p` is writable.
         unsafe {
-            p.write(Value::Int(x))
+            let _ = (lo, hi);
+            p.write(v)
         };
     }
 
@@ -406,15 +419,32 @@ mod tests {
     }
 
     #[test]
-    fn write_int_writes_what_the_compiler_would() {
-        let v = Value::Int(5);
-        // SAFETY: `repr(u8)`: byte 0 of any `Value` is its tag.
-        assert_eq!(unsafe { *(&raw const v).cast::<u8>() }, INT_TAG);
-        for x in [0, -1, 42, i64::MIN, i64::MAX] {
+    fn write_writes_what_the_compiler_would() {
+        let values = [
+            Value::Null,
+            Value::Bool(false),
+            Value::Bool(true),
+            Value::Int(0),
+            Value::Int(-1),
+            Value::Int(i64::MIN),
+            Value::Double(-2.5),
+            Value::Char(0xfffe),
+            Value::Enum(ClassId(0xdead_beef), i64::MAX),
+        ];
+        for v in values {
             let mut slot = Value::Double(1.5);
             // SAFETY: `slot` is a local `Value`.
-            unsafe { Value::write_int(&mut slot, x) };
-            assert!(matches!(slot, Value::Int(y) if y == x));
+            unsafe { Value::write(&mut slot, v) };
+            let same = match (slot, v) {
+                (Value::Null, Value::Null) => true,
+                (Value::Bool(a), Value::Bool(b)) => a == b,
+                (Value::Int(a), Value::Int(b)) => a == b,
+                (Value::Double(a), Value::Double(b)) => a.to_bits() == b.to_bits(),
+                (Value::Char(a), Value::Char(b)) => a == b,
+                (Value::Enum(c, a), Value::Enum(d, b)) => c == d && a == b,
+                _ => false,
+            };
+            assert!(same, "{v:?} came back as {slot:?}");
         }
     }
 }
