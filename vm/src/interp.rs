@@ -293,9 +293,9 @@ impl Runtime {
 /// Defines the register accessors of a loop over its frame's register
 /// pointer `$regs`: `r!(reg)` reads a register, `rf!(reg)` borrows it (the
 /// hot arms test tags in place instead of copying values out), `set!(dst,
-/// value)` writes one, `set_fresh!(dst, value)` writes a value fresh from
-/// Rust code (a native's result) and `set_int!(dst, i)` an int, in one
-/// store (see [`Value::write`]). `$d` is `$`, for the inner macros.
+/// value)` writes one, and `set_fresh!(dst, value)` writes a value fresh
+/// from Rust code (a native's result, an int just computed) in one store
+/// (see [`Value::write`]). `$d` is `$`, for the inner macros.
 ///
 /// SAFETY (for every use): the verifier proved each register operand is
 /// below its method's `nregs`, and each frame's window lies inside the
@@ -332,14 +332,6 @@ macro_rules! registers {
                 unsafe { Value::write($regs.add($d dst.0 as usize), v) };
             }};
         }
-        #[allow(unused_macros)]
-        macro_rules! set_int {
-            ($d dst:expr, $d x:expr) => {{
-                let x = $d x;
-                // SAFETY: see `registers!`.
-                unsafe { Value::write($regs.add($d dst.0 as usize), Value::Int(x)) };
-            }};
-        }
     };
 }
 
@@ -367,6 +359,21 @@ unsafe fn fill_window(stack: *mut Value, from: usize, count: usize, base: usize,
             dst = dst.add(1);
         }
     }
+}
+
+/// Points a loop's state at `$frame`: its method's code and register
+/// count, its pc, its window's base and first register.
+macro_rules! switch_to {
+    ($vm:ident, $program:ident, $frame:expr => $code:ident, $nregs:ident, $pc:ident, $base:ident, $regs:ident) => {{
+        let frame: Frame = $frame;
+        let m = $program.method(frame.method);
+        $code = &m.code;
+        $nregs = m.nregs as usize;
+        $pc = frame.pc as usize;
+        $base = frame.base as usize;
+        // SAFETY: a frame's window lies inside the stack (see `registers!`).
+        $regs = unsafe { $vm.stack.as_mut_ptr().add($base) };
+    }};
 }
 
 impl Vm {
@@ -845,12 +852,6 @@ impl Vm {
             }
             // (Re)load the top frame's state.
             let Some(&frame) = self.frames.last() else { break Ok(Value::Null) };
-            let method = program.method(frame.method);
-            let mut code: &[Instr] = &method.code;
-            let mut nregs = method.nregs as usize;
-            let mut pc = frame.pc as usize;
-            let mut base = frame.base as usize;
-
             // SAFETY (for the unchecked accesses in `r!`, `set!` and the
             // instruction fetch): the verifier proved every register operand
             // is below the method's `nregs`, and every frame's window
@@ -860,7 +861,8 @@ impl Vm {
             // fall through, so `pc` stays inside `code`.
             // `regs` points at the frame's first register. Every arm that
             // can move the stack (a call, a return, a native) recomputes it.
-            let mut regs: *mut Value = unsafe { self.stack.as_mut_ptr().add(base) };
+            let (mut code, mut nregs, mut pc, mut base, mut regs): (&[Instr], usize, usize, usize, *mut Value);
+            switch_to!(self, program, frame => code, nregs, pc, base, regs);
             registers!($, regs);
             // Leaves the frame's state consistent and goes to the top of the
             // outer loop (after a call, a return or a throw).
@@ -990,12 +992,7 @@ impl Vm {
                         break 'outer Ok(v);
                     }
                     let Some(&caller) = self.frames.last() else { break 'outer Ok(v) };
-                    let m = program.method(caller.method);
-                    base = caller.base as usize;
-                    regs = unsafe { self.stack.as_mut_ptr().add(base) };
-                    code = &m.code;
-                    nregs = m.nregs as usize;
-                    pc = caller.pc as usize;
+                    switch_to!(self, program, caller => code, nregs, pc, base, regs);
                     if done.ret != DISCARD {
                         set!(Reg(done.ret), v);
                     }
@@ -1418,7 +1415,8 @@ impl Vm {
     /// calls out. That is the point: the compiler keeps `pc`, `regs` and
     /// `code` in machine registers here, which it does not in the general
     /// loop, where every arm's calls clobber them. `toy bench fib`: 21.3-22.2
-    /// ns per call without it, 19.2-19.3 with it (`lua5.4`: 19.8-20.5).
+    /// ns per call without it, 19.2-19.3 with it (`lua5.4`: 19.8-20.5 in the
+    /// same runs).
     /// `--stats` (and `--max-instructions`) do not use it: the general loop
     /// counts.
     ///
@@ -1427,13 +1425,8 @@ impl Vm {
     #[inline(never)]
     fn run_fast(&mut self, program: &Program, boundary: usize) -> Result<(), VmError> {
         let Some(&frame) = self.frames.last() else { return Ok(()) };
-        let method = program.method(frame.method);
-        let mut code: &[Instr] = &method.code;
-        let mut nregs = method.nregs as usize;
-        let mut pc = frame.pc as usize;
-        let mut base = frame.base as usize;
-        // SAFETY: as in `run_loop`.
-        let mut regs: *mut Value = unsafe { self.stack.as_mut_ptr().add(base) };
+        let (mut code, mut nregs, mut pc, mut base, mut regs): (&[Instr], usize, usize, usize, *mut Value);
+        switch_to!(self, program, frame => code, nregs, pc, base, regs);
         registers!($, regs);
         macro_rules! ints {
             ($a:expr, $b:expr) => {
@@ -1475,20 +1468,14 @@ impl Vm {
         macro_rules! ret {
             ($v:expr) => {{
                 let n = self.frames.len();
-                if n <= boundary + 1 || n < 2 || self.frames[n - 1].kind != FrameKind::Normal {
+                // Above the boundary, so the caller is a frame too.
+                if n <= boundary + 1 || self.frames[n - 1].kind != FrameKind::Normal {
                     break;
                 }
                 let v = $v;
                 let done = self.frames[n - 1];
-                let caller = self.frames[n - 2];
                 self.frames.truncate(n - 1);
-                let m = program.method(caller.method);
-                base = caller.base as usize;
-                // SAFETY: as in `run_loop` (the window and the code are verified).
-                regs = unsafe { self.stack.as_mut_ptr().add(base) };
-                code = &m.code;
-                nregs = m.nregs as usize;
-                pc = caller.pc as usize;
+                switch_to!(self, program, self.frames[n - 2] => code, nregs, pc, base, regs);
                 if done.ret != DISCARD {
                     set!(Reg(done.ret), v);
                 }
@@ -1503,23 +1490,23 @@ impl Vm {
                 Instr::Move { dst, src } => set!(dst, r!(src)),
                 Instr::LoadNull { dst } => set!(dst, Value::Null),
                 Instr::LoadBool { dst, value } => set!(dst, Value::Bool(value)),
-                Instr::LoadInt { dst, value } => set_int!(dst, value as i64),
+                Instr::LoadInt { dst, value } => set_fresh!(dst, Value::Int(value as i64)),
                 Instr::LoadConst { dst, k } => set!(dst, self.consts[k.index()]),
                 Instr::Add { dst, a, b } => {
                     let (x, y) = ints!(a, b);
-                    set_int!(dst, x.wrapping_add(y));
+                    set_fresh!(dst, Value::Int(x.wrapping_add(y)));
                 }
                 Instr::AddImm { dst, a, imm } => match rf!(a) {
-                    &Value::Int(x) => set_int!(dst, x.wrapping_add(imm as i64)),
+                    &Value::Int(x) => set_fresh!(dst, Value::Int(x.wrapping_add(imm as i64))),
                     _ => break,
                 },
                 Instr::Sub { dst, a, b } => {
                     let (x, y) = ints!(a, b);
-                    set_int!(dst, x.wrapping_sub(y));
+                    set_fresh!(dst, Value::Int(x.wrapping_sub(y)));
                 }
                 Instr::Mul { dst, a, b } => {
                     let (x, y) = ints!(a, b);
-                    set_int!(dst, x.wrapping_mul(y));
+                    set_fresh!(dst, Value::Int(x.wrapping_mul(y)));
                 }
                 Instr::Lt { dst, a, b } => {
                     let (x, y) = ints!(a, b);
