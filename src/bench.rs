@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use vm::program::Program;
 use vm::value::Value;
-use vm::{Mode, Vm, VmError};
+use vm::{Backend, Vm, VmError};
 
 /// The suite, in the order it runs.
 const BENCHES: [&str; 4] = ["eh_depth", "fib", "fib_async", "suspend_depth"];
@@ -50,8 +50,8 @@ pub struct BenchArgs {
     #[arg(value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(BENCHES))]
     names: Vec<String>,
     /// The async backends to compare, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [BenchMode::Async1, BenchMode::Async2])]
-    modes: Vec<BenchMode>,
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Backend::Async1, Backend::Async2])]
+    modes: Vec<Backend>,
     /// Also write the tables (DIR/eh_depth.md, DIR/programs.md) and the
     /// eh_depth charts (DIR/eh_relative.svg, DIR/eh_throw_vs_return.svg).
     #[arg(long, value_name = "DIR")]
@@ -59,27 +59,6 @@ pub struct BenchArgs {
     /// eh_depth: iterations of Recurse per timed call of Program.Cell.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(i64).range(1..))]
     iterations: i64,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum BenchMode {
-    Async1,
-    Async2,
-}
-
-impl BenchMode {
-    fn vm(self) -> Mode {
-        match self {
-            BenchMode::Async1 => Mode::Async1,
-            BenchMode::Async2 => Mode::Async2,
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            BenchMode::Async1 => "async1",
-            BenchMode::Async2 => "async2",
-        }
-    }
 }
 
 /// How long each measurement runs.
@@ -175,7 +154,7 @@ fn write_out(dir: &Path, name: &str, text: &str) -> bool {
 // ----- running programs ------------------------------------------------------
 
 /// Compiles `programs/bench/NAME.toy` and prepares a copy for each backend.
-fn load(dir: &Path, name: &str, modes: &[BenchMode]) -> Vec<Result<Program, String>> {
+fn load(dir: &Path, name: &str, modes: &[Backend]) -> Vec<Result<Program, String>> {
     let path = dir.join(format!("{name}.toy"));
     let compiled = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))
@@ -189,7 +168,7 @@ fn load(dir: &Path, name: &str, modes: &[BenchMode]) -> Vec<Result<Program, Stri
         .iter()
         .map(|mode| {
             let mut program = compiled.clone()?;
-            let prepared = catch_unwind(AssertUnwindSafe(|| vm::prepare(&mut program, mode.vm())));
+            let prepared = catch_unwind(AssertUnwindSafe(|| vm::prepare(&mut program, *mode)));
             match prepared {
                 Ok(Ok(())) => Ok(program),
                 Ok(Err(e)) => Err(format!("prepare: {e}")),
@@ -201,8 +180,8 @@ fn load(dir: &Path, name: &str, modes: &[BenchMode]) -> Vec<Result<Program, Stri
 
 /// A VM for a prepared program; standard error is kept in `err`, standard
 /// output is thrown away.
-fn new_vm(program: &Program, mode: BenchMode, err: &Captured) -> Vm {
-    let options = vm::Options { mode: mode.vm(), ..Default::default() };
+fn new_vm(program: &Program, mode: Backend, err: &Captured) -> Vm {
+    let options = vm::Options { mode: mode, ..Default::default() };
     Vm::new(program.clone(), options, Box::new(std::io::sink()), Box::new(err.clone()))
 }
 
@@ -308,14 +287,14 @@ const SEED_ASYNC2: [[f64; 4]; 7] = [
 /// eh_depth's measurements: iterations per second per backend, depth and
 /// variant.
 struct EhResults {
-    modes: Vec<BenchMode>,
+    modes: Vec<Backend>,
     iterations: i64,
     /// `cells[mode][depth][variant]`, indexed as `modes`, [`DEPTHS`], [`VARIANTS`].
     cells: Vec<Vec<[Measured; 4]>>,
 }
 
 /// Times every cell of eh_depth in each backend.
-fn eh_depth(dir: &Path, modes: &[BenchMode], iterations: i64, timing: Timing) -> EhResults {
+fn eh_depth(dir: &Path, modes: &[Backend], iterations: i64, timing: Timing) -> EhResults {
     let programs = load(dir, "eh_depth", modes);
     let cells = modes
         .iter()
@@ -333,7 +312,7 @@ fn eh_depth(dir: &Path, modes: &[BenchMode], iterations: i64, timing: Timing) ->
 /// One cell: iterations per second of `Program.Cell(depth, variant,
 /// iterations)` (each iteration recurses through `depth` async frames and
 /// returns or throws to a try/catch at the top), on a fresh VM.
-fn eh_cell(program: &Result<Program, String>, mode: BenchMode, depth: i64, variant: i64, iterations: i64, timing: Timing) -> Measured {
+fn eh_cell(program: &Result<Program, String>, mode: Backend, depth: i64, variant: i64, iterations: i64, timing: Timing) -> Measured {
     let program = program.as_ref().map_err(Clone::clone)?;
     let err = Captured::default();
     let mut vm = new_vm(program, mode, &err);
@@ -370,13 +349,13 @@ impl EhResults {
         lines
     }
 
-    fn mode_index(&self, mode: BenchMode) -> Option<usize> {
+    fn mode_index(&self, mode: Backend) -> Option<usize> {
         self.modes.iter().position(|&m| m == mode)
     }
 
     /// async2's throughput ÷ async1's for one cell (>1: async2 is faster).
     fn ratio(&self, d: usize, v: usize) -> Option<f64> {
-        let (a1, a2) = (self.mode_index(BenchMode::Async1)?, self.mode_index(BenchMode::Async2)?);
+        let (a1, a2) = (self.mode_index(Backend::Async1)?, self.mode_index(Backend::Async2)?);
         Some(self.cells[a2][d][v].as_ref().ok()? / self.cells[a1][d][v].as_ref().ok()?)
     }
 
@@ -417,7 +396,7 @@ impl EhResults {
         }
         tables.push(raw);
 
-        if self.mode_index(BenchMode::Async1).is_some() && self.mode_index(BenchMode::Async2).is_some() {
+        if self.mode_index(Backend::Async1).is_some() && self.mode_index(Backend::Async2).is_some() {
             let mut rel = Table::new(
                 "eh_depth: async2 / async1 throughput",
                 "Above 1, async2 is faster. Seed: the runtime-async design's Async2 / Task, same benchmark in .NET.",
@@ -501,7 +480,7 @@ impl EhResults {
             for (s, (suspend, name)) in suspends.iter().enumerate() {
                 let points =
                     (0..DEPTHS.len()).filter_map(|d| Some((DEPTHS[d] as f64, self.throw_vs_return(m, d, *suspend)?))).collect();
-                let color = COLORS[(*mode == BenchMode::Async2) as usize * 2 + s];
+                let color = COLORS[(*mode == Backend::Async2) as usize * 2 + s];
                 series.push(Series { label: format!("{} {name}", mode.name()), color, dashed: false, points });
             }
         }
@@ -638,14 +617,14 @@ fn peer_cells(
 
 /// The whole-program, per-call and per-yield tables of `names` (any of
 /// fib, fib_async, suspend_depth), with the peers' figures beside toy's.
-fn programs(dir: &Path, names: &[&str], modes: &[BenchMode], timing: Timing) -> Vec<Table> {
+fn programs(dir: &Path, names: &[&str], modes: &[Backend], timing: Timing) -> Vec<Table> {
     let mut whole = Table::new(
         "programs: ms per run",
         "The whole program (Main, output discarded) on a fresh VM, compiled and prepared beforehand. Median run.",
     );
     whole.header.push("program".into());
     whole.header.extend(modes.iter().map(|m| m.name().to_owned()));
-    let both = modes.contains(&BenchMode::Async1) && modes.contains(&BenchMode::Async2);
+    let both = modes.contains(&Backend::Async1) && modes.contains(&Backend::Async2);
     if both {
         whole.header.push("async2 speedup".into());
     }
@@ -668,7 +647,7 @@ fn programs(dir: &Path, names: &[&str], modes: &[BenchMode], timing: Timing) -> 
         yields.header.push("async2 speedup".into());
     }
     let peers = installed_peers(timing);
-    let a2 = modes.iter().position(|&m| m == BenchMode::Async2);
+    let a2 = modes.iter().position(|&m| m == Backend::Async2);
     for table in [&mut calls, &mut yields] {
         table.header.extend(peers.iter().map(|(p, _)| p.label.to_owned()));
         if a2.is_some() {
@@ -776,11 +755,11 @@ fn programs(dir: &Path, names: &[&str], modes: &[BenchMode], timing: Timing) -> 
 /// A table row: `label`, one cell per backend and, when both backends ran
 /// and `speedup` is asked for, async1's value ÷ async2's (for times: above 1,
 /// async2 is faster).
-fn row(label: &str, values: &[Measured], fmt: impl Fn(f64) -> String, modes: &[BenchMode], speedup: bool) -> Vec<String> {
+fn row(label: &str, values: &[Measured], fmt: impl Fn(f64) -> String, modes: &[Backend], speedup: bool) -> Vec<String> {
     let mut row = vec![label.to_owned()];
     row.extend(values.iter().map(|v| cell_text(v, &fmt)));
-    let a1 = modes.iter().position(|&m| m == BenchMode::Async1);
-    let a2 = modes.iter().position(|&m| m == BenchMode::Async2);
+    let a1 = modes.iter().position(|&m| m == Backend::Async1);
+    let a2 = modes.iter().position(|&m| m == Backend::Async2);
     if let (Some(a1), Some(a2)) = (a1, a2) {
         row.push(match (&values[a1], &values[a2], speedup) {
             (Ok(t1), Ok(t2), true) => format!("{:.2}", t1 / t2),
@@ -792,7 +771,7 @@ fn row(label: &str, values: &[Measured], fmt: impl Fn(f64) -> String, modes: &[B
 
 /// Runs `Main` of a prepared program on a fresh VM; a non-zero exit code is
 /// an error, described by the first line the program wrote to stderr.
-fn run_whole(program: &Program, mode: BenchMode) -> Result<(), String> {
+fn run_whole(program: &Program, mode: Backend) -> Result<(), String> {
     let err = Captured::default();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let mut vm = new_vm(program, mode, &err);
@@ -1070,7 +1049,7 @@ mod tests {
     }
 
     /// Fake results: `cells[mode][depth][variant]`, some failed.
-    fn fake(modes: &[BenchMode]) -> EhResults {
+    fn fake(modes: &[Backend]) -> EhResults {
         let cells = modes
             .iter()
             .enumerate()
@@ -1089,7 +1068,7 @@ mod tests {
 
     #[test]
     fn charts_are_well_formed() {
-        for modes in [&[BenchMode::Async1, BenchMode::Async2][..], &[BenchMode::Async2]] {
+        for modes in [&[Backend::Async1, Backend::Async2][..], &[Backend::Async2]] {
             let eh = fake(modes);
             for chart in [eh.relative_chart(), eh.throw_vs_return_chart()] {
                 let svg = chart.svg();
@@ -1113,7 +1092,7 @@ mod tests {
 
     #[test]
     fn tables_show_values_ratios_and_failures() {
-        let eh = fake(&[BenchMode::Async1, BenchMode::Async2]);
+        let eh = fake(&[Backend::Async1, Backend::Async2]);
         let tables = eh.tables();
         assert_eq!(tables.len(), 3);
         let raw = tables[0].markdown();
@@ -1125,7 +1104,7 @@ mod tests {
         assert!(rel.contains(" 2.00 |") && rel.contains(" 38.35 |"), "{rel}");
         assert!(tables[0].any_failed() && !tables[1].any_failed());
         // One backend: no ratio table.
-        assert_eq!(fake(&[BenchMode::Async1]).tables().len(), 2);
+        assert_eq!(fake(&[Backend::Async1]).tables().len(), 2);
     }
 
     #[test]
@@ -1156,7 +1135,7 @@ mod tests {
     #[test]
     fn one_eh_cell_runs() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("programs/bench");
-        let modes = [BenchMode::Async1, BenchMode::Async2];
+        let modes = [Backend::Async1, Backend::Async2];
         let programs = load(&dir, "eh_depth", &modes);
         let quick = Timing { min_time: Duration::ZERO, min_reps: 1, max_reps: 1 };
         // ReturnSuspend and ThrowNoSuspend: a suspension, and a throw caught.
@@ -1168,7 +1147,7 @@ mod tests {
         }
         // A missing method is a failed cell, not a panic.
         let err = Captured::default();
-        let mut vm = new_vm(programs[0].as_ref().unwrap(), BenchMode::Async1, &err);
+        let mut vm = new_vm(programs[0].as_ref().unwrap(), Backend::Async1, &err);
         assert!(call(&mut vm, "NoSuchMethod", &[]).unwrap_err().contains("NoSuchMethod"));
     }
 }

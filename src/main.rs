@@ -30,8 +30,8 @@ enum Command {
     Run {
         file: PathBuf,
         /// The async backend (both run synchronous code alike).
-        #[arg(long, value_enum, default_value_t = RunMode::Async1)]
-        mode: RunMode,
+        #[arg(long, value_enum, default_value_t = vm::Backend::Async1)]
+        mode: vm::Backend,
         /// Collect garbage at every safepoint after an allocation.
         #[arg(long)]
         gc_stress: bool,
@@ -73,12 +73,6 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum RunMode {
-    Async1,
-    Async2,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
 enum DisasmMode {
     Neutral,
     Async1,
@@ -102,10 +96,7 @@ fn main() -> ExitCode {
             };
             drop(source);
             let options = vm::Options {
-                mode: match mode {
-                    RunMode::Async1 => vm::Mode::Async1,
-                    RunMode::Async2 => vm::Mode::Async2,
-                },
+                mode,
                 gc_stress,
                 max_depth: max_depth.max(1),
                 max_instructions,
@@ -127,13 +118,13 @@ fn main() -> ExitCode {
             };
             match mode {
                 DisasmMode::Neutral => {}
-                DisasmMode::Async1 => vm::async1::lower(&mut program, vm::Mode::Async1),
+                DisasmMode::Async1 => vm::async1::lower(&mut program, vm::Backend::Async1),
                 // As `run --mode async2` prepares it (`async void` and
                 // `[Async1]` methods lowered, the rest split into thunk,
                 // body and resume stub).
                 DisasmMode::Async2 => {
-                    vm::async1::lower(&mut program, vm::Mode::Async2);
-                    vm::async2::prepare(&mut program, vm::Mode::Async2, false);
+                    vm::async1::lower(&mut program, vm::Backend::Async2);
+                    vm::async2::prepare(&mut program, vm::Backend::Async2, false);
                 }
             }
             let text = vm::disasm::program(&program, Some(&source), vm::disasm::Filter { include_prelude: prelude });

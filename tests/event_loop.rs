@@ -97,7 +97,7 @@ class Program {
     }
     static void Main() { }
 }"#;
-    for mode in [vm::Mode::Async1, vm::Mode::Async2] {
+    for mode in [vm::Backend::Async1, vm::Backend::Async2] {
         let mut program = lang::compile_source(src, "cell.toy").expect("compiles");
         vm::prepare(&mut program, mode).expect("verifies");
         let options = vm::Options { mode, ..Default::default() };

@@ -14,17 +14,17 @@ use common::{root, run_source, toy_files};
 
 /// The expected file with extension `ext` (`out`, `err`): the backend's own
 /// (`NAME.async2.out`) if there is one, else the shared one.
-fn expected(path: &Path, mode: vm::Mode, ext: &str) -> Option<String> {
+fn expected(path: &Path, mode: vm::Backend, ext: &str) -> Option<String> {
     let backend = match mode {
-        vm::Mode::Async1 => "async1",
-        vm::Mode::Async2 => "async2",
+        vm::Backend::Async1 => "async1",
+        vm::Backend::Async2 => "async2",
     };
     std::fs::read_to_string(path.with_extension(format!("{backend}.{ext}")))
         .or_else(|_| std::fs::read_to_string(path.with_extension(ext)))
         .ok()
 }
 
-fn check_all(mode: vm::Mode, gc_stress: bool) {
+fn check_all(mode: vm::Backend, gc_stress: bool) {
     let programs = toy_files(&root().join("programs"));
     assert!(programs.len() >= 30, "only {} programs", programs.len());
     let mut failures = Vec::new();
@@ -72,22 +72,22 @@ fn check_all(mode: vm::Mode, gc_stress: bool) {
 
 #[test]
 fn programs_async1() {
-    check_all(vm::Mode::Async1, false);
+    check_all(vm::Backend::Async1, false);
 }
 
 #[test]
 fn programs_async2() {
-    check_all(vm::Mode::Async2, false);
+    check_all(vm::Backend::Async2, false);
 }
 
 #[test]
 fn programs_async1_gc_stress() {
-    check_all(vm::Mode::Async1, true);
+    check_all(vm::Backend::Async1, true);
 }
 
 #[test]
 fn programs_async2_gc_stress() {
-    check_all(vm::Mode::Async2, true);
+    check_all(vm::Backend::Async2, true);
 }
 
 /// `--capture-contexts` (the seed's Async2Capture) gives async2 methods
@@ -104,7 +104,7 @@ fn capture_contexts_restores_async1_async_locals() {
     for path in programs {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let source = std::fs::read_to_string(&path).expect("readable program");
-        let options = vm::Options { mode: vm::Mode::Async2, capture_contexts: true, ..Default::default() };
+        let options = vm::Options { mode: vm::Backend::Async2, capture_contexts: true, ..Default::default() };
         let got = run_source(&source, &name, options).unwrap_or_else(|e| panic!("{name}: {e}"));
         let async1 = std::fs::read_to_string(path.with_extension("out")).expect("expected output");
         assert_eq!(got.stdout, async1, "{name} with --capture-contexts");

@@ -12,7 +12,7 @@
 //! empty program) is there to be subtracted.
 
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
-use vm::Mode;
+use vm::Backend;
 
 /// Fib(25) makes this many calls.
 const FIB_CALLS: u64 = 242_785;
@@ -23,7 +23,7 @@ const YIELDS: u64 = 300_000;
 /// to completion there (a failing run would be timed as a fast one).
 fn toy_both_modes(group: &mut BenchmarkGroup<'_, WallTime>, name: &str) {
     let program = toy_bench::compile(name);
-    for (mode, label) in [(Mode::Async1, "toy async1"), (Mode::Async2, "toy async2")] {
+    for (mode, label) in [(Backend::Async1, "toy async1"), (Backend::Async2, "toy async2")] {
         if toy_bench::run(&program, mode) != 0 {
             eprintln!("{name}.toy does not run in {label}: not timed");
             continue;

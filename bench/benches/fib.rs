@@ -8,7 +8,7 @@ fn fib(c: &mut Criterion) {
     let program = toy_bench::compile("fib");
     let mut group = c.benchmark_group("fib30");
     group.sample_size(10);
-    group.bench_function("toy", |b| b.iter(|| toy_bench::run(&program, vm::Mode::Async1)));
+    group.bench_function("toy", |b| b.iter(|| toy_bench::run(&program, vm::Backend::Async1)));
     if let Some(mut lua) = toy_bench::peer("lua5.4", &["bench/peers/fib.lua"]) {
         group.bench_function("lua5.4", |b| b.iter(|| lua.status().map(|s| s.success())));
     }

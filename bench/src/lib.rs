@@ -22,7 +22,7 @@ pub fn compile(name: &str) -> vm::program::Program {
 }
 
 /// Runs a compiled program with its output discarded; returns its exit code.
-pub fn run(program: &vm::program::Program, mode: vm::Mode) -> i32 {
+pub fn run(program: &vm::program::Program, mode: vm::Backend) -> i32 {
     let options = vm::Options { mode, ..Default::default() };
     vm::run(program.clone(), options, Box::new(std::io::sink()), Box::new(std::io::sink())).exit_code
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use crate::Vm;
 use crate::contexts::Contexts;
 use crate::error::VmError;
-use crate::tasks::{Combinator, Continuation, Outcome, PendingStatus, Task, task_ref};
+use crate::tasks::{Combinator, TaskCallback, TaskOutcome, PendingStatus, Task, task_ref};
 use crate::value::{Tracer, Value};
 
 /// One item of work for the loop.
@@ -27,7 +27,7 @@ use crate::value::{Tracer, Value};
 pub enum Work {
     /// A task's continuation that could not run inline (`Task.Yield`, a
     /// context switch, or too deep a chain of inline continuations).
-    Continuation(Continuation),
+    Callback(TaskCallback),
     /// `Task.Run`, `ThreadPool.QueueUserWorkItem`, the default
     /// `SynchronizationContext.Post`: call `delegate` (with `arg` if
     /// `has_arg`) under `context`, and finish `task` (if any) with the result.
@@ -44,7 +44,7 @@ pub enum Work {
 impl Work {
     fn trace(&self, t: &mut Tracer) {
         match self {
-            Work::Continuation(c) => c.trace(t),
+            Work::Callback(c) => c.trace(t),
             Work::Invoke { delegate, arg, context, task, .. } => {
                 delegate.trace(t);
                 arg.trace(t);
@@ -170,11 +170,11 @@ impl Vm {
         match w {
             // An async2 chain straight to its dispatcher: the contexts are
             // already saved around this work.
-            Work::Continuation(Continuation::Chain { head, source, context, sync_ctx }) => {
+            Work::Callback(TaskCallback::Chain { head, source, context, sync_ctx }) => {
                 self.contexts.sync_ctx = sync_ctx;
                 self.run_chain(head, source, context)
             }
-            Work::Continuation(c) => self.invoke_continuation(c, c.sync_ctx()),
+            Work::Callback(c) => self.invoke_continuation(c, c.sync_ctx()),
             Work::Invoke { delegate, arg, has_arg, context, task, unwrap } => {
                 self.contexts.execution = context;
                 if let Some(t) = task_ref(&task) {
@@ -192,7 +192,7 @@ impl Vm {
                 let r = self.invoke(callback, &[antecedent]);
                 self.finish_task_with(then, r, false)
             }
-            Work::CompleteDelay { task } => self.try_complete(task, Outcome::Result(Value::Null)).map(|_| ()),
+            Work::CompleteDelay { task } => self.try_complete(task, TaskOutcome::Result(Value::Null)).map(|_| ()),
             Work::Cancel { source } => self.cancel_source(source),
         }
     }
@@ -206,12 +206,12 @@ impl Vm {
                 let Some(t) = task_ref(&task) else { return Ok(()) };
                 if task_ref(&inner).is_none() {
                     // `Func<Task>` returned null: .NET cancels the task.
-                    return self.try_complete(task, Outcome::Canceled(Value::Null)).map(|_| ());
+                    return self.try_complete(task, TaskOutcome::Canceled(Value::Null)).map(|_| ());
                 }
                 t.extra_mut(|e| e.combinator = Combinator::Unwrap);
-                self.add_continuation(inner, Continuation::Combinator { target: task })
+                self.add_continuation(inner, TaskCallback::Combinator { target: task })
             }
-            Ok(v) => self.try_complete(task, Outcome::Result(v)).map(|_| ()),
+            Ok(v) => self.try_complete(task, TaskOutcome::Result(v)).map(|_| ()),
             Err(e) => {
                 let exc = self.error_to_exception(e)?;
                 let outcome = self.exception_outcome(exc);

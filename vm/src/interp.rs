@@ -31,24 +31,17 @@ use crate::bytecode::{Args, ClassId, ConvKind, Dst, HandlerKind, Instr, MethodId
 use crate::contexts::Contexts;
 use crate::error::VmError;
 use crate::event_loop::EventLoop;
-use crate::program::{BuiltinClass, ClassKind, Constant, DefaultValue, Program};
+use crate::program::{Backend, BuiltinClass, ClassKind, Constant, DefaultValue, Program};
 use crate::value::{Gc, Heap, Instance, Obj, Str, TraceFrame, Tracer, Value};
 
 /// How deep native code may call back into bytecode (natives calling
 /// delegates, exception filters, `ToString` overrides called from natives).
 pub const MAX_REENTRY: usize = 200;
 
-/// Which backend runs `await` (the neutral bytecode cannot).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Mode {
-    #[default]
-    Async1,
-    Async2,
-}
-
 #[derive(Clone, Debug)]
 pub struct Options {
-    pub mode: Mode,
+    /// The backend of async methods without `[Async1]`/`[Async2]`.
+    pub mode: Backend,
     /// Collect at every safepoint after an allocation.
     pub gc_stress: bool,
     /// Frames deeper than this are a fatal `Stack overflow.`.
@@ -70,7 +63,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
-            mode: Mode::Async1,
+            mode: Backend::Async1,
             gc_stress: false,
             max_depth: 1_000_000,
             max_instructions: None,
@@ -964,7 +957,7 @@ impl Vm {
                     if done.kind != FrameKind::Normal {
                         match done.kind {
                             FrameKind::Thunk => {
-                                self.complete_thunk(done, crate::tasks::Outcome::Result(v));
+                                self.complete_thunk(done, crate::tasks::TaskOutcome::Result(v));
                                 continue 'outer;
                             }
                             FrameKind::AwaitTask => {

@@ -19,7 +19,8 @@ pub mod value;
 pub mod verify;
 
 pub use error::VmError;
-pub use interp::{AsyncStats, Mode, Options, Outcome, Stats, Vm};
+pub use interp::{AsyncStats, Options, Outcome, Stats, Vm};
+pub use program::Backend;
 
 /// Verifies and runs a program's entry point to the end.
 pub fn run(
@@ -39,7 +40,7 @@ pub fn run(
 
 /// Lowers the async1 methods and prepares the async2 ones for `mode`, then
 /// verifies the result: what [`run`] does before it runs.
-pub fn prepare(program: &mut program::Program, mode: Mode) -> Result<(), verify::VerifyError> {
+pub fn prepare(program: &mut program::Program, mode: Backend) -> Result<(), verify::VerifyError> {
     prepare_for(program, &Options { mode, ..Options::default() })
 }
 

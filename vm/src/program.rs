@@ -194,11 +194,25 @@ impl Class {
     }
 }
 
-/// Which async backend an async method runs on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Which async backend runs an async method: a program's default
+/// (`--mode`), or a method's or class's `[Async1]`/`[Async2]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Backend {
+    /// Classic async: state machines, as Roslyn lowers them.
+    #[default]
     Async1,
+    /// Runtime async: suspended frames become continuation chains.
     Async2,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Async1 => "async1",
+            Backend::Async2 => "async2",
+        }
+    }
 }
 
 /// What an async method returns (its builder or its thunk's task kind).

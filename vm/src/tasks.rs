@@ -2,8 +2,8 @@
 //!
 //! Invariants:
 //! - A task completes at most once: `Pending` → `RanToCompletion`,
-//!   `Faulted` or `Canceled`, never back. `set_outcome` is the only way out
-//!   of `Pending` (`try_complete` is it plus running the continuations).
+//!   `Faulted` or `Canceled`, never back. `Task::settle` is the only way out
+//!   of `Pending` (`try_complete` is it plus running the callbacks).
 //! - Continuations are registered only while the task is pending; the
 //!   completer runs them in registration order (LANGUAGE.md "Scheduling"),
 //!   each with its own contexts (see [`Vm::run_continuation`]), taking each
@@ -54,9 +54,10 @@ pub enum BuilderKind {
     Void,
 }
 
-/// Work to do when a task completes.
+/// Work to do when a task completes (a task's callback; not to be confused
+/// with an async2 [`crate::async2::Continuation`], a suspended frame).
 #[derive(Clone, Copy, Debug)]
-pub enum Continuation {
+pub enum TaskCallback {
     /// Resume an async1 state machine: call `MoveNextRunner.Run` on `runner`
     /// (which restores the ExecutionContext the runner captured).
     Runner { runner: Value, sync_ctx: Value },
@@ -74,15 +75,15 @@ pub enum Continuation {
     Chain { head: Value, source: Value, context: Value, sync_ctx: Value },
 }
 
-impl Continuation {
+impl TaskCallback {
     /// Every value it holds (for tracing and rooting).
     pub fn values(&self) -> impl Iterator<Item = Value> {
         let v = match *self {
-            Continuation::Runner { runner, sync_ctx } => [runner, sync_ctx, Value::Null, Value::Null],
-            Continuation::Action { action, context, sync_ctx, .. } => [action, context, sync_ctx, Value::Null],
-            Continuation::ContinueWith { callback, then, context } => [callback, then, context, Value::Null],
-            Continuation::Combinator { target } => [target, Value::Null, Value::Null, Value::Null],
-            Continuation::Chain { head, source, context, sync_ctx } => [head, source, context, sync_ctx],
+            TaskCallback::Runner { runner, sync_ctx } => [runner, sync_ctx, Value::Null, Value::Null],
+            TaskCallback::Action { action, context, sync_ctx, .. } => [action, context, sync_ctx, Value::Null],
+            TaskCallback::ContinueWith { callback, then, context } => [callback, then, context, Value::Null],
+            TaskCallback::Combinator { target } => [target, Value::Null, Value::Null, Value::Null],
+            TaskCallback::Chain { head, source, context, sync_ctx } => [head, source, context, sync_ctx],
         };
         v.into_iter()
     }
@@ -94,9 +95,9 @@ impl Continuation {
     /// The SynchronizationContext it must resume on (null: any).
     pub fn sync_ctx(&self) -> Value {
         match self {
-            Continuation::Runner { sync_ctx, .. }
-            | Continuation::Action { sync_ctx, .. }
-            | Continuation::Chain { sync_ctx, .. } => *sync_ctx,
+            TaskCallback::Runner { sync_ctx, .. }
+            | TaskCallback::Action { sync_ctx, .. }
+            | TaskCallback::Chain { sync_ctx, .. } => *sync_ctx,
             _ => Value::Null,
         }
     }
@@ -124,7 +125,7 @@ pub struct Task {
     pub has_result: bool,
     pub builder: BuilderKind,
     pub result: Cell<Value>,
-    continuations: RefCell<Vec<Continuation>>,
+    continuations: RefCell<Vec<TaskCallback>>,
     extra: RefCell<Option<Box<TaskExtra>>>,
 }
 
@@ -197,7 +198,7 @@ impl Task {
 
     /// Heap bytes beyond its cell.
     pub fn extra_bytes(&self) -> usize {
-        self.continuations.borrow().capacity() * std::mem::size_of::<Continuation>()
+        self.continuations.borrow().capacity() * std::mem::size_of::<TaskCallback>()
             + self.extra.borrow().as_ref().map_or(0, |_| std::mem::size_of::<TaskExtra>())
     }
 
@@ -206,13 +207,13 @@ impl Task {
     }
 
     /// How it ended (`None` while pending).
-    pub fn outcome(&self) -> Option<Outcome> {
+    pub fn outcome(&self) -> Option<TaskOutcome> {
         let first = || self.extra(|e| e.exceptions.first().copied().unwrap_or(Value::Null));
         match self.state.get() {
             TaskState::Pending => None,
-            TaskState::RanToCompletion => Some(Outcome::Result(self.result.get())),
-            TaskState::Faulted => Some(Outcome::Exception(first())),
-            TaskState::Canceled => Some(Outcome::Canceled(first())),
+            TaskState::RanToCompletion => Some(TaskOutcome::Result(self.result.get())),
+            TaskState::Faulted => Some(TaskOutcome::Exception(first())),
+            TaskState::Canceled => Some(TaskOutcome::Canceled(first())),
         }
     }
 
@@ -232,17 +233,17 @@ impl Task {
 
     /// Leaves `Pending` for `outcome`; `false` if it had already completed.
     /// Continuations are the caller's to run.
-    pub fn settle(&self, outcome: Outcome) -> bool {
+    pub fn settle(&self, outcome: TaskOutcome) -> bool {
         if self.is_completed() {
             return false;
         }
         let (state, exception) = match outcome {
-            Outcome::Result(v) => {
+            TaskOutcome::Result(v) => {
                 self.result.set(v);
                 (TaskState::RanToCompletion, Value::Null)
             }
-            Outcome::Exception(e) => (TaskState::Faulted, e),
-            Outcome::Canceled(e) => (TaskState::Canceled, e),
+            TaskOutcome::Exception(e) => (TaskState::Faulted, e),
+            TaskOutcome::Canceled(e) => (TaskState::Canceled, e),
         };
         if !exception.is_null() {
             self.extra_mut(|e| e.exceptions.push(exception));
@@ -255,7 +256,7 @@ impl Task {
         !self.continuations.borrow().is_empty()
     }
 
-    fn next_continuation(&self) -> Option<Continuation> {
+    fn next_continuation(&self) -> Option<TaskCallback> {
         let mut list = self.continuations.borrow_mut();
         if list.is_empty() { None } else { Some(list.remove(0)) }
     }
@@ -283,7 +284,7 @@ pub fn is_completed(v: Value) -> bool {
 
 /// How a task ends.
 #[derive(Clone, Copy, Debug)]
-pub enum Outcome {
+pub enum TaskOutcome {
     Result(Value),
     Exception(Value),
     Canceled(Value),
@@ -342,7 +343,7 @@ impl Vm {
 
     /// Completes a pending task and runs its continuations. `false` (and
     /// nothing happens) when it had already completed.
-    pub fn try_complete(&mut self, task: Value, outcome: Outcome) -> Result<bool, VmError> {
+    pub fn try_complete(&mut self, task: Value, outcome: TaskOutcome) -> Result<bool, VmError> {
         if !self.set_outcome(task, outcome)? {
             return Ok(false);
         }
@@ -353,14 +354,14 @@ impl Vm {
     /// Completes a pending task without running its continuations (the
     /// async1 builder's `SetResult`: the generated code runs them next, from
     /// bytecode). `false` when it had already completed.
-    pub fn set_outcome(&mut self, task: Value, outcome: Outcome) -> Result<bool, VmError> {
+    pub fn set_outcome(&mut self, task: Value, outcome: TaskOutcome) -> Result<bool, VmError> {
         task_ref(&task).map(|t| t.settle(outcome)).ok_or_else(VmError::null_reference)
     }
 
     /// How an exception that escaped a task's code ends the task: an
     /// `OperationCanceledException` cancels it, anything else faults it.
-    pub fn exception_outcome(&self, exc: Value) -> Outcome {
-        if self.is_cancellation(exc) { Outcome::Canceled(exc) } else { Outcome::Exception(exc) }
+    pub fn exception_outcome(&self, exc: Value) -> TaskOutcome {
+        if self.is_cancellation(exc) { TaskOutcome::Canceled(exc) } else { TaskOutcome::Exception(exc) }
     }
 
     /// Where a continuation that captured `sync_ctx` runs now.
@@ -385,7 +386,7 @@ impl Vm {
         loop {
             let Some(t) = task_ref(&task) else { return Err(VmError::null_reference()) };
             let Some(c) = t.next_continuation() else { return Ok(Value::Null) };
-            if let Continuation::Runner { runner, sync_ctx } = c
+            if let TaskCallback::Runner { runner, sync_ctx } = c
                 && self.placement(sync_ctx) == Placement::Inline
             {
                 self.contexts.sync_ctx = sync_ctx;
@@ -406,7 +407,7 @@ impl Vm {
 
     /// Runs a continuation taken off its task's list, keeping the task and
     /// the continuation's values rooted while it runs.
-    fn run_rooted(&mut self, task: Value, c: Continuation) -> Result<(), VmError> {
+    fn run_rooted(&mut self, task: Value, c: TaskCallback) -> Result<(), VmError> {
         let mark = self.temp_roots.len();
         self.temp_roots.push(task);
         self.temp_roots.extend(c.values());
@@ -416,7 +417,7 @@ impl Vm {
     }
 
     /// Registers a continuation, or runs it now if the task has completed.
-    pub fn add_continuation(&mut self, task: Value, c: Continuation) -> Result<(), VmError> {
+    pub fn add_continuation(&mut self, task: Value, c: TaskCallback) -> Result<(), VmError> {
         let Some(t) = task_ref(&task) else { return Err(VmError::null_reference()) };
         if t.is_completed() {
             return self.run_continuation(task, c);
@@ -429,14 +430,14 @@ impl Vm {
     /// says; inline ones run with their own contexts, restoring the
     /// completer's afterwards, and are queued instead past
     /// [`MAX_INLINE_CONTINUATIONS`].
-    pub fn run_continuation(&mut self, task: Value, c: Continuation) -> Result<(), VmError> {
+    pub fn run_continuation(&mut self, task: Value, c: TaskCallback) -> Result<(), VmError> {
         match c {
-            Continuation::ContinueWith { callback, then, context } => {
+            TaskCallback::ContinueWith { callback, then, context } => {
                 self.event_loop.enqueue(Work::ContinueWith { callback, antecedent: task, then, context });
                 return Ok(());
             }
-            Continuation::Combinator { target } => return self.combinator_input_done(target, task),
-            Continuation::Runner { .. } | Continuation::Action { .. } | Continuation::Chain { .. } => {}
+            TaskCallback::Combinator { target } => return self.combinator_input_done(target, task),
+            TaskCallback::Runner { .. } | TaskCallback::Action { .. } | TaskCallback::Chain { .. } => {}
         }
         let sync_ctx = c.sync_ctx();
         match self.placement(sync_ctx) {
@@ -448,31 +449,31 @@ impl Vm {
                 r
             }
             Placement::Inline | Placement::Queue => {
-                self.event_loop.enqueue(Work::Continuation(c));
+                self.event_loop.enqueue(Work::Callback(c));
                 Ok(())
             }
         }
     }
 
     /// Runs a continuation now, with its contexts, restoring the current ones after.
-    pub fn invoke_continuation(&mut self, c: Continuation, sync_ctx: Value) -> Result<(), VmError> {
+    pub fn invoke_continuation(&mut self, c: TaskCallback, sync_ctx: Value) -> Result<(), VmError> {
         let saved = self.contexts;
         // The completer's contexts are only in `saved` while it runs.
         let mark = self.temp_roots.len();
         self.temp_roots.extend([saved.execution, saved.sync_ctx]);
         self.contexts.sync_ctx = sync_ctx;
         let r = match c {
-            Continuation::Runner { runner, .. } => {
+            TaskCallback::Runner { runner, .. } => {
                 self.async_stats.resumptions += 1;
                 let run = self.runtime()?.runner_run;
                 self.call_method(run, &[runner]).map(|_| ())
             }
-            Continuation::Action { action, context, flow, .. } => {
+            TaskCallback::Action { action, context, flow, .. } => {
                 self.contexts.execution = if flow { context } else { Value::Null };
                 self.invoke(action, &[]).map(|_| ())
             }
-            Continuation::Chain { head, source, context, .. } => self.run_chain(head, source, context),
-            Continuation::ContinueWith { .. } | Continuation::Combinator { .. } => Ok(()),
+            TaskCallback::Chain { head, source, context, .. } => self.run_chain(head, source, context),
+            TaskCallback::ContinueWith { .. } | TaskCallback::Combinator { .. } => Ok(()),
         };
         self.temp_roots.truncate(mark);
         self.contexts = saved;
@@ -481,7 +482,7 @@ impl Vm {
 
     /// Posts a continuation to a SynchronizationContext: calls its (possibly
     /// user-overridden) `Post` with a callback that runs the continuation.
-    pub fn post_continuation(&mut self, sync_ctx: Value, c: Continuation) -> Result<(), VmError> {
+    pub fn post_continuation(&mut self, sync_ctx: Value, c: TaskCallback) -> Result<(), VmError> {
         let callback = self.continuation_callback(c)?;
         let post = self.resolve_virtual(self.runtime()?.post, sync_ctx)?;
         self.call_method(post, &[sync_ctx, callback, Value::Null]).map(|_| ())
@@ -489,10 +490,10 @@ impl Vm {
 
     /// Runs a `Task.Yield()` continuation later: posted to the current
     /// SynchronizationContext if there is one, else queued.
-    pub fn schedule_yield(&mut self, c: Continuation) -> Result<(), VmError> {
+    pub fn schedule_yield(&mut self, c: TaskCallback) -> Result<(), VmError> {
         let sync_ctx = self.contexts.sync_ctx;
         if sync_ctx.is_null() {
-            self.event_loop.enqueue(Work::Continuation(c));
+            self.event_loop.enqueue(Work::Callback(c));
             return Ok(());
         }
         self.post_continuation(sync_ctx, c)
@@ -500,20 +501,20 @@ impl Vm {
 
     /// A `SendOrPostCallback` delegate that runs a continuation (on whatever
     /// context is current when it is invoked).
-    fn continuation_callback(&mut self, c: Continuation) -> Result<Value, VmError> {
+    fn continuation_callback(&mut self, c: TaskCallback) -> Result<Value, VmError> {
         let invoke = self.runtime()?.callback_invoke;
         self.continuation_delegate(c, invoke)
     }
 
     /// The same as an `Action` (for a user awaiter's `OnCompleted`).
-    pub(crate) fn continuation_action(&mut self, c: Continuation) -> Result<Value, VmError> {
+    pub(crate) fn continuation_action(&mut self, c: TaskCallback) -> Result<Value, VmError> {
         let run = self.runtime()?.callback_run;
         self.continuation_delegate(c, run)
     }
 
-    fn continuation_delegate(&mut self, c: Continuation, method: crate::bytecode::MethodId) -> Result<Value, VmError> {
+    fn continuation_delegate(&mut self, c: TaskCallback, method: crate::bytecode::MethodId) -> Result<Value, VmError> {
         let rt = self.runtime()?;
-        let boxed = Value::Obj(self.alloc(Obj::Native(Box::new(ContinuationBox(c)))));
+        let boxed = Value::Obj(self.alloc(Obj::Native(Box::new(TaskCallbackBox(c)))));
         let obj = Value::Obj(self.new_instance(rt.callback_class));
         if let Some(Obj::Instance(i)) = obj.as_obj().as_deref() {
             i.set(0, boxed);
@@ -536,7 +537,7 @@ impl Vm {
                 }
                 return self.finish_when_all(target, with_results);
             }
-            Combinator::WhenAny => Outcome::Result(input),
+            Combinator::WhenAny => TaskOutcome::Result(input),
             Combinator::Unwrap => match task_ref(&input).and_then(Task::outcome) {
                 Some(o) => o,
                 None => return Ok(()),
@@ -555,21 +556,21 @@ impl Vm {
         let mut results = Vec::new();
         for input in inputs.iter().filter_map(task_ref) {
             match input.outcome() {
-                Some(Outcome::Exception(_)) => exceptions.extend(input.exceptions()),
-                Some(Outcome::Canceled(e)) => canceled = Some(e),
-                Some(Outcome::Result(v)) => results.push(v),
+                Some(TaskOutcome::Exception(_)) => exceptions.extend(input.exceptions()),
+                Some(TaskOutcome::Canceled(e)) => canceled = Some(e),
+                Some(TaskOutcome::Result(v)) => results.push(v),
                 None => {}
             }
         }
         let outcome = if let Some(&first) = exceptions.first() {
-            Outcome::Exception(first)
+            TaskOutcome::Exception(first)
         } else if let Some(e) = canceled {
-            Outcome::Canceled(e)
+            TaskOutcome::Canceled(e)
         } else if with_results {
             let elem = crate::program::BuiltinClass::Object.id();
-            Outcome::Result(Value::Obj(self.alloc(Obj::Array { elem, items: RefCell::new(results) })))
+            TaskOutcome::Result(Value::Obj(self.alloc(Obj::Array { elem, items: RefCell::new(results) })))
         } else {
-            Outcome::Result(Value::Null)
+            TaskOutcome::Result(Value::Null)
         };
         if !self.set_outcome(target, outcome)? {
             return Ok(());
@@ -588,10 +589,10 @@ impl Vm {
     pub fn task_result(&mut self, task: Value) -> Result<Value, VmError> {
         match task_ref(&task).map(Task::outcome) {
             None => Err(VmError::null_reference()),
-            Some(Some(Outcome::Result(v))) => Ok(v),
-            Some(Some(Outcome::Exception(e))) => Err(VmError::Exception(e)),
-            Some(Some(Outcome::Canceled(e))) if !e.is_null() => Err(VmError::Exception(e)),
-            Some(Some(Outcome::Canceled(_))) => {
+            Some(Some(TaskOutcome::Result(v))) => Ok(v),
+            Some(Some(TaskOutcome::Exception(e))) => Err(VmError::Exception(e)),
+            Some(Some(TaskOutcome::Canceled(e))) if !e.is_null() => Err(VmError::Exception(e)),
+            Some(Some(TaskOutcome::Canceled(_))) => {
                 Err(VmError::throw("System.Threading.Tasks.TaskCanceledException", "A task was canceled."))
             }
             Some(None) => Err(VmError::throw("System.InvalidOperationException", "The task has not yet completed.")),
@@ -600,11 +601,11 @@ impl Vm {
 }
 
 /// A continuation boxed for the `ContinuationCallback` delegate.
-pub struct ContinuationBox(pub Continuation);
+pub struct TaskCallbackBox(pub TaskCallback);
 
-impl NativeObject for ContinuationBox {
+impl NativeObject for TaskCallbackBox {
     fn type_name(&self) -> &'static str {
-        "Continuation"
+        "TaskCallback"
     }
     fn trace(&self, t: &mut Tracer) {
         self.0.trace(t);

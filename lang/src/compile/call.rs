@@ -14,11 +14,11 @@
 //! current value (for `ref`), passes the box, and copies slot 0 back into the
 //! variable, field or element afterwards.
 
-use vm::bytecode::{Args, ClassId, Conversion, FieldSlot, Instr, MethodId, NativeId, Reg};
+use vm::bytecode::{Args, ClassId, Conversion, Dst, FieldSlot, Instr, MethodId, NativeId, Reg};
 use vm::program::BuiltinClass;
 
 use super::consts::ConstValue;
-use super::expr::{DISCARD, erase_params, is_value};
+use super::expr::{erase_params, is_value};
 use super::members::{Member, Named};
 use super::place::Place;
 use super::scope::{Dest, Home, Val};
@@ -825,7 +825,7 @@ impl<'a> Compiler<'a> {
             match cand.kind {
                 CandKind::Native(_) if count > 0 => block.dst(),
                 CandKind::Native(_) => self.alloc().dst(),
-                _ => DISCARD,
+                _ => Dst::DISCARD,
             }
         } else {
             match (dest, pre_dst) {

@@ -9,7 +9,7 @@
 
 use std::rc::Rc;
 
-use vm::bytecode::{Conversion, Dst, FieldSlot, Instr, Reg};
+use vm::bytecode::{Conversion, FieldSlot, Instr, Reg};
 use vm::program::BuiltinClass;
 
 use super::Compiler;
@@ -19,9 +19,6 @@ use super::members::{Member, Named};
 use super::scope::{Dest, Home, Val, may_write_locals};
 use super::types::{self, Type};
 use crate::ast::{self, BinaryOp, Expr, ExprKind, Literal, Span, UnaryOp};
-
-/// The register `Call` and friends write when the result is not wanted.
-pub(crate) const DISCARD: Dst = Dst(u16::MAX);
 
 impl<'a> Compiler<'a> {
     /// Compiles `e` with an expected type and converts it to that type

@@ -2,10 +2,9 @@
 //! Preparing a place evaluates its object and index once, so `a[i++] += 2`
 //! reads and writes the same element.
 
-use vm::bytecode::{Args, ClassId, FieldSlot, Instr, Reg, StaticId};
+use vm::bytecode::{Args, ClassId, Dst, FieldSlot, Instr, Reg, StaticId};
 
 use super::call::CandKind;
-use super::expr::DISCARD;
 use super::members::{Member, Named};
 use super::scope::{Dest, Home, Val, may_write_locals};
 use super::types::{self, Type};
@@ -521,15 +520,15 @@ impl<'a> Compiler<'a> {
                         self.emit(Instr::Move { dst: Reg(b.0 + 1).dst(), src });
                         let args = Args::new(b, 2);
                         if virt {
-                            self.emit(Instr::CallVirt { dst: DISCARD, method: setter, args });
+                            self.emit(Instr::CallVirt { dst: Dst::DISCARD, method: setter, args });
                         } else {
-                            self.emit(Instr::Call { dst: DISCARD, method: setter, args });
+                            self.emit(Instr::Call { dst: Dst::DISCARD, method: setter, args });
                         }
                     }
                     _ => {
                         let b = self.alloc();
                         self.emit(Instr::Move { dst: b.dst(), src });
-                        self.emit(Instr::Call { dst: DISCARD, method: setter, args: Args::new(b, 1) });
+                        self.emit(Instr::Call { dst: Dst::DISCARD, method: setter, args: Args::new(b, 1) });
                     }
                 }
                 self.release(m);

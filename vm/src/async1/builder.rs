@@ -23,7 +23,7 @@ use crate::Vm;
 use crate::builtins::args::{NativeResult, arg};
 use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited};
 use crate::error::VmError;
-use crate::tasks::{BuilderKind, Continuation, Outcome, Task, TaskState, task_ref};
+use crate::tasks::{BuilderKind, TaskCallback, TaskOutcome, Task, TaskState, task_ref};
 use crate::value::{Obj, Value};
 
 /// The `MoveNextRunner` fields, in the prelude's order.
@@ -110,7 +110,7 @@ fn set_result(vm: &mut Vm, args: &[Value], has_result: bool, kind: BuilderKind) 
     let (b, v) = (arg(args, 0), arg(args, 1));
     if !b.is_null() {
         let t = builder_task(args)?;
-        t.settle(Outcome::Result(v));
+        t.settle(TaskOutcome::Result(v));
         return Ok(completed(b, t));
     }
     if kind == BuilderKind::ValueTask {
@@ -177,7 +177,7 @@ pub fn await_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
         let run = vm.runtime()?.runner_run;
         return Ok(Value::Obj(vm.alloc(Obj::Delegate { method: run, target: runner })));
     }
-    let resume = |sync_ctx| Continuation::Runner { runner, sync_ctx };
+    let resume = |sync_ctx| TaskCallback::Runner { runner, sync_ctx };
     match awaited(vm, awaiter)? {
         Awaited::Task(t, capture) => {
             let sync_ctx = if capture { vm.contexts.sync_ctx } else { Value::Null };

@@ -28,7 +28,6 @@
 
 use crate::async1::backend_of;
 use crate::bytecode::{Args, Dst, Instr, MethodId, Pc, Reg};
-use crate::interp::Mode;
 use crate::liveness;
 use crate::native;
 use crate::program::{AsyncReturn, Async2Role, Backend, Method, MethodFlags, Program, SuspensionPoint};
@@ -36,7 +35,7 @@ use crate::program::{AsyncReturn, Async2Role, Backend, Method, MethodFlags, Prog
 /// Which async methods run on async2: those whose backend (attribute or
 /// mode) says so. `async void` stays async1 in every mode, as in .NET,
 /// where runtime async covers Task- and ValueTask-returning methods only.
-pub fn is_async2(program: &Program, method: usize, mode: Mode) -> bool {
+pub fn is_async2(program: &Program, method: usize, mode: Backend) -> bool {
     let m = &program.methods[method];
     matches!(m.flags.is_async, Some(r) if r != AsyncReturn::Void)
         && !m.code.is_empty()
@@ -50,7 +49,7 @@ pub fn is_async2(program: &Program, method: usize, mode: Mode) -> bool {
 /// `capture_contexts` (`--capture-contexts`, the seed's Async2Capture): each
 /// body saves both contexts on entry and restores them however it leaves,
 /// so callers observe async1's behaviour.
-pub fn prepare(program: &mut Program, mode: Mode, capture_contexts: bool) {
+pub fn prepare(program: &mut Program, mode: Backend, capture_contexts: bool) {
     let ids: Vec<usize> = (0..program.methods.len()).filter(|&i| is_async2(program, i, mode)).collect();
     let mut bodies = Vec::with_capacity(ids.len());
     for &i in &ids {

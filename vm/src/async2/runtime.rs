@@ -36,7 +36,7 @@ use crate::error::VmError;
 use crate::event_loop::Work;
 use crate::interp::{Frame, FrameKind};
 use crate::program::{AsyncReturn, Async2Role, Program, SuspensionPoint};
-use crate::tasks::{BuilderKind, Continuation as Registration, Outcome};
+use crate::tasks::{BuilderKind, TaskCallback as Registration, TaskOutcome};
 use crate::value::{Obj, TraceFrame, Value};
 
 /// What the suspending leaf waits for.
@@ -75,14 +75,14 @@ impl Vm {
     /// A thunk-entered body (`done`, just popped) ended without suspending:
     /// the thunk (now the top frame) gets its completed task, and its
     /// caller's contexts back.
-    pub(crate) fn complete_thunk(&mut self, done: Frame, outcome: Outcome) {
+    pub(crate) fn complete_thunk(&mut self, done: Frame, outcome: TaskOutcome) {
         let kind = self.async_return(done.method);
         let value = match outcome {
-            Outcome::Result(v) if is_value_task(kind) => {
+            TaskOutcome::Result(v) if is_value_task(kind) => {
                 Value::Obj(self.alloc(Obj::Native(Box::new(ValueTaskBox { task: Value::Null, result: v }))))
             }
             // As async1's builder: a shared task where .NET shares one.
-            Outcome::Result(v) => self.cached_completed_task(v, has_result(kind)),
+            TaskOutcome::Result(v) => self.cached_completed_task(v, has_result(kind)),
             outcome => {
                 let task = self.new_task(has_result(kind), BuilderKind::Task);
                 if let Some(t) = crate::tasks::task_ref(&task) {
@@ -236,7 +236,7 @@ impl Vm {
             Awaited::Yield => {
                 let c = chain(Value::Null, Value::Null);
                 if sync_ctx.is_null() || configure_await_false() {
-                    self.event_loop.enqueue(Work::Continuation(c));
+                    self.event_loop.enqueue(Work::Callback(c));
                     Ok(())
                 } else {
                     self.post_continuation(sync_ctx, c)
@@ -255,7 +255,7 @@ impl Vm {
             if c.is_finalize() {
                 let task = c.gc_data.get();
                 let o = match outcome {
-                    Ok(v) => Outcome::Result(v),
+                    Ok(v) => TaskOutcome::Result(v),
                     Err(e) => self.exception_outcome(e),
                 };
                 self.temp_roots.push(task);

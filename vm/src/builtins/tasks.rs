@@ -14,7 +14,7 @@
 use crate::Vm;
 use crate::error::VmError;
 use crate::event_loop::Work;
-use crate::tasks::{BuilderKind, Combinator, Continuation, Outcome, PendingStatus, Task, TaskState, is_completed, task_ref};
+use crate::tasks::{BuilderKind, Combinator, TaskCallback, TaskOutcome, PendingStatus, Task, TaskState, is_completed, task_ref};
 use crate::value::{NativeObject, Obj, Tracer, Value};
 
 use super::args::{NativeResult, arg, bool_arg, cast_error, int_arg, seq_arg};
@@ -127,14 +127,14 @@ pub fn from_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
         return Err(super::args::argument_null("exception"));
     }
     let t = vm.new_task(true, BuilderKind::None);
-    vm.try_complete(t, Outcome::Exception(arg(args, 0)))?;
+    vm.try_complete(t, TaskOutcome::Exception(arg(args, 0)))?;
     Ok(t)
 }
 
 pub fn from_canceled(vm: &mut Vm, _: &[Value]) -> NativeResult {
     let t = vm.new_task(true, BuilderKind::None);
     let e = vm.task_canceled_exception();
-    vm.try_complete(t, Outcome::Canceled(e))?;
+    vm.try_complete(t, TaskOutcome::Canceled(e))?;
     Ok(t)
 }
 
@@ -253,7 +253,7 @@ fn combinator(vm: &mut Vm, args: &[Value], has_result: bool, kind: impl Fn(usize
         });
     }
     for i in inputs {
-        vm.add_continuation(i, Continuation::Combinator { target })?;
+        vm.add_continuation(i, TaskCallback::Combinator { target })?;
     }
     Ok(target)
 }
@@ -354,7 +354,7 @@ fn continue_with_kind(vm: &mut Vm, args: &[Value], has_result: bool) -> NativeRe
     }
     let then = vm.new_task(has_result, BuilderKind::None);
     let context = vm.contexts.execution;
-    vm.add_continuation(task, Continuation::ContinueWith { callback, then, context })?;
+    vm.add_continuation(task, TaskCallback::ContinueWith { callback, then, context })?;
     Ok(then)
 }
 
@@ -378,7 +378,7 @@ pub fn awaiter_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
 pub fn awaiter_get_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
     vm.async_stats.awaits += 1;
     if let Some(t) = args.first().and_then(task_ref)
-        && let Some(Outcome::Result(v)) = t.outcome()
+        && let Some(TaskOutcome::Result(v)) = t.outcome()
     {
         return Ok(v);
     }
@@ -411,14 +411,14 @@ fn awaiter_register(vm: &mut Vm, args: &[Value], flow: bool) -> NativeResult {
     match awaited(vm, arg(args, 0))? {
         Awaited::Task(t, capture) => {
             let sync_ctx = if capture { vm.contexts.sync_ctx } else { Value::Null };
-            vm.add_continuation(t, Continuation::Action { action, context, flow, sync_ctx })?;
+            vm.add_continuation(t, TaskCallback::Action { action, context, flow, sync_ctx })?;
         }
         Awaited::Done(_) => {
             vm.invoke(action, &[])?;
         }
         Awaited::Yield => {
             let sync_ctx = vm.contexts.sync_ctx;
-            vm.schedule_yield(Continuation::Action { action, context, flow, sync_ctx })?;
+            vm.schedule_yield(TaskCallback::Action { action, context, flow, sync_ctx })?;
         }
     }
     Ok(Value::Null)
@@ -487,7 +487,7 @@ pub fn tcs_new(vm: &mut Vm, _: &[Value]) -> NativeResult {
     Ok(vm.new_task(true, BuilderKind::None))
 }
 
-fn tcs_set(vm: &mut Vm, args: &[Value], outcome: Outcome, try_: bool) -> NativeResult {
+fn tcs_set(vm: &mut Vm, args: &[Value], outcome: TaskOutcome, try_: bool) -> NativeResult {
     task_of(vm, args, 0)?;
     let done = vm.try_complete(arg(args, 0), outcome)?;
     if try_ {
@@ -503,11 +503,11 @@ fn tcs_set(vm: &mut Vm, args: &[Value], outcome: Outcome, try_: bool) -> NativeR
 }
 
 pub fn tcs_set_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    tcs_set(vm, args, Outcome::Result(arg(args, 1)), false)
+    tcs_set(vm, args, TaskOutcome::Result(arg(args, 1)), false)
 }
 
 pub fn tcs_try_set_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    tcs_set(vm, args, Outcome::Result(arg(args, 1)), true)
+    tcs_set(vm, args, TaskOutcome::Result(arg(args, 1)), true)
 }
 
 fn exception_arg(args: &[Value]) -> Result<Value, VmError> {
@@ -517,22 +517,22 @@ fn exception_arg(args: &[Value]) -> Result<Value, VmError> {
 
 pub fn tcs_set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let e = exception_arg(args)?;
-    tcs_set(vm, args, Outcome::Exception(e), false)
+    tcs_set(vm, args, TaskOutcome::Exception(e), false)
 }
 
 pub fn tcs_try_set_exception(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let e = exception_arg(args)?;
-    tcs_set(vm, args, Outcome::Exception(e), true)
+    tcs_set(vm, args, TaskOutcome::Exception(e), true)
 }
 
 pub fn tcs_set_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let e = vm.task_canceled_exception();
-    tcs_set(vm, args, Outcome::Canceled(e), false)
+    tcs_set(vm, args, TaskOutcome::Canceled(e), false)
 }
 
 pub fn tcs_try_set_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let e = vm.task_canceled_exception();
-    tcs_set(vm, args, Outcome::Canceled(e), true)
+    tcs_set(vm, args, TaskOutcome::Canceled(e), true)
 }
 
 impl Vm {

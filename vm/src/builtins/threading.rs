@@ -9,7 +9,7 @@ use crate::Vm;
 use crate::contexts::ExecutionContext;
 use crate::error::VmError;
 use crate::event_loop::Work;
-use crate::tasks::{Continuation, ContinuationBox, Outcome};
+use crate::tasks::{TaskCallback, TaskCallbackBox, TaskOutcome};
 use crate::value::{NativeObject, Obj, Tracer, Value};
 
 use super::args::{NativeResult, arg, cast_error, int_arg, native_this, obj_arg};
@@ -21,7 +21,7 @@ use super::args::{NativeResult, arg, cast_error, int_arg, native_this, obj_arg};
 enum Registration {
     /// `token.Register(callback)`: an `Action` run under the
     /// ExecutionContext of its registration.
-    Callback(Continuation),
+    Callback(TaskCallback),
     /// A `Task.Delay(ms, token)`: canceled.
     CancelTask(Value),
 }
@@ -144,7 +144,7 @@ pub fn token_register(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let registered = with_source(arg(args, 0), |s| {
         let pending = !s.canceled.get();
         if pending {
-            let c = Continuation::Action { action: callback, context, flow: true, sync_ctx: Value::Null };
+            let c = TaskCallback::Action { action: callback, context, flow: true, sync_ctx: Value::Null };
             s.registrations.borrow_mut().push(Registration::Callback(c));
         }
         pending
@@ -176,7 +176,7 @@ impl Vm {
                 Registration::CancelTask(task) => {
                     self.temp_roots.push(task);
                     let e = self.task_canceled_exception();
-                    self.try_complete(task, Outcome::Canceled(e)).map(|_| ())
+                    self.try_complete(task, TaskOutcome::Canceled(e)).map(|_| ())
                 }
             };
             self.temp_roots.truncate(mark);
@@ -275,9 +275,9 @@ pub fn swap_execution_context(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// on the current SynchronizationContext.
 pub fn run_continuation(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let c = match obj_arg(args, 0) {
-        Some(o) => match o.native::<ContinuationBox>() {
+        Some(o) => match o.native::<TaskCallbackBox>() {
             Some(b) => b.0,
-            None => return Err(cast_error(vm, arg(args, 0), "Continuation")),
+            None => return Err(cast_error(vm, arg(args, 0), "TaskCallback")),
         },
         None => return Err(VmError::null_reference()),
     };
