@@ -15,7 +15,8 @@
 //! ```
 //!
 //! Every opcode is declared once, in [`opcodes!`] below, with a one-line
-//! register-transfer description. The macro generates the [`Instr`] enum, the
+//! register-transfer description, and `#[fast]` if the interpreter's fast
+//! loop runs it (its common case: see `interp.rs`). The macro generates the [`Instr`] enum, the
 //! opcode names, the description table, and the operand visitors that the
 //! disassembler, the liveness analysis and the backends' rewriting passes use,
 //! so nothing about an opcode is written twice. Operands' roles are in their
@@ -254,8 +255,15 @@ macro_rules! operand_mut {
 operand_mut!(Reg => Reg, Dst => Dst, Args => Args, Pc => Pc);
 operand_mut!(other: ConstId, MethodId, ClassId, FieldSlot, StaticId, NativeId, AwaitSiteId, ConvKind, i32, bool);
 
+/// `true` for an opcode row marked `#[fast]` (and only that marker).
+macro_rules! fast_marker {
+    (fast) => {
+        true
+    };
+}
+
 macro_rules! opcodes {
-    ($( #[doc = $doc:literal] $name:ident { $($field:ident : $kind:ident),* } )*) => {
+    ($( #[doc = $doc:literal] $(#[$fast:ident])? $name:ident { $($field:ident : $kind:ident),* } )*) => {
         /// One instruction. See the module docs for operand roles.
         #[derive(Clone, Copy, Debug, PartialEq)]
         pub enum Instr {
@@ -278,11 +286,25 @@ macro_rules! opcodes {
             pub fn doc(self) -> &'static str {
                 match self { $(Opcode::$name => $doc.trim(),)* }
             }
+
+            /// Whether the interpreter's fast loop runs it (in its common
+            /// case): the rows marked `#[fast]`.
+            #[inline(always)]
+            pub const fn is_fast(self) -> bool {
+                match self { $(Opcode::$name => false $(|| fast_marker!($fast))?,)* }
+            }
         }
 
         impl Instr {
+            #[inline(always)]
             pub fn opcode(&self) -> Opcode {
                 match self { $(Instr::$name { .. } => Opcode::$name,)* }
+            }
+
+            /// [`Opcode::is_fast`] of its opcode.
+            #[inline(always)]
+            pub fn is_fast(&self) -> bool {
+                self.opcode().is_fast()
             }
 
             /// The operands in declaration order.
@@ -305,26 +327,36 @@ macro_rules! opcodes {
 
 opcodes! {
     /// (nothing)
+    #[fast]
     Nop {}
     /// R[dst] := R[src]
+    #[fast]
     Move { dst: Dst, src: Reg }
     /// R[dst] := null
+    #[fast]
     LoadNull { dst: Dst }
     /// R[dst] := value
+    #[fast]
     LoadBool { dst: Dst, value: bool }
     /// R[dst] := value  (an int)
+    #[fast]
     LoadInt { dst: Dst, value: i32 }
     /// R[dst] := K[k]  (int, double, char or string constant)
+    #[fast]
     LoadConst { dst: Dst, k: ConstId }
     /// R[dst] := the value `value` of the enum C[class]
     LoadEnum { dst: Dst, class: ClassId, value: i32 }
     /// R[dst] := R[a] + R[b]  (numbers, or string concatenation if either is a string)
+    #[fast]
     Add { dst: Dst, a: Reg, b: Reg }
     /// R[dst] := R[a] + imm  (an int)
+    #[fast]
     AddImm { dst: Dst, a: Reg, imm: i32 }
     /// R[dst] := R[a] - R[b]
+    #[fast]
     Sub { dst: Dst, a: Reg, b: Reg }
     /// R[dst] := R[a] * R[b]
+    #[fast]
     Mul { dst: Dst, a: Reg, b: Reg }
     /// R[dst] := R[a] / R[b]  (integer division on ints: DivideByZeroException on 0)
     Div { dst: Dst, a: Reg, b: Reg }
@@ -351,26 +383,37 @@ opcodes! {
     /// R[dst] := R[a] != R[b]
     Ne { dst: Dst, a: Reg, b: Reg }
     /// R[dst] := R[a] < R[b]
+    #[fast]
     Lt { dst: Dst, a: Reg, b: Reg }
     /// R[dst] := R[a] <= R[b]
+    #[fast]
     Le { dst: Dst, a: Reg, b: Reg }
     /// R[dst] := R[a] > R[b]
+    #[fast]
     Gt { dst: Dst, a: Reg, b: Reg }
     /// R[dst] := R[a] >= R[b]
+    #[fast]
     Ge { dst: Dst, a: Reg, b: Reg }
     /// pc := target
+    #[fast]
     Jump { target: Pc }
     /// if R[cond] then pc := target
+    #[fast]
     JumpIfTrue { cond: Reg, target: Pc }
     /// if not R[cond] then pc := target
+    #[fast]
     JumpIfFalse { cond: Reg, target: Pc }
     /// if R[src] == null then pc := target
+    #[fast]
     JumpIfNull { src: Reg, target: Pc }
     /// if R[src] != null then pc := target
+    #[fast]
     JumpIfNotNull { src: Reg, target: Pc }
     /// if not (R[a] < R[b]) then pc := target  (fused compare-and-branch)
+    #[fast]
     JumpIfNotLt { a: Reg, b: Reg, target: Pc }
     /// if not (R[a] < imm) then pc := target  (`n < 2` in a condition)
+    #[fast]
     JumpIfNotLtImm { a: Reg, imm: i32, target: Pc }
     /// R[dst] := (to) R[src]  (numeric conversions)
     Conv { dst: Dst, src: Reg, to: ConvKind }
@@ -383,14 +426,18 @@ opcodes! {
     /// R[dst] := new C[class] with every field at its default (no constructor run)
     NewObject { dst: Dst, class: ClassId }
     /// R[dst] := R[obj].F[field]  (NullReferenceException on null)
+    #[fast]
     GetField { dst: Dst, obj: Reg, field: FieldSlot }
     /// R[obj].F[field] := R[src]
+    #[fast]
     SetField { obj: Reg, field: FieldSlot, src: Reg }
     /// run C[class]'s static constructor if it has not run yet
     InitClass { class: ClassId }
     /// R[dst] := S[id]
+    #[fast]
     GetStatic { dst: Dst, id: StaticId }
     /// S[id] := R[src]
+    #[fast]
     SetStatic { id: StaticId, src: Reg }
     /// R[dst] := new C[elem][R[len]]  (elements at elem's default)
     NewArray { dst: Dst, elem: ClassId, len: Reg }
@@ -399,16 +446,20 @@ opcodes! {
     /// R[obj][R[index]] := R[src]
     SetIndex { obj: Reg, index: Reg, src: Reg }
     /// R[dst] := M[method](R[args..])  (static, constructor or non-virtual call)
+    #[fast]
     Call { dst: Dst, method: MethodId, args: Args }
     /// R[dst] := R[args.base].M[method](R[args.base+1..])  (virtual or interface dispatch on the receiver's class)
     CallVirt { dst: Dst, method: MethodId, args: Args }
     /// R[dst] := N[native](R[args..])  (the built-in library)
+    #[fast]
     CallNative { dst: Dst, native: NativeId, args: Args }
     /// R[dst] := R[args.base].Invoke(R[args.base+1..])  (a delegate)
     CallDelegate { dst: Dst, args: Args }
     /// return R[src] to the caller
+    #[fast]
     Return { src: Reg }
     /// return to the caller with no value
+    #[fast]
     ReturnVoid {}
     /// R[dst] := delegate of M[method] bound to R[target] (virtual methods resolved on R[target]'s class)
     MakeDelegate { dst: Dst, method: MethodId, target: Reg }
@@ -433,6 +484,7 @@ opcodes! {
     /// R[dst] := await R[awaitable], async2's await of a library awaitable (Task, ValueTask, their Configured forms, Yield), as runtime async's AsyncHelpers.Await: its result (or exception) at once if it is complete, else suspend as Await does and receive the outcome on resume; either way go on at the target of the Jump that follows; A[site] (the await's awaiter type) is for the disassembly
     AwaitTask { dst: Dst, awaitable: Reg, site: AwaitSiteId }
     /// R[dst] := await M[method](R[args..]), a direct async2 call; the caller goes on at the target of the Jump that follows
+    #[fast]
     CallAsync { dst: Dst, method: MethodId, args: Args }
     /// R[dst] := await R[args.base].M[method](..): direct when the override is async2, else its task is awaited; goes on like CallAsync
     CallVirtAsync { dst: Dst, method: MethodId, args: Args }

@@ -10,7 +10,14 @@ pub mod contexts;
 pub mod disasm;
 pub mod error;
 pub mod event_loop;
+mod driver;
+mod frames;
 pub mod interp;
+mod lifecycle;
+mod ops;
+pub mod options;
+mod state;
+mod unwind;
 pub mod liveness;
 pub mod native;
 pub mod program;
@@ -19,7 +26,8 @@ pub mod value;
 pub mod verify;
 
 pub use error::VmError;
-pub use interp::{AsyncStats, Options, Outcome, Stats, Vm};
+pub use options::{AsyncStats, Options, Outcome, Stats};
+pub use state::{MAX_REENTRY, Vm};
 pub use program::Backend;
 
 /// Verifies and runs a program's entry point to the end.

@@ -19,6 +19,13 @@
 //!
 //! Tasks, the event loop and the contexts are shared with async1 and live
 //! beside this folder.
+//!
+//! What the core calls (the driver, `driver.rs`, and the loop's
+//! `AwaitTask`), all in [`runtime`]: `Vm::await_now` (an `AwaitTask`:
+//! the outcome now, or the [`Wait`] to suspend on), `Vm::suspend`,
+//! `Vm::resume_frame` (a resume stub's `Resume`), `Vm::complete_thunk` (a
+//! thunk-entered body returned) and `Vm::await_returned_task` (a
+//! Task-returning override of an awaited virtual call returned).
 
 pub mod continuation;
 pub mod prepare;
@@ -26,3 +33,4 @@ pub mod runtime;
 
 pub use continuation::Continuation;
 pub use prepare::prepare;
+pub(crate) use runtime::Wait;

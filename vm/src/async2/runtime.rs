@@ -32,9 +32,10 @@ use super::continuation::{Continuation, EXCEPTION, HAS_HANDLER, continuation_ref
 use crate::Vm;
 use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited};
 use crate::bytecode::{AwaitSiteId, MethodId};
+use crate::driver::Exit;
 use crate::error::VmError;
 use crate::event_loop::Work;
-use crate::interp::{Frame, FrameKind};
+use crate::frames::{Frame, FrameKind};
 use crate::program::{AsyncReturn, Async2Role, Program, SuspensionPoint};
 use crate::tasks::{BuilderKind, TaskCallback as Registration, TaskOutcome};
 use crate::value::{Obj, TraceFrame, Value};
@@ -151,9 +152,8 @@ impl Vm {
             last = Some(c);
         }
         self.async_stats.suspensions += 1;
-        self.frames.truncate(bottom);
+        self.truncate_frames(bottom);
         let tail = if let Some(r) = resumed {
-            self.suspended = true;
             // The reused continuation keeps its `next`.
             continuation_ref(&r).map_or(Value::Null, |c| c.next.get())
         } else {
@@ -185,8 +185,7 @@ impl Vm {
         let live = &self.stack[f.base as usize..];
         c.reuse(state, flags, p.live.iter().map(|r| live[r.index()]));
         self.async_stats.suspensions += 1;
-        self.frames.pop();
-        self.suspended = true;
+        self.pop_frame();
         let (execution, sync_ctx) = (self.contexts.execution, self.contexts.sync_ctx);
         self.register(cont, wait, execution, sync_ctx, f.method)
     }
@@ -287,11 +286,10 @@ impl Vm {
             self.async_stats.resumptions += 1;
             let r = self.call_resume_stub(stub, cur);
             self.resuming.pop();
-            if std::mem::take(&mut self.suspended) {
-                return r.map(|_| ());
-            }
             outcome = match r {
-                Ok(v) => Ok(v),
+                // It suspended again: its new chain is registered.
+                Ok(Exit::Suspended) => return Ok(()),
+                Ok(Exit::Returned(v)) => Ok(v),
                 Err(e) => {
                     let e = self.error_to_exception(e)?;
                     if let Some(o) = e.as_obj() {
@@ -334,9 +332,7 @@ impl Vm {
         frame.pc = p.resume.0;
         let base = frame.base as usize;
         let end = base + m.nregs as usize;
-        if end > self.stack.len() {
-            self.stack.resize(end.max(self.stack.len() * 2), Value::Null);
-        }
+        self.reserve_stack(end);
         self.stack[base..end].fill(Value::Null);
         for (r, v) in p.live.iter().zip(c.data.borrow().iter()) {
             self.stack[base + r.index()] = *v;
@@ -367,6 +363,17 @@ impl Vm {
                 self.suspend(Wait::Library(a))?;
                 Ok(None)
             }
+        }
+    }
+
+    /// An `AwaitTask`: the awaitable's outcome if it is complete (its
+    /// value, or its exception as `Err`), else what to suspend on.
+    pub(crate) fn await_now(&mut self, awaitable: Value) -> Result<Result<Value, Wait>, VmError> {
+        self.async_stats.awaits += 1;
+        let a = awaited(self, awaitable)?;
+        match self.completed_result(&a) {
+            Some(r) => r.map(Ok),
+            None => Ok(Err(Wait::Library(a))),
         }
     }
 

@@ -1,0 +1,118 @@
+//! A run's life: starting `Main` (its `string[] args`, an `async Main`'s
+//! event loop), `toy bench`'s entry into one method, and the end of the
+//! process: an unhandled exception or a stack overflow reported as .NET
+//! reports it, the exit code, the statistics.
+
+use std::io::Write;
+
+use crate::Vm;
+use crate::bytecode::MethodId;
+use crate::driver::Exit;
+use crate::error::VmError;
+use crate::frames::FrameKind;
+use crate::options::Outcome;
+use crate::program::BuiltinClass;
+use crate::value::{Obj, Value};
+
+impl Vm {
+    /// Runs `Main` (or the top-level statements) to the end.
+    pub fn run_main(&mut self) -> Result<i32, VmError> {
+        let entry = self.program.entry;
+        let arity = self.program.method(entry).arity as usize;
+        let args = if arity == 1 {
+            let arr = self.alloc(Obj::Array {
+                elem: BuiltinClass::String.id(),
+                items: std::cell::RefCell::new(Vec::new()),
+            });
+            vec![Value::Obj(arr)]
+        } else {
+            Vec::new()
+        };
+        let boundary = self.push_call(entry, &args, FrameKind::Normal)?;
+        let mut result = match self.run(boundary)? {
+            Exit::Returned(v) => v,
+            Exit::Suspended => Value::Null,
+        };
+        if self.program.method(entry).flags.is_async.is_some() {
+            // `async Task Main`: run the event loop until its task completes.
+            self.temp_roots.push(result);
+            let done = self.run_until_complete(result).and_then(|()| self.task_result(result));
+            self.temp_roots.pop();
+            result = match done {
+                Ok(v) => v,
+                Err(VmError::Exception(e)) => return Err(VmError::Unhandled(e)),
+                Err(e) => return Err(e),
+            };
+        }
+        Ok(match result {
+            Value::Int(code) => code as i32,
+            _ => 0,
+        })
+    }
+
+    /// Calls the static method `class.method` (of a prepared program) with
+    /// `args` and, if it returns a task, runs the event loop until the task
+    /// completes and gives its result: how `toy bench` times one cell of a
+    /// benchmark without timing the program around it.
+    pub fn call_static(&mut self, class: &str, method: &str, args: &[Value]) -> Result<Value, VmError> {
+        let found = self.program.methods.iter().position(|m| {
+            m.name == method
+                && m.flags.is_static
+                && !matches!(m.async2.as_deref(), Some(crate::program::Async2Role::Body { .. } | crate::program::Async2Role::ResumeStub { .. }))
+                && self.program.class(m.class).full_name() == class
+        });
+        let Some(id) = found else {
+            return Err(VmError::throw("System.MissingMethodException", format!("Method not found: '{class}.{method}'.")));
+        };
+        let v = self.call_method(MethodId(id as u32), args)?;
+        if crate::tasks::task_ref(&v).is_none() {
+            return Ok(v);
+        }
+        self.temp_roots.push(v);
+        let r = self.run_until_complete(v).and_then(|()| self.task_result(v));
+        self.temp_roots.pop();
+        r
+    }
+
+    /// Finishes the run: flushes output, reports an unhandled exception the
+    /// way .NET does, and collects the statistics.
+    pub fn finish(mut self, result: Result<i32, VmError>) -> Outcome {
+        let exit_code = match result {
+            Ok(code) => code,
+            Err(VmError::StackOverflow) => {
+                let _ = writeln!(self.err_out(), "Stack overflow.");
+                1
+            }
+            Err(VmError::Exit(code)) => code,
+            Err(VmError::Unhandled(exc) | VmError::Exception(exc)) => {
+                self.truncate_frames(0);
+                let text = match self.display(exc) {
+                    Ok(t) => t,
+                    Err(_) => self.type_name(exc),
+                };
+                let _ = writeln!(self.err_out(), "Unhandled exception. {text}");
+                1
+            }
+            Err(VmError::OutOfFuel) => {
+                let _ = writeln!(self.err_out(), "Execution stopped: instruction budget exhausted.");
+                1
+            }
+            Err(e @ VmError::Throw { .. }) => {
+                let _ = writeln!(self.err_out(), "Unhandled exception. {e}");
+                1
+            }
+        };
+        let _ = self.out.flush();
+        let _ = self.err.flush();
+        let h = self.heap.stats();
+        let mut stats = self.stats.clone();
+        stats.allocations = h.objects_allocated;
+        stats.collections = h.collections;
+        stats.total_pause = h.total_pause;
+        stats.max_pause = h.max_pause;
+        stats.peak_heap_bytes = h.peak_bytes;
+        stats.async_stats = self.async_stats.clone();
+        Outcome { exit_code, stats }
+    }
+}
+

@@ -1,0 +1,283 @@
+//! Operators and conversions: the general cases of arithmetic, bitwise
+//! operators and comparisons (the loop inlines the int cases), numeric
+//! conversions, type tests, indexing, and the default values of fields and
+//! array elements.
+
+use crate::Vm;
+use crate::builtins::format;
+use crate::bytecode::{ClassId, ConvKind};
+use crate::error::VmError;
+use crate::program::{BuiltinClass, ClassKind, Program};
+use crate::value::{Obj, Value};
+
+impl Vm {
+    #[cold]
+    pub(crate) fn add_slow(&mut self, a: Value, b: Value) -> Result<Value, VmError> {
+        if a.as_str().is_some() || b.as_str().is_some() {
+            let mut s = String::new();
+            for v in [a, b] {
+                match v.as_str() {
+                    Some(t) => s.push_str(t),
+                    None => s.push_str(&format::to_display(&self.program, v)),
+                }
+            }
+            return Ok(self.str_value(s));
+        }
+        if let (Value::Enum(c, x), Some(y)) = (a, b.as_int()) {
+            return Ok(Value::Enum(c, x.wrapping_add(y)));
+        }
+        arith(a, b, ArithOp::Add)
+    }
+
+    #[cold]
+    pub(crate) fn bad_operand(&self, op: &str, v: Value) -> VmError {
+        VmError::throw(
+            "System.InvalidCastException",
+            format!("Operator '{op}' cannot be applied to a value of type '{}'.", self.type_name(v)),
+        )
+    }
+
+    pub(crate) fn convert(&self, v: Value, to: ConvKind) -> Result<Value, VmError> {
+        Ok(match (to, v) {
+            (ConvKind::Int, Value::Double(d)) => Value::Int(d as i64),
+            (ConvKind::Int, v) if v.as_int().is_some() => Value::Int(v.as_int().unwrap_or(0)),
+            (ConvKind::Double, Value::Double(d)) => Value::Double(d),
+            (ConvKind::Double, v) if v.as_int().is_some() => Value::Double(v.as_int().unwrap_or(0) as f64),
+            (ConvKind::Char, Value::Double(d)) => Value::Char(d as i64 as u16),
+            (ConvKind::Char, v) if v.as_int().is_some() => Value::Char(v.as_int().unwrap_or(0) as u16),
+            (_, Value::Null) => return Err(VmError::null_reference()),
+            (to, v) => return Err(VmError::invalid_cast(&self.type_name(v), &to.to_string())),
+        })
+    }
+
+    pub(crate) fn is_instance(&self, v: Value, class: ClassId) -> bool {
+        if v.is_null() {
+            return false;
+        }
+        if class == BuiltinClass::Object.id() {
+            return true;
+        }
+        let actual = self.class_of(v);
+        if actual == class {
+            return true;
+        }
+        match v {
+            Value::Int(_) => class == BuiltinClass::Int64.id() || class == BuiltinClass::ValueType.id(),
+            Value::Double(_) => class == BuiltinClass::Decimal.id() || class == BuiltinClass::ValueType.id(),
+            Value::Bool(_) | Value::Char(_) => class == BuiltinClass::ValueType.id(),
+            Value::Enum(..) => class == BuiltinClass::Enum.id() || class == BuiltinClass::ValueType.id(),
+            Value::Obj(o) => match &*o {
+                Obj::Instance(_) => self.program.is_subclass(actual, class),
+                _ => false,
+            },
+            Value::Null => false,
+        }
+    }
+
+    pub(crate) fn get_index(&mut self, obj: Value, index: Value) -> Result<Value, VmError> {
+        let Value::Obj(o) = obj else { return Err(VmError::null_reference()) };
+        match &*o {
+            Obj::Dict(d) => {
+                let found = d.borrow().get(&crate::value::Key(index)).copied();
+                match found {
+                    Some(v) => Ok(v),
+                    None => Err(VmError::throw(
+                        "System.Collections.Generic.KeyNotFoundException",
+                        format!(
+                            "The given key '{}' was not present in the dictionary.",
+                            format::to_display(&self.program, index)
+                        ),
+                    )),
+                }
+            }
+            _ => {
+                let i = index.as_int().ok_or_else(|| self.bad_operand("[]", index))?;
+                match &*o {
+                    Obj::Array { items, .. } => usize::try_from(i)
+                        .ok()
+                        .and_then(|i| items.borrow().get(i).copied())
+                        .ok_or_else(VmError::index_out_of_range),
+                    Obj::List(items) => usize::try_from(i)
+                        .ok()
+                        .and_then(|i| items.borrow().get(i).copied())
+                        .ok_or_else(list_index_error),
+                    Obj::Str(s) => usize::try_from(i)
+                        .ok()
+                        .and_then(|i| s.char_at(i))
+                        .map(Value::Char)
+                        .ok_or_else(VmError::index_out_of_range),
+                    _ => Err(self.bad_operand("[]", obj)),
+                }
+            }
+        }
+    }
+
+    pub(crate) fn set_index(&mut self, obj: Value, index: Value, v: Value) -> Result<(), VmError> {
+        let Value::Obj(o) = obj else { return Err(VmError::null_reference()) };
+        match &*o {
+            Obj::Dict(d) => {
+                d.borrow_mut().insert(crate::value::Key(index), v);
+                Ok(())
+            }
+            Obj::Array { items, .. } | Obj::List(items) => {
+                let is_list = matches!(&*o, Obj::List(_));
+                let i = index.as_int().ok_or_else(|| self.bad_operand("[]", index))?;
+                let mut items = items.borrow_mut();
+                match usize::try_from(i).ok().and_then(|i| items.get_mut(i)) {
+                    Some(slot) => {
+                        *slot = v;
+                        Ok(())
+                    }
+                    None if is_list => Err(list_index_error()),
+                    None => Err(VmError::index_out_of_range()),
+                }
+            }
+            _ => Err(self.bad_operand("[]=", obj)),
+        }
+    }
+}
+
+pub(crate) fn list_index_error() -> VmError {
+    VmError::throw(
+        "System.ArgumentOutOfRangeException",
+        "Index was out of range. Must be non-negative and less than the size of the collection. (Parameter 'index')",
+    )
+}
+
+/// The value a new array's elements start with.
+pub(crate) fn element_default(program: &Program, elem: ClassId) -> Value {
+    let b = |c: BuiltinClass| c.id() == elem;
+    if b(BuiltinClass::Int32) || b(BuiltinClass::Int64) {
+        Value::Int(0)
+    } else if b(BuiltinClass::Double) || b(BuiltinClass::Decimal) {
+        Value::Double(0.0)
+    } else if b(BuiltinClass::Boolean) {
+        Value::Bool(false)
+    } else if b(BuiltinClass::Char) {
+        Value::Char(0)
+    } else if program.class(elem).kind == ClassKind::Enum {
+        Value::Enum(elem, 0)
+    } else {
+        Value::Null
+    }
+}
+
+pub(crate) fn is_value_type(program: &Program, class: ClassId) -> bool {
+    [BuiltinClass::Int32, BuiltinClass::Int64, BuiltinClass::Double, BuiltinClass::Decimal, BuiltinClass::Boolean, BuiltinClass::Char]
+        .iter()
+        .any(|b| b.id() == class)
+        || program.class(class).kind == ClassKind::Enum
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+pub(crate) fn arith(a: Value, b: Value, op: ArithOp) -> Result<Value, VmError> {
+    if let (Value::Double(_), _) | (_, Value::Double(_)) = (a, b) {
+        let (Some(x), Some(y)) = (as_f64(a), as_f64(b)) else { return Err(operand_error(a, b)) };
+        return Ok(Value::Double(match op {
+            ArithOp::Add => x + y,
+            ArithOp::Sub => x - y,
+            ArithOp::Mul => x * y,
+            ArithOp::Div => x / y,
+            ArithOp::Rem => x % y,
+        }));
+    }
+    let (Some(x), Some(y)) = (a.as_int(), b.as_int()) else { return Err(operand_error(a, b)) };
+    let r = match op {
+        ArithOp::Add => x.wrapping_add(y),
+        ArithOp::Sub => x.wrapping_sub(y),
+        ArithOp::Mul => x.wrapping_mul(y),
+        ArithOp::Div | ArithOp::Rem if y == 0 => {
+            return Err(VmError::throw("System.DivideByZeroException", "Attempted to divide by zero."));
+        }
+        ArithOp::Div => x.wrapping_div(y),
+        ArithOp::Rem => x.wrapping_rem(y),
+    };
+    Ok(match (a, b) {
+        (Value::Enum(c, _), _) | (_, Value::Enum(c, _)) if matches!(op, ArithOp::Add | ArithOp::Sub) => {
+            if matches!((a, b), (Value::Enum(..), Value::Enum(..))) { Value::Int(r) } else { Value::Enum(c, r) }
+        }
+        _ => Value::Int(r),
+    })
+}
+
+pub(crate) fn as_f64(v: Value) -> Option<f64> {
+    match v {
+        Value::Double(d) => Some(d),
+        v => v.as_int().map(|i| i as f64),
+    }
+}
+
+#[cold]
+pub(crate) fn operand_error(a: Value, b: Value) -> VmError {
+    let kind = |v: Value| match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Obj(_) => "object",
+        _ => "number",
+    };
+    VmError::throw(
+        "System.InvalidCastException",
+        format!("Operator cannot be applied to operands of kinds '{}' and '{}'.", kind(a), kind(b)),
+    )
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum BitOp {
+    And,
+    Or,
+    Xor,
+    Shl,
+    Shr,
+}
+
+pub(crate) fn bitwise(a: Value, b: Value, op: BitOp) -> Result<Value, VmError> {
+    if let (Value::Bool(x), Value::Bool(y)) = (a, b) {
+        return Ok(Value::Bool(match op {
+            BitOp::And => x & y,
+            BitOp::Or => x | y,
+            BitOp::Xor => x ^ y,
+            _ => return Err(operand_error(a, b)),
+        }));
+    }
+    let (Some(x), Some(y)) = (a.as_int(), b.as_int()) else { return Err(operand_error(a, b)) };
+    let r = match op {
+        BitOp::And => x & y,
+        BitOp::Or => x | y,
+        BitOp::Xor => x ^ y,
+        BitOp::Shl => x.wrapping_shl((y & 63) as u32),
+        BitOp::Shr => x.wrapping_shr((y & 63) as u32),
+    };
+    Ok(match (a, op) {
+        (Value::Enum(c, _), BitOp::And | BitOp::Or | BitOp::Xor) => Value::Enum(c, r),
+        _ => Value::Int(r),
+    })
+}
+
+pub(crate) fn less(a: Value, b: Value) -> Result<bool, VmError> {
+    compare(a, b, false)
+}
+
+pub(crate) fn less_eq(a: Value, b: Value) -> Result<bool, VmError> {
+    compare(a, b, true)
+}
+
+/// `a < b`, or `a <= b` when `or_equal`: as doubles if either is one (NaN
+/// compares false), else as integers (ints, chars, enums).
+pub(crate) fn compare(a: Value, b: Value, or_equal: bool) -> Result<bool, VmError> {
+    if matches!(a, Value::Double(_)) || matches!(b, Value::Double(_)) {
+        let (Some(x), Some(y)) = (as_f64(a), as_f64(b)) else { return Err(operand_error(a, b)) };
+        return Ok(if or_equal { x <= y } else { x < y });
+    }
+    match (a.as_int(), b.as_int()) {
+        (Some(x), Some(y)) => Ok(if or_equal { x <= y } else { x < y }),
+        _ => Err(operand_error(a, b)),
+    }
+}

@@ -1,0 +1,262 @@
+//! Exceptions: raising, the two-pass unwinding (filters first, then
+//! finally blocks and the handler), in-flight exception state and stack
+//! traces.
+//!
+//! ```text
+//! raise(exc)
+//!   first pass   find_handler: frames top down to the boundary, each
+//!                handler row covering the frame's pc; filters run (once
+//!                per throw) in a copy of their frame; a Thunk frame
+//!                catches everything (its task faults)
+//!   trace        record_trace: the frames passed, appended to the
+//!                exception's trace
+//!   second pass  unwind_step: pop frames, entering each finally on the way
+//!                (EndFinally raises again and unwinding goes on), then the
+//!                handler; nothing found: the boundary's caller gets the
+//!                exception
+//! ```
+
+use std::rc::Rc;
+
+use crate::Vm;
+use crate::bytecode::{Dst, HandlerKind, Pc};
+use crate::error::VmError;
+use crate::frames::FrameKind;
+use crate::driver::Exit;
+use crate::value::{Gc, Obj, TraceFrame, Value};
+
+/// `find_handler`'s row for "the thunk below this frame catches it".
+pub(crate) const THUNK_ROW: usize = usize::MAX;
+
+/// Per-exception state kept while an exception is in flight.
+#[derive(Default)]
+pub(crate) struct ExceptionState {
+    /// Frames deeper than or at this index are already in the trace.
+    recorded_to: usize,
+    /// Filters already run for this throw: (frame index, filter pc, result).
+    /// Keyed by the filter's code, not the handler row: codegen may split
+    /// one clause's protected range into several rows.
+    filters: Vec<(usize, u32, bool)>,
+}
+
+impl Vm {
+    /// Turns an error into a thrown exception and unwinds to its handler.
+    /// `Ok` means a handler was entered (the top frame's pc points at it);
+    /// `Err` carries what ends this `run`: a fatal error, or an exception no
+    /// handler above `boundary` catches.
+    pub(crate) fn raise(&mut self, e: VmError, boundary: usize) -> Result<(), VmError> {
+        let exc = self.error_to_exception(e)?;
+        self.raise_object(exc, boundary)
+    }
+
+    pub(crate) fn raise_object(&mut self, exc: Value, boundary: usize) -> Result<(), VmError> {
+        let Some(obj) = exc.as_obj() else { return Err(VmError::null_reference()) };
+        // First pass: find the handler, running filters.
+        let target = self.find_handler(exc, obj, boundary)?;
+        self.record_trace(obj, target.map_or(boundary, |(f, _)| f));
+        let Some((target_frame, target_row)) = target else {
+            // Only `Main`'s own run ends the program; a run that native code
+            // started (even on an empty frame stack: the dispatcher under
+            // `call_static`) hands the exception back to it.
+            if boundary == 0 && self.reentry == 0 {
+                return Err(VmError::Unhandled(exc));
+            }
+            // Unwind to the boundary, running finally blocks, then hand the
+            // exception to the native that called in.
+            return self.unwind_step(exc, obj, boundary, None);
+        };
+        self.unwind_step(exc, obj, boundary, Some((target_frame, target_row)))
+    }
+
+    /// Second pass, one step: enter the next finally block between the top
+    /// frame and the target, or the target handler itself.
+    pub(crate) fn unwind_step(
+        &mut self,
+        exc: Value,
+        obj: Gc<Obj>,
+        boundary: usize,
+        target: Option<(usize, usize)>,
+    ) -> Result<(), VmError> {
+        let program = Rc::clone(&self.program);
+        loop {
+            let fi = self.frames.len() - 1;
+            let frame = self.frames[fi];
+            let method = program.method(frame.method);
+            let pc = frame.pc.saturating_sub(1);
+            for (row, h) in covering(&method.handlers, pc) {
+                let is_target = target == Some((fi, row));
+                if is_target || matches!(h.kind, HandlerKind::Finally) {
+                    if is_target {
+                        self.forget_exception(obj);
+                    }
+                    self.stack[frame.base as usize + h.exception.0 as usize] = exc;
+                    if let Some(f) = self.frames.last_mut() {
+                        f.pc = h.target.0;
+                    }
+                    return Ok(());
+                }
+            }
+            if target == Some((fi, THUNK_ROW)) {
+                self.pop_frame();
+                self.forget_exception(obj);
+                let outcome = self.exception_outcome(exc);
+                self.complete_thunk(frame, outcome);
+                return Ok(());
+            }
+            if fi <= boundary || frame.kind == FrameKind::Filter {
+                self.pop_frame();
+                return Err(VmError::Exception(exc));
+            }
+            self.pop_frame();
+        }
+    }
+
+    /// First pass: the frame and handler row that will catch `exc`, running
+    /// filters (each at most once per throw).
+    pub(crate) fn find_handler(&mut self, exc: Value, obj: Gc<Obj>, boundary: usize) -> Result<Option<(usize, usize)>, VmError> {
+        let program = Rc::clone(&self.program);
+        let class = self.class_of(exc);
+        for fi in (boundary..self.frames.len()).rev() {
+            let frame = self.frames[fi];
+            let method = program.method(frame.method);
+            let pc = frame.pc.saturating_sub(1);
+            for (row, h) in covering(&method.handlers, pc) {
+                match h.kind {
+                    HandlerKind::Catch { class: c } if program.is_subclass(class, c) => return Ok(Some((fi, row))),
+                    HandlerKind::Filter { class: c, filter } if program.is_subclass(class, c) => {
+                        let cached = self
+                            .exception_state(obj)
+                            .filters
+                            .iter()
+                            .find(|(f, at, _)| *f == fi && *at == filter.0)
+                            .map(|(_, _, b)| *b);
+                        let pass = match cached {
+                            Some(b) => b,
+                            None => {
+                                let b = self.run_filter(fi, h.exception, filter, exc)?;
+                                self.exception_state(obj).filters.push((fi, filter.0, b));
+                                b
+                            }
+                        };
+                        if pass {
+                            return Ok(Some((fi, row)));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            match self.frames[fi].kind {
+                FrameKind::Filter => break,
+                // An exception leaving an async2 body entered through its
+                // thunk becomes the thunk's faulted task.
+                FrameKind::Thunk => return Ok(Some((fi, THUNK_ROW))),
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+
+    /// Runs a filter in a copy of frame `fi`'s registers. A filter that throws
+    /// does not catch (as in the CLR).
+    pub(crate) fn run_filter(&mut self, fi: usize, exc_reg: Dst, filter: Pc, exc: Value) -> Result<bool, VmError> {
+        let frame = self.frames[fi];
+        let nregs = self.program.method(frame.method).nregs as usize;
+        let boundary = self.frames.len();
+        let base = self.top();
+        self.push_frame(frame.method, nregs, base, frame.base as usize, nregs, Dst::DISCARD.0, FrameKind::Filter)?;
+        self.stack[base + exc_reg.0 as usize] = exc;
+        if let Some(f) = self.frames.last_mut() {
+            f.pc = filter.0;
+        }
+        let r = self.run_reentrant(boundary);
+        match r {
+            Ok(Exit::Returned(v)) => Ok(matches!(v, Value::Bool(true))),
+            Ok(Exit::Suspended) => Ok(false),
+            Err(e @ (VmError::StackOverflow | VmError::Exit(_) | VmError::OutOfFuel)) => Err(e),
+            Err(_) => {
+                self.truncate_frames(boundary);
+                Ok(false)
+            }
+        }
+    }
+
+    pub(crate) fn exception_state(&mut self, obj: Gc<Obj>) -> &mut ExceptionState {
+        let i = match self.exceptions.iter().position(|(e, _)| Gc::ptr_eq(*e, obj)) {
+            Some(i) => i,
+            None => {
+                // An exception thrown again from where it was stored (a
+                // faulted task's `GetResult`) keeps its trace and continues
+                // it, as `ExceptionDispatchInfo.Throw` does.
+                if let Obj::Instance(i) = &*obj {
+                    let mut trace = i.stack_trace.borrow_mut();
+                    if !trace.is_empty() {
+                        trace.push(TraceFrame::BOUNDARY);
+                    }
+                }
+                self.exceptions.push((obj, ExceptionState { recorded_to: usize::MAX, ..Default::default() }));
+                self.exceptions.len() - 1
+            }
+        };
+        &mut self.exceptions[i].1
+    }
+
+    /// `throw;` rethrows an exception whose filters ran for its first throw:
+    /// they run again for this one.
+    pub(crate) fn forget_filters(&mut self, obj: Gc<Obj>) {
+        if let Some((_, st)) = self.exceptions.iter_mut().find(|(e, _)| Gc::ptr_eq(*e, obj)) {
+            st.filters.clear();
+        }
+    }
+
+    /// Drops the in-flight state of an exception (it was caught, or is thrown
+    /// afresh).
+    pub(crate) fn forget_exception(&mut self, obj: Gc<Obj>) {
+        self.exceptions.retain(|(e, _)| !Gc::ptr_eq(*e, obj));
+    }
+
+    /// Makes `obj` in flight again without the `End of stack trace` boundary
+    /// a stored exception gets when rethrown: an async2 chain carries an
+    /// exception on from frame to frame of one logical stack.
+    pub(crate) fn continue_exception(&mut self, obj: Gc<Obj>) {
+        self.forget_exception(obj);
+        self.exceptions.push((obj, ExceptionState { recorded_to: usize::MAX, ..Default::default() }));
+    }
+
+    /// Appends to the exception's trace the frames from the top down to
+    /// `to` that are not in it yet.
+    pub(crate) fn record_trace(&mut self, obj: Gc<Obj>, to: usize) {
+        let top = self.frames.len();
+        let st = self.exception_state(obj);
+        let from = st.recorded_to.min(top);
+        st.recorded_to = st.recorded_to.min(to);
+        let Obj::Instance(i) = &*obj else { return };
+        let program = &self.program;
+        i.stack_trace.borrow_mut().extend((to..from).rev().map(|fi| self.frames[fi]).filter(|f| f.kind != FrameKind::Filter).map(
+            |f| {
+                let line = program.method(f.method).lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
+                TraceFrame { method: f.method, line }
+            },
+        ));
+    }
+
+    /// An exception's `StackTrace` text (`None` if it was never thrown).
+    pub fn trace_text(&self, frames: &[TraceFrame]) -> Option<String> {
+        if frames.is_empty() {
+            return None;
+        }
+        let p = &self.program;
+        let lines: Vec<String> = frames
+            .iter()
+            .map(|f| match *f {
+                TraceFrame::BOUNDARY => "--- End of stack trace from previous location ---".to_string(),
+                TraceFrame { method, line } => format!("   at {}() in {}:line {line}", p.trace_name(method), p.file),
+            })
+            .collect();
+        Some(lines.join("\n"))
+    }
+}
+
+/// The handler rows whose protected range covers `pc`, innermost first.
+pub(crate) fn covering(handlers: &[crate::bytecode::Handler], pc: u32) -> impl Iterator<Item = (usize, &crate::bytecode::Handler)> {
+    handlers.iter().enumerate().filter(move |(_, h)| h.start.0 <= pc && pc < h.end.0)
+}
