@@ -51,16 +51,18 @@ impl Vm {
     pub(crate) fn run(&mut self, boundary: usize) -> Result<Exit, VmError> {
         let program = Rc::clone(&self.program);
         let counting = self.options.count_instructions || self.options.max_instructions.is_some();
-        let mut fast = !counting;
+        let mut fast = !counting && self.next_is_fast(&program);
         loop {
             let control = match (counting, fast) {
                 (true, _) => self.dispatch::<false, true>(&program, boundary),
                 (false, true) => self.dispatch::<true, false>(&program, boundary),
                 (false, false) => self.dispatch::<false, false>(&program, boundary),
             };
-            fast = !counting;
             match control {
-                Control::Switch => fast = false,
+                Control::Switch => {
+                    fast = !fast && !counting;
+                    continue;
+                }
                 Control::Return(v) => return Ok(Exit::Returned(v)),
                 Control::Throw(e) => self.raise(e, boundary)?,
                 Control::Rethrow(exc) => self.raise_object(exc, boundary)?,
@@ -89,7 +91,13 @@ impl Vm {
                     Err(e) => self.raise(e, boundary)?,
                 },
             }
+            // The loop that runs the instruction the top frame goes on at.
+            fast = !counting && self.next_is_fast(&program);
         }
+    }
+
+    fn next_is_fast(&self, program: &crate::program::Program) -> bool {
+        self.frames.last().is_some_and(|f| program.method(f.method).code.get(f.pc as usize).is_some_and(|i| i.is_fast()))
     }
 
     /// A nested `run` (native code calling back into bytecode, a filter):
@@ -112,7 +120,10 @@ impl Vm {
         let nregs = self.program.method(method).nregs as usize;
         debug_assert!(args.len() <= nregs);
         self.push_frame(method, nregs, base, 0, 0, Dst::DISCARD.0, kind)?;
-        self.stack[base..base + args.len()].copy_from_slice(args);
+        // Element by element: one or two values, and a memcpy call costs more.
+        for (slot, &v) in self.stack[base..].iter_mut().zip(args) {
+            *slot = v;
+        }
         Ok(boundary)
     }
 

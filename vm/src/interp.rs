@@ -261,9 +261,6 @@ impl Vm {
             if COUNT {
                 instructions += 1;
             }
-            if FAST && !instr.is_fast() {
-                slow!();
-            }
             match *instr {
                 Instr::Nop {} => {}
                 Instr::Move { dst, src } => set!(dst, r!(src)),
@@ -271,7 +268,6 @@ impl Vm {
                 Instr::LoadBool { dst, value } => set!(dst, Value::Bool(value)),
                 Instr::LoadInt { dst, value } => set_fresh!(dst, Value::Int(value as i64)),
                 Instr::LoadConst { dst, k } => set!(dst, self.consts[k.index()]),
-                Instr::LoadEnum { dst, class, value } => set!(dst, Value::Enum(class, value as i64)),
                 Instr::Add { dst, a, b } => match (rf!(a), rf!(b)) {
                     (&Value::Int(x), &Value::Int(y)) => set_fresh!(dst, Value::Int(x.wrapping_add(y))),
                     (&x, &y) => {
@@ -304,40 +300,6 @@ impl Vm {
                         set!(dst, tri!(arith(x, y, ArithOp::Mul)));
                     }
                 },
-                Instr::Div { dst, a, b } => set!(dst, tri!(arith(r!(a), r!(b), ArithOp::Div))),
-                Instr::Rem { dst, a, b } => set!(dst, tri!(arith(r!(a), r!(b), ArithOp::Rem))),
-                Instr::BitAnd { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::And))),
-                Instr::BitOr { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Or))),
-                Instr::BitXor { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Xor))),
-                Instr::Shl { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Shl))),
-                Instr::Shr { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Shr))),
-                Instr::Neg { dst, src } => set!(
-                    dst,
-                    match r!(src) {
-                        Value::Int(x) => Value::Int(x.wrapping_neg()),
-                        Value::Char(c) => Value::Int(-(c as i64)),
-                        Value::Double(d) => Value::Double(-d),
-                        v => throw!(self.bad_operand("-", v)),
-                    }
-                ),
-                Instr::Not { dst, src } => set!(
-                    dst,
-                    match r!(src) {
-                        Value::Bool(b) => Value::Bool(!b),
-                        v => throw!(self.bad_operand("!", v)),
-                    }
-                ),
-                Instr::BitNot { dst, src } => set!(
-                    dst,
-                    match r!(src) {
-                        Value::Int(x) => Value::Int(!x),
-                        Value::Char(c) => Value::Int(!(c as i64)),
-                        Value::Enum(c, x) => Value::Enum(c, !x),
-                        v => throw!(self.bad_operand("~", v)),
-                    }
-                ),
-                Instr::Eq { dst, a, b } => set!(dst, Value::Bool(r!(a).equals(r!(b)))),
-                Instr::Ne { dst, a, b } => set!(dst, Value::Bool(!r!(a).equals(r!(b)))),
                 Instr::Lt { dst, a, b } => match (rf!(a), rf!(b)) {
                     (&Value::Int(x), &Value::Int(y)) => set!(dst, Value::Bool(x < y)),
                     (&x, &y) => {
@@ -420,6 +382,94 @@ impl Vm {
                         pc = target.index();
                     }
                 }
+                Instr::GetField { dst, obj, field } => match r!(obj) {
+                    Value::Obj(o) => match &*o {
+                        Obj::Instance(i) => set!(dst, i.get(field.index())),
+                        _ => {
+                            slow!();
+                            throw!(self.bad_operand("field access", Value::Obj(o)))
+                        }
+                    },
+                    _ => {
+                        slow!();
+                        throw!(VmError::null_reference())
+                    }
+                },
+                Instr::SetField { obj, field, src } => match r!(obj) {
+                    Value::Obj(o) => match &*o {
+                        Obj::Instance(i) => i.set(field.index(), r!(src)),
+                        _ => {
+                            slow!();
+                            throw!(self.bad_operand("field access", Value::Obj(o)))
+                        }
+                    },
+                    _ => {
+                        slow!();
+                        throw!(VmError::null_reference())
+                    }
+                },
+                Instr::GetStatic { dst, id } => set!(dst, self.statics[id.index()]),
+                Instr::SetStatic { id, src } => self.statics[id.index()] = r!(src),
+                Instr::Call { dst, method, args } => {
+                    fuel!();
+                    enter!(method, dst, args, FrameKind::Normal);
+                }
+                Instr::CallNative { dst, native, args } => {
+                    let v = protect!(self.call_native(native, regs, args));
+                    set_fresh!(dst, tri!(v));
+                    safepoint!();
+                }
+                Instr::Return { src } => leave!(r!(src)),
+                Instr::ReturnVoid {} => leave!(Value::Null),
+                Instr::CallAsync { dst, method, args } => {
+                    fuel!();
+                    // The caller goes on after the whole await.
+                    if let Some(&Instr::Jump { target }) = code.get(pc) {
+                        pc = target.index();
+                    }
+                    enter!(method, dst, args, FrameKind::Normal);
+                }
+                // The line: the fast loop runs the arms above it (the
+                // opcode table's `#[fast]` rows) and hands back the rest.
+                _ if FAST => {
+                    debug_assert!(!instr.is_fast(), "{:?} is #[fast] but its arm is below the fast loop's line", instr.opcode());
+                    slow!();
+                }
+                Instr::LoadEnum { dst, class, value } => set!(dst, Value::Enum(class, value as i64)),
+                Instr::Div { dst, a, b } => set!(dst, tri!(arith(r!(a), r!(b), ArithOp::Div))),
+                Instr::Rem { dst, a, b } => set!(dst, tri!(arith(r!(a), r!(b), ArithOp::Rem))),
+                Instr::BitAnd { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::And))),
+                Instr::BitOr { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Or))),
+                Instr::BitXor { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Xor))),
+                Instr::Shl { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Shl))),
+                Instr::Shr { dst, a, b } => set!(dst, tri!(bitwise(r!(a), r!(b), BitOp::Shr))),
+                Instr::Neg { dst, src } => set!(
+                    dst,
+                    match r!(src) {
+                        Value::Int(x) => Value::Int(x.wrapping_neg()),
+                        Value::Char(c) => Value::Int(-(c as i64)),
+                        Value::Double(d) => Value::Double(-d),
+                        v => throw!(self.bad_operand("-", v)),
+                    }
+                ),
+                Instr::Not { dst, src } => set!(
+                    dst,
+                    match r!(src) {
+                        Value::Bool(b) => Value::Bool(!b),
+                        v => throw!(self.bad_operand("!", v)),
+                    }
+                ),
+                Instr::BitNot { dst, src } => set!(
+                    dst,
+                    match r!(src) {
+                        Value::Int(x) => Value::Int(!x),
+                        Value::Char(c) => Value::Int(!(c as i64)),
+                        Value::Enum(c, x) => Value::Enum(c, !x),
+                        v => throw!(self.bad_operand("~", v)),
+                    }
+                ),
+                Instr::Eq { dst, a, b } => set!(dst, Value::Bool(r!(a).equals(r!(b)))),
+                Instr::Ne { dst, a, b } => set!(dst, Value::Bool(!r!(a).equals(r!(b)))),
                 Instr::Conv { dst, src, to } => set!(dst, tri!(self.convert(r!(src), to))),
                 Instr::ConvEnum { dst, src, class } => set!(
                     dst,
@@ -465,32 +515,6 @@ impl Vm {
                     set!(dst, Value::Obj(o));
                     safepoint!();
                 }
-                Instr::GetField { dst, obj, field } => match r!(obj) {
-                    Value::Obj(o) => match &*o {
-                        Obj::Instance(i) => set!(dst, i.get(field.index())),
-                        _ => {
-                            slow!();
-                            throw!(self.bad_operand("field access", Value::Obj(o)))
-                        }
-                    },
-                    _ => {
-                        slow!();
-                        throw!(VmError::null_reference())
-                    }
-                },
-                Instr::SetField { obj, field, src } => match r!(obj) {
-                    Value::Obj(o) => match &*o {
-                        Obj::Instance(i) => i.set(field.index(), r!(src)),
-                        _ => {
-                            slow!();
-                            throw!(self.bad_operand("field access", Value::Obj(o)))
-                        }
-                    },
-                    _ => {
-                        slow!();
-                        throw!(VmError::null_reference())
-                    }
-                },
                 Instr::InitClass { class } => {
                     if !self.class_initialized[class.index()] {
                         self.class_initialized[class.index()] = true;
@@ -502,8 +526,6 @@ impl Vm {
                         }
                     }
                 }
-                Instr::GetStatic { dst, id } => set!(dst, self.statics[id.index()]),
-                Instr::SetStatic { id, src } => self.statics[id.index()] = r!(src),
                 Instr::NewArray { dst, elem, len } => {
                     let n = match r!(len).as_int() {
                         Some(n) if n >= 0 => n as usize,
@@ -525,19 +547,10 @@ impl Vm {
                     set!(dst, v);
                 }
                 Instr::SetIndex { obj, index, src } => tri!(self.set_index(r!(obj), r!(index), r!(src))),
-                Instr::Call { dst, method, args } => {
-                    fuel!();
-                    enter!(method, dst, args, FrameKind::Normal);
-                }
                 Instr::CallVirt { dst, method, args } => {
                     fuel!();
                     let target = tri!(self.resolve_virtual(method, r!(Reg(args.base))));
                     enter!(target, dst, args, FrameKind::Normal);
-                }
-                Instr::CallNative { dst, native, args } => {
-                    let v = protect!(self.call_native(native, regs, args));
-                    set_fresh!(dst, tri!(v));
-                    safepoint!();
                 }
                 Instr::CallDelegate { dst, args } => {
                     fuel!();
@@ -565,8 +578,6 @@ impl Vm {
                     self.stack.copy_within(from..from + args.count as usize - 1, to);
                     reload!();
                 }
-                Instr::Return { src } => leave!(r!(src)),
-                Instr::ReturnVoid {} => leave!(Value::Null),
                 Instr::MakeDelegate { dst, method, target } => {
                     let t = r!(target);
                     let m = if program.method(method).flags.is_virtual && !t.is_null() {
@@ -643,14 +654,6 @@ impl Vm {
                             exit!(Control::Suspend(wait));
                         }
                     }
-                }
-                Instr::CallAsync { dst, method, args } => {
-                    fuel!();
-                    // The caller goes on after the whole await.
-                    if let Some(&Instr::Jump { target }) = code.get(pc) {
-                        pc = target.index();
-                    }
-                    enter!(method, dst, args, FrameKind::Normal);
                 }
                 Instr::CallVirtAsync { dst, method, args } => {
                     fuel!();
