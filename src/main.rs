@@ -6,11 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-mod bench;
-
 // Every heap object is its own allocation (the GC frees them one by one), so
-// the allocator is on the interpreter's hot path: with mimalloc
-// programs/bench/fib_async.toy ran in 0.15 s instead of glibc's 0.25 s.
+// the allocator is on the interpreter's hot path (the README says what
+// mimalloc gained over glibc's).
 #[global_allocator]
 static ALLOCATOR: gc::Allocator = gc::Allocator;
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
@@ -69,7 +67,25 @@ enum Command {
     },
     /// Run the benchmarks of programs/bench in each backend; print tables
     /// (and with --out, write them and SVG charts).
-    Bench(bench::BenchArgs),
+    Bench(BenchArgs),
+}
+
+/// `toy bench`'s arguments; the suite itself is the `toy-bench` crate.
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// Benchmarks to run (default: all), from programs/bench/.
+    #[arg(value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(toy_bench::BENCHES))]
+    names: Vec<String>,
+    /// The async backends to compare, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [vm::Backend::Async1, vm::Backend::Async2])]
+    modes: Vec<vm::Backend>,
+    /// Also write the tables (DIR/eh_depth.md, DIR/programs.md) and the
+    /// eh_depth charts (DIR/eh_relative.svg, DIR/eh_throw_vs_return.svg).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// eh_depth: iterations of Recurse per timed call of Program.Cell.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(i64).range(1..))]
+    iterations: i64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -81,9 +97,8 @@ enum DisasmMode {
 
 fn main() -> ExitCode {
     // The heap is many small objects freed one by one; transparent huge
-    // pages make every fresh 2 MiB region cost a 2 MiB clear at first touch
-    // (measured: ~15% of fib_async's run). Best effort; ignored where the
-    // kernel lacks the option.
+    // pages make every fresh 2 MiB region cost a 2 MiB clear at first touch.
+    // Best effort; ignored where the kernel lacks the option.
     // SAFETY: prctl with PR_SET_THP_DISABLE only sets a flag on this process.
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
@@ -131,7 +146,9 @@ fn main() -> ExitCode {
             let _ = std::io::stdout().write_all(text.as_bytes());
             ExitCode::SUCCESS
         }
-        Command::Bench(args) => bench::main(args),
+        Command::Bench(BenchArgs { names, modes, out, iterations }) => {
+            toy_bench::run_suite(&toy_bench::Config { names, modes, out, iterations })
+        }
     }
 }
 

@@ -1,60 +1,67 @@
 //! The async bench programs in both backends, side by side with their peers
 //! in one run: fib_async (Fib(25) through an async method that awaits itself
-//! and never suspends, 242,785 calls), suspend_depth (100,000 `Task.Yield()`
-//! awaits under a chain of depth 1, then 10, then 100: 300,000 in all) and
-//! eh_depth (the seed's EH microbenchmark, all 28 cells of 1,000 iterations).
+//! and never suspends), suspend_depth (`Task.Yield()` awaits under a chain
+//! of depth 1, then 10, then 100) and eh_depth (the seed's EH
+//! microbenchmark, all 28 cells of 1,000 iterations).
 //!
 //! Throughput is set to the calls (fib_async) and yields (suspend_depth), so
 //! criterion reports elements per second. toy runs in-process on a program
-//! compiled once; the peers (`node --jitless`, `lua5.4`, translations kept in
-//! `bench/peers/`) run as processes, so their numbers include start-up, which
-//! for node is larger than fib_async itself: each peer's `startup` bench (an
-//! empty program) is there to be subtracted.
+//! compiled and prepared once (as `toy bench` runs it); the peers (`node
+//! --jitless`, `lua5.4`, translations kept in `bench/peers/`) run as
+//! processes, so their numbers include start-up, which for node is larger
+//! than fib_async itself: each peer's `startup` bench (an empty program) is
+//! there to be subtracted.
 
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
+use toy_bench::peers::{self, LUA, NODE, Peer};
+use toy_bench::programs::{SUSPEND_DEPTHS, SUSPEND_YIELDS, fib_calls, fib_n};
+use toy_bench::runner::{load, run_whole};
 use vm::Backend;
 
-/// Fib(25) makes this many calls.
-const FIB_CALLS: u64 = 242_785;
-/// suspend_depth's yields: 100 calls of the chain root × 1,000 yields × 3 depths.
-const YIELDS: u64 = 300_000;
+// The same allocator as the `toy` command, so in-process timings match it.
+#[global_allocator]
+static ALLOCATOR: gc::Allocator = gc::Allocator;
 
 /// Benches `programs/bench/NAME.toy` in both backends, each only if it runs
 /// to completion there (a failing run would be timed as a fast one).
 fn toy_both_modes(group: &mut BenchmarkGroup<'_, WallTime>, name: &str) {
-    let program = toy_bench::compile(name);
-    for (mode, label) in [(Backend::Async1, "toy async1"), (Backend::Async2, "toy async2")] {
-        if toy_bench::run(&program, mode) != 0 {
-            eprintln!("{name}.toy does not run in {label}: not timed");
-            continue;
+    let modes = [Backend::Async1, Backend::Async2];
+    for (&mode, program) in modes.iter().zip(load(&toy_bench::bench_dir(), name, &modes)) {
+        let label = format!("toy {}", mode.name());
+        match program.and_then(|p| run_whole(&p, mode).map(|()| p)) {
+            Ok(program) => {
+                group.bench_function(label, |b| b.iter(|| run_whole(&program, mode)));
+            }
+            Err(e) => eprintln!("{name}.toy does not run in {label}: {e}; not timed"),
         }
-        group.bench_function(label, |b| b.iter(|| toy_bench::run(&program, mode)));
     }
 }
 
-/// Benches a peer command if its program is installed.
-fn peer(group: &mut BenchmarkGroup<'_, WallTime>, label: &str, program: &str, args: &[&str]) {
-    if let Some(mut cmd) = toy_bench::peer(program, args) {
-        group.bench_function(label, |b| b.iter(|| cmd.status().map(|s| s.success())));
+/// Benches a peer's translation of NAME if the peer is installed.
+fn peer(group: &mut BenchmarkGroup<'_, WallTime>, peer: Peer, name: &str) {
+    if peer.installed()
+        && let Some(mut cmd) = peer.script(name, &[])
+    {
+        group.bench_function(peer.label, |b| b.iter(|| peers::status(&mut cmd)));
     }
 }
 
 fn fib_async(c: &mut Criterion) {
     let mut group = c.benchmark_group("fib_async");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(FIB_CALLS));
+    group.throughput(Throughput::Elements(fib_n("fib_async").map_or(1, fib_calls)));
     toy_both_modes(&mut group, "fib_async");
-    peer(&mut group, "node --jitless", "node", &["--jitless", "bench/peers/fib_async.js"]);
+    peer(&mut group, NODE, "fib_async");
     group.finish();
 }
 
 fn suspend_depth(c: &mut Criterion) {
     let mut group = c.benchmark_group("suspend_depth");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(YIELDS));
+    group.throughput(Throughput::Elements(SUSPEND_YIELDS * SUSPEND_DEPTHS.len() as u64));
     toy_both_modes(&mut group, "suspend_depth");
-    peer(&mut group, "node --jitless", "node", &["--jitless", "bench/peers/suspend_depth.js"]);
-    peer(&mut group, "lua5.4", "lua5.4", &["bench/peers/suspend_depth.lua"]);
+    peer(&mut group, NODE, "suspend_depth");
+    peer(&mut group, LUA, "suspend_depth");
     group.finish();
 }
 
@@ -62,7 +69,7 @@ fn eh_depth(c: &mut Criterion) {
     let mut group = c.benchmark_group("eh_depth");
     group.sample_size(10);
     toy_both_modes(&mut group, "eh_depth");
-    peer(&mut group, "node --jitless", "node", &["--jitless", "bench/peers/eh_depth.js"]);
+    peer(&mut group, NODE, "eh_depth");
     group.finish();
 }
 
@@ -70,8 +77,12 @@ fn eh_depth(c: &mut Criterion) {
 fn startup(c: &mut Criterion) {
     let mut group = c.benchmark_group("peer startup");
     group.sample_size(10);
-    peer(&mut group, "node --jitless", "node", &["--jitless", "-e", "0"]);
-    peer(&mut group, "lua5.4", "lua5.4", &["-e", ""]);
+    for p in [NODE, LUA] {
+        if p.installed() {
+            let mut cmd = p.startup();
+            group.bench_function(p.label, |b| b.iter(|| peers::status(&mut cmd)));
+        }
+    }
     group.finish();
 }
 
