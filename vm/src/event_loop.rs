@@ -156,11 +156,10 @@ impl Vm {
         self.event_loop.running.push(w);
         let saved = self.contexts;
         // The waiter's contexts are only in `saved` while the work runs.
-        let mark = self.temp_roots.len();
-        self.temp_roots.extend([saved.execution, saved.sync_ctx]);
-        self.contexts = Contexts::default();
-        let r = self.run_work(w);
-        self.temp_roots.truncate(mark);
+        let mut vm = self.root([saved.execution, saved.sync_ctx]);
+        vm.contexts = Contexts::default();
+        let r = vm.run_work(w);
+        drop(vm);
         self.contexts = saved;
         self.event_loop.running.pop();
         r.map(|()| true)

@@ -14,8 +14,11 @@
 //!   (`--stats`, `--max-instructions`) it counts instructions and runs
 //!   alone.
 //!
-//! Each instruction's semantics is written once, below; `slow!()` marks
-//! where its common case ends.
+//! Each instruction's semantics is written once, below. The `#[fast]`
+//! arms come first; a line (`_ if FAST`) stops the fast loop before the
+//! rest, which only the general loop runs (a debug assertion catches a
+//! `#[fast]` row whose arm is below the line). Inside a fast arm, `slow!()`
+//! marks where its common case ends.
 //!
 //! Invariants:
 //! - The bytecode was checked by `verify` before it runs: register
@@ -277,9 +280,9 @@ impl Vm {
                         safepoint!();
                     }
                 },
-                Instr::AddImm { dst, a, imm } => match rf!(a) {
-                    &Value::Int(x) => set_fresh!(dst, Value::Int(x.wrapping_add(imm as i64))),
-                    &x => {
+                Instr::AddImm { dst, a, imm } => match *rf!(a) {
+                    Value::Int(x) => set_fresh!(dst, Value::Int(x.wrapping_add(imm as i64))),
+                    x => {
                         slow!();
                         let v = tri!(self.add_slow(x, Value::Int(imm as i64)));
                         set!(dst, v);
@@ -371,9 +374,9 @@ impl Vm {
                 }
                 Instr::JumpIfNotLtImm { a, imm, target } => {
                     fuel!();
-                    let lt = match rf!(a) {
-                        &Value::Int(x) => x < imm as i64,
-                        &x => {
+                    let lt = match *rf!(a) {
+                        Value::Int(x) => x < imm as i64,
+                        x => {
                             slow!();
                             tri!(less(x, Value::Int(imm as i64)))
                         }

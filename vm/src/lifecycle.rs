@@ -35,9 +35,9 @@ impl Vm {
         };
         if self.program.method(entry).flags.is_async.is_some() {
             // `async Task Main`: run the event loop until its task completes.
-            self.temp_roots.push(result);
-            let done = self.run_until_complete(result).and_then(|()| self.task_result(result));
-            self.temp_roots.pop();
+            let mut vm = self.root([result]);
+            let done = vm.run_until_complete(result).and_then(|()| vm.task_result(result));
+            drop(vm);
             result = match done {
                 Ok(v) => v,
                 Err(VmError::Exception(e)) => return Err(VmError::Unhandled(e)),
@@ -68,10 +68,8 @@ impl Vm {
         if crate::tasks::task_ref(&v).is_none() {
             return Ok(v);
         }
-        self.temp_roots.push(v);
-        let r = self.run_until_complete(v).and_then(|()| self.task_result(v));
-        self.temp_roots.pop();
-        r
+        let mut vm = self.root([v]);
+        vm.run_until_complete(v).and_then(|()| vm.task_result(v))
     }
 
     /// Finishes the run: flushes output, reports an unhandled exception the

@@ -51,10 +51,11 @@ pub struct Vm {
     pub(crate) async_stats: AsyncStats,
     /// How many continuations are running inline inside each other.
     pub(crate) inline_depth: usize,
-    /// Values natives keep alive across calls back into bytecode.
-    pub(crate) temp_roots: Vec<Value>,
+    /// Values natives keep alive across calls back into bytecode; only
+    /// [`Vm::root`]'s guard pushes and pops them.
+    temp_roots: Vec<Value>,
     /// Prelude classes and methods the async runtime calls, found once.
-    pub(crate) runtime: Option<Runtime>,
+    pub(crate) prelude_members: Option<PreludeMembers>,
     /// The async2 continuations being resumed, innermost last (a frame that
     /// suspends again links its chain to the rest of its own).
     pub(crate) resuming: Vec<Value>,
@@ -67,7 +68,7 @@ pub struct Vm {
 
 /// The prelude's classes and methods that the async runtime calls.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Runtime {
+pub(crate) struct PreludeMembers {
     /// `MoveNextRunner` and its `Run`.
     pub runner_class: ClassId,
     pub runner_run: MethodId,
@@ -84,8 +85,8 @@ pub(crate) struct Runtime {
     pub inner_exceptions_slot: usize,
 }
 
-impl Runtime {
-    pub(crate) fn find(program: &Program) -> Option<Runtime> {
+impl PreludeMembers {
+    pub(crate) fn find(program: &Program) -> Option<PreludeMembers> {
         let (runner_class, runner_run) = program.prelude_method("System.Runtime.CompilerServices.MoveNextRunner", "Run")?;
         let (_, post) = program.prelude_method("System.Threading.SynchronizationContext", "Post")?;
         let (callback_class, callback_invoke) =
@@ -95,7 +96,7 @@ impl Runtime {
         let task_status = program.class_by_name("System.Threading.Tasks.TaskStatus")?;
         let aggregate = program.class_by_name("System.AggregateException")?;
         let inner_exceptions_slot = program.class(aggregate).fields.iter().position(|f| f.name == "_innerExceptions")?;
-        Some(Runtime {
+        Some(PreludeMembers {
             runner_class,
             runner_run,
             post,
@@ -143,7 +144,7 @@ impl Vm {
         };
         let message_slot = slot("_message");
         let inner_slot = slot("_innerException");
-        let runtime = Runtime::find(&program);
+        let prelude_members = PreludeMembers::find(&program);
         let event_loop = EventLoop::new(options.virtual_time);
         Vm {
             class_initialized: vec![false; program.classes.len()],
@@ -171,7 +172,7 @@ impl Vm {
             async_stats: AsyncStats::default(),
             inline_depth: 0,
             temp_roots: Vec::new(),
-            runtime,
+            prelude_members,
             resuming: Vec::new(),
             yield_awaitable: Value::Null,
             task_cache: [Value::Null; crate::tasks::TASK_CACHE],
@@ -286,8 +287,8 @@ impl Vm {
     }
 
     /// The prelude members the async runtime calls.
-    pub(crate) fn runtime(&self) -> Result<Runtime, VmError> {
-        self.runtime.ok_or_else(|| {
+    pub(crate) fn prelude_members(&self) -> Result<PreludeMembers, VmError> {
+        self.prelude_members.ok_or_else(|| {
             VmError::throw("System.MissingMethodException", "The prelude lacks the async runtime's classes.")
         })
     }
@@ -295,12 +296,12 @@ impl Vm {
     /// Whether an exception is an `OperationCanceledException` (it cancels
     /// the task it escapes from, instead of faulting it).
     pub fn is_cancellation(&self, exc: Value) -> bool {
-        self.runtime.is_some_and(|rt| self.program.is_subclass(self.class_of(exc), rt.operation_canceled))
+        self.prelude_members.is_some_and(|rt| self.program.is_subclass(self.class_of(exc), rt.operation_canceled))
     }
 
     /// A `TaskStatus` enum value by name.
     pub fn task_status(&self, name: &str) -> Result<Value, VmError> {
-        let c = self.runtime()?.task_status;
+        let c = self.prelude_members()?.task_status;
         let v = self.program.class(c).enum_members.iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v);
         Ok(Value::Enum(c, v))
     }
@@ -439,5 +440,43 @@ pub(crate) fn default_value(d: DefaultValue) -> Value {
         DefaultValue::Bool => Value::Bool(false),
         DefaultValue::Char => Value::Char(0),
         DefaultValue::Enum(c) => Value::Enum(c, 0),
+    }
+}
+
+/// Values kept alive (rooted) while a native or the runtime holds them in
+/// Rust locals across code that may collect (bytecode it calls, an
+/// allocation at a safepoint). The guard derefs to the VM; dropping it
+/// unroots them, so a forgotten pop cannot happen.
+pub(crate) struct Rooted<'a> {
+    vm: &'a mut Vm,
+    mark: usize,
+}
+
+impl Vm {
+    /// Roots `values` until the returned guard is dropped; use the guard
+    /// as the VM meanwhile.
+    pub(crate) fn root(&mut self, values: impl IntoIterator<Item = Value>) -> Rooted<'_> {
+        let mark = self.temp_roots.len();
+        self.temp_roots.extend(values);
+        Rooted { vm: self, mark }
+    }
+}
+
+impl std::ops::Deref for Rooted<'_> {
+    type Target = Vm;
+    fn deref(&self) -> &Vm {
+        self.vm
+    }
+}
+
+impl std::ops::DerefMut for Rooted<'_> {
+    fn deref_mut(&mut self) -> &mut Vm {
+        self.vm
+    }
+}
+
+impl Drop for Rooted<'_> {
+    fn drop(&mut self) {
+        self.vm.temp_roots.truncate(self.mark);
     }
 }

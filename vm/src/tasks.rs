@@ -7,7 +7,7 @@
 //! - Continuations are registered only while the task is pending; the
 //!   completer runs them in registration order (LANGUAGE.md "Scheduling"),
 //!   each with its own contexts (see [`Vm::run_continuation`]), taking each
-//!   off the list as it starts; the one running is kept in `temp_roots` (a
+//!   off the list as it starts; the one running is rooted ([`Vm::root`]) (a
 //!   collection during one continuation must free neither it nor the next).
 //! - Everything a task holds is a `Value` it traces: result, exceptions,
 //!   continuations, and, for the task of an async1 method, the state machine's
@@ -408,12 +408,7 @@ impl Vm {
     /// Runs a continuation taken off its task's list, keeping the task and
     /// the continuation's values rooted while it runs.
     fn run_rooted(&mut self, task: Value, c: TaskCallback) -> Result<(), VmError> {
-        let mark = self.temp_roots.len();
-        self.temp_roots.push(task);
-        self.temp_roots.extend(c.values());
-        let r = self.run_continuation(task, c);
-        self.temp_roots.truncate(mark);
-        r
+        self.root(std::iter::once(task).chain(c.values())).run_continuation(task, c)
     }
 
     /// Registers a continuation, or runs it now if the task has completed.
@@ -459,13 +454,20 @@ impl Vm {
     pub fn invoke_continuation(&mut self, c: TaskCallback, sync_ctx: Value) -> Result<(), VmError> {
         let saved = self.contexts;
         // The completer's contexts are only in `saved` while it runs.
-        let mark = self.temp_roots.len();
-        self.temp_roots.extend([saved.execution, saved.sync_ctx]);
-        self.contexts.sync_ctx = sync_ctx;
-        let r = match c {
+        let mut vm = self.root([saved.execution, saved.sync_ctx]);
+        vm.contexts.sync_ctx = sync_ctx;
+        let r = vm.invoke_callback(c);
+        drop(vm);
+        self.contexts = saved;
+        r
+    }
+
+    /// [`Vm::invoke_continuation`]'s work, under the contexts it set.
+    fn invoke_callback(&mut self, c: TaskCallback) -> Result<(), VmError> {
+        match c {
             TaskCallback::Runner { runner, .. } => {
                 self.async_stats.resumptions += 1;
-                let run = self.runtime()?.runner_run;
+                let run = self.prelude_members()?.runner_run;
                 self.call_method(run, &[runner]).map(|_| ())
             }
             TaskCallback::Action { action, context, flow, .. } => {
@@ -474,17 +476,14 @@ impl Vm {
             }
             TaskCallback::Chain { head, source, context, .. } => self.run_chain(head, source, context),
             TaskCallback::ContinueWith { .. } | TaskCallback::Combinator { .. } => Ok(()),
-        };
-        self.temp_roots.truncate(mark);
-        self.contexts = saved;
-        r
+        }
     }
 
     /// Posts a continuation to a SynchronizationContext: calls its (possibly
     /// user-overridden) `Post` with a callback that runs the continuation.
     pub fn post_continuation(&mut self, sync_ctx: Value, c: TaskCallback) -> Result<(), VmError> {
         let callback = self.continuation_callback(c)?;
-        let post = self.resolve_virtual(self.runtime()?.post, sync_ctx)?;
+        let post = self.resolve_virtual(self.prelude_members()?.post, sync_ctx)?;
         self.call_method(post, &[sync_ctx, callback, Value::Null]).map(|_| ())
     }
 
@@ -502,18 +501,18 @@ impl Vm {
     /// A `SendOrPostCallback` delegate that runs a continuation (on whatever
     /// context is current when it is invoked).
     fn continuation_callback(&mut self, c: TaskCallback) -> Result<Value, VmError> {
-        let invoke = self.runtime()?.callback_invoke;
+        let invoke = self.prelude_members()?.callback_invoke;
         self.continuation_delegate(c, invoke)
     }
 
     /// The same as an `Action` (for a user awaiter's `OnCompleted`).
     pub(crate) fn continuation_action(&mut self, c: TaskCallback) -> Result<Value, VmError> {
-        let run = self.runtime()?.callback_run;
+        let run = self.prelude_members()?.callback_run;
         self.continuation_delegate(c, run)
     }
 
     fn continuation_delegate(&mut self, c: TaskCallback, method: crate::bytecode::MethodId) -> Result<Value, VmError> {
-        let rt = self.runtime()?;
+        let rt = self.prelude_members()?;
         let boxed = Value::Obj(self.alloc(Obj::Native(Box::new(TaskCallbackBox(c)))));
         let obj = Value::Obj(self.new_instance(rt.callback_class));
         if let Some(Obj::Instance(i)) = obj.as_obj().as_deref() {

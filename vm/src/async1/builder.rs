@@ -146,7 +146,7 @@ fn set_exception(vm: &mut Vm, args: &[Value], has_result: bool, kind: BuilderKin
 fn runner(vm: &mut Vm, builder: Value, state_machine: Value) -> Result<Value, VmError> {
     let existing = builder_task(&[builder])?.extra(|e| e.runner);
     let runner = if existing.is_null() {
-        let r = Value::Obj(vm.new_instance(vm.runtime()?.runner_class));
+        let r = Value::Obj(vm.new_instance(vm.prelude_members()?.runner_class));
         if let Some(t) = task_ref(&builder) {
             t.extra_mut(|e| e.runner = r);
         }
@@ -174,7 +174,7 @@ pub fn await_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
     vm.async_stats.suspensions += 1;
     let runner = runner(vm, builder, state_machine)?;
     if let Some(Obj::Instance(_)) = awaiter.as_obj().as_deref() {
-        let run = vm.runtime()?.runner_run;
+        let run = vm.prelude_members()?.runner_run;
         return Ok(Value::Obj(vm.alloc(Obj::Delegate { method: run, target: runner })));
     }
     let resume = |sync_ctx| TaskCallback::Runner { runner, sync_ctx };

@@ -170,10 +170,7 @@ impl Vm {
         }
         // Registering may run the chain right away (an awaiter that is done,
         // a user OnCompleted that calls back): keep it rooted meanwhile.
-        self.temp_roots.push(head);
-        let r = self.register(head, wait, execution, sync_ctx, leaf_method);
-        self.temp_roots.pop();
-        r
+        self.root([head]).register(head, wait, execution, sync_ctx, leaf_method)
     }
 
     /// The common case of a loop around an await: the resumed frame `f`
@@ -257,10 +254,7 @@ impl Vm {
                     Ok(v) => TaskOutcome::Result(v),
                     Err(e) => self.exception_outcome(e),
                 };
-                self.temp_roots.push(task);
-                let r = self.try_complete(task, o);
-                self.temp_roots.pop();
-                return r.map(|_| ());
+                return self.root([task]).try_complete(task, o).map(|_| ());
             }
             let next = c.next.get();
             match outcome {

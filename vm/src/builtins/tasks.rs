@@ -541,7 +541,7 @@ impl Vm {
         let agg = self.new_exception("System.AggregateException", "One or more errors occurred.");
         let list = Value::Obj(self.alloc(Obj::List(std::cell::RefCell::new(inner.to_vec()))));
         if let Some(Obj::Instance(i)) = agg.as_obj().as_deref()
-            && let Ok(rt) = self.runtime()
+            && let Ok(rt) = self.prelude_members()
         {
             i.set(rt.inner_exceptions_slot, list);
         }

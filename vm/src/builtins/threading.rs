@@ -167,20 +167,17 @@ impl Vm {
                 return Ok(());
             };
             // Taken off the source: rooted while it runs.
-            let mark = self.temp_roots.len();
-            let result = match r {
+            match r {
                 Registration::Callback(c) => {
-                    self.temp_roots.extend(c.values());
-                    self.invoke_continuation(c, self.contexts.sync_ctx)
+                    let sync_ctx = self.contexts.sync_ctx;
+                    self.root(c.values()).invoke_continuation(c, sync_ctx)?;
                 }
                 Registration::CancelTask(task) => {
-                    self.temp_roots.push(task);
-                    let e = self.task_canceled_exception();
-                    self.try_complete(task, TaskOutcome::Canceled(e)).map(|_| ())
+                    let mut vm = self.root([task]);
+                    let e = vm.task_canceled_exception();
+                    vm.try_complete(task, TaskOutcome::Canceled(e))?;
                 }
-            };
-            self.temp_roots.truncate(mark);
-            result?;
+            }
         }
     }
 
