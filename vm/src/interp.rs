@@ -206,6 +206,25 @@ impl Vm {
                 }
             };
         }
+        // `$body` with `$i` the instance in register `$obj` (a field
+        // access's object).
+        macro_rules! instance {
+            ($obj:expr, $i:ident => $body:expr) => {
+                match r!($obj) {
+                    Value::Obj(o) => match &*o {
+                        Obj::Instance($i) => $body,
+                        _ => {
+                            slow!();
+                            throw!(self.bad_operand("field access", Value::Obj(o)))
+                        }
+                    },
+                    _ => {
+                        slow!();
+                        throw!(VmError::null_reference())
+                    }
+                }
+            };
+        }
         // After frames were pushed or popped outside `enter!`/`leave!`: go
         // on with the top frame.
         macro_rules! reload {
@@ -385,32 +404,8 @@ impl Vm {
                         pc = target.index();
                     }
                 }
-                Instr::GetField { dst, obj, field } => match r!(obj) {
-                    Value::Obj(o) => match &*o {
-                        Obj::Instance(i) => set!(dst, i.get(field.index())),
-                        _ => {
-                            slow!();
-                            throw!(self.bad_operand("field access", Value::Obj(o)))
-                        }
-                    },
-                    _ => {
-                        slow!();
-                        throw!(VmError::null_reference())
-                    }
-                },
-                Instr::SetField { obj, field, src } => match r!(obj) {
-                    Value::Obj(o) => match &*o {
-                        Obj::Instance(i) => i.set(field.index(), r!(src)),
-                        _ => {
-                            slow!();
-                            throw!(self.bad_operand("field access", Value::Obj(o)))
-                        }
-                    },
-                    _ => {
-                        slow!();
-                        throw!(VmError::null_reference())
-                    }
-                },
+                Instr::GetField { dst, obj, field } => instance!(obj, i => set!(dst, i.get(field.index()))),
+                Instr::SetField { obj, field, src } => instance!(obj, i => i.set(field.index(), r!(src))),
                 Instr::GetStatic { dst, id } => set!(dst, self.statics[id.index()]),
                 Instr::SetStatic { id, src } => self.statics[id.index()] = r!(src),
                 Instr::Call { dst, method, args } => {

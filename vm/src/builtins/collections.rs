@@ -12,9 +12,8 @@ use std::cell::RefCell;
 use indexmap::IndexMap;
 
 use crate::Vm;
-use crate::bytecode::ClassId;
 use crate::error::VmError;
-use crate::program::{BuiltinClass, ClassKind};
+use crate::program::BuiltinClass;
 use crate::value::{Key, Obj, Value};
 
 use super::args::{
@@ -578,23 +577,6 @@ pub fn pair_value(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 // ---- arrays ----
 
-/// The value a new array element of type `elem` starts with.
-pub fn default_of(vm: &Vm, elem: ClassId) -> Value {
-    let builtin = |b: BuiltinClass| elem == b.id();
-    if builtin(BuiltinClass::Int32) || builtin(BuiltinClass::Int64) {
-        Value::Int(0)
-    } else if builtin(BuiltinClass::Double) || builtin(BuiltinClass::Decimal) {
-        Value::Double(0.0)
-    } else if builtin(BuiltinClass::Boolean) {
-        Value::Bool(false)
-    } else if builtin(BuiltinClass::Char) {
-        Value::Char(0)
-    } else if vm.program().classes.get(elem.index()).is_some_and(|c| c.kind == ClassKind::Enum) {
-        Value::Enum(elem, 0)
-    } else {
-        Value::Null
-    }
-}
 
 pub fn array_length(vm: &mut Vm, args: &[Value]) -> NativeResult {
     Ok(Value::Int(array_arg(vm, args, 0)?.1.borrow().len() as i64))
@@ -625,7 +607,7 @@ pub fn array_fill(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// `Array.Clear(array)` and `Array.Clear(array, index, length)`.
 pub fn array_clear(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let (elem, items) = array_arg(vm, args, 0)?;
-    let zero = default_of(vm, elem);
+    let zero = crate::ops::element_default(vm.program(), elem);
     let len = items.borrow().len() as i64;
     let (index, count) = if args.len() > 2 { (int_arg(vm, args, 1)?, int_arg(vm, args, 2)?) } else { (0, len) };
     if index < 0 || count < 0 || index > len - count {
@@ -687,7 +669,7 @@ pub fn array_resize(vm: &mut Vm, args: &[Value]) -> NativeResult {
         _ if current.is_null() => (BuiltinClass::Object.id(), Vec::new()),
         _ => return Err(cast_error(vm, current, "System.Array")),
     };
-    let zero = default_of(vm, elem);
+    let zero = crate::ops::element_default(vm.program(), elem);
     items.resize(checked_size(size)?, zero);
     let resized = new_array(vm, elem, items);
     set_out(vm, args, 0, resized)?;
