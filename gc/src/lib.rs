@@ -25,12 +25,16 @@
 //! collection when its header's mark equals the heap's epoch; starting a
 //! collection bumps the epoch, which unmarks every object at once (and a
 //! collection interrupted by a panic leaves no stale marks behind). The sweep
-//! walks the list of all objects once, frees the unmarked ones and recounts
-//! the live bytes, because an object's [`Trace::extra_bytes`] may have grown
+//! visits the heap's blocks of cells (`blocks.rs`), drops the unmarked
+//! objects, makes their cells free for the next allocations, and recounts the
+//! live bytes, because an object's [`Trace::extra_bytes`] may have grown
 //! since it was allocated.
 
 mod alloc;
+mod blocks;
 pub use alloc::Allocator;
+
+use blocks::{Blocks, FREE};
 
 use std::cell::Cell;
 use std::fmt;
@@ -80,10 +84,10 @@ pub trait Roots<T: Trace> {
 }
 
 /// What a heap cell holds: the header the collector uses, then the object.
-struct GcBox<T> {
+pub(crate) struct GcBox<T> {
     /// The epoch of the last collection that found this object reachable.
-    mark: Cell<u32>,
-    value: T,
+    pub(crate) mark: Cell<u32>,
+    pub(crate) value: T,
 }
 
 /// A pointer to an object in a [`Heap`]. Copying it copies the pointer.
@@ -181,8 +185,8 @@ pub struct HeapStats {
 /// Owns every object allocated in it and frees them when it collects them
 /// or is dropped. A `Gc` must not be used after its heap is dropped.
 pub struct Heap<T: Trace> {
-    /// Every object in the heap, each owned as a leaked `Box<GcBox<T>>`.
-    objects: Vec<NonNull<GcBox<T>>>,
+    /// The cells every object lives in.
+    blocks: Blocks<T>,
     /// The mark of the last collection; the next one marks with `epoch + 1`.
     epoch: u32,
     stress: bool,
@@ -204,7 +208,7 @@ impl<T: Trace> Default for Heap<T> {
 impl<T: Trace> Heap<T> {
     pub fn new() -> Self {
         Heap {
-            objects: Vec::new(),
+            blocks: Blocks::new(),
             epoch: 0,
             stress: false,
             live_bytes: 0,
@@ -228,13 +232,7 @@ impl<T: Trace> Heap<T> {
     /// Moves `value` into the heap. Never collects.
     pub fn alloc(&mut self, value: T) -> Gc<T> {
         let size = size_of::<GcBox<T>>() + value.extra_bytes();
-        let boxed = Box::new(GcBox {
-            mark: Cell::new(self.epoch),
-            value,
-        });
-        let ptr = NonNull::from(Box::leak(boxed));
-        self.objects.push(ptr);
-
+        let ptr = self.blocks.alloc(self.epoch, value);
         self.bytes_since_gc += size;
         self.stats.objects_allocated += 1;
         self.stats.bytes_allocated += size as u64;
@@ -271,7 +269,10 @@ impl<T: Trace> Heap<T> {
     /// other `Gc` dangles once this returns.
     pub unsafe fn collect(&mut self, roots: &dyn Roots<T>) {
         let start = Instant::now();
-        self.epoch = self.epoch.wrapping_add(1);
+        self.epoch = match self.epoch.wrapping_add(1) {
+            FREE => 0,
+            e => e,
+        };
         let mut tracer = Tracer {
             epoch: self.epoch,
             stack: Vec::new(),
@@ -288,31 +289,12 @@ impl<T: Trace> Heap<T> {
 
     /// Frees every object not marked in this epoch and recounts live bytes.
     fn sweep(&mut self) {
-        let mut live_bytes = 0;
-        let mut dead_bytes = 0;
-        let mut i = 0;
-        while i < self.objects.len() {
-            let ptr = self.objects[i];
-            // SAFETY: every pointer in `objects` is a live leaked box; only
-            // this loop and `Drop` free them, each after removing it.
-            let object = unsafe { ptr.as_ref() };
-            let size = size_of::<GcBox<T>>() + object.value.extra_bytes();
-            if object.mark.get() == self.epoch {
-                live_bytes += size;
-                i += 1;
-            } else {
-                dead_bytes += size;
-                self.objects.swap_remove(i);
-                // SAFETY: unreachable, so no root or live object points to it
-                // (rule 4 keeps dead objects' drops from reading it), and it
-                // is out of `objects`, so it is freed exactly once.
-                unsafe { free(ptr) };
-            }
-        }
+        let (live, live_bytes, dead_bytes) =
+            self.blocks.sweep(self.epoch, |value| size_of::<GcBox<T>>() + value.extra_bytes());
         // Objects may have grown since they were allocated; count the heap at
         // its largest, just before this sweep.
         self.stats.peak_bytes = self.stats.peak_bytes.max(live_bytes + dead_bytes);
-        self.stats.objects_live = self.objects.len();
+        self.stats.objects_live = live;
         self.live_bytes = live_bytes;
         self.bytes_since_gc = 0;
         self.threshold = MIN_THRESHOLD.max(live_bytes);
@@ -321,17 +303,6 @@ impl<T: Trace> Heap<T> {
 
 impl<T: Trace> Drop for Heap<T> {
     fn drop(&mut self) {
-        for ptr in self.objects.drain(..) {
-            // SAFETY: each pointer in `objects` is a live leaked box, drained
-            // before it is freed, so it is freed exactly once.
-            unsafe { free(ptr) };
-        }
+        self.blocks.drop_all();
     }
-}
-
-/// # Safety
-/// `ptr` came from `Box::leak` in [`Heap::alloc`] and is freed only once.
-unsafe fn free<T>(ptr: NonNull<GcBox<T>>) {
-    // SAFETY: guaranteed by the caller.
-    drop(unsafe { Box::from_raw(ptr.as_ptr()) });
 }

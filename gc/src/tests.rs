@@ -258,3 +258,23 @@ fn gc_is_a_copyable_pointer_with_identity() {
     assert_eq!(a.addr(), a2.addr());
     assert_eq!(format!("{a:?}"), format!("Gc({:#x})", a.addr()));
 }
+
+#[test]
+fn freed_cells_are_reused_and_empty_blocks_given_back() {
+    let mut f = Fixture::new();
+    let n = 3 * blocks::CELLS_PER_BLOCK;
+    let all: Vec<_> = (0..n).map(|_| f.obj(&[])).collect();
+    assert_eq!(f.heap.blocks.block_count(), 3);
+    // Keep one object of the middle block: the first block is all free and
+    // goes back; the last (still bumping) stays.
+    let kept = all[blocks::CELLS_PER_BLOCK + 5];
+    f.collect(&[kept]);
+    assert_eq!(f.heap.stats().objects_live, 1);
+    assert_eq!(f.heap.blocks.block_count(), 2);
+    // New objects take the freed cells before any new block.
+    let again: Vec<_> = (0..blocks::CELLS_PER_BLOCK).map(|_| f.obj(&[])).collect();
+    assert_eq!(f.heap.blocks.block_count(), 2);
+    f.collect(&[kept, again[0]]);
+    assert_eq!(f.heap.stats().objects_live, 2);
+    assert_eq!(f.drops(), n - 1 + blocks::CELLS_PER_BLOCK - 1);
+}
