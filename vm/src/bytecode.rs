@@ -470,6 +470,24 @@ pub struct Handler {
     pub kind: HandlerKind,
 }
 
+impl Handler {
+    /// Whether the protected range covers `pc`.
+    pub fn covers(&self, pc: Pc) -> bool {
+        self.start <= pc && pc < self.end
+    }
+
+    /// The same row for its code moved by `by` instructions.
+    pub fn shifted(mut self, by: u32) -> Handler {
+        self.start.0 += by;
+        self.end.0 += by;
+        self.target.0 += by;
+        if let HandlerKind::Filter { filter, .. } = &mut self.kind {
+            filter.0 += by;
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@
 //! The first classes are the built-in types, in [`BuiltinClass`] order, so a
 //! built-in's `ClassId` is a constant.
 
-use crate::bytecode::{AwaitSiteId, ClassId, ConstId, Handler, Instr, MethodId, Reg, StaticId};
+use crate::bytecode::{AwaitSiteId, ClassId, ConstId, Handler, Instr, MethodId, Pc, Reg, StaticId};
 
 /// The built-in types that bytecode can name (for `is`, `as`, casts, array
 /// element types, `typeof`). Exceptions are not here: they are ordinary
@@ -225,6 +225,15 @@ pub enum AsyncReturn {
     ValueTaskOf,
 }
 
+impl AsyncReturn {
+    /// Whether the method's task carries a value (`Task<T>`, `ValueTask<T>`):
+    /// async1's builder takes a `SetResult(value)`, async2's thunk a task
+    /// with a result.
+    pub fn has_result(self) -> bool {
+        matches!(self, AsyncReturn::TaskOf | AsyncReturn::ValueTaskOf)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct MethodFlags {
     pub is_static: bool,
@@ -284,10 +293,10 @@ pub enum Async2Role {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SuspensionPoint {
     /// The `Await`, the `AwaitTask` or the direct call.
-    pub at: crate::bytecode::Pc,
+    pub at: Pc,
     /// Where the method goes on when resumed (also the frame's pc while it
     /// is suspended, which is how a frame finds its point).
-    pub resume: crate::bytecode::Pc,
+    pub resume: Pc,
     /// A direct call's or an `AwaitTask`'s result register, written on
     /// resume.
     pub result: Option<crate::bytecode::Dst>,
@@ -300,6 +309,12 @@ pub struct SuspensionPoint {
 }
 
 impl Method {
+    /// The rows of the exception table whose protected range covers `pc`,
+    /// innermost first, with their row numbers.
+    pub(crate) fn handlers_covering(&self, pc: Pc) -> impl Iterator<Item = (usize, &Handler)> {
+        self.handlers.iter().enumerate().filter(move |(_, h)| h.covers(pc))
+    }
+
     /// The async2 suspension points, if this is an async2 body.
     pub fn suspension_points(&self) -> Option<&[SuspensionPoint]> {
         match self.async2.as_deref() {

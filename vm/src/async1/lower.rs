@@ -54,8 +54,10 @@
 //! Jumping into a try block is legal in this bytecode, so resuming needs
 //! none of the re-dispatch Roslyn does for awaits inside `try`.
 
+use crate::backends::Code;
 use crate::bytecode::{Args, ClassId, Dst, FieldSlot, Handler, HandlerKind, Instr, MethodId, NativeId, Pc, Reg};
 use crate::liveness;
+use crate::native::required as native;
 use crate::program::{AsyncReturn, BuiltinClass, Class, ClassKind, Field, Method, MethodFlags, OnCompleted, Program};
 
 /// The async1 `Await` sites of one method, in code order.
@@ -70,42 +72,6 @@ struct Site {
     on_completed: Option<OnCompleted>,
 }
 
-/// Instructions with their source lines, and jumps patched once their
-/// targets are known.
-#[derive(Default)]
-struct Code {
-    code: Vec<Instr>,
-    lines: Vec<u32>,
-}
-
-impl Code {
-    /// Appends an instruction; returns its pc.
-    fn emit(&mut self, i: Instr, line: u32) -> usize {
-        self.code.push(i);
-        self.lines.push(line);
-        self.code.len() - 1
-    }
-    fn here(&self) -> Pc {
-        Pc(self.code.len() as u32)
-    }
-    /// Points the jump at `at` to `target`.
-    fn patch(&mut self, at: usize, target: Pc) {
-        self.code[at].visit_mut(&mut |op| {
-            if let crate::bytecode::OperandMut::Pc(p) = op {
-                *p = target;
-            }
-        });
-    }
-}
-
-/// A library native by owner and name, for generated code.
-fn native(owner: &str, name: &str, params: usize) -> NativeId {
-    crate::native::lookup(owner, name, params)
-        .next()
-        .map(|(id, _)| id)
-        .unwrap_or_else(|| panic!("the library has no {owner}.{name}/{params}: the async1 runtime needs it"))
-}
-
 /// The builder type Roslyn would use for a return kind.
 fn builder_owner(kind: AsyncReturn) -> &'static str {
     match kind {
@@ -115,10 +81,6 @@ fn builder_owner(kind: AsyncReturn) -> &'static str {
         AsyncReturn::ValueTask => "AsyncValueTaskMethodBuilder",
         AsyncReturn::ValueTaskOf => "AsyncValueTaskMethodBuilder<T>",
     }
-}
-
-fn has_value(kind: AsyncReturn) -> bool {
-    matches!(kind, AsyncReturn::TaskOf | AsyncReturn::ValueTaskOf)
 }
 
 /// A prelude class and method the generated code uses.
@@ -244,28 +206,22 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
         resume_jumps.push(c.emit(Instr::Jump { target: Pc(0) }, line));
     }
 
-    // The body, shifted by `shift`; awaits and returns jump out of line.
-    let shift = c.code.len() as u32;
+    // The body, moved by `shift` with its handler rows; awaits and returns
+    // jump out of line.
+    let shift = c.append_method(&orig);
     c.patch(to_body, Pc(shift));
     c.patch(no_such_state, Pc(shift));
     for (s, &at) in sites.iter().zip(&resume_jumps) {
         c.patch(at, Pc(s.pc as u32 + 1 + shift));
     }
     let mut returns = Vec::new();
-    for (pc, instr) in orig.code.iter().enumerate() {
-        let mut i = *instr;
-        i.visit_mut(&mut |op| {
-            if let crate::bytecode::OperandMut::Pc(p) = op {
-                p.0 += shift;
-            }
-        });
+    for (pc, i) in c.code[shift as usize..].iter_mut().enumerate() {
         if matches!(i, Instr::Return { .. } | Instr::ReturnVoid {}) {
-            returns.push((pc, i));
+            returns.push((pc, *i));
         }
         if matches!(i, Instr::Await { .. } | Instr::Return { .. } | Instr::ReturnVoid {}) {
-            i = Instr::Jump { target: Pc(0) }; // patched below
+            *i = Instr::Jump { target: Pc(0) }; // patched below
         }
-        c.emit(i, orig.lines[pc]);
     }
 
     // Suspend blocks.
@@ -321,28 +277,15 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     for at in to_finish {
         c.patch(at, c.here());
     }
-    let set_result = if has_value(kind) { native(bo, "SetResult", 1) } else { native(bo, "SetResult", 0) };
-    let nargs = if has_value(kind) { 2 } else { 1 };
+    let set_result = if kind.has_result() { native(bo, "SetResult", 1) } else { native(bo, "SetResult", 0) };
+    let nargs = if kind.has_result() { 2 } else { 1 };
     complete(&mut c, sm, state, t, bld, set_result, nargs, run_continuations, last_line);
     // The outer catch: the exception arrives in `val`.
     let catch = c.here();
     complete(&mut c, sm, state, t, bld, native(bo, "SetException", 1), 2, run_continuations, last_line);
 
-    let mut handlers: Vec<Handler> = orig
-        .handlers
-        .iter()
-        .map(|h| {
-            let mut h = *h;
-            h.start.0 += shift;
-            h.end.0 += shift;
-            h.target.0 += shift;
-            if let HandlerKind::Filter { filter, .. } = &mut h.kind {
-                filter.0 += shift;
-            }
-            h
-        })
-        .collect();
-    handlers.push(Handler {
+    // After the body's own rows (moved with it), which are inner.
+    c.handlers.push(Handler {
         start: Pc(shift),
         end: protected_end,
         target: catch,
@@ -352,9 +295,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
 
     let mut move_next = Method::new("MoveNext", sm_class, MethodFlags::default(), a + 2);
     move_next.nregs = e + 5;
-    move_next.code = c.code;
-    move_next.lines = c.lines;
-    move_next.handlers = handlers;
+    c.install(&mut move_next);
     move_next.locals = orig.locals.clone();
     move_next.locals.extend([(sm, "<>sm".to_string()), (bld, "<>t__builder".to_string())]);
     move_next.origin = Some(id);

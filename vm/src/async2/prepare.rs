@@ -26,21 +26,11 @@
 //! Nothing else changes: the body's exception table, lines and registers
 //! are the method's own, so a frame of the body is the method's frame.
 
-use crate::async1::backend_of;
-use crate::bytecode::{Args, Dst, Instr, MethodId, Pc, Reg};
+use crate::backends::{Code, is_async2};
+use crate::bytecode::{Args, Dst, Handler, HandlerKind, Instr, MethodId, Pc, Reg};
 use crate::liveness;
 use crate::native;
-use crate::program::{AsyncReturn, Async2Role, Backend, Method, MethodFlags, Program, SuspensionPoint};
-
-/// Which async methods run on async2: those whose backend (attribute or
-/// mode) says so. `async void` stays async1 in every mode, as in .NET,
-/// where runtime async covers Task- and ValueTask-returning methods only.
-pub fn is_async2(program: &Program, method: usize, mode: Backend) -> bool {
-    let m = &program.methods[method];
-    matches!(m.flags.is_async, Some(r) if r != AsyncReturn::Void)
-        && !m.code.is_empty()
-        && backend_of(program, method, mode) == Backend::Async2
-}
+use crate::program::{Async2Role, Backend, Method, MethodFlags, Program, SuspensionPoint};
 
 /// Splits every async2 method into thunk, body and resume stub, then makes
 /// awaited calls between async2 methods direct and records the suspension
@@ -50,10 +40,11 @@ pub fn is_async2(program: &Program, method: usize, mode: Backend) -> bool {
 /// body saves both contexts on entry and restores them however it leaves,
 /// so callers observe async1's behaviour.
 pub fn prepare(program: &mut Program, mode: Backend, capture_contexts: bool) {
-    let ids: Vec<usize> = (0..program.methods.len()).filter(|&i| is_async2(program, i, mode)).collect();
+    let ids: Vec<MethodId> =
+        (0..program.methods.len() as u32).map(MethodId).filter(|&m| is_async2(program, m, mode)).collect();
     let mut bodies = Vec::with_capacity(ids.len());
-    for &i in &ids {
-        bodies.push(split(program, MethodId(i as u32)));
+    for &m in &ids {
+        bodies.push(split(program, m));
     }
     for body in bodies {
         rewrite_awaited_calls(program, body);
@@ -174,9 +165,7 @@ fn awaited_call(program: &Program, m: &Method, at: usize) -> Option<AwaitedCall>
             call -= 1;
         }
     }
-    let handlers = |pc: usize| -> Vec<usize> {
-        m.handlers.iter().enumerate().filter(|(_, h)| h.start.index() <= pc && pc < h.end.index()).map(|(i, _)| i).collect()
-    };
+    let handlers = |pc: usize| m.handlers_covering(Pc(pc as u32)).map(|(row, _)| row).collect::<Vec<_>>();
     if handlers(call) != handlers(at) {
         return None;
     }
@@ -243,71 +232,50 @@ fn fuse_library_awaits(m: &mut Method) {
 /// epilogue that restores and returns, and a finally around the whole body
 /// restores on the exceptional path.
 fn save_and_restore_contexts(m: &mut Method) {
-    const SHIFT: u32 = 2;
     let core = "AsyncMethodBuilderCore";
-    let native = |name: &str, params: usize| {
-        native::lookup(core, name, params)
-            .next()
-            .map(|(id, _)| id)
-            .unwrap_or_else(|| panic!("the library has no {core}.{name}: async2 needs it"))
-    };
     let (rec, rsc, rexc) = (Reg(m.nregs), Reg(m.nregs + 1), Reg(m.nregs + 2));
-    m.nregs += 3;
+    let native = |name, params| native::required(core, name, params);
     let restore = Instr::CallNative { dst: rec.dst(), native: native("RestoreContexts", 2), args: Args::new(rec, 2) };
     let first_line = m.lines.first().copied().unwrap_or(0);
-    let body_end = m.code.len() as u32 + SHIFT;
-    let mut code = vec![
-        Instr::CallNative { dst: rec.dst(), native: native("CurrentExecutionContext", 0), args: Args::new(rec, 0) },
-        Instr::CallNative { dst: rsc.dst(), native: native("CurrentSynchronizationContext", 0), args: Args::new(rsc, 0) },
-    ];
-    let mut lines = vec![first_line; 2];
-    let mut epilogues: Vec<(Instr, u32, u32)> = Vec::new(); // (return, line, pc)
-    let mut returns = Vec::new();
-    for (pc, mut i) in m.code.iter().copied().enumerate() {
-        i.visit_mut(&mut |op| {
-            if let crate::bytecode::OperandMut::Pc(p) = op {
-                p.0 += SHIFT;
-            }
-        });
-        if matches!(i, Instr::Return { .. } | Instr::ReturnVoid {}) {
-            returns.push((code.len(), i, m.lines[pc]));
+    let mut c = Code::default();
+    let save_ec = native("CurrentExecutionContext", 0);
+    let save_sc = native("CurrentSynchronizationContext", 0);
+    c.emit(Instr::CallNative { dst: rec.dst(), native: save_ec, args: Args::new(rec, 0) }, first_line);
+    c.emit(Instr::CallNative { dst: rsc.dst(), native: save_sc, args: Args::new(rsc, 0) }, first_line);
+    let shift = c.append_method(m);
+    let body_end = c.here();
+    // One epilogue per distinct return instruction.
+    let mut epilogues: Vec<(Instr, Pc)> = Vec::new();
+    for at in shift as usize..body_end.index() {
+        let ret = c.code[at];
+        if !matches!(ret, Instr::Return { .. } | Instr::ReturnVoid {}) {
+            continue;
         }
-        code.push(i);
-        lines.push(m.lines[pc]);
-    }
-    for (at, ret, line) in returns {
-        let target = match epilogues.iter().find(|(r, _, _)| *r == ret) {
-            Some(&(_, _, pc)) => pc,
+        let target = match epilogues.iter().find(|(r, _)| *r == ret) {
+            Some(&(_, pc)) => pc,
             None => {
-                let pc = code.len() as u32;
-                code.extend([restore, ret]);
-                lines.extend([line, line]);
-                epilogues.push((ret, line, pc));
+                let pc = c.here();
+                let line = c.lines[at];
+                c.emit(restore, line);
+                c.emit(ret, line);
+                epilogues.push((ret, pc));
                 pc
             }
         };
-        code[at] = Instr::Jump { target: Pc(target) };
+        c.code[at] = Instr::Jump { target };
     }
-    let handler_pc = code.len() as u32;
-    code.extend([restore, Instr::EndFinally { src: rexc }]);
-    lines.extend([first_line, first_line]);
-    for h in &mut m.handlers {
-        h.start.0 += SHIFT;
-        h.end.0 += SHIFT;
-        h.target.0 += SHIFT;
-        if let crate::bytecode::HandlerKind::Filter { filter, .. } = &mut h.kind {
-            filter.0 += SHIFT;
-        }
-    }
-    m.handlers.push(crate::bytecode::Handler {
-        start: Pc(SHIFT),
-        end: Pc(body_end),
-        target: Pc(handler_pc),
+    let handler_pc = c.here();
+    c.emit(restore, first_line);
+    c.emit(Instr::EndFinally { src: rexc }, first_line);
+    c.handlers.push(Handler {
+        start: Pc(shift),
+        end: body_end,
+        target: handler_pc,
         exception: rexc.dst(),
-        kind: crate::bytecode::HandlerKind::Finally,
+        kind: HandlerKind::Finally,
     });
-    m.code = code;
-    m.lines = lines;
+    c.install(m);
+    m.nregs += 3;
     m.locals.extend([
         (rec, "<saved ExecutionContext>".into()),
         (rsc, "<saved SynchronizationContext>".into()),
@@ -318,7 +286,7 @@ fn save_and_restore_contexts(m: &mut Method) {
 /// continuation keeps.
 pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
     let live = liveness::live_in(m);
-    let covered = |pc: usize| m.handlers.iter().any(|h| h.start.index() <= pc && pc < h.end.index());
+    let covered = |pc: usize| m.handlers_covering(Pc(pc as u32)).next().is_some();
     let mut points = Vec::new();
     for (pc, instr) in m.code.iter().enumerate() {
         let (resume, result) = match *instr {
