@@ -6,7 +6,8 @@
 //! - which backend runs an async method ([`backend_of`], [`is_async2`]);
 //! - [`Code`], the small bytecode editor both use to build a method and to
 //!   move an existing method's code: every pc that names an instruction
-//!   moves with it (jump operands, handler rows), and so does the line table.
+//!   moves with it (jump operands, handler rows, the pcs the await sites
+//!   record), and so does the line table.
 //!
 //! The other shared facts live with what they describe: whether an async
 //! method has a result ([`AsyncReturn::has_result`]), which handler rows
@@ -14,8 +15,8 @@
 //! generated code ([`crate::native::required`]), a `ValueTask` on the heap
 //! ([`crate::builtins::tasks::ValueTaskBox::alloc`]).
 
-use crate::bytecode::{Handler, Instr, MethodId, OperandMut, Pc};
-use crate::program::{AsyncReturn, Backend, Method, Program};
+use crate::bytecode::{Handler, Instr, MethodId, Operand, OperandMut, Pc};
+use crate::program::{AsyncReturn, AwaitSite, Backend, Method, Program};
 
 /// Which backend runs an async method: its `[Async1]`/`[Async2]`, else its
 /// class's, else the mode's.
@@ -73,8 +74,9 @@ impl Code {
     }
 
     /// Appends `m`'s code, lines and handler rows, every pc moved to where
-    /// it lands. Gives the distance moved (`m`'s pc 0 is now at that pc).
-    pub fn append_method(&mut self, m: &Method) -> u32 {
+    /// it lands; so are the pcs recorded by the await sites its instructions
+    /// name. Gives the distance moved (`m`'s pc 0 is now at that pc).
+    pub fn append_method(&mut self, m: &Method, sites: &mut [AwaitSite]) -> u32 {
         let by = self.code.len() as u32;
         let start = self.code.len();
         self.code.extend_from_slice(&m.code);
@@ -83,6 +85,7 @@ impl Code {
             shift_pcs(i, by);
         }
         self.handlers.extend(m.handlers.iter().map(|h| h.shifted(by)));
+        shift_sites(&m.code, sites, by);
         by
     }
 
@@ -101,4 +104,21 @@ pub fn shift_pcs(i: &mut Instr, by: u32) {
             p.0 += by;
         }
     });
+}
+
+/// Moves the pcs recorded by the await sites that `code` names (each once).
+fn shift_sites(code: &[Instr], sites: &mut [AwaitSite], by: u32) {
+    let mut seen = Vec::new();
+    for i in code {
+        for (_, op) in i.operands() {
+            if let Operand::Site(a) = op
+                && !seen.contains(&a)
+            {
+                seen.push(a);
+                if let Some(s) = sites.get_mut(a.index()) {
+                    s.shift(by);
+                }
+            }
+        }
+    }
 }

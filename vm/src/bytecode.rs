@@ -428,11 +428,11 @@ opcodes! {
     EndFinally { src: Reg }
     /// end of an exception filter: R[src] says whether its handler catches
     EndFilter { src: Reg }
-    /// suspend until awaiter R[awaiter] completes; A[site] says how to register with it (neutral: each backend lowers it; async2 pops the frames up to the thunk into continuations)
-    Await { awaiter: Reg, site: AwaitSiteId }
-    /// R[dst] := await R[awaitable], async2's await of a library awaitable (Task, ValueTask, their Configured forms, Yield), as runtime async's AsyncHelpers.Await: its result (or exception) at once if it is complete, else suspend as Await does and receive the outcome on resume; either way go on at the target of the Jump that follows; A[site] (the await's awaiter type) is for the disassembly
+    /// suspend until awaiter R[awaiter] completes, then pc := resume (the await's GetResult); the front end emits `[t := F(..)] aw := t.GetAwaiter(); c := aw.IsCompleted; JumpIfTrue c, @resume; Await aw, A[site], @resume; resume: r := aw.GetResult()` and A[site] records those pcs and registers and how to register with the awaiter (neutral: each backend lowers it; async2 pops the frames up to the thunk into continuations)
+    Await { awaiter: Reg, site: AwaitSiteId, resume: Pc }
+    /// R[dst] := await R[awaitable], async2's await of a library awaitable (Task, ValueTask, their Configured forms, Yield), as runtime async's AsyncHelpers.Await: its result (or exception) at once if it is complete, else suspend as Await does and receive the outcome on resume; either way go on at pc+1, where async2 puts `Jump @after-the-await`; A[site] (the await's awaiter type) is for the disassembly
     AwaitTask { dst: Dst, awaitable: Reg, site: AwaitSiteId }
-    /// R[dst] := await M[method](R[args..]), a direct async2 call; the caller goes on at the target of the Jump that follows
+    /// R[dst] := await M[method](R[args..]), a direct async2 call; the caller goes on at pc+1 like after any call, where async2 puts `Jump @after-the-await`
     CallAsync { dst: Dst, method: MethodId, args: Args }
     /// R[dst] := await R[args.base].M[method](..): direct when the override is async2, else its task is awaited; goes on like CallAsync
     CallVirtAsync { dst: Dst, method: MethodId, args: Args }

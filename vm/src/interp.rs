@@ -1320,7 +1320,8 @@ impl Vm {
                         self.frames.pop();
                         break 'outer Ok(v);
                     }
-                    Instr::Await { awaiter, site } => {
+                    Instr::Await { awaiter, site, resume } => {
+                        pc = resume.index();
                         save!();
                         suspend!(crate::async2::runtime::Wait::Awaiter { awaiter: r!(awaiter), site });
                     }
@@ -1328,10 +1329,6 @@ impl Vm {
                         self.async_stats.awaits += 1;
                         let a = tri!(crate::builtins::tasks::awaited(self, r!(awaitable)));
                         let done = tri!(self.completed_result(&a).transpose());
-                        // Both ways go on after the whole await.
-                        if let Some(&Instr::Jump { target }) = code.get(pc) {
-                            pc = target.index();
-                        }
                         match done {
                             Some(v) => set!(dst, v),
                             None => {
@@ -1342,18 +1339,11 @@ impl Vm {
                     }
                     Instr::CallAsync { dst, method, args } => {
                         fuel!();
-                        // The caller goes on after the whole await.
-                        if let Some(&Instr::Jump { target }) = code.get(pc) {
-                            pc = target.index();
-                        }
                         enter!(method, dst, args, 0);
                     }
                     Instr::CallVirtAsync { dst, method, args } => {
                         fuel!();
                         let target = tri!(self.resolve_virtual(method, r!(Reg(args.base))));
-                        if let Some(&Instr::Jump { target }) = code.get(pc) {
-                            pc = target.index();
-                        }
                         match program.method(target).async2.as_deref() {
                             Some(&crate::program::Async2Role::Thunk { body }) => enter!(body, dst, args, 0),
                             _ => {
@@ -1569,14 +1559,7 @@ impl Vm {
                 Instr::GetStatic { dst, id } => set!(dst, self.statics[id.index()]),
                 Instr::SetStatic { id, src } => self.statics[id.index()] = r!(src),
                 Instr::Call { dst, method, args } => enter!(method, dst, args, pc),
-                Instr::CallAsync { dst, method, args } => {
-                    // The caller goes on after the whole await.
-                    let after = match code.get(pc) {
-                        Some(&Instr::Jump { target }) => target.index(),
-                        _ => pc,
-                    };
-                    enter!(method, dst, args, after);
-                }
+                Instr::CallAsync { dst, method, args } => enter!(method, dst, args, pc),
                 Instr::Return { src } => ret!(r!(src)),
                 Instr::ReturnVoid {} => ret!(Value::Null),
                 Instr::CallNative { dst, native, args } => {

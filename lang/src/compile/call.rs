@@ -260,11 +260,7 @@ impl<'a> Compiler<'a> {
                         c.member_call(recv, name, args, d, span, false)
                     });
                 }
-                let r = self.alloc();
-                let m = self.mark();
-                let recv = self.expr(target, Dest::Into(r), None);
-                self.release(m);
-                self.member_call(recv, *name, args, dest, span, discard)
+                self.call_on(target, *name, args, dest, span, discard, &mut |_, _| {})
             }
             ExprKind::GenericName { name, .. } => {
                 self.error(name.span, "Generic methods are not supported yet");
@@ -278,6 +274,27 @@ impl<'a> Compiler<'a> {
                 self.delegate_call(v, args, dest, span, discard)
             }
         }
+    }
+
+    /// `target.name(args)` on a value (not a type, `base` or `?.`):
+    /// `on_recv` sees the receiver once its code is emitted.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn call_on(
+        &mut self,
+        target: &'a Expr<'a>,
+        name: ast::Ident<'a>,
+        args: &[CallArg<'a>],
+        dest: Dest,
+        span: Span,
+        discard: bool,
+        on_recv: &mut dyn FnMut(&mut Self, &Val),
+    ) -> Val {
+        let r = self.alloc();
+        let m = self.mark();
+        let recv = self.expr(target, Dest::Into(r), None);
+        on_recv(self, &recv);
+        self.release(m);
+        self.member_call(recv, name, args, dest, span, discard)
     }
 
     /// Candidates that mix instance methods (with the receiver) and static

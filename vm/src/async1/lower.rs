@@ -63,6 +63,8 @@ use crate::program::{AsyncReturn, BuiltinClass, Class, ClassKind, Field, Method,
 /// The async1 `Await` sites of one method, in code order.
 struct Site {
     pc: usize,
+    /// Where the method goes on once the awaiter is complete (its `GetResult`).
+    resume: Pc,
     awaiter: Reg,
     /// Which of the method's awaiter types (and so `<>u__N` fields) it uses.
     awaiter_type: usize,
@@ -116,7 +118,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     let mut awaiter_types: Vec<String> = Vec::new();
     let mut sites = Vec::new();
     for (pc, instr) in orig.code.iter().enumerate() {
-        let Instr::Await { awaiter, site } = *instr else { continue };
+        let Instr::Await { awaiter, site, resume } = *instr else { continue };
         let info = &program.await_sites[site.index()];
         let j = match awaiter_types.iter().position(|t| *t == info.awaiter_type) {
             Some(j) => j,
@@ -126,8 +128,8 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
             }
         };
         let live: Vec<Reg> =
-            live_in.get(pc + 1).map(|s| s.iter().filter(|r| *r != awaiter).collect()).unwrap_or_default();
-        sites.push(Site { pc, awaiter, awaiter_type: j, live, on_completed: info.on_completed });
+            live_in.get(resume.index()).map(|s| s.iter().filter(|r| *r != awaiter).collect()).unwrap_or_default();
+        sites.push(Site { pc, resume, awaiter, awaiter_type: j, live, on_completed: info.on_completed });
     }
     // One field per register live across some await: parameters keep their
     // names (`<>4__this` for `this`), locals become `<name>5__k`, compiler
@@ -208,11 +210,11 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
 
     // The body, moved by `shift` with its handler rows; awaits and returns
     // jump out of line.
-    let shift = c.append_method(&orig);
+    let shift = c.append_method(&orig, &mut program.await_sites);
     c.patch(to_body, Pc(shift));
     c.patch(no_such_state, Pc(shift));
     for (s, &at) in sites.iter().zip(&resume_jumps) {
-        c.patch(at, Pc(s.pc as u32 + 1 + shift));
+        c.patch(at, Pc(s.resume.0 + shift));
     }
     let mut returns = Vec::new();
     for (pc, i) in c.code[shift as usize..].iter_mut().enumerate() {
