@@ -164,6 +164,21 @@ impl Instr {
         )
     }
 
+    /// The method and argument run of an instruction that enters a frame
+    /// of a method its operands name (`CallVirt`, `CallVirtAsync`: the
+    /// override resolved from it): what the verifier checks arity and
+    /// register counts for. `CallDelegate` is checked when it runs.
+    pub fn frame_entry(&self) -> Option<(MethodId, Args)> {
+        match *self {
+            Instr::Call { method, args, .. }
+            | Instr::CallVirt { method, args, .. }
+            | Instr::CallAsync { method, args, .. }
+            | Instr::CallVirtAsync { method, args, .. }
+            | Instr::CallThunk { method, args, .. } => Some((method, args)),
+            _ => None,
+        }
+    }
+
     /// The instruction for `R[dst] := (to) R[src]`.
     pub fn convert(dst: Dst, src: Reg, to: Conversion) -> Instr {
         match to {
@@ -382,10 +397,10 @@ opcodes! {
     Concat { dst: Dst, args: Args }
     /// R[dst] := new C[class] with every field at its default (no constructor run)
     NewObject { dst: Dst, class: ClassId }
-    /// R[dst] := R[obj].F[field]  (NullReferenceException on null)
-    GetField { dst: Dst, obj: Reg, field: FieldSlot }
-    /// R[obj].F[field] := R[src]
-    SetField { obj: Reg, field: FieldSlot, src: Reg }
+    /// R[dst] := R[obj].F[field]  (F: the fields of C[class], where the compiler found the field; R[obj] is one, or null: NullReferenceException)
+    GetField { dst: Dst, obj: Reg, field: FieldSlot, class: ClassId }
+    /// R[obj].F[field] := R[src]  (F: the fields of C[class], as for GetField)
+    SetField { obj: Reg, field: FieldSlot, src: Reg, class: ClassId }
     /// run C[class]'s static constructor if it has not run yet
     InitClass { class: ClassId }
     /// R[dst] := S[id]

@@ -1161,7 +1161,7 @@ impl Vm {
                         set!(dst, Value::Obj(o));
                         safepoint!();
                     }
-                    Instr::GetField { dst, obj, field } => {
+                    Instr::GetField { dst, obj, field, .. } => {
                         let v = match r!(obj) {
                             Value::Obj(o) => match &*o {
                                 Obj::Instance(i) => i.get(field.index()),
@@ -1171,7 +1171,7 @@ impl Vm {
                         };
                         set!(dst, v);
                     }
-                    Instr::SetField { obj, field, src } => match r!(obj) {
+                    Instr::SetField { obj, field, src, .. } => match r!(obj) {
                         Value::Obj(o) => match &*o {
                             Obj::Instance(i) => i.set(field.index(), r!(src)),
                             _ => throw!(self.bad_operand("field access", Value::Obj(o))),
@@ -1542,14 +1542,14 @@ impl Vm {
                     }
                     _ => break,
                 },
-                Instr::GetField { dst, obj, field } => match r!(obj) {
+                Instr::GetField { dst, obj, field, .. } => match r!(obj) {
                     Value::Obj(o) => match &*o {
                         Obj::Instance(i) => set!(dst, i.get(field.index())),
                         _ => break,
                     },
                     _ => break,
                 },
-                Instr::SetField { obj, field, src } => match r!(obj) {
+                Instr::SetField { obj, field, src, .. } => match r!(obj) {
                     Value::Obj(o) => match &*o {
                         Obj::Instance(i) => i.set(field.index(), r!(src)),
                         _ => break,

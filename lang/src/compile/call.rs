@@ -660,7 +660,12 @@ impl<'a> Compiler<'a> {
                         let m = self.mark();
                         let v = self.load_place(&place, Dest::Any);
                         self.emit(Instr::NewObject { dst: slot.dst(), class: BuiltinClass::StrongBox.id() });
-                        self.emit(Instr::SetField { obj: slot, field: FieldSlot(0), src: v.reg });
+                        self.emit(Instr::SetField {
+                            obj: slot,
+                            field: FieldSlot(0),
+                            src: v.reg,
+                            class: BuiltinClass::StrongBox.id(),
+                        });
                         self.release(m);
                     } else {
                         self.emit(Instr::NewObject { dst: slot.dst(), class: BuiltinClass::StrongBox.id() });
@@ -747,7 +752,12 @@ impl<'a> Compiler<'a> {
             let m = self.mark();
             let t = self.alloc();
             self.load_const(&d, t.dst());
-            self.emit(Instr::SetField { obj: slot_of(*i), field: FieldSlot(0), src: t });
+            self.emit(Instr::SetField {
+                obj: slot_of(*i),
+                field: FieldSlot(0),
+                src: t,
+                class: BuiltinClass::StrongBox.id(),
+            });
             self.release(m);
         }
 
@@ -883,7 +893,12 @@ impl<'a> Compiler<'a> {
             }
             let m = self.mark();
             let t = self.alloc();
-            self.emit(Instr::GetField { dst: t.dst(), obj: boxr, field: FieldSlot(0) });
+            self.emit(Instr::GetField {
+                dst: t.dst(),
+                obj: boxr,
+                field: FieldSlot(0),
+                class: BuiltinClass::StrongBox.id(),
+            });
             self.store_place(place, t, infos[*i].expr.span);
             self.release(m);
         }
@@ -891,7 +906,12 @@ impl<'a> Compiler<'a> {
             let boxr = in_block(i);
             let m = self.mark();
             let t = self.alloc();
-            self.emit(Instr::GetField { dst: t.dst(), obj: boxr, field: FieldSlot(0) });
+            self.emit(Instr::GetField {
+                dst: t.dst(),
+                obj: boxr,
+                field: FieldSlot(0),
+                class: BuiltinClass::StrongBox.id(),
+            });
             self.store_var(v, t);
             self.release(m);
         }

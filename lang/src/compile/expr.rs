@@ -9,7 +9,7 @@
 
 use std::rc::Rc;
 
-use vm::bytecode::{Conversion, FieldSlot, Instr, Pc, Reg};
+use vm::bytecode::{ClassId, Conversion, FieldSlot, Instr, Pc, Reg};
 use vm::program::BuiltinClass;
 
 use super::Compiler;
@@ -480,7 +480,7 @@ impl<'a> Compiler<'a> {
                     super::FieldKind::Instance(slot) => {
                         let Some(recv) = recv else { return self.error_val(dest) };
                         let dst = self.dest_reg(dest);
-                        self.emit(Instr::GetField { dst: dst.dst(), obj: recv.reg, field: slot });
+                        self.emit(Instr::GetField { dst: dst.dst(), obj: recv.reg, field: slot, class });
                         Val { reg: dst, ty }
                     }
                     super::FieldKind::Static(id) => {
@@ -1711,9 +1711,9 @@ impl<'a> Compiler<'a> {
     }
 
     /// Loads a field slot of an object (used by places).
-    pub(crate) fn get_field(&mut self, obj: Reg, slot: FieldSlot, dest: Dest, ty: Type) -> Val {
+    pub(crate) fn get_field(&mut self, obj: Reg, slot: FieldSlot, class: ClassId, dest: Dest, ty: Type) -> Val {
         let dst = self.dest_reg(dest);
-        self.emit(Instr::GetField { dst: dst.dst(), obj, field: slot });
+        self.emit(Instr::GetField { dst: dst.dst(), obj, field: slot, class });
         Val { reg: dst, ty }
     }
 

@@ -182,8 +182,8 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     c.emit(Instr::Move { dst: bld.dst(), src: Reg(a + 1) }, first_line);
     let to_body = c.emit(Instr::JumpIfNull { src: sm, target: Pc(0) }, first_line);
     // Resuming: dispatch on the state to the resume blocks.
-    c.emit(Instr::GetField { dst: bld.dst(), obj: sm, field: builder_field }, first_line);
-    c.emit(Instr::GetField { dst: t.dst(), obj: sm, field: state }, first_line);
+    c.emit(Instr::GetField { dst: bld.dst(), obj: sm, field: builder_field, class: sm_class }, first_line);
+    c.emit(Instr::GetField { dst: t.dst(), obj: sm, field: state, class: sm_class }, first_line);
     let mut dispatch = Vec::new();
     for k in 0..sites.len() {
         c.emit(Instr::LoadInt { dst: u.dst(), value: k as i32 }, first_line);
@@ -197,14 +197,14 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
         c.patch(at, c.here());
         for r in &s.live {
             if let Some(f) = reg_fields[r.index()] {
-                c.emit(Instr::GetField { dst: r.dst(), obj: sm, field: f }, line);
+                c.emit(Instr::GetField { dst: r.dst(), obj: sm, field: f, class: sm_class }, line);
             }
         }
-        c.emit(Instr::GetField { dst: s.awaiter.dst(), obj: sm, field: awaiter_field(s) }, line);
+        c.emit(Instr::GetField { dst: s.awaiter.dst(), obj: sm, field: awaiter_field(s), class: sm_class }, line);
         c.emit(Instr::LoadNull { dst: t.dst() }, line);
-        c.emit(Instr::SetField { obj: sm, field: awaiter_field(s), src: t }, line);
+        c.emit(Instr::SetField { obj: sm, field: awaiter_field(s), src: t, class: sm_class }, line);
         c.emit(Instr::LoadInt { dst: t.dst(), value: -1 }, line);
-        c.emit(Instr::SetField { obj: sm, field: state, src: t }, line);
+        c.emit(Instr::SetField { obj: sm, field: state, src: t, class: sm_class }, line);
         resume_jumps.push(c.emit(Instr::Jump { target: Pc(0) }, line));
     }
 
@@ -236,16 +236,16 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
         let boxed = c.emit(Instr::JumpIfNotNull { src: sm, target: Pc(0) }, line);
         c.emit(Instr::CallNative { dst: bld.dst(), native: initialize_task, args: Args::new(bld, 1) }, line);
         c.emit(Instr::NewObject { dst: sm.dst(), class: sm_class }, line);
-        c.emit(Instr::SetField { obj: sm, field: builder_field, src: bld }, line);
+        c.emit(Instr::SetField { obj: sm, field: builder_field, src: bld, class: sm_class }, line);
         c.patch(boxed, c.here());
         for r in &s.live {
             if let Some(f) = reg_fields[r.index()] {
-                c.emit(Instr::SetField { obj: sm, field: f, src: *r }, line);
+                c.emit(Instr::SetField { obj: sm, field: f, src: *r, class: sm_class }, line);
             }
         }
         c.emit(Instr::LoadInt { dst: t.dst(), value: k as i32 }, line);
-        c.emit(Instr::SetField { obj: sm, field: state, src: t }, line);
-        c.emit(Instr::SetField { obj: sm, field: awaiter_field(s), src: s.awaiter }, line);
+        c.emit(Instr::SetField { obj: sm, field: state, src: t, class: sm_class }, line);
+        c.emit(Instr::SetField { obj: sm, field: awaiter_field(s), src: s.awaiter, class: sm_class }, line);
         // builder.Await..(awaiter, sm): the run (bld, val, t).
         c.emit(Instr::Move { dst: val.dst(), src: s.awaiter }, line);
         c.emit(Instr::Move { dst: t.dst(), src: sm }, line);
@@ -281,10 +281,10 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     }
     let set_result = if kind.has_result() { native(bo, "SetResult", 1) } else { native(bo, "SetResult", 0) };
     let nargs = if kind.has_result() { 2 } else { 1 };
-    complete(&mut c, sm, state, t, bld, set_result, nargs, run_continuations, last_line);
+    complete(&mut c, (sm, sm_class), state, t, bld, set_result, nargs, run_continuations, last_line);
     // The outer catch: the exception arrives in `val`.
     let catch = c.here();
-    complete(&mut c, sm, state, t, bld, native(bo, "SetException", 1), 2, run_continuations, last_line);
+    complete(&mut c, (sm, sm_class), state, t, bld, native(bo, "SetException", 1), 2, run_continuations, last_line);
 
     // After the body's own rows (moved with it), which are inner.
     c.handlers.push(Handler {
@@ -358,7 +358,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
 #[allow(clippy::too_many_arguments)]
 fn complete(
     c: &mut Code,
-    sm: Reg,
+    (sm, sm_class): (Reg, ClassId),
     state: FieldSlot,
     t: Reg,
     bld: Reg,
@@ -369,7 +369,7 @@ fn complete(
 ) {
     let unboxed = c.emit(Instr::JumpIfNull { src: sm, target: Pc(0) }, line);
     c.emit(Instr::LoadInt { dst: t.dst(), value: -2 }, line);
-    c.emit(Instr::SetField { obj: sm, field: state, src: t }, line);
+    c.emit(Instr::SetField { obj: sm, field: state, src: t, class: sm_class }, line);
     c.patch(unboxed, c.here());
     c.emit(Instr::CallNative { dst: t.dst(), native: set, args: Args::new(bld, nargs) }, line);
     let run = c.emit(Instr::JumpIfTrue { cond: t, target: Pc(0) }, line);
