@@ -165,6 +165,21 @@ impl Instr {
         )
     }
 
+    /// The method and argument run of an instruction that enters a frame
+    /// of a method its operands name (`CallVirt`, `CallVirtAsync`: the
+    /// override resolved from it): what the verifier checks arity and
+    /// register counts for. `CallDelegate` is checked when it runs.
+    pub fn frame_entry(&self) -> Option<(MethodId, Args)> {
+        match *self {
+            Instr::Call { method, args, .. }
+            | Instr::CallVirt { method, args, .. }
+            | Instr::CallAsync { method, args, .. }
+            | Instr::CallVirtAsync { method, args, .. }
+            | Instr::CallThunk { method, args, .. } => Some((method, args)),
+            _ => None,
+        }
+    }
+
     /// The instruction for `R[dst] := (to) R[src]`.
     pub fn convert(dst: Dst, src: Reg, to: Conversion) -> Instr {
         match to {
@@ -425,12 +440,12 @@ opcodes! {
     Concat { dst: Dst, args: Args }
     /// R[dst] := new C[class] with every field at its default (no constructor run)
     NewObject { dst: Dst, class: ClassId }
-    /// R[dst] := R[obj].F[field]  (NullReferenceException on null)
+    /// R[dst] := R[obj].F[field]  (F: the fields of C[class], where the compiler found the field; R[obj] is one, or null: NullReferenceException)
     #[fast]
-    GetField { dst: Dst, obj: Reg, field: FieldSlot }
-    /// R[obj].F[field] := R[src]
+    GetField { dst: Dst, obj: Reg, field: FieldSlot, class: ClassId }
+    /// R[obj].F[field] := R[src]  (F: the fields of C[class], as for GetField)
     #[fast]
-    SetField { obj: Reg, field: FieldSlot, src: Reg }
+    SetField { obj: Reg, field: FieldSlot, src: Reg, class: ClassId }
     /// run C[class]'s static constructor if it has not run yet
     InitClass { class: ClassId }
     /// R[dst] := S[id]
@@ -479,11 +494,11 @@ opcodes! {
     EndFinally { src: Reg }
     /// end of an exception filter: R[src] says whether its handler catches
     EndFilter { src: Reg }
-    /// suspend until awaiter R[awaiter] completes; A[site] says how to register with it (neutral: each backend lowers it; async2 pops the frames up to the thunk into continuations)
-    Await { awaiter: Reg, site: AwaitSiteId }
-    /// R[dst] := await R[awaitable], async2's await of a library awaitable (Task, ValueTask, their Configured forms, Yield), as runtime async's AsyncHelpers.Await: its result (or exception) at once if it is complete, else suspend as Await does and receive the outcome on resume; either way go on at the target of the Jump that follows; A[site] (the await's awaiter type) is for the disassembly
+    /// suspend until awaiter R[awaiter] completes, then pc := resume (the await's GetResult); the front end emits `[t := F(..)] aw := t.GetAwaiter(); c := aw.IsCompleted; JumpIfTrue c, @resume; Await aw, A[site], @resume; resume: r := aw.GetResult()` and A[site] records those pcs and registers and how to register with the awaiter (neutral: each backend lowers it; async2 pops the frames up to the thunk into continuations)
+    Await { awaiter: Reg, site: AwaitSiteId, resume: Pc }
+    /// R[dst] := await R[awaitable], async2's await of a library awaitable (Task, ValueTask, their Configured forms, Yield), as runtime async's AsyncHelpers.Await: its result (or exception) at once if it is complete, else suspend as Await does and receive the outcome on resume; either way go on at pc+1, where async2 puts `Jump @after-the-await`; A[site] (the await's awaiter type) is for the disassembly
     AwaitTask { dst: Dst, awaitable: Reg, site: AwaitSiteId }
-    /// R[dst] := await M[method](R[args..]), a direct async2 call; the caller goes on at the target of the Jump that follows
+    /// R[dst] := await M[method](R[args..]), a direct async2 call; the caller goes on at pc+1 like after any call, where async2 puts `Jump @after-the-await`
     #[fast]
     CallAsync { dst: Dst, method: MethodId, args: Args }
     /// R[dst] := await R[args.base].M[method](..): direct when the override is async2, else its task is awaited; goes on like CallAsync
@@ -520,6 +535,24 @@ pub struct Handler {
     /// The register that receives the exception object.
     pub exception: Dst,
     pub kind: HandlerKind,
+}
+
+impl Handler {
+    /// Whether the protected range covers `pc`.
+    pub fn covers(&self, pc: Pc) -> bool {
+        self.start <= pc && pc < self.end
+    }
+
+    /// The same row for its code moved by `by` instructions.
+    pub fn shifted(mut self, by: u32) -> Handler {
+        self.start.0 += by;
+        self.end.0 += by;
+        self.target.0 += by;
+        if let HandlerKind::Filter { filter, .. } = &mut self.kind {
+            filter.0 += by;
+        }
+        self
+    }
 }
 
 #[cfg(test)]

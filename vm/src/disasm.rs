@@ -11,12 +11,12 @@
 //! Each run of instructions from one source line is headed by that line.
 //! Operands print by role: registers `r3`, argument runs `(r1..r3)`, jump
 //! targets `@12`, and table indices by what they name (constants as
-//! literals, methods, classes and statics by their full names, natives as
-//! `Owner.Name`).
+//! literals, methods, classes and statics by their full names, fields as
+//! `Class.name`, natives as `Owner.Name`).
 
 use std::fmt::Write;
 
-use crate::bytecode::{HandlerKind, MethodId, Operand};
+use crate::bytecode::{ClassId, FieldSlot, HandlerKind, MethodId, Operand};
 use crate::program::{Async2Role, ClassKind, Constant, Method, Program};
 
 /// Which parts of a program to show.
@@ -126,7 +126,21 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
             let _ = writeln!(out, "  line {line}: {text}");
             last_line = line;
         }
-        let ops: Vec<String> = instr.operands().into_iter().map(|(_, op)| operand(program, op)).collect();
+        let ops = instr.operands();
+        // A field prints with the class it belongs to (`Node.next`), which
+        // then does not print on its own.
+        let field_class = ops.iter().find_map(|(_, op)| match op {
+            Operand::Class(c) if ops.iter().any(|(_, o)| matches!(o, Operand::Field(_))) => Some(*c),
+            _ => None,
+        });
+        let ops: Vec<String> = ops
+            .into_iter()
+            .filter(|(_, op)| field_class.is_none() || !matches!(op, Operand::Class(_)))
+            .map(|(_, op)| match (op, field_class) {
+                (Operand::Field(f), Some(c)) => field(program, c, f),
+                (op, _) => operand(program, op),
+            })
+            .collect();
         let _ = writeln!(out, "    {pc:>3}  {:<14} {}", instr.opcode().name(), ops.join(", "));
     }
     for h in &m.handlers {
@@ -160,6 +174,15 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
         }
     }
     out
+}
+
+/// `Class.name` for slot `f` of class `c` (`Class.f7` if it has no such slot).
+fn field(program: &Program, c: ClassId, f: FieldSlot) -> String {
+    let Some(class) = program.classes.get(c.index()) else { return format!("{c}.{f}") };
+    match class.fields.get(f.index()) {
+        Some(field) => format!("{}.{}", class.full_name(), field.name),
+        None => format!("{}.{f}", class.full_name()),
+    }
 }
 
 fn operand(program: &Program, op: Operand) -> String {

@@ -404,8 +404,8 @@ impl Vm {
                         pc = target.index();
                     }
                 }
-                Instr::GetField { dst, obj, field } => instance!(obj, i => set!(dst, i.get(field.index()))),
-                Instr::SetField { obj, field, src } => instance!(obj, i => i.set(field.index(), r!(src))),
+                Instr::GetField { dst, obj, field, .. } => instance!(obj, i => set!(dst, i.get(field.index()))),
+                Instr::SetField { obj, field, src, .. } => instance!(obj, i => i.set(field.index(), r!(src))),
                 Instr::GetStatic { dst, id } => set!(dst, self.statics[id.index()]),
                 Instr::SetStatic { id, src } => self.statics[id.index()] = r!(src),
                 Instr::Call { dst, method, args } => {
@@ -421,10 +421,7 @@ impl Vm {
                 Instr::ReturnVoid {} => leave!(Value::Null),
                 Instr::CallAsync { dst, method, args } => {
                     fuel!();
-                    // The caller goes on after the whole await.
-                    if let Some(&Instr::Jump { target }) = code.get(pc) {
-                        pc = target.index();
-                    }
+                    // The caller goes on at pc + 1 (the Jump past the await).
                     enter!(method, dst, args, FrameKind::Normal);
                 }
                 // The line: the fast loop runs the arms above it (the
@@ -635,16 +632,14 @@ impl Vm {
                     self.pop_frame();
                     exit!(Control::Return(v));
                 }
-                Instr::Await { awaiter, site } => {
+                Instr::Await { awaiter, site, resume } => {
+                    pc = resume.index();
                     save!();
                     exit!(Control::Suspend(Wait::Awaiter { awaiter: r!(awaiter), site }));
                 }
                 Instr::AwaitTask { dst, awaitable, .. } => {
+                    // Both ways go on at pc + 1 (the Jump past the await).
                     let awaited = protect!(self.await_now(r!(awaitable)));
-                    // Both ways go on after the whole await.
-                    if let Some(&Instr::Jump { target }) = code.get(pc) {
-                        pc = target.index();
-                    }
                     match tri!(awaited) {
                         Ok(v) => set!(dst, v),
                         Err(wait) => {
@@ -656,9 +651,6 @@ impl Vm {
                 Instr::CallVirtAsync { dst, method, args } => {
                     fuel!();
                     let target = tri!(self.resolve_virtual(method, r!(Reg(args.base))));
-                    if let Some(&Instr::Jump { target }) = code.get(pc) {
-                        pc = target.index();
-                    }
                     match program.method(target).async2.as_deref() {
                         Some(&Async2Role::Thunk { body }) => enter!(body, dst, args, FrameKind::Normal),
                         // A Task-returning override: its task is awaited

@@ -1,9 +1,11 @@
 //! The toy virtual machine: bytecode, its disassembler and verifier, the
 //! interpreter, the built-in library, the tasks, event loop and contexts both
-//! async backends share, and the async1 backend (`async1/`).
+//! async backends share, what else they share (`backends.rs`), and the two
+//! backends (`async1/`, `async2/`), which never import each other.
 
 pub mod async1;
 pub mod async2;
+pub mod backends;
 pub mod builtins;
 pub mod bytecode;
 pub mod contexts;
@@ -52,7 +54,8 @@ pub fn prepare(program: &mut program::Program, mode: Backend) -> Result<(), veri
     prepare_for(program, &Options { mode, ..Options::default() })
 }
 
-/// [`prepare`] for a run with these options (`--capture-contexts`).
+/// [`prepare`] for a run with these options (`--capture-contexts`): each
+/// backend takes the async methods [`backends::backend_of`] gives it.
 pub fn prepare_for(program: &mut program::Program, options: &Options) -> Result<(), verify::VerifyError> {
     async1::lower(program, options.mode);
     async2::prepare(program, options.mode, options.capture_contexts);

@@ -7,7 +7,7 @@
 //! The first classes are the built-in types, in [`BuiltinClass`] order, so a
 //! built-in's `ClassId` is a constant.
 
-use crate::bytecode::{AwaitSiteId, ClassId, ConstId, Handler, Instr, MethodId, Reg, StaticId};
+use crate::bytecode::{AwaitSiteId, ClassId, ConstId, Dst, Handler, Instr, MethodId, Pc, Reg, StaticId};
 
 /// The built-in types that bytecode can name (for `is`, `as`, casts, array
 /// element types, `typeof`). Exceptions are not here: they are ordinary
@@ -225,6 +225,15 @@ pub enum AsyncReturn {
     ValueTaskOf,
 }
 
+impl AsyncReturn {
+    /// Whether the method's task carries a value (`Task<T>`, `ValueTask<T>`):
+    /// async1's builder takes a `SetResult(value)`, async2's thunk a task
+    /// with a result.
+    pub fn has_result(self) -> bool {
+        matches!(self, AsyncReturn::TaskOf | AsyncReturn::ValueTaskOf)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct MethodFlags {
     pub is_static: bool,
@@ -284,13 +293,13 @@ pub enum Async2Role {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SuspensionPoint {
     /// The `Await`, the `AwaitTask` or the direct call.
-    pub at: crate::bytecode::Pc,
+    pub at: Pc,
     /// Where the method goes on when resumed (also the frame's pc while it
     /// is suspended, which is how a frame finds its point).
-    pub resume: crate::bytecode::Pc,
+    pub resume: Pc,
     /// A direct call's or an `AwaitTask`'s result register, written on
     /// resume.
-    pub result: Option<crate::bytecode::Dst>,
+    pub result: Option<Dst>,
     /// The registers live at `resume` (the result excluded): exactly what
     /// the continuation's `data` holds, in this order.
     pub live: Vec<Reg>,
@@ -300,6 +309,12 @@ pub struct SuspensionPoint {
 }
 
 impl Method {
+    /// The rows of the exception table whose protected range covers `pc`,
+    /// innermost first, with their row numbers.
+    pub(crate) fn handlers_covering(&self, pc: Pc) -> impl Iterator<Item = (usize, &Handler)> {
+        self.handlers.iter().enumerate().filter(move |(_, h)| h.covers(pc))
+    }
+
     /// The async2 suspension points, if this is an async2 body.
     pub fn suspension_points(&self) -> Option<&[SuspensionPoint]> {
         match self.async2.as_deref() {
@@ -352,7 +367,21 @@ pub struct Program {
     pub await_sites: Vec<AwaitSite>,
 }
 
-/// How the backends register a continuation with one `await`'s awaiter.
+/// One `await` as the front end compiled it: how the backends register a
+/// continuation with its awaiter, and where its instructions are and which
+/// registers they use, so that no backend has to recognise them by their
+/// shape. Its pcs are in the method that holds its `Await` (at first the
+/// method the front end compiled; a pass that moves that code with
+/// [`crate::backends::Code`] moves them too):
+/// ```text
+///   call:        t := F(..)                    (Call or CallVirt; when `call` is Some)
+///                t := t.ConfigureAwait(b)       (optional; evaluating `b` has no effects)
+///   get_awaiter: awaiter := awaitable.GetAwaiter()
+///                c := awaiter.IsCompleted
+///                JumpIfTrue c, @resume
+///                Await awaiter, site, @resume
+///   resume:      result := awaiter.GetResult()  (one instruction)
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct AwaitSite {
     /// The awaiter's type as C# names it (`TaskAwaiter<int>`, `LazyAwaiter`):
@@ -361,10 +390,33 @@ pub struct AwaitSite {
     /// A user awaiter's `OnCompleted(Action)` / `UnsafeOnCompleted(Action)`;
     /// `None` for the library's awaiters, which the runtime knows.
     pub on_completed: Option<OnCompleted>,
-    /// The awaited expression is a call, `await F(..)` or
-    /// `await F(..).ConfigureAwait(b)`: async2 makes it a direct call when
-    /// `F` is async2 (LANGUAGE.md, Backends rule 0).
-    pub awaits_call: bool,
+    /// The awaited expression is a call of a user method that returns a
+    /// `Task` or `ValueTask`, `await F(..)` or `await F(..).ConfigureAwait(b)`,
+    /// and this is the call's pc: async2 makes it a direct call when `F` is
+    /// async2 (LANGUAGE.md, Backends rule 0), and the rest of the await,
+    /// up to `resume`, goes.
+    pub call: Option<Pc>,
+    /// Where `awaitable.GetAwaiter()` starts.
+    pub get_awaiter: Pc,
+    pub awaitable: Reg,
+    pub awaiter: Reg,
+    /// What `GetResult` writes (a scratch register when the await has no
+    /// value).
+    pub result: Dst,
+    /// The awaitable is the library's (`Task`, `ValueTask`, their
+    /// `ConfigureAwait` forms, `Task.Yield()`'s), so `get_awaiter` up to
+    /// `resume` can be one `AwaitTask result, awaitable`.
+    pub library: bool,
+}
+
+impl AwaitSite {
+    /// The same await, its code moved by `by` instructions.
+    pub fn shift(&mut self, by: u32) {
+        if let Some(c) = &mut self.call {
+            c.0 += by;
+        }
+        self.get_awaiter.0 += by;
+    }
 }
 
 /// A user awaiter's completion method.

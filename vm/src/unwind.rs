@@ -83,7 +83,7 @@ impl Vm {
             let frame = self.frames[fi];
             let method = program.method(frame.method);
             let pc = frame.pc.saturating_sub(1);
-            for (row, h) in covering(&method.handlers, pc) {
+            for (row, h) in method.handlers_covering(Pc(pc)) {
                 let is_target = target == Some((fi, row));
                 if is_target || matches!(h.kind, HandlerKind::Finally) {
                     if is_target {
@@ -120,7 +120,7 @@ impl Vm {
             let frame = self.frames[fi];
             let method = program.method(frame.method);
             let pc = frame.pc.saturating_sub(1);
-            for (row, h) in covering(&method.handlers, pc) {
+            for (row, h) in method.handlers_covering(Pc(pc)) {
                 match h.kind {
                     HandlerKind::Catch { class: c } if program.is_subclass(class, c) => return Ok(Some((fi, row))),
                     HandlerKind::Filter { class: c, filter } if program.is_subclass(class, c) => {
@@ -254,9 +254,4 @@ impl Vm {
             .collect();
         Some(lines.join("\n"))
     }
-}
-
-/// The handler rows whose protected range covers `pc`, innermost first.
-pub(crate) fn covering(handlers: &[crate::bytecode::Handler], pc: u32) -> impl Iterator<Item = (usize, &crate::bytecode::Handler)> {
-    handlers.iter().enumerate().filter(move |(_, h)| h.start.0 <= pc && pc < h.end.0)
 }

@@ -303,11 +303,21 @@ impl TraceFrame {
 }
 
 impl Instance {
+    /// Field `slot`. The verifier proves each `GetField`'s slot is one of
+    /// its class's; a bad slot is a VM bug, loud in debug builds (null in
+    /// release ones).
     pub fn get(&self, slot: usize) -> Value {
-        self.fields.borrow().get(slot).copied().unwrap_or(Value::Null)
+        let fields = self.fields.borrow();
+        debug_assert!(slot < fields.len(), "field slot {slot} of an instance of {} with {}", self.class, fields.len());
+        fields.get(slot).copied().unwrap_or(Value::Null)
     }
+
+    /// Sets field `slot` (a bad slot as for [`Instance::get`]; ignored in
+    /// release builds).
     pub fn set(&self, slot: usize, v: Value) {
-        if let Some(f) = self.fields.borrow_mut().get_mut(slot) {
+        let mut fields = self.fields.borrow_mut();
+        debug_assert!(slot < fields.len(), "field slot {slot} of an instance of {} with {}", self.class, fields.len());
+        if let Some(f) = fields.get_mut(slot) {
             *f = v;
         }
     }

@@ -182,7 +182,9 @@ impl<'a> Compiler<'a> {
             BodySource::AutoGetter(f) => {
                 let r = self.alloc();
                 match self.classes[class.index()].fields[f].kind.clone() {
-                    FieldKind::Instance(slot) => self.emit(Instr::GetField { dst: r.dst(), obj: Reg(0), field: slot }),
+                    FieldKind::Instance(slot) => {
+                        self.emit(Instr::GetField { dst: r.dst(), obj: Reg(0), field: slot, class })
+                    }
                     FieldKind::Static(sid) => self.emit(Instr::GetStatic { dst: r.dst(), id: sid }),
                     FieldKind::Const(_) => self.emit(Instr::LoadNull { dst: r.dst() }),
                 }
@@ -190,7 +192,9 @@ impl<'a> Compiler<'a> {
             }
             BodySource::AutoSetter(f) => {
                 match self.classes[class.index()].fields[f].kind.clone() {
-                    FieldKind::Instance(slot) => self.emit(Instr::SetField { obj: Reg(0), field: slot, src: Reg(1) }),
+                    FieldKind::Instance(slot) => {
+                        self.emit(Instr::SetField { obj: Reg(0), field: slot, src: Reg(1), class })
+                    }
                     FieldKind::Static(sid) => self.emit(Instr::SetStatic { id: sid, src: Reg(0) }),
                     FieldKind::Const(_) => {}
                 }
@@ -271,7 +275,7 @@ impl<'a> Compiler<'a> {
                     let m = self.mark();
                     self.reserve_decl_regs_expr(init);
                     let v = self.expr_to(init, &ty, Dest::Any);
-                    self.emit(Instr::SetField { obj: Reg(0), field: slot, src: v.reg });
+                    self.emit(Instr::SetField { obj: Reg(0), field: slot, src: v.reg, class });
                     self.release(m);
                 }
                 FieldKind::Static(id) if statics => {

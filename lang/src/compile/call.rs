@@ -260,11 +260,7 @@ impl<'a> Compiler<'a> {
                         c.member_call(recv, name, args, d, span, false)
                     });
                 }
-                let r = self.alloc();
-                let m = self.mark();
-                let recv = self.expr(target, Dest::Into(r), None);
-                self.release(m);
-                self.member_call(recv, *name, args, dest, span, discard)
+                self.call_on(target, *name, args, dest, span, discard, &mut |_, _| {})
             }
             ExprKind::GenericName { name, .. } => {
                 self.error(name.span, "Generic methods are not supported yet");
@@ -278,6 +274,27 @@ impl<'a> Compiler<'a> {
                 self.delegate_call(v, args, dest, span, discard)
             }
         }
+    }
+
+    /// `target.name(args)` on a value (not a type, `base` or `?.`):
+    /// `on_recv` sees the receiver once its code is emitted.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn call_on(
+        &mut self,
+        target: &'a Expr<'a>,
+        name: ast::Ident<'a>,
+        args: &[CallArg<'a>],
+        dest: Dest,
+        span: Span,
+        discard: bool,
+        on_recv: &mut dyn FnMut(&mut Self, &Val),
+    ) -> Val {
+        let r = self.alloc();
+        let m = self.mark();
+        let recv = self.expr(target, Dest::Into(r), None);
+        on_recv(self, &recv);
+        self.release(m);
+        self.member_call(recv, name, args, dest, span, discard)
     }
 
     /// Candidates that mix instance methods (with the receiver) and static
@@ -643,7 +660,12 @@ impl<'a> Compiler<'a> {
                         let m = self.mark();
                         let v = self.load_place(&place, Dest::Any);
                         self.emit(Instr::NewObject { dst: slot.dst(), class: BuiltinClass::StrongBox.id() });
-                        self.emit(Instr::SetField { obj: slot, field: FieldSlot(0), src: v.reg });
+                        self.emit(Instr::SetField {
+                            obj: slot,
+                            field: FieldSlot(0),
+                            src: v.reg,
+                            class: BuiltinClass::StrongBox.id(),
+                        });
                         self.release(m);
                     } else {
                         self.emit(Instr::NewObject { dst: slot.dst(), class: BuiltinClass::StrongBox.id() });
@@ -730,7 +752,12 @@ impl<'a> Compiler<'a> {
             let m = self.mark();
             let t = self.alloc();
             self.load_const(&d, t.dst());
-            self.emit(Instr::SetField { obj: slot_of(*i), field: FieldSlot(0), src: t });
+            self.emit(Instr::SetField {
+                obj: slot_of(*i),
+                field: FieldSlot(0),
+                src: t,
+                class: BuiltinClass::StrongBox.id(),
+            });
             self.release(m);
         }
 
@@ -866,7 +893,12 @@ impl<'a> Compiler<'a> {
             }
             let m = self.mark();
             let t = self.alloc();
-            self.emit(Instr::GetField { dst: t.dst(), obj: boxr, field: FieldSlot(0) });
+            self.emit(Instr::GetField {
+                dst: t.dst(),
+                obj: boxr,
+                field: FieldSlot(0),
+                class: BuiltinClass::StrongBox.id(),
+            });
             self.store_place(place, t, infos[*i].expr.span);
             self.release(m);
         }
@@ -874,7 +906,12 @@ impl<'a> Compiler<'a> {
             let boxr = in_block(i);
             let m = self.mark();
             let t = self.alloc();
-            self.emit(Instr::GetField { dst: t.dst(), obj: boxr, field: FieldSlot(0) });
+            self.emit(Instr::GetField {
+                dst: t.dst(),
+                obj: boxr,
+                field: FieldSlot(0),
+                class: BuiltinClass::StrongBox.id(),
+            });
             self.store_var(v, t);
             self.release(m);
         }

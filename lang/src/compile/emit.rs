@@ -97,6 +97,11 @@ impl Builder {
         self.code.len() as u32
     }
 
+    /// The instruction emitted at `pc`.
+    pub fn get(&self, pc: u32) -> Option<&Instr> {
+        self.code.get(pc as usize)
+    }
+
     /// Whether control can fall off the last instruction (so more code or a
     /// return must follow). Labels placed at the end that some jump targets
     /// count as entries, and so do handlers that start there (an empty

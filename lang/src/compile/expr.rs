@@ -9,10 +9,11 @@
 
 use std::rc::Rc;
 
-use vm::bytecode::{Conversion, FieldSlot, Instr, Reg};
+use vm::bytecode::{ClassId, Conversion, FieldSlot, Instr, Pc, Reg};
 use vm::program::BuiltinClass;
 
 use super::Compiler;
+use super::call::CallArg;
 use super::consts::{self, ConstValue};
 use super::emit::Label;
 use super::members::{Member, Named};
@@ -479,7 +480,7 @@ impl<'a> Compiler<'a> {
                     super::FieldKind::Instance(slot) => {
                         let Some(recv) = recv else { return self.error_val(dest) };
                         let dst = self.dest_reg(dest);
-                        self.emit(Instr::GetField { dst: dst.dst(), obj: recv.reg, field: slot });
+                        self.emit(Instr::GetField { dst: dst.dst(), obj: recv.reg, field: slot, class });
                         Val { reg: dst, ty }
                     }
                     super::FieldKind::Static(id) => {
@@ -1496,9 +1497,11 @@ impl<'a> Compiler<'a> {
     /// design gives the JIT, and what Roslyn's lowering starts from):
     /// ```text
     ///   awaiter = x.GetAwaiter()
-    ///   if (!awaiter.IsCompleted) Await awaiter     // suspend: the backends lower this
-    ///   result = awaiter.GetResult()
+    ///   if (!awaiter.IsCompleted) Await awaiter, @resume   // suspend: the backends lower this
+    ///   resume: result = awaiter.GetResult()
     /// ```
+    /// Its await site records where these instructions are and which
+    /// registers they use (see `vm::program::AwaitSite`).
     fn await_expr(&mut self, x: &'a Expr<'a>, dest: Dest, span: Span) -> Val {
         if !self.fr().is_async {
             let msg = if self.fr().lambda.is_some() {
@@ -1508,15 +1511,17 @@ impl<'a> Compiler<'a> {
             };
             self.error(span, msg);
         }
-        let v = self.expr(x, Dest::Any, None);
+        let (v, call) = self.awaited_value(x);
         let ty = self.await_result(&v.ty, x.span);
         if ty == Type::Error || v.ty == Type::Error {
             return self.error_val(dest);
         }
+        let library = is_library_awaitable(&v.ty);
         let awaiter = self.alloc();
-        let aw = self.member_call(v, ast::Ident { name: "GetAwaiter", span }, &[], Dest::Into(awaiter), span, false);
+        let get_awaiter = Pc(self.b().pc());
+        let aw = self.member_call(v.clone(), ast::Ident { name: "GetAwaiter", span }, &[], Dest::Into(awaiter), span, false);
         let aw = self.put_in(aw, Dest::Into(awaiter));
-        let Some(site) = self.await_site(&aw.ty, is_call_awaited(x), span) else {
+        let Some(site) = self.await_site(&aw.ty, span) else {
             return self.error_val(dest);
         };
         let ready = self.new_label();
@@ -1524,19 +1529,94 @@ impl<'a> Compiler<'a> {
         let done = self.member_of_value(aw.clone(), ast::Ident { name: "IsCompleted", span }, Dest::Any, None);
         self.b().emit_jump(|target| Instr::JumpIfTrue { cond: done.reg, target }, ready);
         self.release(m);
-        self.emit(Instr::Await { awaiter, site });
+        self.b().emit_jump(|resume| Instr::Await { awaiter, site, resume }, ready);
         self.place(ready);
-        if ty == Type::Void {
+        let resume = self.b().pc();
+        let val = if ty == Type::Void {
             self.member_call(aw, ast::Ident { name: "GetResult", span }, &[], Dest::Any, span, true);
             let dst = self.dest_reg(dest);
-            return Val { reg: dst, ty: Type::Void };
+            Val { reg: dst, ty: Type::Void }
+        } else {
+            let r = self.member_call(aw, ast::Ident { name: "GetResult", span }, &[], dest, span, false);
+            Val { reg: r.reg, ty }
+        };
+        // GetResult is one call: the backends may replace the await up to it.
+        let b = &self.fr().b;
+        let result = match b.get(resume) {
+            Some(Instr::Call { dst, .. } | Instr::CallVirt { dst, .. } | Instr::CallNative { dst, .. })
+                if b.pc() == resume + 1 =>
+            {
+                Some(*dst)
+            }
+            _ => None,
+        };
+        let s = &mut self.program.await_sites[site.index()];
+        s.call = call.filter(|_| result.is_some());
+        s.get_awaiter = get_awaiter;
+        s.awaitable = v.reg;
+        s.awaiter = awaiter;
+        s.result = result.unwrap_or(vm::bytecode::Dst::DISCARD);
+        s.library = library && result.is_some();
+        val
+    }
+
+    /// Compiles the awaited expression. For `F(..)` and
+    /// `F(..).ConfigureAwait(b)`, where `F` is a user method that returns a
+    /// `Task` or `ValueTask` and evaluating `b` has no effects, also gives
+    /// the pc of the call of `F`: async2 may make it a direct call and drop
+    /// what follows it up to the await's `GetResult`.
+    fn awaited_value(&mut self, x: &'a Expr<'a>) -> (Val, Option<Pc>) {
+        let ExprKind::Call { callee, args } = &x.kind else { return (self.expr(x, Dest::Any, None), None) };
+        match &callee.kind {
+            ExprKind::Member { target, name, null_conditional: false, .. }
+                if name.name == "ConfigureAwait" && matches!(target.kind, ExprKind::Call { .. }) =>
+            {
+                let args: Vec<CallArg<'a>> = args.iter().map(CallArg::from).collect();
+                let mut call = None;
+                let v = self.call_on(target, *name, &args, Dest::Any, x.span, false, &mut |c, t| {
+                    call = c.made_by_call(t);
+                });
+                let pure = args.iter().all(|a| self.has_no_effects(a.value));
+                (v, call.filter(|_| pure))
+            }
+            _ => {
+                let v = self.expr(x, Dest::Any, None);
+                let call = self.made_by_call(&v);
+                (v, call)
+            }
         }
-        let r = self.member_call(aw, ast::Ident { name: "GetResult", span }, &[], dest, span, false);
-        Val { reg: r.reg, ty }
+    }
+
+    /// The pc of the instruction just emitted if it is a call of a user
+    /// method that returned the `Task` or `ValueTask` `v`.
+    fn made_by_call(&self, v: &Val) -> Option<Pc> {
+        let is_task = matches!(&v.ty, Type::Lib(n, _) if matches!(&**n, "Task" | "ValueTask"));
+        let pc = self.fr().b.pc().checked_sub(1)?;
+        match self.fr().b.get(pc)? {
+            Instr::Call { dst, .. } | Instr::CallVirt { dst, .. } if is_task && dst.reg() == v.reg => Some(Pc(pc)),
+            _ => None,
+        }
+    }
+
+    /// Whether evaluating `e` cannot have an effect: a literal, or a local
+    /// (or parameter, or constant) of this function that lives in a register.
+    fn has_no_effects(&self, e: &Expr<'_>) -> bool {
+        match &e.kind {
+            ExprKind::Literal(_) => true,
+            ExprKind::Name(id) => {
+                let var = self.scopes.iter().rev().find_map(|s| s.vars.iter().rev().find(|(n, _)| n == id.name));
+                var.is_some_and(|&(_, v)| {
+                    self.vars[v].fn_depth == self.depth() && matches!(self.vars[v].home, Home::Reg(_) | Home::Const(_))
+                })
+            }
+            _ => false,
+        }
     }
 
     /// The await site of an awaiter type: how a backend registers with it.
-    fn await_site(&mut self, awaiter: &Type, awaits_call: bool, span: Span) -> Option<vm::bytecode::AwaitSiteId> {
+    /// The front end fills in where its instructions are once it has
+    /// emitted them.
+    fn await_site(&mut self, awaiter: &Type, span: Span) -> Option<vm::bytecode::AwaitSiteId> {
         let awaiter_type = self.type_name(awaiter);
         let on_completed = match awaiter {
             Type::Class(c) => {
@@ -1560,7 +1640,16 @@ impl<'a> Compiler<'a> {
             }
             _ => None,
         };
-        Some(self.program.add_await_site(vm::program::AwaitSite { awaiter_type, on_completed, awaits_call }))
+        Some(self.program.add_await_site(vm::program::AwaitSite {
+            awaiter_type,
+            on_completed,
+            call: None,
+            get_awaiter: Pc(0),
+            awaitable: Reg(0),
+            awaiter: Reg(0),
+            result: vm::bytecode::Dst::DISCARD,
+            library: false,
+        }))
     }
 
     /// The type `await` of a value of type `t` produces (the awaiter
@@ -1622,9 +1711,9 @@ impl<'a> Compiler<'a> {
     }
 
     /// Loads a field slot of an object (used by places).
-    pub(crate) fn get_field(&mut self, obj: Reg, slot: FieldSlot, dest: Dest, ty: Type) -> Val {
+    pub(crate) fn get_field(&mut self, obj: Reg, slot: FieldSlot, class: ClassId, dest: Dest, ty: Type) -> Val {
         let dst = self.dest_reg(dest);
-        self.emit(Instr::GetField { dst: dst.dst(), obj, field: slot });
+        self.emit(Instr::GetField { dst: dst.dst(), obj, field: slot, class });
         Val { reg: dst, ty }
     }
 
@@ -1741,16 +1830,11 @@ pub(crate) fn op_symbol(op: BinaryOp) -> &'static str {
     }
 }
 
-/// Whether `await x` awaits a call directly: `F(..)` or
-/// `F(..).ConfigureAwait(b)` (what async2 may turn into a direct call).
-fn is_call_awaited(x: &Expr<'_>) -> bool {
-    match x.kind {
-        ExprKind::Call { callee, .. } => match callee.kind {
-            ExprKind::Member { target, name, .. } if name.name == "ConfigureAwait" => {
-                matches!(target.kind, ExprKind::Call { .. })
-            }
-            _ => true,
-        },
-        _ => false,
-    }
+/// The library's awaitables, whose `GetAwaiter` .. `GetResult` async2 may
+/// make one `AwaitTask`.
+fn is_library_awaitable(t: &Type) -> bool {
+    matches!(t, Type::Lib(n, _) if matches!(
+        &**n,
+        "Task" | "ValueTask" | "ConfiguredTaskAwaitable" | "ConfiguredValueTaskAwaitable" | "YieldAwaitable"
+    ))
 }

@@ -430,7 +430,7 @@ impl<'a> Compiler<'a> {
     pub(crate) fn load_place(&mut self, p: &Place, dest: Dest) -> Val {
         match p {
             Place::Var(v) => self.load_var(*v, dest),
-            Place::Field { obj, slot, ty, .. } => self.get_field(*obj, *slot, dest, ty.clone()),
+            Place::Field { obj, slot, class, ty, .. } => self.get_field(*obj, *slot, *class, dest, ty.clone()),
             Place::Static { id, class, ty, .. } => {
                 self.init_class_for(*class);
                 let dst = self.dest_reg(dest);
@@ -486,7 +486,9 @@ impl<'a> Compiler<'a> {
     pub(crate) fn store_place(&mut self, p: &Place, src: Reg, _span: Span) {
         match p {
             Place::Var(v) => self.store_var(*v, src),
-            Place::Field { obj, slot, .. } => self.emit(Instr::SetField { obj: *obj, field: *slot, src }),
+            Place::Field { obj, slot, class, .. } => {
+                self.emit(Instr::SetField { obj: *obj, field: *slot, src, class: *class })
+            }
             Place::Static { id, class, .. } => {
                 self.init_class_for(*class);
                 self.emit(Instr::SetStatic { id: *id, src });
@@ -500,7 +502,7 @@ impl<'a> Compiler<'a> {
                     match field.kind.clone() {
                         FieldKind::Instance(slot) => {
                             if let Some(obj) = recv {
-                                self.emit(Instr::SetField { obj: *obj, field: slot, src });
+                                self.emit(Instr::SetField { obj: *obj, field: slot, src, class: *class });
                             }
                         }
                         FieldKind::Static(id) => {

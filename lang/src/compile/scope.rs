@@ -371,11 +371,11 @@ impl<'a> Compiler<'a> {
         if let (Some(p), Some(slot)) = (parent, parent_slot) {
             let m = self.mark();
             let src = self.dc_object(p);
-            self.emit(Instr::SetField { obj: reg, field: slot, src });
+            self.emit(Instr::SetField { obj: reg, field: slot, src, class });
             self.release(m);
         }
         if let Some(slot) = this_slot {
-            self.emit(Instr::SetField { obj: reg, field: slot, src: Reg(0) });
+            self.emit(Instr::SetField { obj: reg, field: slot, src: Reg(0), class });
         }
         let fn_depth = self.depth();
         self.dcs.push(DcInfo {
@@ -429,7 +429,7 @@ impl<'a> Compiler<'a> {
                 break;
             }
             let t = self.alloc();
-            self.emit(Instr::GetField { dst: t.dst(), obj: reg, field: slot });
+            self.emit(Instr::GetField { dst: t.dst(), obj: reg, field: slot, class: self.dcs[cur].class });
             reg = t;
             cur = p;
         }
@@ -462,13 +462,18 @@ impl<'a> Compiler<'a> {
                     guard += 1;
                     if let Some(slot) = self.dcs[cur].this_slot {
                         let t = self.alloc();
-                        self.emit(Instr::GetField { dst: t.dst(), obj: reg, field: slot });
+                        self.emit(Instr::GetField { dst: t.dst(), obj: reg, field: slot, class: self.dcs[cur].class });
                         return Some(t);
                     }
                     match (self.dcs[cur].parent, self.dcs[cur].parent_slot) {
                         (Some(p), Some(slot)) if guard < 1000 => {
                             let t = self.alloc();
-                            self.emit(Instr::GetField { dst: t.dst(), obj: reg, field: slot });
+                            self.emit(Instr::GetField {
+                                dst: t.dst(),
+                                obj: reg,
+                                field: slot,
+                                class: self.dcs[cur].class,
+                            });
                             reg = t;
                             cur = p;
                         }
@@ -540,8 +545,8 @@ impl<'a> Compiler<'a> {
             (Some(h @ Home::Captured { .. }), Some(Home::Reg(r))) => {
                 // A captured parameter: copy it into the display object.
                 if let Home::Captured { dc, slot } = h {
-                    let obj = self.dcs[dc].reg;
-                    self.emit(Instr::SetField { obj, field: slot, src: r });
+                    let (obj, class) = (self.dcs[dc].reg, self.dcs[dc].class);
+                    self.emit(Instr::SetField { obj, field: slot, src: r, class });
                 }
                 h
             }
@@ -622,14 +627,19 @@ impl<'a> Compiler<'a> {
             },
             Home::Boxed(r) => {
                 let d = self.dest_reg(dest);
-                self.emit(Instr::GetField { dst: d.dst(), obj: r, field: FieldSlot(0) });
+                self.emit(Instr::GetField {
+                    dst: d.dst(),
+                    obj: r,
+                    field: FieldSlot(0),
+                    class: BuiltinClass::StrongBox.id(),
+                });
                 d
             }
             Home::Captured { dc, slot } => {
                 let d = self.dest_reg(dest);
                 let m = self.mark();
                 let obj = self.dc_object(dc);
-                self.emit(Instr::GetField { dst: d.dst(), obj, field: slot });
+                self.emit(Instr::GetField { dst: d.dst(), obj, field: slot, class: self.dcs[dc].class });
                 self.release(m);
                 d
             }
@@ -655,11 +665,13 @@ impl<'a> Compiler<'a> {
                     self.emit(Instr::Move { dst: r.dst(), src });
                 }
             }
-            Home::Boxed(r) => self.emit(Instr::SetField { obj: r, field: FieldSlot(0), src }),
+            Home::Boxed(r) => {
+                self.emit(Instr::SetField { obj: r, field: FieldSlot(0), src, class: BuiltinClass::StrongBox.id() })
+            }
             Home::Captured { dc, slot } => {
                 let m = self.mark();
                 let obj = self.dc_object(dc);
-                self.emit(Instr::SetField { obj, field: slot, src });
+                self.emit(Instr::SetField { obj, field: slot, src, class: self.dcs[dc].class });
                 self.release(m);
             }
             Home::Const(_) => {}

@@ -444,6 +444,46 @@ fn async_methods_are_flagged_and_await_is_neutral() {
     assert!(main.code.iter().any(|i| matches!(i, Instr::Await { .. })));
 }
 
+/// The await sites of `Program.Main`, in code order, with their `Await`s'
+/// pcs and resume pcs.
+fn main_awaits(p: &Program) -> Vec<(usize, vm::bytecode::Pc, &vm::program::AwaitSite)> {
+    let main = method(p, "Program.Main");
+    let awaits = main.code.iter().enumerate().filter_map(|(pc, i)| match *i {
+        Instr::Await { site, resume, .. } => Some((pc, resume, &p.await_sites[site.index()])),
+        _ => None,
+    });
+    awaits.collect()
+}
+
+#[test]
+fn await_sites_record_the_awaited_call_and_the_registers() {
+    let src = "using System.Threading.Tasks;\nclass Program { static async Task<int> F(int n) { return n; }\n\
+        static async Task Main() { bool b = false; int x = await F(1); int y = await F(2).ConfigureAwait(b);\n\
+        var t = F(3); int z = await t; await F(4).ConfigureAwait(G()); await Task.Yield(); }\n\
+        static bool G() => true; }";
+    let p = program(src);
+    let main = method(&p, "Program.Main");
+    let awaits = main_awaits(&p);
+    assert_eq!(awaits.len(), 5);
+    for (at, resume, s) in &awaits {
+        // `Await aw, @resume` is followed by `resume: r := aw.GetResult()`.
+        assert_eq!(resume.index(), at + 1);
+        assert!(matches!(main.code[resume.index()], Instr::CallNative { dst, args, .. }
+            if dst == s.result && args.base == s.awaiter.0));
+        assert!(matches!(main.code[s.get_awaiter.index()], Instr::CallNative { dst, args, .. }
+            if dst.reg() == s.awaiter && args.base == s.awaitable.0));
+        assert!(s.library && s.on_completed.is_none());
+        if let Some(call) = s.call {
+            assert!(call < s.get_awaiter);
+            assert!(matches!(main.code[call.index()], Instr::Call { dst, .. } if dst.0 <= s.awaitable.0));
+        }
+    }
+    let calls: Vec<bool> = awaits.iter().map(|(_, _, s)| s.call.is_some()).collect();
+    // `await t` awaits no call, and neither does a ConfigureAwait whose flag
+    // is computed by a call (nor `Task.Yield()`, a native).
+    assert_eq!(calls, [true, true, false, false, false]);
+}
+
 #[test]
 fn backend_attributes() {
     let src = "using System.Threading.Tasks;\n[assembly: ConfigureAwait(false)]\n[Async2] class W { [Async1] public static async Task F() { } }\nclass Program { static void Main() { } }";

@@ -23,8 +23,54 @@ use crate::Vm;
 use crate::builtins::args::{NativeResult, arg};
 use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited};
 use crate::error::VmError;
+use crate::native::defs::{NativeDef, me, st};
 use crate::tasks::{BuilderKind, TaskCallback, TaskOutcome, Task, TaskState, task_ref};
 use crate::value::{Obj, Value};
+
+const O: &str = "object";
+
+/// The builders' natives, as the generated stubs and `MoveNext`s call them
+/// (`crate::native::NATIVES` puts them after the library's), and
+/// `AsyncMethodBuilderCore.NextInlineRunner`, which the prelude's
+/// `RunContinuations` calls.
+#[rustfmt::skip]
+pub const NATIVES: &[NativeDef] = &[
+    st("AsyncTaskMethodBuilder", "Create", &[], "object", create_task),
+    me("AsyncTaskMethodBuilder", "InitializeTaskAsPromise", &[], "object", initialize_task_task),
+    me("AsyncTaskMethodBuilder", "get_Task", &[], "object", task),
+    me("AsyncTaskMethodBuilder", "SetResult", &[], "object", set_result_task),
+    me("AsyncTaskMethodBuilder", "SetException", &["Exception"], "object", set_exception_task),
+    me("AsyncTaskMethodBuilder", "AwaitUnsafeOnCompleted", &[O, O], "void", await_on_completed),
+    me("AsyncTaskMethodBuilder", "AwaitOnCompleted", &[O, O], "void", await_on_completed),
+    st("AsyncTaskMethodBuilder<T>", "Create", &[], "object", create_task_of),
+    me("AsyncTaskMethodBuilder<T>", "InitializeTaskAsPromise", &[], "object", initialize_task_task_of),
+    me("AsyncTaskMethodBuilder<T>", "get_Task", &[], "object", task),
+    me("AsyncTaskMethodBuilder<T>", "SetResult", &["T"], "object", set_result_task_of),
+    me("AsyncTaskMethodBuilder<T>", "SetException", &["Exception"], "object", set_exception_task_of),
+    me("AsyncTaskMethodBuilder<T>", "AwaitUnsafeOnCompleted", &[O, O], "void", await_on_completed),
+    me("AsyncTaskMethodBuilder<T>", "AwaitOnCompleted", &[O, O], "void", await_on_completed),
+    st("AsyncValueTaskMethodBuilder", "Create", &[], "object", create_value_task),
+    me("AsyncValueTaskMethodBuilder", "InitializeTaskAsPromise", &[], "object", initialize_task_value_task),
+    me("AsyncValueTaskMethodBuilder", "get_Task", &[], "object", task),
+    me("AsyncValueTaskMethodBuilder", "SetResult", &[], "object", set_result_value_task),
+    me("AsyncValueTaskMethodBuilder", "SetException", &["Exception"], "object", set_exception_value_task),
+    me("AsyncValueTaskMethodBuilder", "AwaitUnsafeOnCompleted", &[O, O], "void", await_on_completed),
+    me("AsyncValueTaskMethodBuilder", "AwaitOnCompleted", &[O, O], "void", await_on_completed),
+    st("AsyncValueTaskMethodBuilder<T>", "Create", &[], "object", create_value_task_of),
+    me("AsyncValueTaskMethodBuilder<T>", "InitializeTaskAsPromise", &[], "object", initialize_task_value_task_of),
+    me("AsyncValueTaskMethodBuilder<T>", "get_Task", &[], "object", task),
+    me("AsyncValueTaskMethodBuilder<T>", "SetResult", &["T"], "object", set_result_value_task_of),
+    me("AsyncValueTaskMethodBuilder<T>", "SetException", &["Exception"], "object", set_exception_value_task_of),
+    me("AsyncValueTaskMethodBuilder<T>", "AwaitUnsafeOnCompleted", &[O, O], "void", await_on_completed),
+    me("AsyncValueTaskMethodBuilder<T>", "AwaitOnCompleted", &[O, O], "void", await_on_completed),
+    st("AsyncVoidMethodBuilder", "Create", &[], "object", create_void),
+    me("AsyncVoidMethodBuilder", "InitializeTaskAsPromise", &[], "object", initialize_task_void),
+    me("AsyncVoidMethodBuilder", "SetResult", &[], "object", set_result_void),
+    me("AsyncVoidMethodBuilder", "SetException", &["Exception"], "object", set_exception_void),
+    me("AsyncVoidMethodBuilder", "AwaitUnsafeOnCompleted", &[O, O], "void", await_on_completed),
+    me("AsyncVoidMethodBuilder", "AwaitOnCompleted", &[O, O], "void", await_on_completed),
+    st("AsyncMethodBuilderCore", "NextInlineRunner", &[O], "object", next_inline_runner),
+];
 
 /// The `MoveNextRunner` fields, in the prelude's order.
 const RUNNER_CONTEXT: usize = 0;
@@ -95,12 +141,12 @@ pub fn task(vm: &mut Vm, args: &[Value]) -> NativeResult {
     if t.builder != BuilderKind::ValueTask {
         return Ok(arg(args, 0));
     }
-    let b = if t.state.get() == TaskState::RanToCompletion {
-        ValueTaskBox { task: Value::Null, result: t.result.get() }
+    let (task, result) = if t.state.get() == TaskState::RanToCompletion {
+        (Value::Null, t.result.get())
     } else {
-        ValueTaskBox { task: arg(args, 0), result: Value::Null }
+        (arg(args, 0), Value::Null)
     };
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(b)))))
+    Ok(ValueTaskBox::alloc(vm, task, result))
 }
 
 /// `SetResult`: completes the task (see [`completed`] for what it
@@ -114,7 +160,7 @@ fn set_result(vm: &mut Vm, args: &[Value], has_result: bool, kind: BuilderKind) 
         return Ok(completed(b, t));
     }
     if kind == BuilderKind::ValueTask {
-        return Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task: Value::Null, result: v })))));
+        return Ok(ValueTaskBox::alloc(vm, Value::Null, v));
     }
     Ok(vm.cached_completed_task(v, has_result))
 }

@@ -54,13 +54,17 @@
 //! Jumping into a try block is legal in this bytecode, so resuming needs
 //! none of the re-dispatch Roslyn does for awaits inside `try`.
 
+use crate::backends::Code;
 use crate::bytecode::{Args, ClassId, Dst, FieldSlot, Handler, HandlerKind, Instr, MethodId, NativeId, Pc, Reg};
 use crate::liveness;
+use crate::native::required as native;
 use crate::program::{AsyncReturn, BuiltinClass, Class, ClassKind, Field, Method, MethodFlags, OnCompleted, Program};
 
 /// The async1 `Await` sites of one method, in code order.
 struct Site {
     pc: usize,
+    /// Where the method goes on once the awaiter is complete (its `GetResult`).
+    resume: Pc,
     awaiter: Reg,
     /// Which of the method's awaiter types (and so `<>u__N` fields) it uses.
     awaiter_type: usize,
@@ -68,42 +72,6 @@ struct Site {
     live: Vec<Reg>,
     /// A user awaiter's completion method (library awaiters: `None`).
     on_completed: Option<OnCompleted>,
-}
-
-/// Instructions with their source lines, and jumps patched once their
-/// targets are known.
-#[derive(Default)]
-struct Code {
-    code: Vec<Instr>,
-    lines: Vec<u32>,
-}
-
-impl Code {
-    /// Appends an instruction; returns its pc.
-    fn emit(&mut self, i: Instr, line: u32) -> usize {
-        self.code.push(i);
-        self.lines.push(line);
-        self.code.len() - 1
-    }
-    fn here(&self) -> Pc {
-        Pc(self.code.len() as u32)
-    }
-    /// Points the jump at `at` to `target`.
-    fn patch(&mut self, at: usize, target: Pc) {
-        self.code[at].visit_mut(&mut |op| {
-            if let crate::bytecode::OperandMut::Pc(p) = op {
-                *p = target;
-            }
-        });
-    }
-}
-
-/// A library native by owner and name, for generated code.
-fn native(owner: &str, name: &str, params: usize) -> NativeId {
-    crate::native::lookup(owner, name, params)
-        .next()
-        .map(|(id, _)| id)
-        .unwrap_or_else(|| panic!("the library has no {owner}.{name}/{params}: the async1 runtime needs it"))
 }
 
 /// The builder type Roslyn would use for a return kind.
@@ -115,10 +83,6 @@ fn builder_owner(kind: AsyncReturn) -> &'static str {
         AsyncReturn::ValueTask => "AsyncValueTaskMethodBuilder",
         AsyncReturn::ValueTaskOf => "AsyncValueTaskMethodBuilder<T>",
     }
-}
-
-fn has_value(kind: AsyncReturn) -> bool {
-    matches!(kind, AsyncReturn::TaskOf | AsyncReturn::ValueTaskOf)
 }
 
 /// A prelude class and method the generated code uses.
@@ -154,7 +118,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     let mut awaiter_types: Vec<String> = Vec::new();
     let mut sites = Vec::new();
     for (pc, instr) in orig.code.iter().enumerate() {
-        let Instr::Await { awaiter, site } = *instr else { continue };
+        let Instr::Await { awaiter, site, resume } = *instr else { continue };
         let info = &program.await_sites[site.index()];
         let j = match awaiter_types.iter().position(|t| *t == info.awaiter_type) {
             Some(j) => j,
@@ -164,8 +128,8 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
             }
         };
         let live: Vec<Reg> =
-            live_in.get(pc + 1).map(|s| s.iter().filter(|r| *r != awaiter).collect()).unwrap_or_default();
-        sites.push(Site { pc, awaiter, awaiter_type: j, live, on_completed: info.on_completed });
+            live_in.get(resume.index()).map(|s| s.iter().filter(|r| *r != awaiter).collect()).unwrap_or_default();
+        sites.push(Site { pc, resume, awaiter, awaiter_type: j, live, on_completed: info.on_completed });
     }
     // One field per register live across some await: parameters keep their
     // names (`<>4__this` for `this`), locals become `<name>5__k`, compiler
@@ -218,8 +182,8 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     c.emit(Instr::Move { dst: bld.dst(), src: Reg(a + 1) }, first_line);
     let to_body = c.emit(Instr::JumpIfNull { src: sm, target: Pc(0) }, first_line);
     // Resuming: dispatch on the state to the resume blocks.
-    c.emit(Instr::GetField { dst: bld.dst(), obj: sm, field: builder_field }, first_line);
-    c.emit(Instr::GetField { dst: t.dst(), obj: sm, field: state }, first_line);
+    c.emit(Instr::GetField { dst: bld.dst(), obj: sm, field: builder_field, class: sm_class }, first_line);
+    c.emit(Instr::GetField { dst: t.dst(), obj: sm, field: state, class: sm_class }, first_line);
     let mut dispatch = Vec::new();
     for k in 0..sites.len() {
         c.emit(Instr::LoadInt { dst: u.dst(), value: k as i32 }, first_line);
@@ -233,39 +197,33 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
         c.patch(at, c.here());
         for r in &s.live {
             if let Some(f) = reg_fields[r.index()] {
-                c.emit(Instr::GetField { dst: r.dst(), obj: sm, field: f }, line);
+                c.emit(Instr::GetField { dst: r.dst(), obj: sm, field: f, class: sm_class }, line);
             }
         }
-        c.emit(Instr::GetField { dst: s.awaiter.dst(), obj: sm, field: awaiter_field(s) }, line);
+        c.emit(Instr::GetField { dst: s.awaiter.dst(), obj: sm, field: awaiter_field(s), class: sm_class }, line);
         c.emit(Instr::LoadNull { dst: t.dst() }, line);
-        c.emit(Instr::SetField { obj: sm, field: awaiter_field(s), src: t }, line);
+        c.emit(Instr::SetField { obj: sm, field: awaiter_field(s), src: t, class: sm_class }, line);
         c.emit(Instr::LoadInt { dst: t.dst(), value: -1 }, line);
-        c.emit(Instr::SetField { obj: sm, field: state, src: t }, line);
+        c.emit(Instr::SetField { obj: sm, field: state, src: t, class: sm_class }, line);
         resume_jumps.push(c.emit(Instr::Jump { target: Pc(0) }, line));
     }
 
-    // The body, shifted by `shift`; awaits and returns jump out of line.
-    let shift = c.code.len() as u32;
+    // The body, moved by `shift` with its handler rows; awaits and returns
+    // jump out of line.
+    let shift = c.append_method(&orig, &mut program.await_sites);
     c.patch(to_body, Pc(shift));
     c.patch(no_such_state, Pc(shift));
     for (s, &at) in sites.iter().zip(&resume_jumps) {
-        c.patch(at, Pc(s.pc as u32 + 1 + shift));
+        c.patch(at, Pc(s.resume.0 + shift));
     }
     let mut returns = Vec::new();
-    for (pc, instr) in orig.code.iter().enumerate() {
-        let mut i = *instr;
-        i.visit_mut(&mut |op| {
-            if let crate::bytecode::OperandMut::Pc(p) = op {
-                p.0 += shift;
-            }
-        });
+    for (pc, i) in c.code[shift as usize..].iter_mut().enumerate() {
         if matches!(i, Instr::Return { .. } | Instr::ReturnVoid {}) {
-            returns.push((pc, i));
+            returns.push((pc, *i));
         }
         if matches!(i, Instr::Await { .. } | Instr::Return { .. } | Instr::ReturnVoid {}) {
-            i = Instr::Jump { target: Pc(0) }; // patched below
+            *i = Instr::Jump { target: Pc(0) }; // patched below
         }
-        c.emit(i, orig.lines[pc]);
     }
 
     // Suspend blocks.
@@ -278,16 +236,16 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
         let boxed = c.emit(Instr::JumpIfNotNull { src: sm, target: Pc(0) }, line);
         c.emit(Instr::CallNative { dst: bld.dst(), native: initialize_task, args: Args::new(bld, 1) }, line);
         c.emit(Instr::NewObject { dst: sm.dst(), class: sm_class }, line);
-        c.emit(Instr::SetField { obj: sm, field: builder_field, src: bld }, line);
+        c.emit(Instr::SetField { obj: sm, field: builder_field, src: bld, class: sm_class }, line);
         c.patch(boxed, c.here());
         for r in &s.live {
             if let Some(f) = reg_fields[r.index()] {
-                c.emit(Instr::SetField { obj: sm, field: f, src: *r }, line);
+                c.emit(Instr::SetField { obj: sm, field: f, src: *r, class: sm_class }, line);
             }
         }
         c.emit(Instr::LoadInt { dst: t.dst(), value: k as i32 }, line);
-        c.emit(Instr::SetField { obj: sm, field: state, src: t }, line);
-        c.emit(Instr::SetField { obj: sm, field: awaiter_field(s), src: s.awaiter }, line);
+        c.emit(Instr::SetField { obj: sm, field: state, src: t, class: sm_class }, line);
+        c.emit(Instr::SetField { obj: sm, field: awaiter_field(s), src: s.awaiter, class: sm_class }, line);
         // builder.Await..(awaiter, sm): the run (bld, val, t).
         c.emit(Instr::Move { dst: val.dst(), src: s.awaiter }, line);
         c.emit(Instr::Move { dst: t.dst(), src: sm }, line);
@@ -321,28 +279,15 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     for at in to_finish {
         c.patch(at, c.here());
     }
-    let set_result = if has_value(kind) { native(bo, "SetResult", 1) } else { native(bo, "SetResult", 0) };
-    let nargs = if has_value(kind) { 2 } else { 1 };
-    complete(&mut c, sm, state, t, bld, set_result, nargs, run_continuations, last_line);
+    let set_result = if kind.has_result() { native(bo, "SetResult", 1) } else { native(bo, "SetResult", 0) };
+    let nargs = if kind.has_result() { 2 } else { 1 };
+    complete(&mut c, (sm, sm_class), state, t, bld, set_result, nargs, run_continuations, last_line);
     // The outer catch: the exception arrives in `val`.
     let catch = c.here();
-    complete(&mut c, sm, state, t, bld, native(bo, "SetException", 1), 2, run_continuations, last_line);
+    complete(&mut c, (sm, sm_class), state, t, bld, native(bo, "SetException", 1), 2, run_continuations, last_line);
 
-    let mut handlers: Vec<Handler> = orig
-        .handlers
-        .iter()
-        .map(|h| {
-            let mut h = *h;
-            h.start.0 += shift;
-            h.end.0 += shift;
-            h.target.0 += shift;
-            if let HandlerKind::Filter { filter, .. } = &mut h.kind {
-                filter.0 += shift;
-            }
-            h
-        })
-        .collect();
-    handlers.push(Handler {
+    // After the body's own rows (moved with it), which are inner.
+    c.handlers.push(Handler {
         start: Pc(shift),
         end: protected_end,
         target: catch,
@@ -352,9 +297,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
 
     let mut move_next = Method::new("MoveNext", sm_class, MethodFlags::default(), a + 2);
     move_next.nregs = e + 5;
-    move_next.code = c.code;
-    move_next.lines = c.lines;
-    move_next.handlers = handlers;
+    c.install(&mut move_next);
     move_next.locals = orig.locals.clone();
     move_next.locals.extend([(sm, "<>sm".to_string()), (bld, "<>t__builder".to_string())]);
     move_next.origin = Some(id);
@@ -415,7 +358,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
 #[allow(clippy::too_many_arguments)]
 fn complete(
     c: &mut Code,
-    sm: Reg,
+    (sm, sm_class): (Reg, ClassId),
     state: FieldSlot,
     t: Reg,
     bld: Reg,
@@ -426,7 +369,7 @@ fn complete(
 ) {
     let unboxed = c.emit(Instr::JumpIfNull { src: sm, target: Pc(0) }, line);
     c.emit(Instr::LoadInt { dst: t.dst(), value: -2 }, line);
-    c.emit(Instr::SetField { obj: sm, field: state, src: t }, line);
+    c.emit(Instr::SetField { obj: sm, field: state, src: t, class: sm_class }, line);
     c.patch(unboxed, c.here());
     c.emit(Instr::CallNative { dst: t.dst(), native: set, args: Args::new(bld, nargs) }, line);
     let run = c.emit(Instr::JumpIfTrue { cond: t, target: Pc(0) }, line);

@@ -16,22 +16,15 @@
 pub mod builder;
 pub mod lower;
 
+use crate::backends::is_async1;
+use crate::bytecode::MethodId;
 use crate::program::{Backend, Program};
-
-/// Which backend runs an async method: its `[Async1]`/`[Async2]`, else its
-/// class's, else the mode's.
-pub fn backend_of(program: &Program, method: usize, mode: Backend) -> Backend {
-    let m = &program.methods[method];
-    m.flags.backend.or(program.class(m.class).backend).unwrap_or(mode)
-}
 
 /// Lowers every async method that runs on async1 (`async void` ones always).
 pub fn lower(program: &mut Program, mode: Backend) {
-    let ids: Vec<usize> = (0..program.methods.len())
-        .filter(|&i| program.methods[i].flags.is_async.is_some() && !program.methods[i].code.is_empty())
-        .filter(|&i| !crate::async2::prepare::is_async2(program, i, mode))
-        .collect();
-    for i in ids {
-        lower::lower_method(program, crate::bytecode::MethodId(i as u32));
+    let ids: Vec<MethodId> =
+        (0..program.methods.len() as u32).map(MethodId).filter(|&m| is_async1(program, m, mode)).collect();
+    for id in ids {
+        lower::lower_method(program, id);
     }
 }

@@ -1,22 +1,37 @@
 //! Preparing async2 methods (what the runtime-async JIT does, seed 003),
-//! on bytecode, before the program runs:
+//! on bytecode, before the program runs.
 //!
+//! The front end emits each `await e` as (see `AwaitSite`, which records
+//! these pcs and registers):
 //! ```text
-//! async Task<int> Fib(int n)  (method m, as written)
-//!   becomes three methods:
+//!   call:        t := F(..)                   when e is a call (or F(..).ConfigureAwait(b))
+//!   get_awaiter: aw := t.GetAwaiter()
+//!                c := aw.IsCompleted
+//!                JumpIfTrue c, @resume
+//!                Await aw, site, @resume
+//!   resume:      r := aw.GetResult()
+//!   after:       ...
+//! ```
+//! and preparation turns `async Task<int> Fib(int n)` (method m) into three
+//! methods:
+//! ```text
 //! Fib        m   the Task-returning thunk, keeping m's id so that every
 //!                call, delegate and vtable entry that named m reaches it:
 //!                  CallThunk r1, Fib[async2], (r0)   contexts saved in r2, r3
 //!                  Return r1
-//! Fib        b   the async2 body: m's code, with each `await F(..)` whose
-//!                F is async2 made a direct call:
-//!                  CallAsync d, F[async2], (args)  (or CallVirtAsync)
-//!                  Jump @after-the-await            the rest becomes Nop
-//!                each other await of a library awaitable fused into
-//!                  AwaitTask d, t                    (AsyncHelpers.Await)
-//!                  Jump @after-the-await             the rest becomes Nop
-//!                and a table of suspension points: each Await, AwaitTask
-//!                and direct call, its resume pc, the result register and the
+//! Fib        b   the async2 body: m's code, with each await whose site has
+//!                a `call` of an async2 F (or of a virtual F) made a direct
+//!                call, at `call`:
+//!                  CallAsync r, F[async2], (args)    (or CallVirtAsync)
+//!                  Jump @after                       up to `resume`: Nop
+//!                each other await of a library awaitable (the site says
+//!                `library`), at `get_awaiter`:
+//!                  AwaitTask r, t                    (AsyncHelpers.Await)
+//!                  Jump @after                       up to `resume`: Nop
+//!                a user awaiter's `Await` stays; and a table of suspension
+//!                points: each Await, AwaitTask and direct call, its resume
+//!                pc (the Await's `resume`; for the others pc+1, the Jump,
+//!                where a call returns), the result register and the
 //!                registers live there (liveness.rs)
 //! IL_STUB_AsyncResume_Fib
 //!                the resume stub: `Resume Fib[async2], r0` re-enters the
@@ -26,21 +41,11 @@
 //! Nothing else changes: the body's exception table, lines and registers
 //! are the method's own, so a frame of the body is the method's frame.
 
-use crate::async1::backend_of;
-use crate::bytecode::{Args, Dst, Instr, MethodId, Pc, Reg};
+use crate::backends::{Code, is_async2};
+use crate::bytecode::{Args, AwaitSiteId, Dst, Handler, HandlerKind, Instr, MethodId, Pc, Reg};
 use crate::liveness;
 use crate::native;
-use crate::program::{AsyncReturn, Async2Role, Backend, Method, MethodFlags, Program, SuspensionPoint};
-
-/// Which async methods run on async2: those whose backend (attribute or
-/// mode) says so. `async void` stays async1 in every mode, as in .NET,
-/// where runtime async covers Task- and ValueTask-returning methods only.
-pub fn is_async2(program: &Program, method: usize, mode: Backend) -> bool {
-    let m = &program.methods[method];
-    matches!(m.flags.is_async, Some(r) if r != AsyncReturn::Void)
-        && !m.code.is_empty()
-        && backend_of(program, method, mode) == Backend::Async2
-}
+use crate::program::{Async2Role, AwaitSite, Backend, Method, MethodFlags, Program, SuspensionPoint};
 
 /// Splits every async2 method into thunk, body and resume stub, then makes
 /// awaited calls between async2 methods direct and records the suspension
@@ -50,17 +55,17 @@ pub fn is_async2(program: &Program, method: usize, mode: Backend) -> bool {
 /// body saves both contexts on entry and restores them however it leaves,
 /// so callers observe async1's behaviour.
 pub fn prepare(program: &mut Program, mode: Backend, capture_contexts: bool) {
-    let ids: Vec<usize> = (0..program.methods.len()).filter(|&i| is_async2(program, i, mode)).collect();
+    let ids: Vec<MethodId> =
+        (0..program.methods.len() as u32).map(MethodId).filter(|&m| is_async2(program, m, mode)).collect();
     let mut bodies = Vec::with_capacity(ids.len());
-    for &i in &ids {
-        bodies.push(split(program, MethodId(i as u32)));
+    for &m in &ids {
+        bodies.push(split(program, m));
     }
     for body in bodies {
-        rewrite_awaited_calls(program, body);
-        fuse_library_awaits(&mut program.methods[body.index()]);
         if capture_contexts {
-            save_and_restore_contexts(&mut program.methods[body.index()]);
+            save_and_restore_contexts(&mut program.methods[body.index()], &mut program.await_sites);
         }
+        lower_awaits(program, body);
         let points = suspension_points(&program.methods[body.index()]);
         if let Some(Async2Role::Body { points: p, .. }) = program.methods[body.index()].async2.as_deref_mut() {
             *p = points;
@@ -110,131 +115,55 @@ fn split(program: &mut Program, m: MethodId) -> MethodId {
     body_id
 }
 
-/// An `await <call>` as the front end emits it:
-/// `Call t, F | [ConfigureAwait c, (t, b)] | GetAwaiter aw | IsCompleted cond |
-/// JumpIfTrue cond, @get | Await aw | @get: GetResult d, (aw)`.
-struct AwaitedCall {
-    call: usize,
-    get_result: usize,
-    result: Dst,
+/// Makes each await of `body` what async2 runs, from its site alone: an
+/// awaited call of an async2 method (statically known) or of a virtual
+/// method (decided when it is called) a direct call, any other await of a
+/// library awaitable one `AwaitTask`; a user awaiter's stays an `Await`.
+fn lower_awaits(program: &mut Program, body: MethodId) {
+    let m = &program.methods[body.index()];
+    let mut code = m.code.clone();
+    for (at, instr) in m.code.iter().enumerate() {
+        let Instr::Await { site, resume, .. } = *instr else { continue };
+        let s = &program.await_sites[site.index()];
+        // An exception from the callee is then thrown at the call: the same
+        // handlers must cover it as the await.
+        let direct = s
+            .call
+            .filter(|c| m.handlers_covering(*c).eq(m.handlers_covering(Pc(at as u32))))
+            .and_then(|c| Some((c, direct_call(program, m.code[c.index()], s.result)?)));
+        if let Some((call, direct)) = direct {
+            replace_await(&mut code, call, direct, resume);
+        } else if s.library {
+            replace_await(&mut code, s.get_awaiter, await_task(s, site), resume);
+        }
+    }
+    program.methods[body.index()].code = code;
 }
 
-fn native_name(i: &Instr) -> Option<(&'static str, &'static str)> {
-    match i {
-        Instr::CallNative { native, .. } => {
-            let d = native::def(*native);
-            Some((d.owner, d.name))
-        }
+/// The direct async2 call for an awaited `call` whose result goes to `dst`.
+fn direct_call(program: &Program, call: Instr, dst: Dst) -> Option<Instr> {
+    match call {
+        Instr::Call { method, args, .. } => match program.method(method).async2.as_deref() {
+            Some(Async2Role::Thunk { body }) => Some(Instr::CallAsync { dst, method: *body, args }),
+            _ => None,
+        },
+        Instr::CallVirt { method, args, .. } => Some(Instr::CallVirtAsync { dst, method, args }),
         _ => None,
     }
 }
 
-/// Matches the await whose `Await` instruction is at `at`, if the front end
-/// says it awaits a call (`var t = F(); await t;` does not).
-fn awaited_call(program: &Program, m: &Method, at: usize) -> Option<AwaitedCall> {
-    let code = &m.code;
-    let Instr::Await { awaiter, site } = code[at] else { return None };
-    if !program.await_sites[site.index()].awaits_call {
-        return None;
-    }
-    let get_result = at + 1;
-    let Some(&Instr::CallNative { dst: result, args, .. }) = code.get(get_result) else { return None };
-    let (_, "GetResult") = native_name(&code[get_result])? else { return None };
-    if args.base != awaiter.0 || at < 4 {
-        return None;
-    }
-    let Instr::JumpIfTrue { target, .. } = code[at - 1] else { return None };
-    if target.index() != get_result {
-        return None;
-    }
-    let (_, "get_IsCompleted") = native_name(&code[at - 2])? else { return None };
-    let Instr::CallNative { dst: aw, args: awaitable, .. } = code[at - 3] else { return None };
-    let (owner, "GetAwaiter") = native_name(&code[at - 3])? else { return None };
-    if aw.0 != awaiter.0 || !owner.contains("Task") {
-        return None;
-    }
-    // An optional ConfigureAwait between the call and GetAwaiter.
-    let mut call = at - 4;
-    let mut task = awaitable.base;
-    if let Some((_, "ConfigureAwait")) = native_name(&code[call]) {
-        let Instr::CallNative { dst, args, .. } = code[call] else { return None };
-        if dst.0 != task || call == 0 {
-            return None;
-        }
-        task = args.base;
-        call -= 1;
-        // The flag's own evaluation, if it has no effects (a direct call
-        // skips it).
-        while call > 0
-            && matches!(
-                code[call],
-                Instr::LoadBool { .. } | Instr::LoadInt { .. } | Instr::LoadNull { .. } | Instr::LoadConst { .. } | Instr::Move { .. } | Instr::GetStatic { .. }
-            )
-        {
-            call -= 1;
-        }
-    }
-    let handlers = |pc: usize| -> Vec<usize> {
-        m.handlers.iter().enumerate().filter(|(_, h)| h.start.index() <= pc && pc < h.end.index()).map(|(i, _)| i).collect()
-    };
-    if handlers(call) != handlers(at) {
-        return None;
-    }
-    match code[call] {
-        Instr::Call { dst, .. } | Instr::CallVirt { dst, .. } if dst.0 == task => {
-            Some(AwaitedCall { call, get_result, result })
-        }
-        _ => None,
-    }
+fn await_task(s: &AwaitSite, site: AwaitSiteId) -> Instr {
+    Instr::AwaitTask { dst: s.result, awaitable: s.awaitable, site }
 }
 
-/// Makes each awaited call to an async2 method (statically known) or to a
-/// virtual method (decided when it is called) a direct call.
-fn rewrite_awaited_calls(program: &mut Program, body: MethodId) {
-    let m = program.methods[body.index()].clone();
-    let code = &m.code;
-    let mut new_code = code.clone();
-    for at in 0..code.len() {
-        let Some(a) = awaited_call(program, &m, at) else { continue };
-        let direct = match code[a.call] {
-            Instr::Call { method, args, .. } => match program.method(method).async2.as_deref() {
-                Some(Async2Role::Thunk { body }) => Instr::CallAsync { dst: a.result, method: *body, args },
-                _ => continue,
-            },
-            Instr::CallVirt { method, args, .. } => Instr::CallVirtAsync { dst: a.result, method, args },
-            _ => continue,
-        };
-        new_code[a.call] = direct;
-        new_code[a.call + 1] = Instr::Jump { target: Pc(a.get_result as u32 + 1) };
-        for i in &mut new_code[a.call + 2..=a.get_result] {
-            *i = Instr::Nop {};
-        }
-    }
-    program.methods[body.index()].code = new_code;
-}
-
-/// Makes each remaining await of a library awaitable (`GetAwaiter aw, (t) |
-/// IsCompleted c, (aw) | JumpIfTrue c, @get | Await aw | @get: GetResult d,
-/// (aw)`) one `AwaitTask d, t | Jump @after`, as runtime async awaits a
-/// Task through `AsyncHelpers.Await`: a user awaiter keeps the whole
-/// sequence.
-fn fuse_library_awaits(m: &mut Method) {
-    for at in 3..m.code.len().saturating_sub(2) {
-        let Instr::Await { awaiter, site } = m.code[at] else { continue };
-        let Instr::CallNative { dst: aw, args: awaitable, .. } = m.code[at - 3] else { continue };
-        let Some((_, "GetAwaiter")) = native_name(&m.code[at - 3]) else { continue };
-        let Some((owner, "get_IsCompleted")) = native_name(&m.code[at - 2]) else { continue };
-        let Instr::JumpIfTrue { target, .. } = m.code[at - 1] else { continue };
-        let Instr::CallNative { dst, args: got, .. } = m.code[at + 1] else { continue };
-        let Some((_, "GetResult")) = native_name(&m.code[at + 1]) else { continue };
-        if aw.0 != awaiter.0 || got.base != awaiter.0 || !owner.ends_with("Awaiter") || target.index() != at + 1 {
-            continue;
-        }
-        m.code[at - 3] = Instr::AwaitTask { dst, awaitable: Reg(awaitable.base), site };
-        m.code[at - 2] = Instr::Jump { target: Pc(at as u32 + 2) };
-        for nop in at - 1..=at + 1 {
-            m.code[nop] = Instr::Nop {};
-        }
+/// `at: i; at+1: Jump @after` (after the await's `GetResult` at `resume`),
+/// and the rest of the await up to `resume` becomes `Nop`.
+fn replace_await(code: &mut [Instr], at: Pc, i: Instr, resume: Pc) {
+    let at = at.index();
+    code[at] = i;
+    code[at + 1] = Instr::Jump { target: Pc(resume.0 + 1) };
+    for nop in &mut code[at + 2..=resume.index()] {
+        *nop = Instr::Nop {};
     }
 }
 
@@ -242,72 +171,51 @@ fn fuse_library_awaits(m: &mut Method) {
 /// `RestoreContexts(rec, rsc)` on every way out: each return jumps to an
 /// epilogue that restores and returns, and a finally around the whole body
 /// restores on the exceptional path.
-fn save_and_restore_contexts(m: &mut Method) {
-    const SHIFT: u32 = 2;
+fn save_and_restore_contexts(m: &mut Method, sites: &mut [AwaitSite]) {
     let core = "AsyncMethodBuilderCore";
-    let native = |name: &str, params: usize| {
-        native::lookup(core, name, params)
-            .next()
-            .map(|(id, _)| id)
-            .unwrap_or_else(|| panic!("the library has no {core}.{name}: async2 needs it"))
-    };
     let (rec, rsc, rexc) = (Reg(m.nregs), Reg(m.nregs + 1), Reg(m.nregs + 2));
-    m.nregs += 3;
+    let native = |name, params| native::required(core, name, params);
     let restore = Instr::CallNative { dst: rec.dst(), native: native("RestoreContexts", 2), args: Args::new(rec, 2) };
     let first_line = m.lines.first().copied().unwrap_or(0);
-    let body_end = m.code.len() as u32 + SHIFT;
-    let mut code = vec![
-        Instr::CallNative { dst: rec.dst(), native: native("CurrentExecutionContext", 0), args: Args::new(rec, 0) },
-        Instr::CallNative { dst: rsc.dst(), native: native("CurrentSynchronizationContext", 0), args: Args::new(rsc, 0) },
-    ];
-    let mut lines = vec![first_line; 2];
-    let mut epilogues: Vec<(Instr, u32, u32)> = Vec::new(); // (return, line, pc)
-    let mut returns = Vec::new();
-    for (pc, mut i) in m.code.iter().copied().enumerate() {
-        i.visit_mut(&mut |op| {
-            if let crate::bytecode::OperandMut::Pc(p) = op {
-                p.0 += SHIFT;
-            }
-        });
-        if matches!(i, Instr::Return { .. } | Instr::ReturnVoid {}) {
-            returns.push((code.len(), i, m.lines[pc]));
+    let mut c = Code::default();
+    let save_ec = native("CurrentExecutionContext", 0);
+    let save_sc = native("CurrentSynchronizationContext", 0);
+    c.emit(Instr::CallNative { dst: rec.dst(), native: save_ec, args: Args::new(rec, 0) }, first_line);
+    c.emit(Instr::CallNative { dst: rsc.dst(), native: save_sc, args: Args::new(rsc, 0) }, first_line);
+    let shift = c.append_method(m, sites);
+    let body_end = c.here();
+    // One epilogue per distinct return instruction.
+    let mut epilogues: Vec<(Instr, Pc)> = Vec::new();
+    for at in shift as usize..body_end.index() {
+        let ret = c.code[at];
+        if !matches!(ret, Instr::Return { .. } | Instr::ReturnVoid {}) {
+            continue;
         }
-        code.push(i);
-        lines.push(m.lines[pc]);
-    }
-    for (at, ret, line) in returns {
-        let target = match epilogues.iter().find(|(r, _, _)| *r == ret) {
-            Some(&(_, _, pc)) => pc,
+        let target = match epilogues.iter().find(|(r, _)| *r == ret) {
+            Some(&(_, pc)) => pc,
             None => {
-                let pc = code.len() as u32;
-                code.extend([restore, ret]);
-                lines.extend([line, line]);
-                epilogues.push((ret, line, pc));
+                let pc = c.here();
+                let line = c.lines[at];
+                c.emit(restore, line);
+                c.emit(ret, line);
+                epilogues.push((ret, pc));
                 pc
             }
         };
-        code[at] = Instr::Jump { target: Pc(target) };
+        c.code[at] = Instr::Jump { target };
     }
-    let handler_pc = code.len() as u32;
-    code.extend([restore, Instr::EndFinally { src: rexc }]);
-    lines.extend([first_line, first_line]);
-    for h in &mut m.handlers {
-        h.start.0 += SHIFT;
-        h.end.0 += SHIFT;
-        h.target.0 += SHIFT;
-        if let crate::bytecode::HandlerKind::Filter { filter, .. } = &mut h.kind {
-            filter.0 += SHIFT;
-        }
-    }
-    m.handlers.push(crate::bytecode::Handler {
-        start: Pc(SHIFT),
-        end: Pc(body_end),
-        target: Pc(handler_pc),
+    let handler_pc = c.here();
+    c.emit(restore, first_line);
+    c.emit(Instr::EndFinally { src: rexc }, first_line);
+    c.handlers.push(Handler {
+        start: Pc(shift),
+        end: body_end,
+        target: handler_pc,
         exception: rexc.dst(),
-        kind: crate::bytecode::HandlerKind::Finally,
+        kind: HandlerKind::Finally,
     });
-    m.code = code;
-    m.lines = lines;
+    c.install(m);
+    m.nregs += 3;
     m.locals.extend([
         (rec, "<saved ExecutionContext>".into()),
         (rsc, "<saved SynchronizationContext>".into()),
@@ -318,33 +226,31 @@ fn save_and_restore_contexts(m: &mut Method) {
 /// continuation keeps.
 pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
     let live = liveness::live_in(m);
-    let covered = |pc: usize| m.handlers.iter().any(|h| h.start.index() <= pc && pc < h.end.index());
     let mut points = Vec::new();
     for (pc, instr) in m.code.iter().enumerate() {
         let (resume, result) = match *instr {
-            Instr::Await { .. } => (pc + 1, None),
-            Instr::AwaitTask { dst, .. } | Instr::CallAsync { dst, .. } | Instr::CallVirtAsync { dst, .. } => match m.code.get(pc + 1) {
-                Some(Instr::Jump { target }) => (target.index(), Some(dst)),
-                _ => continue,
-            },
+            Instr::Await { resume, .. } => (resume, None),
+            // These resume where a call returns, at the `Jump @after` that
+            // follows them.
+            Instr::AwaitTask { dst, .. } | Instr::CallAsync { dst, .. } | Instr::CallVirtAsync { dst, .. } => {
+                (Pc(pc as u32 + 1), Some(dst))
+            }
             _ => continue,
         };
         // What the frame may still read once resumed. For a direct call or
-        // an AwaitTask that is the live-in of the Jump after it, not of the
-        // jump's target: the Jump is still inside the await's try blocks,
-        // so the registers their handlers read (an exception from the
-        // callee or the task is thrown there) count too.
-        let from = if result.is_some() { pc + 1 } else { resume };
-        let mut regs = live.get(from).cloned().unwrap_or_else(|| liveness::RegSet::new(m.nregs as usize));
+        // an AwaitTask, `resume` is the Jump, still inside the await's try
+        // blocks, so the registers their handlers read (an exception from
+        // the callee or the task is thrown there) count too.
+        let mut regs = live.get(resume.index()).cloned().unwrap_or_else(|| liveness::RegSet::new(m.nregs as usize));
         if let Some(d) = result {
             regs.remove(d.reg());
         }
         points.push(SuspensionPoint {
             at: Pc(pc as u32),
-            resume: Pc(resume as u32),
+            resume,
             result,
             live: regs.iter().collect(),
-            has_handler: covered(pc),
+            has_handler: m.handlers_covering(Pc(pc as u32)).next().is_some(),
         });
     }
     points

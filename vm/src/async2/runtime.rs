@@ -52,7 +52,7 @@ pub(crate) enum Wait {
 }
 
 fn has_result(kind: AsyncReturn) -> bool {
-    matches!(kind, AsyncReturn::TaskOf | AsyncReturn::ValueTaskOf)
+    kind.has_result()
 }
 
 fn is_value_task(kind: AsyncReturn) -> bool {
@@ -67,7 +67,7 @@ impl Vm {
     /// What a thunk returns for a task: the task, or a `ValueTask` over it.
     fn thunk_value(&mut self, kind: AsyncReturn, task: Value) -> Value {
         if is_value_task(kind) {
-            Value::Obj(self.alloc(Obj::Native(Box::new(ValueTaskBox { task, result: Value::Null }))))
+            ValueTaskBox::alloc(self, task, Value::Null)
         } else {
             task
         }
@@ -80,7 +80,7 @@ impl Vm {
         let kind = self.async_return(done.method);
         let value = match outcome {
             TaskOutcome::Result(v) if is_value_task(kind) => {
-                Value::Obj(self.alloc(Obj::Native(Box::new(ValueTaskBox { task: Value::Null, result: v }))))
+                ValueTaskBox::alloc(self, Value::Null, v)
             }
             // As async1's builder: a shared task where .NET shares one.
             TaskOutcome::Result(v) => self.cached_completed_task(v, has_result(kind)),

@@ -1,5 +1,7 @@
 //! The built-in library: every native method, property accessor and
-//! constructor, in one table ([`NATIVES`]).
+//! constructor, in one table ([`LIBRARY`]; the VM's whole table,
+//! `native::NATIVES`, adds the async1 builders' rows, which live beside the
+//! builders).
 //!
 //! # The table
 //! One row per overload: owner (the C# type name), member name (`get_X`,
@@ -29,8 +31,7 @@
 //! the (rooted) argument after each call, and allocates its results only
 //! after the last call.
 
-use crate::async1::builder;
-use crate::native::{NativeDef, NativeFn};
+use crate::native::defs::{NativeDef, me, st};
 
 pub(crate) mod args;
 mod collections;
@@ -49,23 +50,13 @@ pub mod time;
 
 pub use object::default_equals;
 
-/// A static member.
-const fn st(owner: &'static str, name: &'static str, params: &'static [&'static str], ret: &'static str, f: NativeFn) -> NativeDef {
-    NativeDef { owner, name, is_static: true, params, ret, f }
-}
-
-/// An instance member: the receiver is `args[0]`.
-const fn me(owner: &'static str, name: &'static str, params: &'static [&'static str], ret: &'static str, f: NativeFn) -> NativeDef {
-    NativeDef { owner, name, is_static: false, params, ret, f }
-}
-
 const O: &str = "object";
 const S: &str = "string";
 /// A `params object[]` parameter: the compiler packs the extra arguments.
 const P: &str = "params object[]";
 
 #[rustfmt::skip]
-pub static NATIVES: &[NativeDef] = &[
+pub const LIBRARY: &[NativeDef] = &[
     // ---- Console ----
     st("Console", "WriteLine", &[], "void", console::write_line),
     st("Console", "WriteLine", &[S], "void", console::write_line),
@@ -534,46 +525,11 @@ pub static NATIVES: &[NativeDef] = &[
     me("TaskCompletionSource", "SetCanceled", &[], "void", tasks::tcs_set_canceled),
     me("TaskCompletionSource", "TrySetCanceled", &[], "bool", tasks::tcs_try_set_canceled),
 
-    // ---- the async1 builders (async1/builder.rs) ----
-    st("AsyncTaskMethodBuilder", "Create", &[], "object", builder::create_task),
-    me("AsyncTaskMethodBuilder", "InitializeTaskAsPromise", &[], "object", builder::initialize_task_task),
-    me("AsyncTaskMethodBuilder", "get_Task", &[], "object", builder::task),
-    me("AsyncTaskMethodBuilder", "SetResult", &[], "object", builder::set_result_task),
-    me("AsyncTaskMethodBuilder", "SetException", &["Exception"], "object", builder::set_exception_task),
-    me("AsyncTaskMethodBuilder", "AwaitUnsafeOnCompleted", &[O, O], "void", builder::await_on_completed),
-    me("AsyncTaskMethodBuilder", "AwaitOnCompleted", &[O, O], "void", builder::await_on_completed),
-    st("AsyncTaskMethodBuilder<T>", "Create", &[], "object", builder::create_task_of),
-    me("AsyncTaskMethodBuilder<T>", "InitializeTaskAsPromise", &[], "object", builder::initialize_task_task_of),
-    me("AsyncTaskMethodBuilder<T>", "get_Task", &[], "object", builder::task),
-    me("AsyncTaskMethodBuilder<T>", "SetResult", &["T"], "object", builder::set_result_task_of),
-    me("AsyncTaskMethodBuilder<T>", "SetException", &["Exception"], "object", builder::set_exception_task_of),
-    me("AsyncTaskMethodBuilder<T>", "AwaitUnsafeOnCompleted", &[O, O], "void", builder::await_on_completed),
-    me("AsyncTaskMethodBuilder<T>", "AwaitOnCompleted", &[O, O], "void", builder::await_on_completed),
-    st("AsyncValueTaskMethodBuilder", "Create", &[], "object", builder::create_value_task),
-    me("AsyncValueTaskMethodBuilder", "InitializeTaskAsPromise", &[], "object", builder::initialize_task_value_task),
-    me("AsyncValueTaskMethodBuilder", "get_Task", &[], "object", builder::task),
-    me("AsyncValueTaskMethodBuilder", "SetResult", &[], "object", builder::set_result_value_task),
-    me("AsyncValueTaskMethodBuilder", "SetException", &["Exception"], "object", builder::set_exception_value_task),
-    me("AsyncValueTaskMethodBuilder", "AwaitUnsafeOnCompleted", &[O, O], "void", builder::await_on_completed),
-    me("AsyncValueTaskMethodBuilder", "AwaitOnCompleted", &[O, O], "void", builder::await_on_completed),
-    st("AsyncValueTaskMethodBuilder<T>", "Create", &[], "object", builder::create_value_task_of),
-    me("AsyncValueTaskMethodBuilder<T>", "InitializeTaskAsPromise", &[], "object", builder::initialize_task_value_task_of),
-    me("AsyncValueTaskMethodBuilder<T>", "get_Task", &[], "object", builder::task),
-    me("AsyncValueTaskMethodBuilder<T>", "SetResult", &["T"], "object", builder::set_result_value_task_of),
-    me("AsyncValueTaskMethodBuilder<T>", "SetException", &["Exception"], "object", builder::set_exception_value_task_of),
-    me("AsyncValueTaskMethodBuilder<T>", "AwaitUnsafeOnCompleted", &[O, O], "void", builder::await_on_completed),
-    me("AsyncValueTaskMethodBuilder<T>", "AwaitOnCompleted", &[O, O], "void", builder::await_on_completed),
-    st("AsyncVoidMethodBuilder", "Create", &[], "object", builder::create_void),
-    me("AsyncVoidMethodBuilder", "InitializeTaskAsPromise", &[], "object", builder::initialize_task_void),
-    me("AsyncVoidMethodBuilder", "SetResult", &[], "object", builder::set_result_void),
-    me("AsyncVoidMethodBuilder", "SetException", &["Exception"], "object", builder::set_exception_void),
-    me("AsyncVoidMethodBuilder", "AwaitUnsafeOnCompleted", &[O, O], "void", builder::await_on_completed),
-    me("AsyncVoidMethodBuilder", "AwaitOnCompleted", &[O, O], "void", builder::await_on_completed),
+    // ---- AsyncMethodBuilderCore: the contexts (the builders' rows are in async1/builder.rs) ----
     st("AsyncMethodBuilderCore", "CurrentExecutionContext", &[], "object", threading::current_execution_context),
     st("AsyncMethodBuilderCore", "CurrentSynchronizationContext", &[], "object", threading::current_sync_context),
     st("AsyncMethodBuilderCore", "RestoreContexts", &[O, O], "void", threading::restore_contexts),
     st("AsyncMethodBuilderCore", "SwapExecutionContext", &[O], "object", threading::swap_execution_context),
-    st("AsyncMethodBuilderCore", "NextInlineRunner", &[O], "object", builder::next_inline_runner),
     st("ContinuationCallback", "RunContinuation", &[O], "void", threading::run_continuation),
 
     // ---- System.Threading (threading.rs) ----
@@ -601,96 +557,3 @@ pub static NATIVES: &[NativeDef] = &[
     me("Lazy", "get_Value", &[], "T", threading::lazy_value),
     me("Lazy", "get_IsValueCreated", &[], "bool", threading::lazy_is_value_created),
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_two_rows_share_a_signature() {
-        for (i, a) in NATIVES.iter().enumerate() {
-            for b in &NATIVES[i + 1..] {
-                assert!(
-                    !(a.owner == b.owner && a.name == b.name && a.is_static == b.is_static && a.params == b.params),
-                    "{}.{}({:?}) is declared twice",
-                    a.owner,
-                    a.name,
-                    a.params
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn constructors_are_static_and_return_their_type() {
-        for d in NATIVES.iter().filter(|d| d.name == ".ctor") {
-            assert!(d.is_static, "{}.ctor must be static", d.owner);
-            assert!(d.ret != "void", "{}.ctor returns the new object", d.owner);
-        }
-    }
-
-    #[test]
-    fn type_strings_use_the_documented_vocabulary() {
-        fn known(t: &str) -> bool {
-            let t = ["out ", "ref ", "params "].iter().find_map(|m| t.strip_prefix(m)).unwrap_or(t);
-            let t = t.strip_suffix("[]").unwrap_or(t);
-            matches!(
-                t,
-                "int"
-                    | "long"
-                    | "double"
-                    | "decimal"
-                    | "bool"
-                    | "char"
-                    | "string"
-                    | "object"
-                    | "void"
-                    | "T"
-                    | "K"
-                    | "V"
-                    | "Type"
-                    | "TimeSpan"
-                    | "Stopwatch"
-                    | "TextWriter"
-                    | "List<T>"
-                    | "List<K>"
-                    | "List<V>"
-                    | "Dictionary<K,V>"
-                    | "KeyValuePair<K,V>"
-                    | "IEnumerable<T>"
-                    | "Predicate<T>"
-                    | "Action<T>"
-                    | "Comparison<T>"
-                    | "IComparer<T>"
-            ) || is_async_type(t)
-        }
-        // The async library's types (tasks.rs, threading.rs, async1/builder.rs).
-        fn is_async_type(t: &str) -> bool {
-            t.starts_with("Task")
-                || t.starts_with("ValueTask")
-                || t.starts_with("Configured")
-                || t.starts_with("Func<")
-                || t.starts_with("List<Task")
-                || matches!(
-                    t,
-                    "YieldAwaitable"
-                        | "YieldAwaiter"
-                        | "Action"
-                        | "Exception"
-                        | "AggregateException"
-                        | "CancellationToken"
-                        | "CancellationTokenSource"
-                        | "AsyncLocal<T>"
-                        | "Lazy<T>"
-                        | "WaitCallback"
-                        | "Action<Task<T>>"
-                )
-        }
-        for d in NATIVES {
-            assert!(known(d.ret), "{}.{} returns {}", d.owner, d.name, d.ret);
-            for p in d.params {
-                assert!(known(p), "{}.{} takes {}", d.owner, d.name, p);
-            }
-        }
-    }
-}

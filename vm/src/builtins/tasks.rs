@@ -26,6 +26,14 @@ pub struct ValueTaskBox {
     pub result: Value,
 }
 
+impl ValueTaskBox {
+    /// A `ValueTask` on the heap, over `task`, or (`task` null) holding
+    /// `result`: the one place the library and both backends make one.
+    pub fn alloc(vm: &mut Vm, task: Value, result: Value) -> Value {
+        Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task, result }))))
+    }
+}
+
 impl NativeObject for ValueTaskBox {
     fn type_name(&self) -> &'static str {
         "ValueTask`1"
@@ -429,18 +437,18 @@ fn awaiter_register(vm: &mut Vm, args: &[Value], flow: bool) -> NativeResult {
 pub fn value_task_from_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let v = arg(args, 0);
     if task_ref(&v).is_some() {
-        return Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task: v, result: Value::Null })))));
+        return Ok(ValueTaskBox::alloc(vm, v, Value::Null));
     }
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task: Value::Null, result: v })))))
+    Ok(ValueTaskBox::alloc(vm, Value::Null, v))
 }
 
 pub fn value_task_from_task(vm: &mut Vm, args: &[Value]) -> NativeResult {
     task_of(vm, args, 0)?;
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task: arg(args, 0), result: Value::Null })))))
+    Ok(ValueTaskBox::alloc(vm, arg(args, 0), Value::Null))
 }
 
 pub fn value_task_completed(vm: &mut Vm, _: &[Value]) -> NativeResult {
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task: Value::Null, result: Value::Null })))))
+    Ok(ValueTaskBox::alloc(vm, Value::Null, Value::Null))
 }
 
 fn value_task<'a>(vm: &Vm, args: &'a [Value]) -> Result<&'a ValueTaskBox, VmError> {
@@ -448,7 +456,7 @@ fn value_task<'a>(vm: &Vm, args: &'a [Value]) -> Result<&'a ValueTaskBox, VmErro
 }
 
 /// A `ValueTask` property: the task's when it wraps one, else `done`'s.
-fn value_task_prop(vm: &mut Vm, args: &[Value], done: bool, task_prop: crate::native::NativeFn) -> NativeResult {
+fn value_task_prop(vm: &mut Vm, args: &[Value], done: bool, task_prop: crate::native::defs::NativeFn) -> NativeResult {
     let task = value_task(vm, args)?.task;
     if task.is_null() { Ok(Value::Bool(done)) } else { task_prop(vm, &[task]) }
 }

@@ -1,10 +1,7 @@
-//! The interface between the interpreter and the built-in library.
-//!
-//! A native is a plain Rust function over the VM and its arguments. The
-//! compiler finds natives by owner, name and arity in [`NATIVES`] and emits
-//! `CallNative` with the row's index; the signature strings let it type the
-//! result (`"T"` is the receiver's first type argument, `"K"`/`"V"` a
-//! dictionary's).
+//! What a native is: a plain Rust function over the VM and its arguments,
+//! and the row that names it in the table. The rows themselves live with
+//! their code (`builtins/` for the library, `async1/builder.rs` for the
+//! async1 method builders); [`super::NATIVES`] puts them together.
 //!
 //! Rules for natives (they keep the GC sound):
 //! 1. A native may allocate freely: allocation never collects. `GC.Collect`
@@ -17,13 +14,13 @@
 //!    it must not hold a `RefCell` borrow of a heap object across the call.
 
 use crate::Vm;
-use crate::bytecode::NativeId;
 use crate::error::VmError;
 use crate::value::Value;
 
 pub type NativeFn = fn(&mut Vm, &[Value]) -> Result<Value, VmError>;
 
 /// One built-in method, property accessor or constructor.
+#[derive(Clone, Copy)]
 pub struct NativeDef {
     /// The type it belongs to, by its C# name: `Console`, `Math`, `String`,
     /// `Int32`, `List`, `Dictionary`, `Object`, `TextWriter`, ...
@@ -40,25 +37,24 @@ pub struct NativeDef {
     pub f: NativeFn,
 }
 
-pub use crate::builtins::NATIVES;
-
-/// The natives with this owner, name and number of parameters (not counting
-/// the receiver), with their ids.
-pub fn lookup(owner: &str, name: &str, params: usize) -> impl Iterator<Item = (NativeId, &'static NativeDef)> {
-    let owner = owner.to_owned();
-    let name = name.to_owned();
-    NATIVES
-        .iter()
-        .enumerate()
-        .filter(move |(_, d)| d.owner == owner && d.name == name && d.params.len() == params)
-        .map(|(i, d)| (NativeId(i as u16), d))
+/// A static member.
+pub(crate) const fn st(
+    owner: &'static str,
+    name: &'static str,
+    params: &'static [&'static str],
+    ret: &'static str,
+    f: NativeFn,
+) -> NativeDef {
+    NativeDef { owner, name, is_static: true, params, ret, f }
 }
 
-/// Whether the owner has any member by this name (for "unknown member" errors).
-pub fn has_member(owner: &str, name: &str) -> bool {
-    NATIVES.iter().any(|d| d.owner == owner && d.name == name)
-}
-
-pub fn def(id: NativeId) -> &'static NativeDef {
-    &NATIVES[id.index()]
+/// An instance member: the receiver is `args[0]`.
+pub(crate) const fn me(
+    owner: &'static str,
+    name: &'static str,
+    params: &'static [&'static str],
+    ret: &'static str,
+    f: NativeFn,
+) -> NativeDef {
+    NativeDef { owner, name, is_static: false, params, ret, f }
 }
