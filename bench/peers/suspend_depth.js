@@ -13,11 +13,9 @@
 // the microtask queue, which node drains completely before it takes the next
 // macrotask, so a loop of them never lets other queued work (timers, I/O,
 // other immediates) run; they correspond to awaiting an already-completed
-// task, which C# does not even suspend for. Measured with node 20 --jitless,
-// per yield: setImmediate about 3.2 us (a full turn of libuv's loop each
-// time), `await null` about 0.14 us, `await new Promise((r) =>
-// queueMicrotask(r))` about 1.8 us (node wraps each queueMicrotask callback
-// in an AsyncResource).
+// task, which C# does not even suspend for. setImmediate costs a full turn
+// of libuv's loop each time, which is why this peer is slow per yield (the
+// README's results say how slow).
 //
 // Optional arguments pick the depths to run (`node --jitless
 // bench/peers/suspend_depth.js 10`); without them it runs 1, 10 and 100.
