@@ -42,6 +42,11 @@ enum Command {
         /// Stop after about this many instructions (every loop and call counts).
         #[arg(long)]
         max_instructions: Option<u64>,
+        /// The most the heap may hold (bytes, or with a K, M or G suffix:
+        /// `512M`); past it allocations throw OutOfMemoryException.
+        /// Default: half the machine's memory.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        max_heap: Option<usize>,
         /// Let the event loop's clock jump to the next timer whenever nothing
         /// is ready (`Task.Delay` costs no real time; output is reproducible).
         #[arg(long)]
@@ -105,7 +110,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { file, mode, gc_stress, stats, max_depth, max_instructions, virtual_time, capture_contexts } => {
+        Command::Run { file, mode, gc_stress, stats, max_depth, max_instructions, max_heap, virtual_time, capture_contexts } => {
             let Some((source, program)) = load(&file) else {
                 return ExitCode::from(2);
             };
@@ -116,6 +121,7 @@ fn main() -> ExitCode {
                 max_depth: max_depth.max(1),
                 max_instructions,
                 count_instructions: stats,
+                max_heap,
                 virtual_time,
                 capture_contexts,
             };
@@ -213,4 +219,34 @@ fn render_diagnostics(name: &str, source: &str, diagnostics: &[lang::Diagnostic]
         }
     }
     out
+}
+
+/// A size in bytes: a number, optionally followed by K, M or G (powers of
+/// 1,024), as `--max-heap 512M`.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 10),
+        Some((i, 'm' | 'M')) => (&t[..i], 20),
+        Some((i, 'g' | 'G')) => (&t[..i], 30),
+        _ => (t, 0),
+    };
+    let n: usize = digits.trim().parse().map_err(|_| format!("'{text}' is not a size (a number, optionally with K, M or G)"))?;
+    n.checked_mul(1 << shift).filter(|&b| b > 0).ok_or_else(|| format!("'{text}' is out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_k_m_g_suffixes() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+    }
 }

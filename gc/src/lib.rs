@@ -194,6 +194,8 @@ pub struct Heap<T: Trace> {
     live_bytes: usize,
     bytes_since_gc: usize,
     threshold: usize,
+    /// The most bytes the heap may hold ([`Heap::set_limit`]).
+    limit: usize,
     stats: HeapStats,
     /// The heap owns `T`s (for drop check) and is neither `Send` nor `Sync`.
     _owns: PhantomData<(T, *const ())>,
@@ -214,6 +216,7 @@ impl<T: Trace> Heap<T> {
             live_bytes: 0,
             bytes_since_gc: 0,
             threshold: MIN_THRESHOLD,
+            limit: usize::MAX,
             stats: HeapStats::default(),
             _owns: PhantomData,
         }
@@ -241,13 +244,45 @@ impl<T: Trace> Heap<T> {
         Gc { ptr }
     }
 
-    /// Whether the VM should call [`Heap::collect`] at this safepoint.
+    /// Whether the VM should call [`Heap::collect`] at this safepoint:
+    /// enough was allocated since the last collection, or the heap is past
+    /// its limit.
     pub fn should_collect(&self) -> bool {
         if self.stress {
             self.bytes_since_gc > 0
         } else {
-            self.bytes_since_gc > self.threshold
+            self.bytes_since_gc > self.threshold || self.over_limit()
         }
+    }
+
+    /// Caps the heap at `bytes`. Allocation itself never fails: the VM asks
+    /// [`Heap::would_exceed`] before a large allocation and
+    /// [`Heap::over_limit`] after a collection, and throws
+    /// `OutOfMemoryException` when the answer is yes.
+    pub fn set_limit(&mut self, bytes: usize) {
+        self.limit = bytes;
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Whether the heap holds more than its limit.
+    pub fn over_limit(&self) -> bool {
+        self.total_memory() > self.limit
+    }
+
+    /// Whether `bytes` more would take the heap past its limit.
+    pub fn would_exceed(&self, bytes: usize) -> bool {
+        self.total_memory().saturating_add(bytes) > self.limit
+    }
+
+    /// Counts `bytes` that an object took outside its cell since it was
+    /// allocated (a list's buffer grew): they count toward the next
+    /// collection and the limit at once, not only at the next sweep.
+    pub fn note_growth(&mut self, bytes: usize) {
+        self.bytes_since_gc += bytes;
+        self.stats.peak_bytes = self.stats.peak_bytes.max(self.total_memory());
     }
 
     /// Bytes live after the last collection plus bytes allocated since

@@ -202,7 +202,7 @@ impl Vm {
         macro_rules! safepoint {
             () => {
                 if self.collect_requested || self.heap.should_collect() {
-                    self.collect();
+                    tri!(self.collect_at_safepoint());
                 }
             };
         }
@@ -494,15 +494,9 @@ impl Vm {
                     }
                 }
                 Instr::Concat { dst, args } => {
-                    let mut s = String::new();
-                    for reg in args.regs() {
-                        let v = r!(reg);
-                        match v.as_str() {
-                            Some(t) => s.push_str(t),
-                            None => s.push_str(&format::to_display(program, v)),
-                        }
-                    }
-                    set!(dst, self.str_value(s));
+                    let values: Vec<Value> = args.regs().map(|reg| r!(reg)).collect();
+                    let s = tri!(self.concat(&values));
+                    set!(dst, s);
                     safepoint!();
                 }
                 Instr::NewObject { dst, class } => {
@@ -532,6 +526,7 @@ impl Vm {
                     if n > (1 << 24) {
                         throw!(VmError::throw("System.OutOfMemoryException", "Array dimensions exceeded supported range."));
                     }
+                    tri!(self.reserve(n * std::mem::size_of::<Value>()));
                     let fill = element_default(program, elem);
                     let a = self.alloc(Obj::Array { elem, items: std::cell::RefCell::new(vec![fill; n]) });
                     set!(dst, Value::Obj(a));

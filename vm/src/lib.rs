@@ -29,7 +29,7 @@ pub mod verify;
 
 pub use error::VmError;
 pub use options::{AsyncStats, Options, Outcome, Stats};
-pub use state::{MAX_REENTRY, Vm};
+pub use state::{MAX_REENTRY, Vm, default_heap_limit};
 pub use program::Backend;
 
 /// Verifies and runs a program's entry point to the end.

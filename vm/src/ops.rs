@@ -14,19 +14,32 @@ impl Vm {
     #[cold]
     pub(crate) fn add_slow(&mut self, a: Value, b: Value) -> Result<Value, VmError> {
         if a.as_str().is_some() || b.as_str().is_some() {
-            let mut s = String::new();
-            for v in [a, b] {
-                match v.as_str() {
-                    Some(t) => s.push_str(t),
-                    None => s.push_str(&format::to_display(&self.program, v)),
-                }
-            }
-            return Ok(self.str_value(s));
+            return self.concat(&[a, b]);
         }
         if let (Value::Enum(c, x), Some(y)) = (a, b.as_int()) {
             return Ok(Value::Enum(c, x.wrapping_add(y)));
         }
         arith(a, b, ArithOp::Add)
+    }
+
+    /// `string.Concat` of values (strings as they are, anything else as
+    /// it prints): an `OutOfMemoryException` before building a string the
+    /// heap cannot hold.
+    pub(crate) fn concat(&mut self, values: &[Value]) -> Result<Value, VmError> {
+        // Non-strings are printed twice (to measure, then to copy): they
+        // are short, and the common case (strings only) allocates nothing
+        // but the result.
+        let program = &self.program;
+        let len = values.iter().map(|v| v.as_str().map_or_else(|| format::to_display(program, *v).len(), str::len)).sum();
+        self.reserve(len)?;
+        let mut s = String::with_capacity(len);
+        for v in values {
+            match v.as_str() {
+                Some(t) => s.push_str(t),
+                None => s.push_str(&format::to_display(&self.program, *v)),
+            }
+        }
+        Ok(self.str_value(s))
     }
 
     #[cold]

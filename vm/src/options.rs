@@ -21,6 +21,10 @@ pub struct Options {
     /// count: a counter bumped per instruction is not free on the hot path.
     /// `max_instructions` counts whatever this says.
     pub count_instructions: bool,
+    /// The most bytes the heap may hold (`--max-heap`); past it an
+    /// allocation throws `OutOfMemoryException`. `None`: half the machine's
+    /// memory.
+    pub max_heap: Option<usize>,
     /// The event loop's clock jumps to the next timer when nothing is ready.
     pub virtual_time: bool,
     /// async2 methods save and restore both contexts at their boundaries
@@ -36,6 +40,7 @@ impl Default for Options {
             max_depth: 1_000_000,
             max_instructions: None,
             count_instructions: false,
+            max_heap: None,
             virtual_time: false,
             capture_contexts: false,
         }

@@ -115,6 +115,7 @@ impl Vm {
         let program = Rc::new(program);
         let mut heap = Heap::new();
         heap.set_stress(options.gc_stress);
+        heap.set_limit(options.max_heap.unwrap_or_else(default_heap_limit));
         let consts = program
             .consts
             .iter()
@@ -321,8 +322,34 @@ impl Vm {
         self.collect_requested = true;
     }
 
+    /// Collects at a safepoint of the loop; an `OutOfMemoryException` if
+    /// the heap is still past its limit afterwards.
+    pub(crate) fn collect_at_safepoint(&mut self) -> Result<(), VmError> {
+        self.collect();
+        if self.heap.over_limit() {
+            return Err(out_of_memory());
+        }
+        Ok(())
+    }
+
+    /// An `OutOfMemoryException` unless `bytes` more fit under the heap's
+    /// limit: asked before anything large is built (a string, an array).
+    pub fn reserve(&self, bytes: usize) -> Result<(), VmError> {
+        if self.heap.would_exceed(bytes) {
+            return Err(out_of_memory());
+        }
+        Ok(())
+    }
+
+    /// An object's buffer outside its cell grew by `bytes` (a list, a
+    /// dictionary): the heap counts it now, so the next safepoint collects
+    /// (or throws `OutOfMemoryException`) when it should.
+    pub fn grew(&mut self, bytes: usize) {
+        self.heap.note_growth(bytes);
+    }
+
     /// Collects now. Only the interpreter calls it, at safepoints.
-    pub(crate) fn collect(&mut self) {
+    fn collect(&mut self) {
         self.collect_requested = false;
         let roots = RootSet {
             stack: &self.stack[..self.top()],
@@ -479,4 +506,21 @@ impl Drop for Rooted<'_> {
     fn drop(&mut self) {
         self.vm.temp_roots.truncate(self.mark);
     }
+}
+
+/// .NET's error when an allocation does not fit.
+pub(crate) fn out_of_memory() -> VmError {
+    VmError::throw("System.OutOfMemoryException", "Insufficient memory to continue the execution of the program.")
+}
+
+/// The heap's limit when `--max-heap` is not given: half the machine's
+/// physical memory (as .NET and node size their heaps from it), or 4 GiB
+/// where that cannot be read.
+pub fn default_heap_limit() -> usize {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024)
+    });
+    total.map_or(4 << 30, |t| t / 2)
 }

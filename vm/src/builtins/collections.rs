@@ -101,9 +101,33 @@ pub fn list_new_from(vm: &mut Vm, args: &[Value]) -> NativeResult {
     Ok(new_list(vm, items))
 }
 
+/// What one dictionary entry costs outside its object, as
+/// `Obj::extra_bytes` counts it.
+const DICT_ENTRY_BYTES: usize = 2 * std::mem::size_of::<Value>() + 8;
+
 pub fn list_add(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    list_arg(vm, args, 0)?.borrow_mut().push(arg(args, 1));
+    let list = list_arg(vm, args, 0)?;
+    grow_for_one(vm, list)?;
+    list.borrow_mut().push(arg(args, 1));
     Ok(Value::Null)
+}
+
+/// Makes room for one more item in a full list's buffer (doubling it, as
+/// `List<T>` does), counted by the heap, or `OutOfMemoryException` (the
+/// list unchanged) if the heap cannot hold the bigger buffer.
+fn grow_for_one(vm: &mut Vm, list: &std::cell::RefCell<Vec<Value>>) -> Result<(), VmError> {
+    let (len, capacity) = {
+        let items = list.borrow();
+        (items.len(), items.capacity())
+    };
+    if len < capacity {
+        return Ok(());
+    }
+    let more = capacity.max(4);
+    vm.reserve(more * std::mem::size_of::<Value>())?;
+    list.borrow_mut().reserve_exact(more);
+    vm.grew(more * std::mem::size_of::<Value>());
+    Ok(())
 }
 
 pub fn list_count(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -128,7 +152,9 @@ pub fn list_set(vm: &mut Vm, args: &[Value]) -> NativeResult {
 }
 
 pub fn list_insert(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let mut items = list_arg(vm, args, 0)?.borrow_mut();
+    let list = list_arg(vm, args, 0)?;
+    grow_for_one(vm, list)?;
+    let mut items = list.borrow_mut();
     let index = int_arg(vm, args, 1)?;
     if index < 0 || index as usize > items.len() {
         return Err(out_of_range("index", "Index must be within the bounds of the List."));
@@ -418,16 +444,21 @@ fn dict<'a>(vm: &Vm, args: &'a [Value]) -> Result<&'a Map, VmError> {
 pub fn dict_add(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let map = dict(vm, args)?;
     let key = key_arg(args, 1)?;
-    let added = {
+    let (added, grew) = {
         let mut map = map.borrow_mut();
-        match map.entry(key) {
+        let before = map.capacity();
+        let added = match map.entry(key) {
             indexmap::map::Entry::Occupied(_) => false,
             indexmap::map::Entry::Vacant(e) => {
                 e.insert(arg(args, 2));
                 true
             }
-        }
+        };
+        (added, map.capacity() - before)
     };
+    if grew > 0 {
+        vm.grew(grew * DICT_ENTRY_BYTES);
+    }
     if !added {
         let shown = vm.display(key.0)?;
         return Err(VmError::throw(
@@ -468,7 +499,15 @@ pub fn dict_get(vm: &mut Vm, args: &[Value]) -> NativeResult {
 pub fn dict_set(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let map = dict(vm, args)?;
     let key = key_arg(args, 1)?;
-    map.borrow_mut().insert(key, arg(args, 2));
+    let grew = {
+        let mut map = map.borrow_mut();
+        let before = map.capacity();
+        map.insert(key, arg(args, 2));
+        map.capacity() - before
+    };
+    if grew > 0 {
+        vm.grew(grew * DICT_ENTRY_BYTES);
+    }
     Ok(Value::Null)
 }
 

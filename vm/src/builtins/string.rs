@@ -303,6 +303,7 @@ fn pad(vm: &mut Vm, args: &[Value], left: bool) -> NativeResult {
     if width <= len {
         return Ok(arg(args, 0));
     }
+    vm.reserve(checked_size(width)?)?;
     let padding = char_to_string(fill).repeat(checked_size(width - len)?);
     let text = if left { padding + s.as_str() } else { s.as_str().to_owned() + &padding };
     Ok(vm.str_value(text))
@@ -495,6 +496,7 @@ pub fn ctor_repeat(vm: &mut Vm, args: &[Value]) -> NativeResult {
     if count < 0 {
         return Err(out_of_range("count", "Non-negative number required."));
     }
+    vm.reserve(checked_size(count)?)?;
     let text = char_to_string(c).repeat(checked_size(count)?);
     Ok(vm.str_value(text))
 }
