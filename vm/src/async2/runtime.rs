@@ -362,6 +362,7 @@ impl Vm {
 
     /// An `AwaitTask`: the awaitable's outcome if it is complete (its
     /// value, or its exception as `Err`), else what to suspend on.
+    #[inline(always)]
     pub(crate) fn await_now(&mut self, awaitable: Value) -> Result<Result<Value, Wait>, VmError> {
         self.async_stats.awaits += 1;
         let a = awaited(self, awaitable)?;
@@ -373,6 +374,7 @@ impl Vm {
 
     /// What awaiting a complete library awaitable gives at once: its value
     /// or its exception; `None` while it is not complete.
+    #[inline]
     pub(crate) fn completed_result(&mut self, a: &Awaited) -> Option<Result<Value, VmError>> {
         match *a {
             Awaited::Done(v) => Some(Ok(v)),
