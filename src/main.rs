@@ -125,7 +125,7 @@ fn main() -> ExitCode {
             if stats {
                 eprintln!("{}", outcome.stats);
             }
-            ExitCode::from(outcome.exit_code.clamp(0, 255) as u8)
+            ExitCode::from(process_exit_code(outcome.exit_code))
         }
         Command::Disasm { file, mode, prelude } => {
             let Some((source, mut program)) = load(&file) else {
@@ -150,6 +150,13 @@ fn main() -> ExitCode {
             toy_bench::run_suite(&toy_bench::Config { names, modes, out, iterations })
         }
     }
+}
+
+/// The process exit code of a program's: its low 8 bits, as .NET and Mono
+/// exit (`return -1;` exits 255, 256 exits 0, 300 exits 44), so a failing
+/// program never reads as a success.
+fn process_exit_code(code: i32) -> u8 {
+    (code & 0xFF) as u8
 }
 
 /// Reads and compiles a file, printing its compile errors.

@@ -1,0 +1,62 @@
+//! The `toy` command as a shell or CI sees it: exit codes, arguments,
+//! standard input and output, paths in messages. Each test runs the built
+//! binary as a child process.
+
+mod common;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+/// Writes `source` to a fresh file under the test's temporary directory.
+fn program(name: &str, source: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let path = dir.join(name);
+    std::fs::write(&path, source).expect("program written");
+    path
+}
+
+fn toy() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_toy"));
+    c.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    c
+}
+
+/// Runs `toy` with `args` and `stdin` as standard input.
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = toy()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("toy starts");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin.as_bytes()).expect("stdin written");
+    drop(input);
+    child.wait_with_output().expect("toy ends")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn exit_code_is_the_low_byte_of_mains_result() {
+    for (value, code) in [(0, 0), (1, 1), (-1, 255), (255, 255), (256, 0), (300, 44), (-256, 0)] {
+        let path = program(
+            &format!("exit_{}.toy", value.to_string().replace('-', "m")),
+            &format!("class P {{ static int Main() {{ return {value}; }} }}"),
+        );
+        let out = run(&["run", path.to_str().unwrap()], "");
+        assert_eq!(out.status.code(), Some(code), "return {value}; stderr: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn environment_exit_code_is_the_low_byte_too() {
+    let path = program("env_exit.toy", "using System; class P { static void Main() { Environment.Exit(-2); } }");
+    let out = run(&["run", path.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(254));
+}
