@@ -51,6 +51,10 @@ enum Command {
         /// Async2Capture: classic observable semantics).
         #[arg(long)]
         capture_contexts: bool,
+        /// Arguments for the program's `Main(string[] args)`: everything
+        /// after the file (or after `--`), options included.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+        args: Vec<String>,
     },
     /// Print the bytecode of a program.
     Disasm {
@@ -105,7 +109,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { file, mode, gc_stress, stats, max_depth, max_instructions, virtual_time, capture_contexts } => {
+        Command::Run { file, mode, gc_stress, stats, max_depth, max_instructions, virtual_time, capture_contexts, args } => {
             let Some((source, program)) = load(&file) else {
                 return ExitCode::from(2);
             };
@@ -118,6 +122,7 @@ fn main() -> ExitCode {
                 count_instructions: stats,
                 virtual_time,
                 capture_contexts,
+                args,
             };
             let out = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
             let err = Box::new(std::io::stderr());

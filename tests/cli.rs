@@ -60,3 +60,32 @@ fn environment_exit_code_is_the_low_byte_too() {
     let out = run(&["run", path.to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(254));
 }
+
+const ECHO_ARGS: &str = r#"using System;
+class P {
+    static void Main(string[] args) {
+        Console.WriteLine(args.Length);
+        foreach (var a in args) Console.WriteLine("[" + a + "]");
+        Console.WriteLine(string.Join(" ", Environment.GetCommandLineArgs()));
+    }
+}"#;
+
+#[test]
+fn arguments_after_the_file_reach_main() {
+    let path = program("echo_args.toy", ECHO_ARGS);
+    let file = path.to_str().unwrap();
+    for (args, want) in [
+        (vec!["run", file], "0\ntoy\n"),
+        (vec!["run", file, "a", "b c"], "2\n[a]\n[b c]\ntoy a b c\n"),
+        (vec!["run", file, "--", "a", "b"], "2\n[a]\n[b]\ntoy a b\n"),
+        // After the file, options are the program's, as with node and dotnet run --.
+        (vec!["run", file, "x", "--mode", "-y"], "3\n[x]\n[--mode]\n[-y]\ntoy x --mode -y\n"),
+        (vec!["run", file, "--", "--mode"], "1\n[--mode]\ntoy --mode\n"),
+        (vec!["run", "--mode", "async2", file, "a"], "1\n[a]\ntoy a\n"),
+        (vec!["run", file, "--mode", "async2", "a"], "1\n[a]\ntoy a\n"),
+    ] {
+        let out = run(&args, "");
+        assert_eq!(text(&out.stdout), want, "{args:?}: {}", text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+    }
+}

@@ -11,8 +11,7 @@ use crate::driver::Exit;
 use crate::error::VmError;
 use crate::frames::FrameKind;
 use crate::options::Outcome;
-use crate::program::BuiltinClass;
-use crate::value::{Obj, Value};
+use crate::value::Value;
 
 impl Vm {
     /// Runs `Main` (or the top-level statements) to the end.
@@ -20,11 +19,7 @@ impl Vm {
         let entry = self.program.entry;
         let arity = self.program.method(entry).arity as usize;
         let args = if arity == 1 {
-            let arr = self.alloc(Obj::Array {
-                elem: BuiltinClass::String.id(),
-                items: std::cell::RefCell::new(Vec::new()),
-            });
-            vec![Value::Obj(arr)]
+            vec![crate::builtins::args_array(self, None)]
         } else {
             Vec::new()
         };

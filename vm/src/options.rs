@@ -26,6 +26,9 @@ pub struct Options {
     /// async2 methods save and restore both contexts at their boundaries
     /// (the seed's Async2Capture: async1's observable behaviour).
     pub capture_contexts: bool,
+    /// The program's command-line arguments: `Main(string[] args)` gets
+    /// them, `Environment.GetCommandLineArgs()` gets them after `toy`.
+    pub args: Vec<String>,
 }
 
 impl Default for Options {
@@ -38,6 +41,7 @@ impl Default for Options {
             count_instructions: false,
             virtual_time: false,
             capture_contexts: false,
+            args: Vec::new(),
         }
     }
 }

@@ -160,8 +160,15 @@ pub fn new_line(vm: &mut Vm, _args: &[Value]) -> NativeResult {
 }
 
 pub fn command_line_args(vm: &mut Vm, _args: &[Value]) -> NativeResult {
-    let name = vm.str_value("toy");
-    Ok(new_array(vm, BuiltinClass::String.id(), vec![name]))
+    Ok(args_array(vm, Some("toy")))
+}
+
+/// A `string[]` of the program's arguments (`Main(string[] args)`), after
+/// `first` if given (`Environment.GetCommandLineArgs()`).
+pub fn args_array(vm: &mut Vm, first: Option<&str>) -> Value {
+    let args = vm.options().args.clone();
+    let items = first.into_iter().map(str::to_owned).chain(args).map(|a| vm.str_value(a)).collect();
+    new_array(vm, BuiltinClass::String.id(), items)
 }
 
 pub fn exit(vm: &mut Vm, args: &[Value]) -> NativeResult {

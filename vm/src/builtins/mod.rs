@@ -47,6 +47,7 @@ pub mod tasks;
 pub mod threading;
 pub mod time;
 
+pub(crate) use console::args_array;
 pub use object::default_equals;
 
 /// A static member.
