@@ -1,7 +1,9 @@
 //! `toy`: run, disassemble and benchmark `.toy` programs.
 
 use std::io::Write;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -124,13 +126,25 @@ fn main() -> ExitCode {
                 capture_contexts,
                 args,
             };
-            let out = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
+            let stdout = CheckedStdout::default();
+            let failure = stdout.failure.clone();
+            let out = Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout));
             let err = Box::new(std::io::stderr());
             let outcome = vm::run(program, options, out, err);
             if stats {
                 eprintln!("{}", outcome.stats);
             }
-            ExitCode::from(process_exit_code(outcome.exit_code))
+            // A write that failed where the program could not see it (the
+            // buffer's last flush) still fails the run; a closed pipe does
+            // not, as with .NET.
+            let failure = failure.take().filter(|e| e.kind() != std::io::ErrorKind::BrokenPipe);
+            match failure {
+                Some(e) if outcome.exit_code == 0 => {
+                    eprintln!("error: cannot write to standard output: {e}");
+                    ExitCode::FAILURE
+                }
+                _ => ExitCode::from(process_exit_code(outcome.exit_code)),
+            }
         }
         Command::Disasm { file, mode, prelude } => {
             let Some((source, mut program)) = load(&file) else {
@@ -148,12 +162,48 @@ fn main() -> ExitCode {
                 }
             }
             let text = vm::disasm::program(&program, Some(&source), vm::disasm::Filter { include_prelude: prelude });
-            let _ = std::io::stdout().write_all(text.as_bytes());
-            ExitCode::SUCCESS
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write to standard output: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Command::Bench(BenchArgs { names, modes, out, iterations }) => {
             toy_bench::run_suite(&toy_bench::Config { names, modes, out, iterations })
         }
+    }
+}
+
+/// Standard output that remembers its first failure: the VM's output is
+/// buffered, so a failed write may surface only in the flush at the end of
+/// the run, where nothing reports it to the program.
+#[derive(Default)]
+struct CheckedStdout {
+    failure: Rc<Cell<Option<std::io::Error>>>,
+}
+
+impl CheckedStdout {
+    fn check<T>(&self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result {
+            let first = self.failure.take().unwrap_or_else(|| std::io::Error::new(e.kind(), e.to_string()));
+            self.failure.set(Some(first));
+        }
+        result
+    }
+}
+
+impl Write for CheckedStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = std::io::stdout().write(buf);
+        self.check(r)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = std::io::stdout().flush();
+        self.check(r)
     }
 }
 

@@ -89,3 +89,59 @@ fn arguments_after_the_file_reach_main() {
         assert_eq!(out.status.code(), Some(0), "{args:?}");
     }
 }
+
+/// Opens `/dev/full` (every write fails with ENOSPC) as a child's stdout.
+fn dev_full() -> Stdio {
+    Stdio::from(std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full"))
+}
+
+#[test]
+fn a_failed_write_fails_the_run() {
+    // A short output fails in the flush at the end of the run.
+    let short = program("short_output.toy", "using System; class P { static void Main() { Console.WriteLine(\"hi\"); } }");
+    let out = toy().args(["run", short.to_str().unwrap()]).stdout(dev_full()).output().expect("toy runs");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("cannot write to standard output: No space left on device"), "{}", text(&out.stderr));
+    // A long one fails while the program runs: an IOException it can catch.
+    let long = program(
+        "long_output.toy",
+        r#"using System;
+class P {
+    static int Main() {
+        try {
+            for (int i = 0; i < 100000; i++) Console.WriteLine("line " + i);
+        } catch (Exception e) {
+            Console.Error.WriteLine(e.GetType().FullName + ": " + e.Message);
+            return 3;
+        }
+        return 0;
+    }
+}"#,
+    );
+    let out = toy().args(["run", long.to_str().unwrap()]).stdout(dev_full()).output().expect("toy runs");
+    assert_eq!(text(&out.stderr), "System.IO.IOException: No space left on device\n");
+    assert_eq!(out.status.code(), Some(3));
+    // Unhandled, it ends the program as any exception does.
+    let path = program(
+        "unhandled_write.toy",
+        "using System; class P { static void Main() { for (int i = 0; i < 100000; i++) Console.WriteLine(i); } }",
+    );
+    let out = toy().args(["run", path.to_str().unwrap()]).stdout(dev_full()).output().expect("toy runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("Unhandled exception. System.IO.IOException: No space left on device"));
+    // The disassembler too.
+    let out = toy().args(["disasm", short.to_str().unwrap()]).stdout(dev_full()).output().expect("toy runs");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let path = program(
+        "pipe.toy",
+        "using System; class P { static void Main() { for (int i = 0; i < 100000; i++) Console.WriteLine(i); } }",
+    );
+    let mut child = toy().args(["run", path.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("toy");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("toy ends");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
