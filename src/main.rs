@@ -223,7 +223,9 @@ fn load(path: &Path) -> Option<(String, vm::program::Program)> {
             return None;
         }
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // The path as given, so that editors and terminals can jump to
+    // `path:line:col` from a diagnostic or a stack trace.
+    let name = path.display().to_string();
     match lang::compile_source(&source, &name) {
         Ok(program) => Some((source, program)),
         Err(diagnostics) => {

@@ -145,3 +145,29 @@ fn a_closed_pipe_is_not_an_error() {
     let out = child.wait_with_output().expect("toy ends");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// Runs `toy` in `dir`.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    toy().args(args).current_dir(dir).output().expect("toy runs")
+}
+
+#[test]
+fn messages_name_the_path_as_given() {
+    let bad = program("path_compile_error.toy", "class P {\n    static void Main() {\n        int x = y;\n    }\n}\n");
+    let throws = program(
+        "path_runtime_error.toy",
+        "using System;\nclass P {\n    static void Main() {\n        throw new InvalidOperationException(\"no\");\n    }\n}\n",
+    );
+    let dir = bad.parent().unwrap();
+    let sub = dir.join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    let out = run_in(&sub, &["run", "../path_compile_error.toy"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("../path_compile_error.toy:3:17: error"), "{}", text(&out.stderr));
+    let out = run_in(&sub, &["run", "../path_runtime_error.toy"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("at P.Main() in ../path_runtime_error.toy:line 4"), "{}", text(&out.stderr));
+    let absolute = throws.to_str().unwrap();
+    let out = run_in(&sub, &["run", absolute]);
+    assert!(text(&out.stderr).contains(&format!("in {absolute}:line 4")), "{}", text(&out.stderr));
+}
