@@ -13,13 +13,17 @@ use clap::{Parser, Subcommand, ValueEnum};
 // mimalloc gained over glibc's).
 #[global_allocator]
 static ALLOCATOR: gc::Allocator = gc::Allocator;
-use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
-use codespan_reporting::files::{Files, SimpleFile};
-use codespan_reporting::term;
+
+mod diagnostics;
+
+use diagnostics::ColorWhen;
 
 #[derive(Parser)]
 #[command(name = "toy", version, about = "A tiny C# on a bytecode VM with two async backends")]
 struct Cli {
+    /// Colour errors: `auto` on a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    color: ColorWhen,
     #[command(subcommand)]
     command: Command,
 }
@@ -112,7 +116,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run { file, mode, gc_stress, stats, max_depth, max_instructions, virtual_time, capture_contexts, args } => {
-            let Some((source, program)) = load(&file) else {
+            let Some((source, program)) = load(&file, cli.color) else {
                 return ExitCode::from(2);
             };
             drop(source);
@@ -125,6 +129,7 @@ fn main() -> ExitCode {
                 virtual_time,
                 capture_contexts,
                 args,
+                color_errors: cli.color.colors_stderr(),
             };
             let stdout = CheckedStdout::default();
             let failure = stdout.failure.clone();
@@ -147,7 +152,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Disasm { file, mode, prelude } => {
-            let Some((source, mut program)) = load(&file) else {
+            let Some((source, mut program)) = load(&file, cli.color) else {
                 return ExitCode::from(2);
             };
             match mode {
@@ -215,7 +220,7 @@ fn process_exit_code(code: i32) -> u8 {
 }
 
 /// Reads and compiles a file, printing its compile errors.
-fn load(path: &Path) -> Option<(String, vm::program::Program)> {
+fn load(path: &Path, color: ColorWhen) -> Option<(String, vm::program::Program)> {
     let source = match std::fs::read_to_string(path) {
         Ok(s) => s,
         Err(e) => {
@@ -229,52 +234,8 @@ fn load(path: &Path) -> Option<(String, vm::program::Program)> {
     match lang::compile_source(&source, &name) {
         Ok(program) => Some((source, program)),
         Err(diagnostics) => {
-            eprint!("{}", render_diagnostics(&name, &source, &diagnostics));
+            diagnostics::emit(&name, &source, &diagnostics, color);
             None
         }
     }
-}
-
-/// Source lines longer than this are cut around the caret.
-const MAX_SHOWN: usize = 100;
-
-/// Renders compile errors as `file:line:col: error: message` (codespan's
-/// short style), then the source line and a caret under the span.
-fn render_diagnostics(name: &str, source: &str, diagnostics: &[lang::Diagnostic]) -> String {
-    let file = SimpleFile::new(name, source);
-    let config = term::Config { display_style: term::DisplayStyle::Short, ..Default::default() };
-    let mut out = String::new();
-    for d in diagnostics {
-        let start = (d.span.start as usize).min(source.len());
-        let end = (d.span.end as usize).clamp(start, source.len());
-        let report = Report::error().with_message(&d.message).with_labels(vec![Label::primary((), start..end)]);
-        let _ = term::emit_to_string(&mut out, &config, &file, &report);
-        if let (Ok(loc), Ok(line)) = (file.location((), start), file.line_index((), start)) {
-            let range = file.line_range((), line).unwrap_or(start..start);
-            let text = source[range.clone()].trim_end_matches(['\n', '\r']);
-            let number = loc.line_number.to_string();
-            let gutter = " ".repeat(number.len());
-            let chars: Vec<char> = text.chars().collect();
-            let col = source[range.start..start].chars().count().min(chars.len());
-            let width = source[start..end.min(range.start + text.len()).max(start)].chars().count().max(1);
-            // Long lines are shown as a window around the caret.
-            let (from, to) = if chars.len() > MAX_SHOWN {
-                let from = col.saturating_sub(MAX_SHOWN / 2);
-                (from, (from + MAX_SHOWN).min(chars.len()))
-            } else {
-                (0, chars.len())
-            };
-            let shown: String = chars[from..to].iter().collect();
-            let (pre, post) = (if from > 0 { "..." } else { "" }, if to < chars.len() { "..." } else { "" });
-            let caret = "^".repeat(width.min(to.saturating_sub(col)).max(1));
-            out.push_str(&format!(
-                "{gutter} |\n{number} | {pre}{shown}{post}\n{gutter} | {}{caret}\n",
-                " ".repeat(col - from + pre.len())
-            ));
-        }
-        for note in &d.notes {
-            out.push_str(&format!("  = {note}\n"));
-        }
-    }
-    out
 }

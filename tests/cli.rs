@@ -171,3 +171,63 @@ fn messages_name_the_path_as_given() {
     let out = run_in(&sub, &["run", absolute]);
     assert!(text(&out.stderr).contains(&format!("in {absolute}:line 4")), "{}", text(&out.stderr));
 }
+
+/// Runs `toy` in a pseudo-terminal (as a person at a terminal would) with
+/// `env` set, and gives what it printed and its exit code.
+fn in_terminal(args: &[&str], env: &[(&str, &str)]) -> (String, i32) {
+    use expectrl::Expect;
+    let mut cmd = toy();
+    cmd.args(args).env("TERM", "xterm-256color");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut session = expectrl::Session::spawn(cmd).expect("toy starts in a pty");
+    session.set_expect_timeout(Some(std::time::Duration::from_secs(30)));
+    let printed = session.expect(expectrl::Eof).expect("toy ends");
+    let status = session.get_process().wait().expect("exit status");
+    let code = match status {
+        expectrl::process::unix::WaitStatus::Exited(_, code) => code,
+        other => panic!("{other:?}"),
+    };
+    (text(printed.as_bytes()), code)
+}
+
+const ESC: &str = "\x1b[";
+
+#[test]
+fn errors_are_coloured_on_a_terminal_only() {
+    let bad = program("color_compile.toy", "class P {\n    static void Main() {\n        int x = y;\n    }\n}\n");
+    let throws = program(
+        "color_runtime.toy",
+        "using System;\nclass P {\n    static void Main() {\n        throw new InvalidOperationException(\"no\");\n    }\n}\n",
+    );
+    for (path, code) in [(&bad, 2), (&throws, 1)] {
+        let file = path.to_str().unwrap();
+        // A pipe: plain, unless asked.
+        let out = run(&["run", file], "");
+        assert_eq!(out.status.code(), Some(code));
+        assert!(!text(&out.stderr).contains(ESC), "{}", text(&out.stderr));
+        let out = run(&["--color", "always", "run", file], "");
+        assert!(text(&out.stderr).contains(ESC), "{}", text(&out.stderr));
+        // A terminal: coloured, unless NO_COLOR or --color never.
+        let (printed, got) = in_terminal(&["run", file], &[]);
+        assert_eq!(got, code);
+        assert!(printed.contains(ESC), "{printed:?}");
+        let (printed, _) = in_terminal(&["run", file], &[("NO_COLOR", "1")]);
+        assert!(!printed.contains(ESC), "{printed:?}");
+        let (printed, _) = in_terminal(&["run", "--color", "never", file], &[]);
+        assert!(!printed.contains(ESC), "{printed:?}");
+    }
+}
+
+#[test]
+fn a_caret_under_tab_indented_source_lines_up() {
+    let path = program("tabs.toy", "class P {\n\tstatic void Main() {\n\t\tint x = y;\n\t}\n}\n");
+    let out = run(&["run", path.to_str().unwrap()], "");
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let source = lines.iter().find(|l| l.contains("int x = y;")).expect("source line");
+    let caret = lines.iter().find(|l| l.trim_end().ends_with('^')).expect("caret line");
+    assert_eq!(source.find('y'), caret.find('^'), "{stderr}");
+    assert!(stderr.ends_with("error: aborting due to 1 previous error\n"), "{stderr}");
+}

@@ -69,13 +69,22 @@ impl Vm {
         r
     }
 
+    /// Writes a fatal error's report to stderr, its first line in bold red
+    /// under `color_errors`.
+    fn report_fatal(&mut self, text: &str) {
+        let (head, tail) = text.split_once('\n').map_or((text, ""), |(h, t)| (h, t));
+        let (on, off) = if self.options.color_errors { ("\x1b[1;31m", "\x1b[0m") } else { ("", "") };
+        let newline = if tail.is_empty() { "" } else { "\n" };
+        let _ = writeln!(self.err_out(), "{on}{head}{off}{newline}{tail}");
+    }
+
     /// Finishes the run: flushes output, reports an unhandled exception the
     /// way .NET does, and collects the statistics.
     pub fn finish(mut self, result: Result<i32, VmError>) -> Outcome {
         let exit_code = match result {
             Ok(code) => code,
             Err(VmError::StackOverflow) => {
-                let _ = writeln!(self.err_out(), "Stack overflow.");
+                self.report_fatal("Stack overflow.");
                 1
             }
             Err(VmError::Exit(code)) => code,
@@ -85,15 +94,15 @@ impl Vm {
                     Ok(t) => t,
                     Err(_) => self.type_name(exc),
                 };
-                let _ = writeln!(self.err_out(), "Unhandled exception. {text}");
+                self.report_fatal(&format!("Unhandled exception. {text}"));
                 1
             }
             Err(VmError::OutOfFuel) => {
-                let _ = writeln!(self.err_out(), "Execution stopped: instruction budget exhausted.");
+                self.report_fatal("Execution stopped: instruction budget exhausted.");
                 1
             }
             Err(e @ VmError::Throw { .. }) => {
-                let _ = writeln!(self.err_out(), "Unhandled exception. {e}");
+                self.report_fatal(&format!("Unhandled exception. {e}"));
                 1
             }
         };

@@ -29,6 +29,10 @@ pub struct Options {
     /// The program's command-line arguments: `Main(string[] args)` gets
     /// them, `Environment.GetCommandLineArgs()` gets them after `toy`.
     pub args: Vec<String>,
+    /// Colour the first line of a fatal error report (`Unhandled
+    /// exception. ...`, `Stack overflow.`) with ANSI escapes: the embedder
+    /// decides (a terminal, `NO_COLOR`).
+    pub color_errors: bool,
 }
 
 impl Default for Options {
@@ -42,6 +46,7 @@ impl Default for Options {
             virtual_time: false,
             capture_contexts: false,
             args: Vec::new(),
+            color_errors: false,
         }
     }
 }
