@@ -231,3 +231,47 @@ fn a_caret_under_tab_indented_source_lines_up() {
     assert_eq!(source.find('y'), caret.find('^'), "{stderr}");
     assert!(stderr.ends_with("error: aborting due to 1 previous error\n"), "{stderr}");
 }
+
+#[test]
+fn stack_overflow_names_the_repeating_frames() {
+    let path = program("overflow.toy", "using System;\nclass P {\n    static bool Even(int n) => n == 0 || Odd(n - 1);\n    static bool Odd(int n) => n != 0 && Even(n - 1);\n    static void Main(string[] args) {\n        Console.WriteLine(Even(10000000));\n    }\n}\n");
+    for mode in ["async1", "async2"] {
+        let out = run(&["run", "--mode", mode, "--max-depth", "1001", path.to_str().unwrap()], "");
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            text(&out.stderr),
+            "Stack overflow.\nRepeat 500 times:\n--------------------------------\n   at P.Odd(Int32)\n   at P.Even(Int32)\n\
+             --------------------------------\n   at P.Main(String[])\n"
+        );
+    }
+}
+
+#[test]
+fn stack_traces_list_parameters_so_overloads_differ() {
+    let path = program(
+        "overloads.toy",
+        r##"using System;
+using System.Collections.Generic;
+class P {
+    static int Lookup(int id) => Lookup("#" + id);
+    static int Lookup(string key) => new Dictionary<string, int>()[key];
+    static void Fill(ref int x, List<string> names, int[] more) => x = Lookup(names.Count);
+    static void Main() {
+        int x = 0;
+        Fill(ref x, new List<string>(), null);
+    }
+}
+"##,
+    );
+    let out = run(&["run", path.to_str().unwrap()], "");
+    let stderr = text(&out.stderr);
+    let file = path.to_str().unwrap();
+    let want = format!(
+        "Unhandled exception. System.Collections.Generic.KeyNotFoundException: The given key '#0' was not present in the dictionary.\n\
+         \x20  at P.Lookup(String key) in {file}:line 5\n\
+         \x20  at P.Lookup(Int32 id) in {file}:line 4\n\
+         \x20  at P.Fill(Int32& x, List`1 names, Int32[] more) in {file}:line 6\n\
+         \x20  at P.Main() in {file}:line 9\n"
+    );
+    assert_eq!(stderr, want);
+}

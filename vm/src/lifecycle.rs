@@ -84,7 +84,9 @@ impl Vm {
         let exit_code = match result {
             Ok(code) => code,
             Err(VmError::StackOverflow) => {
-                self.report_fatal("Stack overflow.");
+                let frames: Vec<MethodId> = self.frames.iter().rev().map(|f| f.method).collect();
+                let text = crate::overflow::report(&frames, |&m| self.program.overflow_name(m));
+                self.report_fatal(&text);
                 1
             }
             Err(VmError::Exit(code)) => code,
