@@ -1,7 +1,9 @@
 //! `toy`: run, disassemble and benchmark `.toy` programs.
 
 use std::io::Write;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -11,13 +13,17 @@ use clap::{Parser, Subcommand, ValueEnum};
 // mimalloc gained over glibc's).
 #[global_allocator]
 static ALLOCATOR: gc::Allocator = gc::Allocator;
-use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
-use codespan_reporting::files::{Files, SimpleFile};
-use codespan_reporting::term;
+
+mod diagnostics;
+
+use diagnostics::ColorWhen;
 
 #[derive(Parser)]
 #[command(name = "toy", version, about = "A tiny C# on a bytecode VM with two async backends")]
 struct Cli {
+    /// Colour errors: `auto` on a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    color: ColorWhen,
     #[command(subcommand)]
     command: Command,
 }
@@ -56,6 +62,10 @@ enum Command {
         /// Async2Capture: classic observable semantics).
         #[arg(long)]
         capture_contexts: bool,
+        /// Arguments for the program's `Main(string[] args)`: everything
+        /// after the file (or after `--`), options included.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+        args: Vec<String>,
     },
     /// Print the bytecode of a program.
     Disasm {
@@ -110,8 +120,8 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { file, mode, gc_stress, stats, max_depth, max_instructions, max_heap, virtual_time, capture_contexts } => {
-            let Some((source, program)) = load(&file) else {
+        Command::Run { file, mode, gc_stress, stats, max_depth, max_instructions, max_heap, virtual_time, capture_contexts, args } => {
+            let Some((source, program)) = load(&file, cli.color) else {
                 return ExitCode::from(2);
             };
             drop(source);
@@ -124,17 +134,31 @@ fn main() -> ExitCode {
                 max_heap,
                 virtual_time,
                 capture_contexts,
+                args,
+                color_errors: cli.color.colors_stderr(),
             };
-            let out = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
+            let stdout = CheckedStdout::default();
+            let failure = stdout.failure.clone();
+            let out = Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout));
             let err = Box::new(std::io::stderr());
             let outcome = vm::run(program, options, out, err);
             if stats {
                 eprintln!("{}", outcome.stats);
             }
-            ExitCode::from(outcome.exit_code.clamp(0, 255) as u8)
+            // A write that failed where the program could not see it (the
+            // buffer's last flush) still fails the run; a closed pipe does
+            // not, as with .NET.
+            let failure = failure.take().filter(|e| e.kind() != std::io::ErrorKind::BrokenPipe);
+            match failure {
+                Some(e) if outcome.exit_code == 0 => {
+                    eprintln!("error: cannot write to standard output: {e}");
+                    ExitCode::FAILURE
+                }
+                _ => ExitCode::from(process_exit_code(outcome.exit_code)),
+            }
         }
         Command::Disasm { file, mode, prelude } => {
-            let Some((source, mut program)) = load(&file) else {
+            let Some((source, mut program)) = load(&file, cli.color) else {
                 return ExitCode::from(2);
             };
             match mode {
@@ -149,8 +173,15 @@ fn main() -> ExitCode {
                 }
             }
             let text = vm::disasm::program(&program, Some(&source), vm::disasm::Filter { include_prelude: prelude });
-            let _ = std::io::stdout().write_all(text.as_bytes());
-            ExitCode::SUCCESS
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write to standard output: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Command::Bench(BenchArgs { names, modes, out, iterations }) => {
             toy_bench::run_suite(&toy_bench::Config { names, modes, out, iterations })
@@ -158,8 +189,44 @@ fn main() -> ExitCode {
     }
 }
 
+/// Standard output that remembers its first failure: the VM's output is
+/// buffered, so a failed write may surface only in the flush at the end of
+/// the run, where nothing reports it to the program.
+#[derive(Default)]
+struct CheckedStdout {
+    failure: Rc<Cell<Option<std::io::Error>>>,
+}
+
+impl CheckedStdout {
+    fn check<T>(&self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result {
+            let first = self.failure.take().unwrap_or_else(|| std::io::Error::new(e.kind(), e.to_string()));
+            self.failure.set(Some(first));
+        }
+        result
+    }
+}
+
+impl Write for CheckedStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = std::io::stdout().write(buf);
+        self.check(r)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = std::io::stdout().flush();
+        self.check(r)
+    }
+}
+
+/// The process exit code of a program's: its low 8 bits, as .NET and Mono
+/// exit (`return -1;` exits 255, 256 exits 0, 300 exits 44), so a failing
+/// program never reads as a success.
+fn process_exit_code(code: i32) -> u8 {
+    (code & 0xFF) as u8
+}
+
 /// Reads and compiles a file, printing its compile errors.
-fn load(path: &Path) -> Option<(String, vm::program::Program)> {
+fn load(path: &Path, color: ColorWhen) -> Option<(String, vm::program::Program)> {
     let source = match std::fs::read_to_string(path) {
         Ok(s) => s,
         Err(e) => {
@@ -167,60 +234,17 @@ fn load(path: &Path) -> Option<(String, vm::program::Program)> {
             return None;
         }
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // The path as given, so that editors and terminals can jump to
+    // `path:line:col` from a diagnostic or a stack trace.
+    let name = path.display().to_string();
     match lang::compile_source(&source, &name) {
         Ok(program) => Some((source, program)),
         Err(diagnostics) => {
-            eprint!("{}", render_diagnostics(&name, &source, &diagnostics));
+            diagnostics::emit(&name, &source, &diagnostics, color);
             None
         }
     }
 }
-
-/// Source lines longer than this are cut around the caret.
-const MAX_SHOWN: usize = 100;
-
-/// Renders compile errors as `file:line:col: error: message` (codespan's
-/// short style), then the source line and a caret under the span.
-fn render_diagnostics(name: &str, source: &str, diagnostics: &[lang::Diagnostic]) -> String {
-    let file = SimpleFile::new(name, source);
-    let config = term::Config { display_style: term::DisplayStyle::Short, ..Default::default() };
-    let mut out = String::new();
-    for d in diagnostics {
-        let start = (d.span.start as usize).min(source.len());
-        let end = (d.span.end as usize).clamp(start, source.len());
-        let report = Report::error().with_message(&d.message).with_labels(vec![Label::primary((), start..end)]);
-        let _ = term::emit_to_string(&mut out, &config, &file, &report);
-        if let (Ok(loc), Ok(line)) = (file.location((), start), file.line_index((), start)) {
-            let range = file.line_range((), line).unwrap_or(start..start);
-            let text = source[range.clone()].trim_end_matches(['\n', '\r']);
-            let number = loc.line_number.to_string();
-            let gutter = " ".repeat(number.len());
-            let chars: Vec<char> = text.chars().collect();
-            let col = source[range.start..start].chars().count().min(chars.len());
-            let width = source[start..end.min(range.start + text.len()).max(start)].chars().count().max(1);
-            // Long lines are shown as a window around the caret.
-            let (from, to) = if chars.len() > MAX_SHOWN {
-                let from = col.saturating_sub(MAX_SHOWN / 2);
-                (from, (from + MAX_SHOWN).min(chars.len()))
-            } else {
-                (0, chars.len())
-            };
-            let shown: String = chars[from..to].iter().collect();
-            let (pre, post) = (if from > 0 { "..." } else { "" }, if to < chars.len() { "..." } else { "" });
-            let caret = "^".repeat(width.min(to.saturating_sub(col)).max(1));
-            out.push_str(&format!(
-                "{gutter} |\n{number} | {pre}{shown}{post}\n{gutter} | {}{caret}\n",
-                " ".repeat(col - from + pre.len())
-            ));
-        }
-        for note in &d.notes {
-            out.push_str(&format!("  = {note}\n"));
-        }
-    }
-    out
-}
-
 /// A size in bytes: a number, optionally followed by K, M or G (powers of
 /// 1,024), as `--max-heap 512M`.
 fn parse_size(text: &str) -> Result<usize, String> {

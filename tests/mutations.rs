@@ -95,5 +95,9 @@ fn deep_recursion_is_a_stack_overflow_not_a_crash() {
     let options = vm::Options { max_depth: 200_000, ..Default::default() };
     let r = run_source(source, "rec.toy", options).expect("compiles");
     assert_eq!(r.exit_code, 1);
-    assert_eq!(r.stderr, "Stack overflow.\n");
+    assert_eq!(
+        r.stderr,
+        "Stack overflow.\nRepeat 199999 times:\n--------------------------------\n   at P.F(Int32)\n\
+         --------------------------------\n   at P.Main()\n"
+    );
 }

@@ -1,126 +1,123 @@
-//! Runs every program in `programs/` in both backends, normally and under
-//! `--gc-stress`, and compares stdout, stderr and the exit code with the
-//! expected files beside it:
+//! Runs every program in `programs/` in both backends, normally, under
+//! `--gc-stress` and in the general loop alone, and compares stdout, stderr
+//! and the exit code with the expected files beside it:
 //! - `NAME.out` (or `NAME.async1.out` / `NAME.async2.out` where LANGUAGE.md
 //!   says the backends differ): standard output;
 //! - `NAME.err` (or `NAME.async2.err`, ...) if present: standard error;
 //! - `NAME.exitcode` if present (else 0).
+//!
+//! Each program × backend × variant is its own test (a libtest-mimic
+//! harness), named `PATH::BACKEND[::VARIANT]`: `cargo test --test programs
+//! hello` runs hello's, `cargo test -- gc_stress` every stress run.
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{root, run_source, toy_files};
+use libtest_mimic::{Arguments, Failed, Trial};
 
 /// The expected file with extension `ext` (`out`, `err`): the backend's own
 /// (`NAME.async2.out`) if there is one, else the shared one.
 fn expected(path: &Path, mode: vm::Backend, ext: &str) -> Option<String> {
-    let backend = match mode {
-        vm::Backend::Async1 => "async1",
-        vm::Backend::Async2 => "async2",
-    };
-    std::fs::read_to_string(path.with_extension(format!("{backend}.{ext}")))
+    std::fs::read_to_string(path.with_extension(format!("{}.{ext}", backend_name(mode))))
         .or_else(|_| std::fs::read_to_string(path.with_extension(ext)))
         .ok()
 }
 
-fn check_all(mode: vm::Backend, gc_stress: bool) {
-    check_all_with(mode, gc_stress, false);
-}
-
-/// `count_instructions` runs every instruction in the general loop (the
-/// loop that counts); without it the fast loop runs what it can.
-fn check_all_with(mode: vm::Backend, gc_stress: bool, count_instructions: bool) {
-    let programs = toy_files(&root().join("programs"));
-    assert!(programs.len() >= 30, "only {} programs", programs.len());
-    let mut failures = Vec::new();
-    for path in &programs {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let source = std::fs::read_to_string(path).expect("readable program");
-        let Some(want_out) = expected(path, mode, "out") else {
-            failures.push(format!("{name}: no expected output"));
-            continue;
-        };
-        let options = vm::Options { mode, gc_stress, count_instructions, ..Default::default() };
-        let got = match run_source(&source, &name, options) {
-            Ok(r) => r,
-            Err(e) => {
-                failures.push(format!("{name}: {e}"));
-                continue;
-            }
-        };
-        if got.stdout != want_out {
-            failures.push(format!("{name}: stdout differs\n--- expected\n{want_out}--- got\n{}", got.stdout));
-        }
-        if let Some(want_err) = expected(path, mode, "err")
-            && got.stderr != want_err
-        {
-            failures.push(format!("{name}: stderr differs\n--- expected\n{want_err}--- got\n{}", got.stderr));
-        }
-        let want_code = std::fs::read_to_string(path.with_extension("exitcode"))
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(0);
-        if got.exit_code != want_code {
-            failures.push(format!("{name}: exit code {} (expected {want_code})\n{}", got.exit_code, got.stderr));
-        }
+fn backend_name(mode: vm::Backend) -> &'static str {
+    match mode {
+        vm::Backend::Async1 => "async1",
+        vm::Backend::Async2 => "async2",
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} programs failed ({mode:?}, gc_stress={gc_stress}, count_instructions={count_instructions}):\n\n{}",
-        failures.len(),
-        programs.len(),
-        failures.join("\n\n")
-    );
 }
 
-#[test]
-fn programs_async1() {
-    check_all(vm::Backend::Async1, false);
+/// How a program is run besides its backend.
+#[derive(Clone, Copy)]
+enum Variant {
+    Plain,
+    /// Collect at every safepoint after an allocation.
+    GcStress,
+    /// Count instructions, so every instruction runs in the general loop:
+    /// the fast loop's hand-backs cannot hide a general case.
+    GeneralLoop,
 }
 
-#[test]
-fn programs_async2() {
-    check_all(vm::Backend::Async2, false);
-}
-
-#[test]
-fn programs_async1_gc_stress() {
-    check_all(vm::Backend::Async1, true);
-}
-
-#[test]
-fn programs_async2_gc_stress() {
-    check_all(vm::Backend::Async2, true);
-}
-
-/// Every program in the general loop alone (counting instructions), in
-/// both backends: the fast loop's hand-backs cannot hide a general case.
-#[test]
-fn programs_general_loop() {
-    check_all_with(vm::Backend::Async1, false, true);
-    check_all_with(vm::Backend::Async2, false, true);
+/// Runs one program and compares what it printed with the expected files.
+fn check(path: &Path, mode: vm::Backend, variant: Variant) -> Result<(), Failed> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let source = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+    let want_out = expected(path, mode, "out").ok_or_else(|| format!("{name}: no expected output"))?;
+    let options = vm::Options {
+        mode,
+        gc_stress: matches!(variant, Variant::GcStress),
+        count_instructions: matches!(variant, Variant::GeneralLoop),
+        ..Default::default()
+    };
+    let got = run_source(&source, &name, options)?;
+    let mut failures = Vec::new();
+    if got.stdout != want_out {
+        failures.push(format!("stdout differs\n--- expected\n{want_out}--- got\n{}", got.stdout));
+    }
+    if let Some(want_err) = expected(path, mode, "err")
+        && got.stderr != want_err
+    {
+        failures.push(format!("stderr differs\n--- expected\n{want_err}--- got\n{}", got.stderr));
+    }
+    let want_code = std::fs::read_to_string(path.with_extension("exitcode"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    if got.exit_code != want_code {
+        failures.push(format!("exit code {} (expected {want_code})\n{}", got.exit_code, got.stderr));
+    }
+    if failures.is_empty() { Ok(()) } else { Err(failures.join("\n\n").into()) }
 }
 
 /// `--capture-contexts` (the seed's Async2Capture) gives async2 methods
-/// async1's AsyncLocal behaviour (Backends rule 1): the programs that show
-/// the difference print their async1 output.
-#[test]
-fn capture_contexts_restores_async1_async_locals() {
-    let dir = root().join("programs/async");
-    let programs: Vec<_> = toy_files(&dir)
-        .into_iter()
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("backend_async_local_")))
-        .collect();
-    assert!(programs.len() >= 5);
-    for path in programs {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let source = std::fs::read_to_string(&path).expect("readable program");
-        let options = vm::Options { mode: vm::Backend::Async2, capture_contexts: true, ..Default::default() };
-        let got = run_source(&source, &name, options).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let async1 = std::fs::read_to_string(path.with_extension("out")).expect("expected output");
-        assert_eq!(got.stdout, async1, "{name} with --capture-contexts");
-        let async2 = std::fs::read_to_string(path.with_extension("async2.out")).expect("async2 output");
-        assert_ne!(async1, async2, "{name} shows no difference between the backends");
+/// async1's AsyncLocal behaviour (Backends rule 1): a program that shows the
+/// difference prints its async1 output.
+fn check_capture_contexts(path: &Path) -> Result<(), Failed> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let source = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let options = vm::Options { mode: vm::Backend::Async2, capture_contexts: true, ..Default::default() };
+    let got = run_source(&source, &name, options)?;
+    let async1 = std::fs::read_to_string(path.with_extension("out")).map_err(|e| format!("expected output: {e}"))?;
+    let async2 = std::fs::read_to_string(path.with_extension("async2.out")).map_err(|e| format!("async2 output: {e}"))?;
+    if async1 == async2 {
+        return Err("shows no difference between the backends".into());
     }
+    if got.stdout != async1 {
+        return Err(format!("with --capture-contexts\n--- expected\n{async1}--- got\n{}", got.stdout).into());
+    }
+    Ok(())
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let programs_dir = root().join("programs");
+    let programs = toy_files(&programs_dir);
+    assert!(programs.len() >= 30, "only {} programs", programs.len());
+    let mut trials = Vec::new();
+    for path in &programs {
+        let rel = path.strip_prefix(&programs_dir).unwrap_or(path).with_extension("");
+        let rel = rel.to_string_lossy().into_owned();
+        for mode in [vm::Backend::Async1, vm::Backend::Async2] {
+            for (variant, suffix) in
+                [(Variant::Plain, ""), (Variant::GcStress, "::gc_stress"), (Variant::GeneralLoop, "::general_loop")]
+            {
+                let path: PathBuf = path.clone();
+                let name = format!("{rel}::{}{suffix}", backend_name(mode));
+                trials.push(Trial::test(name, move || check(&path, mode, variant)));
+            }
+        }
+        let stem = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if stem.starts_with("backend_async_local_") {
+            let path = path.clone();
+            trials.push(Trial::test(format!("{rel}::async2::capture_contexts"), move || check_capture_contexts(&path)));
+        }
+    }
+    let capture = trials.iter().filter(|t| t.name().ends_with("::capture_contexts")).count();
+    assert!(capture >= 5, "only {capture} programs show the AsyncLocal difference");
+    libtest_mimic::run(&args, trials).exit();
 }

@@ -15,8 +15,8 @@ use vm::value::Value;
 use crate::charts::{COLORS, Chart, Series};
 use crate::runner::{Captured, call, load, new_vm};
 use crate::seed::{self, DEPTHS, VARIANTS};
-use crate::tables::{Table, cell_text, thousands};
-use crate::timing::{Measured, Timing, measure};
+use crate::tables::{Table, cell_text, thousands, with_spread};
+use crate::timing::{Measured, Spread, Timing, measure};
 
 /// eh_depth's measurements: iterations per second per backend, depth and
 /// variant.
@@ -38,7 +38,10 @@ pub fn run(dir: &Path, modes: &[Backend], iterations: i64, timing: Timing) -> Eh
         .map(|(&mode, program)| {
             DEPTHS
                 .iter()
-                .map(|&depth| std::array::from_fn(|v| cell(program, mode, depth, v as i64, iterations, timing)))
+                .map(|&depth| {
+                    eprintln!("eh_depth: {} depth {depth}...", mode.name());
+                    std::array::from_fn(|v| cell(program, mode, depth, v as i64, iterations, timing))
+                })
                 .collect()
         })
         .collect();
@@ -54,7 +57,13 @@ pub fn cell(program: &Result<Program, String>, mode: Backend, depth: i64, varian
     let mut vm = new_vm(program, mode, &err);
     let args = [Value::Int(depth), Value::Int(variant), Value::Int(iterations)];
     let t = measure(timing, || call(&mut vm, "Cell", &args).map(drop))?;
-    Ok(iterations as f64 / t.as_secs_f64())
+    Ok(t.map(|s| iterations as f64 / s))
+}
+
+/// A ratio's cell: with its range, `≈` when within noise.
+fn noted((r, within_noise): (Spread, bool), fmt: impl Fn(f64) -> String) -> String {
+    let text = with_spread(r, fmt);
+    if within_noise { format!("≈ {text}") } else { text }
 }
 
 /// The x values of both charts: the depths.
@@ -94,17 +103,20 @@ impl EhResults {
         self.modes.iter().position(|&m| m == mode)
     }
 
-    /// async2's throughput ÷ async1's for one cell (>1: async2 is faster).
-    fn ratio(&self, d: usize, v: usize) -> Option<f64> {
+    /// async2's throughput ÷ async1's for one cell (>1: async2 is faster),
+    /// and whether the two are within noise.
+    fn ratio(&self, d: usize, v: usize) -> Option<(Spread, bool)> {
         let (a1, a2) = (self.mode_index(Backend::Async1)?, self.mode_index(Backend::Async2)?);
-        Some(self.cells[a2][d][v].as_ref().ok()? / self.cells[a1][d][v].as_ref().ok()?)
+        let (t1, t2) = (self.cells[a1][d][v].as_ref().ok()?, self.cells[a2][d][v].as_ref().ok()?);
+        Some((t2.ratio(*t1), t1.overlaps(*t2)))
     }
 
     /// Throw ÷ Return throughput in backend `m`, without (`suspend` false)
     /// or with a suspension.
-    fn throw_vs_return(&self, m: usize, d: usize, suspend: bool) -> Option<f64> {
+    fn throw_vs_return(&self, m: usize, d: usize, suspend: bool) -> Option<(Spread, bool)> {
         let s = suspend as usize;
-        Some(self.cells[m][d][2 + s].as_ref().ok()? / self.cells[m][d][s].as_ref().ok()?)
+        let (ret, throw) = (self.cells[m][d][s].as_ref().ok()?, self.cells[m][d][2 + s].as_ref().ok()?);
+        Some((throw.ratio(*ret), throw.overlaps(*ret)))
     }
 
     /// The three tables: raw throughput, async2/async1 beside the seed's
@@ -125,7 +137,7 @@ impl EhResults {
             &format!(
                 "Program.Cell(depth, variant, {}) in eh_depth.toy: each iteration recurses through `depth` async frames, \
                  awaits Task.Yield() at the bottom (Suspend) or not, then returns or throws to a try/catch at the top. \
-                 Median call of at least {} after a warm-up, on a fresh VM per cell.",
+                 Median call of at least {} after a warm-up, on a fresh VM per cell, then (fastest–slowest).",
                 self.iterations, self.timing.min_reps
             ),
         );
@@ -150,7 +162,8 @@ impl EhResults {
     fn relative_table(&self) -> Table {
         let mut rel = Table::new(
             "eh_depth: async2 / async1 throughput",
-            "Above 1, async2 is faster. Seed: the runtime-async design's Async2 / Task, same benchmark in .NET.",
+            "Above 1, async2 is faster; ≈: the two backends' ranges overlap (within noise). \
+             Seed: the runtime-async design's Async2 / Task, same benchmark in .NET.",
         );
         rel.header.push("depth".into());
         for v in VARIANTS {
@@ -160,7 +173,7 @@ impl EhResults {
         for (d, depth) in DEPTHS.iter().enumerate() {
             let mut row = vec![depth.to_string()];
             for v in 0..VARIANTS.len() {
-                row.push(self.ratio(d, v).map_or("-".into(), |r| format!("{r:.2}")));
+                row.push(self.ratio(d, v).map_or("-".into(), |r| noted(r, |r| format!("{r:.2}"))));
                 row.push(format!("{:.2}", seed::async2_ratio(d, v)));
             }
             rel.rows.push(row);
@@ -187,7 +200,7 @@ impl EhResults {
             let mut row = vec![depth.to_string()];
             for m in 0..self.modes.len() {
                 for suspend in [false, true] {
-                    row.push(self.throw_vs_return(m, d, suspend).map_or("-".into(), |r| format!("{r:.4}")));
+                    row.push(self.throw_vs_return(m, d, suspend).map_or("-".into(), |r| noted(r, |r| format!("{r:.4}"))));
                 }
             }
             for (_, runtime) in seed::RUNTIMES {
@@ -205,7 +218,7 @@ impl EhResults {
     pub fn relative_chart(&self) -> Chart {
         let mut series = Vec::new();
         for (v, name) in VARIANTS.iter().enumerate() {
-            let points = (0..DEPTHS.len()).filter_map(|d| Some((DEPTHS[d] as f64, self.ratio(d, v)?))).collect();
+            let points = (0..DEPTHS.len()).filter_map(|d| Some((DEPTHS[d] as f64, self.ratio(d, v)?.0.median))).collect();
             series.push(Series { label: format!("{name} (toy)"), color: COLORS[v], dashed: false, points });
         }
         for (v, name) in VARIANTS.iter().enumerate() {
@@ -231,7 +244,7 @@ impl EhResults {
         for (m, mode) in self.modes.iter().enumerate() {
             for (s, (suspend, name)) in suspends.iter().enumerate() {
                 let points =
-                    (0..DEPTHS.len()).filter_map(|d| Some((DEPTHS[d] as f64, self.throw_vs_return(m, d, *suspend)?))).collect();
+                    (0..DEPTHS.len()).filter_map(|d| Some((DEPTHS[d] as f64, self.throw_vs_return(m, d, *suspend)?.0.median))).collect();
                 let color = COLORS[(*mode == Backend::Async2) as usize * 2 + s];
                 series.push(Series { label: format!("{} {name}", mode.name()), color, dashed: false, points });
             }
@@ -266,7 +279,7 @@ mod tests {
                 (0..DEPTHS.len())
                     .map(|d| {
                         std::array::from_fn(|v| {
-                            if d == 3 && v == 1 { Err("boom <&>".into()) } else { Ok(1e6 / (d + 1) as f64 / (v + 1) as f64 * (m + 1) as f64) }
+                            if d == 3 && v == 1 { Err("boom <&>".into()) } else { Ok(Spread::exact(1e6 / (d + 1) as f64 / (v + 1) as f64 * (m + 1) as f64)) }
                         })
                     })
                     .collect()
@@ -316,7 +329,7 @@ mod tests {
         for (mode, program) in modes.iter().zip(&programs) {
             for variant in [1, 2] {
                 let r = cell(program, *mode, 2, variant, 1, quick);
-                assert!(matches!(r, Ok(v) if v > 0.0), "{} {}: {r:?}", mode.name(), VARIANTS[variant as usize]);
+                assert!(matches!(r, Ok(v) if v.median > 0.0), "{} {}: {r:?}", mode.name(), VARIANTS[variant as usize]);
             }
         }
     }

@@ -61,7 +61,7 @@ impl Peer {
         let Some(mut cmd) = self.script(name, args) else {
             return Err("-".into());
         };
-        Ok(measure(timing, || status(&mut cmd))?.as_secs_f64() - startup)
+        Ok(measure(timing, || status(&mut cmd))?.map(|s| s - startup))
     }
 }
 
@@ -73,7 +73,7 @@ pub fn installed_peers(timing: Timing) -> Vec<(Peer, f64)> {
         .filter_map(|p| {
             let mut startup = p.startup();
             let t = measure(timing, || status(&mut startup)).ok()?;
-            Some((*p, t.as_secs_f64()))
+            Some((*p, t.median))
         })
         .collect()
 }

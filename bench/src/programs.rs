@@ -13,7 +13,7 @@ use vm::value::Value;
 
 use crate::peers::{Peer, installed_peers};
 use crate::runner::{Captured, call, load, new_vm, run_whole};
-use crate::tables::{Table, cell_text, thousands};
+use crate::tables::{Table, cell_text, ratio_cell, thousands};
 use crate::timing::{Measured, Timing, measure};
 
 /// The argument `Main` passes to `Fib` in fib.toy and fib_async.toy.
@@ -60,12 +60,13 @@ pub fn run(dir: &Path, names: &[&str], modes: &[Backend], timing: Timing) -> Vec
     let both = modes.contains(&Backend::Async1) && modes.contains(&Backend::Async2);
     let mut whole = Table::new(
         "programs: ms per run",
-        "The whole program (Main, output discarded) on a fresh VM, compiled and prepared beforehand. Median run.",
+        "The whole program (Main, output discarded) on a fresh VM, compiled and prepared beforehand. Median run (fastest–slowest).",
     );
     let mut calls = Table::new(
         "programs: ns per call",
         "Program.Fib(n) called on a fresh VM; fib is synchronous, fib_async awaits itself and never suspends. \
-         Median call; ns = call time / number of Fib calls.",
+         Median call (fastest–slowest); ns = call time / number of Fib calls. \
+         ≈: the two backends' ranges overlap, the speed-up is within noise.",
     );
     let mut yields = Table::new(
         "suspend_depth: ns per yield",
@@ -102,19 +103,23 @@ pub fn run(dir: &Path, names: &[&str], modes: &[Backend], timing: Timing) -> Vec
         let per_mode = |f: &dyn Fn(&vm::program::Program, Backend) -> Measured| -> Vec<Measured> {
             modes.iter().zip(&programs).map(|(&mode, p)| f(p.as_ref().map_err(Clone::clone)?, mode)).collect()
         };
-        let runs = per_mode(&|p, mode| Ok(measure(timing, || run_whole(p, mode))?.as_secs_f64() * 1e3));
+        let runs = per_mode(&|p, mode| {
+            eprintln!("{name}: {} whole runs...", mode.name());
+            Ok(measure(timing, || run_whole(p, mode))?.map(|s| s * 1e3))
+        });
         whole.rows.push(row(name, &runs, |ms| format!("{ms:.1}"), modes, true));
 
         if let Some(n) = fib_n(name) {
             let count = fib_calls(n);
             let ns = per_mode(&|p, mode| {
+                eprintln!("{name}: {} Fib({n}) calls...", mode.name());
                 let err = Captured::default();
                 let mut vm = new_vm(p, mode, &err);
                 let t = measure(timing, || match call(&mut vm, "Fib", &[Value::Int(n)])? {
                     Value::Int(r) if r == fib_value(n) => Ok(()),
                     other => Err(format!("Fib({n}) returned {other:?}")),
                 })?;
-                Ok(t.as_secs_f64() * 1e9 / count as f64)
+                Ok(t.map(|s| s * 1e9 / count as f64))
             });
             let mut r = row(&format!("{name}: Fib({n}), {} calls", thousands(count as f64)), &ns, |v| format!("{v:.1}"), modes, true);
             let reps = PEER_FIB_REPS.to_string();
@@ -126,6 +131,7 @@ pub fn run(dir: &Path, names: &[&str], modes: &[Backend], timing: Timing) -> Vec
         if name == "suspend_depth" {
             for depth in SUSPEND_DEPTHS {
                 let ns = per_mode(&|p, mode| {
+                    eprintln!("{name}: {} Chain({depth})...", mode.name());
                     let err = Captured::default();
                     let mut vm = new_vm(p, mode, &err);
                     // Chain returns Yields + depth - 1 (each frame above the leaf adds one).
@@ -137,7 +143,7 @@ pub fn run(dir: &Path, names: &[&str], modes: &[Backend], timing: Timing) -> Vec
                         }
                         other => Err(format!("Chain({depth}) returned {other:?}")),
                     })?;
-                    Ok(t.as_secs_f64() * 1e9 / count.max(1) as f64)
+                    Ok(t.map(|s| s * 1e9 / count.max(1) as f64))
                 });
                 let mut r = row(&depth.to_string(), &ns, |v| format!("{v:.1}"), modes, true);
                 let arg = depth.to_string();
@@ -153,7 +159,7 @@ pub fn run(dir: &Path, names: &[&str], modes: &[Backend], timing: Timing) -> Vec
             .iter()
             .zip(asynch)
             .map(|(s, a)| match (s, a) {
-                (Ok(s), Ok(a)) => Ok(a / s),
+                (Ok(s), Ok(a)) => Ok(a.ratio(*s)),
                 _ => Err("-".into()),
             })
             .collect();
@@ -174,17 +180,14 @@ pub fn run(dir: &Path, names: &[&str], modes: &[Backend], timing: Timing) -> Vec
 
 /// A table row: `label`, one cell per backend and, when both backends ran
 /// and `speedup` is asked for, async1's value ÷ async2's (for times: above 1,
-/// async2 is faster).
+/// async2 is faster; `≈` when the two are within noise).
 fn row(label: &str, values: &[Measured], fmt: impl Fn(f64) -> String, modes: &[Backend], speedup: bool) -> Vec<String> {
     let mut row = vec![label.to_owned()];
     row.extend(values.iter().map(|v| cell_text(v, &fmt)));
     let a1 = modes.iter().position(|&m| m == Backend::Async1);
     let a2 = modes.iter().position(|&m| m == Backend::Async2);
     if let (Some(a1), Some(a2)) = (a1, a2) {
-        row.push(match (&values[a1], &values[a2], speedup) {
-            (Ok(t1), Ok(t2), true) => format!("{:.2}", t1 / t2),
-            _ => "-".into(),
-        });
+        row.push(if speedup { ratio_cell(&values[a1], &values[a2], |r| format!("{r:.2}")) } else { "-".into() });
     }
     row
 }
@@ -193,13 +196,11 @@ fn row(label: &str, values: &[Measured], fmt: impl Fn(f64) -> String, modes: &[B
 /// `bench/peers/NAME.EXT ARGS`, then (when async2 ran) each peer's time ÷
 /// async2's: above 1, async2 is faster.
 fn peer_cells(peers: &[(Peer, f64)], name: &str, args: &[&str], units: f64, async2: Option<&Measured>, timing: Timing) -> Vec<String> {
-    let ns: Vec<Measured> = peers.iter().map(|(p, startup)| Ok(p.net_secs(*startup, name, args, timing)? * 1e9 / units)).collect();
+    let ns: Vec<Measured> =
+        peers.iter().map(|(p, startup)| Ok(p.net_secs(*startup, name, args, timing)?.map(|s| s * 1e9 / units))).collect();
     let mut cells: Vec<String> = ns.iter().map(|v| cell_text(v, |v| format!("{v:.1}"))).collect();
     if let Some(a2) = async2 {
-        cells.extend(ns.iter().map(|p| match (p, a2) {
-            (Ok(p), Ok(a2)) => format!("{:.2}", p / a2),
-            _ => "-".into(),
-        }));
+        cells.extend(ns.iter().map(|p| ratio_cell(p, a2, |r| format!("{r:.2}"))));
     }
     cells
 }
@@ -223,7 +224,8 @@ mod tests {
     #[test]
     fn peer_without_translation() {
         let quick = Timing { min_time: Duration::ZERO, min_reps: 1, max_reps: 1 };
-        let cells = peer_cells(&[(crate::peers::LUA, 0.0)], "no_such_bench", &[], 1.0, Some(&Ok(1.0)), quick);
+        let one = Ok(crate::timing::Spread::exact(1.0));
+        let cells = peer_cells(&[(crate::peers::LUA, 0.0)], "no_such_bench", &[], 1.0, Some(&one), quick);
         assert_eq!(cells, ["-", "-"]);
         assert!(peer_cells(&[], "suspend_depth", &["1"], 1.0, None, quick).is_empty());
     }

@@ -17,6 +17,7 @@ mod frames;
 pub mod interp;
 mod lifecycle;
 mod ops;
+mod overflow;
 pub mod options;
 mod state;
 mod unwind;

@@ -11,8 +11,7 @@ use crate::driver::Exit;
 use crate::error::VmError;
 use crate::frames::FrameKind;
 use crate::options::Outcome;
-use crate::program::BuiltinClass;
-use crate::value::{Obj, Value};
+use crate::value::Value;
 
 impl Vm {
     /// Runs `Main` (or the top-level statements) to the end.
@@ -20,11 +19,7 @@ impl Vm {
         let entry = self.program.entry;
         let arity = self.program.method(entry).arity as usize;
         let args = if arity == 1 {
-            let arr = self.alloc(Obj::Array {
-                elem: BuiltinClass::String.id(),
-                items: std::cell::RefCell::new(Vec::new()),
-            });
-            vec![Value::Obj(arr)]
+            vec![crate::builtins::args_array(self, None)]
         } else {
             Vec::new()
         };
@@ -72,13 +67,24 @@ impl Vm {
         vm.run_until_complete(v).and_then(|()| vm.task_result(v))
     }
 
+    /// Writes a fatal error's report to stderr, its first line in bold red
+    /// under `color_errors`.
+    fn report_fatal(&mut self, text: &str) {
+        let (head, tail) = text.split_once('\n').map_or((text, ""), |(h, t)| (h, t));
+        let (on, off) = if self.options.color_errors { ("\x1b[1;31m", "\x1b[0m") } else { ("", "") };
+        let newline = if tail.is_empty() { "" } else { "\n" };
+        let _ = writeln!(self.err_out(), "{on}{head}{off}{newline}{tail}");
+    }
+
     /// Finishes the run: flushes output, reports an unhandled exception the
     /// way .NET does, and collects the statistics.
     pub fn finish(mut self, result: Result<i32, VmError>) -> Outcome {
         let exit_code = match result {
             Ok(code) => code,
             Err(VmError::StackOverflow) => {
-                let _ = writeln!(self.err_out(), "Stack overflow.");
+                let frames: Vec<MethodId> = self.frames.iter().rev().map(|f| f.method).collect();
+                let text = crate::overflow::report(&frames, |&m| self.program.overflow_name(m));
+                self.report_fatal(&text);
                 1
             }
             Err(VmError::Exit(code)) => code,
@@ -88,15 +94,15 @@ impl Vm {
                     Ok(t) => t,
                     Err(_) => self.type_name(exc),
                 };
-                let _ = writeln!(self.err_out(), "Unhandled exception. {text}");
+                self.report_fatal(&format!("Unhandled exception. {text}"));
                 1
             }
             Err(VmError::OutOfFuel) => {
-                let _ = writeln!(self.err_out(), "Execution stopped: instruction budget exhausted.");
+                self.report_fatal("Execution stopped: instruction budget exhausted.");
                 1
             }
             Err(e @ VmError::Throw { .. }) => {
-                let _ = writeln!(self.err_out(), "Unhandled exception. {e}");
+                self.report_fatal(&format!("Unhandled exception. {e}"));
                 1
             }
         };

@@ -30,6 +30,13 @@ pub struct Options {
     /// async2 methods save and restore both contexts at their boundaries
     /// (the seed's Async2Capture: async1's observable behaviour).
     pub capture_contexts: bool,
+    /// The program's command-line arguments: `Main(string[] args)` gets
+    /// them, `Environment.GetCommandLineArgs()` gets them after `toy`.
+    pub args: Vec<String>,
+    /// Colour the first line of a fatal error report (`Unhandled
+    /// exception. ...`, `Stack overflow.`) with ANSI escapes: the embedder
+    /// decides (a terminal, `NO_COLOR`).
+    pub color_errors: bool,
 }
 
 impl Default for Options {
@@ -43,6 +50,8 @@ impl Default for Options {
             max_heap: None,
             virtual_time: false,
             capture_contexts: false,
+            args: Vec::new(),
+            color_errors: false,
         }
     }
 }

@@ -273,6 +273,17 @@ pub struct Method {
     pub origin: Option<MethodId>,
     /// What the async2 backend made this method (see `async2/prepare.rs`).
     pub async2: Option<Box<Async2Role>>,
+    /// The declared parameters (not `this`) as stack traces print them;
+    /// empty for generated code, which traces name by its `origin`.
+    pub params: Vec<TraceParam>,
+}
+
+/// A parameter as .NET's stack traces print it: `String key`, with the
+/// runtime's type names (`Int32`, `List`1`, `Int32&` for `ref`/`out`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceParam {
+    pub ty: String,
+    pub name: String,
 }
 
 /// The parts of an async2 method: its Task-returning thunk keeps the
@@ -339,6 +350,7 @@ impl Method {
             locals: Vec::new(),
             origin: None,
             async2: None,
+            params: Vec::new(),
         }
     }
 }
@@ -532,9 +544,20 @@ impl Program {
 
     /// How a stack trace names a method's frame: generated code by the
     /// method it was generated for (`Program.Fib`, not `<Fib>d__1.MoveNext`).
+    /// With its parameter list, as .NET prints it: `Program.Lookup(String key)`.
     pub fn trace_name(&self, id: MethodId) -> String {
         let id = self.method(id).origin.unwrap_or(id);
         let m = self.method(id);
-        format!("{}.{}", self.class(m.class).full_name(), m.name)
+        let params: Vec<String> = m.params.iter().map(|p| format!("{} {}", p.ty, p.name)).collect();
+        format!("{}.{}({})", self.class(m.class).full_name(), m.name, params.join(", "))
+    }
+
+    /// How `Stack overflow.` names a frame: the parameters' types only, as
+    /// the runtime prints it (`Program.Lookup(String)`).
+    pub fn overflow_name(&self, id: MethodId) -> String {
+        let id = self.method(id).origin.unwrap_or(id);
+        let m = self.method(id);
+        let params: Vec<&str> = m.params.iter().map(|p| p.ty.as_str()).collect();
+        format!("{}.{}({})", self.class(m.class).full_name(), m.name, params.join(", "))
     }
 }

@@ -249,7 +249,7 @@ impl Vm {
             .iter()
             .map(|f| match *f {
                 TraceFrame::BOUNDARY => "--- End of stack trace from previous location ---".to_string(),
-                TraceFrame { method, line } => format!("   at {}() in {}:line {line}", p.trace_name(method), p.file),
+                TraceFrame { method, line } => format!("   at {} in {}:line {line}", p.trace_name(method), p.file),
             })
             .collect();
         Some(lines.join("\n"))

@@ -911,7 +911,9 @@ impl<'a> Compiler<'a> {
             backend: opts.attrs.backend,
             configure_await_false: opts.attrs.configure_await_false,
         };
-        let id = self.program.add_method(Method::new(name, class, flags, arity.min(u16::MAX as usize) as u16));
+        let mut method = Method::new(name, class, flags, arity.min(u16::MAX as usize) as u16);
+        method.params = params.iter().map(|p| self.trace_param(p)).collect();
+        let id = self.program.add_method(method);
         self.methods.push(MethodInfo {
             name: name.to_string(),
             class,
@@ -930,6 +932,13 @@ impl<'a> Compiler<'a> {
             property: None,
         });
         id
+    }
+
+    /// A parameter as stack traces print it (`String key`, `Int32& n`).
+    fn trace_param(&self, p: &ParamInfo) -> vm::program::TraceParam {
+        let ty = super::types::clr_name(&p.ty, &|c: ClassId| self.classes[c.index()].name.clone());
+        let by_ref = matches!(p.modifier, ast::ParamModifier::Ref | ast::ParamModifier::Out | ast::ParamModifier::In);
+        vm::program::TraceParam { ty: if by_ref { ty + "&" } else { ty }, name: p.name.clone() }
     }
 
     // ----- vtables and itables ---------------------------------------------

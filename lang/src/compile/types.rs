@@ -492,6 +492,27 @@ fn write_type(f: &mut fmt::Formatter<'_>, t: &Type, class_name: &dyn Fn(ClassId)
     }
 }
 
+/// A type as .NET's stack traces name it: the runtime's names (`Int32`,
+/// `String[]`, `List`1`, `Nullable`1`), a class by its own name.
+pub fn clr_name(t: &Type, class_name: &dyn Fn(ClassId) -> String) -> String {
+    match t {
+        Type::Int => "Int32".into(),
+        Type::Long => "Int64".into(),
+        Type::Double => "Double".into(),
+        Type::Decimal => "Decimal".into(),
+        Type::Bool => "Boolean".into(),
+        Type::Char => "Char".into(),
+        Type::String => "String".into(),
+        Type::Void => "Void".into(),
+        Type::Error | Type::Dynamic | Type::Null | Type::Object => "Object".into(),
+        Type::Class(c) => class_name(*c),
+        Type::Array(e) => format!("{}[]", clr_name(e, class_name)),
+        Type::Nullable(_) => "Nullable`1".into(),
+        Type::Lib(name, args) if args.is_empty() => name.to_string(),
+        Type::Lib(name, args) => format!("{name}`{}", args.len()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

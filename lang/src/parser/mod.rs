@@ -49,10 +49,12 @@ pub fn parse<'a>(arena: &'a Bump, source: &str) -> (Option<&'a CompilationUnit<'
             toks.get(next).map_or(source.len(), |t| t.0)
         })
         .collect();
+    // Where each token ends, for placing a missing `;` after the token before.
+    let token_ends: Vec<(usize, usize)> = toks.iter().map(|t| (t.0, t.2)).collect();
     let cx = actions::Cx::new(arena);
     let result = grammar::CompilationUnitParser::new().parse(&cx, toks.into_iter().map(Ok::<_, Diagnostic>));
 
-    let mut syntax = SyntaxErrors { source, lexical, after_lexical, reported: HashSet::new() };
+    let mut syntax = SyntaxErrors { source, lexical, after_lexical, token_ends, reported: HashSet::new() };
     for error in cx.recovered.take() {
         syntax.report(error, &mut diags);
     }
@@ -86,15 +88,21 @@ struct SyntaxErrors<'s> {
     lexical: Vec<Span>,
     /// Starts of the tokens right after a lexical error.
     after_lexical: HashSet<usize>,
+    /// Each token's start and end, in order.
+    token_ends: Vec<(usize, usize)>,
     /// Starts of the syntax errors reported so far.
     reported: HashSet<u32>,
 }
 
 impl SyntaxErrors<'_> {
     fn report(&mut self, error: ParseError<usize, Tok<'_>, Diagnostic>, diags: &mut Vec<Diagnostic>) {
+        let found_at = match &error {
+            ParseError::UnrecognizedToken { token: (l, ..), .. } => Some(*l as u32),
+            _ => None,
+        };
         let diag = match error {
             ParseError::UnrecognizedToken { token: (l, tok, r), expected } => Diagnostic::error(
-                Span::new(l, r),
+                self.missing_closer_at(l, &expected).unwrap_or(Span::new(l, r)),
                 format!("expected {}, found {}", expected_list(&expected), lexer::describe(&tok, self.source, l, r)),
             ),
             // Running into the end of the file after another error is almost
@@ -111,7 +119,8 @@ impl SyntaxErrors<'_> {
             ParseError::InvalidToken { location } => Diagnostic::error(Span::new(location, location), "invalid token"),
             ParseError::User { error } => error,
         };
-        let start = diag.span.start;
+        // Where the error was found (a missing `;` is reported before it).
+        let start = found_at.unwrap_or(diag.span.start);
         let inside_lexical = match self.lexical.partition_point(|s| s.start <= start) {
             0 => false,
             i => start < self.lexical[i - 1].end.max(self.lexical[i - 1].start + 1),
@@ -120,6 +129,24 @@ impl SyntaxErrors<'_> {
             return;
         }
         diags.push(diag);
+    }
+}
+
+impl SyntaxErrors<'_> {
+    /// Where a missing `;`, `)` or `]` belongs when the unexpected token at
+    /// `at` starts a later line: right after the token before it, as Roslyn
+    /// and rustc report it (`int a = 1` then `int b` on the next line is an
+    /// error at the end of `1`). A missing `}` could be anywhere: that error
+    /// stays at the unexpected token.
+    fn missing_closer_at(&self, at: usize, expected: &[String]) -> Option<Span> {
+        // (Where a statement or declaration could start, `;` is an empty
+        // statement, not a missing one.)
+        let closer = expected.iter().any(|e| matches!(e.trim_matches('"'), ";" | ")" | "]"))
+            && !expected.iter().any(|e| matches!(e.trim_matches('"'), "if" | "public"));
+        let i = self.token_ends.partition_point(|t| t.0 < at);
+        let previous_end = self.token_ends.get(i.checked_sub(1)?)?.1;
+        let between = self.source.get(previous_end..at)?;
+        (closer && between.contains('\n')).then(|| Span::new(previous_end, previous_end))
     }
 }
 

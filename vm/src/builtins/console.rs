@@ -32,12 +32,27 @@ impl crate::value::NativeObject for TextWriter {
     }
 }
 
-fn write(vm: &mut Vm, stream: Stream, text: &str) {
-    // Output errors (a closed pipe) are not the program's to handle.
-    let _ = match stream {
+/// Writes to a stream. A closed pipe is ignored, as .NET ignores EPIPE;
+/// any other failure (a full disk) is an `IOException`, as .NET and Mono
+/// throw it. Output is buffered, so a failure may also surface only when
+/// the run ends: the embedder (the `toy` command) checks for that itself.
+fn write(vm: &mut Vm, stream: Stream, text: &str) -> Result<(), VmError> {
+    let result = match stream {
         Stream::Out => vm.out().write_all(text.as_bytes()),
         Stream::Err => vm.err_out().write_all(text.as_bytes()),
     };
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(io_exception(&e)),
+        _ => Ok(()),
+    }
+}
+
+/// The exception for a failed write: the system's message without Rust's
+/// `(os error N)` suffix, as .NET words it.
+fn io_exception(e: &std::io::Error) -> VmError {
+    let text = e.to_string();
+    let message = text.split(" (os error").next().unwrap_or(&text);
+    VmError::throw("System.IO.IOException", message)
 }
 
 /// The text `Write(x)` prints: strings as they are, `char[]` as its
@@ -78,9 +93,9 @@ fn write_value(vm: &mut Vm, stream: Stream, args: &[Value], first: usize, newlin
         && let Some(Obj::Str(s)) = obj_arg(args, first)
     {
         // The common case, without copying the string.
-        write(vm, stream, s);
+        write(vm, stream, s)?;
         if newline {
-            write(vm, stream, "\n");
+            write(vm, stream, "\n")?;
         }
         return Ok(Value::Null);
     }
@@ -92,7 +107,7 @@ fn write_value(vm: &mut Vm, stream: Stream, args: &[Value], first: usize, newlin
     if newline {
         text.push('\n');
     }
-    write(vm, stream, &text);
+    write(vm, stream, &text)?;
     Ok(Value::Null)
 }
 
@@ -119,11 +134,14 @@ pub fn writer_write(vm: &mut Vm, args: &[Value]) -> NativeResult {
 }
 
 pub fn writer_flush(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let _ = match writer_stream(vm, args)? {
+    let result = match writer_stream(vm, args)? {
         Stream::Out => vm.out().flush(),
         Stream::Err => vm.err_out().flush(),
     };
-    Ok(Value::Null)
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(io_exception(&e)),
+        _ => Ok(Value::Null),
+    }
 }
 
 fn writer(vm: &mut Vm, stream: Stream) -> Value {
@@ -160,8 +178,15 @@ pub fn new_line(vm: &mut Vm, _args: &[Value]) -> NativeResult {
 }
 
 pub fn command_line_args(vm: &mut Vm, _args: &[Value]) -> NativeResult {
-    let name = vm.str_value("toy");
-    Ok(new_array(vm, BuiltinClass::String.id(), vec![name]))
+    Ok(args_array(vm, Some("toy")))
+}
+
+/// A `string[]` of the program's arguments (`Main(string[] args)`), after
+/// `first` if given (`Environment.GetCommandLineArgs()`).
+pub fn args_array(vm: &mut Vm, first: Option<&str>) -> Value {
+    let args = vm.options().args.clone();
+    let items = first.into_iter().map(str::to_owned).chain(args).map(|a| vm.str_value(a)).collect();
+    new_array(vm, BuiltinClass::String.id(), items)
 }
 
 pub fn exit(vm: &mut Vm, args: &[Value]) -> NativeResult {

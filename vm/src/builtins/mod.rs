@@ -48,6 +48,7 @@ pub mod tasks;
 pub mod threading;
 pub mod time;
 
+pub(crate) use console::args_array;
 pub use object::default_equals;
 
 const O: &str = "object";
