@@ -506,6 +506,7 @@ opcodes! {
     /// R[dst] := the Task of async2 M[method](R[args..]): completed, faulted, or finished by the chain's last continuation; contexts saved in R[dst+1], R[dst+2] and restored
     CallThunk { dst: Dst, method: MethodId, args: Args }
     /// re-enter M[method] where continuation R[cont] suspended: its live registers restored, the callee's result (or exception) delivered
+    #[fast]
     Resume { method: MethodId, cont: Reg }
 }
 

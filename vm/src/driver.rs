@@ -16,7 +16,6 @@
 //!                        frame become continuations; if that empties the
 //!                        run (a resumed frame suspended again):
 //!                        Exit::Suspended
-//!   Resume(m, cont)      async2: the resume stub's frame becomes m's
 //! ```
 //!
 //! The Rust stack grows only where native code calls back into bytecode
@@ -83,11 +82,6 @@ impl Vm {
                 Control::Suspend(wait) => match self.suspend(wait) {
                     Ok(()) if self.frames.len() <= boundary => return Ok(Exit::Suspended),
                     Ok(()) => {}
-                    Err(e) => self.raise(e, boundary)?,
-                },
-                Control::Resume { method, cont } => match self.resume_frame(method, cont) {
-                    Ok(None) => {}
-                    Ok(Some(exc)) => self.raise_object(exc, boundary)?,
                     Err(e) => self.raise(e, boundary)?,
                 },
             }

@@ -65,9 +65,6 @@ pub(crate) enum Control {
     /// The top frame awaits something incomplete (async2): its pc is the
     /// suspension point's resume pc.
     Suspend(Wait),
-    /// A resume stub's `Resume`: its frame becomes `method`'s, at the
-    /// suspension point of the continuation `cont`.
-    Resume { method: MethodId, cont: Value },
 }
 
 /// Points the loop's state at `$frame`: its method's code and register
@@ -424,6 +421,18 @@ impl Vm {
                     // The caller goes on at pc + 1 (the Jump past the await).
                     enter!(method, dst, args, FrameKind::Normal);
                 }
+                Instr::Resume { method, cont } => {
+                    // The resume stub's frame becomes `method`'s, at the
+                    // continuation's suspension point (the dispatcher's
+                    // every step starts here: kept in the fast loop).
+                    let c = r!(cont);
+                    save!();
+                    match self.resume_frame(method, c) {
+                        Ok(None) => reload!(),
+                        Ok(Some(exc)) => exit!(Control::Rethrow(exc)),
+                        Err(e) => throw!(e),
+                    }
+                }
                 // The line: the fast loop runs the arms above it (the
                 // opcode table's `#[fast]` rows) and hands back the rest.
                 _ if FAST => {
@@ -659,10 +668,6 @@ impl Vm {
                     set!(Reg(dst.0 + 1), self.contexts.execution);
                     set!(Reg(dst.0 + 2), self.contexts.sync_ctx);
                     enter!(method, dst, args, FrameKind::Thunk);
-                }
-                Instr::Resume { method, cont } => {
-                    save!();
-                    exit!(Control::Resume { method, cont: r!(cont) });
                 }
             }
             // SAFETY: `pc` is the instruction this loop fetches next.
