@@ -33,6 +33,11 @@ impl RegSet {
     pub fn contains(&self, r: Reg) -> bool {
         self.0.get(r.index() / 64).is_some_and(|w| w & (1 << (r.index() % 64)) != 0)
     }
+    /// Adds `other`.
+    pub fn union_with(&mut self, other: &RegSet) {
+        self.union(other);
+    }
+
     /// Adds `other`; says whether anything changed.
     fn union(&mut self, other: &RegSet) -> bool {
         let mut changed = false;

@@ -42,7 +42,7 @@
 //! are the method's own, so a frame of the body is the method's frame.
 
 use crate::backends::{Code, is_async2};
-use crate::bytecode::{Args, AwaitSiteId, Dst, Handler, HandlerKind, Instr, MethodId, Pc, Reg};
+use crate::bytecode::{Args, AwaitSiteId, Dst, Handler, HandlerKind, Instr, MethodId, OperandMut, Pc, Reg};
 use crate::liveness;
 use crate::native;
 use crate::program::{Async2Role, AwaitSite, Backend, Method, MethodFlags, Program, SuspensionPoint};
@@ -66,6 +66,7 @@ pub fn prepare(program: &mut Program, mode: Backend, capture_contexts: bool) {
             save_and_restore_contexts(&mut program.methods[body.index()], &mut program.await_sites);
         }
         lower_awaits(program, body);
+        compact(&mut program.methods[body.index()], &mut program.await_sites);
         let points = suspension_points(&program.methods[body.index()]);
         if let Some(Async2Role::Body { points: p, .. }) = program.methods[body.index()].async2.as_deref_mut() {
             *p = points;
@@ -230,18 +231,31 @@ pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
     for (pc, instr) in m.code.iter().enumerate() {
         let (resume, result) = match *instr {
             Instr::Await { resume, .. } => (resume, None),
-            // These resume where a call returns, at the `Jump @after` that
-            // follows them.
+            // These resume where a call returns: the instruction after
+            // the await.
             Instr::AwaitTask { dst, .. } | Instr::CallAsync { dst, .. } | Instr::CallVirtAsync { dst, .. } => {
                 (Pc(pc as u32 + 1), Some(dst))
             }
             _ => continue,
         };
-        // What the frame may still read once resumed. For a direct call or
-        // an AwaitTask, `resume` is the Jump, still inside the await's try
-        // blocks, so the registers their handlers read (an exception from
-        // the callee or the task is thrown there) count too.
+        // What the frame may still read once resumed: what is live where it
+        // resumes, and what the handlers around the await read (an
+        // exception from the callee or the task is thrown at the await,
+        // and `resume` may already be past the try block's end).
         let mut regs = live.get(resume.index()).cloned().unwrap_or_else(|| liveness::RegSet::new(m.nregs as usize));
+        for (_, h) in m.handlers_covering(Pc(pc as u32)) {
+            let mut entry = |at: Pc| {
+                if let Some(l) = live.get(at.index()) {
+                    let mut l = l.clone();
+                    l.remove(h.exception.reg());
+                    regs.union_with(&l);
+                }
+            };
+            entry(h.target);
+            if let HandlerKind::Filter { filter, .. } = h.kind {
+                entry(filter);
+            }
+        }
         if let Some(d) = result {
             regs.remove(d.reg());
         }
@@ -254,4 +268,73 @@ pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
         });
     }
     points
+}
+
+/// Removes what lowering the awaits left behind: the `Nop`s where the
+/// front end's await sequences were, then each `Jump` that only skipped
+/// them (its target is the next instruction). Every pc (jump targets, the
+/// exception table, the await sites' records) moves with the code, and a
+/// direct call's or `AwaitTask`'s pc + 1 is then the instruction after the
+/// await itself: no `Jump` runs on the way.
+fn compact(m: &mut Method, sites: &mut [AwaitSite]) {
+    let n = m.code.len();
+    let mut keep = vec![true; n];
+    for (pc, i) in m.code.iter().enumerate() {
+        keep[pc] = !matches!(i, Instr::Nop {});
+    }
+    // A Jump whose target is the next kept instruction does nothing.
+    for pc in 0..n {
+        if let Instr::Jump { target } = m.code[pc]
+            && target.index() > pc
+            && (pc + 1..target.index()).all(|q| !keep[q])
+        {
+            keep[pc] = false;
+        }
+    }
+    if keep.iter().all(|&k| k) {
+        return;
+    }
+    // new_pc[p]: where the first kept instruction at or after p lands
+    // (a jump to a removed instruction lands on what followed it).
+    let mut new_pc = vec![0u32; n + 1];
+    let mut next = keep.iter().filter(|&&k| k).count() as u32;
+    new_pc[n] = next;
+    for p in (0..n).rev() {
+        if keep[p] {
+            next -= 1;
+        }
+        new_pc[p] = next;
+    }
+    let map = |p: Pc| Pc(new_pc[p.index()]);
+    let mut code = Vec::with_capacity(n);
+    let mut lines = Vec::with_capacity(n);
+    // Each site once (a finally block's exceptional copy names it again).
+    let mut moved = std::collections::HashSet::new();
+    for p in (0..n).filter(|&p| keep[p]) {
+        let mut i = m.code[p];
+        i.visit_mut(&mut |op| {
+            if let OperandMut::Pc(t) = op {
+                *t = map(*t);
+            }
+        });
+        if let Instr::Await { site, .. } | Instr::AwaitTask { site, .. } = i
+            && moved.insert(site)
+            && let Some(s) = sites.get_mut(site.index())
+        {
+            s.call = s.call.map(map);
+            s.get_awaiter = map(s.get_awaiter);
+        }
+        code.push(i);
+        lines.push(m.lines[p]);
+    }
+    for h in &mut m.handlers {
+        h.start = map(h.start);
+        h.end = map(h.end);
+        h.target = map(h.target);
+        if let HandlerKind::Filter { filter, .. } = &mut h.kind {
+            *filter = map(*filter);
+        }
+    }
+    m.code = code;
+    m.lines = lines;
 }
