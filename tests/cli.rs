@@ -275,3 +275,24 @@ class P {
     );
     assert_eq!(stderr, want);
 }
+
+#[test]
+fn run_dash_reads_the_program_from_stdin() {
+    let source = "using System;\nclass P {\n    static int Main(string[] args) {\n        Console.WriteLine(\"from stdin \" + args[0]);\n        return 7;\n    }\n}\n";
+    let out = run(&["run", "-", "arg"], source);
+    assert_eq!(text(&out.stdout), "from stdin arg\n");
+    assert_eq!(out.status.code(), Some(7));
+    let out = run(&["run", "-"], "class P { static void Main() { int x = y; } }");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("<stdin>:1:40: error: The name 'y'"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn the_repl_reads_entries_from_a_pipe_without_prompts() {
+    let out = run(&[], "var x = 20;\nx + 1\nif (x > 1) {\n    Console.WriteLine(\"big\");\n}\nnope\nx * 2\n");
+    assert_eq!(text(&out.stdout), "21\nbig\n40\n");
+    assert!(text(&out.stderr).contains("The name 'nope' does not exist"), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0));
+    let out = run(&["repl", "--mode", "async2"], "await Task.Yield(); 5\n");
+    assert_eq!(text(&out.stdout), "5\n");
+}
