@@ -1,10 +1,10 @@
 //! `toy`: run, disassemble and benchmark `.toy` programs.
 
-use std::io::Write;
 use std::cell::Cell;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -127,7 +127,17 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Repl { mode: vm::Backend::Async1 });
     match command {
         Command::Repl { mode } => repl::run(mode, cli.color),
-        Command::Run { file, mode, gc_stress, stats, max_depth, max_instructions, virtual_time, capture_contexts, args } => {
+        Command::Run {
+            file,
+            mode,
+            gc_stress,
+            stats,
+            max_depth,
+            max_instructions,
+            virtual_time,
+            capture_contexts,
+            args,
+        } => {
             let Some((source, program)) = load(&file, cli.color) else {
                 return ExitCode::from(2);
             };

@@ -71,7 +71,15 @@ pub struct Session {
 
 impl Session {
     pub fn new(mode: vm::Backend, color: ColorWhen) -> Session {
-        Session { mode, color, usings: Vec::new(), types: Vec::new(), methods: Vec::new(), statements: Vec::new(), count: 0 }
+        Session {
+            mode,
+            color,
+            usings: Vec::new(),
+            types: Vec::new(),
+            methods: Vec::new(),
+            statements: Vec::new(),
+            count: 0,
+        }
     }
 
     /// Evaluates one entry (or a `:command`); returns false to end the session.
@@ -111,7 +119,11 @@ impl Session {
                      \"\\\"\" + {value}s + \"\\\"\" : {value}.ToString());"
                 );
                 vec![
-                    (Kind::Expression, format!("{prefix}{expr}{print}"), vec![(0, 0, split), (prefix.len(), split, expr.len())]),
+                    (
+                        Kind::Expression,
+                        format!("{prefix}{expr}{print}"),
+                        vec![(0, 0, split), (prefix.len(), split, expr.len())],
+                    ),
                     (Kind::Statements, format!("{entry};"), vec![(0, 0, entry.len())]),
                 ]
             }
@@ -221,14 +233,50 @@ impl Session {
 
 /// Which part of the program an entry belongs to, from its first words.
 fn classify(entry: &str) -> Kind {
-    const MODIFIERS: &[&str] =
-        &["public", "private", "protected", "internal", "static", "abstract", "sealed", "partial", "async", "unsafe", "readonly"];
-    const STATEMENT_WORDS: &[&str] = &[
-        "if", "else", "while", "for", "foreach", "do", "switch", "return", "throw", "try", "using", "lock", "await", "new",
-        "var", "yield", "break", "continue", "case", "default", "checked", "unchecked", "const",
+    const MODIFIERS: &[&str] = &[
+        "public",
+        "private",
+        "protected",
+        "internal",
+        "static",
+        "abstract",
+        "sealed",
+        "partial",
+        "async",
+        "unsafe",
+        "readonly",
     ];
-    let words: Vec<&str> = entry.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).filter(|w| !w.is_empty()).collect();
-    if entry.starts_with("using ") && !entry.starts_with("using (") && !entry.starts_with("using var ") && entry.ends_with(';')
+    const STATEMENT_WORDS: &[&str] = &[
+        "if",
+        "else",
+        "while",
+        "for",
+        "foreach",
+        "do",
+        "switch",
+        "return",
+        "throw",
+        "try",
+        "using",
+        "lock",
+        "await",
+        "new",
+        "var",
+        "yield",
+        "break",
+        "continue",
+        "case",
+        "default",
+        "checked",
+        "unchecked",
+        "const",
+    ];
+    let words: Vec<&str> =
+        entry.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).filter(|w| !w.is_empty()).collect();
+    if entry.starts_with("using ")
+        && !entry.starts_with("using (")
+        && !entry.starts_with("using var ")
+        && entry.ends_with(';')
     {
         return Kind::Using;
     }
@@ -366,7 +414,8 @@ impl<W: Write> AfterMark<W> {
             self.pending.clear();
             return Ok(());
         };
-        let end = if all { self.pending.len() } else { self.pending.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) };
+        let end =
+            if all { self.pending.len() } else { self.pending.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) };
         let text = String::from_utf8_lossy(&self.pending[..end]).into_owned();
         self.pending.drain(..end);
         const AT: &str = " in <repl>:line ";

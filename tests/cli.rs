@@ -98,10 +98,15 @@ fn dev_full() -> Stdio {
 #[test]
 fn a_failed_write_fails_the_run() {
     // A short output fails in the flush at the end of the run.
-    let short = program("short_output.toy", "using System; class P { static void Main() { Console.WriteLine(\"hi\"); } }");
+    let short =
+        program("short_output.toy", "using System; class P { static void Main() { Console.WriteLine(\"hi\"); } }");
     let out = toy().args(["run", short.to_str().unwrap()]).stdout(dev_full()).output().expect("toy runs");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("cannot write to standard output: No space left on device"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot write to standard output: No space left on device"),
+        "{}",
+        text(&out.stderr)
+    );
     // A long one fails while the program runs: an IOException it can catch.
     let long = program(
         "long_output.toy",
@@ -140,7 +145,8 @@ fn a_closed_pipe_is_not_an_error() {
         "pipe.toy",
         "using System; class P { static void Main() { for (int i = 0; i < 100000; i++) Console.WriteLine(i); } }",
     );
-    let mut child = toy().args(["run", path.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("toy");
+    let mut child =
+        toy().args(["run", path.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("toy");
     drop(child.stdout.take());
     let out = child.wait_with_output().expect("toy ends");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -234,7 +240,10 @@ fn a_caret_under_tab_indented_source_lines_up() {
 
 #[test]
 fn stack_overflow_names_the_repeating_frames() {
-    let path = program("overflow.toy", "using System;\nclass P {\n    static bool Even(int n) => n == 0 || Odd(n - 1);\n    static bool Odd(int n) => n != 0 && Even(n - 1);\n    static void Main(string[] args) {\n        Console.WriteLine(Even(10000000));\n    }\n}\n");
+    let path = program(
+        "overflow.toy",
+        "using System;\nclass P {\n    static bool Even(int n) => n == 0 || Odd(n - 1);\n    static bool Odd(int n) => n != 0 && Even(n - 1);\n    static void Main(string[] args) {\n        Console.WriteLine(Even(10000000));\n    }\n}\n",
+    );
     for mode in ["async1", "async2"] {
         let out = run(&["run", "--mode", mode, "--max-depth", "1001", path.to_str().unwrap()], "");
         assert_eq!(out.status.code(), Some(1));
