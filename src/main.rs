@@ -1,10 +1,10 @@
 //! `toy`: run, disassemble and benchmark `.toy` programs.
 
-use std::io::Write;
 use std::cell::Cell;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 static ALLOCATOR: gc::Allocator = gc::Allocator;
 
 mod diagnostics;
+mod repl;
 
 use diagnostics::ColorWhen;
 
@@ -24,14 +25,16 @@ struct Cli {
     /// Colour errors: `auto` on a terminal unless NO_COLOR is set.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     color: ColorWhen,
+    /// Without a command: `repl`.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Compile and run a program.
     Run {
+        /// The program; `-` reads it from standard input.
         file: PathBuf,
         /// The async backend (both run synchronous code alike).
         #[arg(long, value_enum, default_value_t = vm::Backend::Async1)]
@@ -66,6 +69,13 @@ enum Command {
         /// after the file (or after `--`), options included.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
         args: Vec<String>,
+    },
+    /// An interactive session: statements and expressions evaluated as
+    /// they are entered (the default without a command).
+    Repl {
+        /// The async backend.
+        #[arg(long, value_enum, default_value_t = vm::Backend::Async1)]
+        mode: vm::Backend,
     },
     /// Print the bytecode of a program.
     Disasm {
@@ -119,8 +129,21 @@ fn main() -> ExitCode {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
     let cli = Cli::parse();
-    match cli.command {
-        Command::Run { file, mode, gc_stress, stats, max_depth, max_instructions, max_heap, virtual_time, capture_contexts, args } => {
+    let command = cli.command.unwrap_or(Command::Repl { mode: vm::Backend::Async1 });
+    match command {
+        Command::Repl { mode } => repl::run(mode, cli.color),
+        Command::Run {
+            file,
+            mode,
+            gc_stress,
+            stats,
+            max_depth,
+            max_instructions,
+            max_heap,
+            virtual_time,
+            capture_contexts,
+            args,
+        } => {
             let Some((source, program)) = load(&file, cli.color) else {
                 return ExitCode::from(2);
             };
@@ -227,7 +250,9 @@ fn process_exit_code(code: i32) -> u8 {
 
 /// Reads and compiles a file, printing its compile errors.
 fn load(path: &Path, color: ColorWhen) -> Option<(String, vm::program::Program)> {
-    let source = match std::fs::read_to_string(path) {
+    let from_stdin = path.as_os_str() == "-";
+    let read = if from_stdin { std::io::read_to_string(std::io::stdin()) } else { std::fs::read_to_string(path) };
+    let source = match read {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: cannot read {}: {e}", path.display());
@@ -236,7 +261,7 @@ fn load(path: &Path, color: ColorWhen) -> Option<(String, vm::program::Program)>
     };
     // The path as given, so that editors and terminals can jump to
     // `path:line:col` from a diagnostic or a stack trace.
-    let name = path.display().to_string();
+    let name = if from_stdin { "<stdin>".to_owned() } else { path.display().to_string() };
     match lang::compile_source(&source, &name) {
         Ok(program) => Some((source, program)),
         Err(diagnostics) => {

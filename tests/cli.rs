@@ -98,10 +98,15 @@ fn dev_full() -> Stdio {
 #[test]
 fn a_failed_write_fails_the_run() {
     // A short output fails in the flush at the end of the run.
-    let short = program("short_output.toy", "using System; class P { static void Main() { Console.WriteLine(\"hi\"); } }");
+    let short =
+        program("short_output.toy", "using System; class P { static void Main() { Console.WriteLine(\"hi\"); } }");
     let out = toy().args(["run", short.to_str().unwrap()]).stdout(dev_full()).output().expect("toy runs");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("cannot write to standard output: No space left on device"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot write to standard output: No space left on device"),
+        "{}",
+        text(&out.stderr)
+    );
     // A long one fails while the program runs: an IOException it can catch.
     let long = program(
         "long_output.toy",
@@ -140,7 +145,8 @@ fn a_closed_pipe_is_not_an_error() {
         "pipe.toy",
         "using System; class P { static void Main() { for (int i = 0; i < 100000; i++) Console.WriteLine(i); } }",
     );
-    let mut child = toy().args(["run", path.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("toy");
+    let mut child =
+        toy().args(["run", path.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("toy");
     drop(child.stdout.take());
     let out = child.wait_with_output().expect("toy ends");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -234,7 +240,10 @@ fn a_caret_under_tab_indented_source_lines_up() {
 
 #[test]
 fn stack_overflow_names_the_repeating_frames() {
-    let path = program("overflow.toy", "using System;\nclass P {\n    static bool Even(int n) => n == 0 || Odd(n - 1);\n    static bool Odd(int n) => n != 0 && Even(n - 1);\n    static void Main(string[] args) {\n        Console.WriteLine(Even(10000000));\n    }\n}\n");
+    let path = program(
+        "overflow.toy",
+        "using System;\nclass P {\n    static bool Even(int n) => n == 0 || Odd(n - 1);\n    static bool Odd(int n) => n != 0 && Even(n - 1);\n    static void Main(string[] args) {\n        Console.WriteLine(Even(10000000));\n    }\n}\n",
+    );
     for mode in ["async1", "async2"] {
         let out = run(&["run", "--mode", mode, "--max-depth", "1001", path.to_str().unwrap()], "");
         assert_eq!(out.status.code(), Some(1));
@@ -274,4 +283,25 @@ class P {
          \x20  at P.Main() in {file}:line 9\n"
     );
     assert_eq!(stderr, want);
+}
+
+#[test]
+fn run_dash_reads_the_program_from_stdin() {
+    let source = "using System;\nclass P {\n    static int Main(string[] args) {\n        Console.WriteLine(\"from stdin \" + args[0]);\n        return 7;\n    }\n}\n";
+    let out = run(&["run", "-", "arg"], source);
+    assert_eq!(text(&out.stdout), "from stdin arg\n");
+    assert_eq!(out.status.code(), Some(7));
+    let out = run(&["run", "-"], "class P { static void Main() { int x = y; } }");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("<stdin>:1:40: error: The name 'y'"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn the_repl_reads_entries_from_a_pipe_without_prompts() {
+    let out = run(&[], "var x = 20;\nx + 1\nif (x > 1) {\n    Console.WriteLine(\"big\");\n}\nnope\nx * 2\n");
+    assert_eq!(text(&out.stdout), "21\nbig\n40\n");
+    assert!(text(&out.stderr).contains("The name 'nope' does not exist"), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0));
+    let out = run(&["repl", "--mode", "async2"], "await Task.Yield(); 5\n");
+    assert_eq!(text(&out.stdout), "5\n");
 }

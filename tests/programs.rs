@@ -64,10 +64,8 @@ fn check(path: &Path, mode: vm::Backend, variant: Variant) -> Result<(), Failed>
     {
         failures.push(format!("stderr differs\n--- expected\n{want_err}--- got\n{}", got.stderr));
     }
-    let want_code = std::fs::read_to_string(path.with_extension("exitcode"))
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0);
+    let want_code =
+        std::fs::read_to_string(path.with_extension("exitcode")).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
     if got.exit_code != want_code {
         failures.push(format!("exit code {} (expected {want_code})\n{}", got.exit_code, got.stderr));
     }
@@ -83,7 +81,8 @@ fn check_capture_contexts(path: &Path) -> Result<(), Failed> {
     let options = vm::Options { mode: vm::Backend::Async2, capture_contexts: true, ..Default::default() };
     let got = run_source(&source, &name, options)?;
     let async1 = std::fs::read_to_string(path.with_extension("out")).map_err(|e| format!("expected output: {e}"))?;
-    let async2 = std::fs::read_to_string(path.with_extension("async2.out")).map_err(|e| format!("async2 output: {e}"))?;
+    let async2 =
+        std::fs::read_to_string(path.with_extension("async2.out")).map_err(|e| format!("async2 output: {e}"))?;
     if async1 == async2 {
         return Err("shows no difference between the backends".into());
     }

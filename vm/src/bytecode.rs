@@ -14,7 +14,7 @@
 //!    Conv   the target of a conversion
 //! ```
 //!
-//! Every opcode is declared once, in [`opcodes!`] below, with a one-line
+//! Every opcode is declared once, in `opcodes!` below, with a one-line
 //! register-transfer description, and `#[fast]` if the interpreter's fast
 //! loop runs it (its common case: see `interp.rs`). The macro generates the [`Instr`] enum, the
 //! opcode names, the description table, and the operand visitors that the
@@ -282,7 +282,8 @@ macro_rules! opcodes {
         /// One instruction. See the module docs for operand roles.
         #[derive(Clone, Copy, Debug, PartialEq)]
         pub enum Instr {
-            $( #[doc = $doc] $name { $($field: $kind),* }, )*
+            // In a code span: `R[a]` is register-transfer notation, not a link.
+            $( #[doc = concat!("``", $doc, " ``")] $name { $($field: $kind),* }, )*
         }
 
         /// The opcode of an instruction, without operands.
