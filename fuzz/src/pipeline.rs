@@ -8,7 +8,7 @@
 /// overflow the native stack.
 pub fn run(source: &str) {
     let Ok(program) = lang::compile_source(source, "fuzz.toy") else { return };
-    let mode = if source.len() % 2 == 0 { vm::Backend::Async1 } else { vm::Backend::Async2 };
+    let mode = if source.len().is_multiple_of(2) { vm::Backend::Async1 } else { vm::Backend::Async2 };
     let options = vm::Options {
         mode,
         max_instructions: Some(100_000),
