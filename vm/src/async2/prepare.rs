@@ -241,9 +241,13 @@ pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
         // an AwaitTask, `resume` is the Jump, still inside the await's try
         // blocks, so the registers their handlers read (an exception from
         // the callee or the task is thrown there) count too.
+        // The result register is written only on the normal path: when the
+        // point resumes with an exception, a handler may read its old value.
         let mut regs = live.get(resume.index()).cloned().unwrap_or_else(|| liveness::RegSet::new(m.nregs as usize));
         if let Some(d) = result {
-            regs.remove(d.reg());
+            if !liveness::live_into_handlers(m, &live, resume.index()).contains(d.reg()) {
+                regs.remove(d.reg());
+            }
         }
         points.push(SuspensionPoint {
             at: Pc(pc as u32),
