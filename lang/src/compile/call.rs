@@ -944,6 +944,10 @@ impl<'a> Compiler<'a> {
 
     /// The element class `NewArray` takes for an element type.
     pub(crate) fn array_elem_class(&self, elem: &Type) -> ClassId {
+        // Elements start as default(T): a completed ValueTask<T> is its result.
+        if let Some(t) = elem.value_task_result() {
+            return self.array_elem_class(t);
+        }
         match elem {
             Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char | Type::String => {
                 elem.class_id()

@@ -30,7 +30,7 @@ use std::rc::Rc;
 
 use super::continuation::{Continuation, EXCEPTION, HAS_HANDLER, continuation_ref};
 use crate::Vm;
-use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited};
+use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited, awaited_value_task};
 use crate::bytecode::{AwaitSiteId, MethodId};
 use crate::driver::Exit;
 use crate::error::VmError;
@@ -79,9 +79,8 @@ impl Vm {
     pub(crate) fn complete_thunk(&mut self, done: Frame, outcome: TaskOutcome) {
         let kind = self.async_return(done.method);
         let value = match outcome {
-            TaskOutcome::Result(v) if is_value_task(kind) => {
-                ValueTaskBox::alloc(self, Value::Null, v)
-            }
+            // A completed ValueTask is its result: nothing allocated.
+            TaskOutcome::Result(v) if is_value_task(kind) => ValueTaskBox::of_result(self, v),
             // As async1's builder: a shared task where .NET shares one.
             TaskOutcome::Result(v) => self.cached_completed_task(v, has_result(kind)),
             outcome => {
@@ -345,12 +344,16 @@ impl Vm {
         Ok(None)
     }
 
-    /// A Task-returning override of an awaited virtual call returned
-    /// `task` to the async2 frame now on top: its result if it is done
-    /// (`Ok(Some)`), its exception (`Err`), or `Ok(None)` once the frames
-    /// have suspended on it.
-    pub(crate) fn await_returned_task(&mut self, task: Value) -> Result<Option<Value>, VmError> {
-        let a = awaited(self, task)?;
+    /// A Task-returning override `method` of an awaited virtual call
+    /// returned `task` to the async2 frame now on top: its result if it is
+    /// done (`Ok(Some)`), its exception (`Err`), or `Ok(None)` once the
+    /// frames have suspended on it.
+    pub(crate) fn await_returned_task(&mut self, method: MethodId, task: Value) -> Result<Option<Value>, VmError> {
+        let a = if self.program.method(method).flags.returns_value_task {
+            awaited_value_task(self, task)?
+        } else {
+            awaited(self, task)?
+        };
         match self.completed_result(&a) {
             Some(r) => r.map(Some),
             None => {
@@ -362,9 +365,13 @@ impl Vm {
 
     /// An `AwaitTask`: the awaitable's outcome if it is complete (its
     /// value, or its exception as `Err`), else what to suspend on.
-    pub(crate) fn await_now(&mut self, awaitable: Value) -> Result<Result<Value, Wait>, VmError> {
+    pub(crate) fn await_now(&mut self, awaitable: Value, site: AwaitSiteId) -> Result<Result<Value, Wait>, VmError> {
         self.async_stats.awaits += 1;
-        let a = awaited(self, awaitable)?;
+        let a = if self.program.await_sites[site.index()].value_task {
+            awaited_value_task(self, awaitable)?
+        } else {
+            awaited(self, awaitable)?
+        };
         match self.completed_result(&a) {
             Some(r) => r.map(Ok),
             None => Ok(Err(Wait::Library(a))),
