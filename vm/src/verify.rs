@@ -336,6 +336,7 @@ mod tests {
             awaiter: Reg(1),
             result: Dst(2),
             library: true,
+            value_task: false,
         })
     }
 

@@ -83,6 +83,8 @@ macro_rules! builder_natives {
             create(vm, $has_result, $kind)
         }
         pub fn $initialize(vm: &mut Vm, args: &[Value]) -> NativeResult {
+            // Called only where the state machine is boxed.
+            vm.async_stats.async1_boxed += 1;
             initialize_task(vm, args, $has_result, $kind)
         }
         pub fn $set_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -106,7 +108,7 @@ builder_natives! {
 
 /// `Create()`: a builder with no task yet, except `async void`'s.
 fn create(vm: &mut Vm, has_result: bool, kind: BuilderKind) -> NativeResult {
-    vm.async_stats.state_machines += 1;
+    vm.async_stats.async1_calls += 1;
     if kind == BuilderKind::Void { Ok(vm.new_task(has_result, kind)) } else { Ok(Value::Null) }
 }
 
@@ -202,7 +204,7 @@ fn runner(vm: &mut Vm, builder: Value, state_machine: Value) -> Result<Value, Vm
         existing
     };
     if let Some(Obj::Instance(i)) = runner.as_obj().as_deref() {
-        i.set(RUNNER_CONTEXT, vm.contexts.execution);
+        i.set(RUNNER_CONTEXT, vm.contexts.flowing());
         i.set(RUNNER_STATE_MACHINE, state_machine);
     }
     Ok(runner)
@@ -221,9 +223,11 @@ pub fn await_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
     vm.async_stats.suspensions += 1;
     let runner = runner(vm, builder, state_machine)?;
     if let Some(Obj::Instance(_)) = awaiter.as_obj().as_deref() {
+        // A user awaiter: not a library await.
         let run = vm.prelude_members()?.runner_run;
         return Ok(Value::Obj(vm.alloc(Obj::Delegate { method: run, target: runner })));
     }
+    vm.async_stats.library_suspensions += 1;
     let resume = |sync_ctx| TaskCallback::Runner { runner, sync_ctx };
     match awaited(vm, awaiter)? {
         Awaited::Task(t, capture) => {

@@ -114,7 +114,7 @@ impl Vm {
             return self.suspend_again(f, cont, wait);
         }
         let program = Rc::clone(&self.program);
-        let (execution, sync_ctx) = (self.contexts.execution, self.contexts.sync_ctx);
+        let (execution, sync_ctx) = (self.contexts.flowing(), self.contexts.sync_ctx);
         let top = self.frames.len().checked_sub(1).ok_or_else(not_async2)?;
         let bottom = (0..=top)
             .rev()
@@ -182,7 +182,7 @@ impl Vm {
         c.reuse(state, flags, p.live.iter().map(|r| live[r.index()]));
         self.async_stats.suspensions += 1;
         self.pop_frame();
-        let (execution, sync_ctx) = (self.contexts.execution, self.contexts.sync_ctx);
+        let (execution, sync_ctx) = (self.contexts.flowing(), self.contexts.sync_ctx);
         self.register(cont, wait, execution, sync_ctx, f.method)
     }
 
@@ -196,6 +196,10 @@ impl Vm {
         leaf: MethodId,
     ) -> Result<(), VmError> {
         let chain = |source, sync_ctx| Registration::Chain { head, source, context: execution, sync_ctx };
+        if !matches!(&wait, Wait::Awaiter { awaiter, .. } if matches!(awaiter.as_obj().as_deref(), Some(Obj::Instance(_))))
+        {
+            self.async_stats.library_suspensions += 1;
+        }
         let (awaited, delivers) = match wait {
             Wait::Library(a) => (a, true),
             Wait::Awaiter { awaiter, site } => {
@@ -276,7 +280,7 @@ impl Vm {
             }
             let stub = c.resume;
             self.resuming.push(cur);
-            self.async_stats.resumptions += 1;
+            self.async_stats.async2_resumptions += 1;
             let r = self.call_resume_stub(stub, cur);
             self.resuming.pop();
             outcome = match r {
@@ -349,6 +353,7 @@ impl Vm {
     /// done (`Ok(Some)`), its exception (`Err`), or `Ok(None)` once the
     /// frames have suspended on it.
     pub(crate) fn await_returned_task(&mut self, method: MethodId, task: Value) -> Result<Option<Value>, VmError> {
+        self.async_stats.awaits += 1;
         let a = if self.program.method(method).flags.returns_value_task {
             awaited_value_task(self, task)?
         } else {

@@ -246,7 +246,7 @@ fn run_with(vm: &mut Vm, args: &[Value], has_result: bool, unwrap: bool) -> Nati
     if let Some(t) = task_ref(&task) {
         t.pending_status.set(PendingStatus::WaitingToRun);
     }
-    let context = vm.contexts.execution;
+    let context = vm.contexts.flowing();
     vm.event_loop.enqueue(Work::Invoke { delegate, arg: Value::Null, has_arg: false, context, task, unwrap });
     Ok(task)
 }
@@ -409,7 +409,7 @@ fn continue_with_kind(vm: &mut Vm, args: &[Value], has_result: bool) -> NativeRe
         return Err(super::args::argument_null("continuationAction"));
     }
     let then = vm.new_task(has_result, BuilderKind::None);
-    let context = vm.contexts.execution;
+    let context = vm.contexts.flowing();
     vm.add_continuation(task, TaskCallback::ContinueWith { callback, then, context })?;
     Ok(then)
 }
@@ -463,7 +463,7 @@ fn awaiter_register(vm: &mut Vm, args: &[Value], flow: bool) -> NativeResult {
     if action.is_null() {
         return Err(super::args::argument_null("continuation"));
     }
-    let context = vm.contexts.execution;
+    let context = vm.contexts.flowing();
     match awaited(vm, arg(args, 0))? {
         Awaited::Task(t, capture) => {
             let sync_ctx = if capture { vm.contexts.sync_ctx } else { Value::Null };
