@@ -120,3 +120,22 @@ fn main() {
     assert!(capture >= 5, "only {capture} programs show the AsyncLocal difference");
     libtest_mimic::run(&args, trials).exit();
 }
+
+/// `programs/async/value_task_no_allocation.toy`: an `async ValueTask<T>`
+/// method that completes synchronously, awaited, allocates nothing in
+/// either backend: the program allocates as many objects with 1,000 calls
+/// as with none.
+#[test]
+fn value_task_completing_synchronously_allocates_nothing() {
+    let path = root().join("programs/async/value_task_no_allocation.toy");
+    let source = std::fs::read_to_string(path).expect("readable program");
+    assert!(source.contains("Run(1000)"));
+    let none = source.replace("Run(1000)", "Run(0)");
+    for mode in [vm::Backend::Async1, vm::Backend::Async2] {
+        let allocations = |src: &str| {
+            let options = vm::Options { mode, ..Default::default() };
+            run_source(src, "value_task_no_allocation.toy", options).expect("runs").stats.allocations
+        };
+        assert_eq!(allocations(&source), allocations(&none), "{mode:?}: 1,000 calls allocated");
+    }
+}

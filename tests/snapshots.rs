@@ -34,6 +34,7 @@ const ASYNC1: &[&str] = &[
     "async/execution_context_in_async_method.toy",
     "async/lazy_awaiter.toy",
     "async/stock_prices.toy",
+    "async/liveness_exceptional_edge.toy",
 ];
 
 /// Programs whose async2 preparation (thunks, bodies with direct calls and
@@ -49,6 +50,7 @@ const ASYNC2: &[&str] = &[
     "async/stock_prices.toy",
     "async/backend_async_local_thunk_paths.toy",
     "async/mixed_virtual.toy",
+    "async/liveness_exceptional_edge.toy",
 ];
 
 fn toy(args: &[&str]) -> (String, String, i32) {

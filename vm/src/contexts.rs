@@ -3,7 +3,13 @@
 //!   to values. Setting `AsyncLocal.Value` replaces the current context by a
 //!   copy with one entry changed, so a context captured earlier never
 //!   changes: that is what makes capture-and-restore cheap and correct.
-//!   `null` is the default (empty) context.
+//!   `null` is the default (empty) context. As in .NET Core, whether flow
+//!   is suppressed (`ExecutionContext.SuppressFlow()`) is a flag of the
+//!   context itself: a method that returns restores its caller's context,
+//!   flag included, and code that captures a context to run work later
+//!   (Task.Run, ThreadPool, awaits, ContinueWith, OnCompleted,
+//!   CancellationToken.Register) takes [`Contexts::flowing`], which is the
+//!   default context while flow is suppressed.
 //! - the **SynchronizationContext**: `SynchronizationContext.Current`, an
 //!   object of the prelude's `SynchronizationContext` class or a user
 //!   subclass, or `null`.
@@ -23,6 +29,12 @@ pub struct Contexts {
 }
 
 impl Contexts {
+    /// The ExecutionContext that work captured now runs with: the current
+    /// one, or the default one while flow is suppressed.
+    pub fn flowing(&self) -> Value {
+        if ExecutionContext::is_flow_suppressed(self.execution) { Value::Null } else { self.execution }
+    }
+
     pub fn trace(&self, t: &mut Tracer) {
         self.execution.trace(t);
         self.sync_ctx.trace(t);
@@ -32,6 +44,8 @@ impl Contexts {
 /// An ExecutionContext: `AsyncLocal` → value, never mutated once made.
 pub struct ExecutionContext {
     pub values: Vec<(Value, Value)>,
+    /// `ExecutionContext.SuppressFlow()` is in effect.
+    pub flow_suppressed: bool,
 }
 
 impl ExecutionContext {
@@ -44,15 +58,28 @@ impl ExecutionContext {
 
     /// A copy of `context` with `local` set to `value`.
     pub fn with(context: Value, local: Value, value: Value) -> ExecutionContext {
-        let mut values: Vec<(Value, Value)> = context
-            .as_obj()
-            .and_then(|o| o.native::<ExecutionContext>().map(|ec| ec.values.clone()))
-            .unwrap_or_default();
-        match values.iter_mut().find(|(k, _)| k.equals(local)) {
+        let mut ec = ExecutionContext::copy(context);
+        match ec.values.iter_mut().find(|(k, _)| k.equals(local)) {
             Some(entry) => entry.1 = value,
-            None => values.push((local, value)),
+            None => ec.values.push((local, value)),
         }
-        ExecutionContext { values }
+        ec
+    }
+
+    /// A copy of `context` whose flow is suppressed or not.
+    pub fn with_flow_suppressed(context: Value, suppressed: bool) -> ExecutionContext {
+        ExecutionContext { flow_suppressed: suppressed, ..ExecutionContext::copy(context) }
+    }
+
+    fn copy(context: Value) -> ExecutionContext {
+        match context.as_obj().as_deref().and_then(|o| o.native::<ExecutionContext>()) {
+            Some(ec) => ExecutionContext { values: ec.values.clone(), flow_suppressed: ec.flow_suppressed },
+            None => ExecutionContext { values: Vec::new(), flow_suppressed: false },
+        }
+    }
+
+    pub fn is_flow_suppressed(context: Value) -> bool {
+        context.as_obj().as_deref().and_then(|o| o.native::<ExecutionContext>()).is_some_and(|ec| ec.flow_suppressed)
     }
 }
 

@@ -67,7 +67,7 @@ impl Vm {
                 Control::Rethrow(exc) => self.raise_object(exc, boundary)?,
                 Control::Leave { frame, value } => match frame.kind {
                     FrameKind::Thunk => self.complete_thunk(frame, TaskOutcome::Result(value)),
-                    FrameKind::AwaitedTaskCall => match self.await_returned_task(value) {
+                    FrameKind::AwaitedTaskCall => match self.await_returned_task(frame.method, value) {
                         Ok(Some(result)) => {
                             if let Some(caller) = self.frames.last() {
                                 self.stack[caller.base as usize + frame.ret as usize] = result;

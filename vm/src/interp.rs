@@ -641,9 +641,9 @@ impl Vm {
                     save!();
                     exit!(Control::Suspend(Wait::Awaiter { awaiter: r!(awaiter), site }));
                 }
-                Instr::AwaitTask { dst, awaitable, .. } => {
+                Instr::AwaitTask { dst, awaitable, site } => {
                     // Both ways go on at pc + 1 (the Jump past the await).
-                    let awaited = protect!(self.await_now(r!(awaitable)));
+                    let awaited = protect!(self.await_now(r!(awaitable), site));
                     match tri!(awaited) {
                         Ok(v) => set!(dst, v),
                         Err(wait) => {

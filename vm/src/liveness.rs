@@ -7,7 +7,15 @@
 //! `Pc` a jump target), so it never needs to know individual opcodes.
 //! Exception handlers count as successors of every instruction they
 //! protect, which is conservative (a register read by a handler is live
-//! throughout its try block), as it must be.
+//! throughout its try block), as it must be. Those edges are exceptional:
+//! an instruction that throws has not written its destination, so what
+//! is live into a handler stays live across the instruction, its own
+//! destination included (`try { x = await F(); } catch { } return x;`:
+//! on the exceptional path `x` keeps its old value).
+//!
+//! ```text
+//! live_in(i) = uses(i) ∪ (live_out_normal(i) − def(i)) ∪ live_out_exceptional(i)
+//! ```
 
 use crate::bytecode::{Dst, HandlerKind, Instr, Operand, Reg};
 use crate::program::Method;
@@ -76,7 +84,7 @@ fn uses_defs(instr: &Instr) -> (Vec<Reg>, Option<Reg>) {
 pub fn live_in(method: &Method) -> Vec<RegSet> {
     let n = method.code.len();
     let nregs = method.nregs as usize;
-    // Successors of each instruction, handlers included.
+    // Normal successors of each instruction.
     let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (pc, instr) in method.code.iter().enumerate() {
         if instr.falls_through() && pc + 1 < n {
@@ -88,14 +96,7 @@ pub fn live_in(method: &Method) -> Vec<RegSet> {
             }
         }
     }
-    for h in &method.handlers {
-        for s in succ.iter_mut().take(h.end.index().min(n)).skip(h.start.index()) {
-            s.push(h.target.index());
-            if let HandlerKind::Filter { filter, .. } = h.kind {
-                s.push(filter.index());
-            }
-        }
-    }
+    let exc = exceptional_successors(method);
     let info: Vec<(Vec<Reg>, Option<Reg>)> = method.code.iter().map(uses_defs).collect();
     let mut live: Vec<RegSet> = vec![RegSet::new(nregs); n];
     let mut changed = true;
@@ -112,6 +113,11 @@ pub fn live_in(method: &Method) -> Vec<RegSet> {
             if let Some(d) = def {
                 out.remove(*d);
             }
+            for &s in &exc[pc] {
+                if s < n {
+                    out.union(&live[s]);
+                }
+            }
             for u in uses {
                 out.insert(*u);
             }
@@ -122,6 +128,42 @@ pub fn live_in(method: &Method) -> Vec<RegSet> {
         }
     }
     live
+}
+
+/// Where an exception thrown by each instruction may go: the handlers
+/// (and filters) of the try blocks around it.
+fn exceptional_successors(method: &Method) -> Vec<Vec<usize>> {
+    let n = method.code.len();
+    let mut exc: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for h in &method.handlers {
+        for s in exc.iter_mut().take(h.end.index().min(n)).skip(h.start.index()) {
+            s.push(h.target.index());
+            if let HandlerKind::Filter { filter, .. } = h.kind {
+                s.push(filter.index());
+            }
+        }
+    }
+    exc
+}
+
+/// The registers live into the handlers and filters that an exception
+/// thrown at `pc` may reach (given `live`, from [`live_in`]): what a
+/// suspension point must keep for its exceptional resumption, where its
+/// result register is never written.
+pub fn live_into_handlers(method: &Method, live: &[RegSet], pc: usize) -> RegSet {
+    let mut out = RegSet::new(method.nregs as usize);
+    for h in method.handlers.iter().filter(|h| h.covers(crate::bytecode::Pc(pc as u32))) {
+        let mut add = |t: usize| {
+            if let Some(s) = live.get(t) {
+                out.union(s);
+            }
+        };
+        add(h.target.index());
+        if let HandlerKind::Filter { filter, .. } = h.kind {
+            add(filter.index());
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -171,5 +213,33 @@ mod tests {
         let live = live_in(&m);
         assert!(live[1].contains(Reg(0)), "r0 is read again after the back edge");
         assert!(live[1].contains(Reg(2)));
+    }
+
+    #[test]
+    fn a_destination_read_by_a_handler_stays_live_across_its_write() {
+        // try { 0: r1 := r0() (throws?) ; 1: jump 3 } catch -> 2: nop ; 3: return r1
+        // On the exceptional edge r1 is not written: it is live before 0.
+        let mut m = method(
+            vec![
+                Instr::Call { dst: Dst(1), method: crate::bytecode::MethodId(0), args: crate::bytecode::Args::new(Reg(0), 0) },
+                Instr::Jump { target: Pc(3) },
+                Instr::Nop {},
+                Instr::Return { src: Reg(1) },
+            ],
+            3,
+        );
+        m.handlers.push(crate::bytecode::Handler {
+            start: Pc(0),
+            end: Pc(2),
+            target: Pc(2),
+            exception: Dst(2),
+            kind: HandlerKind::Catch { class: ClassId(0) },
+        });
+        let live = live_in(&m);
+        assert!(live[0].contains(Reg(1)), "the old r1 reaches the handler");
+        assert!(live_into_handlers(&m, &live, 0).contains(Reg(1)));
+        // Without the handler, the call's write kills r1.
+        m.handlers.clear();
+        assert!(!live_in(&m)[0].contains(Reg(1)));
     }
 }

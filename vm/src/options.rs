@@ -69,21 +69,37 @@ pub struct Stats {
     pub async_stats: AsyncStats,
 }
 
-/// The async runtime's counters (`--stats`).
+/// The async runtime's counters (`--stats`). Each counts one thing, named
+/// for the backend that does it; a program that mixes the backends
+/// (`[Async1]`/`[Async2]`) shows both.
 #[derive(Clone, Debug, Default)]
 pub struct AsyncStats {
     /// Tasks allocated (async methods' tasks included).
     pub tasks: u64,
-    /// async1 state machines (one per async1 method call).
-    pub state_machines: u64,
-    /// Awaits of library awaitables (`GetResult` calls).
+    /// Awaits of library awaitables (Task, ValueTask, Yield, their
+    /// ConfigureAwait forms): async1's `GetResult` calls, async2's
+    /// `AwaitTask`s and awaited tasks of Task-returning overrides. An
+    /// async2 direct call (`await F()` of an async2 `F`) is a call, not one.
     pub awaits: u64,
-    /// Awaits that suspended (`AwaitUnsafeOnCompleted`/`AwaitOnCompleted`).
+    /// Of `awaits`, those that suspended.
+    pub library_suspensions: u64,
+    /// Awaits that suspended, on any awaiter: async1's
+    /// `AwaitUnsafeOnCompleted`/`AwaitOnCompleted` calls, async2's chain
+    /// suspensions (one per suspension, however many frames it pops).
     pub suspensions: u64,
-    /// Suspended state machines resumed (`MoveNextRunner.Run`), and
-    /// async2 frames resumed from a continuation.
-    pub resumptions: u64,
-    /// async2 continuations allocated (one per frame per suspension).
+    /// async1 method calls (each starts a state machine, in `MoveNext`'s
+    /// registers: its first `MoveNext` call).
+    pub async1_calls: u64,
+    /// async1 state machines boxed: moved to the heap at their first
+    /// suspension.
+    pub async1_boxed: u64,
+    /// async1 state machines resumed by their `MoveNextRunner` (a
+    /// `MoveNext` call each).
+    pub async1_resumptions: u64,
+    /// async2 frames resumed from a continuation (by the dispatcher).
+    pub async2_resumptions: u64,
+    /// async2 continuations allocated (one per frame per suspension; a
+    /// resumed frame that suspends again reuses its own).
     pub continuations: u64,
     /// async2 frames an exception passed without resuming them (no handler
     /// at their suspension point).
@@ -104,20 +120,29 @@ impl std::fmt::Display for Stats {
             ("max pause", format!("{:.3} ms", self.max_pause.as_secs_f64() * 1e3)),
             ("peak heap", format!("{} bytes", self.peak_heap_bytes)),
             ("tasks", a.tasks.to_string()),
-            ("state machines", a.state_machines.to_string()),
-            ("MoveNext calls", (a.state_machines + a.resumptions).to_string()),
             (
-                "awaits",
-                format!("{} ({} on the hot path, {} suspended)", a.awaits, a.awaits.saturating_sub(a.suspensions), a.suspensions),
+                "library awaits",
+                format!(
+                    "{} ({} completed at once, {} suspended)",
+                    a.awaits,
+                    a.awaits.saturating_sub(a.library_suspensions),
+                    a.library_suspensions
+                ),
             ),
-            ("resumptions", a.resumptions.to_string()),
-            ("continuations", a.continuations.to_string()),
-            ("frames skipped", a.skipped_frames.to_string()),
+            ("suspensions", format!("{} (any awaiter)", a.suspensions)),
+            ("async1 calls", format!("{} ({} state machines boxed)", a.async1_calls, a.async1_boxed)),
+            (
+                "async1 MoveNext calls",
+                format!("{} ({} resumptions by a MoveNextRunner)", a.async1_calls + a.async1_resumptions, a.async1_resumptions),
+            ),
+            ("async2 frames resumed", a.async2_resumptions.to_string()),
+            ("async2 continuations", format!("{} allocated", a.continuations)),
+            ("async2 frames skipped", format!("{} (an exception passed them unresumed)", a.skipped_frames)),
             ("thunk crossings", a.thunk_crossings.to_string()),
         ];
         for (i, (label, value)) in rows.iter().enumerate() {
             let sep = if i + 1 < rows.len() { "\n" } else { "" };
-            write!(f, "{:<17}{value}{sep}", format!("{label}:"))?;
+            write!(f, "{:<23}{value}{sep}", format!("{label}:"))?;
         }
         Ok(())
     }

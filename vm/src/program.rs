@@ -246,6 +246,9 @@ pub struct MethodFlags {
     pub backend: Option<Backend>,
     /// `[ConfigureAwait(false)]` on the method.
     pub configure_await_false: bool,
+    /// It returns a `ValueTask` or `ValueTask<T>` (async or not): a value
+    /// it returns is read as one (a completed one is its result).
+    pub returns_value_task: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -419,6 +422,9 @@ pub struct AwaitSite {
     /// `ConfigureAwait` forms, `Task.Yield()`'s), so `get_awaiter` up to
     /// `resume` can be one `AwaitTask result, awaitable`.
     pub library: bool,
+    /// The awaitable is a `ValueTask` or `ValueTask<T>` (a completed one is
+    /// its result: see `builtins/tasks.rs`).
+    pub value_task: bool,
 }
 
 impl AwaitSite {

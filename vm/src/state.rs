@@ -448,8 +448,9 @@ impl gc::Roots<Obj> for RootSet<'_> {
         for v in values.into_iter().flatten() {
             v.trace(t);
         }
-        for (e, _) in self.exceptions {
+        for (e, state) in self.exceptions {
             t.mark(*e);
+            state.trace(t);
         }
         self.event_loop.trace(t);
         self.contexts.trace(t);

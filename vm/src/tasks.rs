@@ -390,7 +390,7 @@ impl Vm {
                 && self.placement(sync_ctx) == Placement::Inline
             {
                 self.contexts.sync_ctx = sync_ctx;
-                self.async_stats.resumptions += 1;
+                self.async_stats.async1_resumptions += 1;
                 return Ok(runner);
             }
             self.run_rooted(task, c)?;
@@ -466,7 +466,7 @@ impl Vm {
     fn invoke_callback(&mut self, c: TaskCallback) -> Result<(), VmError> {
         match c {
             TaskCallback::Runner { runner, .. } => {
-                self.async_stats.resumptions += 1;
+                self.async_stats.async1_resumptions += 1;
                 let run = self.prelude_members()?.runner_run;
                 self.call_method(run, &[runner]).map(|_| ())
             }

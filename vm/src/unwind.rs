@@ -33,10 +33,27 @@ pub(crate) const THUNK_ROW: usize = usize::MAX;
 pub(crate) struct ExceptionState {
     /// Frames deeper than or at this index are already in the trace.
     recorded_to: usize,
-    /// Filters already run for this throw: (frame index, filter pc, result).
-    /// Keyed by the filter's code, not the handler row: codegen may split
-    /// one clause's protected range into several rows.
-    filters: Vec<(usize, u32, bool)>,
+    /// Filters already run for this throw. Keyed by the filter's code, not
+    /// the handler row: codegen may split one clause's protected range into
+    /// several rows.
+    filters: Vec<FilterRun>,
+}
+
+/// A filter that ran for an exception in flight.
+struct FilterRun {
+    frame: usize,
+    filter: u32,
+    passed: bool,
+    /// The catch variable as the filter left it (`when ((ex = other) !=
+    /// null)`): what its handler receives.
+    caught: Value,
+}
+
+impl ExceptionState {
+    /// The values it keeps: the catch variables filters assigned.
+    pub(crate) fn trace(&self, t: &mut crate::value::Tracer) {
+        self.filters.iter().for_each(|f| f.caught.trace(t));
+    }
 }
 
 impl Vm {
@@ -86,10 +103,16 @@ impl Vm {
             for (row, h) in method.handlers_covering(Pc(pc)) {
                 let is_target = target == Some((fi, row));
                 if is_target || matches!(h.kind, HandlerKind::Finally) {
+                    let mut caught = exc;
                     if is_target {
+                        if let HandlerKind::Filter { filter, .. } = h.kind
+                            && let Some(run) = self.filter_run(obj, fi, filter.0)
+                        {
+                            caught = run.caught;
+                        }
                         self.forget_exception(obj);
                     }
-                    self.stack[frame.base as usize + h.exception.0 as usize] = exc;
+                    self.stack[frame.base as usize + h.exception.0 as usize] = caught;
                     if let Some(f) = self.frames.last_mut() {
                         f.pc = h.target.0;
                     }
@@ -124,18 +147,14 @@ impl Vm {
                 match h.kind {
                     HandlerKind::Catch { class: c } if program.is_subclass(class, c) => return Ok(Some((fi, row))),
                     HandlerKind::Filter { class: c, filter } if program.is_subclass(class, c) => {
-                        let cached = self
-                            .exception_state(obj)
-                            .filters
-                            .iter()
-                            .find(|(f, at, _)| *f == fi && *at == filter.0)
-                            .map(|(_, _, b)| *b);
+                        let cached = self.filter_run(obj, fi, filter.0).map(|r| r.passed);
                         let pass = match cached {
                             Some(b) => b,
                             None => {
-                                let b = self.run_filter(fi, h.exception, filter, exc)?;
-                                self.exception_state(obj).filters.push((fi, filter.0, b));
-                                b
+                                let (passed, caught) = self.run_filter(fi, h.exception, filter, exc)?;
+                                let run = FilterRun { frame: fi, filter: filter.0, passed, caught };
+                                self.exception_state(obj).filters.push(run);
+                                passed
                             }
                         };
                         if pass {
@@ -156,9 +175,23 @@ impl Vm {
         Ok(None)
     }
 
-    /// Runs a filter in a copy of frame `fi`'s registers. A filter that throws
+    /// The run of `filter` in frame `fi` for the exception `obj`, if it ran.
+    fn filter_run(&mut self, obj: Gc<Obj>, fi: usize, filter: u32) -> Option<&FilterRun> {
+        self.exception_state(obj).filters.iter().find(|r| r.frame == fi && r.filter == filter)
+    }
+
+    /// Runs a filter in a copy of frame `fi`'s registers; gives back whether
+    /// it passed and the catch variable as it left it. A filter that throws
     /// does not catch (as in the CLR).
-    pub(crate) fn run_filter(&mut self, fi: usize, exc_reg: Dst, filter: Pc, exc: Value) -> Result<bool, VmError> {
+    ///
+    /// The filter may assign locals (and its catch variable), which the
+    /// frame must then see, as the CLR's filters run on the frame itself.
+    /// The front end allocates registers as a stack, so the registers below
+    /// the catch variable's are the locals in scope around the `try`: those
+    /// are copied back. The ones above are the filter's temporaries, which
+    /// may share registers with the try block's locals that its finally
+    /// blocks, run after the filter, still read: those are not.
+    pub(crate) fn run_filter(&mut self, fi: usize, exc_reg: Dst, filter: Pc, exc: Value) -> Result<(bool, Value), VmError> {
         let frame = self.frames[fi];
         let nregs = self.program.method(frame.method).nregs as usize;
         let boundary = self.frames.len();
@@ -170,12 +203,19 @@ impl Vm {
         }
         let r = self.run_reentrant(boundary);
         match r {
-            Ok(Exit::Returned(v)) => Ok(matches!(v, Value::Bool(true))),
-            Ok(Exit::Suspended) => Ok(false),
+            Ok(Exit::Returned(v)) => {
+                // EndFilter popped the filter's frame; its window is intact
+                // (nothing has allocated since): read it back now.
+                let target = frame.base as usize;
+                let n = exc_reg.0 as usize;
+                self.stack.copy_within(base..base + n, target);
+                Ok((matches!(v, Value::Bool(true)), self.stack[base + n]))
+            }
+            Ok(Exit::Suspended) => Ok((false, exc)),
             Err(e @ (VmError::StackOverflow | VmError::Exit(_) | VmError::OutOfFuel)) => Err(e),
             Err(_) => {
                 self.truncate_frames(boundary);
-                Ok(false)
+                Ok((false, exc))
             }
         }
     }

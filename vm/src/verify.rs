@@ -272,6 +272,7 @@ mod tests {
         is_async: None,
         backend: None,
         configure_await_false: false,
+        returns_value_task: false,
     };
 
     /// A program whose entry point `Main` (method 0, 4 registers) runs `code`.
@@ -335,6 +336,7 @@ mod tests {
             awaiter: Reg(1),
             result: Dst(2),
             library: true,
+            value_task: false,
         })
     }
 

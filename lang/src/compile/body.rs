@@ -322,6 +322,15 @@ impl<'a> Compiler<'a> {
         }
         let ctors = self.classes[target.index()].ctors.clone();
         let tname = self.classes[target.index()].name.clone();
+        // A struct's `: this()` is its implicit parameterless constructor,
+        // which zeroes every field: a new struct's fields already are.
+        if is_struct
+            && target == class
+            && args.is_empty()
+            && !ctors.iter().any(|c| self.methods[c.index()].params.is_empty())
+        {
+            return;
+        }
         if ctors.is_empty() {
             if !args.is_empty() {
                 self.error(

@@ -519,6 +519,19 @@ impl<'a> Compiler<'a> {
                 if !cands.is_empty() {
                     return self.invoke(cands, Some(recv), args, dest, span, name.name, discard);
                 }
+                // A property of a delegate type (`kv.Value(1)`): read it, call it.
+                let getter = format!("get_{}", name.name);
+                if self.native_cands_pub(&owner, &getter, false, &ty).iter().any(|c| c.params.is_empty()) {
+                    let r = self.alloc();
+                    let v = self.member_of_value(recv, name, Dest::Into(r), None);
+                    let v = self.put_in(v, Dest::Into(r));
+                    if v.ty.is_delegate() || v.ty.is_unknown() {
+                        return self.delegate_call(v, args, dest, span, discard);
+                    }
+                    let tn = self.type_name(&v.ty);
+                    self.error(name.span, format!("Non-invocable member '{}' of type '{tn}' cannot be used like a method.", name.name));
+                    return self.error_val(dest);
+                }
             }
         }
         let ext = self.extension_methods(name.name, &ty);
@@ -944,6 +957,10 @@ impl<'a> Compiler<'a> {
 
     /// The element class `NewArray` takes for an element type.
     pub(crate) fn array_elem_class(&self, elem: &Type) -> ClassId {
+        // Elements start as default(T): a completed ValueTask<T> is its result.
+        if let Some(t) = elem.value_task_result() {
+            return self.array_elem_class(t);
+        }
         match elem {
             Type::Int | Type::Long | Type::Double | Type::Decimal | Type::Bool | Type::Char | Type::String => {
                 elem.class_id()

@@ -910,6 +910,7 @@ impl<'a> Compiler<'a> {
             is_async: opts.async_return,
             backend: opts.attrs.backend,
             configure_await_false: opts.attrs.configure_await_false,
+            returns_value_task: ret.is_lib("ValueTask", 0) || ret.is_lib("ValueTask", 1),
         };
         let mut method = Method::new(name, class, flags, arity.min(u16::MAX as usize) as u16);
         method.params = params.iter().map(|p| self.trace_param(p)).collect();

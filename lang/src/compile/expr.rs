@@ -167,8 +167,10 @@ impl<'a> Compiler<'a> {
                         }
                     },
                 };
-                let is_enum = matches!(ty, Type::Class(c) if self.is_enum(c));
-                let v = ConstValue::default_of(&ty, is_enum);
+                // A completed ValueTask<T> is its result (vm's builtins/tasks.rs).
+                let repr = ty.value_task_result().unwrap_or(&ty);
+                let is_enum = matches!(repr, Type::Class(c) if self.is_enum(*c));
+                let v = ConstValue::default_of(repr, is_enum);
                 let dst = self.dest_reg(dest);
                 self.load_const(&v, dst.dst());
                 Val { reg: dst, ty }
@@ -1557,6 +1559,7 @@ impl<'a> Compiler<'a> {
         s.awaiter = awaiter;
         s.result = result.unwrap_or(vm::bytecode::Dst::DISCARD);
         s.library = library && result.is_some();
+        s.value_task = v.ty.is_lib("ValueTask", 0) || v.ty.is_lib("ValueTask", 1);
         val
     }
 
@@ -1649,6 +1652,7 @@ impl<'a> Compiler<'a> {
             awaiter: Reg(0),
             result: vm::bytecode::Dst::DISCARD,
             library: false,
+            value_task: false,
         }))
     }
 

@@ -133,8 +133,20 @@ impl Type {
         self.delegate_sig().is_some() || self.is_lib("Delegate", 0)
     }
 
+    /// `T` of `ValueTask<T>`: a completed `ValueTask<T>` is represented by
+    /// its result, so `default(ValueTask<T>)` is `default(T)`.
+    pub fn value_task_result(&self) -> Option<&Type> {
+        match self {
+            Type::Lib(n, a) if &**n == "ValueTask" && a.len() == 1 => a.first(),
+            _ => None,
+        }
+    }
+
     /// The value fields, array elements and locals of this type start with.
     pub fn default_value(&self, is_enum: impl Fn(ClassId) -> bool) -> DefaultValue {
+        if let Some(t) = self.value_task_result() {
+            return t.default_value(is_enum);
+        }
         match self {
             Type::Int | Type::Long => DefaultValue::Int,
             Type::Double | Type::Decimal => DefaultValue::Double,

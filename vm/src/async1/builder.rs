@@ -51,14 +51,14 @@ pub const NATIVES: &[NativeDef] = &[
     me("AsyncTaskMethodBuilder<T>", "AwaitOnCompleted", &[O, O], "void", await_on_completed),
     st("AsyncValueTaskMethodBuilder", "Create", &[], "object", create_value_task),
     me("AsyncValueTaskMethodBuilder", "InitializeTaskAsPromise", &[], "object", initialize_task_value_task),
-    me("AsyncValueTaskMethodBuilder", "get_Task", &[], "object", task),
+    me("AsyncValueTaskMethodBuilder", "get_Task", &[], "object", value_task),
     me("AsyncValueTaskMethodBuilder", "SetResult", &[], "object", set_result_value_task),
     me("AsyncValueTaskMethodBuilder", "SetException", &["Exception"], "object", set_exception_value_task),
     me("AsyncValueTaskMethodBuilder", "AwaitUnsafeOnCompleted", &[O, O], "void", await_on_completed),
     me("AsyncValueTaskMethodBuilder", "AwaitOnCompleted", &[O, O], "void", await_on_completed),
     st("AsyncValueTaskMethodBuilder<T>", "Create", &[], "object", create_value_task_of),
     me("AsyncValueTaskMethodBuilder<T>", "InitializeTaskAsPromise", &[], "object", initialize_task_value_task_of),
-    me("AsyncValueTaskMethodBuilder<T>", "get_Task", &[], "object", task),
+    me("AsyncValueTaskMethodBuilder<T>", "get_Task", &[], "object", value_task),
     me("AsyncValueTaskMethodBuilder<T>", "SetResult", &["T"], "object", set_result_value_task_of),
     me("AsyncValueTaskMethodBuilder<T>", "SetException", &["Exception"], "object", set_exception_value_task_of),
     me("AsyncValueTaskMethodBuilder<T>", "AwaitUnsafeOnCompleted", &[O, O], "void", await_on_completed),
@@ -83,6 +83,8 @@ macro_rules! builder_natives {
             create(vm, $has_result, $kind)
         }
         pub fn $initialize(vm: &mut Vm, args: &[Value]) -> NativeResult {
+            // Called only where the state machine is boxed.
+            vm.async_stats.async1_boxed += 1;
             initialize_task(vm, args, $has_result, $kind)
         }
         pub fn $set_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -106,7 +108,7 @@ builder_natives! {
 
 /// `Create()`: a builder with no task yet, except `async void`'s.
 fn create(vm: &mut Vm, has_result: bool, kind: BuilderKind) -> NativeResult {
-    vm.async_stats.state_machines += 1;
+    vm.async_stats.async1_calls += 1;
     if kind == BuilderKind::Void { Ok(vm.new_task(has_result, kind)) } else { Ok(Value::Null) }
 }
 
@@ -128,25 +130,24 @@ fn builder_task(args: &[Value]) -> Result<&Task, VmError> {
     args.first().and_then(task_ref).ok_or_else(VmError::null_reference)
 }
 
-/// `builder.Task`: the task itself; for `ValueTask` builders a `ValueTask`
-/// holding the result when the method finished synchronously (no task
-/// escapes), else wrapping the task. A builder that finished without a
-/// task already holds its `ValueTask`.
-pub fn task(vm: &mut Vm, args: &[Value]) -> NativeResult {
+/// `builder.Task` of the `Task` builders: the task itself.
+pub fn task(_: &mut Vm, args: &[Value]) -> NativeResult {
+    Ok(arg(args, 0))
+}
+
+/// `builder.Task` of the `ValueTask` builders: what `MoveNext` returned is
+/// the builder's task if it made one (it suspended, or faulted): a
+/// `ValueTask` holding its result if it has completed (no task escapes),
+/// else wrapping it. Anything else is the `ValueTask` `SetResult` made
+/// without a task (see `tasks.rs`: a completed one is its result).
+pub fn value_task(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let b = arg(args, 0);
-    if !b.is_null() && task_ref(&b).is_none() {
-        return Ok(b);
+    let Some(t) = task_ref(&b) else { return Ok(b) };
+    if t.state.get() == TaskState::RanToCompletion {
+        let result = t.result.get();
+        return Ok(ValueTaskBox::of_result(vm, result));
     }
-    let t = builder_task(args)?;
-    if t.builder != BuilderKind::ValueTask {
-        return Ok(arg(args, 0));
-    }
-    let (task, result) = if t.state.get() == TaskState::RanToCompletion {
-        (Value::Null, t.result.get())
-    } else {
-        (arg(args, 0), Value::Null)
-    };
-    Ok(ValueTaskBox::alloc(vm, task, result))
+    Ok(ValueTaskBox::alloc(vm, b, Value::Null))
 }
 
 /// `SetResult`: completes the task (see [`completed`] for what it
@@ -160,7 +161,9 @@ fn set_result(vm: &mut Vm, args: &[Value], has_result: bool, kind: BuilderKind) 
         return Ok(completed(b, t));
     }
     if kind == BuilderKind::ValueTask {
-        return Ok(ValueTaskBox::alloc(vm, Value::Null, v));
+        // No task, so nobody waits: the generated code returns this without
+        // testing it for continuations (it may be `true`).
+        return Ok(ValueTaskBox::of_result(vm, v));
     }
     Ok(vm.cached_completed_task(v, has_result))
 }
@@ -201,7 +204,7 @@ fn runner(vm: &mut Vm, builder: Value, state_machine: Value) -> Result<Value, Vm
         existing
     };
     if let Some(Obj::Instance(i)) = runner.as_obj().as_deref() {
-        i.set(RUNNER_CONTEXT, vm.contexts.execution);
+        i.set(RUNNER_CONTEXT, vm.contexts.flowing());
         i.set(RUNNER_STATE_MACHINE, state_machine);
     }
     Ok(runner)
@@ -220,9 +223,11 @@ pub fn await_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
     vm.async_stats.suspensions += 1;
     let runner = runner(vm, builder, state_machine)?;
     if let Some(Obj::Instance(_)) = awaiter.as_obj().as_deref() {
+        // A user awaiter: not a library await.
         let run = vm.prelude_members()?.runner_run;
         return Ok(Value::Obj(vm.alloc(Obj::Delegate { method: run, target: runner })));
     }
+    vm.async_stats.library_suspensions += 1;
     let resume = |sync_ctx| TaskCallback::Runner { runner, sync_ctx };
     match awaited(vm, awaiter)? {
         Awaited::Task(t, capture) => {

@@ -281,10 +281,12 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     }
     let set_result = if kind.has_result() { native(bo, "SetResult", 1) } else { native(bo, "SetResult", 0) };
     let nargs = if kind.has_result() { 2 } else { 1 };
-    complete(&mut c, (sm, sm_class), state, t, bld, set_result, nargs, run_continuations, last_line);
+    let value_task = matches!(kind, AsyncReturn::ValueTask | AsyncReturn::ValueTaskOf);
+    complete(&mut c, (sm, sm_class), state, t, bld, set_result, nargs, run_continuations, last_line, value_task);
     // The outer catch: the exception arrives in `val`.
     let catch = c.here();
-    complete(&mut c, (sm, sm_class), state, t, bld, native(bo, "SetException", 1), 2, run_continuations, last_line);
+    let set_exception = native(bo, "SetException", 1);
+    complete(&mut c, (sm, sm_class), state, t, bld, set_exception, 2, run_continuations, last_line, value_task);
 
     // After the body's own rows (moved with it), which are inner.
     c.handlers.push(Handler {
@@ -354,7 +356,8 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
 
 /// The end of `MoveNext`: `state = -2` (if boxed), `builder.SetResult(value)`
 /// or `SetException(e)` (the run `builder, value`), then, if the task has
-/// continuations, `RunContinuations(task)`; returns the completed task.
+/// continuations, `RunContinuations(task)`; returns the completed task (for
+/// a `ValueTask` builder that made no task, the `ValueTask`).
 #[allow(clippy::too_many_arguments)]
 fn complete(
     c: &mut Code,
@@ -366,13 +369,20 @@ fn complete(
     nargs: usize,
     run_continuations: MethodId,
     line: u32,
+    value_task: bool,
 ) {
     let unboxed = c.emit(Instr::JumpIfNull { src: sm, target: Pc(0) }, line);
     c.emit(Instr::LoadInt { dst: t.dst(), value: -2 }, line);
     c.emit(Instr::SetField { obj: sm, field: state, src: t, class: sm_class }, line);
     c.patch(unboxed, c.here());
     c.emit(Instr::CallNative { dst: t.dst(), native: set, args: Args::new(bld, nargs) }, line);
+    // A `ValueTask` builder without a task returns the completed ValueTask,
+    // which is its result (`true`, say), and nobody can be waiting on it.
+    let no_task = value_task.then(|| c.emit(Instr::JumpIfNull { src: bld, target: Pc(0) }, line));
     let run = c.emit(Instr::JumpIfTrue { cond: t, target: Pc(0) }, line);
+    if let Some(at) = no_task {
+        c.patch(at, c.here());
+    }
     c.emit(Instr::Return { src: t }, line);
     c.patch(run, c.here());
     c.emit(Instr::Call { dst: Dst::DISCARD, method: run_continuations, args: Args::new(bld, 1) }, line);

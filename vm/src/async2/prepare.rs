@@ -241,14 +241,17 @@ pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
         // What the frame may still read once resumed: what is live where it
         // resumes, and what the handlers around the await read (an
         // exception from the callee or the task is thrown at the await,
-        // and `resume` may already be past the try block's end).
+        // and `resume` may already be past the try block's end). The
+        // result register is written only on the normal path: when the
+        // point resumes with an exception, a handler may read its old value.
         let mut regs = live.get(resume.index()).cloned().unwrap_or_else(|| liveness::RegSet::new(m.nregs as usize));
+        let mut handlers_read = liveness::RegSet::new(m.nregs as usize);
         for (_, h) in m.handlers_covering(Pc(pc as u32)) {
             let mut entry = |at: Pc| {
                 if let Some(l) = live.get(at.index()) {
                     let mut l = l.clone();
                     l.remove(h.exception.reg());
-                    regs.union_with(&l);
+                    handlers_read.union_with(&l);
                 }
             };
             entry(h.target);
@@ -256,9 +259,12 @@ pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
                 entry(filter);
             }
         }
-        if let Some(d) = result {
+        if let Some(d) = result
+            && !handlers_read.contains(d.reg())
+        {
             regs.remove(d.reg());
         }
+        regs.union_with(&handlers_read);
         points.push(SuspensionPoint {
             at: Pc(pc as u32),
             resume,

@@ -30,7 +30,7 @@ use std::rc::Rc;
 
 use super::continuation::{Continuation, EXCEPTION, HAS_HANDLER, continuation_ref};
 use crate::Vm;
-use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited};
+use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited, awaited_value_task};
 use crate::bytecode::{AwaitSiteId, MethodId};
 use crate::driver::Exit;
 use crate::error::VmError;
@@ -79,9 +79,8 @@ impl Vm {
     pub(crate) fn complete_thunk(&mut self, done: Frame, outcome: TaskOutcome) {
         let kind = self.async_return(done.method);
         let value = match outcome {
-            TaskOutcome::Result(v) if is_value_task(kind) => {
-                ValueTaskBox::alloc(self, Value::Null, v)
-            }
+            // A completed ValueTask is its result: nothing allocated.
+            TaskOutcome::Result(v) if is_value_task(kind) => ValueTaskBox::of_result(self, v),
             // As async1's builder: a shared task where .NET shares one.
             TaskOutcome::Result(v) => self.cached_completed_task(v, has_result(kind)),
             outcome => {
@@ -115,7 +114,7 @@ impl Vm {
             return self.suspend_again(f, cont, wait);
         }
         let program = Rc::clone(&self.program);
-        let (execution, sync_ctx) = (self.contexts.execution, self.contexts.sync_ctx);
+        let (execution, sync_ctx) = (self.contexts.flowing(), self.contexts.sync_ctx);
         let top = self.frames.len().checked_sub(1).ok_or_else(not_async2)?;
         let bottom = (0..=top)
             .rev()
@@ -183,7 +182,7 @@ impl Vm {
         c.reuse(state, flags, p.live.iter().map(|r| live[r.index()]));
         self.async_stats.suspensions += 1;
         self.pop_frame();
-        let (execution, sync_ctx) = (self.contexts.execution, self.contexts.sync_ctx);
+        let (execution, sync_ctx) = (self.contexts.flowing(), self.contexts.sync_ctx);
         self.register(cont, wait, execution, sync_ctx, f.method)
     }
 
@@ -197,6 +196,10 @@ impl Vm {
         leaf: MethodId,
     ) -> Result<(), VmError> {
         let chain = |source, sync_ctx| Registration::Chain { head, source, context: execution, sync_ctx };
+        if !matches!(&wait, Wait::Awaiter { awaiter, .. } if matches!(awaiter.as_obj().as_deref(), Some(Obj::Instance(_))))
+        {
+            self.async_stats.library_suspensions += 1;
+        }
         let (awaited, delivers) = match wait {
             Wait::Library(a) => (a, true),
             Wait::Awaiter { awaiter, site } => {
@@ -277,7 +280,7 @@ impl Vm {
             }
             let stub = c.resume;
             self.resuming.push(cur);
-            self.async_stats.resumptions += 1;
+            self.async_stats.async2_resumptions += 1;
             let r = self.call_resume_stub(stub, cur);
             self.resuming.pop();
             outcome = match r {
@@ -345,12 +348,17 @@ impl Vm {
         Ok(None)
     }
 
-    /// A Task-returning override of an awaited virtual call returned
-    /// `task` to the async2 frame now on top: its result if it is done
-    /// (`Ok(Some)`), its exception (`Err`), or `Ok(None)` once the frames
-    /// have suspended on it.
-    pub(crate) fn await_returned_task(&mut self, task: Value) -> Result<Option<Value>, VmError> {
-        let a = awaited(self, task)?;
+    /// A Task-returning override `method` of an awaited virtual call
+    /// returned `task` to the async2 frame now on top: its result if it is
+    /// done (`Ok(Some)`), its exception (`Err`), or `Ok(None)` once the
+    /// frames have suspended on it.
+    pub(crate) fn await_returned_task(&mut self, method: MethodId, task: Value) -> Result<Option<Value>, VmError> {
+        self.async_stats.awaits += 1;
+        let a = if self.program.method(method).flags.returns_value_task {
+            awaited_value_task(self, task)?
+        } else {
+            awaited(self, task)?
+        };
         match self.completed_result(&a) {
             Some(r) => r.map(Some),
             None => {
@@ -363,9 +371,13 @@ impl Vm {
     /// An `AwaitTask`: the awaitable's outcome if it is complete (its
     /// value, or its exception as `Err`), else what to suspend on.
     #[inline(always)]
-    pub(crate) fn await_now(&mut self, awaitable: Value) -> Result<Result<Value, Wait>, VmError> {
+    pub(crate) fn await_now(&mut self, awaitable: Value, site: AwaitSiteId) -> Result<Result<Value, Wait>, VmError> {
         self.async_stats.awaits += 1;
-        let a = awaited(self, awaitable)?;
+        let a = if self.program.await_sites[site.index()].value_task {
+            awaited_value_task(self, awaitable)?
+        } else {
+            awaited(self, awaitable)?
+        };
         match self.completed_result(&a) {
             Some(r) => r.map(Ok),
             None => Ok(Err(Wait::Library(a))),

@@ -5,8 +5,14 @@
 //! Representation (each choice saves an allocation on the hot path):
 //! - a `TaskAwaiter` *is* its task (in .NET it is a struct holding only the
 //!   task), and a `TaskCompletionSource` is its task too;
-//! - a `ValueTask` is a [`ValueTaskBox`]: a result, or a task; its awaiter is
-//!   the same object;
+//! - a completed `ValueTask` is its result itself, as .NET's struct holds
+//!   it inline: `default(ValueTask<int>)` is `0`, `default(ValueTask)` and
+//!   `ValueTask.CompletedTask` are `null`, and an `async ValueTask<T>` that
+//!   completes synchronously allocates nothing. Otherwise (over a task, or
+//!   a result that is itself a library awaitable, which would read as a
+//!   `ValueTask` over it) a [`ValueTaskBox`]. Its awaiter is the same value,
+//!   so only code that knows the static type is `ValueTask` (its natives, an
+//!   await site that says so) may read a value as one: [`awaited_value_task`];
 //! - `ConfigureAwait(b)` makes a [`Configured`] that is both the awaitable
 //!   and its awaiter;
 //! - `Task.Yield()` gives the [`YieldAwaitable`] (one per VM), also its own awaiter.
@@ -32,6 +38,31 @@ impl ValueTaskBox {
     pub fn alloc(vm: &mut Vm, task: Value, result: Value) -> Value {
         Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task, result }))))
     }
+
+    /// A completed `ValueTask` holding `result`: the result itself, unless
+    /// it is a library awaitable (then boxed, so that it does not read as a
+    /// `ValueTask` over it).
+    pub fn of_result(vm: &mut Vm, result: Value) -> Value {
+        if is_library_awaitable(vm, result) { ValueTaskBox::alloc(vm, Value::Null, result) } else { result }
+    }
+
+    /// The task and result of a `ValueTask` value (see the module docs).
+    pub fn parts(v: Value) -> (Value, Value) {
+        match v.as_obj().as_deref().and_then(|o| o.native::<ValueTaskBox>()) {
+            Some(b) => (b.task, b.result),
+            None => (Value::Null, v),
+        }
+    }
+}
+
+/// A task, a boxed `ValueTask`, a `ConfigureAwait` form or `Task.Yield()`'s.
+fn is_library_awaitable(vm: &Vm, v: Value) -> bool {
+    let Some(o) = v.as_obj() else { return false };
+    task_ref(&v).is_some()
+        || o.native::<ValueTaskBox>().is_some()
+        || o.native::<Configured>().is_some()
+        || o.native::<YieldAwaitable>().is_some()
+        || vm.yield_awaitable.as_obj().is_some_and(|y| crate::value::Gc::ptr_eq(o, y))
 }
 
 impl NativeObject for ValueTaskBox {
@@ -49,9 +80,11 @@ impl NativeObject for ValueTaskBox {
 
 /// `ConfigureAwait(b)`'s awaitable, which is also its awaiter.
 pub struct Configured {
-    /// A task or a [`ValueTaskBox`].
+    /// A task or a `ValueTask`.
     pub inner: Value,
     pub continue_on_captured_context: bool,
+    /// `inner` is a `ValueTask` (read with [`awaited_value_task`]).
+    pub value_task: bool,
 }
 
 impl NativeObject for Configured {
@@ -105,7 +138,8 @@ pub fn awaited(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
         return Ok(if b.task.is_null() { Awaited::Done(b.result) } else { Awaited::Task(b.task, true) });
     }
     if let Some(c) = o.native::<Configured>() {
-        return Ok(match awaited(vm, c.inner)? {
+        let inner = if c.value_task { awaited_value_task(vm, c.inner)? } else { awaited(vm, c.inner)? };
+        return Ok(match inner {
             Awaited::Task(t, _) => Awaited::Task(t, c.continue_on_captured_context),
             other => other,
         });
@@ -114,6 +148,15 @@ pub fn awaited(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
         return Ok(Awaited::Yield);
     }
     Err(cast_error(vm, v, "System.Runtime.CompilerServices.TaskAwaiter"))
+}
+
+/// Classifies a `ValueTask` (or its awaiter, the same value): a completed
+/// one is its result (see the module docs).
+pub fn awaited_value_task(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
+    match v.as_obj().as_deref().and_then(|o| o.native::<ValueTaskBox>()) {
+        Some(_) => awaited(vm, v),
+        None => Ok(Awaited::Done(v)),
+    }
 }
 
 fn task_of<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a Task, VmError> {
@@ -203,7 +246,7 @@ fn run_with(vm: &mut Vm, args: &[Value], has_result: bool, unwrap: bool) -> Nati
     if let Some(t) = task_ref(&task) {
         t.pending_status.set(PendingStatus::WaitingToRun);
     }
-    let context = vm.contexts.execution;
+    let context = vm.contexts.flowing();
     vm.event_loop.enqueue(Work::Invoke { delegate, arg: Value::Null, has_arg: false, context, task, unwrap });
     Ok(task)
 }
@@ -273,12 +316,17 @@ pub fn get_awaiter(_: &mut Vm, args: &[Value]) -> NativeResult {
 }
 
 pub fn configure_await(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let inner = arg(args, 0);
-    if inner.is_null() {
+    if arg(args, 0).is_null() {
         return Err(VmError::null_reference());
     }
+    configured(vm, args, false)
+}
+
+fn configured(vm: &mut Vm, args: &[Value], value_task: bool) -> NativeResult {
+    let inner = arg(args, 0);
     let continue_on_captured_context = bool_arg(vm, args, 1)?;
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(Configured { inner, continue_on_captured_context })))))
+    let c = Configured { inner, continue_on_captured_context, value_task };
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(c)))))
 }
 
 pub fn task_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -361,7 +409,7 @@ fn continue_with_kind(vm: &mut Vm, args: &[Value], has_result: bool) -> NativeRe
         return Err(super::args::argument_null("continuationAction"));
     }
     let then = vm.new_task(has_result, BuilderKind::None);
-    let context = vm.contexts.execution;
+    let context = vm.contexts.flowing();
     vm.add_continuation(task, TaskCallback::ContinueWith { callback, then, context })?;
     Ok(then)
 }
@@ -415,7 +463,7 @@ fn awaiter_register(vm: &mut Vm, args: &[Value], flow: bool) -> NativeResult {
     if action.is_null() {
         return Err(super::args::argument_null("continuation"));
     }
-    let context = vm.contexts.execution;
+    let context = vm.contexts.flowing();
     match awaited(vm, arg(args, 0))? {
         Awaited::Task(t, capture) => {
             let sync_ctx = if capture { vm.contexts.sync_ctx } else { Value::Null };
@@ -439,7 +487,7 @@ pub fn value_task_from_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
     if task_ref(&v).is_some() {
         return Ok(ValueTaskBox::alloc(vm, v, Value::Null));
     }
-    Ok(ValueTaskBox::alloc(vm, Value::Null, v))
+    Ok(ValueTaskBox::of_result(vm, v))
 }
 
 pub fn value_task_from_task(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -447,18 +495,59 @@ pub fn value_task_from_task(vm: &mut Vm, args: &[Value]) -> NativeResult {
     Ok(ValueTaskBox::alloc(vm, arg(args, 0), Value::Null))
 }
 
-pub fn value_task_completed(vm: &mut Vm, _: &[Value]) -> NativeResult {
-    Ok(ValueTaskBox::alloc(vm, Value::Null, Value::Null))
-}
-
-fn value_task<'a>(vm: &Vm, args: &'a [Value]) -> Result<&'a ValueTaskBox, VmError> {
-    super::args::native_this(vm, args, "System.Threading.Tasks.ValueTask")
+pub fn value_task_completed(_: &mut Vm, _: &[Value]) -> NativeResult {
+    Ok(Value::Null)
 }
 
 /// A `ValueTask` property: the task's when it wraps one, else `done`'s.
 fn value_task_prop(vm: &mut Vm, args: &[Value], done: bool, task_prop: crate::native::defs::NativeFn) -> NativeResult {
-    let task = value_task(vm, args)?.task;
+    let (task, _) = ValueTaskBox::parts(arg(args, 0));
     if task.is_null() { Ok(Value::Bool(done)) } else { task_prop(vm, &[task]) }
+}
+
+pub fn value_task_configure_await(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    configured(vm, args, true)
+}
+
+/// The `ValueTaskAwaiter` members: a completed `ValueTask` (its result)
+/// answers at once; a boxed one is a library awaiter like the others.
+pub fn value_task_awaiter_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    match awaited_value_task(vm, arg(args, 0))? {
+        Awaited::Done(_) => Ok(Value::Bool(true)),
+        _ => awaiter_is_completed(vm, args),
+    }
+}
+
+pub fn value_task_awaiter_get_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    match awaited_value_task(vm, arg(args, 0))? {
+        Awaited::Done(v) => {
+            vm.async_stats.awaits += 1;
+            Ok(v)
+        }
+        _ => awaiter_get_result(vm, args),
+    }
+}
+
+pub fn value_task_awaiter_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    value_task_awaiter_register(vm, args, awaiter_on_completed)
+}
+
+pub fn value_task_awaiter_unsafe_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    value_task_awaiter_register(vm, args, awaiter_unsafe_on_completed)
+}
+
+fn value_task_awaiter_register(vm: &mut Vm, args: &[Value], boxed: crate::native::defs::NativeFn) -> NativeResult {
+    match awaited_value_task(vm, arg(args, 0))? {
+        Awaited::Done(_) => {
+            let action = arg(args, 1);
+            if action.is_null() {
+                return Err(super::args::argument_null("continuation"));
+            }
+            vm.invoke(action, &[])?;
+            Ok(Value::Null)
+        }
+        _ => boxed(vm, args),
+    }
 }
 
 pub fn value_task_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -478,14 +567,12 @@ pub fn value_task_is_canceled(vm: &mut Vm, args: &[Value]) -> NativeResult {
 }
 
 pub fn value_task_result(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let b = value_task(vm, args)?;
-    let (task, v) = (b.task, b.result);
+    let (task, v) = ValueTaskBox::parts(arg(args, 0));
     if task.is_null() { Ok(v) } else { awaiter_get_result(vm, &[task]) }
 }
 
 pub fn value_task_as_task(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let b = value_task(vm, args)?;
-    let (task, v) = (b.task, b.result);
+    let (task, v) = ValueTaskBox::parts(arg(args, 0));
     if task.is_null() { Ok(vm.completed_task(v, true)) } else { Ok(task) }
 }
 

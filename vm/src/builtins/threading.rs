@@ -140,7 +140,7 @@ pub fn token_register(vm: &mut Vm, args: &[Value]) -> NativeResult {
     if callback.is_null() {
         return Err(super::args::argument_null("callback"));
     }
-    let context = vm.contexts.execution;
+    let context = vm.contexts.flowing();
     let registered = with_source(arg(args, 0), |s| {
         let pending = !s.canceled.get();
         if pending {
@@ -220,6 +220,67 @@ pub fn async_local_set(vm: &mut Vm, args: &[Value]) -> NativeResult {
     Ok(Value::Null)
 }
 
+// ---- ExecutionContext flow ---------------------------------------------------
+
+/// `ExecutionContext.SuppressFlow()`'s `AsyncFlowControl`: `Undo()` (or
+/// `Dispose()`) restores the flow, once.
+pub struct AsyncFlowControl {
+    used: Cell<bool>,
+}
+
+impl NativeObject for AsyncFlowControl {
+    fn type_name(&self) -> &'static str {
+        "AsyncFlowControl"
+    }
+    fn trace(&self, _: &mut Tracer) {}
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+fn set_flow_suppressed(vm: &mut Vm, suppressed: bool) {
+    let ec = ExecutionContext::with_flow_suppressed(vm.contexts.execution, suppressed);
+    vm.contexts.execution = Value::Obj(vm.alloc(Obj::Native(Box::new(ec))));
+}
+
+/// `ExecutionContext.SuppressFlow()`: from now until `RestoreFlow()` (or
+/// the method's return restores its caller's context), work queued and
+/// awaits capture no ExecutionContext.
+pub fn suppress_flow(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    if ExecutionContext::is_flow_suppressed(vm.contexts.execution) {
+        return Err(VmError::throw("System.InvalidOperationException", "Context flow is already suppressed."));
+    }
+    set_flow_suppressed(vm, true);
+    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(AsyncFlowControl { used: Cell::new(false) })))))
+}
+
+pub fn restore_flow(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    if !ExecutionContext::is_flow_suppressed(vm.contexts.execution) {
+        return Err(VmError::throw(
+            "System.InvalidOperationException",
+            "Cannot restore context flow when it is not suppressed.",
+        ));
+    }
+    set_flow_suppressed(vm, false);
+    Ok(Value::Null)
+}
+
+pub fn is_flow_suppressed(vm: &mut Vm, _: &[Value]) -> NativeResult {
+    Ok(Value::Bool(ExecutionContext::is_flow_suppressed(vm.contexts.execution)))
+}
+
+/// `AsyncFlowControl.Undo()` / `Dispose()`.
+pub fn flow_control_undo(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let control: &AsyncFlowControl = native_this(vm, args, "System.Threading.AsyncFlowControl")?;
+    if control.used.replace(true) {
+        return Err(VmError::throw(
+            "System.InvalidOperationException",
+            "AsyncFlowControl object can be used only once to call Undo().",
+        ));
+    }
+    restore_flow(vm, &[])
+}
+
 // ---- SynchronizationContext, ThreadPool -----------------------------------
 
 pub fn sync_ctx_set(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -234,7 +295,7 @@ pub fn queue_user_work_item(vm: &mut Vm, args: &[Value]) -> NativeResult {
     if delegate.is_null() {
         return Err(super::args::argument_null("callBack"));
     }
-    let context = vm.contexts.execution;
+    let context = vm.contexts.flowing();
     vm.event_loop.enqueue(Work::Invoke {
         delegate,
         arg: arg(args, 1),
