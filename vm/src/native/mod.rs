@@ -154,6 +154,7 @@ mod tests {
                         | "Lazy<T>"
                         | "WaitCallback"
                         | "Action<Task<T>>"
+                        | "AsyncFlowControl"
                 )
         }
         for d in NATIVES {
