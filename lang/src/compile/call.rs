@@ -192,7 +192,7 @@ impl<'a> Compiler<'a> {
                     return self.delegate_call(d, args, dest, span, discard);
                 }
                 let class = self.fr().class;
-                match self.find_member(class, id.name) {
+                match self.find_member_in_scope(class, id.name) {
                     Some(Member::Methods(ids)) => {
                         let in_static = self.fr().is_static;
                         let statics: Vec<MethodId> =
@@ -979,7 +979,7 @@ impl<'a> Compiler<'a> {
                     return None;
                 }
                 let class = self.fr().class;
-                match self.find_member(class, id.name) {
+                match self.find_member_in_scope(class, id.name) {
                     Some(Member::Methods(ids)) => Some(ids),
                     _ => None,
                 }

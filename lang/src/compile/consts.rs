@@ -126,6 +126,7 @@ impl<'a> Compiler<'a> {
         }
         for ci in 0..self.classes.len() {
             self.origin = self.classes[ci].origin;
+            self.decl_context = Some(ClassId(ci as u32));
             for fi in 0..self.classes[ci].fields.len() {
                 if matches!(self.classes[ci].fields[fi].kind, FieldKind::Const(None)) {
                     self.const_field(ClassId(ci as u32), fi);
@@ -134,6 +135,7 @@ impl<'a> Compiler<'a> {
         }
         for (m, i, e) in std::mem::take(&mut self.pending_defaults) {
             let class = self.methods[m.index()].class;
+            self.decl_context = Some(class);
             self.origin = self.methods[m.index()].origin;
             let ty = self.methods[m.index()].params[i].ty.clone();
             let v = match self.fold(e, class) {
@@ -153,6 +155,7 @@ impl<'a> Compiler<'a> {
             };
             self.methods[m.index()].params[i].default = v.or(Some(ConstValue::Null));
         }
+        self.decl_context = None;
         self.origin = Origin::User;
     }
 
@@ -309,6 +312,21 @@ impl<'a> Compiler<'a> {
 
     /// A const field or enum member named `name` visible in `class`.
     fn const_member(&mut self, class: ClassId, name: &str) -> Option<ConstValue> {
+        if let Some(v) = self.const_member_own(class, name) {
+            return Some(v);
+        }
+        // A nested type sees its enclosing types' constants.
+        let mut outer = self.classes[class.index()].outer;
+        while let Some(o) = outer {
+            if let Some(v) = self.const_member_own(o, name) {
+                return Some(v);
+            }
+            outer = self.classes[o.index()].outer;
+        }
+        None
+    }
+
+    fn const_member_own(&mut self, class: ClassId, name: &str) -> Option<ConstValue> {
         let mut cur = Some(class);
         let mut guard = 0;
         while let Some(c) = cur {

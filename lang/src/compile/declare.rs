@@ -63,8 +63,10 @@ impl<'a> Compiler<'a> {
 
         let order = self.resolve_bases();
         for &c in &order {
+            self.decl_context = Some(c);
             self.declare_members(c);
         }
+        self.decl_context = None;
         if let Some(class) = top_level_class {
             self.declare_top_level(class, user.top_level);
         }
@@ -155,21 +157,26 @@ impl<'a> Compiler<'a> {
                     self.add_namespace(&full);
                     self.collect_items(items, &full);
                 }
-                ast::Item::Type(decl) => self.collect_type(decl, ns),
+                ast::Item::Type(decl) => self.collect_type(decl, ns, None),
             }
         }
     }
 
-    fn collect_type(&mut self, decl: &'a ast::TypeDecl<'a>, ns: &str) {
+    /// Declares a type (`outer`: the type it is nested in) and the types
+    /// nested in it.
+    fn collect_type(&mut self, decl: &'a ast::TypeDecl<'a>, ns: &str, outer: Option<ClassId>) {
         let name = decl.name.name;
         let full = if ns.is_empty() { name.to_string() } else { format!("{ns}.{name}") };
-        let exists = self
-            .types_by_name
-            .get(name)
-            .is_some_and(|ids| ids.iter().any(|c| self.classes[c.index()].full_name() == full));
+        let exists = self.types_by_name.get(name).is_some_and(|ids| {
+            ids.iter().any(|c| self.classes[c.index()].full_name() == full && self.classes[c.index()].outer == outer)
+        });
         if exists {
-            let where_ = if ns.is_empty() { "<global namespace>".to_string() } else { ns.to_string() };
-            self.error(decl.name.span, format!("The namespace '{where_}' already contains a definition for '{name}'"));
+            let where_ = match outer {
+                Some(o) => format!("The type '{}'", self.classes[o.index()].name),
+                None if ns.is_empty() => "The namespace '<global namespace>'".to_string(),
+                None => format!("The namespace '{ns}'"),
+            };
+            self.error(decl.name.span, format!("{where_} already contains a definition for '{name}'"));
         }
         let kind = match decl.kind {
             TypeKind::Class => ClassKind::Class,
@@ -185,13 +192,14 @@ impl<'a> Compiler<'a> {
         let id = self.program.add_class(class);
         let mut info = ClassInfo::new(name.to_string(), ns.to_string(), decl.kind, self.origin);
         info.decl = Some(decl);
+        info.outer = outer;
         info.is_static = decl.modifiers.has(Modifiers::STATIC);
         info.is_abstract = decl.modifiers.has(Modifiers::ABSTRACT) || decl.kind == TypeKind::Interface;
         self.classes.push(info);
         self.types_by_name.entry(name.to_string()).or_default().push(id);
         for m in decl.members {
             if let ast::Member::NestedType(t) = m {
-                self.collect_type(t, ns);
+                self.collect_type(t, ns, Some(id));
             }
         }
     }
@@ -212,11 +220,76 @@ impl<'a> Compiler<'a> {
         id
     }
 
-    /// A class of the program or prelude by simple name (the program's own
-    /// first).
+    /// A class of the program or prelude by simple name, as C# looks it up
+    /// from where the compiler is: a type nested in the class being compiled
+    /// (or its bases), then in each enclosing class, then a top-level type
+    /// (the program's own first); failing those, a type nested anywhere.
     pub(crate) fn find_class(&self, name: &str) -> Option<ClassId> {
         let ids = self.types_by_name.get(name)?;
-        ids.iter().copied().find(|c| self.classes[c.index()].origin == Origin::User).or_else(|| ids.first().copied())
+        let mut scope = self.scope_class();
+        while let Some(c) = scope {
+            if let Some(t) = self.nested_type(c, name) {
+                return Some(t);
+            }
+            scope = self.classes[c.index()].outer;
+        }
+        let top = |c: &&ClassId| self.classes[c.index()].outer.is_none();
+        let user = |c: &&ClassId| self.classes[c.index()].origin == Origin::User;
+        ids.iter()
+            .filter(top)
+            .find(user)
+            .or_else(|| ids.iter().find(top))
+            .or_else(|| ids.iter().find(user))
+            .or_else(|| ids.first())
+            .copied()
+    }
+
+    /// The class type names resolve in: the function's, or the one whose
+    /// declaration is being read.
+    pub(crate) fn scope_class(&self) -> Option<ClassId> {
+        self.fns.last().map(|f| f.class).or(self.decl_context)
+    }
+
+    /// The type named `name` nested in `class` or one of its bases.
+    pub(crate) fn nested_type(&self, class: ClassId, name: &str) -> Option<ClassId> {
+        let ids = self.types_by_name.get(name)?;
+        self.lookup_chain(class)
+            .into_iter()
+            .find_map(|c| ids.iter().copied().find(|t| self.classes[t.index()].outer == Some(c)))
+    }
+
+    /// The class a dotted name (`Outer`, `Ns.Outer.Inner`) names, if it is
+    /// one.
+    fn dotted_class(&self, dotted: &str) -> Option<ClassId> {
+        let mut ns = String::new();
+        let mut class: Option<ClassId> = None;
+        for part in dotted.split('.') {
+            class = match class {
+                Some(c) => Some(self.nested_type(c, part)?),
+                None => {
+                    let qualified = if ns.is_empty() { part.to_string() } else { format!("{ns}.{part}") };
+                    let in_ns = self.types_by_name.get(part).and_then(|ids| {
+                        ids.iter().copied().find(|c| {
+                            let i = &self.classes[c.index()];
+                            i.outer.is_none() && i.namespace == ns
+                        })
+                    });
+                    if ns.is_empty()
+                        && let Some(c) = self.find_class(part)
+                    {
+                        Some(c)
+                    } else if in_ns.is_some() {
+                        in_ns
+                    } else if self.namespaces.contains(&qualified) {
+                        ns = qualified;
+                        None
+                    } else {
+                        return None;
+                    }
+                }
+            };
+        }
+        class
     }
 
     /// Resolves a written type. `var` is the caller's business (it is an
@@ -259,6 +332,12 @@ impl<'a> Compiler<'a> {
     pub(crate) fn lookup_type_name(&self, name: &str, args: Vec<Type>) -> Result<Type, String> {
         let simple = match name.rsplit_once('.') {
             Some((prefix, last)) => {
+                if args.is_empty()
+                    && let Some(outer) = self.dotted_class(prefix)
+                    && let Some(t) = self.nested_type(outer, last)
+                {
+                    return Ok(Type::Class(t));
+                }
                 if !self.namespaces.contains(prefix)
                     && self.find_class(prefix.rsplit('.').next().unwrap_or(prefix)).is_none()
                 {
@@ -328,6 +407,8 @@ impl<'a> Compiler<'a> {
             let id = ClassId(i as u32);
             let Some(decl) = self.classes[i].decl else { continue };
             self.origin = self.classes[i].origin;
+            // A base named from inside a nested type resolves there.
+            self.decl_context = self.classes[i].outer;
             let mut base = None;
             let mut interfaces = Vec::new();
             for (n, b) in decl.bases.iter().enumerate() {

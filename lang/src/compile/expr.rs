@@ -148,7 +148,7 @@ impl<'a> Compiler<'a> {
                 if let ExprKind::Name(id) = &inner.kind
                     && !self.peek_var(id.name)
                     && self.named(inner).is_none()
-                    && self.find_member(self.fr().class, id.name).is_none()
+                    && self.find_member_in_scope(self.fr().class, id.name).is_none()
                 {
                     self.error(id.span, format!("The name '{}' does not exist in the current context", id.name));
                 }
@@ -418,7 +418,7 @@ impl<'a> Compiler<'a> {
             return self.load_var(v, dest);
         }
         let class = self.fr().class;
-        match self.find_member(class, id.name) {
+        match self.find_member_in_scope(class, id.name) {
             Some(Member::Methods(ids)) => {
                 let is_static = self.fr().is_static;
                 let recv = if ids.iter().any(|m| !self.methods[m.index()].is_static) && !is_static {

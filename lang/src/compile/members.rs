@@ -53,6 +53,35 @@ impl<'a> Compiler<'a> {
         out
     }
 
+    /// A member named by a simple name in code of `class`: its own or its
+    /// bases', else a static one of an enclosing class (C# finds instance
+    /// members there too, only to reject them).
+    pub(crate) fn find_member_in_scope(&self, class: ClassId, name: &str) -> Option<Member> {
+        if let Some(m) = self.find_member(class, name) {
+            return Some(m);
+        }
+        let mut outer = self.classes[class.index()].outer;
+        while let Some(o) = outer {
+            match self.find_member(o, name) {
+                Some(m @ Member::Field { class, idx }) if !matches!(self.classes[class.index()].fields[idx].kind, super::FieldKind::Instance(_)) => {
+                    return Some(m);
+                }
+                Some(m @ Member::Prop { class, idx }) if self.classes[class.index()].props[idx].is_static => {
+                    return Some(m);
+                }
+                Some(Member::Methods(ids)) => {
+                    let statics: Vec<MethodId> = ids.into_iter().filter(|m| self.methods[m.index()].is_static).collect();
+                    if !statics.is_empty() {
+                        return Some(Member::Methods(statics));
+                    }
+                }
+                _ => {}
+            }
+            outer = self.classes[o.index()].outer;
+        }
+        None
+    }
+
     /// A member by name, as seen from `class`.
     pub(crate) fn find_member(&self, class: ClassId, name: &str) -> Option<Member> {
         let mut methods: Vec<MethodId> = Vec::new();
@@ -214,7 +243,7 @@ impl<'a> Compiler<'a> {
                 }
                 if !self.fns.is_empty() {
                     let class = self.fr().class;
-                    if self.find_member(class, id.name).is_some() {
+                    if self.find_member_in_scope(class, id.name).is_some() {
                         return None;
                     }
                 }
@@ -246,10 +275,7 @@ impl<'a> Compiler<'a> {
                     {
                         return None;
                     }
-                    let nested = self.classes[c.index()].decl.is_some_and(|d| {
-                        d.members.iter().any(|m| matches!(m, ast::Member::NestedType(t) if t.name.name == name.name))
-                    });
-                    if nested { self.find_class(name.name).map(|c| Named::Type(Type::Class(c))) } else { None }
+                    self.nested_type(c, name.name).map(|c| Named::Type(Type::Class(c)))
                 }
                 Named::Type(_) => None,
             },

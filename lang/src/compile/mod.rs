@@ -131,6 +131,8 @@ pub(crate) struct ClassInfo<'a> {
     pub kind: ast::TypeKind,
     pub decl: Option<&'a ast::TypeDecl<'a>>,
     pub origin: Origin,
+    /// The type it is nested in (`A` for `A.Inner`).
+    pub outer: Option<ClassId>,
     pub base: Option<ClassId>,
     /// Interfaces named in the declaration.
     pub interfaces: Vec<ClassId>,
@@ -164,6 +166,7 @@ impl ClassInfo<'_> {
             kind,
             decl: None,
             origin,
+            outer: None,
             base: None,
             interfaces: Vec::new(),
             all_interfaces: Vec::new(),
@@ -292,6 +295,9 @@ pub(crate) struct Compiler<'a> {
     user_lines: SourceLines,
     /// Which source the code being compiled comes from.
     pub origin: Origin,
+    /// The class whose declaration is being read (its bases, members'
+    /// types): where type names resolve when no function is compiled.
+    pub decl_context: Option<ClassId>,
     /// Nesting of speculative compilation (diagnostics are discarded).
     pub speculating: u32,
 
@@ -372,6 +378,7 @@ impl<'a> Compiler<'a> {
             exception_class: None,
             user_lines: SourceLines::new(source),
             origin: Origin::User,
+            decl_context: None,
             speculating: 0,
             fns: Vec::new(),
             scopes: Vec::new(),

@@ -88,7 +88,7 @@ impl<'a> Compiler<'a> {
                     return Place::Var(v);
                 }
                 let class = self.fr().class;
-                match self.find_member(class, id.name) {
+                match self.find_member_in_scope(class, id.name) {
                     Some(Member::Field { class, idx }) => self.field_place(class, idx, None, id.span, false),
                     Some(Member::Prop { class, idx }) => {
                         let is_static = self.classes[class.index()].props[idx].is_static;
