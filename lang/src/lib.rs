@@ -12,6 +12,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod lexer;
 pub mod parser;
+pub mod variants;
 
 pub use diagnostic::Diagnostic;
 
