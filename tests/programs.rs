@@ -139,3 +139,45 @@ fn value_task_completing_synchronously_allocates_nothing() {
         assert_eq!(allocations(&source), allocations(&none), "{mode:?}: 1,000 calls allocated");
     }
 }
+
+/// A filter that throws does not catch (the CLR's rule, LANGUAGE.md), in
+/// an async method of either backend too: async1's catch-all around
+/// `MoveNext` and async2's `--capture-contexts` finally must not cover the
+/// filter's code. (Mono's mcs rewrites async filters into rethrows, so no
+/// program in `programs/` can show this.)
+#[test]
+fn a_throwing_filter_in_an_async_method_does_not_catch() {
+    let source = r#"
+using System;
+using System.Threading.Tasks;
+class Program
+{
+    static bool Throws() { throw new Exception("in filter"); }
+    static async Task<string> Run()
+    {
+        try
+        {
+            try
+            {
+                await Task.Yield();
+                throw new InvalidOperationException("body");
+            }
+            catch (Exception) when (Throws())
+            {
+                return "wrong handler";
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            return "outer caught " + e.Message;
+        }
+    }
+    static void Main() { Console.WriteLine(Run().Result); }
+}
+"#;
+    for (mode, capture_contexts) in [(vm::Backend::Async1, false), (vm::Backend::Async2, false), (vm::Backend::Async2, true)] {
+        let options = vm::Options { mode, capture_contexts, ..Default::default() };
+        let r = run_source(source, "filter.toy", options).expect("compiles");
+        assert_eq!(r.stdout, "outer caught body\n", "{mode:?} capture_contexts={capture_contexts}: {}", r.stderr);
+    }
+}

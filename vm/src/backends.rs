@@ -15,7 +15,7 @@
 //! generated code ([`crate::native::required`]), a `ValueTask` on the heap
 //! ([`crate::builtins::tasks::ValueTaskBox::alloc`]).
 
-use crate::bytecode::{Handler, Instr, MethodId, Operand, OperandMut, Pc};
+use crate::bytecode::{Handler, HandlerKind, Instr, MethodId, Operand, OperandMut, Pc};
 use crate::program::{AsyncReturn, AwaitSite, Backend, Method, Program};
 
 /// Which backend runs an async method: its `[Async1]`/`[Async2]`, else its
@@ -87,6 +87,37 @@ impl Code {
         self.handlers.extend(m.handlers.iter().map(|h| h.shifted(by)));
         shift_sites(&m.code, sites, by);
         by
+    }
+
+    /// Adds a handler row covering `start..end` except the code of the
+    /// exception filters already in the table: a filter runs in a frame of
+    /// its own, and an exception in it means "does not catch" (as in the
+    /// CLR), so no handler of the method may cover it, not even one a
+    /// backend wraps around the whole body.
+    pub fn protect(&mut self, start: Pc, end: Pc, row: impl Fn(Pc, Pc) -> Handler) {
+        let mut filters: Vec<(Pc, Pc)> = self
+            .handlers
+            .iter()
+            .filter_map(|h| match h.kind {
+                HandlerKind::Filter { filter, .. } => Some((filter, h.target)),
+                _ => None,
+            })
+            .collect();
+        filters.sort_by_key(|f| f.0);
+        filters.dedup();
+        let mut from = start;
+        for (f, t) in filters {
+            if t <= from || f >= end {
+                continue;
+            }
+            if f > from {
+                self.handlers.push(row(from, f));
+            }
+            from = t.max(from);
+        }
+        if from < end {
+            self.handlers.push(row(from, end));
+        }
     }
 
     /// Makes this `m`'s code, lines and exception table.

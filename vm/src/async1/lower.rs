@@ -288,10 +288,11 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     let set_exception = native(bo, "SetException", 1);
     complete(&mut c, (sm, sm_class), state, t, bld, set_exception, 2, run_continuations, last_line, value_task);
 
-    // After the body's own rows (moved with it), which are inner.
-    c.handlers.push(Handler {
-        start: Pc(shift),
-        end: protected_end,
+    // After the body's own rows (moved with it), which are inner; not
+    // over the body's filters.
+    c.protect(Pc(shift), protected_end, |start, end| Handler {
+        start,
+        end,
         target: catch,
         exception: val.dst(),
         kind: HandlerKind::Catch { class: exception },

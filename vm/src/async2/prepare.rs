@@ -208,9 +208,9 @@ fn save_and_restore_contexts(m: &mut Method, sites: &mut [AwaitSite]) {
     let handler_pc = c.here();
     c.emit(restore, first_line);
     c.emit(Instr::EndFinally { src: rexc }, first_line);
-    c.handlers.push(Handler {
-        start: Pc(shift),
-        end: body_end,
+    c.protect(Pc(shift), body_end, |start, end| Handler {
+        start,
+        end,
         target: handler_pc,
         exception: rexc.dst(),
         kind: HandlerKind::Finally,

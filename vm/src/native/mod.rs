@@ -152,6 +152,7 @@ mod tests {
                         | "CancellationTokenSource"
                         | "AsyncLocal<T>"
                         | "Lazy<T>"
+                        | "AsyncFlowControl"
                         | "WaitCallback"
                         | "Action<Task<T>>"
                         | "AsyncFlowControl"
