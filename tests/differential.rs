@@ -19,7 +19,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{root, run_source, toy_files};
+use common::{Rng, root, run_source, toy_files};
 
 const DEFAULT_VARIANTS: usize = 2;
 
@@ -128,20 +128,6 @@ fn stores_tasks(source: &str) -> bool {
         })
 }
 
-/// A small deterministic generator (xorshift64*), as `mutations.rs`'s.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)

@@ -68,3 +68,18 @@ pub fn run_source(source: &str, file_name: &str, options: vm::Options) -> Result
     let outcome = vm::run(program, options, Box::new(out.clone()), Box::new(err.clone()));
     Ok(RunResult { stdout: out.text(), stderr: err.text(), exit_code: outcome.exit_code, stats: outcome.stats })
 }
+
+/// A small deterministic generator (xorshift64*), so a failure reproduces.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}

@@ -108,7 +108,7 @@ impl Args {
     pub fn new(base: Reg, count: usize) -> Args {
         Args { base: base.0, count: count as u16 }
     }
-    pub fn regs(self) -> impl Iterator<Item = Reg> {
+    pub fn regs(self) -> impl Iterator<Item = Reg> + Clone {
         (self.base..self.base + self.count).map(Reg)
     }
     pub fn reg(self, i: usize) -> Reg {

@@ -503,8 +503,8 @@ impl Vm {
                     }
                 }
                 Instr::Concat { dst, args } => {
-                    let values: Vec<Value> = args.regs().map(|reg| r!(reg)).collect();
-                    let s = tri!(self.concat(&values));
+                    // Read twice (to measure, then to copy): nothing runs between.
+                    let s = tri!(self.concat(args.regs().map(|reg| r!(reg))));
                     set!(dst, s);
                     safepoint!();
                 }

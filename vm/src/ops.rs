@@ -14,7 +14,7 @@ impl Vm {
     #[cold]
     pub(crate) fn add_slow(&mut self, a: Value, b: Value) -> Result<Value, VmError> {
         if a.as_str().is_some() || b.as_str().is_some() {
-            return self.concat(&[a, b]);
+            return self.concat([a, b].into_iter());
         }
         if let (Value::Enum(c, x), Some(y)) = (a, b.as_int()) {
             return Ok(Value::Enum(c, x.wrapping_add(y)));
@@ -25,18 +25,18 @@ impl Vm {
     /// `string.Concat` of values (strings as they are, anything else as
     /// it prints): an `OutOfMemoryException` before building a string the
     /// heap cannot hold.
-    pub(crate) fn concat(&mut self, values: &[Value]) -> Result<Value, VmError> {
+    pub(crate) fn concat(&mut self, values: impl Iterator<Item = Value> + Clone) -> Result<Value, VmError> {
         // Non-strings are printed twice (to measure, then to copy): they
         // are short, and the common case (strings only) allocates nothing
         // but the result.
         let program = &self.program;
-        let len = values.iter().map(|v| v.as_str().map_or_else(|| format::to_display(program, *v).len(), str::len)).sum();
+        let len = values.clone().map(|v| v.as_str().map_or_else(|| format::to_display(program, v).len(), str::len)).sum();
         self.reserve(len)?;
         let mut s = String::with_capacity(len);
         for v in values {
             match v.as_str() {
                 Some(t) => s.push_str(t),
-                None => s.push_str(&format::to_display(&self.program, *v)),
+                None => s.push_str(&format::to_display(&self.program, v)),
             }
         }
         Ok(self.str_value(s))

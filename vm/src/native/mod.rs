@@ -155,7 +155,6 @@ mod tests {
                         | "AsyncFlowControl"
                         | "WaitCallback"
                         | "Action<Task<T>>"
-                        | "AsyncFlowControl"
                 )
         }
         for d in NATIVES {
