@@ -280,7 +280,8 @@ fn parse_size(text: &str) -> Result<usize, String> {
         Some((i, 'g' | 'G')) => (&t[..i], 30),
         _ => (t, 0),
     };
-    let n: usize = digits.trim().parse().map_err(|_| format!("'{text}' is not a size (a number, optionally with K, M or G)"))?;
+    let n: usize =
+        digits.trim().parse().map_err(|_| format!("'{text}' is not a size (a number, optionally with K, M or G)"))?;
     n.checked_mul(1 << shift).filter(|&b| b > 0).ok_or_else(|| format!("'{text}' is out of range"))
 }
 

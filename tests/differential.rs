@@ -121,13 +121,13 @@ fn stores_tasks(source: &str) -> bool {
             return true;
         }
     }
-    source.contains("var ") && (source.contains("Async(") || source.contains("Task"))
+    source.contains("var ")
+        && (source.contains("Async(") || source.contains("Task"))
         && source.lines().any(|l| {
             let l = l.trim_start();
             l.starts_with("var ") && !l.contains("await") && l.contains('(') && !l.contains("new ")
         })
 }
-
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)

@@ -23,11 +23,7 @@ class Program {
     let r = run_source(src, "deadlock.toy", vm::Options::default()).expect("compiles");
     assert_eq!(r.stdout, "waiting\n");
     assert_eq!(r.exit_code, 1);
-    assert!(
-        r.stderr.starts_with("Unhandled exception. System.InvalidOperationException: Deadlock"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.starts_with("Unhandled exception. System.InvalidOperationException: Deadlock"), "{}", r.stderr);
     assert!(r.stderr.contains("at Program.Main() in deadlock.toy:line 7"), "{}", r.stderr);
 }
 

@@ -23,7 +23,11 @@ fn exhausting_the_heap_throws_out_of_memory_and_the_program_goes_on() {
             let r = run_source(&source, "exhaust.toy", options).expect("compiles");
             assert_eq!(r.stdout, WANT, "{mode:?} gc_stress={gc_stress}: {}", r.stderr);
             assert_eq!(r.exit_code, 0);
-            assert!(r.stats.peak_heap_bytes <= limit + limit / 4, "peak heap {} with a {limit}-byte limit", r.stats.peak_heap_bytes);
+            assert!(
+                r.stats.peak_heap_bytes <= limit + limit / 4,
+                "peak heap {} with a {limit}-byte limit",
+                r.stats.peak_heap_bytes
+            );
         }
     }
 }

@@ -175,7 +175,9 @@ class Program
     static void Main() { Console.WriteLine(Run().Result); }
 }
 "#;
-    for (mode, capture_contexts) in [(vm::Backend::Async1, false), (vm::Backend::Async2, false), (vm::Backend::Async2, true)] {
+    for (mode, capture_contexts) in
+        [(vm::Backend::Async1, false), (vm::Backend::Async2, false), (vm::Backend::Async2, true)]
+    {
         let options = vm::Options { mode, capture_contexts, ..Default::default() };
         let r = run_source(source, "filter.toy", options).expect("compiles");
         assert_eq!(r.stdout, "outer caught body\n", "{mode:?} capture_contexts={capture_contexts}: {}", r.stderr);

@@ -51,7 +51,14 @@ pub fn run(dir: &Path, modes: &[Backend], iterations: i64, timing: Timing) -> Eh
 /// One cell: iterations per second of `Program.Cell(depth, variant,
 /// iterations)` (each iteration recurses through `depth` async frames and
 /// returns or throws to a try/catch at the top), on a fresh VM.
-pub fn cell(program: &Result<Program, String>, mode: Backend, depth: i64, variant: i64, iterations: i64, timing: Timing) -> Measured {
+pub fn cell(
+    program: &Result<Program, String>,
+    mode: Backend,
+    depth: i64,
+    variant: i64,
+    iterations: i64,
+    timing: Timing,
+) -> Measured {
     let program = program.as_ref().map_err(Clone::clone)?;
     let err = Captured::default();
     let mut vm = new_vm(program, mode, &err);
@@ -200,7 +207,9 @@ impl EhResults {
             let mut row = vec![depth.to_string()];
             for m in 0..self.modes.len() {
                 for suspend in [false, true] {
-                    row.push(self.throw_vs_return(m, d, suspend).map_or("-".into(), |r| noted(r, |r| format!("{r:.4}"))));
+                    row.push(
+                        self.throw_vs_return(m, d, suspend).map_or("-".into(), |r| noted(r, |r| format!("{r:.4}"))),
+                    );
                 }
             }
             for (_, runtime) in seed::RUNTIMES {
@@ -218,7 +227,8 @@ impl EhResults {
     pub fn relative_chart(&self) -> Chart {
         let mut series = Vec::new();
         for (v, name) in VARIANTS.iter().enumerate() {
-            let points = (0..DEPTHS.len()).filter_map(|d| Some((DEPTHS[d] as f64, self.ratio(d, v)?.0.median))).collect();
+            let points =
+                (0..DEPTHS.len()).filter_map(|d| Some((DEPTHS[d] as f64, self.ratio(d, v)?.0.median))).collect();
             series.push(Series { label: format!("{name} (toy)"), color: COLORS[v], dashed: false, points });
         }
         for (v, name) in VARIANTS.iter().enumerate() {
@@ -243,16 +253,23 @@ impl EhResults {
         let suspends = [(false, "NoSuspend"), (true, "Suspend")];
         for (m, mode) in self.modes.iter().enumerate() {
             for (s, (suspend, name)) in suspends.iter().enumerate() {
-                let points =
-                    (0..DEPTHS.len()).filter_map(|d| Some((DEPTHS[d] as f64, self.throw_vs_return(m, d, *suspend)?.0.median))).collect();
+                let points = (0..DEPTHS.len())
+                    .filter_map(|d| Some((DEPTHS[d] as f64, self.throw_vs_return(m, d, *suspend)?.0.median)))
+                    .collect();
                 let color = COLORS[(*mode == Backend::Async2) as usize * 2 + s];
                 series.push(Series { label: format!("{} {name}", mode.name()), color, dashed: false, points });
             }
         }
         for (i, (runtime, values)) in seed::RUNTIMES.into_iter().enumerate() {
             for (s, (suspend, name)) in suspends.iter().enumerate() {
-                let points = (0..DEPTHS.len()).map(|d| (DEPTHS[d] as f64, seed::throw_vs_return(values, d, *suspend))).collect();
-                series.push(Series { label: format!("seed {runtime} {name}"), color: COLORS[i * 2 + s], dashed: true, points });
+                let points =
+                    (0..DEPTHS.len()).map(|d| (DEPTHS[d] as f64, seed::throw_vs_return(values, d, *suspend))).collect();
+                series.push(Series {
+                    label: format!("seed {runtime} {name}"),
+                    color: COLORS[i * 2 + s],
+                    dashed: true,
+                    points,
+                });
             }
         }
         Chart {
@@ -279,7 +296,11 @@ mod tests {
                 (0..DEPTHS.len())
                     .map(|d| {
                         std::array::from_fn(|v| {
-                            if d == 3 && v == 1 { Err("boom <&>".into()) } else { Ok(Spread::exact(1e6 / (d + 1) as f64 / (v + 1) as f64 * (m + 1) as f64)) }
+                            if d == 3 && v == 1 {
+                                Err("boom <&>".into())
+                            } else {
+                                Ok(Spread::exact(1e6 / (d + 1) as f64 / (v + 1) as f64 * (m + 1) as f64))
+                            }
                         })
                     })
                     .collect()
@@ -296,7 +317,10 @@ mod tests {
         let raw = tables[0].markdown();
         assert!(raw.contains("| depth | ReturnNoSuspend async1 |"), "{raw}");
         assert!(raw.contains(" 1,000,000 |") && raw.contains("failed: boom <&>"), "{raw}");
-        assert_eq!(eh.failures(), ["async1 ReturnSuspend at depth 8: boom <&>", "async2 ReturnSuspend at depth 8: boom <&>"]);
+        assert_eq!(
+            eh.failures(),
+            ["async1 ReturnSuspend at depth 8: boom <&>", "async2 ReturnSuspend at depth 8: boom <&>"]
+        );
         // async2 is twice as fast in the fake data; the seed's ratio at depth 64, ThrowSuspend.
         let rel = tables[1].markdown();
         assert!(rel.contains(" 2.00 |") && rel.contains(" 38.35 |"), "{rel}");

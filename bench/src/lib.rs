@@ -82,7 +82,9 @@ pub fn run_suite(config: &Config) -> ExitCode {
             eprintln!("eh_depth: failed: {line}");
         }
         if let Some(out) = &config.out {
-            for (name, chart) in [("eh_relative.svg", eh.relative_chart()), ("eh_throw_vs_return.svg", eh.throw_vs_return_chart())] {
+            for (name, chart) in
+                [("eh_relative.svg", eh.relative_chart()), ("eh_throw_vs_return.svg", eh.throw_vs_return_chart())]
+            {
                 failed |= match chart.svg() {
                     Ok(svg) => !write_out(out, name, &svg),
                     Err(e) => {

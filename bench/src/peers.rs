@@ -24,8 +24,13 @@ pub struct Peer {
 }
 
 pub const LUA: Peer = Peer { label: "lua5.4", command: "lua5.4", flags: &[], empty: &["-e", ""], ext: "lua" };
-pub const NODE: Peer =
-    Peer { label: "node --jitless", command: "node", flags: &["--jitless"], empty: &["--jitless", "-e", "0"], ext: "js" };
+pub const NODE: Peer = Peer {
+    label: "node --jitless",
+    command: "node",
+    flags: &["--jitless"],
+    empty: &["--jitless", "-e", "0"],
+    ext: "js",
+};
 
 /// The peers, in the order of their columns.
 pub const PEERS: [Peer; 2] = [LUA, NODE];

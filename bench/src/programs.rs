@@ -121,7 +121,13 @@ pub fn run(dir: &Path, names: &[&str], modes: &[Backend], timing: Timing) -> Vec
                 })?;
                 Ok(t.map(|s| s * 1e9 / count as f64))
             });
-            let mut r = row(&format!("{name}: Fib({n}), {} calls", thousands(count as f64)), &ns, |v| format!("{v:.1}"), modes, true);
+            let mut r = row(
+                &format!("{name}: Fib({n}), {} calls", thousands(count as f64)),
+                &ns,
+                |v| format!("{v:.1}"),
+                modes,
+                true,
+            );
             let reps = PEER_FIB_REPS.to_string();
             r.extend(peer_cells(&peers, name, &[&reps], (count * PEER_FIB_REPS) as f64, a2.map(|i| &ns[i]), timing));
             calls.rows.push(r);
@@ -195,9 +201,18 @@ fn row(label: &str, values: &[Measured], fmt: impl Fn(f64) -> String, modes: &[B
 /// The peer cells of a row: each peer's ns per unit running
 /// `bench/peers/NAME.EXT ARGS`, then (when async2 ran) each peer's time ÷
 /// async2's: above 1, async2 is faster.
-fn peer_cells(peers: &[(Peer, f64)], name: &str, args: &[&str], units: f64, async2: Option<&Measured>, timing: Timing) -> Vec<String> {
-    let ns: Vec<Measured> =
-        peers.iter().map(|(p, startup)| Ok(p.net_secs(*startup, name, args, timing)?.map(|s| s * 1e9 / units))).collect();
+fn peer_cells(
+    peers: &[(Peer, f64)],
+    name: &str,
+    args: &[&str],
+    units: f64,
+    async2: Option<&Measured>,
+    timing: Timing,
+) -> Vec<String> {
+    let ns: Vec<Measured> = peers
+        .iter()
+        .map(|(p, startup)| Ok(p.net_secs(*startup, name, args, timing)?.map(|s| s * 1e9 / units)))
+        .collect();
     let mut cells: Vec<String> = ns.iter().map(|v| cell_text(v, |v| format!("{v:.1}"))).collect();
     if let Some(a2) = async2 {
         cells.extend(ns.iter().map(|p| ratio_cell(p, a2, |r| format!("{r:.2}"))));

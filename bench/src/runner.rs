@@ -16,9 +16,8 @@ use vm::{Backend, Vm, VmError};
 /// Compiles `DIR/NAME.toy` and prepares a copy for each backend of `modes`.
 pub fn load(dir: &Path, name: &str, modes: &[Backend]) -> Vec<Result<Program, String>> {
     let path = dir.join(format!("{name}.toy"));
-    let compiled = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))
-        .and_then(|source| {
+    let compiled =
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display())).and_then(|source| {
             lang::compile_source(&source, &format!("{name}.toy")).map_err(|d| {
                 let first = d.first().map(|d| d.message.as_str()).unwrap_or("?");
                 format!("{name}.toy does not compile: {first}")

@@ -33,7 +33,14 @@ impl Table {
     /// left-aligned, the others right-aligned).
     pub fn markdown(&self) -> String {
         let width = |i: usize| {
-            self.rows.iter().chain([&self.header]).filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0).max(3)
+            self.rows
+                .iter()
+                .chain([&self.header])
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(3)
         };
         let widths: Vec<usize> = (0..self.header.len()).map(width).collect();
         let line = |cells: &[String]| {
@@ -128,7 +135,10 @@ mod tests {
         t.header = vec!["name".into(), "n".into()];
         t.rows.push(vec!["a".into(), cell_text(&Ok(Spread::exact(1234.0)), thousands)]);
         t.rows.push(vec!["b".into(), cell_text(&Err("-".into()), thousands)]);
-        assert_eq!(t.markdown(), "## t\n\nnote\n\n| name |     n |\n| ---- | ----: |\n| a    | 1,234 |\n| b    |     - |\n");
+        assert_eq!(
+            t.markdown(),
+            "## t\n\nnote\n\n| name |     n |\n| ---- | ----: |\n| a    | 1,234 |\n| b    |     - |\n"
+        );
         assert!(!t.any_failed());
         let long = cell_text(&Err("x|y ".repeat(20)), thousands);
         assert!(long.starts_with("failed: x/y") && long.ends_with('…') && long.chars().count() == MAX_CELL + 1);

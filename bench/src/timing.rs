@@ -64,7 +64,9 @@ pub fn measure(timing: Timing, mut f: impl FnMut() -> Result<(), String>) -> Res
     f()?;
     let start = Instant::now();
     let mut samples = Vec::new();
-    while samples.len() < timing.min_reps.max(1) || (start.elapsed() < timing.min_time && samples.len() < timing.max_reps) {
+    while samples.len() < timing.min_reps.max(1)
+        || (start.elapsed() < timing.min_time && samples.len() < timing.max_reps)
+    {
         let t = Instant::now();
         f()?;
         samples.push(t.elapsed().as_secs_f64());

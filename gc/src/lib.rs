@@ -248,11 +248,7 @@ impl<T: Trace> Heap<T> {
     /// enough was allocated since the last collection, or the heap is past
     /// its limit.
     pub fn should_collect(&self) -> bool {
-        if self.stress {
-            self.bytes_since_gc > 0
-        } else {
-            self.bytes_since_gc > self.threshold || self.over_limit()
-        }
+        if self.stress { self.bytes_since_gc > 0 } else { self.bytes_since_gc > self.threshold || self.over_limit() }
     }
 
     /// Caps the heap at `bytes`. Allocation itself never fails: the VM asks
@@ -308,10 +304,7 @@ impl<T: Trace> Heap<T> {
             FREE => 0,
             e => e,
         };
-        let mut tracer = Tracer {
-            epoch: self.epoch,
-            stack: Vec::new(),
-        };
+        let mut tracer = Tracer { epoch: self.epoch, stack: Vec::new() };
         roots.trace_roots(&mut tracer);
         tracer.trace_marked();
         self.sweep();

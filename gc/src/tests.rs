@@ -52,10 +52,7 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Self {
-        Fixture {
-            heap: Heap::new(),
-            drops: Rc::new(Cell::new(0)),
-        }
+        Fixture { heap: Heap::new(), drops: Rc::new(Cell::new(0)) }
     }
 
     fn obj(&mut self, edges: &[Gc<Obj>]) -> Gc<Obj> {

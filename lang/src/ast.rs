@@ -59,7 +59,10 @@ pub struct Using<'a> {
 pub enum Item<'a> {
     /// `namespace N { ... }` or file-scoped `namespace N;` (then `items` holds
     /// everything that follows it). `name` is dotted.
-    Namespace { name: Ident<'a>, items: &'a [Item<'a>] },
+    Namespace {
+        name: Ident<'a>,
+        items: &'a [Item<'a>],
+    },
     Type(&'a TypeDecl<'a>),
 }
 
@@ -273,9 +276,19 @@ pub enum StmtKind<'a> {
     /// `int a = 1, b;` / `var x = e;` / `const int K = 3;` / `using var r = e;`
     Local(LocalDecl<'a>),
     Expr(&'a Expr<'a>),
-    If { cond: &'a Expr<'a>, then: &'a Stmt<'a>, else_: Option<&'a Stmt<'a>> },
-    While { cond: &'a Expr<'a>, body: &'a Stmt<'a> },
-    DoWhile { body: &'a Stmt<'a>, cond: &'a Expr<'a> },
+    If {
+        cond: &'a Expr<'a>,
+        then: &'a Stmt<'a>,
+        else_: Option<&'a Stmt<'a>>,
+    },
+    While {
+        cond: &'a Expr<'a>,
+        body: &'a Stmt<'a>,
+    },
+    DoWhile {
+        body: &'a Stmt<'a>,
+        cond: &'a Expr<'a>,
+    },
     For {
         /// Either one `Local` statement or expression statements.
         init: &'a [Stmt<'a>],
@@ -283,17 +296,35 @@ pub enum StmtKind<'a> {
         step: &'a [Expr<'a>],
         body: &'a Stmt<'a>,
     },
-    Foreach { ty: TypeRef<'a>, name: Ident<'a>, iterable: &'a Expr<'a>, body: &'a Stmt<'a> },
+    Foreach {
+        ty: TypeRef<'a>,
+        name: Ident<'a>,
+        iterable: &'a Expr<'a>,
+        body: &'a Stmt<'a>,
+    },
     Break,
     Continue,
     Return(Option<&'a Expr<'a>>),
     /// `throw e;` or the rethrow `throw;`.
     Throw(Option<&'a Expr<'a>>),
-    Try { body: &'a Block<'a>, catches: &'a [Catch<'a>], finally: Option<&'a Block<'a>> },
-    Switch { scrutinee: &'a Expr<'a>, sections: &'a [SwitchSection<'a>] },
+    Try {
+        body: &'a Block<'a>,
+        catches: &'a [Catch<'a>],
+        finally: Option<&'a Block<'a>>,
+    },
+    Switch {
+        scrutinee: &'a Expr<'a>,
+        sections: &'a [SwitchSection<'a>],
+    },
     /// `using (var x = e) body` / `using (e) body`.
-    Using { resource: UsingResource<'a>, body: &'a Stmt<'a> },
-    Lock { target: &'a Expr<'a>, body: &'a Stmt<'a> },
+    Using {
+        resource: UsingResource<'a>,
+        body: &'a Stmt<'a>,
+    },
+    Lock {
+        target: &'a Expr<'a>,
+        body: &'a Stmt<'a>,
+    },
     Empty,
 }
 
@@ -399,7 +430,11 @@ pub enum BinaryOp {
 pub enum InterpolationPart<'a> {
     Text(&'a str),
     /// `{expr,align:format}`
-    Expr { expr: &'a Expr<'a>, align: Option<&'a Expr<'a>>, format: Option<&'a str> },
+    Expr {
+        expr: &'a Expr<'a>,
+        align: Option<&'a Expr<'a>>,
+        format: Option<&'a str>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -444,29 +479,81 @@ pub enum ExprKind<'a> {
     /// expressions (`int.Parse`, `string.Join`) are names too.
     Name(Ident<'a>),
     /// `Name<T, U>` used as an expression, e.g. the callee of a generic method call.
-    GenericName { name: Ident<'a>, type_args: &'a [TypeRef<'a>] },
+    GenericName {
+        name: Ident<'a>,
+        type_args: &'a [TypeRef<'a>],
+    },
     /// `target.name`, `target?.name`, `target.name<T>`.
-    Member { target: &'a Expr<'a>, name: Ident<'a>, type_args: &'a [TypeRef<'a>], null_conditional: bool },
-    Call { callee: &'a Expr<'a>, args: &'a [Arg<'a>] },
+    Member {
+        target: &'a Expr<'a>,
+        name: Ident<'a>,
+        type_args: &'a [TypeRef<'a>],
+        null_conditional: bool,
+    },
+    Call {
+        callee: &'a Expr<'a>,
+        args: &'a [Arg<'a>],
+    },
     /// `a[i]`, `a?[i]`.
-    Index { target: &'a Expr<'a>, args: &'a [Expr<'a>], null_conditional: bool },
-    Unary { op: UnaryOp, operand: &'a Expr<'a> },
-    Binary { op: BinaryOp, lhs: &'a Expr<'a>, rhs: &'a Expr<'a> },
+    Index {
+        target: &'a Expr<'a>,
+        args: &'a [Expr<'a>],
+        null_conditional: bool,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: &'a Expr<'a>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: &'a Expr<'a>,
+        rhs: &'a Expr<'a>,
+    },
     /// `target = value` (`op == None`), `target op= value`, `target ??= value`
     /// (`op == Some(Coalesce)`).
-    Assign { op: Option<BinaryOp>, target: &'a Expr<'a>, value: &'a Expr<'a> },
-    Conditional { cond: &'a Expr<'a>, then: &'a Expr<'a>, else_: &'a Expr<'a> },
+    Assign {
+        op: Option<BinaryOp>,
+        target: &'a Expr<'a>,
+        value: &'a Expr<'a>,
+    },
+    Conditional {
+        cond: &'a Expr<'a>,
+        then: &'a Expr<'a>,
+        else_: &'a Expr<'a>,
+    },
     /// `new T(args) { init }`; `args` is empty for `new T { ... }`.
-    New { ty: TypeRef<'a>, args: &'a [Arg<'a>], init: Option<Initializer<'a>> },
+    New {
+        ty: TypeRef<'a>,
+        args: &'a [Arg<'a>],
+        init: Option<Initializer<'a>>,
+    },
     /// `new T[n]`, `new T[] { .. }`, `new[] { .. }` (`elem_ty == None`).
-    NewArray { elem_ty: Option<TypeRef<'a>>, size: Option<&'a Expr<'a>>, init: Option<&'a [Expr<'a>]> },
+    NewArray {
+        elem_ty: Option<TypeRef<'a>>,
+        size: Option<&'a Expr<'a>>,
+        init: Option<&'a [Expr<'a>]>,
+    },
     /// `{ 1, 2 }` as the initializer of an array-typed declaration.
     ArrayInit(&'a [Expr<'a>]),
-    Lambda { is_async: bool, params: &'a [LambdaParam<'a>], body: Body<'a> },
+    Lambda {
+        is_async: bool,
+        params: &'a [LambdaParam<'a>],
+        body: Body<'a>,
+    },
     /// `e is T`, `e is T name`.
-    Is { expr: &'a Expr<'a>, ty: TypeRef<'a>, binding: Option<Ident<'a>> },
-    As { expr: &'a Expr<'a>, ty: TypeRef<'a> },
-    Cast { ty: TypeRef<'a>, expr: &'a Expr<'a> },
+    Is {
+        expr: &'a Expr<'a>,
+        ty: TypeRef<'a>,
+        binding: Option<Ident<'a>>,
+    },
+    As {
+        expr: &'a Expr<'a>,
+        ty: TypeRef<'a>,
+    },
+    Cast {
+        ty: TypeRef<'a>,
+        expr: &'a Expr<'a>,
+    },
     TypeOf(TypeRef<'a>),
     NameOf(&'a Expr<'a>),
     /// `default` (`None`) or `default(T)`.
@@ -477,5 +564,8 @@ pub enum ExprKind<'a> {
     /// `throw e` as an expression (`x ?? throw new E()`).
     Throw(&'a Expr<'a>),
     /// `out var x` / `out int x` inside an argument list.
-    DeclarationExpr { ty: TypeRef<'a>, name: Ident<'a> },
+    DeclarationExpr {
+        ty: TypeRef<'a>,
+        name: Ident<'a>,
+    },
 }

@@ -151,11 +151,8 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
             }
             HandlerKind::Finally => "finally".to_string(),
         };
-        let _ = writeln!(
-            out,
-            "  handler [@{}, @{}) -> @{} {kind} into {}",
-            h.start.0, h.end.0, h.target.0, h.exception
-        );
+        let _ =
+            writeln!(out, "  handler [@{}, @{}) -> @{} {kind} into {}", h.start.0, h.end.0, h.target.0, h.exception);
     }
     if let Some(points) = m.suspension_points() {
         // What each continuation of this method keeps: its liveness map.

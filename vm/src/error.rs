@@ -40,9 +40,6 @@ impl VmError {
     }
 
     pub fn invalid_cast(from: &str, to: &str) -> VmError {
-        VmError::throw(
-            "System.InvalidCastException",
-            format!("Unable to cast object of type '{from}' to type '{to}'."),
-        )
+        VmError::throw("System.InvalidCastException", format!("Unable to cast object of type '{from}' to type '{to}'."))
     }
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use crate::Vm;
 use crate::contexts::Contexts;
 use crate::error::VmError;
-use crate::tasks::{Combinator, TaskCallback, TaskOutcome, PendingStatus, Task, task_ref};
+use crate::tasks::{Combinator, PendingStatus, Task, TaskCallback, TaskOutcome, task_ref};
 use crate::value::{Tracer, Value};
 
 /// One item of work for the loop.

@@ -86,7 +86,11 @@ impl Vm {
     /// Runs the top frames from the top frame's saved pc until the driver
     /// is needed. See the module docs for `FAST` and `COUNT`.
     #[inline(never)]
-    pub(crate) fn dispatch<const FAST: bool, const COUNT: bool>(&mut self, program: &Program, boundary: usize) -> Control {
+    pub(crate) fn dispatch<const FAST: bool, const COUNT: bool>(
+        &mut self,
+        program: &Program,
+        boundary: usize,
+    ) -> Control {
         let Some(&frame) = self.frames.last() else { return Control::Return(Value::Null) };
         let (mut code, mut nregs, mut pc, mut base, mut regs): (&[Instr], usize, usize, usize, *mut Value);
         switch_to!(self, program, frame => code, nregs, pc, base, regs);
@@ -240,7 +244,15 @@ impl Vm {
                 let callee = program.method(target);
                 save!();
                 let new_base = base + nregs;
-                tri!(self.push_frame(target, callee.nregs as usize, new_base, base + args.base as usize, args.count as usize, $dst.0, $kind));
+                tri!(self.push_frame(
+                    target,
+                    callee.nregs as usize,
+                    new_base,
+                    base + args.base as usize,
+                    args.count as usize,
+                    $dst.0,
+                    $kind
+                ));
                 base = new_base;
                 // SAFETY: `push_frame` made the window `new_base ..
                 // new_base + nregs` part of the stack.
@@ -436,7 +448,11 @@ impl Vm {
                 // The line: the fast loop runs the arms above it (the
                 // opcode table's `#[fast]` rows) and hands back the rest.
                 _ if FAST => {
-                    debug_assert!(!instr.is_fast(), "{:?} is #[fast] but its arm is below the fast loop's line", instr.opcode());
+                    debug_assert!(
+                        !instr.is_fast(),
+                        "{:?} is #[fast] but its arm is below the fast loop's line",
+                        instr.opcode()
+                    );
                     slow!();
                 }
                 Instr::LoadEnum { dst, class, value } => set!(dst, Value::Enum(class, value as i64)),
@@ -490,7 +506,15 @@ impl Vm {
                     if let Some(m) = self.user_override(v, 0, self.object_to_string) {
                         save!();
                         let callee = self.top();
-                        tri!(self.push_frame(m, program.method(m).nregs as usize, callee, 0, 0, dst.0, FrameKind::Normal));
+                        tri!(self.push_frame(
+                            m,
+                            program.method(m).nregs as usize,
+                            callee,
+                            0,
+                            0,
+                            dst.0,
+                            FrameKind::Normal
+                        ));
                         self.stack[callee] = v;
                         reload!();
                     }
@@ -519,7 +543,15 @@ impl Vm {
                         if let Some(cctor) = program.class(class).cctor {
                             save!();
                             let callee = self.top();
-                            tri!(self.push_frame(cctor, program.method(cctor).nregs as usize, callee, 0, 0, Dst::DISCARD.0, FrameKind::Normal));
+                            tri!(self.push_frame(
+                                cctor,
+                                program.method(cctor).nregs as usize,
+                                callee,
+                                0,
+                                0,
+                                Dst::DISCARD.0,
+                                FrameKind::Normal
+                            ));
                             reload!();
                         }
                     }
@@ -528,12 +560,18 @@ impl Vm {
                     let n = match r!(len).as_int() {
                         Some(n) if n >= 0 => n as usize,
                         Some(_) => {
-                            throw!(VmError::throw("System.OverflowException", "Arithmetic operation resulted in an overflow."))
+                            throw!(VmError::throw(
+                                "System.OverflowException",
+                                "Arithmetic operation resulted in an overflow."
+                            ))
                         }
                         None => throw!(self.bad_operand("array size", r!(len))),
                     };
                     if n > (1 << 24) {
-                        throw!(VmError::throw("System.OutOfMemoryException", "Array dimensions exceeded supported range."));
+                        throw!(VmError::throw(
+                            "System.OutOfMemoryException",
+                            "Array dimensions exceeded supported range."
+                        ));
                     }
                     tri!(self.reserve(n * std::mem::size_of::<Value>()));
                     let fill = element_default(program, elem);
@@ -562,7 +600,10 @@ impl Vm {
                     let is_static = callee.flags.is_static;
                     let nargs = args.count as usize - 1 + usize::from(!is_static);
                     if nargs != callee.arity as usize {
-                        throw!(VmError::throw("System.ArgumentException", "Delegate called with the wrong number of arguments."));
+                        throw!(VmError::throw(
+                            "System.ArgumentException",
+                            "Delegate called with the wrong number of arguments."
+                        ));
                     }
                     save!();
                     let new_base = self.top();

@@ -10,28 +10,28 @@ pub mod builtins;
 pub mod bytecode;
 pub mod contexts;
 pub mod disasm;
+mod driver;
 pub mod error;
 pub mod event_loop;
-mod driver;
 mod frames;
 pub mod interp;
 mod lifecycle;
-mod ops;
-mod overflow;
-pub mod options;
-mod state;
-mod unwind;
 pub mod liveness;
 pub mod native;
+mod ops;
+pub mod options;
+mod overflow;
 pub mod program;
+mod state;
 pub mod tasks;
+mod unwind;
 pub mod value;
 pub mod verify;
 
 pub use error::VmError;
 pub use options::{AsyncStats, Options, Outcome, Stats};
-pub use state::{MAX_REENTRY, Vm, default_heap_limit};
 pub use program::Backend;
+pub use state::{MAX_REENTRY, Vm, default_heap_limit};
 
 /// Verifies and runs a program's entry point to the end.
 pub fn run(

@@ -18,11 +18,7 @@ impl Vm {
     pub fn run_main(&mut self) -> Result<i32, VmError> {
         let entry = self.program.entry;
         let arity = self.program.method(entry).arity as usize;
-        let args = if arity == 1 {
-            vec![crate::builtins::args_array(self, None)]
-        } else {
-            Vec::new()
-        };
+        let args = if arity == 1 { vec![crate::builtins::args_array(self, None)] } else { Vec::new() };
         let boundary = self.push_call(entry, &args, FrameKind::Normal)?;
         let mut result = match self.run(boundary)? {
             Exit::Returned(v) => v,
@@ -53,11 +49,17 @@ impl Vm {
         let found = self.program.methods.iter().position(|m| {
             m.name == method
                 && m.flags.is_static
-                && !matches!(m.async2.as_deref(), Some(crate::program::Async2Role::Body { .. } | crate::program::Async2Role::ResumeStub { .. }))
+                && !matches!(
+                    m.async2.as_deref(),
+                    Some(crate::program::Async2Role::Body { .. } | crate::program::Async2Role::ResumeStub { .. })
+                )
                 && self.program.class(m.class).full_name() == class
         });
         let Some(id) = found else {
-            return Err(VmError::throw("System.MissingMethodException", format!("Method not found: '{class}.{method}'.")));
+            return Err(VmError::throw(
+                "System.MissingMethodException",
+                format!("Method not found: '{class}.{method}'."),
+            ));
         };
         let v = self.call_method(MethodId(id as u32), args)?;
         if crate::tasks::task_ref(&v).is_none() {
@@ -119,4 +121,3 @@ impl Vm {
         Outcome { exit_code, stats }
     }
 }
-

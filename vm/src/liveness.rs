@@ -221,7 +221,11 @@ mod tests {
         // On the exceptional edge r1 is not written: it is live before 0.
         let mut m = method(
             vec![
-                Instr::Call { dst: Dst(1), method: crate::bytecode::MethodId(0), args: crate::bytecode::Args::new(Reg(0), 0) },
+                Instr::Call {
+                    dst: Dst(1),
+                    method: crate::bytecode::MethodId(0),
+                    args: crate::bytecode::Args::new(Reg(0), 0),
+                },
                 Instr::Jump { target: Pc(3) },
                 Instr::Nop {},
                 Instr::Return { src: Reg(1) },

@@ -30,7 +30,8 @@ impl Vm {
         // are short, and the common case (strings only) allocates nothing
         // but the result.
         let program = &self.program;
-        let len = values.clone().map(|v| v.as_str().map_or_else(|| format::to_display(program, v).len(), str::len)).sum();
+        let len =
+            values.clone().map(|v| v.as_str().map_or_else(|| format::to_display(program, v).len(), str::len)).sum();
         self.reserve(len)?;
         let mut s = String::with_capacity(len);
         for v in values {
@@ -176,9 +177,16 @@ pub(crate) fn element_default(program: &Program, elem: ClassId) -> Value {
 }
 
 pub(crate) fn is_value_type(program: &Program, class: ClassId) -> bool {
-    [BuiltinClass::Int32, BuiltinClass::Int64, BuiltinClass::Double, BuiltinClass::Decimal, BuiltinClass::Boolean, BuiltinClass::Char]
-        .iter()
-        .any(|b| b.id() == class)
+    [
+        BuiltinClass::Int32,
+        BuiltinClass::Int64,
+        BuiltinClass::Double,
+        BuiltinClass::Decimal,
+        BuiltinClass::Boolean,
+        BuiltinClass::Char,
+    ]
+    .iter()
+    .any(|b| b.id() == class)
         || program.class(class).kind == ClassKind::Enum
 }
 

@@ -133,7 +133,11 @@ impl std::fmt::Display for Stats {
             ("async1 calls", format!("{} ({} state machines boxed)", a.async1_calls, a.async1_boxed)),
             (
                 "async1 MoveNext calls",
-                format!("{} ({} resumptions by a MoveNextRunner)", a.async1_calls + a.async1_resumptions, a.async1_resumptions),
+                format!(
+                    "{} ({} resumptions by a MoveNextRunner)",
+                    a.async1_calls + a.async1_resumptions,
+                    a.async1_resumptions
+                ),
             ),
             ("async2 frames resumed", a.async2_resumptions.to_string()),
             ("async2 continuations", format!("{} allocated", a.continuations)),

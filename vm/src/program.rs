@@ -91,9 +91,7 @@ impl BuiltinClass {
 
     pub fn namespace(self) -> &'static str {
         match self {
-            BuiltinClass::List | BuiltinClass::Dictionary | BuiltinClass::KeyValuePair => {
-                "System.Collections.Generic"
-            }
+            BuiltinClass::List | BuiltinClass::Dictionary | BuiltinClass::KeyValuePair => "System.Collections.Generic",
             BuiltinClass::StrongBox => "System.Runtime.CompilerServices",
             _ => "System",
         }
@@ -186,11 +184,7 @@ impl Class {
 
     /// `Namespace.Name`, as an unhandled exception prints it.
     pub fn full_name(&self) -> String {
-        if self.namespace.is_empty() {
-            self.name.clone()
-        } else {
-            format!("{}.{}", self.namespace, self.name)
-        }
+        if self.namespace.is_empty() { self.name.clone() } else { format!("{}.{}", self.namespace, self.name) }
     }
 }
 

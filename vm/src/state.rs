@@ -87,15 +87,18 @@ pub(crate) struct PreludeMembers {
 
 impl PreludeMembers {
     pub(crate) fn find(program: &Program) -> Option<PreludeMembers> {
-        let (runner_class, runner_run) = program.prelude_method("System.Runtime.CompilerServices.MoveNextRunner", "Run")?;
+        let (runner_class, runner_run) =
+            program.prelude_method("System.Runtime.CompilerServices.MoveNextRunner", "Run")?;
         let (_, post) = program.prelude_method("System.Threading.SynchronizationContext", "Post")?;
         let (callback_class, callback_invoke) =
             program.prelude_method("System.Runtime.CompilerServices.ContinuationCallback", "Invoke")?;
-        let (_, callback_run) = program.prelude_method("System.Runtime.CompilerServices.ContinuationCallback", "Run")?;
+        let (_, callback_run) =
+            program.prelude_method("System.Runtime.CompilerServices.ContinuationCallback", "Run")?;
         let operation_canceled = program.class_by_name("System.OperationCanceledException")?;
         let task_status = program.class_by_name("System.Threading.Tasks.TaskStatus")?;
         let aggregate = program.class_by_name("System.AggregateException")?;
-        let inner_exceptions_slot = program.class(aggregate).fields.iter().position(|f| f.name == "_innerExceptions")?;
+        let inner_exceptions_slot =
+            program.class(aggregate).fields.iter().position(|f| f.name == "_innerExceptions")?;
         Some(PreludeMembers {
             runner_class,
             runner_run,
@@ -126,11 +129,8 @@ impl Vm {
                 Constant::Str(s) => Value::Obj(heap.alloc(Obj::Str(Str::new(s.as_str())))),
             })
             .collect();
-        let templates = program
-            .classes
-            .iter()
-            .map(|c| c.fields.iter().map(|f| default_value(f.default)).collect())
-            .collect();
+        let templates =
+            program.classes.iter().map(|c| c.fields.iter().map(|f| default_value(f.default)).collect()).collect();
         let statics = program.statics.iter().map(|s| default_value(s.default)).collect();
         let find_method = |class: ClassId, name: &str| {
             program.methods.iter().position(|m| m.class == class && m.name == name).map(|i| MethodId(i as u32))
@@ -234,11 +234,8 @@ impl Vm {
 
     /// Creates an instance of a built-in exception class with a message.
     pub fn new_exception(&mut self, class_full_name: &str, message: &str) -> Value {
-        let class = self
-            .program
-            .class_by_name(class_full_name)
-            .or(self.exception_class)
-            .unwrap_or(BuiltinClass::Object.id());
+        let class =
+            self.program.class_by_name(class_full_name).or(self.exception_class).unwrap_or(BuiltinClass::Object.id());
         let obj = self.new_instance(class);
         let msg = self.str_value(message);
         if let Obj::Instance(i) = &*obj {
@@ -444,7 +441,14 @@ pub(crate) struct RootSet<'a> {
 /// The roots, all of them, in one place.
 impl gc::Roots<Obj> for RootSet<'_> {
     fn trace_roots(&self, t: &mut Tracer) {
-        let values = [self.stack, self.statics, self.consts, self.resuming, self.task_cache, std::slice::from_ref(self.yield_awaitable)];
+        let values = [
+            self.stack,
+            self.statics,
+            self.consts,
+            self.resuming,
+            self.task_cache,
+            std::slice::from_ref(self.yield_awaitable),
+        ];
         for v in values.into_iter().flatten() {
             v.trace(t);
         }

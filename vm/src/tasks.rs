@@ -109,7 +109,10 @@ pub enum Combinator {
     #[default]
     None,
     /// `WhenAll` over `inputs`: `remaining` still pending.
-    WhenAll { remaining: usize, with_results: bool },
+    WhenAll {
+        remaining: usize,
+        with_results: bool,
+    },
     WhenAny,
     /// `Task.Run(Func<Task>)`: finishes with the inner task.
     Unwrap,
@@ -261,7 +264,6 @@ impl Task {
         if list.is_empty() { None } else { Some(list.remove(0)) }
     }
 }
-
 
 /// The task a value holds, if it is one.
 /// How many completed tasks [`Vm::cached_completed_task`] shares.

@@ -20,9 +20,9 @@ use std::rc::Rc;
 
 use crate::Vm;
 use crate::bytecode::{Dst, HandlerKind, Pc};
+use crate::driver::Exit;
 use crate::error::VmError;
 use crate::frames::FrameKind;
-use crate::driver::Exit;
 use crate::value::{Gc, Obj, TraceFrame, Value};
 
 /// `find_handler`'s row for "the thunk below this frame catches it".
@@ -136,7 +136,12 @@ impl Vm {
 
     /// First pass: the frame and handler row that will catch `exc`, running
     /// filters (each at most once per throw).
-    pub(crate) fn find_handler(&mut self, exc: Value, obj: Gc<Obj>, boundary: usize) -> Result<Option<(usize, usize)>, VmError> {
+    pub(crate) fn find_handler(
+        &mut self,
+        exc: Value,
+        obj: Gc<Obj>,
+        boundary: usize,
+    ) -> Result<Option<(usize, usize)>, VmError> {
         let program = Rc::clone(&self.program);
         let class = self.class_of(exc);
         for fi in (boundary..self.frames.len()).rev() {
@@ -191,7 +196,13 @@ impl Vm {
     /// are copied back. The ones above are the filter's temporaries, which
     /// may share registers with the try block's locals that its finally
     /// blocks, run after the filter, still read: those are not.
-    pub(crate) fn run_filter(&mut self, fi: usize, exc_reg: Dst, filter: Pc, exc: Value) -> Result<(bool, Value), VmError> {
+    pub(crate) fn run_filter(
+        &mut self,
+        fi: usize,
+        exc_reg: Dst,
+        filter: Pc,
+        exc: Value,
+    ) -> Result<(bool, Value), VmError> {
         let frame = self.frames[fi];
         let nregs = self.program.method(frame.method).nregs as usize;
         let boundary = self.frames.len();
@@ -271,12 +282,12 @@ impl Vm {
         st.recorded_to = st.recorded_to.min(to);
         let Obj::Instance(i) = &*obj else { return };
         let program = &self.program;
-        i.stack_trace.borrow_mut().extend((to..from).rev().map(|fi| self.frames[fi]).filter(|f| f.kind != FrameKind::Filter).map(
-            |f| {
+        i.stack_trace.borrow_mut().extend(
+            (to..from).rev().map(|fi| self.frames[fi]).filter(|f| f.kind != FrameKind::Filter).map(|f| {
                 let line = program.method(f.method).lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
                 TraceFrame { method: f.method, line }
-            },
-        ));
+            }),
+        );
     }
 
     /// An exception's `StackTrace` text (`None` if it was never thrown).

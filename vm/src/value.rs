@@ -152,8 +152,7 @@ impl Value {
             (Value::Int(a), Value::Char(b)) | (Value::Char(b), Value::Int(a)) => a == b as i64,
             (Value::Enum(_, a), Value::Int(b)) | (Value::Int(b), Value::Enum(_, a)) => a == b,
             (Value::Obj(a), Value::Obj(b)) => {
-                Gc::ptr_eq(a, b)
-                    || matches!((&*a, &*b), (Obj::Str(x), Obj::Str(y)) if x.as_str() == y.as_str())
+                Gc::ptr_eq(a, b) || matches!((&*a, &*b), (Obj::Str(x), Obj::Str(y)) if x.as_str() == y.as_str())
             }
             _ => false,
         }
@@ -199,11 +198,7 @@ impl Str {
 
     /// C#'s `s[i]`.
     pub fn char_at(&self, i: usize) -> Option<u16> {
-        if self.ascii {
-            self.text.as_bytes().get(i).map(|b| *b as u16)
-        } else {
-            self.text.encode_utf16().nth(i)
-        }
+        if self.ascii { self.text.as_bytes().get(i).map(|b| *b as u16) } else { self.text.encode_utf16().nth(i) }
     }
 
     pub fn is_ascii(&self) -> bool {
@@ -260,14 +255,20 @@ pub enum Obj {
     /// closures' display classes and async1 state machines).
     Instance(Instance),
     /// `T[]`; `elem` is the element type, for `GetType()` and defaults.
-    Array { elem: ClassId, items: RefCell<Vec<Value>> },
+    Array {
+        elem: ClassId,
+        items: RefCell<Vec<Value>>,
+    },
     List(RefCell<Vec<Value>>),
     Dict(RefCell<IndexMap<Key, Value>>),
     /// `KeyValuePair<K, V>`
     Pair(Value, Value),
     /// A delegate: a method and the object it is bound to (`Null` for static
     /// methods). Lambdas are methods of their display class.
-    Delegate { method: MethodId, target: Value },
+    Delegate {
+        method: MethodId,
+        target: Value,
+    },
     /// `typeof(C)` / `GetType()`.
     Type(ClassId),
     /// A task (`Task`, `Task<T>`, an async method's builder): the hottest

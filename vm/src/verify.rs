@@ -66,7 +66,8 @@ fn verify_classes(program: &Program) -> Result<(), VerifyError> {
             if class.kind != ClassKind::Interface {
                 for (slot, (&m, &bm)) in class.vtable.iter().zip(&b.vtable).enumerate() {
                     if arity(m) != arity(bm) {
-                        let problem = format!("vtable[{slot}] takes {:?} arguments, the base's {:?}", arity(m), arity(bm));
+                        let problem =
+                            format!("vtable[{slot}] takes {:?} arguments, the base's {:?}", arity(m), arity(bm));
                         return Err(fail(class, problem));
                     }
                 }
@@ -243,12 +244,10 @@ fn verify_role(program: &Program, m: &Method) -> Result<(), String> {
             Some(b) if is_async2_body(program, *body) && b.arity == m.arity && !b.code.is_empty() => Ok(()),
             _ => Err(format!("the thunk's body {body} is not an async2 body taking {} arguments", m.arity)),
         },
-        Some(Async2Role::Body { thunk, resume_stub, .. }) => {
-            match (role(*thunk), role(*resume_stub)) {
-                (Some(Async2Role::Thunk { .. }), Some(Async2Role::ResumeStub { .. })) => Ok(()),
-                _ => Err(format!("the body's thunk {thunk} or resume stub {resume_stub} is not one")),
-            }
-        }
+        Some(Async2Role::Body { thunk, resume_stub, .. }) => match (role(*thunk), role(*resume_stub)) {
+            (Some(Async2Role::Thunk { .. }), Some(Async2Role::ResumeStub { .. })) => Ok(()),
+            _ => Err(format!("the body's thunk {thunk} or resume stub {resume_stub} is not one")),
+        },
         Some(Async2Role::ResumeStub { body }) if !is_async2_body(program, *body) => {
             Err(format!("the resume stub's body {body} is not an async2 body"))
         }
@@ -260,9 +259,7 @@ fn verify_role(program: &Program, m: &Method) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::bytecode::{Args, AwaitSiteId, ClassId, FieldSlot, MethodId, Reg};
-    use crate::program::{
-        AsyncReturn, AwaitSite, BuiltinClass, Class, Field, MethodFlags, SuspensionPoint,
-    };
+    use crate::program::{AsyncReturn, AwaitSite, BuiltinClass, Class, Field, MethodFlags, SuspensionPoint};
 
     const STATIC: MethodFlags = MethodFlags {
         is_static: true,
@@ -301,10 +298,15 @@ mod tests {
         let ids = p.methods.len() as u32;
         let (thunk, body_id, stub) = (MethodId(ids), MethodId(ids + 1), MethodId(ids + 2));
         let a = body.arity;
-        let mut t = method(class, a, a + 3, vec![
-            Instr::CallThunk { dst: Dst(a), method: body_id, args: Args::new(Reg(0), a as usize) },
-            Instr::Return { src: Reg(a) },
-        ]);
+        let mut t = method(
+            class,
+            a,
+            a + 3,
+            vec![
+                Instr::CallThunk { dst: Dst(a), method: body_id, args: Args::new(Reg(0), a as usize) },
+                Instr::Return { src: Reg(a) },
+            ],
+        );
         t.flags.is_async = Some(AsyncReturn::Task);
         t.async2 = Some(Box::new(Async2Role::Thunk { body: body_id }));
         body.async2 = Some(Box::new(Async2Role::Body { thunk, resume_stub: stub, points }));
@@ -344,11 +346,16 @@ mod tests {
     fn a_good_program_verifies() {
         let mut p = program(vec![Instr::ReturnVoid {}]);
         let c = class_of(&p);
-        let body = method(c, 1, 3, vec![
-            Instr::AwaitTask { dst: Dst(1), awaitable: Reg(0), site: AwaitSiteId(0) },
-            Instr::Jump { target: Pc(2) },
-            Instr::Return { src: Reg(1) },
-        ]);
+        let body = method(
+            c,
+            1,
+            3,
+            vec![
+                Instr::AwaitTask { dst: Dst(1), awaitable: Reg(0), site: AwaitSiteId(0) },
+                Instr::Jump { target: Pc(2) },
+                Instr::Return { src: Reg(1) },
+            ],
+        );
         site(&mut p, 0, None);
         add_async2(&mut p, body, vec![point(0, 1, Some(Dst(1)), vec![])]);
         verify(&p).expect("verifies");
@@ -359,10 +366,12 @@ mod tests {
         let mut p = program(vec![]);
         let c = class_of(&p);
         let callee = p.add_method(method(c, 2, 2, vec![Instr::ReturnVoid {}]));
-        p.methods[0] = method(c, 0, 4, vec![
-            Instr::CallAsync { dst: Dst(0), method: callee, args: Args::new(Reg(1), 1) },
-            Instr::ReturnVoid {},
-        ]);
+        p.methods[0] = method(
+            c,
+            0,
+            4,
+            vec![Instr::CallAsync { dst: Dst(0), method: callee, args: Args::new(Reg(1), 1) }, Instr::ReturnVoid {}],
+        );
         rejected(&p, "1 arguments for 2 parameters");
     }
 
@@ -371,10 +380,12 @@ mod tests {
         let mut p = program(vec![]);
         let c = class_of(&p);
         let callee = p.add_method(method(c, 2, 1, vec![Instr::ReturnVoid {}]));
-        p.methods[0] = method(c, 0, 4, vec![
-            Instr::Call { dst: Dst(0), method: callee, args: Args::new(Reg(1), 2) },
-            Instr::ReturnVoid {},
-        ]);
+        p.methods[0] = method(
+            c,
+            0,
+            4,
+            vec![Instr::Call { dst: Dst(0), method: callee, args: Args::new(Reg(1), 2) }, Instr::ReturnVoid {}],
+        );
         rejected(&p, "2 arguments for the 1 registers");
     }
 
@@ -383,10 +394,12 @@ mod tests {
         let mut p = program(vec![]);
         let c = class_of(&p);
         let callee = p.add_method(method(c, 0, 0, vec![]));
-        p.methods[0] = method(c, 0, 4, vec![
-            Instr::Call { dst: Dst(0), method: callee, args: Args::new(Reg(0), 0) },
-            Instr::ReturnVoid {},
-        ]);
+        p.methods[0] = method(
+            c,
+            0,
+            4,
+            vec![Instr::Call { dst: Dst(0), method: callee, args: Args::new(Reg(0), 0) }, Instr::ReturnVoid {}],
+        );
         rejected(&p, "which has no code");
     }
 
@@ -438,10 +451,12 @@ mod tests {
         let mut p = program(vec![]);
         let c = class_of(&p);
         let plain = p.add_method(method(c, 0, 1, vec![Instr::ReturnVoid {}]));
-        p.methods[0] = method(c, 0, 4, vec![
-            Instr::CallAsync { dst: Dst(0), method: plain, args: Args::new(Reg(0), 0) },
-            Instr::ReturnVoid {},
-        ]);
+        p.methods[0] = method(
+            c,
+            0,
+            4,
+            vec![Instr::CallAsync { dst: Dst(0), method: plain, args: Args::new(Reg(0), 0) }, Instr::ReturnVoid {}],
+        );
         rejected(&p, "which is not an async2 body");
     }
 
@@ -458,11 +473,16 @@ mod tests {
     fn body_with_point(p: &mut Program, point: SuspensionPoint) {
         let c = class_of(p);
         site(p, 0, None);
-        let body = method(c, 1, 3, vec![
-            Instr::AwaitTask { dst: Dst(1), awaitable: Reg(0), site: AwaitSiteId(0) },
-            Instr::Jump { target: Pc(2) },
-            Instr::Return { src: Reg(1) },
-        ]);
+        let body = method(
+            c,
+            1,
+            3,
+            vec![
+                Instr::AwaitTask { dst: Dst(1), awaitable: Reg(0), site: AwaitSiteId(0) },
+                Instr::Jump { target: Pc(2) },
+                Instr::Return { src: Reg(1) },
+            ],
+        );
         add_async2(p, body, vec![point]);
     }
 

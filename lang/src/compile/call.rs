@@ -529,7 +529,10 @@ impl<'a> Compiler<'a> {
                         return self.delegate_call(v, args, dest, span, discard);
                     }
                     let tn = self.type_name(&v.ty);
-                    self.error(name.span, format!("Non-invocable member '{}' of type '{tn}' cannot be used like a method.", name.name));
+                    self.error(
+                        name.span,
+                        format!("Non-invocable member '{}' of type '{tn}' cannot be used like a method.", name.name),
+                    );
                     return self.error_val(dest);
                 }
             }
@@ -1272,7 +1275,11 @@ impl<'a> Compiler<'a> {
                             Some((ps, _)) if ids.iter().any(|m| self.methods[m.index()].params.len() == ps.len()) => 1,
                             _ if target.is_unknown() || target.is_lib("Delegate", 0) => 5,
                             _ => {
-                                return Err(MapError::Types(i, Type::lib("method group", vec![]), erase_params(target)));
+                                return Err(MapError::Types(
+                                    i,
+                                    Type::lib("method group", vec![]),
+                                    erase_params(target),
+                                ));
                             }
                         }
                     }

@@ -1521,7 +1521,8 @@ impl<'a> Compiler<'a> {
         let library = is_library_awaitable(&v.ty);
         let awaiter = self.alloc();
         let get_awaiter = Pc(self.b().pc());
-        let aw = self.member_call(v.clone(), ast::Ident { name: "GetAwaiter", span }, &[], Dest::Into(awaiter), span, false);
+        let aw =
+            self.member_call(v.clone(), ast::Ident { name: "GetAwaiter", span }, &[], Dest::Into(awaiter), span, false);
         let aw = self.put_in(aw, Dest::Into(awaiter));
         let Some(site) = self.await_site(&aw.ty, span) else {
             return self.error_val(dest);

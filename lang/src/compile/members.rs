@@ -63,14 +63,17 @@ impl<'a> Compiler<'a> {
         let mut outer = self.classes[class.index()].outer;
         while let Some(o) = outer {
             match self.find_member(o, name) {
-                Some(m @ Member::Field { class, idx }) if !matches!(self.classes[class.index()].fields[idx].kind, super::FieldKind::Instance(_)) => {
+                Some(m @ Member::Field { class, idx })
+                    if !matches!(self.classes[class.index()].fields[idx].kind, super::FieldKind::Instance(_)) =>
+                {
                     return Some(m);
                 }
                 Some(m @ Member::Prop { class, idx }) if self.classes[class.index()].props[idx].is_static => {
                     return Some(m);
                 }
                 Some(Member::Methods(ids)) => {
-                    let statics: Vec<MethodId> = ids.into_iter().filter(|m| self.methods[m.index()].is_static).collect();
+                    let statics: Vec<MethodId> =
+                        ids.into_iter().filter(|m| self.methods[m.index()].is_static).collect();
                     if !statics.is_empty() {
                         return Some(Member::Methods(statics));
                     }

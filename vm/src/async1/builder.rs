@@ -24,7 +24,7 @@ use crate::builtins::args::{NativeResult, arg};
 use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited};
 use crate::error::VmError;
 use crate::native::defs::{NativeDef, me, st};
-use crate::tasks::{BuilderKind, TaskCallback, TaskOutcome, Task, TaskState, task_ref};
+use crate::tasks::{BuilderKind, Task, TaskCallback, TaskOutcome, TaskState, task_ref};
 use crate::value::{Obj, Value};
 
 const O: &str = "object";

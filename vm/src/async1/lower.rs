@@ -331,7 +331,11 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
         // MoveNext, restore them (what the method changed before it returned
         // or suspended does not leak to its caller). MoveNext catches every
         // exception, so no finally is needed.
-        Instr::CallNative { dst: rec.dst(), native: native(core, "CurrentExecutionContext", 0), args: Args::new(rec, 0) },
+        Instr::CallNative {
+            dst: rec.dst(),
+            native: native(core, "CurrentExecutionContext", 0),
+            args: Args::new(rec, 0),
+        },
         Instr::CallNative {
             dst: rsc.dst(),
             native: native(core, "CurrentSynchronizationContext", 0),

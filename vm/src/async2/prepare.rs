@@ -217,10 +217,7 @@ fn save_and_restore_contexts(m: &mut Method, sites: &mut [AwaitSite]) {
     });
     c.install(m);
     m.nregs += 3;
-    m.locals.extend([
-        (rec, "<saved ExecutionContext>".into()),
-        (rsc, "<saved SynchronizationContext>".into()),
-    ]);
+    m.locals.extend([(rec, "<saved ExecutionContext>".into()), (rsc, "<saved SynchronizationContext>".into())]);
 }
 
 /// Every `Await`, `AwaitTask` and direct call of a body, with what its

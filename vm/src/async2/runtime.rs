@@ -36,7 +36,7 @@ use crate::driver::Exit;
 use crate::error::VmError;
 use crate::event_loop::Work;
 use crate::frames::{Frame, FrameKind};
-use crate::program::{AsyncReturn, Async2Role, Program, SuspensionPoint};
+use crate::program::{Async2Role, AsyncReturn, Program, SuspensionPoint};
 use crate::tasks::{BuilderKind, TaskCallback as Registration, TaskOutcome};
 use crate::value::{Obj, TraceFrame, Value};
 
@@ -66,11 +66,7 @@ impl Vm {
 
     /// What a thunk returns for a task: the task, or a `ValueTask` over it.
     fn thunk_value(&mut self, kind: AsyncReturn, task: Value) -> Value {
-        if is_value_task(kind) {
-            ValueTaskBox::alloc(self, task, Value::Null)
-        } else {
-            task
-        }
+        if is_value_task(kind) { ValueTaskBox::alloc(self, task, Value::Null) } else { task }
     }
 
     /// A thunk-entered body (`done`, just popped) ended without suspending:
@@ -225,7 +221,8 @@ impl Vm {
         };
         match awaited {
             Awaited::Task(t, capture) => {
-                let sc = if capture && !sync_ctx.is_null() && !configure_await_false() { sync_ctx } else { Value::Null };
+                let sc =
+                    if capture && !sync_ctx.is_null() && !configure_await_false() { sync_ctx } else { Value::Null };
                 self.add_continuation(t, chain(if delivers { t } else { Value::Null }, sc))
             }
             // Completed meanwhile (only an `Await`'s awaiter: AwaitTask and

@@ -15,7 +15,6 @@ use crate::error::VmError;
 use crate::program::BuiltinClass;
 use crate::value::{Key, NativeObject, Obj, Str, Value};
 
-
 pub type NativeResult = Result<Value, VmError>;
 
 /// Argument `i`, or `null` when there is none.

@@ -17,13 +17,17 @@ use crate::program::BuiltinClass;
 use crate::value::{Key, Obj, Value};
 
 use super::args::{
-    NativeResult, arg, argument, argument_null, array_arg, cast_error, check_index, checked_size, common_class, dict_arg, int_arg,
-    list_arg, new_array, new_list, obj_arg, out_current, out_of_range, seq_arg, set_out, type_name, zero_like,
+    NativeResult, arg, argument, argument_null, array_arg, cast_error, check_index, checked_size, common_class,
+    dict_arg, int_arg, list_arg, new_array, new_list, obj_arg, out_current, out_of_range, seq_arg, set_out, type_name,
+    zero_like,
 };
 use super::sort::{self, Comparer};
 
 fn modified() -> VmError {
-    VmError::throw("System.InvalidOperationException", "Collection was modified; enumeration operation may not execute.")
+    VmError::throw(
+        "System.InvalidOperationException",
+        "Collection was modified; enumeration operation may not execute.",
+    )
 }
 
 fn non_negative(param: &str) -> VmError {
@@ -615,7 +619,6 @@ pub fn pair_value(vm: &mut Vm, args: &[Value]) -> NativeResult {
 }
 
 // ---- arrays ----
-
 
 pub fn array_length(vm: &mut Vm, args: &[Value]) -> NativeResult {
     Ok(Value::Int(array_arg(vm, args, 0)?.1.borrow().len() as i64))

@@ -431,7 +431,16 @@ pub fn format_custom(n: Number, format: &str) -> String {
         Number::Int(i) => Digits::from_int(i),
         Number::Float(x) => Digits::significant(x, 15),
     };
-    let mut section = find_section(&fmt, if number.is_zero() { 2 } else if number.neg { 1 } else { 0 });
+    let mut section = find_section(
+        &fmt,
+        if number.is_zero() {
+            2
+        } else if number.neg {
+            1
+        } else {
+            0
+        },
+    );
 
     let (digit_count, decimal_pos, mut first_digit, mut last_digit, thousand_seps, scientific) = loop {
         let mut digit_count: i32 = 0;
@@ -524,11 +533,8 @@ pub fn format_custom(n: Number, format: &str) -> String {
 
     first_digit = if first_digit < decimal_pos { decimal_pos - first_digit } else { 0 };
     last_digit = if last_digit > decimal_pos { decimal_pos - last_digit } else { 0 };
-    let (mut dig_pos, mut adjust) = if scientific {
-        (decimal_pos, 0)
-    } else {
-        (number.scale.max(decimal_pos), number.scale - decimal_pos)
-    };
+    let (mut dig_pos, mut adjust) =
+        if scientific { (decimal_pos, 0) } else { (number.scale.max(decimal_pos), number.scale - decimal_pos) };
 
     // Where group separators go: after the digit at these positions (counted
     // from the decimal point), innermost last.

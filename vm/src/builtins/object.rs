@@ -128,7 +128,13 @@ pub fn get_hash_code(vm: &mut Vm, args: &[Value]) -> NativeResult {
         },
         Value::Char(c) => (c as i32 | ((c as i32) << 16)) as i64,
         Value::Double(d) => {
-            let d = if d == 0.0 { 0.0 } else if d.is_nan() { f64::NAN } else { d };
+            let d = if d == 0.0 {
+                0.0
+            } else if d.is_nan() {
+                f64::NAN
+            } else {
+                d
+            };
             let bits = d.to_bits() as i64;
             ((bits as i32) ^ ((bits >> 32) as i32)) as i64
         }

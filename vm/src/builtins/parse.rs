@@ -127,7 +127,10 @@ fn format_exception(s: &str) -> VmError {
 
 fn overflow(type_name: &str) -> VmError {
     let article = if type_name.starts_with(['I', 'U']) { "an" } else { "a" };
-    VmError::throw("System.OverflowException", format!("Value was either too large or too small for {article} {type_name}."))
+    VmError::throw(
+        "System.OverflowException",
+        format!("Value was either too large or too small for {article} {type_name}."),
+    )
 }
 
 /// A numeric type's parsing rules.
@@ -146,7 +149,11 @@ impl Kind {
             Kind::Int64 => parse_integer(s, i64::MIN, i64::MAX).map(Value::Int),
             Kind::Double => parse_double(s, true).map(Value::Double),
             Kind::Decimal => parse_double(s, false).and_then(|d| {
-                if d.is_finite() && d.abs() < 7.922816251426434e28 { Ok(Value::Double(d)) } else { Err(ParseError::Overflow) }
+                if d.is_finite() && d.abs() < 7.922816251426434e28 {
+                    Ok(Value::Double(d))
+                } else {
+                    Err(ParseError::Overflow)
+                }
             }),
         };
         result.map_err(|e| match e {
@@ -225,7 +232,10 @@ fn parse_bool(s: &str) -> Option<bool> {
 pub fn bool_parse(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let s = str_arg(vm, args, 0)?.ok_or_else(|| argument_null("value"))?;
     parse_bool(s).map(Value::Bool).ok_or_else(|| {
-        VmError::throw("System.FormatException", format!("String '{}' was not recognized as a valid Boolean.", s.as_str()))
+        VmError::throw(
+            "System.FormatException",
+            format!("String '{}' was not recognized as a valid Boolean.", s.as_str()),
+        )
     })
 }
 
@@ -312,7 +322,31 @@ pub fn number_compare_to(vm: &mut Vm, args: &[Value]) -> NativeResult {
 // ---- char ----
 
 fn is_ascii_punctuation_category(c: char) -> bool {
-    matches!(c, '!' | '"' | '#' | '%' | '&' | '\'' | '(' | ')' | '*' | ',' | '-' | '.' | '/' | ':' | ';' | '?' | '@' | '[' | '\\' | ']' | '_' | '{' | '}')
+    matches!(
+        c,
+        '!' | '"'
+            | '#'
+            | '%'
+            | '&'
+            | '\''
+            | '('
+            | ')'
+            | '*'
+            | ','
+            | '-'
+            | '.'
+            | '/'
+            | ':'
+            | ';'
+            | '?'
+            | '@'
+            | '['
+            | '\\'
+            | ']'
+            | '_'
+            | '{'
+            | '}'
+    )
 }
 
 fn is_punctuation(c: char) -> bool {
@@ -447,9 +481,9 @@ pub fn convert_to_char(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let v = arg(args, 0);
     match (v, obj_arg(args, 0)) {
         (Value::Char(c), _) => Ok(Value::Char(c)),
-        (Value::Int(i), _) => u16::try_from(i)
-            .map(Value::Char)
-            .map_err(|_| VmError::throw("System.OverflowException", "Value was either too large or too small for a character.")),
+        (Value::Int(i), _) => u16::try_from(i).map(Value::Char).map_err(|_| {
+            VmError::throw("System.OverflowException", "Value was either too large or too small for a character.")
+        }),
         (_, Some(Obj::Str(s))) => {
             let units: Vec<u16> = s.encode_utf16().collect();
             match units.as_slice() {
@@ -526,9 +560,18 @@ mod tests {
 
     #[test]
     fn messages() {
-        assert_eq!(overflow("Int32").to_string(), "System.OverflowException: Value was either too large or too small for an Int32.");
-        assert_eq!(overflow("Decimal").to_string(), "System.OverflowException: Value was either too large or too small for a Decimal.");
-        assert_eq!(format_exception("abc").to_string(), "System.FormatException: The input string 'abc' was not in a correct format.");
+        assert_eq!(
+            overflow("Int32").to_string(),
+            "System.OverflowException: Value was either too large or too small for an Int32."
+        );
+        assert_eq!(
+            overflow("Decimal").to_string(),
+            "System.OverflowException: Value was either too large or too small for a Decimal."
+        );
+        assert_eq!(
+            format_exception("abc").to_string(),
+            "System.FormatException: The input string 'abc' was not in a correct format."
+        );
         assert_eq!(compare_doubles(f64::NAN, 1.0), Ordering::Less);
         assert_eq!(compare_doubles(f64::NAN, f64::NAN), Ordering::Equal);
         assert_eq!(map_char('a' as u16, true), 'A' as u16);

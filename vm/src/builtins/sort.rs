@@ -132,7 +132,10 @@ impl Comparing {
         let result = match self.comparer {
             Comparer::User(c @ Value::Obj(o)) if matches!(&*o, Obj::Delegate { .. }) => vm.invoke(c, &[a, b])?,
             Comparer::User(c) => {
-                let method = self.compare.lookup(vm, vm.class_of(c)).ok_or_else(|| cast_error(vm, c, "System.Collections.Generic.IComparer`1"))?;
+                let method = self
+                    .compare
+                    .lookup(vm, vm.class_of(c))
+                    .ok_or_else(|| cast_error(vm, c, "System.Collections.Generic.IComparer`1"))?;
                 vm.call_method(method, &[c, a, b])?
             }
             Comparer::Default => {

@@ -13,8 +13,8 @@ use crate::program::BuiltinClass;
 use crate::value::{Obj, Str, Value};
 
 use super::args::{
-    NativeResult, arg, argument, argument_null, bool_arg, cast_error, char_arg, checked_size, int_arg, negative, new_array,
-    obj_arg, out_of_range, str_arg, str_arg_not_null, this_str,
+    NativeResult, arg, argument, argument_null, bool_arg, cast_error, char_arg, checked_size, int_arg, negative,
+    new_array, obj_arg, out_of_range, str_arg, str_arg_not_null, this_str,
 };
 use super::console::format_from;
 use super::format::char_to_string;
@@ -592,7 +592,8 @@ mod tests {
 
     #[test]
     fn culture_order_puts_case_after_letters() {
-        let mut words = vec!["banana", "Apple", "apple", "Banana", "cherry", "_x", "1a", "a1", "ab", "aB", "Ab", "AB", "b"];
+        let mut words =
+            vec!["banana", "Apple", "apple", "Banana", "cherry", "_x", "1a", "a1", "ab", "aB", "Ab", "AB", "b"];
         words.sort_by(|a, b| compare_culture(a, b));
         assert_eq!(
             words,

@@ -20,7 +20,9 @@
 use crate::Vm;
 use crate::error::VmError;
 use crate::event_loop::Work;
-use crate::tasks::{BuilderKind, Combinator, TaskCallback, TaskOutcome, PendingStatus, Task, TaskState, is_completed, task_ref};
+use crate::tasks::{
+    BuilderKind, Combinator, PendingStatus, Task, TaskCallback, TaskOutcome, TaskState, is_completed, task_ref,
+};
 use crate::value::{NativeObject, Obj, Tracer, Value};
 
 use super::args::{NativeResult, arg, bool_arg, cast_error, int_arg, seq_arg};

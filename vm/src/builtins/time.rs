@@ -236,7 +236,10 @@ fn span_from(vm: &mut Vm, args: &[Value], ticks_per_unit: f64) -> NativeResult {
     let value = num_arg(vm, args, 0)?;
     let ticks = value * ticks_per_unit;
     if !ticks.is_finite() || ticks.abs() >= i64::MAX as f64 {
-        return Err(VmError::throw("System.OverflowException", "TimeSpan overflowed because the duration is too long."));
+        return Err(VmError::throw(
+            "System.OverflowException",
+            "TimeSpan overflowed because the duration is too long.",
+        ));
     }
     Ok(TimeSpan::value(vm, TimeSpan { ticks: ticks as i64 }))
 }
