@@ -11,7 +11,7 @@
 //!
 //! The other shared facts live with what they describe: whether an async
 //! method has a result ([`AsyncReturn::has_result`]), which handler rows
-//! cover a pc ([`Method::handlers_covering`]), a native by name for
+//! cover a pc (`Method::handlers_covering`), a native by name for
 //! generated code ([`crate::native::required`]), a `ValueTask` on the heap
 //! ([`crate::builtins::tasks::ValueTaskBox::alloc`]).
 

@@ -1,7 +1,7 @@
 //! The dispatch loop: runs the top frames' bytecode until something only
 //! the driver (`driver.rs`) does: a return at the boundary, a throw, a
 //! suspension, a resumption, or the end of a frame that a backend finishes.
-//! It says which by the [`Control`] it returns.
+//! It says which by the `Control` it returns.
 //!
 //! One loop, instantiated twice (`dispatch::<FAST, COUNT>`):
 //! - the **fast loop** (`FAST`) runs the instructions the opcode table marks

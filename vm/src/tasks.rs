@@ -7,7 +7,7 @@
 //! - Continuations are registered only while the task is pending; the
 //!   completer runs them in registration order (LANGUAGE.md "Scheduling"),
 //!   each with its own contexts (see [`Vm::run_continuation`]), taking each
-//!   off the list as it starts; the one running is rooted ([`Vm::root`]) (a
+//!   off the list as it starts; the one running is rooted (`Vm::root`) (a
 //!   collection during one continuation must free neither it nor the next).
 //! - Everything a task holds is a `Value` it traces: result, exceptions,
 //!   continuations, and, for the task of an async1 method, the state machine's
@@ -423,7 +423,7 @@ impl Vm {
         Ok(())
     }
 
-    /// Runs one continuation of `task` (completed) where its [`Placement`]
+    /// Runs one continuation of `task` (completed) where its `Placement`
     /// says; inline ones run with their own contexts, restoring the
     /// completer's afterwards, and are queued instead past
     /// [`MAX_INLINE_CONTINUATIONS`].

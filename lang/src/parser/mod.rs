@@ -1,9 +1,9 @@
 //! The parser: tokens to the AST of a compilation unit.
 //!
-//! Pipeline: [`lexer::tokenize`] → [`rewrite`] (settles C#'s ambiguous
+//! Pipeline: [`lexer::tokenize`] → `rewrite` (settles C#'s ambiguous
 //! tokens: generic `<>`, casts, lambdas, `>>`, nullable `?`; rejects
 //! over-deep nesting) → the LALRPOP grammar (`grammar.lalrpop`, LR(1), with
-//! error recovery at statement and member level) → [`depth::check`] (the
+//! error recovery at statement and member level) → `depth::check` (the
 //! AST's nesting invariant, checked by an iterative walk).
 //!
 //! Every phase collects errors instead of stopping, so one call reports all

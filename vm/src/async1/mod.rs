@@ -1,6 +1,6 @@
 //! The async1 backend: classic C# async, as Roslyn compiles it (seed 001).
 //!
-//! - [`lower`]: rewrites each async method into a stub, a state-machine
+//! - [`lower`](mod@lower): rewrites each async method into a stub, a state-machine
 //!   class and its `MoveNext` (on bytecode, before the program runs);
 //! - [`builder`]: the method builders' runtime (`Create`, `Task`,
 //!   `SetResult`, `SetException`, `AwaitUnsafeOnCompleted`) and the

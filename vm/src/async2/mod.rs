@@ -12,7 +12,7 @@
 //! reaches async2 methods through thunks, and async2 code awaits
 //! Task-returning methods as it awaits any task.
 //!
-//! - [`prepare`]: thunk, body and resume stub per method; direct calls;
+//! - [`prepare`](mod@prepare): thunk, body and resume stub per method; direct calls;
 //!   suspension points with their liveness maps (before the program runs);
 //! - [`continuation`]: the continuation object;
 //! - [`runtime`]: suspension, thunk completion and the dispatcher.
@@ -22,7 +22,7 @@
 //!
 //! What the core calls (the driver, `driver.rs`, and the loop's
 //! `AwaitTask`), all in [`runtime`]: `Vm::await_now` (an `AwaitTask`:
-//! the outcome now, or the [`Wait`] to suspend on), `Vm::suspend`,
+//! the outcome now, or the `Wait` to suspend on), `Vm::suspend`,
 //! `Vm::resume_frame` (a resume stub's `Resume`), `Vm::complete_thunk` (a
 //! thunk-entered body returned) and `Vm::await_returned_task` (a
 //! Task-returning override of an awaited virtual call returned).
