@@ -122,9 +122,47 @@ pub enum DefaultValue {
     Enum(ClassId),
 }
 
+/// How a field, an array element or a continuation's slot holds its value,
+/// from the static type: the primitives as their raw bytes, a reference as
+/// a pointer, and what may hold either (`object`, interfaces, `T?`,
+/// `ValueTask<T>`) as a tagged [`crate::value::Value`]. (What it starts
+/// as is a [`DefaultValue`]: a `ValueTask<int>` field is `Any` and starts
+/// as 0.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum SlotType {
+    /// Any value: a tagged `Value` (starts as null).
+    #[default]
+    Any,
+    /// A reference to a heap object, or null: classes, structs (reference
+    /// semantics in toy), strings, arrays, delegates, tasks, collections.
+    Ref,
+    /// `int` and `long` (both 64-bit in toy).
+    Int,
+    /// `double` and `decimal`.
+    Double,
+    Bool,
+    Char,
+    /// A value of this enum.
+    Enum(ClassId),
+}
+
+impl SlotType {
+    /// Whether the slot holds raw bytes that are never a reference.
+    pub fn is_primitive(self) -> bool {
+        !matches!(self, SlotType::Any | SlotType::Ref)
+    }
+
+    /// The narrowest type that holds the values of both (a register that
+    /// holds an `int` at one point and a string at another is `Any`).
+    pub fn join(self, other: SlotType) -> SlotType {
+        if self == other { self } else { SlotType::Any }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Field {
     pub name: String,
+    pub ty: SlotType,
     pub default: DefaultValue,
 }
 
@@ -132,6 +170,7 @@ pub struct Field {
 pub struct StaticField {
     pub class: ClassId,
     pub name: String,
+    pub ty: SlotType,
     pub default: DefaultValue,
 }
 
@@ -452,7 +491,7 @@ impl Program {
                     c.base = Some(BuiltinClass::Object.id());
                 }
                 if *b == BuiltinClass::StrongBox {
-                    c.fields.push(Field { name: "Value".into(), default: DefaultValue::Null });
+                    c.fields.push(Field { name: "Value".into(), ty: SlotType::Any, default: DefaultValue::Null });
                 }
                 c
             })

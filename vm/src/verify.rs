@@ -546,7 +546,11 @@ mod tests {
     fn set_field_writes_a_field_of_its_class() {
         let mut p = program(vec![]);
         let c = class_of(&p);
-        p.classes[c.index()].fields.push(Field { name: "x".into(), default: Default::default() });
+        p.classes[c.index()].fields.push(Field {
+            name: "x".into(),
+            ty: Default::default(),
+            default: Default::default(),
+        });
         let set = Instr::SetField { obj: Reg(1), field: FieldSlot(1), src: Reg(0), class: c };
         p.methods[0].code = vec![set, Instr::ReturnVoid {}];
         p.methods[0].lines = vec![1, 1];

@@ -649,16 +649,21 @@ impl<'a> Compiler<'a> {
         span: Span,
         is_backing: bool,
     ) -> usize {
-        let default = ty.default_value(|c| self.is_enum(c));
+        let (slot_type, default) = (ty.slot_type(|c| self.type_kind(c)), ty.default_value(|c| self.type_kind(c)));
         let kind = if is_const {
             FieldKind::Const(None)
         } else if is_static {
-            FieldKind::Static(self.program.add_static(StaticField { class, name: name.to_string(), default }))
+            FieldKind::Static(self.program.add_static(StaticField {
+                class,
+                name: name.to_string(),
+                ty: slot_type,
+                default,
+            }))
         } else {
             let ci = class.index();
             let slot = self.classes[ci].instance_fields;
             self.classes[ci].instance_fields += 1;
-            self.program.classes[ci].fields.push(Field { name: name.to_string(), default });
+            self.program.classes[ci].fields.push(Field { name: name.to_string(), ty: slot_type, default });
             FieldKind::Instance(FieldSlot(slot))
         };
         let origin = self.origin;

@@ -433,6 +433,15 @@ impl<'a> Compiler<'a> {
         self.classes.get(id.index()).is_some_and(|c| c.kind == ast::TypeKind::Enum)
     }
 
+    /// What kind of type a class id names (`None` for the built-in
+    /// classes, which stand for primitives and library types too).
+    pub fn type_kind(&self, id: ClassId) -> Option<ast::TypeKind> {
+        if id.index() < vm::program::BuiltinClass::ALL.len() {
+            return None;
+        }
+        self.classes.get(id.index()).map(|c| c.kind)
+    }
+
     pub fn is_interface(&self, id: ClassId) -> bool {
         self.classes.get(id.index()).is_some_and(|c| c.kind == ast::TypeKind::Interface)
     }

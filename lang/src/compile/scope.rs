@@ -18,7 +18,7 @@
 use std::collections::{HashMap, HashSet};
 
 use vm::bytecode::{ClassId, FieldSlot, Instr, Reg};
-use vm::program::{BuiltinClass, Class, ClassKind, DefaultValue, Field};
+use vm::program::{BuiltinClass, Class, ClassKind, DefaultValue, Field, SlotType};
 
 use super::consts::ConstValue;
 use super::emit::{Builder, Label};
@@ -225,7 +225,7 @@ pub(crate) struct Captures {
     pub analyzing: bool,
     pub captured: HashSet<VarKey>,
     /// Every declaration: its scope, name and default, in order.
-    pub decls: Vec<(ScopeKey, VarKey, String, DefaultValue)>,
+    pub decls: Vec<(ScopeKey, VarKey, String, SlotType, DefaultValue)>,
     pub lambdas: HashMap<VarKey, LambdaCaps>,
     /// Some lambda of the method uses `this`.
     pub any_this: bool,
@@ -311,12 +311,12 @@ impl<'a> Compiler<'a> {
             return;
         }
         let mut seen = HashSet::new();
-        let captured: Vec<(VarKey, String, DefaultValue)> = self
+        let captured: Vec<(VarKey, String, SlotType, DefaultValue)> = self
             .captures
             .decls
             .iter()
-            .filter(|(s, k, _, _)| *s == key && self.captures.captured.contains(k) && seen.insert(*k))
-            .map(|(_, k, n, d)| (*k, n.clone(), *d))
+            .filter(|(s, k, _, _, _)| *s == key && self.captures.captured.contains(k) && seen.insert(*k))
+            .map(|(_, k, n, t, d)| (*k, n.clone(), *t, *d))
             .collect();
         if !captured.is_empty() {
             self.make_display(key, captured);
@@ -330,7 +330,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Makes the display object of the scope just entered.
-    fn make_display(&mut self, key: ScopeKey, vars: Vec<(VarKey, String, DefaultValue)>) {
+    fn make_display(&mut self, key: ScopeKey, vars: Vec<(VarKey, String, SlotType, DefaultValue)>) {
         let parent = self.innermost_dc();
         let has_this = self.fr().this == ThisKind::Instance && parent.is_none() && self.captures.any_this;
         let n = vars.len() as u16;
@@ -345,14 +345,18 @@ impl<'a> Compiler<'a> {
                 let mut c = Class::new(name.clone(), ns.clone(), ClassKind::Class);
                 c.base = Some(BuiltinClass::Object.id());
                 c.vtable = self.object_methods.to_vec();
-                for (_, n, d) in &vars {
-                    c.fields.push(Field { name: n.clone(), default: *d });
+                for (_, n, t, d) in &vars {
+                    c.fields.push(Field { name: n.clone(), ty: *t, default: *d });
                 }
                 if parent.is_some() {
-                    c.fields.push(Field { name: "CS$<>8__locals1".into(), default: DefaultValue::Null });
+                    c.fields.push(Field {
+                        name: "CS$<>8__locals1".into(),
+                        ty: SlotType::Ref,
+                        default: DefaultValue::Null,
+                    });
                 }
                 if has_this {
-                    c.fields.push(Field { name: "<>4__this".into(), default: DefaultValue::Null });
+                    c.fields.push(Field { name: "<>4__this".into(), ty: SlotType::Ref, default: DefaultValue::Null });
                 }
                 let fields = c.fields.len() as u16;
                 let id = self.program.add_class(c);
@@ -385,7 +389,7 @@ impl<'a> Compiler<'a> {
             parent,
             parent_slot,
             this_slot,
-            keys: vars.iter().map(|(k, _, _)| *k).collect(),
+            keys: vars.iter().map(|(k, _, _, _)| *k).collect(),
         });
         let idx = self.dcs.len() - 1;
         if let Some(s) = self.scopes.last_mut() {
@@ -526,8 +530,8 @@ impl<'a> Compiler<'a> {
         }
         let scope_key = self.scopes.last().map_or(ScopeKey(ScopeKind::Function, 0, 0), |s| s.key);
         if self.captures.analyzing {
-            let default = ty.default_value(|c| self.is_enum(c));
-            self.captures.decls.push((scope_key, key, name.to_string(), default));
+            let (slot, default) = (ty.slot_type(|c| self.type_kind(c)), ty.default_value(|c| self.type_kind(c)));
+            self.captures.decls.push((scope_key, key, name.to_string(), slot, default));
         }
         let captured_home = if !self.captures.analyzing && self.captures.captured.contains(&key) {
             let dc = self.scopes.last().and_then(|s| s.dc);

@@ -11,8 +11,9 @@
 use std::fmt;
 use std::rc::Rc;
 
+use crate::ast;
 use vm::bytecode::ClassId;
-use vm::program::{BuiltinClass, DefaultValue};
+use vm::program::{BuiltinClass, DefaultValue, SlotType};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Type {
@@ -143,17 +144,42 @@ impl Type {
     }
 
     /// The value fields, array elements and locals of this type start with.
-    pub fn default_value(&self, is_enum: impl Fn(ClassId) -> bool) -> DefaultValue {
+    pub fn default_value(&self, kind: impl Fn(ClassId) -> Option<ast::TypeKind>) -> DefaultValue {
         if let Some(t) = self.value_task_result() {
-            return t.default_value(is_enum);
+            return t.default_value(kind);
         }
         match self {
             Type::Int | Type::Long => DefaultValue::Int,
             Type::Double | Type::Decimal => DefaultValue::Double,
             Type::Bool => DefaultValue::Bool,
             Type::Char => DefaultValue::Char,
-            Type::Class(c) if is_enum(*c) => DefaultValue::Enum(*c),
+            Type::Class(c) if kind(*c) == Some(ast::TypeKind::Enum) => DefaultValue::Enum(*c),
             _ => DefaultValue::Null,
+        }
+    }
+
+    /// How a field, array element or local of this type holds its value
+    /// (and what it starts as); `kind` says what a class id is. A completed
+    /// `ValueTask<T>` is its result, so it may hold a `T` or an object.
+    pub fn slot_type(&self, kind: impl Fn(ClassId) -> Option<ast::TypeKind>) -> SlotType {
+        match self {
+            Type::Int | Type::Long => SlotType::Int,
+            Type::Double | Type::Decimal => SlotType::Double,
+            Type::Bool => SlotType::Bool,
+            Type::Char => SlotType::Char,
+            Type::String | Type::Array(_) => SlotType::Ref,
+            Type::Class(c) => match kind(*c) {
+                Some(ast::TypeKind::Enum) => SlotType::Enum(*c),
+                Some(ast::TypeKind::Class | ast::TypeKind::Struct) => SlotType::Ref,
+                _ => SlotType::Any,
+            },
+            Type::Lib(..) if self.value_task_result().is_some() => SlotType::Any,
+            Type::Lib(..) if self.is_delegate() => SlotType::Ref,
+            Type::Lib(name, _) => match &**name {
+                "List" | "Dictionary" | "Task" | "TaskCompletionSource" | "StringBuilder" => SlotType::Ref,
+                _ => SlotType::Any,
+            },
+            _ => SlotType::Any,
         }
     }
 

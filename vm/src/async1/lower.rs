@@ -58,7 +58,10 @@ use crate::backends::Code;
 use crate::bytecode::{Args, ClassId, Dst, FieldSlot, Handler, HandlerKind, Instr, MethodId, NativeId, Pc, Reg};
 use crate::liveness;
 use crate::native::required as native;
-use crate::program::{AsyncReturn, BuiltinClass, Class, ClassKind, Field, Method, MethodFlags, OnCompleted, Program};
+use crate::program::{
+    AsyncReturn, BuiltinClass, Class, ClassKind, DefaultValue, Field, Method, MethodFlags, OnCompleted, Program,
+    SlotType,
+};
 
 /// The async1 `Await` sites of one method, in code order.
 struct Site {
@@ -109,7 +112,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     class.base = Some(BuiltinClass::Object.id());
     class.interfaces.push(iface);
     let field = |class: &mut Class, name: String| {
-        class.fields.push(Field { name, default: Default::default() });
+        class.fields.push(Field { name, ty: SlotType::Any, default: DefaultValue::Null });
         FieldSlot(class.fields.len() as u16 - 1)
     };
     let state = field(&mut class, "<>1__state".into());
