@@ -31,11 +31,9 @@
 //! since it was allocated.
 
 mod alloc;
-mod blocks;
 pub use alloc::Allocator;
 
-use blocks::{Blocks, FREE};
-
+use std::alloc::Layout;
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -44,37 +42,61 @@ use std::ops::Deref;
 use std::ptr::NonNull;
 use std::time::{Duration, Instant};
 
-#[cfg(test)]
-mod tests;
-
 /// Below this many bytes allocated since the last collection,
 /// [`Heap::should_collect`] says no (outside stress mode).
 pub const MIN_THRESHOLD: usize = 4 << 20;
 
+/// The mark of a free cell; epochs skip it.
+const FREE: u8 = u8::MAX;
+
+/// The collector's part of every object's header: the first field of every
+/// heap object type (`#[repr(C)]`, alignment <= 8).
+#[repr(C)]
+pub struct GcHeader {
+    mark: Cell<u8>,
+    /// Reserved for the generational collector.
+    _bits: Cell<u8>,
+}
+
+impl GcHeader {
+    pub const fn new() -> GcHeader {
+        GcHeader { mark: Cell::new(FREE), _bits: Cell::new(0) }
+    }
+}
+
+impl Default for GcHeader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// An object that may hold [`Gc`] pointers to other objects of its heap.
 ///
 /// # Safety
-/// The collector frees whatever `trace` does not report, so an implementation
-/// must keep these rules:
-/// 1. `trace` reports, through [`Tracer::mark`], every `Gc<Self>` the object
-///    holds, directly or in any field, collection or cell it owns.
-/// 2. Every `Gc` it reports was allocated by the same [`Heap`] as this object.
-/// 3. `trace` does not mutate the object (through cells) in a way that adds,
-///    removes or replaces a `Gc` it holds.
-/// 4. `Drop` for `Self` and `extra_bytes` never dereference a `Gc`: they run
-///    during the sweep, when the objects a `Gc` points to may already be
-///    freed.
+/// `Self` is `#[repr(C)]` with a [`GcHeader`] first. `trace` reports every
+/// `Gc` the object holds, all of this heap, without mutating it; `finalize`
+/// and `extra_bytes` never dereference a `Gc`.
 pub unsafe trait Trace {
     /// Reports every `Gc<Self>` this object holds, via `tracer.mark(..)`.
     fn trace(&self, tracer: &mut Tracer<Self>)
     where
         Self: Sized;
 
-    /// Bytes this object owns outside its heap cell (the buffers of its
-    /// `Vec`s and `String`s), counted in the heap's size accounting.
+    /// The bytes the object occupies in its cell, header included.
+    fn size(&self) -> usize;
+
+    /// Bytes this object owns outside its cell.
     fn extra_bytes(&self) -> usize {
         0
     }
+
+    /// Drops what the object owns, once, when it is freed.
+    ///
+    /// # Safety
+    /// `this` points to a live, initialized object of this heap.
+    unsafe fn finalize(this: NonNull<Self>)
+    where
+        Self: Sized;
 }
 
 /// The VM's root set: every `Gc` it holds outside the heap.
@@ -83,11 +105,10 @@ pub trait Roots<T: Trace> {
     fn trace_roots(&self, tracer: &mut Tracer<T>);
 }
 
-/// What a heap cell holds: the header the collector uses, then the object.
-pub(crate) struct GcBox<T> {
-    /// The epoch of the last collection that found this object reachable.
-    pub(crate) mark: Cell<u32>,
-    pub(crate) value: T,
+fn header<T>(p: NonNull<T>) -> &'static GcHeader {
+    // SAFETY: every object starts with its GcHeader (`Trace`'s contract)
+    // and lives until the sweep frees it.
+    unsafe { p.cast::<GcHeader>().as_ref() }
 }
 
 /// A pointer to an object in a [`Heap`]. Copying it copies the pointer.
@@ -98,7 +119,7 @@ pub(crate) struct GcBox<T> {
 /// [`Gc::addr`]).
 #[repr(transparent)]
 pub struct Gc<T: Trace> {
-    ptr: NonNull<GcBox<T>>,
+    ptr: NonNull<T>,
 }
 
 impl<T: Trace> Gc<T> {
@@ -112,11 +133,9 @@ impl<T: Trace> Gc<T> {
         self.ptr.as_ptr().addr()
     }
 
-    fn gc_box(&self) -> &GcBox<T> {
-        // SAFETY: the object is alive: collections free only objects that
-        // are unreachable from the roots, and the caller of `Heap::collect`
-        // promised that no `Gc` to such an object is used afterwards.
-        unsafe { self.ptr.as_ref() }
+    /// The object's address as a pointer.
+    pub fn as_ptr(self) -> NonNull<T> {
+        self.ptr
     }
 }
 
@@ -132,7 +151,10 @@ impl<T: Trace> Deref for Gc<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.gc_box().value
+        // SAFETY: the object is alive: collections free only objects that
+        // are unreachable from the roots, and the caller of `Heap::collect`
+        // promised that no `Gc` to such an object is used afterwards.
+        unsafe { self.ptr.as_ref() }
     }
 }
 
@@ -145,7 +167,7 @@ impl<T: Trace> fmt::Debug for Gc<T> {
 /// The mark phase's state: which epoch counts as marked, and the stack of
 /// objects marked but not yet traced.
 pub struct Tracer<T: Trace> {
-    epoch: u32,
+    epoch: u8,
     stack: Vec<Gc<T>>,
 }
 
@@ -153,7 +175,7 @@ impl<T: Trace> Tracer<T> {
     /// Marks `g` reachable. Its children are traced later, when the
     /// collector pops it off the mark stack, so this never recurses.
     pub fn mark(&mut self, g: Gc<T>) {
-        let mark = &g.gc_box().mark;
+        let mark = &header(g.ptr).mark;
         if mark.get() != self.epoch {
             mark.set(self.epoch);
             self.stack.push(g);
@@ -162,7 +184,7 @@ impl<T: Trace> Tracer<T> {
 
     fn trace_marked(&mut self) {
         while let Some(g) = self.stack.pop() {
-            g.gc_box().value.trace(self);
+            g.trace(self);
         }
     }
 }
@@ -185,10 +207,10 @@ pub struct HeapStats {
 /// Owns every object allocated in it and frees them when it collects them
 /// or is dropped. A `Gc` must not be used after its heap is dropped.
 pub struct Heap<T: Trace> {
-    /// The cells every object lives in.
-    blocks: Blocks<T>,
+    /// Every object and its size (a stand-in for size-class blocks).
+    objects: Vec<(NonNull<T>, usize)>,
     /// The mark of the last collection; the next one marks with `epoch + 1`.
-    epoch: u32,
+    epoch: u8,
     stress: bool,
     /// Bytes of the objects that survived the last collection.
     live_bytes: usize,
@@ -210,7 +232,7 @@ impl<T: Trace> Default for Heap<T> {
 impl<T: Trace> Heap<T> {
     pub fn new() -> Self {
         Heap {
-            blocks: Blocks::new(),
+            objects: Vec::new(),
             epoch: 0,
             stress: false,
             live_bytes: 0,
@@ -232,10 +254,28 @@ impl<T: Trace> Heap<T> {
         self.stress = stress;
     }
 
-    /// Moves `value` into the heap. Never collects.
+    /// Moves a sized `value` into the heap. Never collects.
     pub fn alloc(&mut self, value: T) -> Gc<T> {
-        let size = size_of::<GcBox<T>>() + value.extra_bytes();
-        let ptr = self.blocks.alloc(self.epoch, value);
+        // SAFETY: writes a whole `T` of `size_of::<T>()` bytes.
+        unsafe { self.alloc_with(size_of::<T>(), |p| p.cast::<T>().write(value)) }
+    }
+
+    /// A cell of at least `size` bytes that `init` fills with an object.
+    /// Never collects.
+    ///
+    /// # Safety
+    /// `init` writes a valid object of `size` bytes.
+    pub unsafe fn alloc_with(&mut self, size: usize, init: impl FnOnce(NonNull<u8>)) -> Gc<T> {
+        let layout = Layout::from_size_align(size.max(size_of::<T>()), 8).expect("object size");
+        // SAFETY: the layout has a non-zero size.
+        let raw = NonNull::new(unsafe { std::alloc::alloc(layout) })
+            .unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
+        init(raw);
+        let ptr = raw.cast::<T>();
+        header(ptr).mark.set(self.epoch);
+        self.objects.push((ptr, layout.size()));
+        // SAFETY: initialized just now.
+        let size = layout.size() + unsafe { ptr.as_ref() }.extra_bytes();
         self.bytes_since_gc += size;
         self.stats.objects_allocated += 1;
         self.stats.bytes_allocated += size as u64;
@@ -317,8 +357,25 @@ impl<T: Trace> Heap<T> {
 
     /// Frees every object not marked in this epoch and recounts live bytes.
     fn sweep(&mut self) {
-        let (live, live_bytes, dead_bytes) =
-            self.blocks.sweep(self.epoch, |value| size_of::<GcBox<T>>() + value.extra_bytes());
+        let (mut live, mut live_bytes, mut dead_bytes) = (0, 0, 0);
+        let epoch = self.epoch;
+        self.objects.retain(|&(p, size)| {
+            // SAFETY: every listed object is alive until freed here.
+            let bytes = size + unsafe { p.as_ref() }.extra_bytes();
+            if header(p).mark.get() == epoch {
+                live += 1;
+                live_bytes += bytes;
+                true
+            } else {
+                dead_bytes += bytes;
+                // SAFETY: unreachable, finalized and freed once.
+                unsafe {
+                    T::finalize(p);
+                    std::alloc::dealloc(p.as_ptr().cast(), Layout::from_size_align_unchecked(size, 8));
+                }
+                false
+            }
+        });
         // Objects may have grown since they were allocated; count the heap at
         // its largest, just before this sweep.
         self.stats.peak_bytes = self.stats.peak_bytes.max(live_bytes + dead_bytes);
@@ -331,6 +388,12 @@ impl<T: Trace> Heap<T> {
 
 impl<T: Trace> Drop for Heap<T> {
     fn drop(&mut self) {
-        self.blocks.drop_all();
+        for (p, size) in self.objects.drain(..) {
+            // SAFETY: each object is finalized and freed once.
+            unsafe {
+                T::finalize(p);
+                std::alloc::dealloc(p.as_ptr().cast(), Layout::from_size_align_unchecked(size, 8));
+            }
+        }
     }
 }

@@ -72,14 +72,14 @@ impl ExecutionContext {
     }
 
     fn copy(context: Value) -> ExecutionContext {
-        match context.as_obj().as_deref().and_then(|o| o.native::<ExecutionContext>()) {
+        match context.view().and_then(|o| o.native::<ExecutionContext>()) {
             Some(ec) => ExecutionContext { values: ec.values.clone(), flow_suppressed: ec.flow_suppressed },
             None => ExecutionContext { values: Vec::new(), flow_suppressed: false },
         }
     }
 
     pub fn is_flow_suppressed(context: Value) -> bool {
-        context.as_obj().as_deref().and_then(|o| o.native::<ExecutionContext>()).is_some_and(|ec| ec.flow_suppressed)
+        context.view().and_then(|o| o.native::<ExecutionContext>()).is_some_and(|ec| ec.flow_suppressed)
     }
 }
 

@@ -212,7 +212,7 @@ impl Vm {
         macro_rules! instance {
             ($obj:expr, $i:ident => $body:expr) => {
                 match r!($obj) {
-                    Value::Obj(o) => match &*o {
+                    Value::Obj(o) => match o.view() {
                         Obj::Instance($i) => $body,
                         _ => {
                             slow!();
@@ -413,8 +413,14 @@ impl Vm {
                         pc = target.index();
                     }
                 }
-                Instr::GetField { dst, obj, field, .. } => instance!(obj, i => set!(dst, i.get(field.index()))),
-                Instr::SetField { obj, field, src, .. } => instance!(obj, i => i.set(field.index(), r!(src))),
+                Instr::GetField { dst, obj, field, class } => {
+                    let f = self.field_ref(class, field.index());
+                    instance!(obj, i => set!(dst, i.get(f)))
+                }
+                Instr::SetField { obj, field, src, class } => {
+                    let f = self.field_ref(class, field.index());
+                    instance!(obj, i => i.set(f, r!(src)))
+                }
                 Instr::GetStatic { dst, id } => set!(dst, self.statics[id.index()]),
                 Instr::SetStatic { id, src } => self.statics[id.index()] = r!(src),
                 Instr::Call { dst, method, args } => {
@@ -575,7 +581,8 @@ impl Vm {
                     }
                     tri!(self.reserve(n * std::mem::size_of::<Value>()));
                     let fill = element_default(program, elem);
-                    let a = self.alloc(Obj::Array { elem, items: std::cell::RefCell::new(vec![fill; n]) });
+                    let ty = self.program.element_type(elem);
+                    let a = self.alloc(crate::object::array_filled(elem, ty, n, fill));
                     set!(dst, Value::Obj(a));
                     safepoint!();
                 }
@@ -591,8 +598,8 @@ impl Vm {
                 }
                 Instr::CallDelegate { dst, args } => {
                     fuel!();
-                    let (m, target) = match r!(Reg(args.base)).as_obj().as_deref() {
-                        Some(Obj::Delegate { method, target }) => (*method, *target),
+                    let (m, target) = match r!(Reg(args.base)).view() {
+                        Some(Obj::Delegate { method, target }) => (method, target),
                         Some(_) => throw!(self.bad_operand("delegate call", r!(Reg(args.base)))),
                         None => throw!(VmError::null_reference()),
                     };
@@ -625,7 +632,7 @@ impl Vm {
                     } else {
                         method
                     };
-                    let d = self.alloc(Obj::Delegate { method: m, target: t });
+                    let d = self.alloc(crate::object::delegate(m, t));
                     set!(dst, Value::Obj(d));
                     safepoint!();
                 }
@@ -646,7 +653,7 @@ impl Vm {
                     set!(dst, v);
                 }
                 Instr::TypeOf { dst, class } => {
-                    let t = self.alloc(Obj::Type(class));
+                    let t = self.alloc(crate::object::type_object(class));
                     set!(dst, Value::Obj(t));
                     safepoint!();
                 }
@@ -657,9 +664,7 @@ impl Vm {
                     }
                     if let Some(o) = exc.as_obj() {
                         self.forget_exception(o);
-                        if let Obj::Instance(i) = &*o {
-                            i.stack_trace.borrow_mut().clear();
-                        }
+                        self.trace_frames(exc, Vec::clear);
                     }
                     throw!(VmError::Exception(exc));
                 }

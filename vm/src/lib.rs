@@ -18,6 +18,7 @@ pub mod interp;
 mod lifecycle;
 pub mod liveness;
 pub mod native;
+pub mod object;
 mod ops;
 pub mod options;
 mod overflow;

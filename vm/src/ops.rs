@@ -80,7 +80,7 @@ impl Vm {
             Value::Double(_) => class == BuiltinClass::Decimal.id() || class == BuiltinClass::ValueType.id(),
             Value::Bool(_) | Value::Char(_) => class == BuiltinClass::ValueType.id(),
             Value::Enum(..) => class == BuiltinClass::Enum.id() || class == BuiltinClass::ValueType.id(),
-            Value::Obj(o) => match &*o {
+            Value::Obj(o) => match o.view() {
                 Obj::Instance(_) => self.program.is_subclass(actual, class),
                 _ => false,
             },
@@ -90,7 +90,7 @@ impl Vm {
 
     pub(crate) fn get_index(&mut self, obj: Value, index: Value) -> Result<Value, VmError> {
         let Value::Obj(o) = obj else { return Err(VmError::null_reference()) };
-        match &*o {
+        match o.view() {
             Obj::Dict(d) => {
                 let found = d.borrow().get(&crate::value::Key(index)).copied();
                 match found {
@@ -106,11 +106,10 @@ impl Vm {
             }
             _ => {
                 let i = index.as_int().ok_or_else(|| self.bad_operand("[]", index))?;
-                match &*o {
-                    Obj::Array { items, .. } => usize::try_from(i)
-                        .ok()
-                        .and_then(|i| items.borrow().get(i).copied())
-                        .ok_or_else(VmError::index_out_of_range),
+                match o.view() {
+                    Obj::Array(a) => {
+                        usize::try_from(i).ok().and_then(|i| a.get(i)).ok_or_else(VmError::index_out_of_range)
+                    }
                     Obj::List(items) => usize::try_from(i)
                         .ok()
                         .and_then(|i| items.borrow().get(i).copied())
@@ -128,13 +127,20 @@ impl Vm {
 
     pub(crate) fn set_index(&mut self, obj: Value, index: Value, v: Value) -> Result<(), VmError> {
         let Value::Obj(o) = obj else { return Err(VmError::null_reference()) };
-        match &*o {
+        match o.view() {
             Obj::Dict(d) => {
                 d.borrow_mut().insert(crate::value::Key(index), v);
                 Ok(())
             }
-            Obj::Array { items, .. } | Obj::List(items) => {
-                let is_list = matches!(&*o, Obj::List(_));
+            Obj::Array(a) => {
+                let i = index.as_int().ok_or_else(|| self.bad_operand("[]", index))?;
+                match usize::try_from(i) {
+                    Ok(i) if a.set(i, v) => Ok(()),
+                    _ => Err(VmError::index_out_of_range()),
+                }
+            }
+            Obj::List(items) => {
+                let is_list = true;
                 let i = index.as_int().ok_or_else(|| self.bad_operand("[]", index))?;
                 let mut items = items.borrow_mut();
                 match usize::try_from(i).ok().and_then(|i| items.get_mut(i)) {

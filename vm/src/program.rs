@@ -146,6 +146,33 @@ pub enum SlotType {
     Enum(ClassId),
 }
 
+impl Program {
+    /// How an array of `elem` stores its elements.
+    pub fn element_type(&self, elem: ClassId) -> SlotType {
+        let c = self.class(elem);
+        match c.kind {
+            ClassKind::Enum => SlotType::Enum(elem),
+            ClassKind::Class | ClassKind::Struct => SlotType::Ref,
+            ClassKind::Interface => SlotType::Any,
+            ClassKind::Builtin => match BuiltinClass::ALL.get(elem.index()) {
+                Some(BuiltinClass::Int32 | BuiltinClass::Int64) => SlotType::Int,
+                Some(BuiltinClass::Double | BuiltinClass::Decimal) => SlotType::Double,
+                Some(BuiltinClass::Boolean) => SlotType::Bool,
+                Some(BuiltinClass::Char) => SlotType::Char,
+                Some(
+                    BuiltinClass::String
+                    | BuiltinClass::Array
+                    | BuiltinClass::List
+                    | BuiltinClass::Dictionary
+                    | BuiltinClass::Delegate
+                    | BuiltinClass::Type,
+                ) => SlotType::Ref,
+                _ => SlotType::Any,
+            },
+        }
+    }
+}
+
 impl SlotType {
     /// Whether the slot holds raw bytes that are never a reference.
     pub fn is_primitive(self) -> bool {

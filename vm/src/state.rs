@@ -12,10 +12,11 @@ use crate::contexts::Contexts;
 use crate::error::VmError;
 use crate::event_loop::EventLoop;
 use crate::frames::Frame;
+use crate::object::{self, FieldRef, Layout, NewObject};
 use crate::options::{AsyncStats, Options, Stats};
 use crate::program::{BuiltinClass, ClassKind, Constant, DefaultValue, Program};
 use crate::unwind::ExceptionState;
-use crate::value::{Gc, Heap, Instance, Obj, Str, Tracer, Value};
+use crate::value::{Gc, Heap, HeapObj, Instance, Obj, TraceFrame, Tracer, Value};
 
 /// How deep native code may call back into bytecode (natives calling
 /// delegates, exception filters, `ToString` overrides called from natives).
@@ -29,10 +30,11 @@ pub struct Vm {
     pub(crate) statics: Vec<Value>,
     pub(crate) consts: Vec<Value>,
     /// Per class: `NewObject`'s field values.
-    pub(crate) templates: Vec<Box<[Value]>>,
+    /// How each class's instances are laid out (indexed by class).
+    pub(crate) layouts: Vec<Layout>,
     pub(crate) class_initialized: Vec<bool>,
     /// In-flight exceptions' state, by object address.
-    pub(crate) exceptions: Vec<(Gc<Obj>, ExceptionState)>,
+    pub(crate) exceptions: Vec<(Gc<HeapObj>, ExceptionState)>,
     pub(crate) options: Options,
     pub(crate) stats: Stats,
     pub(crate) out: Box<dyn Write>,
@@ -44,6 +46,8 @@ pub struct Vm {
     pub(crate) exception_class: Option<ClassId>,
     pub(crate) message_slot: usize,
     pub(crate) inner_slot: usize,
+    /// `Exception._stackTrace` (every exception class has it at this slot).
+    pub(crate) stack_trace_slot: usize,
     /// The ready and timer queues.
     pub(crate) event_loop: EventLoop,
     /// The current ExecutionContext and SynchronizationContext.
@@ -126,11 +130,14 @@ impl Vm {
                 Constant::Int(i) => Value::Int(*i),
                 Constant::Double(d) => Value::Double(*d),
                 Constant::Char(c) => Value::Char(*c),
-                Constant::Str(s) => Value::Obj(heap.alloc(Obj::Str(Str::new(s.as_str())))),
+                Constant::Str(s) => Value::Obj(alloc_in(&mut heap, object::string(s))),
             })
             .collect();
-        let templates =
-            program.classes.iter().map(|c| c.fields.iter().map(|f| default_value(f.default)).collect()).collect();
+        let layouts = program
+            .classes
+            .iter()
+            .map(|c| Layout::new(c.fields.iter().map(|f| (f.ty, default_value(f.default)))))
+            .collect();
         let statics = program.statics.iter().map(|s| default_value(s.default)).collect();
         let find_method = |class: ClassId, name: &str| {
             program.methods.iter().position(|m| m.class == class && m.name == name).map(|i| MethodId(i as u32))
@@ -145,6 +152,7 @@ impl Vm {
         };
         let message_slot = slot("_message");
         let inner_slot = slot("_innerException");
+        let stack_trace_slot = slot("_stackTrace");
         let prelude_members = PreludeMembers::find(&program);
         let event_loop = EventLoop::new(options.virtual_time);
         Vm {
@@ -155,7 +163,7 @@ impl Vm {
             frames: Vec::with_capacity(256),
             statics,
             consts,
-            templates,
+            layouts,
             exceptions: Vec::new(),
             options,
             stats: Stats::default(),
@@ -168,6 +176,7 @@ impl Vm {
             exception_class,
             message_slot,
             inner_slot,
+            stack_trace_slot,
             event_loop,
             contexts: Contexts::default(),
             async_stats: AsyncStats::default(),
@@ -187,12 +196,34 @@ impl Vm {
     }
 
     /// Allocates; never collects (collections wait for a safepoint).
-    pub fn alloc(&mut self, obj: Obj) -> Gc<Obj> {
-        self.heap.alloc(obj)
+    pub(crate) fn alloc<F: FnOnce(*mut u8)>(&mut self, obj: NewObject<F>) -> Gc<HeapObj> {
+        alloc_in(&mut self.heap, obj)
     }
 
-    pub fn str_value(&mut self, s: impl Into<Box<str>>) -> Value {
-        Value::Obj(self.heap.alloc(Obj::Str(Str::new(s))))
+    pub fn str_value(&mut self, s: impl AsRef<str>) -> Value {
+        Value::Obj(alloc_in(&mut self.heap, object::string(s.as_ref())))
+    }
+
+    /// A new `elem[]` holding `items`.
+    pub fn new_array(&mut self, elem: ClassId, items: &[Value]) -> Gc<HeapObj> {
+        let ty = self.program.element_type(elem);
+        alloc_in(&mut self.heap, object::array(elem, ty, items))
+    }
+
+    /// Where field `slot` of `class` lives.
+    #[inline]
+    pub(crate) fn field_ref(&self, class: ClassId, slot: usize) -> FieldRef {
+        self.layouts[class.index()].fields[slot]
+    }
+
+    /// Field `slot` of an instance.
+    pub fn field(&self, i: &Instance, slot: usize) -> Value {
+        i.get(self.field_ref(i.class(), slot))
+    }
+
+    /// Sets field `slot` of an instance.
+    pub fn set_field(&self, i: &Instance, slot: usize, v: Value) {
+        i.set(self.field_ref(i.class(), slot), v)
     }
 
     pub fn out(&mut self) -> &mut dyn Write {
@@ -222,8 +253,8 @@ impl Vm {
     /// The full type name of a value, as casts' messages print it.
     pub fn type_name(&self, v: Value) -> String {
         match v {
-            Value::Obj(o) => match &*o {
-                Obj::Array { elem, .. } => format!("{}[]", self.program.class(*elem).full_name()),
+            Value::Obj(o) => match o.view() {
+                Obj::Array(a) => format!("{}[]", self.program.class(a.elem()).full_name()),
                 Obj::Native(n) => n.type_name().to_string(),
                 Obj::Task(t) => t.type_name().to_string(),
                 _ => self.program.class(self.class_of(v)).full_name(),
@@ -238,16 +269,38 @@ impl Vm {
             self.program.class_by_name(class_full_name).or(self.exception_class).unwrap_or(BuiltinClass::Object.id());
         let obj = self.new_instance(class);
         let msg = self.str_value(message);
-        if let Obj::Instance(i) = &*obj {
-            i.set(self.message_slot, msg);
+        if let Obj::Instance(i) = obj.view() {
+            self.set_field(i, self.message_slot, msg);
         }
         Value::Obj(obj)
     }
 
+    /// Runs `f` on the frames an exception's stack trace lists (its
+    /// `_stackTrace` field, made on first use); `None` if `exception` is
+    /// not one.
+    pub(crate) fn trace_frames<R>(&mut self, exception: Value, f: impl FnOnce(&mut Vec<TraceFrame>) -> R) -> Option<R> {
+        let Some(Obj::Instance(i)) = exception.view() else { return None };
+        // The base class's fields come first: the slot is every exception's.
+        let slot = self.stack_trace_slot;
+        if slot >= self.program.class(i.class()).fields.len() {
+            return None;
+        }
+        let mut frames = self.field(i, slot);
+        if frames.is_null() {
+            frames = Value::Obj(self.alloc(object::native(TraceFrames::default())));
+            if let Some(Obj::Instance(i)) = exception.view() {
+                self.set_field(i, slot, frames);
+            }
+        }
+        let o = frames.as_obj()?;
+        let list = o.native::<TraceFrames>()?;
+        Some(f(&mut list.0.borrow_mut()))
+    }
+
     /// Sets an exception's `InnerException` (for built-in wrappers).
     pub fn set_inner_exception(&mut self, exception: Value, inner: Value) {
-        if let Some(Obj::Instance(i)) = exception.as_obj().as_deref() {
-            i.set(self.inner_slot, inner);
+        if let Some(Obj::Instance(i)) = exception.view() {
+            self.set_field(i, self.inner_slot, inner);
         }
     }
 
@@ -271,8 +324,8 @@ impl Vm {
 
     /// Calls a delegate from native code.
     pub fn invoke(&mut self, delegate: Value, args: &[Value]) -> Result<Value, VmError> {
-        let (method, target) = match delegate.as_obj().as_deref() {
-            Some(Obj::Delegate { method, target }) => (*method, *target),
+        let (method, target) = match delegate.view() {
+            Some(Obj::Delegate { method, target }) => (method, target),
             Some(_) => return Err(VmError::invalid_cast(&self.type_name(delegate), "System.Delegate")),
             None => return Err(VmError::null_reference()),
         };
@@ -365,25 +418,19 @@ impl Vm {
         // frame below `top`, a static, a constant or an exception in flight,
         // which is exactly what `RootSet` reports; natives and slow paths have
         // returned and hold no `Gc` in Rust locals.
-        unsafe { self.heap.collect(&roots) };
+        unsafe { object::with_layouts(&self.layouts, || self.heap.collect(&roots)) };
     }
 
     /// A new instance of a class, fields at their defaults, no constructor run.
-    pub(crate) fn new_instance(&mut self, class: ClassId) -> Gc<Obj> {
-        let fields = self.templates[class.index()].clone();
-        self.heap.alloc(Obj::Instance(Instance {
-            class,
-            fields: std::cell::RefCell::new(fields),
-            stack_trace: std::cell::RefCell::new(Vec::new()),
-            hash: std::cell::Cell::new(0),
-        }))
+    pub(crate) fn new_instance(&mut self, class: ClassId) -> Gc<HeapObj> {
+        alloc_in(&mut self.heap, object::instance(class, &self.layouts[class.index()]))
     }
 
     /// The user method in `slot` of `v`'s class, if it overrides `base`.
     pub(crate) fn user_override(&self, v: Value, slot: usize, base: Option<MethodId>) -> Option<MethodId> {
         let Value::Obj(o) = v else { return None };
-        let Obj::Instance(i) = &*o else { return None };
-        let m = *self.program.class(i.class).vtable.get(slot)?;
+        let Obj::Instance(i) = o.view() else { return None };
+        let m = *self.program.class(i.class()).vtable.get(slot)?;
         (Some(m) != base).then_some(m)
     }
 
@@ -421,7 +468,7 @@ pub(crate) struct RootSet<'a> {
     statics: &'a [Value],
     consts: &'a [Value],
     /// Exceptions in flight (thrown, not yet caught).
-    exceptions: &'a [(Gc<Obj>, ExceptionState)],
+    exceptions: &'a [(Gc<HeapObj>, ExceptionState)],
     /// Queued and running work (and through it, suspended state machines,
     /// their tasks and awaiters).
     event_loop: &'a EventLoop,
@@ -439,7 +486,7 @@ pub(crate) struct RootSet<'a> {
 }
 
 /// The roots, all of them, in one place.
-impl gc::Roots<Obj> for RootSet<'_> {
+impl gc::Roots<HeapObj> for RootSet<'_> {
     fn trace_roots(&self, t: &mut Tracer) {
         let values = [
             self.stack,
@@ -462,6 +509,31 @@ impl gc::Roots<Obj> for RootSet<'_> {
             v.trace(t);
         }
     }
+}
+
+/// An exception's stack trace: the frames it lists, innermost first,
+/// recorded as the exception unwinds (text is made only when read).
+#[derive(Default)]
+pub(crate) struct TraceFrames(std::cell::RefCell<Vec<TraceFrame>>);
+
+impl crate::value::NativeObject for TraceFrames {
+    fn type_name(&self) -> &'static str {
+        "StackTrace"
+    }
+    fn trace(&self, _: &mut Tracer) {}
+    fn extra_bytes(&self) -> usize {
+        self.0.borrow().capacity() * std::mem::size_of::<TraceFrame>()
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// Allocates `obj` in `heap` (never collects).
+fn alloc_in<F: FnOnce(*mut u8)>(heap: &mut Heap, obj: NewObject<F>) -> Gc<HeapObj> {
+    // SAFETY: every `NewObject` constructor (`object.rs`) writes a whole
+    // object of `size` bytes whose `Trace::size` is that size.
+    unsafe { heap.alloc_with(obj.size, |p| (obj.init)(p.as_ptr())) }
 }
 
 pub(crate) fn default_value(d: DefaultValue) -> Value {

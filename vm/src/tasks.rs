@@ -271,7 +271,7 @@ pub const TASK_CACHE: usize = 14;
 
 pub fn task_ref(v: &Value) -> Option<&Task> {
     match v {
-        Value::Obj(o) => match &**o {
+        Value::Obj(o) => match o.view() {
             Obj::Task(t) => Some(t),
             _ => None,
         },
@@ -312,7 +312,7 @@ pub const MAX_INLINE_CONTINUATIONS: usize = 64;
 impl Vm {
     pub fn new_task(&mut self, has_result: bool, builder: BuilderKind) -> Value {
         self.async_stats.tasks += 1;
-        Value::Obj(self.alloc(Obj::Task(Task::new(has_result, builder))))
+        Value::Obj(self.alloc(crate::object::task(Task::new(has_result, builder))))
     }
 
     /// A completed task of `result` for an async method that finished
@@ -515,12 +515,12 @@ impl Vm {
 
     fn continuation_delegate(&mut self, c: TaskCallback, method: crate::bytecode::MethodId) -> Result<Value, VmError> {
         let rt = self.prelude_members()?;
-        let boxed = Value::Obj(self.alloc(Obj::Native(Box::new(TaskCallbackBox(c)))));
+        let boxed = Value::Obj(self.alloc(crate::object::native(TaskCallbackBox(c))));
         let obj = Value::Obj(self.new_instance(rt.callback_class));
-        if let Some(Obj::Instance(i)) = obj.as_obj().as_deref() {
-            i.set(0, boxed);
+        if let Some(Obj::Instance(i)) = obj.view() {
+            self.set_field(i, 0, boxed);
         }
-        Ok(Value::Obj(self.alloc(Obj::Delegate { method, target: obj })))
+        Ok(Value::Obj(self.alloc(crate::object::delegate(method, obj))))
     }
 
     /// Called when one input of a combinator completes.
@@ -569,7 +569,7 @@ impl Vm {
             TaskOutcome::Canceled(e)
         } else if with_results {
             let elem = crate::program::BuiltinClass::Object.id();
-            TaskOutcome::Result(Value::Obj(self.alloc(Obj::Array { elem, items: RefCell::new(results) })))
+            TaskOutcome::Result(Value::Obj(self.new_array(elem, &results)))
         } else {
             TaskOutcome::Result(Value::Null)
         };

@@ -23,7 +23,7 @@ use crate::bytecode::{Dst, HandlerKind, Pc};
 use crate::driver::Exit;
 use crate::error::VmError;
 use crate::frames::FrameKind;
-use crate::value::{Gc, Obj, TraceFrame, Value};
+use crate::value::{Gc, HeapObj, Obj, TraceFrame, Value};
 
 /// `find_handler`'s row for "the thunk below this frame catches it".
 pub(crate) const THUNK_ROW: usize = usize::MAX;
@@ -90,7 +90,7 @@ impl Vm {
     pub(crate) fn unwind_step(
         &mut self,
         exc: Value,
-        obj: Gc<Obj>,
+        obj: Gc<HeapObj>,
         boundary: usize,
         target: Option<(usize, usize)>,
     ) -> Result<(), VmError> {
@@ -139,7 +139,7 @@ impl Vm {
     pub(crate) fn find_handler(
         &mut self,
         exc: Value,
-        obj: Gc<Obj>,
+        obj: Gc<HeapObj>,
         boundary: usize,
     ) -> Result<Option<(usize, usize)>, VmError> {
         let program = Rc::clone(&self.program);
@@ -181,7 +181,7 @@ impl Vm {
     }
 
     /// The run of `filter` in frame `fi` for the exception `obj`, if it ran.
-    fn filter_run(&mut self, obj: Gc<Obj>, fi: usize, filter: u32) -> Option<&FilterRun> {
+    fn filter_run(&mut self, obj: Gc<HeapObj>, fi: usize, filter: u32) -> Option<&FilterRun> {
         self.exception_state(obj).filters.iter().find(|r| r.frame == fi && r.filter == filter)
     }
 
@@ -231,19 +231,18 @@ impl Vm {
         }
     }
 
-    pub(crate) fn exception_state(&mut self, obj: Gc<Obj>) -> &mut ExceptionState {
+    pub(crate) fn exception_state(&mut self, obj: Gc<HeapObj>) -> &mut ExceptionState {
         let i = match self.exceptions.iter().position(|(e, _)| Gc::ptr_eq(*e, obj)) {
             Some(i) => i,
             None => {
                 // An exception thrown again from where it was stored (a
                 // faulted task's `GetResult`) keeps its trace and continues
                 // it, as `ExceptionDispatchInfo.Throw` does.
-                if let Obj::Instance(i) = &*obj {
-                    let mut trace = i.stack_trace.borrow_mut();
+                self.trace_frames(Value::Obj(obj), |trace| {
                     if !trace.is_empty() {
                         trace.push(TraceFrame::BOUNDARY);
                     }
-                }
+                });
                 self.exceptions.push((obj, ExceptionState { recorded_to: usize::MAX, ..Default::default() }));
                 self.exceptions.len() - 1
             }
@@ -253,7 +252,7 @@ impl Vm {
 
     /// `throw;` rethrows an exception whose filters ran for its first throw:
     /// they run again for this one.
-    pub(crate) fn forget_filters(&mut self, obj: Gc<Obj>) {
+    pub(crate) fn forget_filters(&mut self, obj: Gc<HeapObj>) {
         if let Some((_, st)) = self.exceptions.iter_mut().find(|(e, _)| Gc::ptr_eq(*e, obj)) {
             st.filters.clear();
         }
@@ -261,33 +260,36 @@ impl Vm {
 
     /// Drops the in-flight state of an exception (it was caught, or is thrown
     /// afresh).
-    pub(crate) fn forget_exception(&mut self, obj: Gc<Obj>) {
+    pub(crate) fn forget_exception(&mut self, obj: Gc<HeapObj>) {
         self.exceptions.retain(|(e, _)| !Gc::ptr_eq(*e, obj));
     }
 
     /// Makes `obj` in flight again without the `End of stack trace` boundary
     /// a stored exception gets when rethrown: an async2 chain carries an
     /// exception on from frame to frame of one logical stack.
-    pub(crate) fn continue_exception(&mut self, obj: Gc<Obj>) {
+    pub(crate) fn continue_exception(&mut self, obj: Gc<HeapObj>) {
         self.forget_exception(obj);
         self.exceptions.push((obj, ExceptionState { recorded_to: usize::MAX, ..Default::default() }));
     }
 
     /// Appends to the exception's trace the frames from the top down to
     /// `to` that are not in it yet.
-    pub(crate) fn record_trace(&mut self, obj: Gc<Obj>, to: usize) {
+    pub(crate) fn record_trace(&mut self, obj: Gc<HeapObj>, to: usize) {
         let top = self.frames.len();
         let st = self.exception_state(obj);
         let from = st.recorded_to.min(top);
         st.recorded_to = st.recorded_to.min(to);
-        let Obj::Instance(i) = &*obj else { return };
-        let program = &self.program;
-        i.stack_trace.borrow_mut().extend(
-            (to..from).rev().map(|fi| self.frames[fi]).filter(|f| f.kind != FrameKind::Filter).map(|f| {
+        let program = Rc::clone(&self.program);
+        let frames: Vec<TraceFrame> = (to..from)
+            .rev()
+            .map(|fi| self.frames[fi])
+            .filter(|f| f.kind != FrameKind::Filter)
+            .map(|f| {
                 let line = program.method(f.method).lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
                 TraceFrame { method: f.method, line }
-            }),
-        );
+            })
+            .collect();
+        self.trace_frames(Value::Obj(obj), |trace| trace.extend(frames));
     }
 
     /// An exception's `StackTrace` text (`None` if it was never thrown).

@@ -1,24 +1,22 @@
 //! Values and heap objects.
 //!
 //! A [`Value`] is 16 bytes and `Copy`: primitives inline, everything else a
-//! [`Gc`] pointer to an [`Obj`]. Values carry their type at run time (an `int`
+//! [`Gc`] pointer to a heap object (`object.rs`). Values carry their type at run time (an `int`
 //! is `Value::Int`, an enum value knows its enum), which is what lets
 //! `object`-typed code print, compare and cast correctly.
 //!
 //! `int` and `long` are both `Value::Int` (64-bit, see LANGUAGE.md
 //! "Deviations"); `decimal` is a `Value::Double`.
 
-use std::cell::{Cell, RefCell};
 use std::fmt;
-
-use indexmap::IndexMap;
 
 use crate::bytecode::{ClassId, MethodId};
 
+pub use crate::object::{Array, HeapObj, Instance, NativeObject, Obj, Str};
 pub use gc::Gc;
 
-pub type Heap = gc::Heap<Obj>;
-pub type Tracer = gc::Tracer<Obj>;
+pub type Heap = gc::Heap<HeapObj>;
+pub type Tracer = gc::Tracer<HeapObj>;
 
 // `repr(u8)`: the layout is defined (a tag byte, then each variant's
 // fields as a `repr(C)` struct), so [`Value::write`] may build one.
@@ -33,7 +31,7 @@ pub enum Value {
     Char(u16),
     /// A value of the enum `C[class]`.
     Enum(ClassId, i64),
-    Obj(Gc<Obj>),
+    Obj(Gc<HeapObj>),
 }
 
 impl Value {
@@ -84,7 +82,7 @@ impl Value {
         matches!(self, Value::Null)
     }
 
-    pub fn as_obj(self) -> Option<Gc<Obj>> {
+    pub fn as_obj(self) -> Option<Gc<HeapObj>> {
         match self {
             Value::Obj(o) => Some(o),
             _ => None,
@@ -94,8 +92,8 @@ impl Value {
     /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Value::Obj(o) => match &**o {
-                Obj::Str(s) => Some(s),
+            Value::Obj(o) => match o.view() {
+                Obj::Str(s) => Some(s.as_str()),
                 _ => None,
             },
             _ => None,
@@ -122,10 +120,10 @@ impl Value {
             Value::Double(_) => BuiltinClass::Double,
             Value::Char(_) => BuiltinClass::Char,
             Value::Enum(class, _) => return class,
-            Value::Obj(o) => match &*o {
+            Value::Obj(o) => match o.view() {
                 Obj::Str(_) => BuiltinClass::String,
-                Obj::Instance(i) => return i.class,
-                Obj::Array { .. } => BuiltinClass::Array,
+                Obj::Instance(i) => return i.class(),
+                Obj::Array(_) => BuiltinClass::Array,
                 Obj::List(_) => BuiltinClass::List,
                 Obj::Dict(_) => BuiltinClass::Dictionary,
                 Obj::Pair(..) => BuiltinClass::KeyValuePair,
@@ -152,7 +150,8 @@ impl Value {
             (Value::Int(a), Value::Char(b)) | (Value::Char(b), Value::Int(a)) => a == b as i64,
             (Value::Enum(_, a), Value::Int(b)) | (Value::Int(b), Value::Enum(_, a)) => a == b,
             (Value::Obj(a), Value::Obj(b)) => {
-                Gc::ptr_eq(a, b) || matches!((&*a, &*b), (Obj::Str(x), Obj::Str(y)) if x.as_str() == y.as_str())
+                Gc::ptr_eq(a, b)
+                    || matches!((a.view(), b.view()), (Obj::Str(x), Obj::Str(y)) if x.as_str() == y.as_str())
             }
             _ => false,
         }
@@ -170,46 +169,6 @@ impl fmt::Debug for Value {
             Value::Enum(c, v) => write!(f, "{c}:{v}"),
             Value::Obj(o) => write!(f, "{:?}", &**o),
         }
-    }
-}
-
-/// An immutable string. C# strings are UTF-16; toy stores UTF-8 and indexes
-/// by `char` when the text is not ASCII.
-pub struct Str {
-    text: Box<str>,
-    ascii: bool,
-}
-
-impl Str {
-    pub fn new(text: impl Into<Box<str>>) -> Str {
-        let text = text.into();
-        let ascii = text.is_ascii();
-        Str { text, ascii }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
-    /// C#'s `Length`: UTF-16 code units.
-    pub fn len_utf16(&self) -> usize {
-        if self.ascii { self.text.len() } else { self.text.encode_utf16().count() }
-    }
-
-    /// C#'s `s[i]`.
-    pub fn char_at(&self, i: usize) -> Option<u16> {
-        if self.ascii { self.text.as_bytes().get(i).map(|b| *b as u16) } else { self.text.encode_utf16().nth(i) }
-    }
-
-    pub fn is_ascii(&self) -> bool {
-        self.ascii
-    }
-}
-
-impl std::ops::Deref for Str {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.text
     }
 }
 
@@ -240,54 +199,12 @@ impl std::hash::Hash for Key {
                     d.to_bits().hash(state)
                 }
             }
-            Value::Obj(o) => match &*o {
+            Value::Obj(o) => match o.view() {
                 Obj::Str(s) => s.as_str().hash(state),
                 _ => o.addr().hash(state),
             },
         }
     }
-}
-
-/// A heap object.
-pub enum Obj {
-    Str(Str),
-    /// An instance of a user class or struct (also the prelude's exceptions,
-    /// closures' display classes and async1 state machines).
-    Instance(Instance),
-    /// `T[]`; `elem` is the element type, for `GetType()` and defaults.
-    Array {
-        elem: ClassId,
-        items: RefCell<Vec<Value>>,
-    },
-    List(RefCell<Vec<Value>>),
-    Dict(RefCell<IndexMap<Key, Value>>),
-    /// `KeyValuePair<K, V>`
-    Pair(Value, Value),
-    /// A delegate: a method and the object it is bound to (`Null` for static
-    /// methods). Lambdas are methods of their display class.
-    Delegate {
-        method: MethodId,
-        target: Value,
-    },
-    /// `typeof(C)` / `GetType()`.
-    Type(ClassId),
-    /// A task (`Task`, `Task<T>`, an async method's builder): the hottest
-    /// library object, so a cell of its own rather than a boxed native.
-    Task(crate::tasks::Task),
-    /// A suspended async2 frame (`async2/continuation.rs`).
-    Continuation(crate::async2::Continuation),
-    /// Built-in library objects with no bytecode-visible structure.
-    Native(Box<dyn NativeObject>),
-}
-
-pub struct Instance {
-    pub class: ClassId,
-    pub fields: RefCell<Box<[Value]>>,
-    /// For exceptions: the frames the stack trace lists, innermost first,
-    /// recorded as the exception unwinds (text is made only when read).
-    pub stack_trace: RefCell<Vec<TraceFrame>>,
-    /// A monotonic identity for `GetHashCode` (assigned lazily by the runtime).
-    pub hash: Cell<u32>,
 }
 
 /// One line of an exception's stack trace: a frame (its method and source
@@ -303,119 +220,21 @@ impl TraceFrame {
     pub const BOUNDARY: TraceFrame = TraceFrame { method: MethodId(u32::MAX), line: 0 };
 }
 
-impl Instance {
-    /// Field `slot`. The verifier proves each `GetField`'s slot is one of
-    /// its class's; a bad slot is a VM bug, loud in debug builds (null in
-    /// release ones).
-    pub fn get(&self, slot: usize) -> Value {
-        let fields = self.fields.borrow();
-        debug_assert!(slot < fields.len(), "field slot {slot} of an instance of {} with {}", self.class, fields.len());
-        fields.get(slot).copied().unwrap_or(Value::Null)
-    }
-
-    /// Sets field `slot` (a bad slot as for [`Instance::get`]; ignored in
-    /// release builds).
-    pub fn set(&self, slot: usize, v: Value) {
-        let mut fields = self.fields.borrow_mut();
-        debug_assert!(slot < fields.len(), "field slot {slot} of an instance of {} with {}", self.class, fields.len());
-        if let Some(f) = fields.get_mut(slot) {
-            *f = v;
-        }
-    }
-}
-
-/// An object of the built-in library that bytecode only reaches through
-/// natives (Stopwatch, TimeSpan, awaiters, cancellation sources, ...); tasks
-/// have their own variant, [`Obj::Task`].
-pub trait NativeObject: std::any::Any {
-    /// The type's simple name, as `GetType().Name` prints it.
-    fn type_name(&self) -> &'static str;
-    /// Report every `Gc` it holds (see `gc::Trace`'s rules).
-    fn trace(&self, tracer: &mut Tracer);
-    fn extra_bytes(&self) -> usize {
-        0
-    }
-    fn as_any(&self) -> &dyn std::any::Any;
-}
-
-impl Obj {
-    /// Downcasts a native object.
-    pub fn native<T: NativeObject>(&self) -> Option<&T> {
-        match self {
-            Obj::Native(n) => n.as_any().downcast_ref::<T>(),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Debug for Obj {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Obj::Str(s) => write!(f, "{:?}", s.as_str()),
-            Obj::Instance(i) => write!(f, "<instance {}>", i.class),
-            Obj::Array { items, .. } => write!(f, "<array of {}>", items.borrow().len()),
-            Obj::List(items) => write!(f, "<list of {}>", items.borrow().len()),
-            Obj::Dict(d) => write!(f, "<dictionary of {}>", d.borrow().len()),
-            Obj::Pair(k, v) => write!(f, "[{k:?}, {v:?}]"),
-            Obj::Delegate { method, .. } => write!(f, "<delegate {method}>"),
-            Obj::Type(c) => write!(f, "<type {c}>"),
-            Obj::Task(t) => write!(f, "<{}>", t.type_name()),
-            Obj::Continuation(c) => write!(f, "<continuation state {}>", c.state.get()),
-            Obj::Native(n) => write!(f, "<{}>", n.type_name()),
-        }
-    }
-}
-
 impl Value {
     /// Reports the value's pointer, if it has one.
+    #[inline]
     pub fn trace(&self, tracer: &mut Tracer) {
         if let Value::Obj(o) = self {
             tracer.mark(*o);
         }
     }
-}
 
-// SAFETY: `trace` reports every `Gc` the object holds: instance fields, array,
-// list and dictionary elements (keys and values), pair halves, a delegate's
-// target, a task's or a continuation's values, and whatever a native
-// object reports. Tracing only reads (the
-// `RefCell`s are never mutably borrowed during a collection, which happens at
-// safepoints only) and never allocates.
-unsafe impl gc::Trace for Obj {
-    fn trace(&self, t: &mut Tracer) {
+    /// The object, seen as what it is, if this is one.
+    #[inline]
+    pub fn view(&self) -> Option<Obj<'_>> {
         match self {
-            Obj::Str(_) | Obj::Type(_) => {}
-            Obj::Instance(i) => i.fields.borrow().iter().for_each(|v| v.trace(t)),
-            Obj::Array { items, .. } | Obj::List(items) => items.borrow().iter().for_each(|v| v.trace(t)),
-            Obj::Dict(d) => {
-                for (k, v) in d.borrow().iter() {
-                    k.0.trace(t);
-                    v.trace(t);
-                }
-            }
-            Obj::Pair(k, v) => {
-                k.trace(t);
-                v.trace(t);
-            }
-            Obj::Delegate { target, .. } => target.trace(t),
-            Obj::Task(task) => task.trace(t),
-            Obj::Continuation(c) => c.trace(t),
-            Obj::Native(n) => n.trace(t),
-        }
-    }
-
-    fn extra_bytes(&self) -> usize {
-        let slot = std::mem::size_of::<Value>();
-        match self {
-            Obj::Str(s) => s.len(),
-            Obj::Instance(i) => i.fields.borrow().len() * slot,
-            Obj::Array { items, .. } | Obj::List(items) => items.borrow().capacity() * slot,
-            Obj::Dict(d) => d.borrow().capacity() * (2 * slot + 8),
-            Obj::Task(t) => t.extra_bytes(),
-            Obj::Continuation(c) => c.data.borrow().capacity() * slot,
-            // A native object lives in its own box, beside the heap cell.
-            Obj::Native(n) => std::mem::size_of_val(&**n) + n.extra_bytes(),
-            Obj::Pair(..) | Obj::Delegate { .. } | Obj::Type(_) => 0,
+            Value::Obj(o) => Some(o.view()),
+            _ => None,
         }
     }
 }

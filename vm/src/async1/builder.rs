@@ -203,9 +203,9 @@ fn runner(vm: &mut Vm, builder: Value, state_machine: Value) -> Result<Value, Vm
     } else {
         existing
     };
-    if let Some(Obj::Instance(i)) = runner.as_obj().as_deref() {
-        i.set(RUNNER_CONTEXT, vm.contexts.flowing());
-        i.set(RUNNER_STATE_MACHINE, state_machine);
+    if let Some(Obj::Instance(i)) = runner.view() {
+        vm.set_field(i, RUNNER_CONTEXT, vm.contexts.flowing());
+        vm.set_field(i, RUNNER_STATE_MACHINE, state_machine);
     }
     Ok(runner)
 }
@@ -222,10 +222,10 @@ pub fn await_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let (builder, awaiter, state_machine) = (arg(args, 0), arg(args, 1), arg(args, 2));
     vm.async_stats.suspensions += 1;
     let runner = runner(vm, builder, state_machine)?;
-    if let Some(Obj::Instance(_)) = awaiter.as_obj().as_deref() {
+    if let Some(Obj::Instance(_)) = awaiter.view() {
         // A user awaiter: not a library await.
         let run = vm.prelude_members()?.runner_run;
-        return Ok(Value::Obj(vm.alloc(Obj::Delegate { method: run, target: runner })));
+        return Ok(Value::Obj(vm.alloc(crate::object::delegate(run, runner))));
     }
     vm.async_stats.library_suspensions += 1;
     let resume = |sync_ctx| TaskCallback::Runner { runner, sync_ctx };

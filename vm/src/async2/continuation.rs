@@ -1,5 +1,17 @@
-//! The continuation: one suspended async2 frame on the heap (the seed's
-//! `Continuation { Next, Resume, State, Flags, Data, GCData }`).
+//! The continuation: one suspended async2 frame on the heap, laid out as the
+//! seed's `Continuation { Next, Resume, State, Flags, Data, GCData }`, in one
+//! cell:
+//!
+//! ```text
+//! [header 8][next 8][resume 4][state 4][flags 4][data n 2][gc n 2][capacities 4]
+//! [Data: one raw 8-byte word per live primitive register]
+//! [GCData: one Value per live register that may hold a reference,
+//!  then the callee's result or exception]
+//! ```
+//!
+//! The suspension point's liveness map says which register goes to which
+//! word and as what type (`SuspensionPoint::data` and `gc`); the collector
+//! traces only GCData (and `next`).
 //!
 //! A suspension makes one per async2 frame between the awaiting leaf and the
 //! boundary, innermost first, each `next` pointing at its caller's; the
@@ -7,77 +19,194 @@
 //! (`FinalizeTaskReturningThunk`) or, for a frame that suspends again after
 //! being resumed, in the rest of the chain it was resumed from.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
+use std::mem::size_of;
 
 use crate::bytecode::MethodId;
-use crate::value::{Tracer, Value};
+use crate::object::{HeapObj, continuation_header};
+use crate::program::SlotType;
+use crate::value::{Gc, Obj, Tracer, Value};
 
 /// `resume` of the chain's last continuation: it completes the thunk's task
-/// (held in `gc_data`) with the outcome that reaches it.
+/// (held in its result slot) with the outcome that reaches it.
 pub const FINALIZE_TASK_RETURNING_THUNK: MethodId = MethodId(u32::MAX);
 
 /// `flags`: a handler covers the suspension point, so an exception coming up
 /// the chain resumes this frame (else the frame is skipped, never resumed).
 pub const HAS_HANDLER: u32 = 1;
-/// `flags`: `gc_data` holds an exception to throw at the suspension point,
-/// not the callee's result.
+/// `flags`: the result slot holds an exception to throw at the suspension
+/// point, not the callee's result.
 pub const EXCEPTION: u32 = 2;
 
+#[repr(C)]
 pub struct Continuation {
+    head: HeapObj,
     /// The caller's continuation (or the chain's end).
-    pub next: Cell<Value>,
+    next: Cell<Option<Gc<HeapObj>>>,
     /// The method's resume stub, or [`FINALIZE_TASK_RETURNING_THUNK`].
     pub resume: MethodId,
     /// Which suspension point of the method (its index in
     /// `Async2Role::Body::points`).
     pub state: Cell<u32>,
     pub flags: Cell<u32>,
-    /// The registers live at the suspension point, in the point's order.
-    pub data: RefCell<Vec<Value>>,
-    /// The completed callee's result or exception, written by the
-    /// dispatcher before resuming; the thunk's task for the last one.
-    pub gc_data: Cell<Value>,
+    /// Data words and GCData values in use (the point's counts).
+    data_len: Cell<u16>,
+    gc_len: Cell<u16>,
+    /// Data words and GCData values the cell has room for (the most any
+    /// suspension point of the method needs, so a frame that suspends
+    /// again reuses its cell).
+    data_cap: u16,
+    gc_cap: u16,
+}
+
+/// Bytes of a continuation with room for `data` words and `gc` values (and
+/// the result slot).
+fn size_for(data: usize, gc: usize) -> usize {
+    size_of::<Continuation>() + data * 8 + (gc + 1) * size_of::<Value>()
 }
 
 impl Continuation {
-    pub fn new(resume: MethodId, state: u32, flags: u32, data: Vec<Value>) -> Continuation {
-        Continuation {
-            next: Cell::new(Value::Null),
-            resume,
-            state: Cell::new(state),
-            flags: Cell::new(flags),
-            data: RefCell::new(data),
-            gc_data: Cell::new(Value::Null),
+    /// Writes a new continuation into `p`, a cell of
+    /// `size_for(data_cap, gc_cap)` bytes.
+    ///
+    /// # Safety
+    /// `p` is such a cell.
+    pub(crate) unsafe fn init(p: *mut u8, resume: MethodId, data_cap: u16, gc_cap: u16) {
+        // SAFETY: the caller's cell has room for the struct, `data_cap`
+        // words and `gc_cap + 1` values.
+        unsafe {
+            p.cast::<Continuation>().write(Continuation {
+                head: continuation_header(),
+                next: Cell::new(None),
+                resume,
+                state: Cell::new(0),
+                flags: Cell::new(0),
+                data_len: Cell::new(0),
+                gc_len: Cell::new(0),
+                data_cap,
+                gc_cap,
+            });
+            let c = &*p.cast::<Continuation>();
+            for i in 0..=gc_cap as usize {
+                Value::write(c.gc_slot(i), Value::Null);
+            }
         }
     }
 
-    /// Makes a continuation that was just resumed hold its frame's next
-    /// suspension instead (same method, same `next`): a frame that
-    /// suspends again and again, as a loop around an await does, allocates
-    /// nothing. Nothing else points at a resumed continuation but the rest
-    /// of a finished callee's chain, which never runs again.
-    pub fn reuse(&self, state: u32, flags: u32, live: impl Iterator<Item = Value>) {
+    /// The cell size for room of `data` words and `gc` values.
+    pub(crate) fn cell_size(data: usize, gc: usize) -> usize {
+        size_for(data, gc)
+    }
+
+    /// Bytes of this continuation's cell.
+    pub fn size(&self) -> usize {
+        size_for(self.data_cap as usize, self.gc_cap as usize)
+    }
+
+    fn base(&self) -> *mut u8 {
+        (self as *const Continuation).cast::<u8>().cast_mut()
+    }
+
+    fn data_slot(&self, i: usize) -> *mut u64 {
+        debug_assert!(i < self.data_cap as usize);
+        // SAFETY: within the cell (Data follows the struct).
+        unsafe { self.base().add(size_of::<Continuation>() + i * 8).cast() }
+    }
+
+    fn gc_slot(&self, i: usize) -> *mut Value {
+        debug_assert!(i <= self.gc_cap as usize);
+        // SAFETY: within the cell (GCData follows Data).
+        unsafe {
+            self.base().add(size_of::<Continuation>() + self.data_cap as usize * 8 + i * size_of::<Value>()).cast()
+        }
+    }
+
+    /// Whether a suspension with `data` words and `gc` values fits.
+    pub fn fits(&self, data: usize, gc: usize) -> bool {
+        data <= self.data_cap as usize && gc <= self.gc_cap as usize
+    }
+
+    /// Makes the continuation hold a suspension at point `state`: `data`
+    /// (primitive registers, with their types) into Data, `gc` into GCData.
+    /// The caller checked that they [`fit`](Continuation::fits).
+    pub fn hold(
+        &self,
+        state: u32,
+        flags: u32,
+        data: impl Iterator<Item = (SlotType, Value)>,
+        gc: impl Iterator<Item = Value>,
+    ) {
         self.state.set(state);
         self.flags.set(flags);
-        self.gc_data.set(Value::Null);
-        let mut data = self.data.borrow_mut();
-        // Mostly the same point again: overwrite in place.
         let mut n = 0;
-        for v in live {
-            match data.get_mut(n) {
-                Some(slot) => *slot = v,
-                None => data.push(v),
-            }
+        for (ty, v) in data {
+            debug_assert!(crate::object::slot_holds(ty, v), "{v:?} in a Data word of type {ty:?}");
+            let raw = match v {
+                Value::Double(d) => d.to_bits(),
+                Value::Bool(b) => u64::from(b),
+                v => v.as_int().unwrap_or(0) as u64,
+            };
+            // SAFETY: within the capacity (the caller checked).
+            unsafe { self.data_slot(n).write(raw) };
             n += 1;
         }
-        data.truncate(n);
+        self.data_len.set(n as u16);
+        let mut n = 0;
+        for v in gc {
+            self.set_gc(n, v);
+            n += 1;
+        }
+        self.gc_len.set(n as u16);
+        self.set_result(Value::Null);
     }
 
-    /// The continuation that completes a thunk's `task`.
-    pub fn finalize(task: Value) -> Continuation {
-        let c = Continuation::new(FINALIZE_TASK_RETURNING_THUNK, 0, 0, Vec::new());
-        c.gc_data.set(task);
-        c
+    fn set_gc(&self, i: usize, v: Value) {
+        // The one store of a value into a continuation (a barrier goes here).
+        // SAFETY: within the capacity.
+        unsafe { Value::write(self.gc_slot(i), v) };
+    }
+
+    /// Data word `i`, as a value of type `ty`.
+    pub fn data(&self, i: usize, ty: SlotType) -> Value {
+        // SAFETY: within the capacity.
+        let raw = unsafe { self.data_slot(i).read() };
+        match ty {
+            SlotType::Double => Value::Double(f64::from_bits(raw)),
+            SlotType::Bool => Value::Bool(raw != 0),
+            SlotType::Char => Value::Char(raw as u16),
+            SlotType::Enum(c) => Value::Enum(c, raw as i64),
+            _ => Value::Int(raw as i64),
+        }
+    }
+
+    /// GCData value `i`.
+    pub fn gc(&self, i: usize) -> Value {
+        // SAFETY: within the capacity.
+        unsafe { self.gc_slot(i).read() }
+    }
+
+    /// The callee's result or exception (the last GCData slot); for the
+    /// chain's last continuation, the thunk's task.
+    pub fn result(&self) -> Value {
+        self.gc(self.gc_cap as usize)
+    }
+
+    pub fn set_result(&self, v: Value) {
+        self.set_gc(self.gc_cap as usize, v);
+    }
+
+    pub fn take_result(&self) -> Value {
+        let v = self.result();
+        self.set_result(Value::Null);
+        v
+    }
+
+    pub fn next(&self) -> Value {
+        self.next.get().map_or(Value::Null, Value::Obj)
+    }
+
+    pub fn set_next(&self, v: Value) {
+        self.next.set(v.as_obj());
     }
 
     pub fn is_finalize(&self) -> bool {
@@ -89,19 +218,18 @@ impl Continuation {
     }
 
     pub fn trace(&self, t: &mut Tracer) {
-        self.next.get().trace(t);
-        self.gc_data.get().trace(t);
-        self.data.borrow().iter().for_each(|v| v.trace(t));
+        self.next().trace(t);
+        for i in 0..self.gc_len.get() as usize {
+            self.gc(i).trace(t);
+        }
+        self.result().trace(t);
     }
 }
 
 /// The continuation a value holds, if it is one.
 pub fn continuation_ref(v: &Value) -> Option<&Continuation> {
-    match v {
-        Value::Obj(o) => match &**o {
-            crate::value::Obj::Continuation(c) => Some(c),
-            _ => None,
-        },
+    match v.view()? {
+        Obj::Continuation(c) => Some(c),
         _ => None,
     }
 }

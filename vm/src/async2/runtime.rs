@@ -28,15 +28,16 @@
 
 use std::rc::Rc;
 
-use super::continuation::{Continuation, EXCEPTION, HAS_HANDLER, continuation_ref};
+use super::continuation::{Continuation, EXCEPTION, FINALIZE_TASK_RETURNING_THUNK, HAS_HANDLER, continuation_ref};
 use crate::Vm;
 use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited, awaited_value_task};
+use crate::bytecode::Reg;
 use crate::bytecode::{AwaitSiteId, MethodId};
 use crate::driver::Exit;
 use crate::error::VmError;
 use crate::event_loop::Work;
 use crate::frames::{Frame, FrameKind};
-use crate::program::{Async2Role, AsyncReturn, Program, SuspensionPoint};
+use crate::program::{Async2Role, AsyncReturn, Program, SlotType, SuspensionPoint};
 use crate::tasks::{BuilderKind, TaskCallback as Registration, TaskOutcome};
 use crate::value::{Obj, TraceFrame, Value};
 
@@ -124,24 +125,32 @@ impl Vm {
         for i in (bottom..=top).rev() {
             let f = self.frames[i];
             let (resume_stub, state, flags, p) = stopped_at(&program, &f)?;
-            let base = f.base as usize;
-            let live = p.live.iter().map(|r| self.stack[base + r.index()]);
+            let regs = &self.stack[f.base as usize..];
             let c = match resumed {
-                // The resumed frame itself: its continuation is free again.
+                // The resumed frame itself: its continuation is free again
+                // (it has room for every point of its method).
                 Some(r) if i == bottom => {
                     if let Some(c) = continuation_ref(&r) {
-                        c.reuse(state, flags, live);
+                        hold(c, state, flags, p, regs);
                     }
                     r
                 }
                 _ => {
-                    let data = live.collect();
                     self.async_stats.continuations += 1;
-                    Value::Obj(self.alloc(Obj::Continuation(Continuation::new(resume_stub, state, flags, data))))
+                    let (data_cap, gc_cap) = room(&program, f.method);
+                    let c = Value::Obj(self.alloc(crate::object::continuation(
+                        Continuation::cell_size(data_cap, gc_cap),
+                        // SAFETY: a cell of exactly that size.
+                        |cell| unsafe { Continuation::init(cell, resume_stub, data_cap as u16, gc_cap as u16) },
+                    )));
+                    if let Some(cr) = continuation_ref(&c) {
+                        hold(cr, state, flags, p, &self.stack[f.base as usize..]);
+                    }
+                    c
                 }
             };
             match last.as_ref().and_then(continuation_ref) {
-                Some(prev) => prev.next.set(c),
+                Some(prev) => prev.set_next(c),
                 None => head = c,
             }
             last = Some(c);
@@ -150,18 +159,26 @@ impl Vm {
         self.truncate_frames(bottom);
         let tail = if let Some(r) = resumed {
             // The reused continuation keeps its `next`.
-            continuation_ref(&r).map_or(Value::Null, |c| c.next.get())
+            continuation_ref(&r).map_or(Value::Null, |c| c.next())
         } else {
             let kind = self.async_return(bottom_frame.method);
             let task = self.new_task(has_result(kind), BuilderKind::Task);
             let value = self.thunk_value(kind, task);
             self.leave_thunk(bottom_frame, value);
-            Value::Obj(self.alloc(Obj::Continuation(Continuation::finalize(task))))
+            let fin = Value::Obj(self.alloc(crate::object::continuation(
+                Continuation::cell_size(0, 0),
+                // SAFETY: a cell of exactly that size.
+                |cell| unsafe { Continuation::init(cell, FINALIZE_TASK_RETURNING_THUNK, 0, 0) },
+            )));
+            if let Some(c) = continuation_ref(&fin) {
+                c.set_result(task);
+            }
+            fin
         };
         if let Some(c) = last.as_ref().and_then(continuation_ref)
             && resumed.is_none()
         {
-            c.next.set(tail);
+            c.set_next(tail);
         }
         // Registering may run the chain right away (an awaiter that is done,
         // a user OnCompleted that calls back): keep it rooted meanwhile.
@@ -174,8 +191,7 @@ impl Vm {
     fn suspend_again(&mut self, f: Frame, cont: Value, wait: Wait) -> Result<(), VmError> {
         let (_, state, flags, p) = stopped_at(&self.program, &f)?;
         let c = continuation_ref(&cont).ok_or_else(not_async2)?;
-        let live = &self.stack[f.base as usize..];
-        c.reuse(state, flags, p.live.iter().map(|r| live[r.index()]));
+        hold(c, state, flags, p, &self.stack[f.base as usize..]);
         self.async_stats.suspensions += 1;
         self.pop_frame();
         let (execution, sync_ctx) = (self.contexts.flowing(), self.contexts.sync_ctx);
@@ -192,14 +208,13 @@ impl Vm {
         leaf: MethodId,
     ) -> Result<(), VmError> {
         let chain = |source, sync_ctx| Registration::Chain { head, source, context: execution, sync_ctx };
-        if !matches!(&wait, Wait::Awaiter { awaiter, .. } if matches!(awaiter.as_obj().as_deref(), Some(Obj::Instance(_))))
-        {
+        if !matches!(&wait, Wait::Awaiter { awaiter, .. } if matches!(awaiter.view(), Some(Obj::Instance(_)))) {
             self.async_stats.library_suspensions += 1;
         }
         let (awaited, delivers) = match wait {
             Wait::Library(a) => (a, true),
             Wait::Awaiter { awaiter, site } => {
-                if let Some(Obj::Instance(_)) = awaiter.as_obj().as_deref() {
+                if let Some(Obj::Instance(_)) = awaiter.view() {
                     // A user awaiter: its OnCompleted/UnsafeOnCompleted gets
                     // an Action that resumes the chain wherever it is called.
                     let oc = self.program.await_sites[site.index()].on_completed.ok_or_else(|| {
@@ -249,14 +264,14 @@ impl Vm {
         loop {
             let Some(c) = continuation_ref(&cur) else { return Ok(()) };
             if c.is_finalize() {
-                let task = c.gc_data.get();
+                let task = c.result();
                 let o = match outcome {
                     Ok(v) => TaskOutcome::Result(v),
                     Err(e) => self.exception_outcome(e),
                 };
                 return self.root([task]).try_complete(task, o).map(|_| ());
             }
-            let next = c.next.get();
+            let next = c.next();
             match outcome {
                 Err(e) if !c.has(HAS_HANDLER) => {
                     // No handler around the suspension point: nothing in the
@@ -267,11 +282,11 @@ impl Vm {
                     continue;
                 }
                 Err(e) => {
-                    c.gc_data.set(e);
+                    c.set_result(e);
                     c.flags.set(c.flags.get() | EXCEPTION);
                 }
                 Ok(v) => {
-                    c.gc_data.set(v);
+                    c.set_result(v);
                     c.flags.set(c.flags.get() & !EXCEPTION);
                 }
             }
@@ -307,9 +322,7 @@ impl Vm {
             .and_then(|p| p.get(c.state.get() as usize))
             .and_then(|p| m.lines.get(p.at.index()).copied())
             .unwrap_or(0);
-        if let Some(Obj::Instance(i)) = exc.as_obj().as_deref() {
-            i.stack_trace.borrow_mut().push(TraceFrame { method: body, line });
-        }
+        self.trace_frames(exc, |trace| trace.push(TraceFrame { method: body, line }));
     }
 
     /// The `Resume` instruction: the resume stub's frame (the top one)
@@ -328,10 +341,14 @@ impl Vm {
         let end = base + m.nregs as usize;
         self.reserve_stack(end);
         self.stack[base..end].fill(Value::Null);
-        for (r, v) in p.live.iter().zip(c.data.borrow().iter()) {
-            self.stack[base + r.index()] = *v;
+        let (data, gc) = point_regs(p);
+        for (i, (r, ty)) in data.enumerate() {
+            self.stack[base + r.index()] = c.data(i, ty);
         }
-        let delivered = c.gc_data.replace(Value::Null);
+        for (i, r) in gc.enumerate() {
+            self.stack[base + r.index()] = c.gc(i);
+        }
+        let delivered = c.take_result();
         if c.has(EXCEPTION) {
             // Thrown at the point, continuing the trace the chain has made.
             if let Some(o) = delivered.as_obj() {
@@ -419,6 +436,28 @@ fn stopped_at<'p>(program: &'p Program, f: &Frame) -> Result<(MethodId, u32, u32
     let state = points.iter().position(|p| p.resume.0 == f.pc).ok_or_else(not_async2)?;
     let p = &points[state];
     Ok((*resume_stub, state as u32, if p.has_handler { HAS_HANDLER } else { 0 }, p))
+}
+
+/// A suspension point's Data registers (with their types) and GCData
+/// registers.
+fn point_regs(p: &SuspensionPoint) -> (impl Iterator<Item = (Reg, SlotType)> + '_, impl Iterator<Item = Reg> + '_) {
+    (std::iter::empty(), p.live.iter().copied())
+}
+
+/// The room a continuation of `method` needs: the most Data words and
+/// GCData values any of its suspension points holds.
+fn room(program: &Program, method: MethodId) -> (usize, usize) {
+    let Some(Async2Role::Body { points, .. }) = program.method(method).async2.as_deref() else { return (0, 0) };
+    points.iter().fold((0, 0), |(d, g), p| {
+        let (data, gc) = point_regs(p);
+        (d.max(data.count()), g.max(gc.count()))
+    })
+}
+
+/// Makes `c` hold the frame whose registers start at `regs`, stopped at `p`.
+fn hold(c: &Continuation, state: u32, flags: u32, p: &SuspensionPoint, regs: &[Value]) {
+    let (data, gc) = point_regs(p);
+    c.hold(state, flags, data.map(|(r, ty)| (ty, regs[r.index()])), gc.map(|r| regs[r.index()]));
 }
 
 fn not_async2() -> VmError {

@@ -12,6 +12,7 @@ use indexmap::IndexMap;
 use crate::Vm;
 use crate::bytecode::ClassId;
 use crate::error::VmError;
+use crate::object::Seq;
 use crate::program::BuiltinClass;
 use crate::value::{Key, NativeObject, Obj, Str, Value};
 
@@ -23,9 +24,9 @@ pub fn arg(args: &[Value], i: usize) -> Value {
 }
 
 /// The heap object of argument `i`, if it is one.
-pub fn obj_arg(args: &[Value], i: usize) -> Option<&Obj> {
+pub fn obj_arg(args: &[Value], i: usize) -> Option<Obj<'_>> {
     match args.get(i) {
-        Some(Value::Obj(o)) => Some(&**o),
+        Some(Value::Obj(o)) => Some(o.view()),
         _ => None,
     }
 }
@@ -101,17 +102,18 @@ pub fn list_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a RefCell<
 }
 
 /// The element type and items of an array argument.
-pub fn array_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<(ClassId, &'a RefCell<Vec<Value>>), VmError> {
+pub fn array_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<(ClassId, Seq<'a>), VmError> {
     match obj_arg(args, i) {
-        Some(Obj::Array { elem, items }) => Ok((*elem, items)),
+        Some(Obj::Array(a)) => Ok((a.elem(), Seq::Array(a))),
         _ => Err(cast_error(vm, arg(args, i), "System.Array")),
     }
 }
 
 /// The items of an array or a list (both are `IList<T>`).
-pub fn seq_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a RefCell<Vec<Value>>, VmError> {
+pub fn seq_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<Seq<'a>, VmError> {
     match obj_arg(args, i) {
-        Some(Obj::List(items) | Obj::Array { items, .. }) => Ok(items),
+        Some(Obj::List(items)) => Ok(Seq::List(items)),
+        Some(Obj::Array(a)) => Ok(Seq::Array(a)),
         _ => Err(cast_error(vm, arg(args, i), "System.Collections.IList")),
     }
 }
@@ -130,17 +132,26 @@ pub fn native_arg<'a, T: NativeObject>(
     i: usize,
     type_name: &str,
 ) -> Result<&'a T, VmError> {
-    obj_arg(args, i).and_then(Obj::native::<T>).ok_or_else(|| cast_error(vm, arg(args, i), type_name))
+    match args.get(i) {
+        Some(Value::Obj(o)) => o.native::<T>(),
+        _ => None,
+    }
+    .ok_or_else(|| cast_error(vm, arg(args, i), type_name))
 }
 
 pub fn native_this<'a, T: NativeObject>(vm: &Vm, args: &'a [Value], type_name: &str) -> Result<&'a T, VmError> {
     native_arg(vm, args, 0, type_name)
 }
 
+/// `StrongBox.Value`: the one field, right after the header.
+const STRONG_BOX_VALUE: crate::object::FieldRef =
+    crate::object::FieldRef { offset: 8, ty: crate::program::SlotType::Any };
+
 /// The value in the box behind a `ref`/`out` argument.
 pub fn out_current(args: &[Value], i: usize) -> Value {
     match obj_arg(args, i) {
-        Some(Obj::Instance(boxed)) => boxed.get(0),
+        // A StrongBox's one field is `Any`, at the first slot.
+        Some(Obj::Instance(boxed)) => boxed.get(STRONG_BOX_VALUE),
         _ => Value::Null,
     }
 }
@@ -149,7 +160,7 @@ pub fn out_current(args: &[Value], i: usize) -> Value {
 pub fn set_out(vm: &Vm, args: &[Value], i: usize, v: Value) -> Result<(), VmError> {
     match obj_arg(args, i) {
         Some(Obj::Instance(boxed)) => {
-            boxed.set(0, v);
+            boxed.set(STRONG_BOX_VALUE, v);
             Ok(())
         }
         _ => Err(cast_error(vm, arg(args, i), "System.Runtime.CompilerServices.StrongBox`1")),
@@ -170,11 +181,11 @@ pub fn zero_like(current: Value) -> Value {
 }
 
 pub fn new_array(vm: &mut Vm, elem: ClassId, items: Vec<Value>) -> Value {
-    Value::Obj(vm.alloc(Obj::Array { elem, items: RefCell::new(items) }))
+    Value::Obj(vm.new_array(elem, &items))
 }
 
 pub fn new_list(vm: &mut Vm, items: Vec<Value>) -> Value {
-    Value::Obj(vm.alloc(Obj::List(RefCell::new(items))))
+    Value::Obj(vm.alloc(crate::object::list(items)))
 }
 
 /// The element type for an array made from `items`: their common runtime

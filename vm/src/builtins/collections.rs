@@ -13,6 +13,7 @@ use indexmap::IndexMap;
 
 use crate::Vm;
 use crate::error::VmError;
+use crate::object::Seq;
 use crate::program::BuiltinClass;
 use crate::value::{Key, Obj, Value};
 
@@ -38,10 +39,11 @@ fn non_negative(param: &str) -> VmError {
 /// accepts: arrays, lists, dictionaries (as pairs) and strings (as chars).
 fn enumerate(vm: &mut Vm, v: Value, param: &str) -> Result<Vec<Value>, VmError> {
     match obj_arg(std::slice::from_ref(&v), 0) {
-        Some(Obj::List(items) | Obj::Array { items, .. }) => Ok(items.borrow().clone()),
+        Some(Obj::List(items)) => Ok(items.borrow().clone()),
+        Some(Obj::Array(a)) => Ok(a.to_vec()),
         Some(Obj::Dict(d)) => {
             let pairs: Vec<(Value, Value)> = d.borrow().iter().map(|(k, v)| (k.0, *v)).collect();
-            Ok(pairs.into_iter().map(|(k, v)| Value::Obj(vm.alloc(Obj::Pair(k, v)))).collect())
+            Ok(pairs.into_iter().map(|(k, v)| Value::Obj(vm.alloc(crate::object::pair(k, v)))).collect())
         }
         Some(Obj::Str(s)) => Ok(s.encode_utf16().map(Value::Char).collect()),
         None if v.is_null() => Err(argument_null(param)),
@@ -207,7 +209,7 @@ pub fn list_clear(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 /// The index of the first element `Equals` to `value` in `items` (read
 /// afresh at each step: `Equals` may be user code), or -1.
-fn index_of_in(vm: &mut Vm, items: &RefCell<Vec<Value>>, value: Value, reverse: bool) -> Result<i64, VmError> {
+fn index_of_in(vm: &mut Vm, items: Seq<'_>, value: Value, reverse: bool) -> Result<i64, VmError> {
     let len = items.borrow().len();
     for k in 0..len {
         let i = if reverse { len - 1 - k } else { k };
@@ -221,22 +223,22 @@ fn index_of_in(vm: &mut Vm, items: &RefCell<Vec<Value>>, value: Value, reverse: 
 
 pub fn list_index_of(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = list_arg(vm, args, 0)?;
-    Ok(Value::Int(index_of_in(vm, items, arg(args, 1), false)?))
+    Ok(Value::Int(index_of_in(vm, Seq::from(items), arg(args, 1), false)?))
 }
 
 pub fn list_last_index_of(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = list_arg(vm, args, 0)?;
-    Ok(Value::Int(index_of_in(vm, items, arg(args, 1), true)?))
+    Ok(Value::Int(index_of_in(vm, Seq::from(items), arg(args, 1), true)?))
 }
 
 pub fn list_contains(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = list_arg(vm, args, 0)?;
-    Ok(Value::Bool(index_of_in(vm, items, arg(args, 1), false)? >= 0))
+    Ok(Value::Bool(index_of_in(vm, Seq::from(items), arg(args, 1), false)? >= 0))
 }
 
 pub fn list_remove(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = list_arg(vm, args, 0)?;
-    let i = index_of_in(vm, items, arg(args, 1), false)?;
+    let i = index_of_in(vm, Seq::from(items), arg(args, 1), false)?;
     if i < 0 {
         return Ok(Value::Bool(false));
     }
@@ -308,7 +310,7 @@ pub fn list_binary_search(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// element for which `stop(result)` holds and returns its index.
 fn scan(
     vm: &mut Vm,
-    items: &RefCell<Vec<Value>>,
+    items: Seq<'_>,
     callback: Value,
     reverse: bool,
     mut stop: impl FnMut(Value) -> bool,
@@ -339,7 +341,7 @@ fn is_true(v: Value) -> bool {
 }
 
 /// `default(T)`, guessed from the collection's elements.
-fn default_element(items: &RefCell<Vec<Value>>) -> Value {
+fn default_element(items: Seq<'_>) -> Value {
     items.borrow().first().copied().map_or(Value::Null, zero_like)
 }
 
@@ -379,7 +381,7 @@ pub fn seq_for_each(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 /// The predicate's verdict on every element, evaluated before anything is
 /// allocated or removed.
-fn verdicts(vm: &mut Vm, items: &RefCell<Vec<Value>>, predicate: Value) -> Result<Vec<bool>, VmError> {
+fn verdicts(vm: &mut Vm, items: Seq<'_>, predicate: Value) -> Result<Vec<bool>, VmError> {
     let mut keep = Vec::new();
     scan(vm, items, predicate, false, |r| {
         keep.push(is_true(r));
@@ -393,14 +395,14 @@ fn verdicts(vm: &mut Vm, items: &RefCell<Vec<Value>>, predicate: Value) -> Resul
 
 pub fn list_find_all(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = list_arg(vm, args, 0)?;
-    let matched = verdicts(vm, items, arg(args, 1))?;
+    let matched = verdicts(vm, Seq::from(items), arg(args, 1))?;
     let found: Vec<Value> = items.borrow().iter().zip(&matched).filter(|(_, m)| **m).map(|(v, _)| *v).collect();
     Ok(new_list(vm, found))
 }
 
 pub fn list_remove_all(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = list_arg(vm, args, 0)?;
-    let matched = verdicts(vm, items, arg(args, 1))?;
+    let matched = verdicts(vm, Seq::from(items), arg(args, 1))?;
     let mut flags = matched.iter();
     items.borrow_mut().retain(|_| !flags.next().copied().unwrap_or(false));
     Ok(Value::Int(matched.iter().filter(|m| **m).count() as i64))
@@ -418,7 +420,7 @@ fn key_arg(args: &[Value], i: usize) -> Result<Key, VmError> {
 }
 
 fn new_dict(vm: &mut Vm, map: IndexMap<Key, Value>) -> Value {
-    Value::Obj(vm.alloc(Obj::Dict(RefCell::new(map))))
+    Value::Obj(vm.alloc(crate::object::dict(map)))
 }
 
 pub fn dict_new(vm: &mut Vm, _args: &[Value]) -> NativeResult {
@@ -601,13 +603,13 @@ pub fn dict_values(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 fn pair(vm: &Vm, args: &[Value]) -> Result<(Value, Value), VmError> {
     match obj_arg(args, 0) {
-        Some(Obj::Pair(k, v)) => Ok((*k, *v)),
+        Some(Obj::Pair(k, v)) => Ok((k, v)),
         _ => Err(cast_error(vm, arg(args, 0), "System.Collections.Generic.KeyValuePair`2")),
     }
 }
 
 pub fn pair_new(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Obj(vm.alloc(Obj::Pair(arg(args, 0), arg(args, 1)))))
+    Ok(Value::Obj(vm.alloc(crate::object::pair(arg(args, 0), arg(args, 1)))))
 }
 
 pub fn pair_key(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -637,7 +639,7 @@ pub fn array_clone(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 pub fn array_index_of(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let (_, items) = array_arg(vm, args, 0)?;
-    Ok(Value::Int(index_of_in(vm, items, arg(args, 1), false)?))
+    Ok(Value::Int(index_of_in(vm, Seq::from(items), arg(args, 1), false)?))
 }
 
 pub fn array_fill(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -707,7 +709,7 @@ pub fn array_resize(vm: &mut Vm, args: &[Value]) -> NativeResult {
     }
     let current = out_current(args, 0);
     let (elem, mut items) = match obj_arg(std::slice::from_ref(&current), 0) {
-        Some(Obj::Array { elem, items }) => (*elem, items.borrow().clone()),
+        Some(Obj::Array(a)) => (a.elem(), a.to_vec()),
         _ if current.is_null() => (BuiltinClass::Object.id(), Vec::new()),
         _ => return Err(cast_error(vm, current, "System.Array")),
     };

@@ -60,8 +60,8 @@ fn io_exception(e: &std::io::Error) -> VmError {
 fn text_of(vm: &mut Vm, v: Value) -> Result<String, VmError> {
     match obj_arg(&[v], 0) {
         Some(Obj::Str(s)) => Ok(s.as_str().to_owned()),
-        Some(Obj::Array { elem, items }) if *elem == BuiltinClass::Char.id() => {
-            let units: Vec<u16> = items.borrow().iter().filter_map(|c| c.as_int()).map(|c| c as u16).collect();
+        Some(Obj::Array(a)) if a.elem() == BuiltinClass::Char.id() => {
+            let units: Vec<u16> = a.iter().filter_map(|c| c.as_int()).map(|c| c as u16).collect();
             Ok(String::from_utf16_lossy(&units))
         }
         _ => vm.display(v),
@@ -73,10 +73,10 @@ fn text_of(vm: &mut Vm, v: Value) -> Result<String, VmError> {
 pub fn format_args(args: &[Value], first: usize) -> FormatArgs<'_> {
     let rest = args.get(first..).unwrap_or(&[]);
     if rest.len() == 1
-        && let Some(Obj::Array { elem, items }) = obj_arg(rest, 0)
-        && (*elem == BuiltinClass::Object.id() || *elem == BuiltinClass::String.id())
+        && let Some(Obj::Array(a)) = obj_arg(rest, 0)
+        && (a.elem() == BuiltinClass::Object.id() || a.elem() == BuiltinClass::String.id())
     {
-        return FormatArgs::Items(items);
+        return FormatArgs::Items(a);
     }
     FormatArgs::Values(rest)
 }
@@ -145,7 +145,7 @@ pub fn writer_flush(vm: &mut Vm, args: &[Value]) -> NativeResult {
 }
 
 fn writer(vm: &mut Vm, stream: Stream) -> Value {
-    Value::Obj(vm.alloc(Obj::Native(Box::new(TextWriter { stream }))))
+    Value::Obj(vm.alloc(crate::object::native(TextWriter { stream })))
 }
 
 pub fn get_error(vm: &mut Vm, _args: &[Value]) -> NativeResult {

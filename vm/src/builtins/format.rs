@@ -34,17 +34,17 @@ fn display_at(program: &Program, v: Value, depth: usize) -> String {
         Value::Double(d) => format_double(d),
         Value::Char(c) => char_to_string(c),
         Value::Enum(class, n) => enum_name(program, class, n).unwrap_or_else(|| n.to_string()),
-        Value::Obj(o) => match &*o {
+        Value::Obj(o) => match o.view() {
             Obj::Str(s) => s.as_str().to_owned(),
-            Obj::Instance(i) => class_name(program, i.class),
-            Obj::Array { elem, .. } => format!("{}[]", class_name(program, *elem)),
+            Obj::Instance(i) => class_name(program, i.class()),
+            Obj::Array(a) => format!("{}[]", class_name(program, a.elem())),
             Obj::List(_) | Obj::Dict(_) => type_name_of(program, v, depth),
             Obj::Pair(k, v) if depth < MAX_DISPLAY_DEPTH => {
-                format!("[{}, {}]", display_at(program, *k, depth + 1), display_at(program, *v, depth + 1))
+                format!("[{}, {}]", display_at(program, k, depth + 1), display_at(program, v, depth + 1))
             }
             Obj::Pair(..) => "System.Collections.Generic.KeyValuePair`2".to_owned(),
             Obj::Delegate { .. } => "System.Delegate".to_owned(),
-            Obj::Type(class) => class_name(program, *class),
+            Obj::Type(class) => class_name(program, class),
             Obj::Task(t) => format!("System.Threading.Tasks.{}", t.type_name()),
             Obj::Continuation(_) => "System.Runtime.CompilerServices.Continuation".to_owned(),
             Obj::Native(n) => match n.as_any().downcast_ref::<TimeSpan>() {
@@ -88,7 +88,7 @@ fn type_name_of(program: &Program, v: Value, depth: usize) -> String {
     let arg = |x: Option<Value>| x.map_or_else(|| "System.Object".to_owned(), |x| type_name_of(program, x, depth + 1));
     match v {
         Value::Null => "System.Object".to_owned(),
-        Value::Obj(o) => match &*o {
+        Value::Obj(o) => match o.view() {
             Obj::List(items) => {
                 let first = items.borrow().first().copied();
                 format!("System.Collections.Generic.List`1[{}]", arg(first))
@@ -99,9 +99,9 @@ fn type_name_of(program: &Program, v: Value, depth: usize) -> String {
                 format!("System.Collections.Generic.Dictionary`2[{k},{v}]")
             }
             Obj::Pair(k, v) => {
-                format!("System.Collections.Generic.KeyValuePair`2[{},{}]", arg(Some(*k)), arg(Some(*v)))
+                format!("System.Collections.Generic.KeyValuePair`2[{},{}]", arg(Some(k)), arg(Some(v)))
             }
-            Obj::Array { elem, .. } => format!("{}[]", class_name(program, *elem)),
+            Obj::Array(a) => format!("{}[]", class_name(program, a.elem())),
             Obj::Native(n) => n.type_name().to_owned(),
             Obj::Task(t) => t.type_name().to_owned(),
             _ => class_name(program, value_class(v)),
@@ -192,14 +192,14 @@ pub enum FormatArgs<'a> {
     Values(&'a [Value]),
     /// The elements of an `object[]` passed as the `params` array, read
     /// when needed: user `ToString` code runs in between.
-    Items(&'a RefCell<Vec<Value>>),
+    Items(&'a crate::object::Array),
 }
 
 impl FormatArgs<'_> {
     fn get(&self, i: usize) -> Option<Value> {
         match self {
             FormatArgs::Values(values) => values.get(i).copied(),
-            FormatArgs::Items(items) => items.borrow().get(i).copied(),
+            FormatArgs::Items(items) => items.get(i),
         }
     }
 }

@@ -43,17 +43,15 @@ pub fn equals(vm: &mut Vm, args: &[Value]) -> NativeResult {
 pub fn default_equals(vm: &mut Vm, a: Value, b: Value) -> Result<bool, VmError> {
     match (a, b) {
         (Value::Double(x), Value::Double(y)) if x.is_nan() && y.is_nan() => Ok(true),
-        (Value::Obj(x), Value::Obj(y)) if !Gc::ptr_eq(x, y) => match (&*x, &*y) {
+        (Value::Obj(x), Value::Obj(y)) if !Gc::ptr_eq(x, y) => match (x.view(), y.view()) {
             (Obj::Type(c), Obj::Type(d)) => Ok(c == d),
-            (Obj::Pair(k1, v1), Obj::Pair(k2, v2)) => {
-                let (k1, v1, k2, v2) = (*k1, *v1, *k2, *v2);
-                Ok(vm.equals(k1, k2)? && vm.equals(v1, v2)?)
-            }
-            (Obj::Instance(i), Obj::Instance(j)) if i.class == j.class && is_struct(vm, i.class) => {
-                let count = i.fields.borrow().len();
+            (Obj::Pair(k1, v1), Obj::Pair(k2, v2)) => Ok(vm.equals(k1, k2)? && vm.equals(v1, v2)?),
+            (Obj::Instance(i), Obj::Instance(j)) if i.class() == j.class() && is_struct(vm, i.class()) => {
+                let count = vm.program().class(i.class()).fields.len();
                 for slot in 0..count {
                     // Read afresh: `Equals` of a field may run user code.
-                    if !vm.equals(i.get(slot), j.get(slot))? {
+                    let (a, b) = (vm.field(i, slot), vm.field(j, slot));
+                    if !vm.equals(a, b)? {
                         return Ok(false);
                     }
                 }
@@ -138,15 +136,11 @@ pub fn get_hash_code(vm: &mut Vm, args: &[Value]) -> NativeResult {
             let bits = d.to_bits() as i64;
             ((bits as i32) ^ ((bits >> 32) as i32)) as i64
         }
-        Value::Obj(o) => match &*o {
+        Value::Obj(o) => match o.view() {
             Obj::Str(s) => string_hash(s) as i64,
-            Obj::Instance(i) => {
-                if i.hash.get() == 0 {
-                    i.hash.set(next_object_hash());
-                }
-                i.hash.get() as i64
-            }
-            Obj::Type(c) => string_hash(&class_name(vm.program(), *c)) as i64,
+            // Objects never move: the address is a stable identity.
+            Obj::Instance(_) => ((o.addr() >> 3) as u32 & 0x7fff_ffff) as i64,
+            Obj::Type(c) => string_hash(&class_name(vm.program(), c)) as i64,
             _ => {
                 // No hash slot: derive one from the address (stable for the
                 // object's lifetime; objects do not move).
@@ -165,7 +159,7 @@ pub fn get_type(vm: &mut Vm, args: &[Value]) -> NativeResult {
         return Err(VmError::null_reference());
     }
     let class = vm.class_of(v);
-    Ok(Value::Obj(vm.alloc(Obj::Type(class))))
+    Ok(Value::Obj(vm.alloc(crate::object::type_object(class))))
 }
 
 /// `e.HasFlag(flag)`: every bit of `flag` is set in `e`.
@@ -178,7 +172,10 @@ pub fn enum_has_flag(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// or null if it never was.
 pub fn exception_stack_trace(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let trace = match obj_arg(args, 0) {
-        Some(Obj::Instance(i)) => vm.trace_text(&i.stack_trace.borrow()),
+        Some(Obj::Instance(_)) => {
+            let frames = vm.trace_frames(arg(args, 0), |t| t.clone()).unwrap_or_default();
+            vm.trace_text(&frames)
+        }
         _ => return Err(cast_error(vm, arg(args, 0), "System.Exception")),
     };
     match trace {
@@ -191,7 +188,7 @@ pub fn exception_stack_trace(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 fn type_class(vm: &Vm, args: &[Value]) -> Result<crate::bytecode::ClassId, VmError> {
     match obj_arg(args, 0) {
-        Some(Obj::Type(c)) => Ok(*c),
+        Some(Obj::Type(c)) => Ok(c),
         _ => Err(cast_error(vm, arg(args, 0), "System.Type")),
     }
 }
@@ -220,7 +217,7 @@ pub fn type_namespace(vm: &mut Vm, args: &[Value]) -> NativeResult {
 pub fn type_base_type(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let class = type_class(vm, args)?;
     match vm.program().classes.get(class.index()).and_then(|c| c.base) {
-        Some(base) => Ok(Value::Obj(vm.alloc(Obj::Type(base)))),
+        Some(base) => Ok(Value::Obj(vm.alloc(crate::object::type_object(base)))),
         None => Ok(Value::Null),
     }
 }

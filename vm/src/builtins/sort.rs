@@ -17,6 +17,7 @@ use std::cmp::Ordering;
 use crate::Vm;
 use crate::bytecode::{ClassId, MethodId};
 use crate::error::VmError;
+use crate::object::Seq;
 use crate::value::{Obj, Value};
 
 use super::args::{argument, cast_error};
@@ -63,7 +64,7 @@ pub fn compare_builtin(a: Value, b: Value) -> Option<Ordering> {
         (Value::Double(x), Value::Double(y)) => compare_doubles(x, y),
         (Value::Double(x), y) => compare_doubles(x, y.as_int()? as f64),
         (x, Value::Double(y)) => compare_doubles(x.as_int()? as f64, y),
-        (Value::Obj(x), Value::Obj(y)) => match (&*x, &*y) {
+        (Value::Obj(x), Value::Obj(y)) => match (x.view(), y.view()) {
             (Obj::Str(x), Obj::Str(y)) => compare_culture(x, y),
             (x, y) => match (x.native::<TimeSpan>(), y.native::<TimeSpan>()) {
                 (Some(x), Some(y)) => x.cmp(y),
@@ -130,7 +131,7 @@ impl Comparing {
 
     pub fn compare(&mut self, vm: &mut Vm, a: Value, b: Value) -> Result<Ordering, VmError> {
         let result = match self.comparer {
-            Comparer::User(c @ Value::Obj(o)) if matches!(&*o, Obj::Delegate { .. }) => vm.invoke(c, &[a, b])?,
+            Comparer::User(c @ Value::Obj(o)) if matches!(o.view(), Obj::Delegate { .. }) => vm.invoke(c, &[a, b])?,
             Comparer::User(c) => {
                 let method = self
                     .compare
@@ -143,8 +144,8 @@ impl Comparing {
                     return Ok(o);
                 }
                 let Value::Obj(obj) = a else { return Err(not_comparable()) };
-                let Obj::Instance(instance) = &*obj else { return Err(not_comparable()) };
-                let method = self.compare_to.lookup(vm, instance.class).ok_or_else(not_comparable)?;
+                let Obj::Instance(instance) = obj.view() else { return Err(not_comparable()) };
+                let method = self.compare_to.lookup(vm, instance.class()).ok_or_else(not_comparable)?;
                 vm.call_method(method, &[a, b])?
             }
         };
@@ -156,7 +157,7 @@ impl Comparing {
 }
 
 /// Sorts `items` (a list's or an array's) in place.
-pub fn sort(vm: &mut Vm, items: &RefCell<Vec<Value>>, comparer: Comparer) -> Result<(), VmError> {
+pub fn sort(vm: &mut Vm, items: Seq<'_>, comparer: Comparer) -> Result<(), VmError> {
     // Without user code the order of equal elements cannot be observed
     // (equal numbers and strings are indistinguishable), so any sort will do.
     if let Comparer::Default = comparer {
@@ -175,7 +176,7 @@ pub fn sort(vm: &mut Vm, items: &RefCell<Vec<Value>>, comparer: Comparer) -> Res
             }
         }
     }
-    let len = items.borrow().len();
+    let len = items.len();
     let mut sorter = Sorter { items, len, comparing: Comparing::new(comparer) };
     if len < 2 {
         return Ok(());
@@ -209,7 +210,7 @@ fn wrap_comparer_error(vm: &mut Vm, e: VmError) -> VmError {
 }
 
 struct Sorter<'a> {
-    items: &'a RefCell<Vec<Value>>,
+    items: Seq<'a>,
     /// The length when the sort began; a change means user code modified it.
     len: usize,
     comparing: Comparing,
@@ -217,16 +218,16 @@ struct Sorter<'a> {
 
 impl Sorter<'_> {
     fn check(&self) -> Result<(), SortError> {
-        if self.items.borrow().len() == self.len { Ok(()) } else { Err(SortError::Modified) }
+        if self.items.len() == self.len { Ok(()) } else { Err(SortError::Modified) }
     }
 
     fn get(&self, i: usize) -> Result<Value, SortError> {
-        self.items.borrow().get(i).copied().ok_or(SortError::Modified)
+        self.items.get(i).ok_or(SortError::Modified)
     }
 
     fn swap(&self, i: usize, j: usize) -> Result<(), SortError> {
         self.check()?;
-        self.items.borrow_mut().swap(i, j);
+        self.items.swap(i, j);
         Ok(())
     }
 
@@ -355,12 +356,12 @@ impl Sorter<'_> {
 
 /// Binary search of a sorted sequence, as `List<T>.BinarySearch` does:
 /// the index, or the bitwise complement of the insertion point.
-pub fn binary_search(vm: &mut Vm, items: &RefCell<Vec<Value>>, value: Value) -> Result<i64, VmError> {
+pub fn binary_search(vm: &mut Vm, items: Seq<'_>, value: Value) -> Result<i64, VmError> {
     let mut comparing = Comparing::new(Comparer::Default);
-    let (mut lo, mut hi) = (0i64, items.borrow().len() as i64 - 1);
+    let (mut lo, mut hi) = (0i64, items.len() as i64 - 1);
     while lo <= hi {
         let mid = lo + ((hi - lo) >> 1);
-        let Some(item) = items.borrow().get(mid as usize).copied() else {
+        let Some(item) = items.get(mid as usize) else {
             return Err(VmError::throw(
                 "System.InvalidOperationException",
                 "Collection was modified; enumeration operation may not execute.",

@@ -209,8 +209,8 @@ pub fn to_lower(vm: &mut Vm, args: &[Value]) -> NativeResult {
 fn char_set(vm: &Vm, args: &[Value], i: usize) -> Result<Vec<char>, VmError> {
     match (arg(args, i), obj_arg(args, i)) {
         (Value::Char(c), _) => Ok(to_char(c).into_iter().collect()),
-        (_, Some(Obj::Array { items, .. })) => {
-            Ok(items.borrow().iter().filter_map(|v| v.as_int()).filter_map(|c| char::from_u32(c as u32)).collect())
+        (_, Some(Obj::Array(a))) => {
+            Ok(a.iter().filter_map(|v| v.as_int()).filter_map(|c| char::from_u32(c as u32)).collect())
         }
         (Value::Null, _) => Ok(Vec::new()),
         (v, _) => Err(cast_error(vm, v, "System.Char[]")),
@@ -417,14 +417,18 @@ pub fn remove(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// read afresh at each step: user code may run in between) or of `v` itself.
 fn append_items(vm: &mut Vm, v: Value, separator: &str, out: &mut String) -> Result<(), VmError> {
     let obj = obj_arg(std::slice::from_ref(&v), 0);
-    let Some(Obj::List(items) | Obj::Array { items, .. }) = obj else {
-        let text = vm.display(v)?;
-        out.push_str(&text);
-        return Ok(());
+    let items = match obj {
+        Some(Obj::List(items)) => crate::object::Seq::List(items),
+        Some(Obj::Array(a)) => crate::object::Seq::Array(a),
+        _ => {
+            let text = vm.display(v)?;
+            out.push_str(&text);
+            return Ok(());
+        }
     };
     let mut i = 0;
     loop {
-        let Some(item) = items.borrow().get(i).copied() else { break };
+        let Some(item) = items.get(i) else { break };
         if i > 0 {
             out.push_str(separator);
         }
@@ -504,7 +508,7 @@ pub fn ctor_repeat(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// `new string(char[] chars)`.
 pub fn ctor_chars(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let units: Vec<u16> = match obj_arg(args, 0) {
-        Some(Obj::Array { items, .. }) => items.borrow().iter().filter_map(|v| v.as_int()).map(|c| c as u16).collect(),
+        Some(Obj::Array(a)) => a.iter().filter_map(|v| v.as_int()).map(|c| c as u16).collect(),
         None if arg(args, 0).is_null() => Vec::new(),
         _ => return Err(cast_error(vm, arg(args, 0), "System.Char[]")),
     };

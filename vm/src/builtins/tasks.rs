@@ -38,7 +38,7 @@ impl ValueTaskBox {
     /// A `ValueTask` on the heap, over `task`, or (`task` null) holding
     /// `result`: the one place the library and both backends make one.
     pub fn alloc(vm: &mut Vm, task: Value, result: Value) -> Value {
-        Value::Obj(vm.alloc(Obj::Native(Box::new(ValueTaskBox { task, result }))))
+        Value::Obj(vm.alloc(crate::object::native(ValueTaskBox { task, result })))
     }
 
     /// A completed `ValueTask` holding `result`: the result itself, unless
@@ -50,7 +50,7 @@ impl ValueTaskBox {
 
     /// The task and result of a `ValueTask` value (see the module docs).
     pub fn parts(v: Value) -> (Value, Value) {
-        match v.as_obj().as_deref().and_then(|o| o.native::<ValueTaskBox>()) {
+        match v.view().and_then(|o| o.native::<ValueTaskBox>()) {
             Some(b) => (b.task, b.result),
             None => (Value::Null, v),
         }
@@ -155,7 +155,7 @@ pub fn awaited(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
 /// Classifies a `ValueTask` (or its awaiter, the same value): a completed
 /// one is its result (see the module docs).
 pub fn awaited_value_task(vm: &Vm, v: Value) -> Result<Awaited, VmError> {
-    match v.as_obj().as_deref().and_then(|o| o.native::<ValueTaskBox>()) {
+    match v.view().and_then(|o| o.native::<ValueTaskBox>()) {
         Some(_) => awaited(vm, v),
         None => Ok(Awaited::Done(v)),
     }
@@ -194,7 +194,7 @@ pub fn from_canceled(vm: &mut Vm, _: &[Value]) -> NativeResult {
 /// `Task.Yield()`: one awaitable serves every call (it holds nothing).
 pub fn yield_(vm: &mut Vm, _: &[Value]) -> NativeResult {
     if vm.yield_awaitable.is_null() {
-        vm.yield_awaitable = Value::Obj(vm.alloc(Obj::Native(Box::new(YieldAwaitable))));
+        vm.yield_awaitable = Value::Obj(vm.alloc(crate::object::native(YieldAwaitable)));
     }
     Ok(vm.yield_awaitable)
 }
@@ -328,7 +328,7 @@ fn configured(vm: &mut Vm, args: &[Value], value_task: bool) -> NativeResult {
     let inner = arg(args, 0);
     let continue_on_captured_context = bool_arg(vm, args, 1)?;
     let c = Configured { inner, continue_on_captured_context, value_task };
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(c)))))
+    Ok(Value::Obj(vm.alloc(crate::object::native(c))))
 }
 
 pub fn task_is_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -636,11 +636,11 @@ impl Vm {
     /// An `AggregateException` around `inner` (its `InnerException` is the first).
     pub fn aggregate_exception(&mut self, inner: &[Value]) -> Value {
         let agg = self.new_exception("System.AggregateException", "One or more errors occurred.");
-        let list = Value::Obj(self.alloc(Obj::List(std::cell::RefCell::new(inner.to_vec()))));
-        if let Some(Obj::Instance(i)) = agg.as_obj().as_deref()
+        let list = Value::Obj(self.alloc(crate::object::list(inner.to_vec())));
+        if let Some(Obj::Instance(i)) = agg.view()
             && let Ok(rt) = self.prelude_members()
         {
-            i.set(rt.inner_exceptions_slot, list);
+            self.set_field(i, rt.inner_exceptions_slot, list);
         }
         if let Some(first) = inner.first() {
             self.set_inner_exception(agg, *first);

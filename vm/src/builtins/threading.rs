@@ -69,7 +69,7 @@ pub fn register_cancel_task(vm: &mut Vm, token: Value, task: Value) -> Result<()
 }
 
 pub fn cts_new(vm: &mut Vm, _: &[Value]) -> NativeResult {
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(CancellationSource::default())))))
+    Ok(Value::Obj(vm.alloc(crate::object::native(CancellationSource::default()))))
 }
 
 pub fn cts_new_after(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -203,7 +203,7 @@ impl NativeObject for AsyncLocalBox {
 }
 
 pub fn async_local_new(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(AsyncLocalBox { default: arg(args, 0) })))))
+    Ok(Value::Obj(vm.alloc(crate::object::native(AsyncLocalBox { default: arg(args, 0) }))))
 }
 
 pub fn async_local_get(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -215,7 +215,7 @@ pub fn async_local_get(vm: &mut Vm, args: &[Value]) -> NativeResult {
 pub fn async_local_set(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let _: &AsyncLocalBox = native_this(vm, args, "System.Threading.AsyncLocal`1")?;
     let ec = ExecutionContext::with(vm.contexts.execution, arg(args, 0), arg(args, 1));
-    vm.contexts.execution = Value::Obj(vm.alloc(Obj::Native(Box::new(ec))));
+    vm.contexts.execution = Value::Obj(vm.alloc(crate::object::native(ec)));
     Ok(Value::Null)
 }
 
@@ -239,7 +239,7 @@ impl NativeObject for AsyncFlowControl {
 
 fn set_flow_suppressed(vm: &mut Vm, suppressed: bool) {
     let ec = ExecutionContext::with_flow_suppressed(vm.contexts.execution, suppressed);
-    vm.contexts.execution = Value::Obj(vm.alloc(Obj::Native(Box::new(ec))));
+    vm.contexts.execution = Value::Obj(vm.alloc(crate::object::native(ec)));
 }
 
 /// `ExecutionContext.SuppressFlow()`: from now until `RestoreFlow()` (or
@@ -250,7 +250,7 @@ pub fn suppress_flow(vm: &mut Vm, _: &[Value]) -> NativeResult {
         return Err(VmError::throw("System.InvalidOperationException", "Context flow is already suppressed."));
     }
     set_flow_suppressed(vm, true);
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(AsyncFlowControl { used: Cell::new(false) })))))
+    Ok(Value::Obj(vm.alloc(crate::object::native(AsyncFlowControl { used: Cell::new(false) }))))
 }
 
 pub fn restore_flow(vm: &mut Vm, _: &[Value]) -> NativeResult {
@@ -370,7 +370,7 @@ pub fn lazy_new(vm: &mut Vm, args: &[Value]) -> NativeResult {
         return Err(super::args::argument_null("valueFactory"));
     }
     let lazy = LazyBox { factory: Cell::new(factory), value: Cell::new(Value::Null), created: Cell::new(false) };
-    Ok(Value::Obj(vm.alloc(Obj::Native(Box::new(lazy)))))
+    Ok(Value::Obj(vm.alloc(crate::object::native(lazy))))
 }
 
 fn this_lazy<'a>(vm: &Vm, args: &'a [Value]) -> Result<&'a LazyBox, VmError> {

@@ -33,7 +33,7 @@ impl TimeSpan {
     }
 
     pub fn value(vm: &mut Vm, span: TimeSpan) -> Value {
-        Value::Obj(vm.alloc(Obj::Native(Box::new(span))))
+        Value::Obj(vm.alloc(crate::object::native(span)))
     }
 }
 
@@ -113,7 +113,7 @@ fn new_stopwatch(vm: &mut Vm, running: bool) -> Value {
     if running {
         watch.start();
     }
-    Value::Obj(vm.alloc(Obj::Native(Box::new(watch))))
+    Value::Obj(vm.alloc(crate::object::native(watch)))
 }
 
 pub fn stopwatch_ctor(vm: &mut Vm, _args: &[Value]) -> NativeResult {
