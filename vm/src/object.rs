@@ -824,6 +824,19 @@ pub(crate) fn continuation_header() -> HeapObj {
     HeapObj::new(Kind::Continuation, 0, ClassId(0))
 }
 
+/// Runs `f` on a string allocated in a heap of its own (for tests).
+#[cfg(test)]
+pub(crate) fn with_str<R>(text: &str, f: impl FnOnce(&Str) -> R) -> R {
+    let mut heap = crate::value::Heap::new();
+    let new = string(text);
+    // SAFETY: `string` writes a whole string of `size` bytes.
+    let o = unsafe { heap.alloc_with(new.size, |p| (new.init)(p.as_ptr())) };
+    match o.view() {
+        Obj::Str(s) => f(s),
+        _ => unreachable!("a string was allocated"),
+    }
+}
+
 // ----- the collector's view ---------------------------------------------
 
 // SAFETY: `HeapObj` is `repr(C)` with the `GcHeader` first. `trace` reports

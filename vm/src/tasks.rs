@@ -129,6 +129,9 @@ pub struct Task {
     pub builder: BuilderKind,
     pub result: Cell<Value>,
     continuations: RefCell<Vec<TaskCallback>>,
+    /// async1: the state machine's `MoveNextRunner`, made at its first
+    /// suspension and reused by every later one.
+    pub runner: Cell<Value>,
     extra: RefCell<Option<Box<TaskExtra>>>,
 }
 
@@ -138,9 +141,6 @@ pub struct TaskExtra {
     /// `Faulted`: the exceptions (one for a method's task, several for
     /// `WhenAll`); `Canceled`: the `OperationCanceledException`, if any.
     pub exceptions: Vec<Value>,
-    /// async1: the state machine's `MoveNextRunner`, made at its first
-    /// suspension and reused by every later one.
-    pub runner: Value,
     /// Combinators: the input tasks (`WhenAll`, `WhenAny`).
     pub inputs: Vec<Value>,
     pub combinator: Combinator,
@@ -151,7 +151,6 @@ pub struct TaskExtra {
 impl TaskExtra {
     fn trace(&self, t: &mut Tracer) {
         self.exceptions.iter().chain(&self.inputs).for_each(|v| v.trace(t));
-        self.runner.trace(t);
         self.aggregate.trace(t);
     }
 }
@@ -165,6 +164,7 @@ impl Task {
             builder,
             result: Cell::new(Value::Null),
             continuations: RefCell::new(Vec::new()),
+            runner: Cell::new(Value::Null),
             extra: RefCell::new(None),
         }
     }
@@ -194,6 +194,7 @@ impl Task {
     pub fn trace(&self, t: &mut Tracer) {
         self.result.get().trace(t);
         self.continuations.borrow().iter().for_each(|c| c.trace(t));
+        self.runner.get().trace(t);
         if let Some(e) = &*self.extra.borrow() {
             e.trace(t);
         }
@@ -419,7 +420,11 @@ impl Vm {
         if t.is_completed() {
             return self.run_continuation(task, c);
         }
-        t.continuations.borrow_mut().push(c);
+        let mut list = t.continuations.borrow_mut();
+        // Most tasks get one continuation (an awaiting frame): room for
+        // exactly one, not the four a first push would reserve.
+        list.reserve_exact(1);
+        list.push(c);
         Ok(())
     }
 

@@ -23,7 +23,7 @@ use crate::bytecode::{Dst, HandlerKind, Pc};
 use crate::driver::Exit;
 use crate::error::VmError;
 use crate::frames::FrameKind;
-use crate::value::{Gc, HeapObj, Obj, TraceFrame, Value};
+use crate::value::{Gc, HeapObj, TraceFrame, Value};
 
 /// `find_handler`'s row for "the thunk below this frame catches it".
 pub(crate) const THUNK_ROW: usize = usize::MAX;

@@ -193,11 +193,11 @@ fn set_exception(vm: &mut Vm, args: &[Value], has_result: bool, kind: BuilderKin
 /// The state machine's runner, made at its first suspension, with the
 /// current ExecutionContext stored in it.
 fn runner(vm: &mut Vm, builder: Value, state_machine: Value) -> Result<Value, VmError> {
-    let existing = builder_task(&[builder])?.extra(|e| e.runner);
+    let existing = builder_task(&[builder])?.runner.get();
     let runner = if existing.is_null() {
         let r = Value::Obj(vm.new_instance(vm.prelude_members()?.runner_class));
         if let Some(t) = task_ref(&builder) {
-            t.extra_mut(|e| e.runner = r);
+            t.runner.set(r);
         }
         r
     } else {

@@ -6,8 +6,6 @@
 //! that take the [`Vm`] call user `ToString` overrides through
 //! [`Vm::display`].
 
-use std::cell::RefCell;
-
 use crate::Vm;
 use crate::bytecode::ClassId;
 use crate::error::VmError;

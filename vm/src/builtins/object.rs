@@ -2,8 +2,6 @@
 //! `object.ReferenceEquals`, `System.Type`, and `Runtime.Format` (the
 //! compiler's helper for interpolation holes with an alignment or format).
 
-use std::cell::Cell;
-
 use crate::Vm;
 use crate::error::VmError;
 use crate::program::ClassKind;
@@ -85,24 +83,6 @@ pub fn reference_equals(_vm: &mut Vm, args: &[Value]) -> NativeResult {
         (Value::Obj(a), Value::Obj(b)) => Gc::ptr_eq(a, b),
         _ => false,
     }))
-}
-
-thread_local! {
-    /// The state of the sequence that numbers objects for `GetHashCode`.
-    static NEXT_HASH: Cell<u64> = const { Cell::new(0x2545_F491_4F6C_DD1D) };
-}
-
-/// The next object hash code: a fixed pseudo-random sequence, so runs are
-/// reproducible, of positive 31-bit numbers like the CLR's.
-fn next_object_hash() -> u32 {
-    NEXT_HASH.with(|state| {
-        let mut x = state.get();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        state.set(x);
-        ((x >> 33) as u32 & 0x7FFF_FFFF).max(1)
-    })
 }
 
 /// A string's hash code: FNV-1a over its UTF-16 units (.NET randomizes
@@ -243,8 +223,5 @@ mod tests {
     fn hashes_are_stable() {
         assert_eq!(string_hash("abc"), string_hash("abc"));
         assert_ne!(string_hash("abc"), string_hash("abd"));
-        let a = next_object_hash();
-        let b = next_object_hash();
-        assert!(a > 0 && b > 0 && a != b);
     }
 }

@@ -11,7 +11,6 @@
 //! position .NET would read them from, and moves become swaps, which makes
 //! the same comparisons in the same order.
 
-use std::cell::RefCell;
 use std::cmp::Ordering;
 
 use crate::Vm;

@@ -613,16 +613,19 @@ mod tests {
 
     #[test]
     fn utf16_offsets() {
-        let s = Str::new("aé😀b");
+        crate::object::with_str("aé😀b", |s| utf16_offsets_of(s));
+    }
+
+    fn utf16_offsets_of(s: &Str) {
         assert_eq!(s.len_utf16(), 5);
-        assert_eq!(byte_offset(&s, 0), Some(0));
-        assert_eq!(byte_offset(&s, 2), Some(3));
-        assert_eq!(byte_offset(&s, 3), None); // inside the surrogate pair
-        assert_eq!(byte_offset(&s, 4), Some(7));
-        assert_eq!(byte_offset(&s, 5), Some(8));
-        assert_eq!(slice16(&s, 1, 4), "é😀");
-        assert_eq!(slice16(&s, 0, 3), "aé\u{FFFD}");
-        assert_eq!(utf16_index(&s, 7), 4);
+        assert_eq!(byte_offset(s, 0), Some(0));
+        assert_eq!(byte_offset(s, 2), Some(3));
+        assert_eq!(byte_offset(s, 3), None); // inside the surrogate pair
+        assert_eq!(byte_offset(s, 4), Some(7));
+        assert_eq!(byte_offset(s, 5), Some(8));
+        assert_eq!(slice16(s, 1, 4), "é😀");
+        assert_eq!(slice16(s, 0, 3), "aé\u{FFFD}");
+        assert_eq!(utf16_index(s, 7), 4);
         assert_eq!(map_case("straße", true), "STRAßE");
     }
 }

@@ -10,7 +10,7 @@ use crate::contexts::ExecutionContext;
 use crate::error::VmError;
 use crate::event_loop::Work;
 use crate::tasks::{TaskCallback, TaskCallbackBox, TaskOutcome};
-use crate::value::{NativeObject, Obj, Tracer, Value};
+use crate::value::{NativeObject, Tracer, Value};
 
 use super::args::{NativeResult, arg, cast_error, int_arg, native_this, obj_arg};
 

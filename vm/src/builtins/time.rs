@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::Vm;
 use crate::error::VmError;
-use crate::value::{Obj, Tracer, Value};
+use crate::value::{Tracer, Value};
 
 use super::args::{NativeResult, int_arg, native_arg, native_this, num_arg};
 
