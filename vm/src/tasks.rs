@@ -136,7 +136,8 @@ pub struct Task {
     /// async1: the state machine's `MoveNextRunner`, made at its first
     /// suspension and reused by every later one.
     pub runner: Cell<Value>,
-    extra: RefCell<Option<Box<TaskExtra>>>,
+    /// One word until a task needs them (a pointer, null until made).
+    extra: std::cell::OnceCell<Box<RefCell<TaskExtra>>>,
 }
 
 /// The parts of a task that most tasks never need.
@@ -169,21 +170,21 @@ impl Task {
             result: Cell::new(Value::Null),
             waiters: Cell::new(None),
             runner: Cell::new(Value::Null),
-            extra: RefCell::new(None),
+            extra: std::cell::OnceCell::new(),
         }
     }
 
     /// Reads the extra parts (their defaults if they were never made).
     pub fn extra<R>(&self, f: impl FnOnce(&TaskExtra) -> R) -> R {
-        match &*self.extra.borrow() {
-            Some(e) => f(e),
+        match self.extra.get() {
+            Some(e) => f(&e.borrow()),
             None => f(&TaskExtra::default()),
         }
     }
 
     /// Changes the extra parts, making them if needed.
     pub fn extra_mut<R>(&self, f: impl FnOnce(&mut TaskExtra) -> R) -> R {
-        f(self.extra.borrow_mut().get_or_insert_with(Default::default))
+        f(&mut self.extra.get_or_init(Default::default).borrow_mut())
     }
 
     /// The exceptions of a faulted (or canceled) task.
@@ -201,14 +202,14 @@ impl Task {
             t.mark(w);
         }
         self.runner.get().trace(t);
-        if let Some(e) = &*self.extra.borrow() {
-            e.trace(t);
+        if let Some(e) = self.extra.get() {
+            e.borrow().trace(t);
         }
     }
 
     /// Heap bytes beyond its cell.
     pub fn extra_bytes(&self) -> usize {
-        self.extra.borrow().as_ref().map_or(0, |_| std::mem::size_of::<TaskExtra>())
+        self.extra.get().map_or(0, |_| std::mem::size_of::<RefCell<TaskExtra>>())
     }
 
     pub fn is_completed(&self) -> bool {
