@@ -8,7 +8,8 @@
 //!   frames, top down to the nearest Thunk or Resumed frame, each one an
 //!   async2 body stopped at a suspension point (its pc is the point's
 //!   resume pc) -> one Continuation each, innermost first, keeping the
-//!   point's live registers; `next` links them toward the caller.
+//!   point's live registers (its Data registers, the primitives, then its
+//!   GCData ones); `next` links them toward the caller.
 //!   bottom = Thunk:   the chain ends in FinalizeTaskReturningThunk(task);
 //!                     the thunk's caller gets `task`, contexts restored
 //!   bottom = Resumed: the chain ends in the rest of the chain being
@@ -125,7 +126,8 @@ impl Vm {
             let f = self.frames[i];
             let (resume_stub, state, flags, p) = stopped_at(&program, &f)?;
             let base = f.base as usize;
-            let live = p.live.iter().map(|r| self.stack[base + r.index()]);
+            check_data(&program, f.method, p, &self.stack[base..]);
+            let live = p.saved().map(|r| self.stack[base + r.index()]);
             let c = match resumed {
                 // The resumed frame itself: its continuation is free again.
                 Some(r) if i == bottom => {
@@ -175,7 +177,8 @@ impl Vm {
         let (_, state, flags, p) = stopped_at(&self.program, &f)?;
         let c = continuation_ref(&cont).ok_or_else(not_async2)?;
         let live = &self.stack[f.base as usize..];
-        c.reuse(state, flags, p.live.iter().map(|r| live[r.index()]));
+        check_data(&self.program, f.method, p, live);
+        c.reuse(state, flags, p.saved().map(|r| live[r.index()]));
         self.async_stats.suspensions += 1;
         self.pop_frame();
         let (execution, sync_ctx) = (self.contexts.flowing(), self.contexts.sync_ctx);
@@ -328,7 +331,8 @@ impl Vm {
         let end = base + m.nregs as usize;
         self.reserve_stack(end);
         self.stack[base..end].fill(Value::Null);
-        for (r, v) in p.live.iter().zip(c.data.borrow().iter()) {
+        // Data, then GCData, as `suspend` stored them.
+        for (r, v) in p.saved().zip(c.data.borrow().iter()) {
             self.stack[base + r.index()] = *v;
         }
         let delivered = c.gc_data.replace(Value::Null);
@@ -419,6 +423,26 @@ fn stopped_at<'p>(program: &'p Program, f: &Frame) -> Result<(MethodId, u32, u32
     let state = points.iter().position(|p| p.resume.0 == f.pc).ok_or_else(not_async2)?;
     let p = &points[state];
     Ok((*resume_stub, state as u32, if p.has_handler { HAS_HANDLER } else { 0 }, p))
+}
+
+/// Debug builds: each Data register of the point `p` where a frame of
+/// `method` (its registers from `regs[0]`) suspends holds what its slot type
+/// says, raw bytes of that kind: what proves `kinds.rs` sound over every
+/// program the tests run.
+#[inline]
+fn check_data(program: &Program, method: MethodId, p: &SuspensionPoint, regs: &[Value]) {
+    if cfg!(debug_assertions) {
+        for &(r, ty) in &p.data {
+            let v = regs[r.index()];
+            debug_assert!(
+                crate::kinds::holds(ty, v),
+                "{}: r{} is {v:?} at the suspension point @{}, where kinds.rs says {ty:?}",
+                program.method_display_name(method),
+                r.0,
+                p.at.0
+            );
+        }
+    }
 }
 
 fn not_async2() -> VmError {
