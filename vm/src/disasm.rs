@@ -55,7 +55,7 @@ pub fn program(program: &Program, source: Option<&str>, filter: Filter) -> Strin
         }
         out.push('\n');
         for (i, f) in class.fields.iter().enumerate() {
-            let _ = writeln!(out, "  field f{i} {}", f.name);
+            let _ = writeln!(out, "  field f{i} {}: {}", f.name, crate::kinds::display(program, f.ty));
         }
         for (name, v) in &class.enum_members {
             let _ = writeln!(out, "  member {name} = {v}");
@@ -158,15 +158,18 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
         // What each continuation of this method keeps: its liveness map.
         for (state, p) in points.iter().enumerate() {
             let what = m.code.get(p.at.index()).map_or("?", |i| i.opcode().name());
-            let live: Vec<String> = p.live.iter().map(|r| r.to_string()).collect();
+            let data: Vec<String> =
+                p.data.iter().map(|(r, t)| format!("{r}: {}", crate::kinds::display(program, *t))).collect();
+            let gc: Vec<String> = p.gc.iter().map(|r| r.to_string()).collect();
             let result = p.result.map(|d| format!(" result {d}")).unwrap_or_default();
             let handler = if p.has_handler { " handler" } else { "" };
             let _ = writeln!(
                 out,
-                "  state {state}: {what} @{} resumes @{}{result} live {{{}}}{handler}",
+                "  state {state}: {what} @{} resumes @{}{result} data {{{}}} gc {{{}}}{handler}",
                 p.at.0,
                 p.resume.0,
-                live.join(", ")
+                data.join(", "),
+                gc.join(", ")
             );
         }
     }

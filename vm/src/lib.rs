@@ -15,6 +15,7 @@ pub mod error;
 pub mod event_loop;
 mod frames;
 pub mod interp;
+pub mod kinds;
 mod lifecycle;
 pub mod liveness;
 pub mod native;

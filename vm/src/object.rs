@@ -264,19 +264,6 @@ fn bad_store(v: Value, ty: SlotType) -> f64 {
     0.0
 }
 
-/// Whether a slot of this type holds `v` without conversion.
-pub fn slot_holds(ty: SlotType, v: Value) -> bool {
-    matches!(
-        (ty, v),
-        (SlotType::Any, _)
-            | (SlotType::Ref, Value::Null | Value::Obj(_))
-            | (SlotType::Int, Value::Int(_))
-            | (SlotType::Double, Value::Double(_))
-            | (SlotType::Bool, Value::Bool(_))
-            | (SlotType::Char, Value::Char(_))
-    ) || matches!((ty, v), (SlotType::Enum(c), Value::Enum(d, _)) if c == d)
-}
-
 /// Traces a slot of type `ty` at `p`.
 ///
 /// # Safety

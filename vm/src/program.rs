@@ -339,6 +339,17 @@ pub struct Method {
     /// The declared parameters (not `this`) as stack traces print them;
     /// empty for generated code, which traces name by its `origin`.
     pub params: Vec<TraceParam>,
+    /// What each parameter register `R[0] .. R[arity-1]` holds on entry,
+    /// from the declared types (`this` of a class or struct: `Ref`; a
+    /// `ref`/`out` parameter, a lambda's or anything unknown: `Any`).
+    /// Shorter than `arity` means `Any` for the rest.
+    pub param_types: Vec<SlotType>,
+    /// What its `Return`s return, from the declared type: `Any` for `void`
+    /// and unknown types. For an async method, what its `return`
+    /// statements return (the `T` of `Task<T>`: what an async2 body gives
+    /// a `CallAsync`); its async1 stub and async2 thunk return the task
+    /// (see [`Method::call_result`]).
+    pub returns: SlotType,
 }
 
 /// A parameter as .NET's stack traces print it: `String key`, with the
@@ -374,12 +385,25 @@ pub struct SuspensionPoint {
     /// A direct call's or an `AwaitTask`'s result register, written on
     /// resume.
     pub result: Option<Dst>,
-    /// The registers live at `resume` (the result excluded): exactly what
-    /// the continuation's `data` holds, in this order.
-    pub live: Vec<Reg>,
+    /// The live registers at `resume` (the result excluded) whose kind
+    /// there is a primitive (`vm::kinds`): the continuation's Data, raw
+    /// bytes, never traced; in this order.
+    pub data: Vec<(Reg, SlotType)>,
+    /// The other live registers (references, and what may hold anything):
+    /// the continuation's GCData, in this order, before the callee's result
+    /// or exception.
+    pub gc: Vec<Reg>,
     /// Whether a handler (catch, filter or finally) covers the point: an
     /// exception coming up the chain resumes the frame only then.
     pub has_handler: bool,
+}
+
+impl SuspensionPoint {
+    /// Every register the continuation keeps, as it stores them: the Data
+    /// registers, then the GCData ones.
+    pub fn saved(&self) -> impl Iterator<Item = Reg> + '_ {
+        self.data.iter().map(|&(r, _)| r).chain(self.gc.iter().copied())
+    }
 }
 
 impl Method {
@@ -414,6 +438,25 @@ impl Method {
             origin: None,
             async2: None,
             params: Vec::new(),
+            param_types: vec![SlotType::Any; arity as usize],
+            returns: SlotType::Any,
+        }
+    }
+
+    /// What parameter register `r` holds on entry (`Any` past the list).
+    pub fn param_type(&self, r: usize) -> SlotType {
+        self.param_types.get(r).copied().unwrap_or(SlotType::Any)
+    }
+
+    /// What a `Call`/`CallVirt` of this method gives its caller: the task
+    /// of an async method (whether or not a backend has lowered it yet:
+    /// `Ref` for a `Task`, `Any` for a `ValueTask`, whose completed form is
+    /// its result, and for `async void`), else [`Method::returns`].
+    pub fn call_result(&self) -> SlotType {
+        match (self.async2.as_deref(), self.flags.is_async) {
+            (Some(Async2Role::Body { .. }), _) => self.returns,
+            (_, Some(kind)) => crate::kinds::task_slot_type(kind),
+            (_, None) => self.returns,
         }
     }
 }

@@ -169,9 +169,20 @@ fn verify_method(program: &Program, id: MethodId) -> Result<(), VerifyError> {
         }
     }
     for (state, p) in m.suspension_points().unwrap_or_default().iter().enumerate() {
-        let regs_ok = p.live.iter().all(|r| r.index() < nregs) && p.result.is_none_or(|d| (d.0 as usize) < nregs);
+        let regs_ok = p.saved().all(|r| r.index() < nregs) && p.result.is_none_or(|d| (d.0 as usize) < nregs);
         if p.at.index() >= ncode || p.resume.index() >= ncode || !regs_ok {
             return Err(fail(p.at.index(), format!("suspension point {state} out of range: {p:?}")));
+        }
+        // Data holds raw primitives; a register is kept once.
+        let mut seen = crate::liveness::RegSet::new(nregs);
+        for r in p.saved() {
+            if seen.contains(r) {
+                return Err(fail(p.at.index(), format!("suspension point {state} keeps {r} twice: {p:?}")));
+            }
+            seen.insert(r);
+        }
+        if let Some((r, t)) = p.data.iter().find(|(_, t)| !t.is_primitive()) {
+            return Err(fail(p.at.index(), format!("suspension point {state} has {r}: {t:?} in its Data: {p:?}")));
         }
     }
     Ok(())
@@ -317,7 +328,7 @@ mod tests {
     }
 
     fn point(at: u32, resume: u32, result: Option<Dst>, live: Vec<Reg>) -> SuspensionPoint {
-        SuspensionPoint { at: Pc(at), resume: Pc(resume), result, live, has_handler: false }
+        SuspensionPoint { at: Pc(at), resume: Pc(resume), result, data: Vec::new(), gc: live, has_handler: false }
     }
 
     #[track_caller]
@@ -491,6 +502,27 @@ mod tests {
         let mut p = program(vec![Instr::ReturnVoid {}]);
         body_with_point(&mut p, point(0, 3, Some(Dst(1)), vec![]));
         rejected(&p, "suspension point 0 out of range");
+    }
+
+    #[test]
+    fn a_suspension_points_data_holds_primitives_only_and_each_register_once() {
+        let mut p = program(vec![Instr::ReturnVoid {}]);
+        let mut pt = point(0, 1, Some(Dst(1)), vec![]);
+        pt.data = vec![(Reg(2), crate::program::SlotType::Int)];
+        body_with_point(&mut p, pt.clone());
+        if let Err(e) = verify(&p) {
+            panic!("{e}");
+        }
+        let mut p = program(vec![Instr::ReturnVoid {}]);
+        let mut bad = pt.clone();
+        bad.data = vec![(Reg(2), crate::program::SlotType::Ref)];
+        body_with_point(&mut p, bad);
+        rejected(&p, "in its Data");
+        let mut p = program(vec![Instr::ReturnVoid {}]);
+        let mut twice = pt;
+        twice.gc = vec![Reg(2)];
+        body_with_point(&mut p, twice);
+        rejected(&p, "twice");
     }
 
     #[test]

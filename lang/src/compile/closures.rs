@@ -212,6 +212,12 @@ impl<'a> Compiler<'a> {
             ..MethodOpts::default()
         };
         let id = self.add_method(method_class, &name, infos, info_ret, opts, BodySource::None);
+        // Its parameters' types come from the delegate type it converts to,
+        // which nothing checks when the library calls it: `Any`.
+        let typed = usize::from(this != ThisKind::None);
+        for t in self.program.methods[id.index()].param_types.iter_mut().skip(typed) {
+            *t = vm::program::SlotType::Any;
+        }
 
         let arity = params.len() + usize::from(this != ThisKind::None);
         let is_static = self.fr().is_static;

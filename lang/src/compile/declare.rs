@@ -1000,6 +1000,7 @@ impl<'a> Compiler<'a> {
         };
         let mut method = Method::new(name, class, flags, arity.min(u16::MAX as usize) as u16);
         method.params = params.iter().map(|p| self.trace_param(p)).collect();
+        (method.param_types, method.returns) = self.slot_types(class, &params, &ret, &opts);
         let id = self.program.add_method(method);
         self.methods.push(MethodInfo {
             name: name.to_string(),
@@ -1019,6 +1020,48 @@ impl<'a> Compiler<'a> {
             property: None,
         });
         id
+    }
+
+    /// What a method's parameter registers hold on entry (`this` of a class
+    /// or struct: a reference; a `ref`/`out`/`in` parameter, its box: `Any`
+    /// here) and what its `return`s return (for an async method, the `T` of
+    /// its `Task<T>`), from the declared types.
+    fn slot_types(
+        &self,
+        class: ClassId,
+        params: &[ParamInfo],
+        ret: &Type,
+        opts: &MethodOpts,
+    ) -> (Vec<vm::program::SlotType>, vm::program::SlotType) {
+        use vm::program::{ClassKind, SlotType};
+        let kind = |c: ClassId| self.type_kind(c);
+        let mut types = Vec::with_capacity(params.len() + 1);
+        if !opts.is_static {
+            let this = self.program.classes.get(class.index()).map(|c| c.kind);
+            types.push(if matches!(this, Some(ClassKind::Class | ClassKind::Struct)) {
+                SlotType::Ref
+            } else {
+                SlotType::Any
+            });
+        }
+        for p in params {
+            types.push(match p.modifier {
+                ast::ParamModifier::None | ast::ParamModifier::This | ast::ParamModifier::Params => {
+                    p.ty.slot_type(kind)
+                }
+                ast::ParamModifier::Ref | ast::ParamModifier::Out | ast::ParamModifier::In => SlotType::Any,
+            });
+        }
+        let returns = if opts.is_async {
+            // What the body's `return`s give: `Task<T>`'s and `ValueTask<T>`'s `T`.
+            match ret.lib_name() {
+                Some("Task" | "ValueTask") => ret.lib_args().first().map_or(SlotType::Any, |t| t.slot_type(kind)),
+                _ => SlotType::Any,
+            }
+        } else {
+            ret.slot_type(kind)
+        };
+        (types, returns)
     }
 
     /// A parameter as stack traces print it (`String key`, `Int32& n`).

@@ -579,3 +579,32 @@ fn assignments_read_the_old_value_first() {
         }
     }
 }
+
+// ----- slot types of parameters and results ------------------------------------
+
+#[test]
+fn methods_carry_the_slot_types_of_their_parameters_and_results() {
+    use vm::program::SlotType;
+    let p = program(
+        "using System;\nusing System.Threading.Tasks;\nenum Color { Red }\nclass Node\n{\n    \
+         public double Scale(int n, ref int k, string s, Color c, object o) { return n; }\n    \
+         public static async Task<int> F(bool b, char ch) { await Task.Yield(); return 1; }\n    \
+         public static async Task G() { await Task.Yield(); }\n}\n\
+         class Program { static void Main() { Func<int, int> f = x => x; } }\n",
+    );
+    let scale = method(&p, "Node.Scale");
+    let color = p.class_by_name("Color").expect("Color");
+    assert_eq!(
+        scale.param_types,
+        vec![SlotType::Ref, SlotType::Int, SlotType::Any, SlotType::Ref, SlotType::Enum(color), SlotType::Any]
+    );
+    assert_eq!(scale.returns, SlotType::Double);
+    let f = method(&p, "Node.F");
+    assert_eq!(f.param_types, vec![SlotType::Bool, SlotType::Char]);
+    assert_eq!(f.returns, SlotType::Int, "an async method's returns give the T of its Task<T>");
+    assert_eq!(f.call_result(), SlotType::Ref, "a call gives its task");
+    assert_eq!(method(&p, "Node.G").returns, SlotType::Any);
+    // A lambda's parameters are not checked against its delegate type.
+    let lambda = p.methods.iter().find(|m| m.name.contains("b__")).expect("the lambda");
+    assert!(lambda.param_types.iter().all(|t| *t == SlotType::Any), "{:?}", lambda.param_types);
+}

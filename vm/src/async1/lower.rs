@@ -11,8 +11,11 @@
 //! For `async Task<int> Fib(int n)` in `Program`:
 //! ```text
 //! class Program+<Fib>d__1 : IAsyncStateMachine
-//!   <>1__state  <>t__builder  <registers live across an await: n, ...>
-//!   <>u__1 (one per awaiter type)
+//!   <>1__state: int  <>t__builder: ref (the task)
+//!   <registers live across an await: n, ...>, each typed by what it
+//!     holds at the awaits that save it (kinds.rs; `any` if that varies)
+//!   <>u__1 (one per awaiter slot type: awaits share it, as Roslyn's
+//!     awaits of one awaiter type share one field)
 //!
 //! Fib(n):                          the stub, with the original signature
 //!   builder = AsyncTaskMethodBuilder<T>.Create()     (no task yet)
@@ -56,6 +59,7 @@
 
 use crate::backends::Code;
 use crate::bytecode::{Args, ClassId, Dst, FieldSlot, Handler, HandlerKind, Instr, MethodId, NativeId, Pc, Reg};
+use crate::kinds::{self, Kind};
 use crate::liveness;
 use crate::native::required as native;
 use crate::program::{
@@ -69,12 +73,25 @@ struct Site {
     /// Where the method goes on once the awaiter is complete (its `GetResult`).
     resume: Pc,
     awaiter: Reg,
-    /// Which of the method's awaiter types (and so `<>u__N` fields) it uses.
+    /// Which of the method's awaiter fields (`<>u__N`, one per awaiter
+    /// slot type) it uses.
     awaiter_type: usize,
     /// Registers live across it (the awaiter's own register excluded).
     live: Vec<Reg>,
     /// A user awaiter's completion method (library awaiters: `None`).
     on_completed: Option<OnCompleted>,
+}
+
+/// What a field of this type starts as.
+fn default_of(ty: SlotType) -> DefaultValue {
+    match ty {
+        SlotType::Int => DefaultValue::Int,
+        SlotType::Double => DefaultValue::Double,
+        SlotType::Bool => DefaultValue::Bool,
+        SlotType::Char => DefaultValue::Char,
+        SlotType::Enum(c) => DefaultValue::Enum(c),
+        SlotType::Any | SlotType::Ref => DefaultValue::Null,
+    }
 }
 
 /// The builder type Roslyn would use for a return kind.
@@ -111,22 +128,28 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     let mut class = Class::new(sm_name, owner.namespace.clone(), ClassKind::Class);
     class.base = Some(BuiltinClass::Object.id());
     class.interfaces.push(iface);
-    let field = |class: &mut Class, name: String| {
-        class.fields.push(Field { name, ty: SlotType::Any, default: DefaultValue::Null });
+    let field = |class: &mut Class, name: String, ty: SlotType| {
+        class.fields.push(Field { name, ty, default: default_of(ty) });
         FieldSlot(class.fields.len() as u16 - 1)
     };
-    let state = field(&mut class, "<>1__state".into());
-    let builder_field = field(&mut class, "<>t__builder".into());
+    let state = field(&mut class, "<>1__state".into(), SlotType::Int);
+    // The task (`InitializeTaskAsPromise` makes it before the state machine
+    // is boxed).
+    let builder_field = field(&mut class, "<>t__builder".into(), SlotType::Ref);
     let live_in = liveness::live_in(&orig);
-    let mut awaiter_types: Vec<String> = Vec::new();
+    let kinds = kinds::infer(program, &orig);
+    // Awaiter fields are shared as Roslyn shares them, one per awaiter type
+    // (here: per slot type): one await is pending at a time.
+    let mut awaiter_types: Vec<SlotType> = Vec::new();
     let mut sites = Vec::new();
     for (pc, instr) in orig.code.iter().enumerate() {
-        let Instr::Await { awaiter, site, resume } = *instr else { continue };
+        let Instr::Await { awaiter, resume, site } = *instr else { continue };
         let info = &program.await_sites[site.index()];
-        let j = match awaiter_types.iter().position(|t| *t == info.awaiter_type) {
+        let ty = kinds.slot_type(Pc(pc as u32), awaiter);
+        let j = match awaiter_types.iter().position(|t| *t == ty) {
             Some(j) => j,
             None => {
-                awaiter_types.push(info.awaiter_type.clone());
+                awaiter_types.push(ty);
                 awaiter_types.len() - 1
             }
         };
@@ -136,8 +159,17 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     }
     // One field per register live across some await: parameters keep their
     // names (`<>4__this` for `this`), locals become `<name>5__k`, compiler
-    // temporaries `<>s__k`.
+    // temporaries `<>s__k`. Its type: what the register holds at each await
+    // where it is saved (and so restored), joined.
     let local_name = |r: Reg| orig.locals.iter().find(|(l, _)| *l == r).map(|(_, n)| n.clone());
+    let mut reg_kinds: Vec<Kind> = vec![Kind::Unset; orig.nregs as usize];
+    for site in &sites {
+        let at = kinds.at(Pc(site.pc as u32));
+        for &r in &site.live {
+            let k = at.and_then(|s| s.get(r.index()).copied()).unwrap_or(Kind::ANY);
+            reg_kinds[r.index()] = reg_kinds[r.index()].join(k);
+        }
+    }
     let mut reg_fields: Vec<Option<FieldSlot>> = vec![None; orig.nregs as usize];
     let mut hoisted = 0;
     for site in &sites {
@@ -157,12 +189,12 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
                     format!("<>s__{hoisted}")
                 }
             };
-            reg_fields[r.index()] = Some(field(&mut class, name));
+            reg_fields[r.index()] = Some(field(&mut class, name, reg_kinds[r.index()].slot_type()));
         }
     }
     let first_awaiter_field = class.fields.len();
-    for j in 0..awaiter_types.len() {
-        field(&mut class, format!("<>u__{}", j + 1));
+    for (j, ty) in awaiter_types.iter().enumerate() {
+        field(&mut class, format!("<>u__{}", j + 1), *ty);
     }
     let awaiter_field = |s: &Site| FieldSlot((first_awaiter_field + s.awaiter_type) as u16);
     let sm_class = program.add_class(class);
@@ -204,8 +236,12 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
             }
         }
         c.emit(Instr::GetField { dst: s.awaiter.dst(), obj: sm, field: awaiter_field(s), class: sm_class }, line);
-        c.emit(Instr::LoadNull { dst: t.dst() }, line);
-        c.emit(Instr::SetField { obj: sm, field: awaiter_field(s), src: t, class: sm_class }, line);
+        // Cleared, so that the state machine does not keep it alive (a
+        // primitive awaiter holds no reference).
+        if !awaiter_types[s.awaiter_type].is_primitive() {
+            c.emit(Instr::LoadNull { dst: t.dst() }, line);
+            c.emit(Instr::SetField { obj: sm, field: awaiter_field(s), src: t, class: sm_class }, line);
+        }
         c.emit(Instr::LoadInt { dst: t.dst(), value: -1 }, line);
         c.emit(Instr::SetField { obj: sm, field: state, src: t, class: sm_class }, line);
         resume_jumps.push(c.emit(Instr::Jump { target: Pc(0) }, line));
@@ -303,6 +339,10 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
 
     let mut move_next = Method::new("MoveNext", sm_class, MethodFlags::default(), a + 2);
     move_next.nregs = e + 5;
+    // Resumed, it gets null for the method's parameters (restored from
+    // fields when live): they are `Any` here. The state machine, or null.
+    move_next.param_types = vec![SlotType::Any; a as usize];
+    move_next.param_types.extend([SlotType::Ref, SlotType::Any]);
     c.install(&mut move_next);
     move_next.locals = orig.locals.clone();
     move_next.locals.extend([(sm, "<>sm".to_string()), (bld, "<>t__builder".to_string())]);
@@ -312,6 +352,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     // ---- IAsyncStateMachine.MoveNext(): how a runner resumes it ------------
     // Registers past the argument are null on entry, so only `this` moves.
     let mut resume = Method::new("IAsyncStateMachine.MoveNext", sm_class, MethodFlags::default(), 1);
+    resume.param_types = vec![SlotType::Ref];
     resume.nregs = a + 3;
     resume.code = vec![
         Instr::Move { dst: Dst(a + 1), src: Reg(0) },
@@ -358,6 +399,8 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     m.code = stub;
     m.nregs = a + 4;
     m.handlers = Vec::new();
+    // The stub returns the builder's task (its parameters are the method's).
+    m.returns = kinds::task_slot_type(kind);
     m.locals = orig.locals.iter().filter(|(r, _)| r.0 < a).cloned().collect();
     m.locals.push((rb, "<>t__builder".into()));
 }

@@ -140,7 +140,7 @@ impl Continuation {
         self.flags.set(flags);
         let mut n = 0;
         for (ty, v) in data {
-            debug_assert!(crate::object::slot_holds(ty, v), "{v:?} in a Data word of type {ty:?}");
+            debug_assert!(crate::kinds::holds(ty, v), "{v:?} in a Data word of type {ty:?}");
             let raw = match v {
                 Value::Double(d) => d.to_bits(),
                 Value::Bool(b) => u64::from(b),

@@ -43,9 +43,10 @@
 
 use crate::backends::{Code, is_async2};
 use crate::bytecode::{Args, AwaitSiteId, Dst, Handler, HandlerKind, Instr, MethodId, OperandMut, Pc, Reg};
+use crate::kinds;
 use crate::liveness;
 use crate::native;
-use crate::program::{Async2Role, AwaitSite, Backend, Method, MethodFlags, Program, SuspensionPoint};
+use crate::program::{Async2Role, AwaitSite, Backend, Method, MethodFlags, Program, SlotType, SuspensionPoint};
 
 /// Splits every async2 method into thunk, body and resume stub, then makes
 /// awaited calls between async2 methods direct and records the suspension
@@ -67,7 +68,7 @@ pub fn prepare(program: &mut Program, mode: Backend, capture_contexts: bool) {
         }
         lower_awaits(program, body);
         compact(&mut program.methods[body.index()], &mut program.await_sites);
-        let points = suspension_points(&program.methods[body.index()]);
+        let points = suspension_points(program, &program.methods[body.index()]);
         if let Some(Async2Role::Body { points: p, .. }) = program.methods[body.index()].async2.as_deref_mut() {
             *p = points;
         }
@@ -97,6 +98,7 @@ fn split(program: &mut Program, m: MethodId) -> MethodId {
     stub.locals = vec![(Reg(0), "continuation".into())];
     stub.origin = Some(m);
     stub.async2 = Some(Box::new(Async2Role::ResumeStub { body: body_id }));
+    stub.param_types = vec![SlotType::Ref];
     program.methods.push(body);
     program.methods.push(stub);
 
@@ -113,6 +115,9 @@ fn split(program: &mut Program, m: MethodId) -> MethodId {
     thunk.locals.push((Reg(a + 1), "<saved ExecutionContext>".into()));
     thunk.locals.push((Reg(a + 2), "<saved SynchronizationContext>".into()));
     thunk.async2 = Some(Box::new(Async2Role::Thunk { body: body_id }));
+    // The thunk returns the task; the body (a clone) keeps what the
+    // method's `return`s return.
+    thunk.returns = thunk.flags.is_async.map_or(SlotType::Any, kinds::task_slot_type);
     body_id
 }
 
@@ -221,9 +226,12 @@ fn save_and_restore_contexts(m: &mut Method, sites: &mut [AwaitSite]) {
 }
 
 /// Every `Await`, `AwaitTask` and direct call of a body, with what its
-/// continuation keeps.
-pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
+/// continuation keeps: the registers live there, split by their kind at the
+/// point (`kinds.rs`: what the frame holds when it suspends) into Data (the
+/// primitives) and GCData (the rest).
+pub fn suspension_points(program: &Program, m: &Method) -> Vec<SuspensionPoint> {
     let live = liveness::live_in(m);
+    let kinds = kinds::infer(program, m);
     let mut points = Vec::new();
     for (pc, instr) in m.code.iter().enumerate() {
         let (resume, result) = match *instr {
@@ -262,11 +270,19 @@ pub fn suspension_points(m: &Method) -> Vec<SuspensionPoint> {
             regs.remove(d.reg());
         }
         regs.union_with(&handlers_read);
+        let (mut data, mut gc) = (Vec::new(), Vec::new());
+        for r in regs.iter() {
+            match kinds.slot_type(Pc(pc as u32), r) {
+                t if t.is_primitive() => data.push((r, t)),
+                _ => gc.push(r),
+            }
+        }
         points.push(SuspensionPoint {
             at: Pc(pc as u32),
             resume,
             result,
-            live: regs.iter().collect(),
+            data,
+            gc,
             has_handler: m.handlers_covering(Pc(pc as u32)).next().is_some(),
         });
     }

@@ -8,7 +8,8 @@
 //!   frames, top down to the nearest Thunk or Resumed frame, each one an
 //!   async2 body stopped at a suspension point (its pc is the point's
 //!   resume pc) -> one Continuation each, innermost first, keeping the
-//!   point's live registers; `next` links them toward the caller.
+//!   point's live registers (its Data registers, the primitives, then its
+//!   GCData ones); `next` links them toward the caller.
 //!   bottom = Thunk:   the chain ends in FinalizeTaskReturningThunk(task);
 //!                     the thunk's caller gets `task`, contexts restored
 //!   bottom = Resumed: the chain ends in the rest of the chain being
@@ -126,6 +127,7 @@ impl Vm {
             let f = self.frames[i];
             let (resume_stub, state, flags, p) = stopped_at(&program, &f)?;
             let regs = &self.stack[f.base as usize..];
+            check_data(&program, f.method, p, regs);
             let c = match resumed {
                 // The resumed frame itself: its continuation is free again
                 // (it has room for every point of its method).
@@ -191,6 +193,7 @@ impl Vm {
     fn suspend_again(&mut self, f: Frame, cont: Value, wait: Wait) -> Result<(), VmError> {
         let (_, state, flags, p) = stopped_at(&self.program, &f)?;
         let c = continuation_ref(&cont).ok_or_else(not_async2)?;
+        check_data(&self.program, f.method, p, &self.stack[f.base as usize..]);
         hold(c, state, flags, p, &self.stack[f.base as usize..]);
         self.async_stats.suspensions += 1;
         self.pop_frame();
@@ -441,7 +444,7 @@ fn stopped_at<'p>(program: &'p Program, f: &Frame) -> Result<(MethodId, u32, u32
 /// A suspension point's Data registers (with their types) and GCData
 /// registers.
 fn point_regs(p: &SuspensionPoint) -> (impl Iterator<Item = (Reg, SlotType)> + '_, impl Iterator<Item = Reg> + '_) {
-    (std::iter::empty(), p.live.iter().copied())
+    (p.data.iter().copied(), p.gc.iter().copied())
 }
 
 /// The room a continuation of `method` needs: the most Data words and
@@ -458,6 +461,26 @@ fn room(program: &Program, method: MethodId) -> (usize, usize) {
 fn hold(c: &Continuation, state: u32, flags: u32, p: &SuspensionPoint, regs: &[Value]) {
     let (data, gc) = point_regs(p);
     c.hold(state, flags, data.map(|(r, ty)| (ty, regs[r.index()])), gc.map(|r| regs[r.index()]));
+}
+
+/// Debug builds: each Data register of the point `p` where a frame of
+/// `method` (its registers from `regs[0]`) suspends holds what its slot type
+/// says, raw bytes of that kind: what proves `kinds.rs` sound over every
+/// program the tests run.
+#[inline]
+fn check_data(program: &Program, method: MethodId, p: &SuspensionPoint, regs: &[Value]) {
+    if cfg!(debug_assertions) {
+        for &(r, ty) in &p.data {
+            let v = regs[r.index()];
+            debug_assert!(
+                crate::kinds::holds(ty, v),
+                "{}: r{} is {v:?} at the suspension point @{}, where kinds.rs says {ty:?}",
+                program.method_display_name(method),
+                r.0,
+                p.at.0
+            );
+        }
+    }
 }
 
 fn not_async2() -> VmError {
