@@ -332,23 +332,28 @@ pub(crate) struct Space<T> {
     _objects: PhantomData<T>,
 }
 
+/// Where a cell came from: a size class, or the large-object space.
+enum Origin {
+    Class(usize),
+    Large(Layout),
+}
+
 /// Makes a cell free again if the object's `init` panics before the heap
 /// takes the cell (then the cell holds no whole object).
 struct Unwritten<'a, T> {
     space: &'a mut Space<T>,
     cell: NonNull<u8>,
-    class: Option<usize>,
-    layout: Layout,
+    origin: Origin,
 }
 
 impl<T> Drop for Unwritten<'_, T> {
     fn drop(&mut self) {
-        match self.class {
+        match self.origin {
             // SAFETY: the cell came from that class and holds no whole
             // object (init did not finish), so it is empty.
-            Some(c) => unsafe { self.space.classes[c].give_back(self.cell) },
+            Origin::Class(c) => unsafe { self.space.classes[c].give_back(self.cell) },
             // SAFETY: allocated with `layout` and not in the large list.
-            None => unsafe { dealloc(self.cell.as_ptr(), self.layout) },
+            Origin::Large(layout) => unsafe { dealloc(self.cell.as_ptr(), layout) },
         }
     }
 }
@@ -380,7 +385,7 @@ impl<T: Trace> Space<T> {
         let blocks = class.blocks.len();
         let cell = class.take();
         self.blocks += class.blocks.len() - blocks;
-        let guard = Unwritten { space: self, cell, class: Some(c), layout: BLOCK_LAYOUT };
+        let guard = Unwritten { space: self, cell, origin: Origin::Class(c) };
         init(cell);
         mem::forget(guard);
         // SAFETY: `init` wrote a whole object, header first.
@@ -395,7 +400,7 @@ impl<T: Trace> Space<T> {
             .unwrap_or_else(|_| panic!("an object of {size} bytes is too large"));
         // SAFETY: the size is over MAX_SMALL, not zero.
         let cell = NonNull::new(unsafe { alloc(layout) }).unwrap_or_else(|| handle_alloc_error(layout));
-        let guard = Unwritten { space: self, cell, class: None, layout };
+        let guard = Unwritten { space: self, cell, origin: Origin::Large(layout) };
         init(cell);
         mem::forget(guard);
         // SAFETY: `init` wrote a whole object, header first.
