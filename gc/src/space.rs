@@ -23,9 +23,10 @@
 //!   [`FREE`], and the cell holds no object (finalized, or never written), or
 //!   something else, and the cell holds a whole, initialized object. Cells
 //!   past `bump` are never read.
-//! - A free cell is on its class's free list exactly when it is below `bump`
-//!   and its block kept a live object at the last sweep (or was freed into
-//!   since). Its next pointer sits at [`NEXT_OFFSET`], after the header.
+//! - A cell below `bump` is free exactly when it is on its class's free
+//!   list (the sweep gives back the blocks it leaves empty and rewinds an
+//!   empty bump block, so no free cell is left off the list). Its next
+//!   pointer sits at [`NEXT_OFFSET`], after the header.
 //! - Cells never move: a `Gc` stays valid while its object lives.
 //! - The sweep visits every block's cells, finalizes the unmarked objects,
 //!   rebuilds each free list, gives back a block whose cells are all free
