@@ -1,5 +1,6 @@
-//! A tracing mark-sweep collector for one object type `T` (the VM's enum of
-//! heap object kinds).
+//! A tracing mark-sweep collector for objects of variable size whose first
+//! field is a [`GcHeader`] (the VM's objects: a header, then their fields
+//! inline).
 //!
 //! # Invariant
 //! **Every object that the program can still reach is reachable from the
@@ -12,55 +13,80 @@
 //! after that collection.
 //!
 //! That invariant is easy to keep because of **mutation xor collection**:
-//! [`Heap::alloc`] never collects. Collections happen only when the VM calls
-//! [`Heap::collect`] at a safepoint, between instructions, when no `Gc` lives
-//! in a Rust local and no reference into the heap is borrowed. The VM asks
-//! [`Heap::should_collect`] at its safepoints; stress mode answers "yes"
+//! [`Heap::alloc_with`] never collects. Collections happen only when the VM
+//! calls [`Heap::collect`] at a safepoint, between instructions, when no `Gc`
+//! lives in a Rust local and no reference into the heap is borrowed. The VM
+//! asks [`Heap::should_collect`] at its safepoints; stress mode answers "yes"
 //! after every allocation, which is how a missing root is found.
+//!
+//! # Layout
+//! Every object is one cell: its [`GcHeader`] (the mark byte and a byte
+//! reserved for the generational collector), the object type's own header
+//! fields, then its fields. An object of up to 2 KiB takes a cell of the
+//! smallest size class that fits it (16, 24, .. 64, 80, .. 2048 bytes), in a
+//! 32 KiB block of cells of that class; a larger object is its own
+//! allocation in the large-object space (`space.rs`). A [`Gc`] points at the
+//! header. The heap counts an object's bytes as its cell's size plus its
+//! [`Trace::extra_bytes`].
 //!
 //! # Algorithm
 //! Mark, then sweep, as in clox and Lua's `lgc.c`. Marking uses an explicit
 //! stack in [`Tracer`], never recursion, so a list of a million objects is
 //! traced in constant native stack. An object is marked in the current
 //! collection when its header's mark equals the heap's epoch; starting a
-//! collection bumps the epoch, which unmarks every object at once (and a
-//! collection interrupted by a panic leaves no stale marks behind). The sweep
-//! visits the heap's blocks of cells (`blocks.rs`), drops the unmarked
-//! objects, makes their cells free for the next allocations, and recounts the
-//! live bytes, because an object's [`Trace::extra_bytes`] may have grown
-//! since it was allocated.
+//! collection bumps the epoch (a byte, skipping the free cells' mark), which
+//! unmarks every object at once (and a collection interrupted by a panic
+//! leaves no stale marks behind, unless 254 collections in a row panic).
+//! After a collection every object carries the epoch, and so does every
+//! object allocated until the next one. The sweep visits every block of every
+//! class, cell by cell, finalizes the unmarked objects ([`Trace::finalize`]),
+//! makes their cells free for the next allocations of their class, gives
+//! back the blocks left empty, frees the unmarked large objects, and
+//! recounts the live bytes, because an object's [`Trace::extra_bytes`] may
+//! have grown since it was allocated.
 
 mod alloc;
+mod space;
 pub use alloc::Allocator;
 
-use std::alloc::Layout;
+use space::{FREE, Space};
+
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
-use std::mem::size_of;
+use std::mem::{align_of, size_of};
 use std::ops::Deref;
 use std::ptr::NonNull;
 use std::time::{Duration, Instant};
+
+#[cfg(test)]
+mod tests;
 
 /// Below this many bytes allocated since the last collection,
 /// [`Heap::should_collect`] says no (outside stress mode).
 pub const MIN_THRESHOLD: usize = 4 << 20;
 
-/// The mark of a free cell; epochs skip it.
-const FREE: u8 = u8::MAX;
-
 /// The collector's part of every object's header: the first field of every
-/// heap object type (`#[repr(C)]`, alignment <= 8).
+/// heap object type. Two bytes; the object type puts its own header fields
+/// right after it (the VM's: `GcHeader`, `kind: u8`, `aux: u8`,
+/// `class: u32`, 8 bytes in all).
 #[repr(C)]
+#[derive(Debug)]
 pub struct GcHeader {
+    /// The epoch of the last collection that found this object reachable
+    /// (or of the last collection before it was allocated); `FREE` in a
+    /// free cell.
     mark: Cell<u8>,
-    /// Reserved for the generational collector.
-    _bits: Cell<u8>,
+    /// Reserved for the generational collector (age, remembered).
+    #[allow(dead_code, reason = "reserved for the generational collector")]
+    bits: Cell<u8>,
 }
 
 impl GcHeader {
+    /// The header of a new object; the heap sets its mark once the object
+    /// is written.
     pub const fn new() -> GcHeader {
-        GcHeader { mark: Cell::new(FREE), _bits: Cell::new(0) }
+        GcHeader { mark: Cell::new(0), bits: Cell::new(0) }
     }
 }
 
@@ -70,30 +96,46 @@ impl Default for GcHeader {
     }
 }
 
-/// An object that may hold [`Gc`] pointers to other objects of its heap.
+/// A heap object, which may hold [`Gc`] pointers to other objects of its
+/// heap.
 ///
 /// # Safety
-/// `Self` is `#[repr(C)]` with a [`GcHeader`] first. `trace` reports every
-/// `Gc` the object holds, all of this heap, without mutating it; `finalize`
-/// and `extra_bytes` never dereference a `Gc`.
+/// The collector frees whatever `trace` does not report and reads the
+/// header of every object, so an implementation must keep these rules:
+/// 1. `trace` reports, through [`Tracer::mark`], every `Gc<Self>` the object
+///    holds, directly or in any field, collection or cell it owns.
+/// 2. Every `Gc` it reports was allocated by the same [`Heap`] as this object.
+/// 3. `trace` does not mutate the object (through cells) in a way that adds,
+///    removes or replaces a `Gc` it holds.
+/// 4. `finalize` and `extra_bytes` never dereference a `Gc`: they run during
+///    the sweep, when the objects a `Gc` points to may already be freed.
+/// 5. `Self` is `#[repr(C)]` with a [`GcHeader`] as its first field and an
+///    alignment of at most 8, and so is the real layout of every object
+///    (the fields the VM reads past `Self` after checking its kind).
 pub unsafe trait Trace {
     /// Reports every `Gc<Self>` this object holds, via `tracer.mark(..)`.
     fn trace(&self, tracer: &mut Tracer<Self>)
     where
         Self: Sized;
 
-    /// The bytes the object occupies in its cell, header included.
+    /// The bytes the object occupies in its cell, header included (what
+    /// [`Heap::alloc_with`] was asked for; the heap rounds it up to its size
+    /// class).
     fn size(&self) -> usize;
 
-    /// Bytes this object owns outside its cell.
+    /// Bytes this object owns outside its heap cell (the buffers of its
+    /// `Vec`s and `String`s), counted in the heap's size accounting.
     fn extra_bytes(&self) -> usize {
         0
     }
 
-    /// Drops what the object owns, once, when it is freed.
+    /// Drops what the object owns (its `Vec` and `Box` fields), exactly
+    /// once, when the sweep frees it or the heap is dropped; the cell is
+    /// reused afterwards. Must not dereference any `Gc` (rule 4).
     ///
     /// # Safety
-    /// `this` points to a live, initialized object of this heap.
+    /// `this` points to a live, initialized object of this heap, which is
+    /// not used again.
     unsafe fn finalize(this: NonNull<Self>)
     where
         Self: Sized;
@@ -105,13 +147,8 @@ pub trait Roots<T: Trace> {
     fn trace_roots(&self, tracer: &mut Tracer<T>);
 }
 
-fn header<T>(p: NonNull<T>) -> &'static GcHeader {
-    // SAFETY: every object starts with its GcHeader (`Trace`'s contract)
-    // and lives until the sweep frees it.
-    unsafe { p.cast::<GcHeader>().as_ref() }
-}
-
-/// A pointer to an object in a [`Heap`]. Copying it copies the pointer.
+/// A pointer to an object in a [`Heap`]: to its [`GcHeader`], the first
+/// field. Copying it copies the pointer.
 ///
 /// It stays valid as long as its object is reachable from the roots at every
 /// collection (see the module docs) and the heap is alive. It is laid out
@@ -133,9 +170,16 @@ impl<T: Trace> Gc<T> {
         self.ptr.as_ptr().addr()
     }
 
-    /// The object's address as a pointer.
+    /// The object's address as a pointer (the VM casts it to the object's
+    /// real layout after reading its kind).
     pub fn as_ptr(self) -> NonNull<T> {
         self.ptr
+    }
+
+    fn header(&self) -> &GcHeader {
+        // SAFETY: the object is alive (as for `deref`) and starts with its
+        // `GcHeader` (rule 5 of `Trace`).
+        unsafe { self.ptr.cast::<GcHeader>().as_ref() }
     }
 }
 
@@ -175,7 +219,7 @@ impl<T: Trace> Tracer<T> {
     /// Marks `g` reachable. Its children are traced later, when the
     /// collector pops it off the mark stack, so this never recurses.
     pub fn mark(&mut self, g: Gc<T>) {
-        let mark = &header(g.ptr).mark;
+        let mark = &g.header().mark;
         if mark.get() != self.epoch {
             mark.set(self.epoch);
             self.stack.push(g);
@@ -184,7 +228,7 @@ impl<T: Trace> Tracer<T> {
 
     fn trace_marked(&mut self) {
         while let Some(g) = self.stack.pop() {
-            g.trace(self);
+            (*g).trace(self);
         }
     }
 }
@@ -196,21 +240,28 @@ pub struct HeapStats {
     pub total_pause: Duration,
     pub max_pause: Duration,
     pub objects_allocated: u64,
+    /// Bytes of the cells allocated (and the extra bytes they owned then).
     pub bytes_allocated: u64,
     /// The most [`Heap::total_memory`] has been.
     pub peak_bytes: usize,
     /// Objects in the heap now: the survivors of the last collection and
     /// everything allocated since.
     pub objects_live: usize,
+    /// Objects in the large-object space now (counted in `objects_live`).
+    pub large_objects: usize,
+    /// Blocks of cells held now, in all size classes.
+    pub blocks: usize,
 }
 
 /// Owns every object allocated in it and frees them when it collects them
 /// or is dropped. A `Gc` must not be used after its heap is dropped.
 pub struct Heap<T: Trace> {
-    /// Every object and its size (a stand-in for size-class blocks).
-    objects: Vec<(NonNull<T>, usize)>,
+    /// The cells every object lives in.
+    space: Space<T>,
     /// The mark of the last collection; the next one marks with `epoch + 1`.
     epoch: u8,
+    /// The mark stack, kept between collections for its capacity.
+    mark_stack: Vec<Gc<T>>,
     stress: bool,
     /// Bytes of the objects that survived the last collection.
     live_bytes: usize,
@@ -231,9 +282,11 @@ impl<T: Trace> Default for Heap<T> {
 
 impl<T: Trace> Heap<T> {
     pub fn new() -> Self {
+        const { assert!(align_of::<T>() <= space::ALIGN, "heap objects are at most 8-aligned") };
         Heap {
-            objects: Vec::new(),
+            space: Space::new(),
             epoch: 0,
+            mark_stack: Vec::new(),
             stress: false,
             live_bytes: 0,
             bytes_since_gc: 0,
@@ -254,34 +307,41 @@ impl<T: Trace> Heap<T> {
         self.stress = stress;
     }
 
-    /// Moves a sized `value` into the heap. Never collects.
-    pub fn alloc(&mut self, value: T) -> Gc<T> {
-        // SAFETY: writes a whole `T` of `size_of::<T>()` bytes.
-        unsafe { self.alloc_with(size_of::<T>(), |p| p.cast::<T>().write(value)) }
-    }
-
-    /// A cell of at least `size` bytes that `init` fills with an object.
-    /// Never collects.
+    /// A cell of at least `size` bytes (`size >= size_of::<T>()`), 8-aligned,
+    /// which `init` fills with a whole object whose header it makes with
+    /// [`GcHeader::new`]; the heap then marks it allocated. Never collects.
+    /// If `init` panics, the cell goes back to the heap.
     ///
     /// # Safety
-    /// `init` writes a valid object of `size` bytes.
+    /// `init` writes a valid object of `size` bytes (see [`Trace`]'s rule 5)
+    /// whose [`Trace::size`] is `size`.
+    #[inline]
     pub unsafe fn alloc_with(&mut self, size: usize, init: impl FnOnce(NonNull<u8>)) -> Gc<T> {
-        let layout = Layout::from_size_align(size.max(size_of::<T>()), 8).expect("object size");
-        // SAFETY: the layout has a non-zero size.
-        let raw = NonNull::new(unsafe { std::alloc::alloc(layout) })
-            .unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
-        init(raw);
-        let ptr = raw.cast::<T>();
-        header(ptr).mark.set(self.epoch);
-        self.objects.push((ptr, layout.size()));
-        // SAFETY: initialized just now.
-        let size = layout.size() + unsafe { ptr.as_ref() }.extra_bytes();
-        self.bytes_since_gc += size;
+        debug_assert!(size >= size_of::<T>());
+        // SAFETY: the caller's promise.
+        let (cell, cell_size) = unsafe { self.space.alloc(size, self.epoch, init) };
+        let gc = Gc { ptr: cell.cast::<T>() };
+        debug_assert_eq!(gc.size(), size);
+        let bytes = cell_size + gc.extra_bytes();
+        self.bytes_since_gc += bytes;
         self.stats.objects_allocated += 1;
-        self.stats.bytes_allocated += size as u64;
+        self.stats.bytes_allocated += bytes as u64;
         self.stats.objects_live += 1;
+        self.stats.blocks = self.space.blocks();
+        self.stats.large_objects = self.space.large_objects();
         self.stats.peak_bytes = self.stats.peak_bytes.max(self.total_memory());
-        Gc { ptr }
+        gc
+    }
+
+    /// Moves `value` into the heap, in a cell of `size_of::<T>()` bytes (for
+    /// tests and objects with no fields past `T`). Its header must be a
+    /// [`GcHeader::new`], and its [`Trace::size`] `size_of::<T>()`. Never
+    /// collects.
+    pub fn alloc(&mut self, value: T) -> Gc<T> {
+        // SAFETY: `value` is a whole `T` of `size_of::<T>()` bytes, written
+        // to a cell at least that large and 8-aligned (T's alignment is at
+        // most 8, checked in `new`).
+        unsafe { self.alloc_with(size_of::<T>(), |cell| cell.cast::<T>().write(value)) }
     }
 
     /// Whether the VM should call [`Heap::collect`] at this safepoint:
@@ -322,7 +382,8 @@ impl<T: Trace> Heap<T> {
     }
 
     /// Bytes live after the last collection plus bytes allocated since
-    /// (what `GC.GetTotalMemory(false)` reports).
+    /// (what `GC.GetTotalMemory(false)` reports): cells at their class's
+    /// size, plus what their objects own outside them.
     pub fn total_memory(&self) -> usize {
         self.live_bytes + self.bytes_since_gc
     }
@@ -344,9 +405,12 @@ impl<T: Trace> Heap<T> {
             FREE => 0,
             e => e,
         };
-        let mut tracer = Tracer { epoch: self.epoch, stack: Vec::new() };
+        let mut stack = std::mem::take(&mut self.mark_stack);
+        stack.clear();
+        let mut tracer = Tracer { epoch: self.epoch, stack };
         roots.trace_roots(&mut tracer);
         tracer.trace_marked();
+        self.mark_stack = tracer.stack;
         self.sweep();
 
         let pause = start.elapsed();
@@ -357,43 +421,21 @@ impl<T: Trace> Heap<T> {
 
     /// Frees every object not marked in this epoch and recounts live bytes.
     fn sweep(&mut self) {
-        let (mut live, mut live_bytes, mut dead_bytes) = (0, 0, 0);
-        let epoch = self.epoch;
-        self.objects.retain(|&(p, size)| {
-            // SAFETY: every listed object is alive until freed here.
-            let bytes = size + unsafe { p.as_ref() }.extra_bytes();
-            if header(p).mark.get() == epoch {
-                live += 1;
-                live_bytes += bytes;
-                true
-            } else {
-                dead_bytes += bytes;
-                // SAFETY: unreachable, finalized and freed once.
-                unsafe {
-                    T::finalize(p);
-                    std::alloc::dealloc(p.as_ptr().cast(), Layout::from_size_align_unchecked(size, 8));
-                }
-                false
-            }
-        });
+        let counts = self.space.sweep(self.epoch);
         // Objects may have grown since they were allocated; count the heap at
         // its largest, just before this sweep.
-        self.stats.peak_bytes = self.stats.peak_bytes.max(live_bytes + dead_bytes);
-        self.stats.objects_live = live;
-        self.live_bytes = live_bytes;
+        self.stats.peak_bytes = self.stats.peak_bytes.max(counts.live_bytes + counts.dead_bytes);
+        self.stats.objects_live = counts.live;
+        self.stats.blocks = self.space.blocks();
+        self.stats.large_objects = self.space.large_objects();
+        self.live_bytes = counts.live_bytes;
         self.bytes_since_gc = 0;
-        self.threshold = MIN_THRESHOLD.max(live_bytes);
+        self.threshold = MIN_THRESHOLD.max(counts.live_bytes);
     }
 }
 
 impl<T: Trace> Drop for Heap<T> {
     fn drop(&mut self) {
-        for (p, size) in self.objects.drain(..) {
-            // SAFETY: each object is finalized and freed once.
-            unsafe {
-                T::finalize(p);
-                std::alloc::dealloc(p.as_ptr().cast(), Layout::from_size_align_unchecked(size, 8));
-            }
-        }
+        self.space.drop_all();
     }
 }

@@ -1,44 +1,88 @@
 use super::*;
+use space::{BLOCK_SIZE, CLASS_SIZES, MAX_SMALL, class_of};
 use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
-/// A test object: edges to other objects, a drop counter shared by all
-/// objects of one test, and a size we can change after allocation.
-struct Obj {
-    edges: RefCell<Vec<Gc<Obj>>>,
-    drops: Rc<Cell<usize>>,
-    extra: Cell<usize>,
-    panic_in_trace: Cell<bool>,
+/// A test object as the VM lays its objects out: a header, then `n` edges
+/// inline, so its size is `HEAD + 8 * n`.
+#[repr(C)]
+struct TestObj {
+    h: GcHeader,
+    /// `PANIC_IN_TRACE`.
+    flags: Cell<u8>,
+    n: u32,
+    shared: *const Shared,
+    // then n × Cell<Option<Gc<TestObj>>>
+}
+
+/// The bytes of a `TestObj` before its edges.
+const HEAD: usize = size_of::<TestObj>();
+const PANIC_IN_TRACE: u8 = 1;
+
+type Edge = Cell<Option<Gc<TestObj>>>;
+
+/// What the objects of one test share, outside the heap.
+#[derive(Default)]
+struct Shared {
+    drops: Cell<usize>,
+    /// Addresses of the objects allocated and not finalized yet.
+    live: RefCell<HashSet<usize>>,
+    /// Extra bytes, by object address.
+    extra: RefCell<HashMap<usize, usize>>,
+}
+
+impl TestObj {
+    fn edges(&self) -> &[Edge] {
+        // SAFETY: `n` edges follow the object's head in its cell.
+        unsafe { std::slice::from_raw_parts((self as *const Self).add(1).cast::<Edge>(), self.n as usize) }
+    }
+
+    fn shared(&self) -> &Shared {
+        // SAFETY: the fixture's `Shared` outlives its heap.
+        unsafe { &*self.shared }
+    }
 }
 
 // SAFETY: `trace` reports every edge, edges come from the test's one heap,
-// and neither `Drop` (the derived one) nor `extra_bytes` dereferences them.
-unsafe impl Trace for Obj {
+// neither `finalize` nor `extra_bytes` dereferences them, and `TestObj` is
+// repr(C) with its GcHeader first.
+unsafe impl Trace for TestObj {
     fn trace(&self, tracer: &mut Tracer<Self>) {
-        if self.panic_in_trace.replace(false) {
+        if self.flags.replace(0) & PANIC_IN_TRACE != 0 {
             panic!("trace failed");
         }
-        for &e in self.edges.borrow().iter() {
-            tracer.mark(e);
+        for e in self.edges() {
+            if let Some(e) = e.get() {
+                tracer.mark(e);
+            }
         }
+    }
+
+    fn size(&self) -> usize {
+        HEAD + 8 * self.n as usize
     }
 
     fn extra_bytes(&self) -> usize {
-        self.extra.get()
+        let addr = (self as *const Self).addr();
+        self.shared().extra.borrow().get(&addr).copied().unwrap_or(0)
+    }
+
+    unsafe fn finalize(this: NonNull<Self>) {
+        // SAFETY: the object is whole until this returns.
+        let shared = unsafe { this.as_ref() }.shared();
+        let addr = this.as_ptr().addr();
+        assert!(shared.live.borrow_mut().remove(&addr), "finalized twice, or never allocated");
+        shared.extra.borrow_mut().remove(&addr);
+        shared.drops.set(shared.drops.get() + 1);
     }
 }
 
-impl Drop for Obj {
-    fn drop(&mut self) {
-        self.drops.set(self.drops.get() + 1);
-    }
-}
+struct RootList(Vec<Gc<TestObj>>);
 
-struct RootList(Vec<Gc<Obj>>);
-
-impl Roots<Obj> for RootList {
-    fn trace_roots(&self, tracer: &mut Tracer<Obj>) {
+impl Roots<TestObj> for RootList {
+    fn trace_roots(&self, tracer: &mut Tracer<TestObj>) {
         for &r in &self.0 {
             tracer.mark(r);
         }
@@ -46,45 +90,102 @@ impl Roots<Obj> for RootList {
 }
 
 struct Fixture {
-    heap: Heap<Obj>,
-    drops: Rc<Cell<usize>>,
+    /// Dropped before `shared`, which its objects' `finalize` uses.
+    heap: Heap<TestObj>,
+    shared: Rc<Shared>,
+}
+
+/// The bytes an object of `size` bytes takes: its class's cell, or itself.
+fn cell_size(size: usize) -> usize {
+    class_of(size).map_or(size.next_multiple_of(8), |c| CLASS_SIZES[c])
 }
 
 impl Fixture {
     fn new() -> Self {
-        Fixture { heap: Heap::new(), drops: Rc::new(Cell::new(0)) }
+        Fixture { heap: Heap::new(), shared: Rc::default() }
     }
 
-    fn obj(&mut self, edges: &[Gc<Obj>]) -> Gc<Obj> {
-        self.alloc(edges, 0)
+    /// An object with these edges and no room for more.
+    fn obj(&mut self, edges: &[Gc<TestObj>]) -> Gc<TestObj> {
+        self.alloc(edges.len(), edges, 0)
     }
 
-    /// An object whose size is one heap cell plus `extra` bytes.
-    fn sized(&mut self, extra: usize) -> Gc<Obj> {
-        self.alloc(&[], extra)
+    /// An object of `slots` edges (`edges` first, then none).
+    fn slots(&mut self, slots: usize, edges: &[Gc<TestObj>]) -> Gc<TestObj> {
+        self.alloc(slots, edges, 0)
     }
 
-    fn alloc(&mut self, edges: &[Gc<Obj>], extra: usize) -> Gc<Obj> {
-        self.heap.alloc(Obj {
-            edges: RefCell::new(edges.to_vec()),
-            drops: self.drops.clone(),
-            extra: Cell::new(extra),
-            panic_in_trace: Cell::new(false),
-        })
+    /// An object whose size is the smallest cell plus `extra` bytes.
+    fn sized(&mut self, extra: usize) -> Gc<TestObj> {
+        self.alloc(0, &[], extra)
     }
 
-    fn collect(&mut self, roots: &[Gc<Obj>]) {
+    fn alloc(&mut self, slots: usize, edges: &[Gc<TestObj>], extra: usize) -> Gc<TestObj> {
+        let shared = Rc::as_ptr(&self.shared);
+        let init = |cell: NonNull<u8>| {
+            let addr = cell.as_ptr().addr();
+            assert!(self.shared.live.borrow_mut().insert(addr), "a live object's cell handed out again");
+            if extra > 0 {
+                self.shared.extra.borrow_mut().insert(addr, extra);
+            }
+            let obj = TestObj { h: GcHeader::new(), flags: Cell::new(0), n: slots as u32, shared };
+            // SAFETY: the cell has room for the head and `slots` edges.
+            unsafe {
+                cell.cast::<TestObj>().write(obj);
+                let first = cell.as_ptr().add(HEAD).cast::<Edge>();
+                for i in 0..slots {
+                    first.add(i).write(Cell::new(edges.get(i).copied()));
+                }
+            }
+        };
+        // SAFETY: `init` writes a whole TestObj of `slots` edges, whose size
+        // is HEAD + 8 * slots.
+        unsafe { self.heap.alloc_with(HEAD + 8 * slots, init) }
+    }
+
+    fn collect(&mut self, roots: &[Gc<TestObj>]) {
         // SAFETY: every test keeps the objects it uses afterwards in `roots`.
         unsafe { self.heap.collect(&RootList(roots.to_vec())) };
     }
 
     fn drops(&self) -> usize {
-        self.drops.get()
+        self.shared.drops.get()
+    }
+
+    fn set_extra(&self, g: Gc<TestObj>, extra: usize) {
+        self.shared.extra.borrow_mut().insert(g.addr(), extra);
     }
 }
 
-fn link(from: Gc<Obj>, to: Gc<Obj>) {
-    from.edges.borrow_mut().push(to);
+/// Puts `to` in the first empty edge of `from`.
+fn link(from: Gc<TestObj>, to: Gc<TestObj>) {
+    let slot = from.edges().iter().find(|e| e.get().is_none()).expect("a free edge");
+    slot.set(Some(to));
+}
+
+fn edge(from: Gc<TestObj>, i: usize) -> Gc<TestObj> {
+    from.edges()[i].get().expect("an edge")
+}
+
+#[test]
+fn header_and_pointer_sizes() {
+    assert_eq!(size_of::<GcHeader>(), 2);
+    assert_eq!(size_of::<Gc<TestObj>>(), 8);
+    assert_eq!(size_of::<Option<Gc<TestObj>>>(), 8);
+    assert_eq!(HEAD, 16);
+}
+
+#[test]
+fn size_classes_cover_every_small_size_with_a_cell_that_fits() {
+    for size in 1..=MAX_SMALL {
+        let cell = CLASS_SIZES[class_of(size).unwrap()];
+        assert!(cell >= size && cell >= 16 && cell.is_multiple_of(8), "{size} -> {cell}");
+        // The smallest class that fits.
+        assert!(class_of(size).unwrap() == 0 || CLASS_SIZES[class_of(size).unwrap() - 1] < size);
+    }
+    assert_eq!(class_of(MAX_SMALL + 1), None);
+    assert!(CLASS_SIZES.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(*CLASS_SIZES.last().unwrap(), MAX_SMALL);
 }
 
 #[test]
@@ -97,7 +198,7 @@ fn unreachable_objects_are_freed_and_reachable_survive() {
     f.collect(&[kept]);
     assert_eq!(f.drops(), 2);
     assert_eq!(f.heap.stats().objects_live, 2);
-    assert!(Gc::ptr_eq(kept.edges.borrow()[0], leaf));
+    assert!(Gc::ptr_eq(edge(kept, 0), leaf));
 
     f.collect(&[]);
     assert_eq!(f.drops(), 4);
@@ -108,7 +209,7 @@ fn unreachable_objects_are_freed_and_reachable_survive() {
 #[test]
 fn cycles_survive_while_reachable_and_are_freed_after() {
     let mut f = Fixture::new();
-    let a = f.obj(&[]);
+    let a = f.slots(2, &[]);
     let b = f.obj(&[a]);
     let c = f.obj(&[b]);
     link(a, c);
@@ -124,14 +225,20 @@ fn cycles_survive_while_reachable_and_are_freed_after() {
 }
 
 #[test]
-fn dropping_the_heap_frees_everything() {
+fn dropping_the_heap_finalizes_everything_once() {
     let mut f = Fixture::new();
-    let a = f.obj(&[]);
+    let a = f.slots(1, &[]);
     link(a, a);
-    f.obj(&[a]);
-    let drops = f.drops.clone();
+    let b = f.obj(&[a]);
+    f.obj(&[b]);
+    f.slots(MAX_SMALL, &[a]); // a large object
+    f.collect(&[b]); // one object finalized by the sweep, not again by the drop
+    assert_eq!(f.drops(), 2);
+    f.obj(&[]);
+    let shared = f.shared.clone();
     drop(f);
-    assert_eq!(drops.get(), 2);
+    assert_eq!(shared.drops.get(), 5);
+    assert!(shared.live.borrow().is_empty());
 }
 
 #[test]
@@ -154,14 +261,14 @@ fn stress_mode_asks_for_a_collection_after_every_allocation() {
 #[test]
 fn threshold_is_at_least_4_mib_and_then_the_live_bytes() {
     let mut f = Fixture::new();
-    let cell = size_of::<GcBox<Obj>>();
+    let cell = CLASS_SIZES[0];
     f.sized(MIN_THRESHOLD - cell);
     assert!(!f.heap.should_collect()); // exactly the threshold: not over it
     f.sized(0);
     assert!(f.heap.should_collect());
 
     let big = f.obj(&[]);
-    big.extra.set(MIN_THRESHOLD); // grew after allocation
+    f.set_extra(big, MIN_THRESHOLD); // grew after allocation
     f.collect(&[big]);
     let live = f.heap.total_memory();
     assert_eq!(live, cell + MIN_THRESHOLD);
@@ -184,7 +291,7 @@ fn stats_count_collections_pauses_and_allocations() {
     let stats = f.heap.stats();
     assert_eq!(stats.collections, 3);
     assert_eq!(stats.objects_allocated, 2);
-    assert_eq!(stats.bytes_allocated, 2 * size_of::<GcBox<Obj>>() as u64);
+    assert_eq!(stats.bytes_allocated, (cell_size(HEAD) + cell_size(HEAD + 8)) as u64);
     assert!(stats.max_pause > Duration::ZERO);
     assert!(stats.total_pause >= stats.max_pause);
 }
@@ -192,7 +299,7 @@ fn stats_count_collections_pauses_and_allocations() {
 #[test]
 fn peak_bytes_tracks_the_largest_heap_including_growth() {
     let mut f = Fixture::new();
-    let cell = size_of::<GcBox<Obj>>();
+    let cell = CLASS_SIZES[0];
     let a = f.obj(&[]);
     f.obj(&[]);
     f.obj(&[]);
@@ -201,7 +308,7 @@ fn peak_bytes_tracks_the_largest_heap_including_growth() {
     assert_eq!(f.heap.total_memory(), cell);
     assert_eq!(f.heap.stats().peak_bytes, 3 * cell);
 
-    a.extra.set(10 * cell); // seen only when the next sweep recounts
+    f.set_extra(a, 10 * cell); // seen only when the next sweep recounts
     f.obj(&[]);
     assert_eq!(f.heap.stats().peak_bytes, 3 * cell);
     f.collect(&[a]);
@@ -232,7 +339,7 @@ fn a_panic_while_marking_leaves_no_stale_marks() {
     let child = f.obj(&[]);
     let parent = f.obj(&[child]);
     let root = f.obj(&[parent]);
-    parent.panic_in_trace.set(true);
+    parent.flags.set(PANIC_IN_TRACE);
     let result = catch_unwind(AssertUnwindSafe(|| f.collect(&[root])));
     assert!(result.is_err());
     assert_eq!(f.drops(), 0);
@@ -242,6 +349,40 @@ fn a_panic_while_marking_leaves_no_stale_marks() {
     f.collect(&[root]);
     assert_eq!(f.drops(), 0);
     assert_eq!(f.heap.stats().objects_live, 3);
+
+    // And the heap goes on as usual.
+    let more = f.obj(&[root]);
+    f.collect(&[more]);
+    assert_eq!(f.drops(), 0);
+    f.collect(&[]);
+    assert_eq!(f.drops(), 4);
+}
+
+#[test]
+fn a_panic_while_initializing_gives_the_cell_back() {
+    let mut f = Fixture::new();
+    let kept = f.obj(&[]);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `init` panics, so no object is made.
+        unsafe {
+            f.heap.alloc_with(HEAD, |cell| {
+                cell.cast::<GcHeader>().write(GcHeader::new());
+                panic!("init failed")
+            })
+        }
+    }));
+    assert!(result.is_err());
+    // SAFETY: as above; a large cell too.
+    let result = catch_unwind(AssertUnwindSafe(|| unsafe { f.heap.alloc_with(4 * MAX_SMALL, |_| panic!("init")) }));
+    assert!(result.is_err());
+    // The cells hold no object: the sweep does not finalize them.
+    f.collect(&[kept]);
+    assert_eq!(f.drops(), 0);
+    assert_eq!(f.heap.stats().objects_live, 1);
+    assert_eq!(f.heap.stats().large_objects, 0);
+    f.obj(&[]);
+    f.collect(&[]);
+    assert_eq!(f.drops(), 2);
 }
 
 #[test]
@@ -253,25 +394,151 @@ fn gc_is_a_copyable_pointer_with_identity() {
     assert!(Gc::ptr_eq(a, a2));
     assert!(!Gc::ptr_eq(a, b));
     assert_eq!(a.addr(), a2.addr());
+    assert_eq!(a.as_ptr().as_ptr().addr(), a.addr());
+    assert_eq!(a.addr() % 8, 0);
     assert_eq!(format!("{a:?}"), format!("Gc({:#x})", a.addr()));
+}
+
+#[test]
+fn objects_of_every_size_are_freed_once_kept_intact_and_their_cells_reused() {
+    let mut f = Fixture::new();
+    // Every size from 16 bytes to past MAX_SMALL, in 8-byte steps: every
+    // class, several sizes per class, and large objects.
+    let max_slots = (2 * MAX_SMALL - HEAD) / 8;
+    let mut kept: Vec<Gc<TestObj>> = Vec::new();
+    let mut dead_cells: HashMap<usize, HashSet<usize>> = HashMap::new();
+    let mut bytes = 0;
+    for slots in 0..=max_slots {
+        let size = HEAD + 8 * slots;
+        for i in 0..4 {
+            // Every edge points at the last object kept (none at first).
+            let edges = kept.last().map_or(Vec::new(), |&last| vec![last; slots]);
+            let g = f.slots(slots, &edges);
+            assert_eq!(g.size(), size);
+            bytes += cell_size(size);
+            if i % 2 == 0 {
+                kept.push(g);
+            } else if let Some(c) = class_of(size) {
+                dead_cells.entry(c).or_default().insert(g.addr());
+            }
+        }
+    }
+    let all = 4 * (max_slots + 1);
+    assert_eq!(f.heap.total_memory(), bytes);
+    assert_eq!(f.heap.stats().objects_live, all);
+
+    f.collect(&kept);
+    assert_eq!(f.drops(), all / 2); // and each once (`finalize` checks)
+    assert_eq!(f.heap.stats().objects_live, kept.len());
+    let live_bytes: usize = kept.iter().map(|g| cell_size(g.size())).sum();
+    assert_eq!(f.heap.total_memory(), live_bytes);
+    assert_eq!(f.heap.stats().large_objects, kept.iter().filter(|g| g.size() > MAX_SMALL).count());
+    for (i, &g) in kept.iter().enumerate() {
+        assert_eq!(g.size(), HEAD + 8 * (i / 2), "object {i}'s length");
+        let expect = if i == 0 { None } else { Some(kept[i - 1]) };
+        for e in g.edges() {
+            assert_eq!(e.get().map(Gc::addr), expect.map(Gc::addr), "object {i}'s edges");
+        }
+    }
+
+    // New objects of each class take the cells of its dead ones.
+    let kept_cells: HashSet<usize> = kept.iter().map(|g| g.addr()).collect();
+    for slots in 0..=max_slots {
+        let size = HEAD + 8 * slots;
+        let Some(c) = class_of(size) else { continue };
+        for _ in 0..2 {
+            let g = f.slots(slots, &[]);
+            assert!(!kept_cells.contains(&g.addr()));
+            assert!(dead_cells.get_mut(&c).unwrap().remove(&g.addr()), "size {size}: a new cell, not a freed one");
+        }
+    }
+    assert!(dead_cells.values().all(HashSet::is_empty));
 }
 
 #[test]
 fn freed_cells_are_reused_and_empty_blocks_given_back() {
     let mut f = Fixture::new();
-    let n = 3 * blocks::CELLS_PER_BLOCK;
+    let per_block = BLOCK_SIZE / CLASS_SIZES[0];
+    let n = 3 * per_block;
     let all: Vec<_> = (0..n).map(|_| f.obj(&[])).collect();
-    assert_eq!(f.heap.blocks.block_count(), 3);
+    assert_eq!(f.heap.stats().blocks, 3);
     // Keep one object of the middle block: the first block is all free and
     // goes back; the last (still bumping) stays.
-    let kept = all[blocks::CELLS_PER_BLOCK + 5];
+    let kept = all[per_block + 5];
     f.collect(&[kept]);
     assert_eq!(f.heap.stats().objects_live, 1);
-    assert_eq!(f.heap.blocks.block_count(), 2);
+    assert_eq!(f.heap.stats().blocks, 2);
     // New objects take the freed cells before any new block.
-    let again: Vec<_> = (0..blocks::CELLS_PER_BLOCK).map(|_| f.obj(&[])).collect();
-    assert_eq!(f.heap.blocks.block_count(), 2);
+    let again: Vec<_> = (0..2 * per_block - 1).map(|_| f.obj(&[])).collect();
+    assert_eq!(f.heap.stats().blocks, 2);
+    f.obj(&[]);
+    assert_eq!(f.heap.stats().blocks, 3);
     f.collect(&[kept, again[0]]);
     assert_eq!(f.heap.stats().objects_live, 2);
-    assert_eq!(f.drops(), n - 1 + blocks::CELLS_PER_BLOCK - 1);
+    assert_eq!(f.drops(), n - 1 + 2 * per_block - 1);
+}
+
+#[test]
+fn a_block_emptied_by_a_collection_is_released() {
+    let mut f = Fixture::new();
+    let slots = (256 - HEAD) / 8; // 256-byte cells
+    let per_block = BLOCK_SIZE / 256;
+    let all: Vec<_> = (0..3 * per_block).map(|_| f.slots(slots, &[])).collect();
+    let small = f.obj(&[]); // another class's block
+    assert_eq!(f.heap.stats().blocks, 4);
+
+    let kept = all[per_block];
+    f.collect(&[kept, small]);
+    assert_eq!(f.heap.stats().blocks, 3); // the first block went back
+    f.collect(&[small]);
+    assert_eq!(f.heap.stats().blocks, 2); // so did the second; the bump block stays
+    assert_eq!(f.heap.total_memory(), CLASS_SIZES[0]);
+
+    // The emptied bump block (the third) is bumped through again from its
+    // start.
+    let again: Vec<_> = (0..per_block).map(|_| f.slots(slots, &[])).collect();
+    assert_eq!(f.heap.stats().blocks, 2);
+    assert!(again.iter().zip(&all[2 * per_block..]).all(|(a, b)| a.addr() == b.addr()));
+    f.collect(&[]);
+    assert_eq!(f.heap.stats().blocks, 2); // bump blocks, one per class used
+    assert_eq!(f.heap.total_memory(), 0);
+}
+
+#[test]
+fn large_objects_are_freed_and_accounted() {
+    let mut f = Fixture::new();
+    let sizes = [MAX_SMALL + 8, 4096, 100_000, 1 << 20];
+    let objs: Vec<_> = sizes.iter().map(|&s| f.slots((s - HEAD) / 8, &[])).collect();
+    assert_eq!(f.heap.stats().large_objects, 4);
+    assert_eq!(f.heap.stats().blocks, 0);
+    assert_eq!(f.heap.total_memory(), sizes.iter().sum::<usize>());
+    assert_eq!(f.heap.stats().bytes_allocated, sizes.iter().sum::<usize>() as u64);
+
+    // A large object's edges are traced like any other.
+    let small = f.obj(&[]);
+    link(objs[2], small);
+    f.set_extra(objs[2], 1000);
+    f.collect(&[objs[2]]);
+    assert_eq!(f.drops(), 3);
+    assert_eq!(f.heap.stats().large_objects, 1);
+    assert_eq!(f.heap.stats().objects_live, 2);
+    assert_eq!(f.heap.total_memory(), 100_000 + 1000 + CLASS_SIZES[0]);
+    assert!(Gc::ptr_eq(edge(objs[2], 0), small));
+
+    f.collect(&[]);
+    assert_eq!(f.drops(), 5);
+    assert_eq!(f.heap.stats().large_objects, 0);
+    assert_eq!(f.heap.total_memory(), 0);
+}
+
+#[test]
+fn alloc_moves_a_sized_object_in() {
+    let mut f = Fixture::new();
+    let shared = Rc::as_ptr(&f.shared);
+    let g = f.heap.alloc(TestObj { h: GcHeader::new(), flags: Cell::new(0), n: 0, shared });
+    f.shared.live.borrow_mut().insert(g.addr());
+    assert_eq!(g.size(), HEAD);
+    assert_eq!(f.heap.total_memory(), CLASS_SIZES[0]);
+    f.collect(&[]);
+    assert_eq!(f.drops(), 1);
 }
