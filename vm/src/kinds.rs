@@ -86,6 +86,9 @@ pub fn native_result(ret: &str) -> SlotType {
         "bool" => SlotType::Bool,
         "char" => SlotType::Char,
         "string" => SlotType::Ref,
+        // A task's awaiter is the task; a configured one or Yield's an object
+        // of the library (a ValueTask's may be its result: Any).
+        "TaskAwaiter<T>" | "ConfiguredTaskAwaiter<T>" | "YieldAwaiter" => SlotType::Ref,
         _ => SlotType::Any,
     }
 }

@@ -74,7 +74,6 @@ pub struct Vm {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PreludeMembers {
     /// `MoveNextRunner` and its `Run`.
-    pub runner_class: ClassId,
     pub runner_run: MethodId,
     /// `SynchronizationContext.Post` (virtual: user contexts override it).
     pub post: MethodId,
@@ -91,8 +90,7 @@ pub(crate) struct PreludeMembers {
 
 impl PreludeMembers {
     pub(crate) fn find(program: &Program) -> Option<PreludeMembers> {
-        let (runner_class, runner_run) =
-            program.prelude_method("System.Runtime.CompilerServices.MoveNextRunner", "Run")?;
+        let (_, runner_run) = program.prelude_method("System.Runtime.CompilerServices.MoveNextRunner", "Run")?;
         let (_, post) = program.prelude_method("System.Threading.SynchronizationContext", "Post")?;
         let (callback_class, callback_invoke) =
             program.prelude_method("System.Runtime.CompilerServices.ContinuationCallback", "Invoke")?;
@@ -104,7 +102,6 @@ impl PreludeMembers {
         let inner_exceptions_slot =
             program.class(aggregate).fields.iter().position(|f| f.name == "_innerExceptions")?;
         Some(PreludeMembers {
-            runner_class,
             runner_run,
             post,
             callback_class,

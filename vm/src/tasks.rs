@@ -133,9 +133,6 @@ pub struct Task {
     /// `Runner` callback with no SynchronizationContext); or a
     /// [`CallbackList`] of them.
     waiters: Cell<Option<Gc<HeapObj>>>,
-    /// async1: the state machine's `MoveNextRunner`, made at its first
-    /// suspension and reused by every later one.
-    pub runner: Cell<Value>,
     /// One word until a task needs them (a pointer, null until made).
     extra: std::cell::OnceCell<Box<RefCell<TaskExtra>>>,
 }
@@ -169,7 +166,6 @@ impl Task {
             builder,
             result: Cell::new(Value::Null),
             waiters: Cell::new(None),
-            runner: Cell::new(Value::Null),
             extra: std::cell::OnceCell::new(),
         }
     }
@@ -201,7 +197,6 @@ impl Task {
         if let Some(w) = self.waiters.get() {
             t.mark(w);
         }
-        self.runner.get().trace(t);
         if let Some(e) = self.extra.get() {
             e.borrow().trace(t);
         }

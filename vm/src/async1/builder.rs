@@ -72,9 +72,8 @@ pub const NATIVES: &[NativeDef] = &[
     st("AsyncMethodBuilderCore", "NextInlineRunner", &[O], "object", next_inline_runner),
 ];
 
-/// The `MoveNextRunner` fields, in the prelude's order.
+/// `MoveNextRunner._context`, the first field of every state machine.
 const RUNNER_CONTEXT: usize = 0;
-const RUNNER_STATE_MACHINE: usize = 1;
 
 /// The natives that depend on the builder type: which task it makes.
 macro_rules! builder_natives {
@@ -190,24 +189,13 @@ fn set_exception(vm: &mut Vm, args: &[Value], has_result: bool, kind: BuilderKin
     Ok(completed(b, t))
 }
 
-/// The state machine's runner, made at its first suspension, with the
-/// current ExecutionContext stored in it.
-fn runner(vm: &mut Vm, builder: Value, state_machine: Value) -> Result<Value, VmError> {
-    let existing = builder_task(&[builder])?.runner.get();
-    let runner = if existing.is_null() {
-        let r = Value::Obj(vm.new_instance(vm.prelude_members()?.runner_class));
-        if let Some(t) = task_ref(&builder) {
-            t.runner.set(r);
-        }
-        r
-    } else {
-        existing
-    };
-    if let Some(Obj::Instance(i)) = runner.view() {
+/// The state machine's runner: the state machine itself (it derives from
+/// `MoveNextRunner`), with the current ExecutionContext stored in it.
+fn runner(vm: &mut Vm, state_machine: Value) -> Result<Value, VmError> {
+    if let Some(Obj::Instance(i)) = state_machine.view() {
         vm.set_field(i, RUNNER_CONTEXT, vm.contexts.flowing());
-        vm.set_field(i, RUNNER_STATE_MACHINE, state_machine);
     }
-    Ok(runner)
+    Ok(state_machine)
 }
 
 /// `AwaitUnsafeOnCompleted(ref awaiter, ref stateMachine)` and
@@ -219,9 +207,9 @@ fn runner(vm: &mut Vm, builder: Value, state_machine: Value) -> Result<Value, Vm
 /// `OnCompleted` (which the compiler resolved), as .NET's builder passes
 /// `MoveNextAction`.
 pub fn await_on_completed(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    let (builder, awaiter, state_machine) = (arg(args, 0), arg(args, 1), arg(args, 2));
+    let (awaiter, state_machine) = (arg(args, 1), arg(args, 2));
     vm.async_stats.suspensions += 1;
-    let runner = runner(vm, builder, state_machine)?;
+    let runner = runner(vm, state_machine)?;
     if let Some(Obj::Instance(_)) = awaiter.view() {
         // A user awaiter: not a library await.
         let run = vm.prelude_members()?.runner_run;

@@ -126,7 +126,12 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     let owner = program.class(orig.class);
     let sm_name = format!("{}+<{}>d__{}", owner.name, orig.name, ordinal);
     let mut class = Class::new(sm_name, owner.namespace.clone(), ClassKind::Class);
-    class.base = Some(BuiltinClass::Object.id());
+    // It derives from the prelude's MoveNextRunner: its own runner.
+    let (runner, runner_move_next) =
+        prelude_method(program, "System.Runtime.CompilerServices.MoveNextRunner", "MoveNext");
+    class.base = Some(runner);
+    class.fields = program.class(runner).fields.clone();
+    class.vtable = program.class(runner).vtable.clone();
     class.interfaces.push(iface);
     let field = |class: &mut Class, name: String, ty: SlotType| {
         class.fields.push(Field { name, ty, default: default_of(ty) });
@@ -362,6 +367,11 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     resume.lines = vec![first_line; resume.code.len()];
     let resume = program.add_method(resume);
     program.classes[sm_class.index()].itable.push((iface_move_next, resume));
+    if let Some(slot) = program.method(runner_move_next).vslot
+        && let Some(entry) = program.classes[sm_class.index()].vtable.get_mut(slot as usize)
+    {
+        *entry = resume;
+    }
 
     // ---- the stub ----------------------------------------------------------------
     // Its parameters are already where MoveNext wants them: R[0..a], then the
