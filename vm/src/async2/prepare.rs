@@ -32,7 +32,8 @@
 //!                points: each Await, AwaitTask and direct call, its resume
 //!                pc (the Await's `resume`; for the others pc+1, the Jump,
 //!                where a call returns), the result register and the
-//!                registers live there (liveness.rs)
+//!                registers live there (liveness.rs), split by their kind
+//!                (kinds.rs) into Data (primitives) and GCData (the rest)
 //! IL_STUB_AsyncResume_Fib
 //!                the resume stub: `Resume Fib[async2], r0` re-enters the
 //!                body from the continuation in r0
