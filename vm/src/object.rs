@@ -86,8 +86,8 @@ impl HeapObj {
                 Kind::Str => Obj::Str(&*p.cast::<Str>()),
                 Kind::Instance => Obj::Instance(&*p.cast::<Instance>()),
                 Kind::Array => Obj::Array(&*p.cast::<Array>()),
-                Kind::List => Obj::List(&(*p.cast::<ListObj>()).items),
-                Kind::Dict => Obj::Dict(&(*p.cast::<DictObj>()).map),
+                Kind::List => Obj::List(&*p.cast::<List>()),
+                Kind::Dict => Obj::Dict(&*p.cast::<Dict>()),
                 Kind::Pair => {
                     let pair = &*p.cast::<PairObj>();
                     Obj::Pair(pair.key, pair.value)
@@ -122,8 +122,8 @@ pub enum Obj<'a> {
     Instance(&'a Instance),
     /// `T[]`.
     Array(&'a Array),
-    List(&'a RefCell<Vec<Value>>),
-    Dict(&'a RefCell<IndexMap<Key, Value>>),
+    List(&'a List),
+    Dict(&'a Dict),
     /// `KeyValuePair<K, V>`
     Pair(Value, Value),
     /// A delegate: a method and the object it is bound to (`Null` for static
@@ -199,9 +199,17 @@ pub fn slot_size(ty: SlotType) -> usize {
 }
 
 /// The one place a value is stored into a heap object (`owner`): the write
-/// barrier of a generational collector goes here.
+/// barrier of a generational collector goes here (a young `v` stored into
+/// an old `owner` remembers `owner`). Instance fields, array elements,
+/// task results, continuations' GCData and `next` call it.
 #[inline(always)]
-fn store(_owner: &HeapObj, _v: Value) {}
+pub(crate) fn store(_owner: &HeapObj, _v: Value) {}
+
+/// The bulk variant of [`store`]: anything may be stored into `owner`
+/// from now until the next safepoint (a list's or dictionary's buffer
+/// borrowed mutably); a generational barrier remembers `owner`.
+#[inline(always)]
+pub(crate) fn touch(_owner: &HeapObj) {}
 
 /// Reads a slot of type `ty` at `p`.
 ///
@@ -517,7 +525,7 @@ impl Array {
 /// change).
 #[derive(Clone, Copy)]
 pub enum Seq<'a> {
-    List(&'a RefCell<Vec<Value>>),
+    List(&'a List),
     Array(&'a Array),
 }
 
@@ -569,8 +577,8 @@ impl Drop for SeqItemsMut<'_> {
     }
 }
 
-impl<'a> From<&'a RefCell<Vec<Value>>> for Seq<'a> {
-    fn from(items: &'a RefCell<Vec<Value>>) -> Seq<'a> {
+impl<'a> From<&'a List> for Seq<'a> {
+    fn from(items: &'a List) -> Seq<'a> {
         Seq::List(items)
     }
 }
@@ -622,16 +630,42 @@ impl<'a> Seq<'a> {
     }
 }
 
+/// `List<T>`: its items in a growable buffer of its own.
 #[repr(C)]
-struct ListObj {
+pub struct List {
     head: HeapObj,
     items: RefCell<Vec<Value>>,
 }
 
+impl List {
+    pub fn borrow(&self) -> std::cell::Ref<'_, Vec<Value>> {
+        self.items.borrow()
+    }
+
+    /// The items to change: anything may be stored into them.
+    pub fn borrow_mut(&self) -> std::cell::RefMut<'_, Vec<Value>> {
+        touch(&self.head);
+        self.items.borrow_mut()
+    }
+}
+
+/// `Dictionary<K, V>`, in insertion order.
 #[repr(C)]
-struct DictObj {
+pub struct Dict {
     head: HeapObj,
     map: RefCell<IndexMap<Key, Value>>,
+}
+
+impl Dict {
+    pub fn borrow(&self) -> std::cell::Ref<'_, IndexMap<Key, Value>> {
+        self.map.borrow()
+    }
+
+    /// The entries to change: anything may be stored into them.
+    pub fn borrow_mut(&self) -> std::cell::RefMut<'_, IndexMap<Key, Value>> {
+        touch(&self.head);
+        self.map.borrow_mut()
+    }
 }
 
 #[repr(C)]
@@ -652,6 +686,15 @@ struct DelegateObj {
 struct TaskObj {
     head: HeapObj,
     task: crate::tasks::Task,
+}
+
+/// The header of the cell a task lives in (for [`store`]).
+pub(crate) fn task_owner(t: &crate::tasks::Task) -> &HeapObj {
+    // SAFETY: a `Task` only ever lives in a `TaskObj` cell (`object::task`
+    // is the one way to make one reachable), right after its header.
+    unsafe {
+        &*(t as *const crate::tasks::Task).cast::<u8>().sub(std::mem::offset_of!(TaskObj, task)).cast::<HeapObj>()
+    }
 }
 
 /// A native object in its cell: the function that gives it back as a
@@ -773,11 +816,11 @@ fn simple<T>(kind: Kind, class: ClassId, body: impl FnOnce(HeapObj) -> T) -> New
 }
 
 pub(crate) fn list(items: Vec<Value>) -> NewObject<impl FnOnce(*mut u8)> {
-    simple(Kind::List, ClassId(0), move |head| ListObj { head, items: RefCell::new(items) })
+    simple(Kind::List, ClassId(0), move |head| List { head, items: RefCell::new(items) })
 }
 
 pub(crate) fn dict(map: IndexMap<Key, Value>) -> NewObject<impl FnOnce(*mut u8)> {
-    simple(Kind::Dict, ClassId(0), move |head| DictObj { head, map: RefCell::new(map) })
+    simple(Kind::Dict, ClassId(0), move |head| Dict { head, map: RefCell::new(map) })
 }
 
 pub(crate) fn pair(key: Value, value: Value) -> NewObject<impl FnOnce(*mut u8)> {
@@ -875,8 +918,8 @@ unsafe impl gc::Trace for HeapObj {
                 words => words as usize * 8,
             },
             Obj::Array(a) => size_of::<Array>() + a.len() * slot_size(a.elem_type()),
-            Obj::List(_) => size_of::<ListObj>(),
-            Obj::Dict(_) => size_of::<DictObj>(),
+            Obj::List(_) => size_of::<List>(),
+            Obj::Dict(_) => size_of::<Dict>(),
             Obj::Pair(..) => size_of::<PairObj>(),
             Obj::Delegate { .. } => size_of::<DelegateObj>(),
             Obj::Type(_) => HEADER,
@@ -904,8 +947,8 @@ unsafe impl gc::Trace for HeapObj {
         // kind's Rust-owned parts are dropped once, here.
         unsafe {
             match (*p).kind {
-                Kind::List => std::ptr::drop_in_place(&raw mut (*p.cast::<ListObj>()).items),
-                Kind::Dict => std::ptr::drop_in_place(&raw mut (*p.cast::<DictObj>()).map),
+                Kind::List => std::ptr::drop_in_place(&raw mut (*p.cast::<List>()).items),
+                Kind::Dict => std::ptr::drop_in_place(&raw mut (*p.cast::<Dict>()).map),
                 Kind::Task => std::ptr::drop_in_place(&raw mut (*p.cast::<TaskObj>()).task),
                 Kind::Native => std::ptr::drop_in_place(native_dyn(p).cast_mut_dyn()),
                 _ => {}

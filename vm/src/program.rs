@@ -502,8 +502,8 @@ pub struct Program {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct AwaitSite {
-    /// The awaiter's type as C# names it (`TaskAwaiter<int>`, `LazyAwaiter`):
-    /// async1 gives each distinct awaiter type of a method one field.
+    /// The awaiter's type as C# names it (`TaskAwaiter<int>`, `LazyAwaiter`).
+    /// (async1 gives the awaits of a method one awaiter field per slot type.)
     pub awaiter_type: String,
     /// A user awaiter's `OnCompleted(Action)` / `UnsafeOnCompleted(Action)`;
     /// `None` for the library's awaiters, which the runtime knows.

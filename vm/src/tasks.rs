@@ -180,6 +180,7 @@ impl Task {
 
     /// Changes the extra parts, making them if needed.
     pub fn extra_mut<R>(&self, f: impl FnOnce(&mut TaskExtra) -> R) -> R {
+        crate::object::touch(crate::object::task_owner(self));
         f(&mut self.extra.get_or_init(Default::default).borrow_mut())
     }
 
@@ -244,6 +245,7 @@ impl Task {
         }
         let (state, exception) = match outcome {
             TaskOutcome::Result(v) => {
+                crate::object::store(crate::object::task_owner(self), v);
                 self.result.set(v);
                 (TaskState::RanToCompletion, Value::Null)
             }
@@ -352,6 +354,7 @@ impl Vm {
     pub fn completed_task(&mut self, result: Value, has_result: bool) -> Value {
         let t = self.new_task(has_result, BuilderKind::None);
         if let Some(task) = task_ref(&t) {
+            crate::object::store(crate::object::task_owner(task), result);
             task.result.set(result);
             task.state.set(TaskState::RanToCompletion);
         }
@@ -436,16 +439,24 @@ impl Vm {
         }
         match (t.waiters.get(), c) {
             // The common case costs no allocation: one awaiting runner.
-            (None, TaskCallback::Runner { runner: Value::Obj(r), sync_ctx: Value::Null }) => t.waiters.set(Some(r)),
+            (None, TaskCallback::Runner { runner: Value::Obj(r), sync_ctx: Value::Null }) => {
+                crate::object::store(crate::object::task_owner(t), Value::Obj(r));
+                t.waiters.set(Some(r))
+            }
             (None, c) => {
                 let list = self.alloc(crate::object::native(CallbackList(RefCell::new(vec![c]))));
+                crate::object::store(crate::object::task_owner(t), Value::Obj(list));
                 t.waiters.set(Some(list));
             }
             (Some(w), c) => match w.native::<CallbackList>() {
-                Some(list) => list.0.borrow_mut().push(c),
+                Some(list) => {
+                    crate::object::touch(crate::object::task_owner(t));
+                    list.0.borrow_mut().push(c)
+                }
                 None => {
                     let first = TaskCallback::Runner { runner: Value::Obj(w), sync_ctx: Value::Null };
                     let list = self.alloc(crate::object::native(CallbackList(RefCell::new(vec![first, c]))));
+                    crate::object::store(crate::object::task_owner(t), Value::Obj(list));
                     t.waiters.set(Some(list));
                 }
             },

@@ -161,7 +161,7 @@ impl Continuation {
     }
 
     fn set_gc(&self, i: usize, v: Value) {
-        // The one store of a value into a continuation (a barrier goes here).
+        crate::object::store(&self.head, v);
         // SAFETY: within the capacity.
         unsafe { Value::write(self.gc_slot(i), v) };
     }
@@ -206,6 +206,7 @@ impl Continuation {
     }
 
     pub fn set_next(&self, v: Value) {
+        crate::object::store(&self.head, v);
         self.next.set(v.as_obj());
     }
 

@@ -5,16 +5,12 @@
 //! `InvalidCastException` otherwise), so no native panics on what a program
 //! passes. Argument slots past the end read as `null`.
 
-use std::cell::RefCell;
-
-use indexmap::IndexMap;
-
 use crate::Vm;
 use crate::bytecode::ClassId;
 use crate::error::VmError;
-use crate::object::Seq;
+use crate::object::{Dict, List, Seq};
 use crate::program::BuiltinClass;
-use crate::value::{Key, NativeObject, Obj, Str, Value};
+use crate::value::{NativeObject, Obj, Str, Value};
 
 pub type NativeResult = Result<Value, VmError>;
 
@@ -94,7 +90,7 @@ pub fn str_arg_not_null<'a>(vm: &Vm, args: &'a [Value], i: usize, param: &str) -
 }
 
 /// The items of a `List<T>` argument.
-pub fn list_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a RefCell<Vec<Value>>, VmError> {
+pub fn list_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a List, VmError> {
     match obj_arg(args, i) {
         Some(Obj::List(items)) => Ok(items),
         _ => Err(cast_error(vm, arg(args, i), "System.Collections.Generic.List`1")),
@@ -118,7 +114,7 @@ pub fn seq_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<Seq<'a>, VmEr
     }
 }
 
-pub fn dict_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a RefCell<IndexMap<Key, Value>>, VmError> {
+pub fn dict_arg<'a>(vm: &Vm, args: &'a [Value], i: usize) -> Result<&'a Dict, VmError> {
     match obj_arg(args, i) {
         Some(Obj::Dict(d)) => Ok(d),
         _ => Err(cast_error(vm, arg(args, i), "System.Collections.Generic.Dictionary`2")),

@@ -7,8 +7,6 @@
 //! ever reachable only from a Rust local while a collection may run (see
 //! the module docs of `builtins`).
 
-use std::cell::RefCell;
-
 use indexmap::IndexMap;
 
 use crate::Vm;
@@ -121,7 +119,7 @@ pub fn list_add(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// Makes room for one more item in a full list's buffer (doubling it, as
 /// `List<T>` does), counted by the heap, or `OutOfMemoryException` (the
 /// list unchanged) if the heap cannot hold the bigger buffer.
-fn grow_for_one(vm: &mut Vm, list: &std::cell::RefCell<Vec<Value>>) -> Result<(), VmError> {
+fn grow_for_one(vm: &mut Vm, list: &crate::object::List) -> Result<(), VmError> {
     let (len, capacity) = {
         let items = list.borrow();
         (items.len(), items.capacity())
@@ -410,7 +408,7 @@ pub fn list_remove_all(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 // ---- Dictionary<K, V> ----
 
-type Map = RefCell<IndexMap<Key, Value>>;
+type Map = crate::object::Dict;
 
 fn key_arg(args: &[Value], i: usize) -> Result<Key, VmError> {
     match arg(args, i) {
