@@ -11,7 +11,8 @@
 //! Pair           header | key Value | value Value
 //! Delegate       header | method u32 | pad | target Value
 //! Type           header (class: the type)
-//! Task           header | crate::tasks::Task
+//! Task           header | crate::tasks::Task (state, result, one word of
+//!                waiters, one word for the parts few tasks need)
 //! Continuation   header | next, resume, state, flags, counts
 //!                | Data (raw 8-byte words) | GCData (Values; the last is
 //!                the callee's result or exception)
@@ -24,8 +25,9 @@
 //! as a tagged [`Value`] (16 bytes). The layout's reference map lists the
 //! slots the collector traces, so it never reads an int as a pointer.
 //!
-//! Every store of a value into a heap object goes through [`store`] (the
-//! slot writers below call it), which is where a write barrier belongs.
+//! Every store of a value into a heap object goes through `store` (one
+//! value) or `touch` (a list's, dictionary's or task's parts borrowed for
+//! change): where a write barrier belongs.
 
 use std::cell::{Cell, RefCell};
 use std::mem::{align_of, size_of};

@@ -637,7 +637,7 @@ pub fn array_clone(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 pub fn array_index_of(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let (_, items) = array_arg(vm, args, 0)?;
-    Ok(Value::Int(index_of_in(vm, Seq::from(items), arg(args, 1), false)?))
+    Ok(Value::Int(index_of_in(vm, items, arg(args, 1), false)?))
 }
 
 pub fn array_fill(vm: &mut Vm, args: &[Value]) -> NativeResult {

@@ -427,8 +427,7 @@ fn append_items(vm: &mut Vm, v: Value, separator: &str, out: &mut String) -> Res
         }
     };
     let mut i = 0;
-    loop {
-        let Some(item) = items.get(i) else { break };
+    while let Some(item) = items.get(i) {
         if i > 0 {
             out.push_str(separator);
         }
@@ -613,7 +612,7 @@ mod tests {
 
     #[test]
     fn utf16_offsets() {
-        crate::object::with_str("aé😀b", |s| utf16_offsets_of(s));
+        crate::object::with_str("aé😀b", utf16_offsets_of);
     }
 
     fn utf16_offsets_of(s: &Str) {
