@@ -212,9 +212,9 @@ impl Vm {
         macro_rules! instance {
             ($obj:expr, $i:ident => $body:expr) => {
                 match r!($obj) {
-                    Value::Obj(o) => match o.view() {
-                        Obj::Instance($i) => $body,
-                        _ => {
+                    Value::Obj(o) => match o.as_instance() {
+                        Some($i) => $body,
+                        None => {
                             slow!();
                             throw!(self.bad_operand("field access", Value::Obj(o)))
                         }
@@ -414,11 +414,11 @@ impl Vm {
                     }
                 }
                 Instr::GetField { dst, obj, field, class } => {
-                    let f = self.field_ref(class, field.index());
+                    let f = self.verified_field_ref(class, field.index());
                     instance!(obj, i => set!(dst, i.get(f)))
                 }
                 Instr::SetField { obj, field, src, class } => {
-                    let f = self.field_ref(class, field.index());
+                    let f = self.verified_field_ref(class, field.index());
                     instance!(obj, i => i.set(f, r!(src)))
                 }
                 Instr::GetStatic { dst, id } => set!(dst, self.statics[id.index()]),

@@ -106,6 +106,29 @@ impl HeapObj {
         }
     }
 
+    /// The instance, if this is one (the interpreter's field access: one
+    /// compare, not a whole [`HeapObj::view`]).
+    #[inline(always)]
+    pub fn as_instance(&self) -> Option<&Instance> {
+        // SAFETY: an object of kind `Instance` is an `Instance`.
+        (self.kind == Kind::Instance).then(|| unsafe { &*(self as *const HeapObj).cast::<Instance>() })
+    }
+
+    /// The task, if this is one (one compare).
+    #[inline(always)]
+    pub fn as_task(&self) -> Option<&crate::tasks::Task> {
+        // SAFETY: an object of kind `Task` is a `TaskObj`.
+        (self.kind == Kind::Task).then(|| unsafe { &(*(self as *const HeapObj).cast::<TaskObj>()).task })
+    }
+
+    /// The continuation, if this is one (one compare).
+    #[inline(always)]
+    pub fn as_continuation(&self) -> Option<&crate::async2::Continuation> {
+        // SAFETY: an object of kind `Continuation` is one.
+        (self.kind == Kind::Continuation)
+            .then(|| unsafe { &*(self as *const HeapObj).cast::<crate::async2::Continuation>() })
+    }
+
     /// Downcasts a native object.
     pub fn native<T: NativeObject>(&self) -> Option<&T> {
         match self.view() {

@@ -208,19 +208,36 @@ impl Vm {
     }
 
     /// Where field `slot` of `class` lives.
-    #[inline]
-    pub(crate) fn field_ref(&self, class: ClassId, slot: usize) -> FieldRef {
-        self.layouts[class.index()].fields[slot]
+    /// As [`Vm::field_ref`], for the interpreter's `GetField`/`SetField`.
+    #[inline(always)]
+    pub(crate) fn verified_field_ref(&self, class: ClassId, slot: usize) -> FieldRef {
+        debug_assert!(slot < self.layouts[class.index()].fields.len(), "field {slot} of {class}");
+        // SAFETY: every class has a layout, and the verifier proves each
+        // `GetField`/`SetField`'s slot is one of its class's fields.
+        unsafe { *self.layouts.get_unchecked(class.index()).fields.get_unchecked(slot) }
+    }
+
+    /// Where field `slot` of `class` lives, if it has that field.
+    pub(crate) fn field_ref(&self, class: ClassId, slot: usize) -> Option<FieldRef> {
+        self.layouts.get(class.index())?.fields.get(slot).copied()
     }
 
     /// Field `slot` of an instance.
+    /// (A slot the class does not have is a VM bug: loud in debug builds,
+    /// null in release ones.)
     pub fn field(&self, i: &Instance, slot: usize) -> Value {
-        i.get(self.field_ref(i.class(), slot))
+        let f = self.field_ref(i.class(), slot);
+        debug_assert!(f.is_some(), "field {slot} of {}", i.class());
+        f.map_or(Value::Null, |f| i.get(f))
     }
 
     /// Sets field `slot` of an instance.
     pub fn set_field(&self, i: &Instance, slot: usize, v: Value) {
-        i.set(self.field_ref(i.class(), slot), v)
+        let f = self.field_ref(i.class(), slot);
+        debug_assert!(f.is_some(), "field {slot} of {}", i.class());
+        if let Some(f) = f {
+            i.set(f, v);
+        }
     }
 
     pub fn out(&mut self) -> &mut dyn Write {
@@ -276,6 +293,13 @@ impl Vm {
     /// `_stackTrace` field, made on first use); `None` if `exception` is
     /// not one.
     pub(crate) fn trace_frames<R>(&mut self, exception: Value, f: impl FnOnce(&mut Vec<TraceFrame>) -> R) -> Option<R> {
+        let o = self.trace_list(exception)?;
+        let list = o.native::<TraceFrames>()?;
+        Some(f(&mut list.0.borrow_mut()))
+    }
+
+    /// The `TraceFrames` object of an exception, made on first use.
+    pub(crate) fn trace_list(&mut self, exception: Value) -> Option<Gc<HeapObj>> {
         let Some(Obj::Instance(i)) = exception.view() else { return None };
         // The base class's fields come first: the slot is every exception's.
         let slot = self.stack_trace_slot;
@@ -289,9 +313,7 @@ impl Vm {
                 self.set_field(i, slot, frames);
             }
         }
-        let o = frames.as_obj()?;
-        let list = o.native::<TraceFrames>()?;
-        Some(f(&mut list.0.borrow_mut()))
+        frames.as_obj()
     }
 
     /// Sets an exception's `InnerException` (for built-in wrappers).
@@ -511,7 +533,7 @@ impl gc::Roots<HeapObj> for RootSet<'_> {
 /// An exception's stack trace: the frames it lists, innermost first,
 /// recorded as the exception unwinds (text is made only when read).
 #[derive(Default)]
-pub(crate) struct TraceFrames(std::cell::RefCell<Vec<TraceFrame>>);
+pub(crate) struct TraceFrames(pub(crate) std::cell::RefCell<Vec<TraceFrame>>);
 
 impl crate::value::NativeObject for TraceFrames {
     fn type_name(&self) -> &'static str {

@@ -286,12 +286,10 @@ impl Task {
 /// How many completed tasks [`Vm::cached_completed_task`] shares.
 pub const TASK_CACHE: usize = 14;
 
+#[inline]
 pub fn task_ref(v: &Value) -> Option<&Task> {
     match v {
-        Value::Obj(o) => match o.view() {
-            Obj::Task(t) => Some(t),
-            _ => None,
-        },
+        Value::Obj(o) => o.as_task(),
         _ => None,
     }
 }

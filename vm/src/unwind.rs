@@ -279,17 +279,18 @@ impl Vm {
         let st = self.exception_state(obj);
         let from = st.recorded_to.min(top);
         st.recorded_to = st.recorded_to.min(to);
-        let program = Rc::clone(&self.program);
-        let frames: Vec<TraceFrame> = (to..from)
-            .rev()
-            .map(|fi| self.frames[fi])
-            .filter(|f| f.kind != FrameKind::Filter)
-            .map(|f| {
+        if to >= from {
+            return;
+        }
+        let Some(list) = self.trace_list(Value::Obj(obj)) else { return };
+        let Some(list) = list.native::<crate::state::TraceFrames>() else { return };
+        let program = &self.program;
+        list.0.borrow_mut().extend(
+            (to..from).rev().map(|fi| self.frames[fi]).filter(|f| f.kind != FrameKind::Filter).map(|f| {
                 let line = program.method(f.method).lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
                 TraceFrame { method: f.method, line }
-            })
-            .collect();
-        self.trace_frames(Value::Obj(obj), |trace| trace.extend(frames));
+            }),
+        );
     }
 
     /// An exception's `StackTrace` text (`None` if it was never thrown).

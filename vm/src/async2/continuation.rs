@@ -25,7 +25,7 @@ use std::mem::size_of;
 use crate::bytecode::MethodId;
 use crate::object::{HeapObj, continuation_header};
 use crate::program::SlotType;
-use crate::value::{Gc, Obj, Tracer, Value};
+use crate::value::{Gc, Tracer, Value};
 
 /// `resume` of the chain's last continuation: it completes the thunk's task
 /// (held in its result slot) with the outcome that reaches it.
@@ -162,8 +162,9 @@ impl Continuation {
 
     fn set_gc(&self, i: usize, v: Value) {
         crate::object::store(&self.head, v);
-        // SAFETY: within the capacity.
-        unsafe { Value::write(self.gc_slot(i), v) };
+        // SAFETY: within the capacity. (A plain copy: `v` comes from a
+        // register, already one 16-byte store.)
+        unsafe { self.gc_slot(i).write(v) };
     }
 
     /// Data word `i`, as a value of type `ty`.
@@ -228,9 +229,10 @@ impl Continuation {
 }
 
 /// The continuation a value holds, if it is one.
+#[inline]
 pub fn continuation_ref(v: &Value) -> Option<&Continuation> {
-    match v.view()? {
-        Obj::Continuation(c) => Some(c),
+    match v {
+        Value::Obj(o) => o.as_continuation(),
         _ => None,
     }
 }
