@@ -29,7 +29,7 @@ use crate::timing::{Measured, Spread, Timing, measure};
 
 /// The programs, each with the `n` `toy bench` runs it at.
 pub const GAME: [(&str, i64); 5] =
-    [("binary_trees", 16), ("nbody", 200_000), ("spectral_norm", 300), ("fannkuch_redux", 9), ("fasta", 250_000)];
+    [("binary_trees", 16), ("nbody", 100_000), ("spectral_norm", 400), ("fannkuch_redux", 9), ("fasta", 250_000)];
 
 /// The `n` of a game program, if `name` is one.
 pub fn game_n(name: &str) -> Option<i64> {
