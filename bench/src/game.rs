@@ -219,8 +219,8 @@ pub fn run(names: &[&str], modes: &[Backend]) -> Vec<Table> {
     );
     let mut memory = Table::new(
         "benchmarks game: peak memory (MB)",
-        "The peak resident memory of the process (wait4's ru_maxrss): toy's child process (compiler, VM and \
-         the warm-up and timed runs), the peer's largest run.",
+        "The peak resident memory of the process (VmHWM): toy's child process as it reports it (compiler, VM \
+         and the warm-up and timed runs), the peer's largest run (polled every 2 ms while it runs).",
     );
     let mut ratios = Table::new(
         "benchmarks game: peer ÷ toy",

@@ -114,7 +114,7 @@ pub fn run(modes: &[Backend]) -> Table {
             "{} chains × {} async frames, all suspended at once, each frame keeping one object and one int alive \
              across its await (programs/bench/gc_suspended.toy). Each backend runs in a child process of its own. \
              heap: the heap after a forced collection with every chain suspended (GC.GetTotalMemory); peak RSS: \
-             the child process's peak resident memory (wait4's ru_maxrss; the whole process: compiler, VM, heap); \
+             the child process's peak resident memory (its VmHWM; the whole process: compiler, VM, heap); \
              allocations: heap objects allocated by Suspend ÷ frames; pause: the average of {COLLECTS} forced \
              collections as Program.Collect's Stopwatch sees it (median of {PAUSE_ROUNDS} rounds, fastest–slowest), \
              and as the collector's own clock sees it. Seed: .NET (x64, AMD 5950X): async1 heap 130 MB, peak working \

@@ -15,6 +15,8 @@
 //! | [`seed`] | the runtime-async seed's EH figures, the reference for eh_depth |
 //! | [`eh_depth`] | the seed's EH microbenchmark: its cells, tables and charts |
 //! | [`programs`] | fib, fib_async and suspend_depth: per run, per call, per yield |
+//! | [`micro`] | microbenchmarks 1-5 of the seed: yielding fib, whole-chain suspension, sawtooth, thunks, lifetimes |
+//! | [`scenario`] | the seed's scenario benchmarks: requests per second, allocations per request |
 //! | [`gc_suspended`] | the seed's GC experiment: heap, peak memory, allocations, pauses |
 //! | [`game`] | the benchmarks game against the peers: time and peak memory |
 //! | [`json`] | the tables as JSON, and reading them back |
@@ -33,10 +35,12 @@ pub mod eh_depth;
 pub mod game;
 pub mod gc_suspended;
 pub mod json;
+pub mod micro;
 pub mod peers;
 pub mod process;
 pub mod programs;
 pub mod runner;
+pub mod scenario;
 pub mod seed;
 pub mod tables;
 pub mod timing;
@@ -44,11 +48,17 @@ pub mod timing;
 use tables::Table;
 
 /// The suite, in the order it runs.
-pub const BENCHES: [&str; 10] = [
+pub const BENCHES: [&str; 16] = [
     "eh_depth",
     "fib",
     "fib_async",
     "suspend_depth",
+    "micro_fib_yield",
+    "micro_whole_chain",
+    "micro_sawtooth",
+    "micro_thunks",
+    "micro_lifetime",
+    "scenario_pipeline",
     "gc_suspended",
     "binary_trees",
     "nbody",
@@ -60,8 +70,20 @@ pub const BENCHES: [&str; 10] = [
 /// The groups `toy bench` also takes by name, with their benchmarks.
 pub const GROUPS: [(&str, &[&str]); 5] = [
     ("eh", &["eh_depth"]),
-    ("micro", &["fib", "fib_async", "suspend_depth"]),
-    ("scenario", &[]),
+    (
+        "micro",
+        &[
+            "fib",
+            "fib_async",
+            "suspend_depth",
+            "micro_fib_yield",
+            "micro_whole_chain",
+            "micro_sawtooth",
+            "micro_thunks",
+            "micro_lifetime",
+        ],
+    ),
+    ("scenario", &["scenario_pipeline"]),
     ("game", &["binary_trees", "nbody", "spectral_norm", "fannkuch_redux", "fasta"]),
     ("gc", &["gc_suspended"]),
 ];
@@ -175,6 +197,14 @@ pub fn run_suite(config: &Config) -> ExitCode {
         names.iter().copied().filter(|n| ["fib", "fib_async", "suspend_depth"].contains(n)).collect();
     if !micro.is_empty() {
         emit(Section { stem: "programs", tables: programs::run(&dir, &micro, &modes, timing) }, &mut failed);
+    }
+    let micros: Vec<&str> = names.iter().copied().filter(|n| micro::micro(n).is_some()).collect();
+    if !micros.is_empty() {
+        emit(Section { stem: "micro", tables: micro::run(&dir, &micros, &modes, timing) }, &mut failed);
+    }
+    let scenarios: Vec<&str> = names.iter().copied().filter(|n| scenario::scenario(n).is_some()).collect();
+    if !scenarios.is_empty() {
+        emit(Section { stem: "scenario", tables: vec![scenario::run(&dir, &scenarios, &modes, timing)] }, &mut failed);
     }
     if names.contains(&"gc_suspended") {
         emit(Section { stem: "gc_suspended", tables: vec![gc_suspended::run(&modes)] }, &mut failed);

@@ -1,5 +1,5 @@
-//! Measuring a process: its wall time and its peak memory (the kernel's
-//! `ru_maxrss` of the child, read with `wait4`), and the child processes of
+//! Measuring a process: its wall time and its peak memory (its `VmHWM`,
+//! polled while it runs), and the child processes of
 //! `toy bench` itself: a figure that needs a process of its own (the peak
 //! memory of one backend running one benchmark) is made by running this
 //! same executable as `toy bench NAME --modes MODE --child`, which prints
@@ -18,11 +18,18 @@ use vm::Backend;
 pub struct ProcRun {
     /// Wall time from spawn to exit, in seconds.
     pub secs: f64,
-    /// Its peak resident memory, in bytes.
+    /// Its peak resident memory in bytes: the largest `VmHWM` of
+    /// /proc/PID/status seen while it ran ([`POLL`]), or (when its output is
+    /// captured, or /proc says nothing) `ru_maxrss`, which is never below
+    /// the parent's own peak at the spawn: Linux counts the memory the child
+    /// had before its exec, the parent's.
     pub peak_rss: u64,
     /// What it printed on standard output (when it was captured).
     pub stdout: String,
 }
+
+/// How often a running process's `VmHWM` is read.
+pub const POLL: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Runs `cmd` to its end (standard error thrown away unless the command
 /// says otherwise; standard output captured when `capture`, else thrown
@@ -32,6 +39,7 @@ pub fn run_measured(cmd: &mut Command, capture: bool) -> Result<ProcRun, String>
     cmd.stdout(if capture { Stdio::piped() } else { Stdio::null() });
     let start = Instant::now();
     let mut child = cmd.spawn().map_err(|e| format!("{program}: {e}"))?;
+    let pid = child.id() as libc::pid_t;
     let mut stdout = String::new();
     if let Some(mut out) = child.stdout.take() {
         out.read_to_string(&mut stdout).map_err(|e| format!("{program}: reading its output: {e}"))?;
@@ -39,10 +47,18 @@ pub fn run_measured(cmd: &mut Command, capture: bool) -> Result<ProcRun, String>
     let mut status: libc::c_int = 0;
     // SAFETY: rusage is a plain C struct of integers, for which all zero bytes are a valid value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as libc::pid_t;
-    // SAFETY: `pid` is our own child, not yet reaped (the `Child` is never waited on);
-    // `status` and `usage` are valid, writable locals.
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let mut hwm = 0;
+    let flags = if capture { 0 } else { libc::WNOHANG };
+    let reaped = loop {
+        // SAFETY: `pid` is our own child, not yet reaped (the `Child` is never waited on);
+        // `status` and `usage` are valid, writable locals.
+        let r = unsafe { libc::wait4(pid, &mut status, flags, &mut usage) };
+        if r != 0 {
+            break r;
+        }
+        hwm = hwm.max(peak_rss_of(&pid.to_string()).unwrap_or(0));
+        std::thread::sleep(POLL);
+    };
     let secs = start.elapsed().as_secs_f64();
     if reaped != pid {
         return Err(format!("{program}: wait4: {}", std::io::Error::last_os_error()));
@@ -58,16 +74,23 @@ pub fn run_measured(cmd: &mut Command, capture: bool) -> Result<ProcRun, String>
         return Err(format!("{program} {}: {how} {first}", args.join(" ")).trim_end().to_owned());
     }
     // Linux reports ru_maxrss in KiB.
-    Ok(ProcRun { secs, peak_rss: usage.ru_maxrss.max(0) as u64 * 1024, stdout })
+    let maxrss = usage.ru_maxrss.max(0) as u64 * 1024;
+    Ok(ProcRun { secs, peak_rss: if hwm > 0 { hwm } else { maxrss }, stdout })
+}
+
+/// The peak resident memory in bytes of process `pid` (`self` for this
+/// one): `VmHWM` of /proc/PID/status, if the system says.
+fn peak_rss_of(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb * 1024)
 }
 
 /// This process's own peak resident memory in bytes (`VmHWM` of
 /// /proc/self/status), if the system says.
 pub fn own_peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
-    Some(kb * 1024)
+    peak_rss_of("self")
 }
 
 /// The figures a child prints, `key=value` one a line.
@@ -91,15 +114,21 @@ fn toy_exe() -> Result<PathBuf, String> {
 }
 
 /// Runs `toy bench NAME --modes MODE --child ARGS` and returns its report
-/// and what the process cost (its peak memory above all); standard error
-/// passes through (the child's progress lines).
+/// and what the process cost; standard error passes through (the child's
+/// progress lines). Its peak memory is what it reports itself (`vm_hwm`,
+/// its own `VmHWM`), when it does: `ru_maxrss` would count this process's.
 pub fn spawn_self(name: &str, mode: Backend, args: &[String]) -> Result<(Report, ProcRun), String> {
     let mut cmd = Command::new(toy_exe()?);
     cmd.args(["bench", name, "--modes", mode.name(), "--child"]).args(args).stderr(Stdio::inherit());
-    let run = run_measured(&mut cmd, true)?;
+    let mut run = run_measured(&mut cmd, true)?;
     let report = parse_report(&run.stdout);
     if let Some(e) = report.get("error") {
         return Err(e.clone());
+    }
+    if let Ok(hwm) = number(&report, "vm_hwm")
+        && hwm > 0.0
+    {
+        run.peak_rss = hwm as u64;
     }
     Ok((report, run))
 }
@@ -116,6 +145,9 @@ mod tests {
         assert_eq!(report["b"], "x");
         assert!(number(&report, "b").is_err());
         assert!(run.peak_rss > 0 && run.secs > 0.0);
+        // Polled: a shell's own peak, well below this test process's.
+        let polled = run_measured(Command::new("sh").args(["-c", "sleep 0.05"]), false).unwrap();
+        assert!(polled.peak_rss > 0 && polled.peak_rss < 50 << 20, "{}", polled.peak_rss);
         let failed = run_measured(Command::new("sh").args(["-c", "exit 3"]), false).unwrap_err();
         assert!(failed.contains("exit code 3"), "{failed}");
         assert!(own_peak_rss().unwrap() > 0);

@@ -40,7 +40,11 @@ pub fn load(dir: &Path, name: &str, modes: &[Backend]) -> Vec<Result<Program, St
 /// A VM for a prepared program; standard error is kept in `err`, standard
 /// output is thrown away.
 pub fn new_vm(program: &Program, mode: Backend, err: &Captured) -> Vm {
-    let options = vm::Options { mode, ..Default::default() };
+    new_vm_with(program, vm::Options { mode, ..Default::default() }, err)
+}
+
+/// [`new_vm`] with other options (`--virtual-time` for a scenario).
+pub fn new_vm_with(program: &Program, options: vm::Options, err: &Captured) -> Vm {
     Vm::new(program.clone(), options, Box::new(std::io::sink()), Box::new(err.clone()))
 }
 
