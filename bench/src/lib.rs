@@ -48,7 +48,7 @@ pub mod timing;
 use tables::Table;
 
 /// The suite, in the order it runs.
-pub const BENCHES: [&str; 16] = [
+pub const BENCHES: [&str; 17] = [
     "eh_depth",
     "fib",
     "fib_async",
@@ -58,6 +58,7 @@ pub const BENCHES: [&str; 16] = [
     "micro_sawtooth",
     "micro_thunks",
     "micro_lifetime",
+    "scenario_json",
     "scenario_pipeline",
     "gc_suspended",
     "binary_trees",
@@ -83,7 +84,7 @@ pub const GROUPS: [(&str, &[&str]); 5] = [
             "micro_lifetime",
         ],
     ),
-    ("scenario", &["scenario_pipeline"]),
+    ("scenario", &["scenario_json", "scenario_pipeline"]),
     ("game", &["binary_trees", "nbody", "spectral_norm", "fannkuch_redux", "fasta"]),
     ("gc", &["gc_suspended"]),
 ];
