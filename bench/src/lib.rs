@@ -14,6 +14,7 @@
 //! | [`process`] | a process's time and peak memory; `toy bench`'s own child processes |
 //! | [`seed`] | the runtime-async seed's EH figures, the reference for eh_depth |
 //! | [`eh_depth`] | the seed's EH microbenchmark: its cells, tables and charts |
+//! | [`eh_full`] | the same in full: ValueTask and Async2Capture, the finally table, three more charts |
 //! | [`programs`] | fib, fib_async and suspend_depth: per run, per call, per yield |
 //! | [`micro`] | microbenchmarks 1-5 of the seed: yielding fib, whole-chain suspension, sawtooth, thunks, lifetimes |
 //! | [`scenario`] | the seed's scenario benchmarks: requests per second, allocations per request |
@@ -32,6 +33,7 @@ use vm::Backend;
 pub mod charts;
 pub mod compare;
 pub mod eh_depth;
+pub mod eh_full;
 pub mod game;
 pub mod gc_suspended;
 pub mod json;
@@ -48,8 +50,9 @@ pub mod timing;
 use tables::Table;
 
 /// The suite, in the order it runs.
-pub const BENCHES: [&str; 17] = [
+pub const BENCHES: [&str; 18] = [
     "eh_depth",
+    "eh_full",
     "fib",
     "fib_async",
     "suspend_depth",
@@ -70,7 +73,7 @@ pub const BENCHES: [&str; 17] = [
 
 /// The groups `toy bench` also takes by name, with their benchmarks.
 pub const GROUPS: [(&str, &[&str]); 5] = [
-    ("eh", &["eh_depth"]),
+    ("eh", &["eh_depth", "eh_full"]),
     (
         "micro",
         &[
@@ -193,6 +196,23 @@ pub fn run_suite(config: &Config) -> ExitCode {
             }
         }
         emit(Section { stem: "eh_depth", tables: eh.tables() }, &mut failed);
+    }
+    if names.contains(&"eh_full") {
+        eprintln!("eh_full: the seed's whole EH table and its finally table...");
+        let eh = eh_full::run(&dir, &modes, config.iterations, timing);
+        failed |= eh.any_failed();
+        if let Some(out) = &config.out {
+            for (name, chart) in eh.charts() {
+                failed |= match chart.svg() {
+                    Ok(svg) => !write_out(out, name, &svg),
+                    Err(e) => {
+                        eprintln!("error: cannot draw {name}: {e}");
+                        true
+                    }
+                };
+            }
+        }
+        emit(Section { stem: "eh_full", tables: eh.tables() }, &mut failed);
     }
     let micro: Vec<&str> =
         names.iter().copied().filter(|n| ["fib", "fib_async", "suspend_depth"].contains(n)).collect();
