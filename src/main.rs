@@ -112,7 +112,7 @@ struct BenchArgs {
     /// (its bench.json, or any NAME.json).
     #[arg(long, value_name = "OLD.json")]
     compare: Option<PathBuf>,
-    /// eh_depth: iterations of Recurse per timed call of Program.Cell.
+    /// eh_depth and eh_full: iterations per timed call of a cell.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(i64).range(1..))]
     iterations: i64,
     /// Internal: run one benchmark on one backend as the child process of
