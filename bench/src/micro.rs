@@ -11,9 +11,10 @@ use std::path::Path;
 use vm::Backend;
 use vm::value::Value;
 
+use crate::peers::installed_peers;
 use crate::programs::{fib_calls, fib_value, row};
 use crate::runner::{Captured, call, load, new_vm};
-use crate::tables::Table;
+use crate::tables::{Table, cell_text, ratio_cell};
 use crate::timing::{Measured, Timing, measure};
 
 /// One cell: a row label, `Cell(a, b)`'s arguments, the units of work it
@@ -31,6 +32,10 @@ pub struct Micro {
     pub title: &'static str,
     pub note: &'static str,
     pub cells: fn() -> Vec<MicroCell>,
+    /// When bench/peers/ has a translation (`NAME.lua` taking the cell's two
+    /// arguments): how many times the cell's second argument its process
+    /// runs, so that the work outweighs the start-up subtracted from it.
+    pub peer_reps: i64,
 }
 
 /// The microbenchmarks, in the seed's order.
@@ -52,6 +57,7 @@ pub const MICROS: [Micro; 5] = [
                 })
                 .collect()
         },
+        peer_reps: 0,
     },
     Micro {
         name: "micro_whole_chain",
@@ -60,7 +66,9 @@ pub const MICROS: [Micro; 5] = [
                awaits Task.Yield() once, so every frame suspends and resumes; ns = call time / (depth × \
                iterations). At depth 1 this is the cost of one yield (issue 17: lua5.4 resuming a coroutine from \
                a FIFO ready queue ~190 ns per yield here, with no queue ~105 ns). suspend_depth (micro group) \
-               re-suspends only the leaf instead.",
+               re-suspends only the leaf instead. lua5.4 (bench/peers/micro_whole_chain.lua, a process running \
+               20 times the iterations, net of its start-up): a fresh coroutine per iteration whose chain of \
+               `depth` Lua calls yields once to a FIFO ready queue.",
         cells: || {
             [1, 2, 4, 8, 16, 32, 64]
                 .iter()
@@ -75,6 +83,7 @@ pub const MICROS: [Micro; 5] = [
                 })
                 .collect()
         },
+        peer_reps: 20,
     },
     Micro {
         name: "micro_sawtooth",
@@ -95,6 +104,7 @@ pub const MICROS: [Micro; 5] = [
                 })
                 .collect()
         },
+        peer_reps: 0,
     },
     Micro {
         name: "micro_thunks",
@@ -114,6 +124,7 @@ pub const MICROS: [Micro; 5] = [
                 })
                 .collect()
         },
+        peer_reps: 0,
     },
     Micro {
         name: "micro_lifetime",
@@ -134,6 +145,7 @@ pub const MICROS: [Micro; 5] = [
                 })
                 .collect()
         },
+        peer_reps: 0,
     },
 ];
 
@@ -159,6 +171,18 @@ pub fn run(dir: &Path, names: &[&str], modes: &[Backend], timing: Timing) -> Vec
         if both {
             table.header.push("async2 speedup".into());
         }
+        let peers: Vec<_> = if m.peer_reps > 0 {
+            installed_peers(timing).into_iter().filter(|(p, _)| p.script(m.name, &[]).is_some()).collect()
+        } else {
+            Vec::new()
+        };
+        let a2 = modes.iter().position(|&b| b == Backend::Async2);
+        for (p, _) in &peers {
+            table.header.push(p.label.to_owned());
+            if a2.is_some() {
+                table.header.push(format!("{} ÷ async2", p.label));
+            }
+        }
         let programs = load(dir, m.name, modes);
         for cell in (m.cells)() {
             let values: Vec<Measured> = modes
@@ -177,7 +201,19 @@ pub fn run(dir: &Path, names: &[&str], modes: &[Backend], timing: Timing) -> Vec
                     Ok(t.map(|s| s * 1e9 / cell.units))
                 })
                 .collect();
-            table.rows.push(row(&cell.label, &values, |v| format!("{v:.1}"), modes, true));
+            let mut r = row(&cell.label, &values, |v| format!("{v:.1}"), modes, true);
+            for (peer, startup) in &peers {
+                eprintln!("{}: {} {}...", m.name, peer.label, cell.label);
+                let args = [cell.args[0].to_string(), (cell.args[1] * m.peer_reps).to_string()];
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let units = cell.units * m.peer_reps as f64;
+                let ns: Measured = peer.net_secs(*startup, m.name, &args, timing).map(|t| t.map(|s| s * 1e9 / units));
+                r.push(cell_text(&ns, |v| format!("{v:.1}")));
+                if let Some(a2) = a2 {
+                    r.push(ratio_cell(&ns, &values[a2], |v| format!("{v:.2}")));
+                }
+            }
+            table.rows.push(r);
         }
         tables.push(table);
     }
