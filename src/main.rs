@@ -98,19 +98,27 @@ enum Command {
 /// `toy bench`'s arguments; the suite itself is the `toy-bench` crate.
 #[derive(clap::Args)]
 struct BenchArgs {
-    /// Benchmarks to run (default: all), from programs/bench/.
-    #[arg(value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(toy_bench::BENCHES))]
+    /// Benchmarks or groups (eh, micro, scenario, game, gc) to run (default: all).
+    #[arg(value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(toy_bench::names()))]
     names: Vec<String>,
     /// The async backends to compare, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [vm::Backend::Async1, vm::Backend::Async2])]
     modes: Vec<vm::Backend>,
-    /// Also write the tables (DIR/eh_depth.md, DIR/programs.md) and the
-    /// eh_depth charts (DIR/eh_relative.svg, DIR/eh_throw_vs_return.svg).
+    /// Also write every table as DIR/NAME.md and DIR/NAME.json (all of them
+    /// in DIR/bench.json) and the charts as SVG.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// eh_depth: iterations of Recurse per timed call of Program.Cell.
+    /// Print each cell's ratio to the same cell of an earlier run's JSON
+    /// (its bench.json, or any NAME.json).
+    #[arg(long, value_name = "OLD.json")]
+    compare: Option<PathBuf>,
+    /// eh_depth and eh_full: iterations per timed call of a cell.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(i64).range(1..))]
     iterations: i64,
+    /// Internal: run one benchmark on one backend as the child process of
+    /// `toy bench` and print its figures.
+    #[arg(long, hide = true)]
+    child: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -206,8 +214,8 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Bench(BenchArgs { names, modes, out, iterations }) => {
-            toy_bench::run_suite(&toy_bench::Config { names, modes, out, iterations })
+        Command::Bench(BenchArgs { names, modes, out, compare, iterations, child }) => {
+            toy_bench::run_suite(&toy_bench::Config { names, modes, out, iterations, compare, child })
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The peers: other interpreters installed here (`lua5.4`, `node
-//! --jitless`) running the translations kept in `bench/peers/`, each run a
+//! The peers: other interpreters installed here (`lua5.4`, `luajit -joff`,
+//! `node --jitless`) running the translations kept in `bench/peers/`, each run a
 //! process with its output thrown away. A process pays its interpreter's
 //! start-up, so `toy bench` reports a peer's figures net of the median run
 //! of an empty program ([`installed_peers`]).
@@ -24,6 +24,8 @@ pub struct Peer {
 }
 
 pub const LUA: Peer = Peer { label: "lua5.4", command: "lua5.4", flags: &[], empty: &["-e", ""], ext: "lua" };
+pub const LUAJIT: Peer =
+    Peer { label: "luajit -joff", command: "luajit", flags: &["-joff"], empty: &["-joff", "-e", ""], ext: "lua" };
 pub const NODE: Peer = Peer {
     label: "node --jitless",
     command: "node",

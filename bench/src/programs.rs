@@ -187,7 +187,13 @@ pub fn run(dir: &Path, names: &[&str], modes: &[Backend], timing: Timing) -> Vec
 /// A table row: `label`, one cell per backend and, when both backends ran
 /// and `speedup` is asked for, async1's value ÷ async2's (for times: above 1,
 /// async2 is faster; `≈` when the two are within noise).
-fn row(label: &str, values: &[Measured], fmt: impl Fn(f64) -> String, modes: &[Backend], speedup: bool) -> Vec<String> {
+pub(crate) fn row(
+    label: &str,
+    values: &[Measured],
+    fmt: impl Fn(f64) -> String,
+    modes: &[Backend],
+    speedup: bool,
+) -> Vec<String> {
     let mut row = vec![label.to_owned()];
     row.extend(values.iter().map(|v| cell_text(v, &fmt)));
     let a1 = modes.iter().position(|&m| m == Backend::Async1);

@@ -15,6 +15,13 @@ use vm::{Backend, Vm, VmError};
 
 /// Compiles `DIR/NAME.toy` and prepares a copy for each backend of `modes`.
 pub fn load(dir: &Path, name: &str, modes: &[Backend]) -> Vec<Result<Program, String>> {
+    let options: Vec<vm::Options> = modes.iter().map(|&mode| vm::Options { mode, ..Default::default() }).collect();
+    load_for(dir, name, &options)
+}
+
+/// [`load`] for runs with these options (`--capture-contexts` changes how
+/// the program is prepared).
+pub fn load_for(dir: &Path, name: &str, options: &[vm::Options]) -> Vec<Result<Program, String>> {
     let path = dir.join(format!("{name}.toy"));
     let compiled =
         std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display())).and_then(|source| {
@@ -23,11 +30,11 @@ pub fn load(dir: &Path, name: &str, modes: &[Backend]) -> Vec<Result<Program, St
                 format!("{name}.toy does not compile: {first}")
             })
         });
-    modes
+    options
         .iter()
-        .map(|mode| {
+        .map(|options| {
             let mut program = compiled.clone()?;
-            let prepared = catch_unwind(AssertUnwindSafe(|| vm::prepare(&mut program, *mode)));
+            let prepared = catch_unwind(AssertUnwindSafe(|| vm::prepare_for(&mut program, options)));
             match prepared {
                 Ok(Ok(())) => Ok(program),
                 Ok(Err(e)) => Err(format!("prepare: {e}")),
@@ -40,7 +47,11 @@ pub fn load(dir: &Path, name: &str, modes: &[Backend]) -> Vec<Result<Program, St
 /// A VM for a prepared program; standard error is kept in `err`, standard
 /// output is thrown away.
 pub fn new_vm(program: &Program, mode: Backend, err: &Captured) -> Vm {
-    let options = vm::Options { mode, ..Default::default() };
+    new_vm_with(program, vm::Options { mode, ..Default::default() }, err)
+}
+
+/// [`new_vm`] with other options (`--virtual-time` for a scenario).
+pub fn new_vm_with(program: &Program, options: vm::Options, err: &Captured) -> Vm {
     Vm::new(program.clone(), options, Box::new(std::io::sink()), Box::new(err.clone()))
 }
 
