@@ -904,6 +904,13 @@ pub(crate) fn with_str<R>(text: &str, f: impl FnOnce(&Str) -> R) -> R {
 // buffers and never dereferences a `Gc`.
 unsafe impl gc::Trace for HeapObj {
     fn trace(&self, t: &mut Tracer) {
+        if let Some(i) = self.as_instance() {
+            for f in &layout_of(i.class()).refs {
+                // SAFETY: a field of this class.
+                unsafe { trace_slot(i.base().add(f.offset as usize), f.ty, t) };
+            }
+            return;
+        }
         match self.view() {
             Obj::Str(_) | Obj::Type(_) => {}
             Obj::Instance(i) => {
@@ -955,7 +962,12 @@ unsafe impl gc::Trace for HeapObj {
         n.max(16).next_multiple_of(8)
     }
 
+    #[inline]
     fn extra_bytes(&self) -> usize {
+        // The sweep asks every cell: most kinds own nothing outside it.
+        if !matches!(self.kind, Kind::List | Kind::Dict | Kind::Task | Kind::Native) {
+            return 0;
+        }
         let slot = size_of::<Value>();
         match self.view() {
             Obj::List(items) => items.borrow().capacity() * slot,
@@ -966,6 +978,7 @@ unsafe impl gc::Trace for HeapObj {
         }
     }
 
+    #[inline]
     unsafe fn finalize(this: NonNull<Self>) {
         let p = this.as_ptr();
         // SAFETY: `this` is a live object of the kind its header says; each
