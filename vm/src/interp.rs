@@ -664,7 +664,7 @@ impl Vm {
                     }
                     if let Some(o) = exc.as_obj() {
                         self.forget_exception(o);
-                        self.trace_frames(exc, Vec::clear);
+                        self.existing_trace_frames(exc, Vec::clear);
                     }
                     throw!(VmError::Exception(exc));
                 }

@@ -46,8 +46,8 @@ pub struct Vm {
     pub(crate) exception_class: Option<ClassId>,
     pub(crate) message_slot: usize,
     pub(crate) inner_slot: usize,
-    /// `Exception._stackTrace` (every exception class has it at this slot).
-    pub(crate) stack_trace_slot: usize,
+    /// `Exception._stackTrace` (every exception class has it there).
+    pub(crate) stack_trace_field: Option<FieldRef>,
     /// The ready and timer queues.
     pub(crate) event_loop: EventLoop,
     /// The current ExecutionContext and SynchronizationContext.
@@ -130,7 +130,7 @@ impl Vm {
                 Constant::Str(s) => Value::Obj(alloc_in(&mut heap, object::string(s))),
             })
             .collect();
-        let layouts = program
+        let layouts: Vec<Layout> = program
             .classes
             .iter()
             .map(|c| Layout::new(c.fields.iter().map(|f| (f.ty, default_value(f.default)))))
@@ -150,6 +150,8 @@ impl Vm {
         let message_slot = slot("_message");
         let inner_slot = slot("_innerException");
         let stack_trace_slot = slot("_stackTrace");
+        let stack_trace_field =
+            exception_class.and_then(|c| layouts.get(c.index())).and_then(|l| l.fields.get(stack_trace_slot).copied());
         let prelude_members = PreludeMembers::find(&program);
         let event_loop = EventLoop::new(options.virtual_time);
         Vm {
@@ -173,7 +175,7 @@ impl Vm {
             exception_class,
             message_slot,
             inner_slot,
-            stack_trace_slot,
+            stack_trace_field,
             event_loop,
             contexts: Contexts::default(),
             async_stats: AsyncStats::default(),
@@ -293,25 +295,36 @@ impl Vm {
     /// `_stackTrace` field, made on first use); `None` if `exception` is
     /// not one.
     pub(crate) fn trace_frames<R>(&mut self, exception: Value, f: impl FnOnce(&mut Vec<TraceFrame>) -> R) -> Option<R> {
-        let o = self.trace_list(exception)?;
+        let o = self.trace_list(exception, true)?;
         let list = o.native::<TraceFrames>()?;
         Some(f(&mut list.0.borrow_mut()))
     }
 
-    /// The `TraceFrames` object of an exception, made on first use.
-    pub(crate) fn trace_list(&mut self, exception: Value) -> Option<Gc<HeapObj>> {
-        let Some(Obj::Instance(i)) = exception.view() else { return None };
-        // The base class's fields come first: the slot is every exception's.
-        let slot = self.stack_trace_slot;
-        if slot >= self.program.class(i.class()).fields.len() {
+    /// As [`Vm::trace_frames`], only if the exception has recorded frames
+    /// already (clearing or continuing a trace makes none).
+    pub(crate) fn existing_trace_frames<R>(&mut self, exception: Value, f: impl FnOnce(&mut Vec<TraceFrame>) -> R) {
+        if let Some(o) = self.trace_list(exception, false)
+            && let Some(list) = o.native::<TraceFrames>()
+        {
+            f(&mut list.0.borrow_mut());
+        }
+    }
+
+    /// The `TraceFrames` object of an exception, made on first use if
+    /// `create`.
+    pub(crate) fn trace_list(&mut self, exception: Value, create: bool) -> Option<Gc<HeapObj>> {
+        let i = exception.as_obj()?;
+        let i = i.as_instance()?;
+        // The base class's fields come first: every exception class has the
+        // field at this offset (and only exceptions are thrown).
+        let f = self.stack_trace_field?;
+        if (f.offset as usize) >= self.layouts.get(i.class().index())?.size as usize {
             return None;
         }
-        let mut frames = self.field(i, slot);
-        if frames.is_null() {
+        let mut frames = i.get(f);
+        if frames.is_null() && create {
             frames = Value::Obj(self.alloc(object::native(TraceFrames::default())));
-            if let Some(Obj::Instance(i)) = exception.view() {
-                self.set_field(i, slot, frames);
-            }
+            i.set(f, frames);
         }
         frames.as_obj()
     }

@@ -238,7 +238,7 @@ impl Vm {
                 // An exception thrown again from where it was stored (a
                 // faulted task's `GetResult`) keeps its trace and continues
                 // it, as `ExceptionDispatchInfo.Throw` does.
-                self.trace_frames(Value::Obj(obj), |trace| {
+                self.existing_trace_frames(Value::Obj(obj), |trace| {
                     if !trace.is_empty() {
                         trace.push(TraceFrame::BOUNDARY);
                     }
@@ -282,7 +282,7 @@ impl Vm {
         if to >= from {
             return;
         }
-        let Some(list) = self.trace_list(Value::Obj(obj)) else { return };
+        let Some(list) = self.trace_list(Value::Obj(obj), true) else { return };
         let Some(list) = list.native::<crate::state::TraceFrames>() else { return };
         let program = &self.program;
         list.0.borrow_mut().extend(
