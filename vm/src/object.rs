@@ -1005,3 +1005,88 @@ impl CastMut for &dyn NativeObject {
         (*self as *const dyn NativeObject).cast_mut()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Heap;
+
+    fn alloc<F: FnOnce(*mut u8)>(heap: &mut Heap, new: NewObject<F>) -> Gc<HeapObj> {
+        // SAFETY: every constructor here writes a whole object of `size` bytes.
+        unsafe { heap.alloc_with(new.size, |p| (new.init)(p.as_ptr())) }
+    }
+
+    #[test]
+    fn fields_are_laid_out_by_type_after_the_header() {
+        let layout = Layout::new(
+            [
+                (SlotType::Int, Value::Int(0)),
+                (SlotType::Any, Value::Null),
+                (SlotType::Ref, Value::Null),
+                (SlotType::Double, Value::Double(0.0)),
+            ]
+            .into_iter(),
+        );
+        let offsets: Vec<u32> = layout.fields.iter().map(|f| f.offset).collect();
+        assert_eq!(offsets, [8, 16, 32, 40]);
+        assert_eq!(layout.size, 48);
+        // The collector traces the Any and Ref fields only.
+        assert_eq!(layout.refs.iter().map(|f| f.offset).collect::<Vec<_>>(), [16, 32]);
+    }
+
+    #[test]
+    fn an_instance_starts_at_its_defaults_and_keeps_what_is_stored() {
+        let mut heap = Heap::new();
+        let layout = Layout::new(
+            [
+                (SlotType::Int, Value::Int(0)),
+                (SlotType::Bool, Value::Bool(false)),
+                (SlotType::Char, Value::Char(0)),
+                (SlotType::Enum(ClassId(77)), Value::Enum(ClassId(77), 0)),
+                (SlotType::Any, Value::Null),
+            ]
+            .into_iter(),
+        );
+        let o = alloc(&mut heap, instance(ClassId(40), &layout));
+        let i = o.as_instance().expect("an instance");
+        assert_eq!(i.class(), ClassId(40));
+        let f = &layout.fields;
+        assert!(matches!(i.get(f[0]), Value::Int(0)));
+        assert!(matches!(i.get(f[3]), Value::Enum(ClassId(77), 0)));
+        i.set(f[0], Value::Int(-5));
+        i.set(f[1], Value::Bool(true));
+        i.set(f[2], Value::Char(0x263A));
+        i.set(f[4], Value::Double(2.5));
+        assert!(matches!(i.get(f[0]), Value::Int(-5)));
+        assert!(matches!(i.get(f[1]), Value::Bool(true)));
+        assert!(matches!(i.get(f[2]), Value::Char(0x263A)));
+        assert!(matches!(i.get(f[4]), Value::Double(d) if d == 2.5));
+    }
+
+    #[test]
+    fn arrays_store_their_elements_by_type() {
+        let mut heap = Heap::new();
+        let ints = alloc(&mut heap, array_filled(ClassId(2), SlotType::Int, 3, Value::Int(0)));
+        let Obj::Array(a) = ints.view() else { panic!("an array") };
+        assert_eq!((a.len(), a.elem_type()), (3, SlotType::Int));
+        assert!(a.set(2, Value::Int(9)));
+        assert!(!a.set(3, Value::Int(1)), "out of range");
+        assert!(matches!(a.get(2), Some(Value::Int(9))));
+        assert!(a.get(3).is_none());
+        // An `int[]` takes 8 bytes an element, an `object[]` 16.
+        use gc::Trace;
+        assert_eq!(ints.size(), 16 + 3 * 8);
+        let objs = alloc(&mut heap, array(ClassId(0), SlotType::Any, &[Value::Int(1), Value::Null]));
+        assert_eq!(objs.size(), 16 + 2 * 16);
+    }
+
+    #[test]
+    fn strings_know_their_utf16_length() {
+        with_str("héllo", |s| {
+            assert_eq!(s.as_str(), "héllo");
+            assert_eq!(s.len_utf16(), 5);
+            assert!(!s.is_ascii());
+            assert_eq!(s.char_at(1), Some('é' as u16));
+        });
+    }
+}

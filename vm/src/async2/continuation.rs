@@ -236,3 +236,29 @@ pub fn continuation_ref(v: &Value) -> Option<&Continuation> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Heap;
+
+    #[test]
+    fn data_holds_raw_words_and_gc_data_values() {
+        let mut heap = Heap::new();
+        let size = Continuation::cell_size(2, 1);
+        // SAFETY: a cell of exactly that size, initialized by `init`.
+        let o = unsafe { heap.alloc_with(size, |p| Continuation::init(p.as_ptr(), MethodId(3), 2, 1)) };
+        let c = continuation_ref(&Value::Obj(o)).expect("a continuation");
+        assert_eq!(c.size(), 40 + 2 * 8 + 2 * 16, "header, Data, GCData and the result slot");
+        assert!(c.fits(2, 1) && !c.fits(3, 0));
+        let data = [(SlotType::Int, Value::Int(-7)), (SlotType::Double, Value::Double(0.5))];
+        c.hold(1, HAS_HANDLER, data.into_iter(), [Value::Bool(true)].into_iter());
+        assert!(matches!(c.data(0, SlotType::Int), Value::Int(-7)));
+        assert!(matches!(c.data(1, SlotType::Double), Value::Double(d) if d == 0.5));
+        assert!(matches!(c.gc(0), Value::Bool(true)));
+        assert!(c.has(HAS_HANDLER) && c.state.get() == 1);
+        c.set_result(Value::Int(42));
+        assert!(matches!(c.take_result(), Value::Int(42)));
+        assert!(c.result().is_null());
+    }
+}

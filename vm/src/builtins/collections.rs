@@ -208,10 +208,10 @@ pub fn list_clear(vm: &mut Vm, args: &[Value]) -> NativeResult {
 /// The index of the first element `Equals` to `value` in `items` (read
 /// afresh at each step: `Equals` may be user code), or -1.
 fn index_of_in(vm: &mut Vm, items: Seq<'_>, value: Value, reverse: bool) -> Result<i64, VmError> {
-    let len = items.borrow().len();
+    let len = items.len();
     for k in 0..len {
         let i = if reverse { len - 1 - k } else { k };
-        let Some(item) = items.borrow().get(i).copied() else { break };
+        let Some(item) = items.get(i) else { break };
         if vm.equals(item, value)? {
             return Ok(i as i64);
         }
@@ -316,16 +316,13 @@ fn scan(
     if callback.is_null() {
         return Err(argument_null("match"));
     }
-    let len = items.borrow().len();
+    let len = items.len();
     for k in 0..len {
         let i = if reverse { len - 1 - k } else { k };
-        let item = {
-            let items = items.borrow();
-            if items.len() != len {
-                return Err(modified());
-            }
-            items[i]
-        };
+        if items.len() != len {
+            return Err(modified());
+        }
+        let Some(item) = items.get(i) else { return Err(modified()) };
         let result = vm.invoke(callback, &[item])?;
         if stop(result) {
             return Ok(Some(i));
@@ -340,19 +337,19 @@ fn is_true(v: Value) -> bool {
 
 /// `default(T)`, guessed from the collection's elements.
 fn default_element(items: Seq<'_>) -> Value {
-    items.borrow().first().copied().map_or(Value::Null, zero_like)
+    items.get(0).map_or(Value::Null, zero_like)
 }
 
 pub fn seq_find(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = seq_arg(vm, args, 0)?;
     let found = scan(vm, items, arg(args, 1), false, is_true)?;
-    Ok(found.and_then(|i| items.borrow().get(i).copied()).unwrap_or_else(|| default_element(items)))
+    Ok(found.and_then(|i| items.get(i)).unwrap_or_else(|| default_element(items)))
 }
 
 pub fn seq_find_last(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let items = seq_arg(vm, args, 0)?;
     let found = scan(vm, items, arg(args, 1), true, is_true)?;
-    Ok(found.and_then(|i| items.borrow().get(i).copied()).unwrap_or_else(|| default_element(items)))
+    Ok(found.and_then(|i| items.get(i)).unwrap_or_else(|| default_element(items)))
 }
 
 pub fn seq_find_index(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -385,7 +382,7 @@ fn verdicts(vm: &mut Vm, items: Seq<'_>, predicate: Value) -> Result<Vec<bool>, 
         keep.push(is_true(r));
         false
     })?;
-    if keep.len() != items.borrow().len() {
+    if keep.len() != items.len() {
         return Err(modified());
     }
     Ok(keep)
@@ -621,7 +618,7 @@ pub fn pair_value(vm: &mut Vm, args: &[Value]) -> NativeResult {
 // ---- arrays ----
 
 pub fn array_length(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    Ok(Value::Int(array_arg(vm, args, 0)?.1.borrow().len() as i64))
+    Ok(Value::Int(array_arg(vm, args, 0)?.1.len() as i64))
 }
 
 pub fn array_rank(vm: &mut Vm, args: &[Value]) -> NativeResult {
@@ -650,7 +647,7 @@ pub fn array_fill(vm: &mut Vm, args: &[Value]) -> NativeResult {
 pub fn array_clear(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let (elem, items) = array_arg(vm, args, 0)?;
     let zero = crate::ops::element_default(vm.program(), elem);
-    let len = items.borrow().len() as i64;
+    let len = items.len() as i64;
     let (index, count) = if args.len() > 2 { (int_arg(vm, args, 1)?, int_arg(vm, args, 2)?) } else { (0, len) };
     if index < 0 || count < 0 || index > len - count {
         return Err(VmError::index_out_of_range());
