@@ -248,7 +248,8 @@ mod tests {
         let size = Continuation::cell_size(2, 1);
         // SAFETY: a cell of exactly that size, initialized by `init`.
         let o = unsafe { heap.alloc_with(size, |p| Continuation::init(p.as_ptr(), MethodId(3), 2, 1)) };
-        let c = continuation_ref(&Value::Obj(o)).expect("a continuation");
+        let v = Value::Obj(o);
+        let c = continuation_ref(&v).expect("a continuation");
         assert_eq!(c.size(), 40 + 2 * 8 + 2 * 16, "header, Data, GCData and the result slot");
         assert!(c.fits(2, 1) && !c.fits(3, 0));
         let data = [(SlotType::Int, Value::Int(-7)), (SlotType::Double, Value::Double(0.5))];
