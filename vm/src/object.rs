@@ -226,13 +226,15 @@ pub fn slot_size(ty: SlotType) -> usize {
 /// The one place a value is stored into a heap object (`owner`): the write
 /// barrier of a generational collector goes here (a young `v` stored into
 /// an old `owner` remembers `owner`). Instance fields, array elements,
-/// task results, continuations' GCData and `next` call it.
+/// task results and waiters, continuations' GCData and `next`, and the
+/// natives that store into themselves (`Lazy`'s value) call it.
 #[inline(always)]
 pub(crate) fn store(_owner: &HeapObj, _v: Value) {}
 
 /// The bulk variant of [`store`]: anything may be stored into `owner`
 /// from now until the next safepoint (a list's or dictionary's buffer
-/// borrowed mutably); a generational barrier remembers `owner`.
+/// borrowed mutably, a task's rare parts, a native's list of callbacks or
+/// registrations); a generational barrier remembers `owner`.
 #[inline(always)]
 pub(crate) fn touch(_owner: &HeapObj) {}
 
@@ -993,6 +995,15 @@ unsafe impl gc::Trace for HeapObj {
             }
         }
     }
+}
+
+/// The header of the cell a native object lives in (for [`touch`] when a
+/// native stores a value into itself).
+pub(crate) fn native_owner<T: NativeObject>(value: &T) -> &HeapObj {
+    // SAFETY: a native object reachable from bytecode only ever lives in a
+    // `NativeCell<T>` (`object::native` is the one way to make one), at the
+    // offset of its `value` field.
+    unsafe { &*(value as *const T).cast::<u8>().sub(std::mem::offset_of!(NativeCell<T>, value)).cast::<HeapObj>() }
 }
 
 /// `&dyn` to `*mut dyn`, for dropping in place.

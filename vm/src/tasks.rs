@@ -448,7 +448,7 @@ impl Vm {
             }
             (Some(w), c) => match w.native::<CallbackList>() {
                 Some(list) => {
-                    crate::object::touch(crate::object::task_owner(t));
+                    crate::object::touch(crate::object::native_owner(list));
                     list.0.borrow_mut().push(c)
                 }
                 None => {

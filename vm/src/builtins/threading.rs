@@ -64,8 +64,11 @@ pub fn token_is_canceled(token: Value) -> bool {
 
 /// Makes `Cancel` cancel `task` (a `Task.Delay` with a token).
 pub fn register_cancel_task(vm: &mut Vm, token: Value, task: Value) -> Result<(), VmError> {
-    with_source(token, |s| s.registrations.borrow_mut().push(Registration::CancelTask(task)))
-        .ok_or_else(|| cast_error(vm, token, "System.Threading.CancellationToken"))
+    with_source(token, |s| {
+        crate::object::touch(crate::object::native_owner(s));
+        s.registrations.borrow_mut().push(Registration::CancelTask(task))
+    })
+    .ok_or_else(|| cast_error(vm, token, "System.Threading.CancellationToken"))
 }
 
 pub fn cts_new(vm: &mut Vm, _: &[Value]) -> NativeResult {
@@ -145,6 +148,7 @@ pub fn token_register(vm: &mut Vm, args: &[Value]) -> NativeResult {
         let pending = !s.canceled.get();
         if pending {
             let c = TaskCallback::Action { action: callback, context, flow: true, sync_ctx: Value::Null };
+            crate::object::touch(crate::object::native_owner(s));
             s.registrations.borrow_mut().push(Registration::Callback(c));
         }
         pending
@@ -386,6 +390,7 @@ pub fn lazy_value(vm: &mut Vm, args: &[Value]) -> NativeResult {
     let v = vm.invoke(factory, &[])?;
     let lazy = this_lazy(vm, args)?;
     if !lazy.created.get() {
+        crate::object::store(crate::object::native_owner(lazy), v);
         lazy.value.set(v);
         lazy.created.set(true);
         lazy.factory.set(Value::Null);
