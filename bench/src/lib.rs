@@ -186,13 +186,7 @@ pub fn run_suite(config: &Config) -> ExitCode {
             for (name, chart) in
                 [("eh_relative.svg", eh.relative_chart()), ("eh_throw_vs_return.svg", eh.throw_vs_return_chart())]
             {
-                failed |= match chart.svg() {
-                    Ok(svg) => !write_out(out, name, &svg),
-                    Err(e) => {
-                        eprintln!("error: cannot draw {name}: {e}");
-                        true
-                    }
-                };
+                failed |= !write_chart(out, name, &chart);
             }
         }
         emit(Section { stem: "eh_depth", tables: eh.tables() }, &mut failed);
@@ -203,13 +197,7 @@ pub fn run_suite(config: &Config) -> ExitCode {
         failed |= eh.any_failed();
         if let Some(out) = &config.out {
             for (name, chart) in eh.charts() {
-                failed |= match chart.svg() {
-                    Ok(svg) => !write_out(out, name, &svg),
-                    Err(e) => {
-                        eprintln!("error: cannot draw {name}: {e}");
-                        true
-                    }
-                };
+                failed |= !write_chart(out, name, &chart);
             }
         }
         emit(Section { stem: "eh_full", tables: eh.tables() }, &mut failed);
@@ -324,6 +312,18 @@ pub fn peers_dir() -> PathBuf {
 
 /// Writes `DIR/name`, creating DIR; prints the error and returns false if
 /// that fails.
+/// Draws `chart` and writes it as `dir/name`; false (and a message) if
+/// either fails.
+fn write_chart(dir: &Path, name: &str, chart: &charts::Chart) -> bool {
+    match chart.svg() {
+        Ok(svg) => write_out(dir, name, &svg),
+        Err(e) => {
+            eprintln!("error: cannot draw {name}: {e}");
+            false
+        }
+    }
+}
+
 fn write_out(dir: &Path, name: &str, text: &str) -> bool {
     let path = dir.join(name);
     match std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, text)) {
