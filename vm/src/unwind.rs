@@ -285,12 +285,13 @@ impl Vm {
         let Some(list) = self.trace_list(Value::Obj(obj), true) else { return };
         let Some(list) = list.native::<crate::state::TraceFrames>() else { return };
         let program = &self.program;
-        list.0.borrow_mut().extend(
-            (to..from).rev().map(|fi| self.frames[fi]).filter(|f| f.kind != FrameKind::Filter).map(|f| {
-                let line = program.method(f.method).lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
-                TraceFrame { method: f.method, line }
-            }),
-        );
+        let mut frames = list.0.borrow_mut();
+        // At most one line a frame: room for all at once, not a growth per push.
+        frames.reserve_exact(from - to);
+        frames.extend((to..from).rev().map(|fi| self.frames[fi]).filter(|f| f.kind != FrameKind::Filter).map(|f| {
+            let line = program.method(f.method).lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
+            TraceFrame { method: f.method, line }
+        }));
     }
 
     /// An exception's `StackTrace` text (`None` if it was never thrown).
