@@ -32,7 +32,10 @@
 //! # Algorithm
 //! Mark, then sweep, as in clox and Lua's `lgc.c`. Marking uses an explicit
 //! stack in [`Tracer`], never recursion, so a list of a million objects is
-//! traced in constant native stack. An object is marked in the current
+//! traced in constant native stack. A reference found is pushed with a
+//! prefetch of its header and checked when popped (its header has usually
+//! arrived by then: marking is bound by those cache misses). An object is
+//! marked in the current
 //! collection when its header's mark equals the heap's epoch; starting a
 //! collection bumps the epoch (a byte, skipping the free cells' mark), which
 //! unmarks every object at once (and a collection interrupted by a panic
@@ -218,17 +221,29 @@ pub struct Tracer<T: Trace> {
 impl<T: Trace> Tracer<T> {
     /// Marks `g` reachable. Its children are traced later, when the
     /// collector pops it off the mark stack, so this never recurses.
+    ///
+    /// It only queues `g` and asks the CPU to fetch its header: the mark is
+    /// checked when `g` is popped, by which time the header has usually
+    /// arrived (marking is bound by cache misses on objects' headers, so
+    /// overlapping them pays).
+    #[inline]
     pub fn mark(&mut self, g: Gc<T>) {
-        let mark = &g.header().mark;
-        if mark.get() != self.epoch {
-            mark.set(self.epoch);
-            self.stack.push(g);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch never faults; `g` points into the heap anyway.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(g.ptr.as_ptr().cast::<i8>());
         }
+        self.stack.push(g);
     }
 
     fn trace_marked(&mut self) {
         while let Some(g) = self.stack.pop() {
-            (*g).trace(self);
+            let mark = &g.header().mark;
+            if mark.get() != self.epoch {
+                mark.set(self.epoch);
+                (*g).trace(self);
+            }
         }
     }
 }
