@@ -16,11 +16,7 @@ static ALLOCATOR: gc::Allocator = gc::Allocator;
 /// The programs timed here: the suite's, but for those benches/fib.rs and
 /// benches/async.rs already time.
 fn names() -> Vec<&'static str> {
-    toy_bench::BENCHES
-        .iter()
-        .copied()
-        .filter(|n| !["fib", "fib_async", "suspend_depth", "eh_depth"].contains(n))
-        .collect()
+    toy_bench::benches().filter(|n| !["fib", "fib_async", "suspend_depth", "eh_depth"].contains(n)).collect()
 }
 
 fn suite(c: &mut Criterion) {

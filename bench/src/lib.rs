@@ -49,29 +49,8 @@ pub mod timing;
 
 use tables::Table;
 
-/// The suite, in the order it runs.
-pub const BENCHES: [&str; 18] = [
-    "eh_depth",
-    "eh_full",
-    "fib",
-    "fib_async",
-    "suspend_depth",
-    "micro_fib_yield",
-    "micro_whole_chain",
-    "micro_sawtooth",
-    "micro_thunks",
-    "micro_lifetime",
-    "scenario_json",
-    "scenario_pipeline",
-    "gc_suspended",
-    "binary_trees",
-    "nbody",
-    "spectral_norm",
-    "fannkuch_redux",
-    "fasta",
-];
-
-/// The groups `toy bench` also takes by name, with their benchmarks.
+/// The groups `toy bench` also takes by name, with their benchmarks: every
+/// benchmark is in one group, and the suite runs them in this order.
 pub const GROUPS: [(&str, &[&str]); 5] = [
     ("eh", &["eh_depth", "eh_full"]),
     (
@@ -88,19 +67,24 @@ pub const GROUPS: [(&str, &[&str]); 5] = [
         ],
     ),
     ("scenario", &["scenario_json", "scenario_pipeline"]),
-    ("game", &["binary_trees", "nbody", "spectral_norm", "fannkuch_redux", "fasta"]),
     ("gc", &["gc_suspended"]),
+    ("game", &["binary_trees", "nbody", "spectral_norm", "fannkuch_redux", "fasta"]),
 ];
+
+/// Every benchmark, in the order the suite runs them.
+pub fn benches() -> impl Iterator<Item = &'static str> {
+    GROUPS.iter().flat_map(|(_, members)| members.iter().copied())
+}
 
 /// Every name `toy bench` takes: the benchmarks, then the groups.
 pub fn names() -> Vec<&'static str> {
-    BENCHES.iter().copied().chain(GROUPS.iter().map(|(g, _)| *g)).collect()
+    benches().chain(GROUPS.iter().map(|(g, _)| *g)).collect()
 }
 
 /// What `toy bench` was asked for.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Names from [`BENCHES`] or [`GROUPS`] (empty: all of them).
+    /// Names from [`benches`] or [`GROUPS`] (empty: all of them).
     pub names: Vec<String>,
     /// The backends to compare, in the order of their columns.
     pub modes: Vec<Backend>,
@@ -119,11 +103,9 @@ pub struct Config {
 /// The benchmarks `names` ask for (groups expanded), in suite order.
 pub fn selected(names: &[String]) -> Vec<&'static str> {
     if names.is_empty() {
-        return BENCHES.to_vec();
+        return benches().collect();
     }
-    BENCHES
-        .iter()
-        .copied()
+    benches()
         .filter(|b| names.iter().any(|n| n == b || GROUPS.iter().any(|(g, members)| g == n && members.contains(b))))
         .collect()
 }

@@ -1,7 +1,8 @@
 //! The allocator the `toy` command and the benchmarks install: mimalloc.
 //!
-//! Every heap object is its own allocation, freed one by one by the sweep,
-//! so the allocator is on the interpreter's hot path. The `mimalloc` crate's
+//! Heap cells come from the collector's own blocks, but the blocks, large
+//! objects, lists' and dictionaries' buffers and the VM's vectors are
+//! allocations of the process allocator, often enough to matter. The `mimalloc` crate's
 //! own `GlobalAlloc` always takes mimalloc's aligned path; this one uses
 //! plain `mi_malloc` whenever mimalloc's natural alignment (16 bytes for
 //! blocks of 16 bytes or more, 8 below) already satisfies the layout, which

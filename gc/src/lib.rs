@@ -219,8 +219,8 @@ pub struct Tracer<T: Trace> {
 }
 
 impl<T: Trace> Tracer<T> {
-    /// Marks `g` reachable. Its children are traced later, when the
-    /// collector pops it off the mark stack, so this never recurses.
+    /// Reports `g` reachable. It is marked, and its children traced, when
+    /// the collector pops it off the mark stack, so this never recurses.
     ///
     /// It only queues `g` and asks the CPU to fetch its header: the mark is
     /// checked when `g` is popped, by which time the header has usually

@@ -42,7 +42,7 @@ use crate::builtins::format;
 use crate::bytecode::{Args, Dst, Instr, MethodId, NativeId, Reg};
 use crate::error::VmError;
 use crate::frames::{Frame, FrameKind};
-use crate::ops::{ArithOp, BitOp, arith, bitwise, element_default, is_value_type, less, less_eq};
+use crate::ops::{ArithOp, BitOp, arith, bitwise, is_value_type, less, less_eq};
 use crate::program::{Async2Role, Program};
 use crate::value::{Obj, Value};
 
@@ -580,8 +580,8 @@ impl Vm {
                         ));
                     }
                     tri!(self.reserve(n * std::mem::size_of::<Value>()));
-                    let fill = element_default(program, elem);
-                    let ty = self.program.element_type(elem);
+                    let ty = program.element_type(elem);
+                    let fill = crate::state::default_value(ty.zero());
                     let a = self.alloc(crate::object::array_filled(elem, ty, n, fill));
                     set!(dst, Value::Obj(a));
                     safepoint!();

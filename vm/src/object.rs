@@ -131,10 +131,7 @@ impl HeapObj {
 
     /// Downcasts a native object.
     pub fn native<T: NativeObject>(&self) -> Option<&T> {
-        match self.view() {
-            Obj::Native(n) => n.as_any().downcast_ref::<T>(),
-            _ => None,
-        }
+        self.view().native()
     }
 }
 
@@ -915,12 +912,8 @@ unsafe impl gc::Trace for HeapObj {
         }
         match self.view() {
             Obj::Str(_) | Obj::Type(_) => {}
-            Obj::Instance(i) => {
-                for f in &layout_of(i.class()).refs {
-                    // SAFETY: a field of this class.
-                    unsafe { trace_slot(i.base().add(f.offset as usize), f.ty, t) };
-                }
-            }
+            // Traced above, without the view.
+            Obj::Instance(_) => {}
             Obj::Array(a) => {
                 if !a.elem_type().is_primitive() {
                     a.iter().for_each(|v| v.trace(t));
@@ -990,7 +983,7 @@ unsafe impl gc::Trace for HeapObj {
                 Kind::List => std::ptr::drop_in_place(&raw mut (*p.cast::<List>()).items),
                 Kind::Dict => std::ptr::drop_in_place(&raw mut (*p.cast::<Dict>()).map),
                 Kind::Task => std::ptr::drop_in_place(&raw mut (*p.cast::<TaskObj>()).task),
-                Kind::Native => std::ptr::drop_in_place(native_dyn(p).cast_mut_dyn()),
+                Kind::Native => std::ptr::drop_in_place((native_dyn(p) as *const dyn NativeObject).cast_mut()),
                 _ => {}
             }
         }
@@ -1004,17 +997,6 @@ pub(crate) fn native_owner<T: NativeObject>(value: &T) -> &HeapObj {
     // `NativeCell<T>` (`object::native` is the one way to make one), at the
     // offset of its `value` field.
     unsafe { &*(value as *const T).cast::<u8>().sub(std::mem::offset_of!(NativeCell<T>, value)).cast::<HeapObj>() }
-}
-
-/// `&dyn` to `*mut dyn`, for dropping in place.
-trait CastMut {
-    fn cast_mut_dyn(&self) -> *mut dyn NativeObject;
-}
-
-impl CastMut for &dyn NativeObject {
-    fn cast_mut_dyn(&self) -> *mut dyn NativeObject {
-        (*self as *const dyn NativeObject).cast_mut()
-    }
 }
 
 #[cfg(test)]

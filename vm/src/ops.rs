@@ -140,7 +140,6 @@ impl Vm {
                 }
             }
             Obj::List(items) => {
-                let is_list = true;
                 let i = index.as_int().ok_or_else(|| self.bad_operand("[]", index))?;
                 let mut items = items.borrow_mut();
                 match usize::try_from(i).ok().and_then(|i| items.get_mut(i)) {
@@ -148,8 +147,7 @@ impl Vm {
                         *slot = v;
                         Ok(())
                     }
-                    None if is_list => Err(list_index_error()),
-                    None => Err(VmError::index_out_of_range()),
+                    None => Err(list_index_error()),
                 }
             }
             _ => Err(self.bad_operand("[]=", obj)),
@@ -166,20 +164,7 @@ pub(crate) fn list_index_error() -> VmError {
 
 /// The value a new array's elements start with.
 pub(crate) fn element_default(program: &Program, elem: ClassId) -> Value {
-    let b = |c: BuiltinClass| c.id() == elem;
-    if b(BuiltinClass::Int32) || b(BuiltinClass::Int64) {
-        Value::Int(0)
-    } else if b(BuiltinClass::Double) || b(BuiltinClass::Decimal) {
-        Value::Double(0.0)
-    } else if b(BuiltinClass::Boolean) {
-        Value::Bool(false)
-    } else if b(BuiltinClass::Char) {
-        Value::Char(0)
-    } else if program.class(elem).kind == ClassKind::Enum {
-        Value::Enum(elem, 0)
-    } else {
-        Value::Null
-    }
+    crate::state::default_value(program.element_type(elem).zero())
 }
 
 pub(crate) fn is_value_type(program: &Program, class: ClassId) -> bool {

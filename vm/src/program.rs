@@ -179,6 +179,18 @@ impl SlotType {
         !matches!(self, SlotType::Any | SlotType::Ref)
     }
 
+    /// What a slot of this type starts as.
+    pub fn zero(self) -> DefaultValue {
+        match self {
+            SlotType::Int => DefaultValue::Int,
+            SlotType::Double => DefaultValue::Double,
+            SlotType::Bool => DefaultValue::Bool,
+            SlotType::Char => DefaultValue::Char,
+            SlotType::Enum(c) => DefaultValue::Enum(c),
+            SlotType::Any | SlotType::Ref => DefaultValue::Null,
+        }
+    }
+
     /// The narrowest type that holds the values of both (a register that
     /// holds an `int` at one point and a string at another is `Any`).
     pub fn join(self, other: SlotType) -> SlotType {
@@ -368,8 +380,10 @@ pub enum Async2Role {
     /// The Task-returning entry; `body` is the async2 method itself.
     Thunk { body: MethodId },
     /// The method as written, awaited calls made direct; each way it can
-    /// suspend, by state number.
-    Body { thunk: MethodId, resume_stub: MethodId, points: Vec<SuspensionPoint> },
+    /// suspend, by state number; and the room its continuations have: the
+    /// most Data words and GCData values any point keeps (so a frame that
+    /// suspends again at another point reuses its continuation).
+    Body { thunk: MethodId, resume_stub: MethodId, points: Vec<SuspensionPoint>, room: (u16, u16) },
     /// `IL_STUB_AsyncResume_<name>`: re-enters `body` from a continuation.
     ResumeStub { body: MethodId },
 }
@@ -420,6 +434,11 @@ impl Method {
             _ => None,
         }
     }
+}
+
+/// The room a continuation needs for every one of `points`.
+pub fn continuation_room(points: &[SuspensionPoint]) -> (u16, u16) {
+    points.iter().fold((0, 0), |(d, g), p| (d.max(p.data.len() as u16), g.max(p.gc.len() as u16)))
 }
 
 impl Method {

@@ -10,12 +10,12 @@
 //!   off the list as it starts; the one running is rooted (`Vm::root`) (a
 //!   collection during one continuation must free neither it nor the next).
 //! - Everything a task holds is a `Value` it traces: result, exceptions,
-//!   continuations, and, for the task of an async1 method, the state machine's
-//!   `MoveNextRunner`.
+//!   continuations (the awaiting state machine, or a list of callbacks).
 //!
-//! The task of an async1 method is its builder too (`<>t__builder` holds it),
-//! as .NET Core's `AsyncStateMachineBox<T>` is both the task and the box that
-//! holds the state machine: one allocation instead of three.
+//! The task of an async1 method is its builder too (`<>t__builder` holds it):
+//! a suspended async1 frame is its state machine (its own `MoveNextRunner`)
+//! and this task, as .NET Core's `AsyncStateMachineBox<T>` is the task and
+//! the runner of its state machine.
 
 use std::cell::{Cell, RefCell};
 
@@ -58,8 +58,9 @@ pub enum BuilderKind {
 /// with an async2 [`crate::async2::Continuation`], a suspended frame).
 #[derive(Clone, Copy, Debug)]
 pub enum TaskCallback {
-    /// Resume an async1 state machine: call `MoveNextRunner.Run` on `runner`
-    /// (which restores the ExecutionContext the runner captured).
+    /// Resume an async1 state machine: call `MoveNextRunner.Run` on `runner`,
+    /// the state machine itself (which restores the ExecutionContext it
+    /// captured).
     Runner { runner: Value, sync_ctx: Value },
     /// Invoke an `Action` (from `OnCompleted`/`UnsafeOnCompleted`), under
     /// `context` when `flow` (OnCompleted flows the ExecutionContext,
@@ -119,8 +120,9 @@ pub enum Combinator {
 }
 
 /// `System.Threading.Tasks.Task` / `Task<T>` (and an async method's
-/// builder). It is a heap cell of its own ([`Obj::Task`]), kept small: what
-/// only some tasks need lives in [`TaskExtra`], made on first use.
+/// builder). It is inline in a heap cell of its own ([`Obj::Task`]), kept
+/// small: what only some tasks need lives in [`TaskExtra`], made on first
+/// use.
 pub struct Task {
     pub state: Cell<TaskState>,
     pub pending_status: Cell<PendingStatus>,

@@ -320,7 +320,12 @@ mod tests {
         );
         t.flags.is_async = Some(AsyncReturn::Task);
         t.async2 = Some(Box::new(Async2Role::Thunk { body: body_id }));
-        body.async2 = Some(Box::new(Async2Role::Body { thunk, resume_stub: stub, points }));
+        body.async2 = Some(Box::new(Async2Role::Body {
+            thunk,
+            resume_stub: stub,
+            room: crate::program::continuation_room(&points),
+            points,
+        }));
         let mut s = method(class, 1, 1, vec![Instr::Resume { method: body_id, cont: Reg(0) }]);
         s.async2 = Some(Box::new(Async2Role::ResumeStub { body: body_id }));
         p.methods.extend([t, body, s]);

@@ -11,13 +11,12 @@
 //! suspension `InitializeTaskAsPromise` makes the task, before the state
 //! machine keeps it in `<>t__builder`; `MoveNext` returns its builder to the
 //! stub (our registers are not `ref`s), and `Task` returns it (wrapped for
-//! `ValueTask`); `SetResult`/`SetException` complete it. At the first
-//! suspension `AwaitUnsafeOnCompleted` makes the
-//! state machine's `MoveNextRunner` (a prelude class: `_context`,
-//! `_stateMachine`) and keeps it in the task for every later suspension;
-//! each suspension stores the current ExecutionContext in it, and `Run`
-//! restores that context around `MoveNext` (seed 000: "the execution context
-//! is captured manually via MoveNextRunner").
+//! `ValueTask`); `SetResult`/`SetException` complete it. Every state
+//! machine derives from the prelude's `MoveNextRunner` and is its own
+//! runner (as .NET Core's box is): at each suspension
+//! `AwaitUnsafeOnCompleted` stores the current ExecutionContext in its
+//! `_context`, and `Run` restores that context around `MoveNext` (seed 000:
+//! "the execution context is captured manually via MoveNextRunner").
 
 use crate::Vm;
 use crate::builtins::args::{NativeResult, arg};

@@ -63,8 +63,7 @@ use crate::kinds::{self, Kind};
 use crate::liveness;
 use crate::native::required as native;
 use crate::program::{
-    AsyncReturn, BuiltinClass, Class, ClassKind, DefaultValue, Field, Method, MethodFlags, OnCompleted, Program,
-    SlotType,
+    AsyncReturn, BuiltinClass, Class, ClassKind, Field, Method, MethodFlags, OnCompleted, Program, SlotType,
 };
 
 /// The async1 `Await` sites of one method, in code order.
@@ -83,17 +82,6 @@ struct Site {
 }
 
 /// What a field of this type starts as.
-fn default_of(ty: SlotType) -> DefaultValue {
-    match ty {
-        SlotType::Int => DefaultValue::Int,
-        SlotType::Double => DefaultValue::Double,
-        SlotType::Bool => DefaultValue::Bool,
-        SlotType::Char => DefaultValue::Char,
-        SlotType::Enum(c) => DefaultValue::Enum(c),
-        SlotType::Any | SlotType::Ref => DefaultValue::Null,
-    }
-}
-
 /// The builder type Roslyn would use for a return kind.
 fn builder_owner(kind: AsyncReturn) -> &'static str {
     match kind {
@@ -134,7 +122,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     class.vtable = program.class(runner).vtable.clone();
     class.interfaces.push(iface);
     let field = |class: &mut Class, name: String, ty: SlotType| {
-        class.fields.push(Field { name, ty, default: default_of(ty) });
+        class.fields.push(Field { name, ty, default: ty.zero() });
         FieldSlot(class.fields.len() as u16 - 1)
     };
     let state = field(&mut class, "<>1__state".into(), SlotType::Int);

@@ -94,8 +94,8 @@ impl Continuation {
     }
 
     /// The cell size for room of `data` words and `gc` values.
-    pub(crate) fn cell_size(data: usize, gc: usize) -> usize {
-        size_for(data, gc)
+    pub(crate) fn cell_size(data: u16, gc: u16) -> usize {
+        size_for(data as usize, gc as usize)
     }
 
     /// Bytes of this continuation's cell.
@@ -127,26 +127,23 @@ impl Continuation {
     }
 
     /// Makes the continuation hold a suspension at point `state`: `data`
-    /// (primitive registers, with their types) into Data, `gc` into GCData.
-    /// The caller checked that they [`fit`](Continuation::fits).
-    pub fn hold(
-        &self,
-        state: u32,
-        flags: u32,
-        data: impl Iterator<Item = (SlotType, Value)>,
-        gc: impl Iterator<Item = Value>,
-    ) {
+    /// (the primitive registers, stored as their raw words; the point's map
+    /// gives each one's type back on resume) into Data, `gc` into GCData.
+    /// They [`fit`](Continuation::fits): a continuation has room for every
+    /// point of its method (`Async2Role::Body::room`). (Whether each Data
+    /// value is of its type is the suspension's debug check, `check_data`.)
+    pub fn hold(&self, state: u32, flags: u32, data: impl Iterator<Item = Value>, gc: impl Iterator<Item = Value>) {
         self.state.set(state);
         self.flags.set(flags);
         let mut n = 0;
-        for (ty, v) in data {
-            debug_assert!(crate::kinds::holds(ty, v), "{v:?} in a Data word of type {ty:?}");
+        for v in data {
             let raw = match v {
                 Value::Double(d) => d.to_bits(),
                 Value::Bool(b) => u64::from(b),
                 v => v.as_int().unwrap_or(0) as u64,
             };
-            // SAFETY: within the capacity (the caller checked).
+            debug_assert!(n < self.data_cap as usize, "Data past the continuation's room");
+            // SAFETY: within the capacity (the method's room).
             unsafe { self.data_slot(n).write(raw) };
             n += 1;
         }
@@ -252,7 +249,7 @@ mod tests {
         let c = continuation_ref(&v).expect("a continuation");
         assert_eq!(c.size(), 40 + 2 * 8 + 2 * 16, "header, Data, GCData and the result slot");
         assert!(c.fits(2, 1) && !c.fits(3, 0));
-        let data = [(SlotType::Int, Value::Int(-7)), (SlotType::Double, Value::Double(0.5))];
+        let data = [Value::Int(-7), Value::Double(0.5)];
         c.hold(1, HAS_HANDLER, data.into_iter(), [Value::Bool(true)].into_iter());
         assert!(matches!(c.data(0, SlotType::Int), Value::Int(-7)));
         assert!(matches!(c.data(1, SlotType::Double), Value::Double(d) if d == 0.5));

@@ -47,7 +47,9 @@ use crate::bytecode::{Args, AwaitSiteId, Dst, Handler, HandlerKind, Instr, Metho
 use crate::kinds;
 use crate::liveness;
 use crate::native;
-use crate::program::{Async2Role, AwaitSite, Backend, Method, MethodFlags, Program, SlotType, SuspensionPoint};
+use crate::program::{
+    Async2Role, AwaitSite, Backend, Method, MethodFlags, Program, SlotType, SuspensionPoint, continuation_room,
+};
 
 /// Splits every async2 method into thunk, body and resume stub, then makes
 /// awaited calls between async2 methods direct and records the suspension
@@ -70,7 +72,8 @@ pub fn prepare(program: &mut Program, mode: Backend, capture_contexts: bool) {
         lower_awaits(program, body);
         compact(&mut program.methods[body.index()], &mut program.await_sites);
         let points = suspension_points(program, &program.methods[body.index()]);
-        if let Some(Async2Role::Body { points: p, .. }) = program.methods[body.index()].async2.as_deref_mut() {
+        if let Some(Async2Role::Body { points: p, room, .. }) = program.methods[body.index()].async2.as_deref_mut() {
+            *room = continuation_room(&points);
             *p = points;
         }
     }
@@ -85,7 +88,7 @@ fn split(program: &mut Program, m: MethodId) -> MethodId {
     // through a vtable.
     body.vslot = None;
     body.flags.is_virtual = false;
-    body.async2 = Some(Box::new(Async2Role::Body { thunk: m, resume_stub: stub_id, points: Vec::new() }));
+    body.async2 = Some(Box::new(Async2Role::Body { thunk: m, resume_stub: stub_id, points: Vec::new(), room: (0, 0) }));
     let line = body.lines.first().copied().unwrap_or(0);
     let class = body.class;
     let mut stub = Method::new(

@@ -32,13 +32,12 @@ use std::rc::Rc;
 use super::continuation::{Continuation, EXCEPTION, FINALIZE_TASK_RETURNING_THUNK, HAS_HANDLER, continuation_ref};
 use crate::Vm;
 use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited, awaited_value_task};
-use crate::bytecode::Reg;
 use crate::bytecode::{AwaitSiteId, MethodId};
 use crate::driver::Exit;
 use crate::error::VmError;
 use crate::event_loop::Work;
 use crate::frames::{Frame, FrameKind};
-use crate::program::{Async2Role, AsyncReturn, Program, SlotType, SuspensionPoint};
+use crate::program::{Async2Role, AsyncReturn, Program, SuspensionPoint};
 use crate::tasks::{BuilderKind, TaskCallback as Registration, TaskOutcome};
 use crate::value::{Obj, TraceFrame, Value};
 
@@ -143,7 +142,7 @@ impl Vm {
                     let c = Value::Obj(self.alloc(crate::object::continuation(
                         Continuation::cell_size(data_cap, gc_cap),
                         // SAFETY: a cell of exactly that size.
-                        |cell| unsafe { Continuation::init(cell, resume_stub, data_cap as u16, gc_cap as u16) },
+                        |cell| unsafe { Continuation::init(cell, resume_stub, data_cap, gc_cap) },
                     )));
                     if let Some(cr) = continuation_ref(&c) {
                         hold(cr, state, flags, p, &self.stack[f.base as usize..]);
@@ -344,11 +343,10 @@ impl Vm {
         let end = base + m.nregs as usize;
         self.reserve_stack(end);
         self.stack[base..end].fill(Value::Null);
-        let (data, gc) = point_regs(p);
-        for (i, (r, ty)) in data.enumerate() {
+        for (i, &(r, ty)) in p.data.iter().enumerate() {
             self.stack[base + r.index()] = c.data(i, ty);
         }
-        for (i, r) in gc.enumerate() {
+        for (i, r) in p.gc.iter().enumerate() {
             self.stack[base + r.index()] = c.gc(i);
         }
         let delivered = c.take_result();
@@ -441,26 +439,17 @@ fn stopped_at<'p>(program: &'p Program, f: &Frame) -> Result<(MethodId, u32, u32
     Ok((*resume_stub, state as u32, if p.has_handler { HAS_HANDLER } else { 0 }, p))
 }
 
-/// A suspension point's Data registers (with their types) and GCData
-/// registers.
-fn point_regs(p: &SuspensionPoint) -> (impl Iterator<Item = (Reg, SlotType)> + '_, impl Iterator<Item = Reg> + '_) {
-    (p.data.iter().copied(), p.gc.iter().copied())
-}
-
-/// The room a continuation of `method` needs: the most Data words and
-/// GCData values any of its suspension points holds.
-fn room(program: &Program, method: MethodId) -> (usize, usize) {
-    let Some(Async2Role::Body { points, .. }) = program.method(method).async2.as_deref() else { return (0, 0) };
-    points.iter().fold((0, 0), |(d, g), p| {
-        let (data, gc) = point_regs(p);
-        (d.max(data.count()), g.max(gc.count()))
-    })
+/// The room a continuation of `method` has (see `Async2Role::Body`).
+fn room(program: &Program, method: MethodId) -> (u16, u16) {
+    match program.method(method).async2.as_deref() {
+        Some(Async2Role::Body { room, .. }) => *room,
+        _ => (0, 0),
+    }
 }
 
 /// Makes `c` hold the frame whose registers start at `regs`, stopped at `p`.
 fn hold(c: &Continuation, state: u32, flags: u32, p: &SuspensionPoint, regs: &[Value]) {
-    let (data, gc) = point_regs(p);
-    c.hold(state, flags, data.map(|(r, ty)| (ty, regs[r.index()])), gc.map(|r| regs[r.index()]));
+    c.hold(state, flags, p.data.iter().map(|&(r, _)| regs[r.index()]), p.gc.iter().map(|r| regs[r.index()]));
 }
 
 /// Debug builds: each Data register of the point `p` where a frame of
