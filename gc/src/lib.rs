@@ -1,60 +1,94 @@
-//! A tracing mark-sweep collector for objects of variable size whose first
-//! field is a [`GcHeader`] (the VM's objects: a header, then their fields
-//! inline).
+//! A generational, non-moving, tracing collector for objects of variable
+//! size whose first field is a [`GcHeader`] (the VM's objects: a header,
+//! then their fields inline).
 //!
-//! # Invariant
-//! **Every object that the program can still reach is reachable from the
-//! roots at every collection.** A *root* is a [`Gc`] that the [`Roots`]
-//! passed to [`Heap::collect`] reports: the VM's active frames, statics, the
-//! ready and timer queues, and through them every suspended frame. An object
-//! is *reachable* if it is a root or is reported by the [`Trace::trace`] of a
-//! reachable object. Everything else is garbage and the next collection
-//! frees it, so a `Gc` kept anywhere else (a Rust local, a side table) dangles
-//! after that collection.
+//! # Invariants
+//! 1. **Every object that the program can still reach is reachable from
+//!    the roots at every collection.** A *root* is a [`Gc`] that the
+//!    [`Roots`] passed to [`Heap::collect`] reports: the VM's active frames,
+//!    statics, the ready and timer queues, and through them every suspended
+//!    frame. An object is *reachable* if it is a root or is reported by the
+//!    [`Trace::trace`] of a reachable object. Everything else is garbage,
+//!    and a `Gc` kept anywhere else (a Rust local, a side table) may dangle
+//!    after the next collection.
+//! 2. **Every old object that holds a reference to a young object is
+//!    remembered** (the generational invariant). Objects are born *young*;
+//!    a young object that survives two minor collections becomes *old*, and
+//!    so does every object that survives a major one. An old object is
+//!    remembered when its header's `REMEMBERED` bit is set, and then it is
+//!    in its heap's remembered set exactly once. The *write barrier* keeps
+//!    this: the VM calls [`GcHeader::write_barrier`] (or
+//!    [`GcHeader::touch`], when it cannot tell what it stores) on every
+//!    store of a reference into a heap object, and a store of a young
+//!    reference into an old, unremembered object remembers it. The
+//!    collector keeps it too: an object promoted while it points to an
+//!    object that stays young is remembered at once, and a remembered
+//!    object that no longer points to a young one is forgotten.
 //!
-//! That invariant is easy to keep because of **mutation xor collection**:
+//! Invariant 1 is easy to keep because of **mutation xor collection**:
 //! [`Heap::alloc_with`] never collects. Collections happen only when the VM
-//! calls [`Heap::collect`] at a safepoint, between instructions, when no `Gc`
-//! lives in a Rust local and no reference into the heap is borrowed. The VM
-//! asks [`Heap::should_collect`] at its safepoints; stress mode answers "yes"
-//! after every allocation, which is how a missing root is found.
+//! calls [`Heap::collect`] at a safepoint, between instructions, when no
+//! `Gc` lives in a Rust local and no reference into the heap is borrowed.
+//! The VM asks [`Heap::due`] at its safepoints; stress mode answers "a minor
+//! collection" after every allocation (and "a major one" every
+//! [`STRESS_MAJOR_EVERY`]th time), which is how a missing root is found;
+//! [`Heap::verify`] is how a missing barrier is found (`--gc-verify`).
 //!
 //! # Layout
-//! Every object is one cell: its [`GcHeader`] (the mark byte and a byte
-//! reserved for the generational collector), the object type's own header
-//! fields, then its fields. An object of up to 2 KiB takes a cell of the
-//! smallest size class that fits it (16, 24, .. 64, 80, .. 2048 bytes), in a
-//! 32 KiB block of cells of that class; a larger object is its own
-//! allocation in the large-object space (`space.rs`). A [`Gc`] points at the
-//! header. The heap counts an object's bytes as its cell's size plus its
-//! [`Trace::extra_bytes`].
+//! Every object is one cell: its [`GcHeader`] (the mark byte and the
+//! generation bits), the object type's own header fields, then its fields.
+//! An object of up to 2 KiB takes a cell of the smallest size class that
+//! fits it (16, 24, .. 64, 80, .. 2048 bytes), in a 32 KiB block of cells of
+//! that class; a larger object is its own allocation in the large-object
+//! space (`space.rs`). A block (and a large object's allocation) starts with
+//! a pointer to its heap's remembered set, which is how the barrier finds
+//! it from an object's address alone. A [`Gc`] points at the header and
+//! never moves. The heap counts an object's bytes as its cell's size plus
+//! its [`Trace::extra_bytes`].
 //!
 //! # Algorithm
-//! Mark, then sweep, as in clox and Lua's `lgc.c`. Marking uses an explicit
-//! stack in [`Tracer`], never recursion, so a list of a million objects is
-//! traced in constant native stack. A reference found is pushed with a
-//! prefetch of its header and checked when popped (its header has usually
-//! arrived by then: marking is bound by those cache misses). An object is
-//! marked in the current
-//! collection when its header's mark equals the heap's epoch; starting a
-//! collection bumps the epoch (a byte, skipping the free cells' mark), which
-//! unmarks every object at once (and a collection interrupted by a panic
-//! leaves no stale marks behind, unless 254 collections in a row panic).
-//! After a collection every object carries the epoch, and so does every
-//! object allocated until the next one. The sweep visits every block of every
-//! class, cell by cell, finalizes the unmarked objects ([`Trace::finalize`]),
-//! makes their cells free for the next allocations of their class, gives
-//! back the blocks left empty, frees the unmarked large objects, and
+//! Mark, then sweep, as in clox and Lua's `lgc.c`, in two kinds:
+//! - a **major** collection marks everything reachable from the roots and
+//!   sweeps every block; every survivor becomes old, so the remembered set
+//!   empties;
+//! - a **minor** collection (Lua 5.4's generational mode, Ruby's RGenGC)
+//!   marks from the roots and the remembered set only, and treats old
+//!   objects as marked without tracing them: its work grows with the young
+//!   objects, the roots and the remembered set, never with the old heap. It
+//!   sweeps only the young objects (the heap keeps a list of them), frees
+//!   the unmarked ones and ages the survivors.
+//!
+//! So an old object that nothing stored into since it was promoted (a
+//! suspended frame that has not been resumed) costs a minor collection
+//! nothing: the seed's "aging". A minor collection is due when
+//! [`YOUNG_BUDGET`] bytes were allocated since the last collection; it is
+//! a major one instead when the old generation has grown by
+//! [`MAJOR_GROWTH`] times its size after the last major collection (Lua's
+//! `genmajormul`), or the heap is past its limit.
+//!
+//! Marking uses an explicit stack in [`Tracer`], never recursion, so a list
+//! of a million objects is traced in constant native stack. A reference
+//! found is pushed with a prefetch of its header and checked when popped
+//! (its header has usually arrived by then: marking is bound by those cache
+//! misses). An object is marked in the current collection when its mark
+//! equals the collection's epoch; epochs cycle through `1..=254`, and every
+//! sweep sets the mark of each survivor back to 0 (as is every new
+//! object's), so between collections no live object carries an epoch, and a
+//! collection interrupted by a panic leaves marks that the next one does
+//! not mistake for its own. Both sweeps finalize what they free
+//! ([`Trace::finalize`]) and make its cell free for the next allocation of
+//! its class; a major sweep also gives back the blocks left empty and
 //! recounts the live bytes, because an object's [`Trace::extra_bytes`] may
 //! have grown since it was allocated.
 
 mod alloc;
 mod space;
+mod verify;
 pub use alloc::Allocator;
 
 use space::{FREE, Space};
 
-use std::cell::Cell;
+use std::cell::{Cell, UnsafeCell};
 use std::fmt;
 use std::marker::PhantomData;
 use std::mem::{align_of, size_of};
@@ -66,8 +100,34 @@ use std::time::{Duration, Instant};
 mod tests;
 
 /// Below this many bytes allocated since the last collection,
-/// [`Heap::should_collect`] says no (outside stress mode).
-pub const MIN_THRESHOLD: usize = 4 << 20;
+/// [`Heap::due`] says no (outside stress mode): the young generation's
+/// budget.
+pub const YOUNG_BUDGET: usize = 4 << 20;
+
+/// The old generation's growth since the last major collection, as a
+/// multiple of its size then, that makes the next collection a major one.
+pub const MAJOR_GROWTH: f64 = 1.0;
+
+/// The least the old generation grows before a major collection is due.
+pub const MIN_MAJOR_GROWTH: usize = 8 << 20;
+
+/// In stress mode, every this many collections is a major one.
+pub const STRESS_MAJOR_EVERY: u64 = 8;
+
+/// The mark of a live object between collections (and of a new one).
+const CLEAN: u8 = 0;
+
+/// Header bits. `AGE`: a young object that survived one minor collection.
+const AGE: u8 = 1;
+/// An old object.
+const OLD: u8 = 1 << 1;
+/// An old object in its heap's remembered set.
+const REMEMBERED: u8 = 1 << 2;
+/// A large object: its allocation starts [`space::LARGE_PREFIX`] bytes
+/// before it.
+const LARGE: u8 = 1 << 3;
+/// Seen by the verifier's walk.
+const SEEN: u8 = 1 << 4;
 
 /// The collector's part of every object's header: the first field of every
 /// heap object type. Two bytes; the object type puts its own header fields
@@ -76,20 +136,61 @@ pub const MIN_THRESHOLD: usize = 4 << 20;
 #[repr(C)]
 #[derive(Debug)]
 pub struct GcHeader {
-    /// The epoch of the last collection that found this object reachable
-    /// (or of the last collection before it was allocated); `FREE` in a
-    /// free cell.
+    /// The epoch of the collection that is marking this object; [`CLEAN`]
+    /// outside collections; `FREE` in a free cell.
     mark: Cell<u8>,
-    /// Reserved for the generational collector (age, remembered).
-    #[allow(dead_code, reason = "reserved for the generational collector")]
+    /// Its generation (`AGE`, `OLD`), `REMEMBERED`, `LARGE`, `SEEN`.
     bits: Cell<u8>,
 }
 
 impl GcHeader {
-    /// The header of a new object; the heap sets its mark once the object
-    /// is written.
+    /// The header of a new object (young); the heap sets its mark once the
+    /// object is written.
     pub const fn new() -> GcHeader {
-        GcHeader { mark: Cell::new(0), bits: Cell::new(0) }
+        GcHeader { mark: Cell::new(CLEAN), bits: Cell::new(0) }
+    }
+
+    /// Whether the object is old.
+    #[inline(always)]
+    pub fn is_old(&self) -> bool {
+        self.bits.get() & OLD != 0
+    }
+
+    /// The write barrier: call it whenever a reference to `target` is
+    /// stored into this object. A young `target` stored into an old object
+    /// remembers the object (invariant 2). Two loads and a compare when
+    /// nothing is to be done.
+    #[inline(always)]
+    pub fn write_barrier(&self, target: &GcHeader) {
+        if self.bits.get() & (OLD | REMEMBERED) == OLD && target.bits.get() & OLD == 0 {
+            self.remember();
+        }
+    }
+
+    /// The barrier for stores the caller cannot see one by one (a list's
+    /// buffer borrowed for change): an old object is remembered whatever
+    /// it will hold.
+    #[inline(always)]
+    pub fn touch(&self) {
+        if self.bits.get() & (OLD | REMEMBERED) == OLD {
+            self.remember();
+        }
+    }
+
+    /// Puts this old object in its heap's remembered set.
+    #[cold]
+    #[inline(never)]
+    fn remember(&self) {
+        self.bits.set(self.bits.get() | REMEMBERED);
+        // SAFETY: every object lives in a block or a large allocation of a
+        // heap, whose first word points at that heap's `Shared` (space.rs),
+        // alive as long as the heap. The heap is not `Sync`, and no borrow
+        // of the set is live outside `Heap::collect`, which runs no
+        // barrier (tracing never stores).
+        unsafe {
+            let shared = space::shared_of(self);
+            (*(*shared).remembered.get()).push(NonNull::from(self));
+        }
     }
 }
 
@@ -97,6 +198,12 @@ impl Default for GcHeader {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// What the objects of a heap reach it by: the remembered set, where
+/// [`GcHeader::remember`] puts old objects.
+pub(crate) struct Shared {
+    remembered: UnsafeCell<Vec<NonNull<GcHeader>>>,
 }
 
 /// A heap object, which may hold [`Gc`] pointers to other objects of its
@@ -110,11 +217,15 @@ impl Default for GcHeader {
 /// 2. Every `Gc` it reports was allocated by the same [`Heap`] as this object.
 /// 3. `trace` does not mutate the object (through cells) in a way that adds,
 ///    removes or replaces a `Gc` it holds.
-/// 4. `finalize` and `extra_bytes` never dereference a `Gc`: they run during
-///    the sweep, when the objects a `Gc` points to may already be freed.
+/// 4. `finalize`, `extra_bytes`, `size` and `is_suspended_frame` never
+///    dereference a `Gc`: they run during the sweep, when the objects a
+///    `Gc` points to may already be freed.
 /// 5. `Self` is `#[repr(C)]` with a [`GcHeader`] as its first field and an
 ///    alignment of at most 8, and so is the real layout of every object
 ///    (the fields the VM reads past `Self` after checking its kind).
+/// 6. Every store of a `Gc` into an existing object goes through
+///    [`GcHeader::write_barrier`] or [`GcHeader::touch`] of that object
+///    (stores into an object being initialized need none: it is young).
 pub unsafe trait Trace {
     /// Reports every `Gc<Self>` this object holds, via `tracer.mark(..)`.
     fn trace(&self, tracer: &mut Tracer<Self>)
@@ -130,6 +241,18 @@ pub unsafe trait Trace {
     /// `Vec`s and `String`s), counted in the heap's size accounting.
     fn extra_bytes(&self) -> usize {
         0
+    }
+
+    /// Whether the object is the saved state of a suspended frame (the VM's
+    /// async1 state machines and async2 continuations): the collector
+    /// counts the old ones that a minor collection did not trace.
+    fn is_suspended_frame(&self) -> bool {
+        false
+    }
+
+    /// A few words on the object for the verifier's reports.
+    fn describe(&self) -> String {
+        format!("an object of {} bytes", self.size())
     }
 
     /// Drops what the object owns (its `Vec` and `Box` fields), exactly
@@ -179,10 +302,20 @@ impl<T: Trace> Gc<T> {
         self.ptr
     }
 
-    fn header(&self) -> &GcHeader {
+    /// The object's header.
+    #[inline(always)]
+    pub fn header(&self) -> &GcHeader {
         // SAFETY: the object is alive (as for `deref`) and starts with its
         // `GcHeader` (rule 5 of `Trace`).
         unsafe { self.ptr.cast::<GcHeader>().as_ref() }
+    }
+
+    /// Its generation as .NET numbers them: 0 for a young object that has
+    /// survived no collection, 1 for one that survived one, 2 for an old one
+    /// (what `GC.GetGeneration` answers).
+    pub fn generation(self) -> u8 {
+        let bits = self.header().bits.get();
+        if bits & OLD != 0 { 2 } else { bits & AGE }
     }
 }
 
@@ -211,11 +344,25 @@ impl<T: Trace> fmt::Debug for Gc<T> {
     }
 }
 
+/// Which collection to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Collection {
+    /// Young objects only: from the roots and the remembered set.
+    Minor,
+    /// Every object.
+    Major,
+}
+
 /// The mark phase's state: which epoch counts as marked, and the stack of
 /// objects marked but not yet traced.
 pub struct Tracer<T: Trace> {
     epoch: u8,
     stack: Vec<Gc<T>>,
+    /// A minor collection: old objects count as marked and are not traced.
+    minor: bool,
+    /// Objects a minor collection promotes that point to objects that stay
+    /// young: remembered as soon as they are old.
+    promoted_remembered: Vec<NonNull<GcHeader>>,
 }
 
 impl<T: Trace> Tracer<T> {
@@ -237,11 +384,33 @@ impl<T: Trace> Tracer<T> {
         self.stack.push(g);
     }
 
+    /// Whether any object pushed since `from` is young and stays young
+    /// after this minor collection (it has survived none yet).
+    fn pushed_stays_young(&self, from: usize) -> bool {
+        self.stack[from..].iter().any(|c| c.header().bits.get() & (OLD | AGE) == 0)
+    }
+
     fn trace_marked(&mut self) {
         while let Some(g) = self.stack.pop() {
-            let mark = &g.header().mark;
-            if mark.get() != self.epoch {
-                mark.set(self.epoch);
+            let h = g.header();
+            let bits = h.bits.get();
+            if self.minor && bits & OLD != 0 {
+                continue;
+            }
+            if h.mark.get() == self.epoch {
+                continue;
+            }
+            h.mark.set(self.epoch);
+            if self.minor && bits & AGE != 0 {
+                // Promoted by this collection's sweep: if it holds an object
+                // that stays young, it must be remembered once it is old.
+                let from = self.stack.len();
+                (*g).trace(self);
+                if self.pushed_stays_young(from) {
+                    h.bits.set(bits | REMEMBERED);
+                    self.promoted_remembered.push(NonNull::from(h));
+                }
+            } else {
                 (*g).trace(self);
             }
         }
@@ -251,9 +420,27 @@ impl<T: Trace> Tracer<T> {
 /// Counters for `--stats`.
 #[derive(Clone, Debug, Default)]
 pub struct HeapStats {
+    /// Collections of both kinds, and their pauses.
     pub collections: u64,
     pub total_pause: Duration,
     pub max_pause: Duration,
+    pub minor_collections: u64,
+    pub minor_total_pause: Duration,
+    pub minor_max_pause: Duration,
+    pub major_collections: u64,
+    pub major_total_pause: Duration,
+    pub major_max_pause: Duration,
+    /// Bytes of the objects minor collections made old.
+    pub bytes_promoted: u64,
+    /// Objects in the remembered set after the last collection, and the
+    /// most it has held after one.
+    pub remembered: usize,
+    pub remembered_max: usize,
+    /// Old suspended frames (async1 state machines, async2 continuations)
+    /// that minor collections did not trace, summed over them; and in the
+    /// last one.
+    pub frames_skipped: u64,
+    pub frames_skipped_last: usize,
     pub objects_allocated: u64,
     /// Bytes of the cells allocated (and the extra bytes they owned then).
     pub bytes_allocated: u64,
@@ -262,6 +449,8 @@ pub struct HeapStats {
     /// Objects in the heap now: the survivors of the last collection and
     /// everything allocated since.
     pub objects_live: usize,
+    /// Young objects now (counted in `objects_live`).
+    pub objects_young: usize,
     /// Objects in the large-object space now (counted in `objects_live`).
     pub large_objects: usize,
     /// Blocks of cells held now, in all size classes.
@@ -273,6 +462,10 @@ pub struct HeapStats {
 pub struct Heap<T: Trace> {
     /// The cells every object lives in.
     space: Space<T>,
+    /// The remembered set, which objects reach through their block.
+    shared: Box<Shared>,
+    /// Every young object, by its cell.
+    young: Vec<NonNull<u8>>,
     /// The mark of the last collection; the next one marks with `epoch + 1`.
     epoch: u8,
     /// The mark stack, kept between collections for its capacity.
@@ -281,7 +474,11 @@ pub struct Heap<T: Trace> {
     /// Bytes of the objects that survived the last collection.
     live_bytes: usize,
     bytes_since_gc: usize,
-    threshold: usize,
+    /// Bytes of old objects: after the last major collection, and now.
+    old_after_major: usize,
+    old_bytes: usize,
+    /// Old suspended frames now (`Trace::is_suspended_frame`).
+    old_frames: usize,
     /// The most bytes the heap may hold ([`Heap::set_limit`]).
     limit: usize,
     stats: HeapStats,
@@ -298,14 +495,19 @@ impl<T: Trace> Default for Heap<T> {
 impl<T: Trace> Heap<T> {
     pub fn new() -> Self {
         const { assert!(align_of::<T>() <= space::ALIGN, "heap objects are at most 8-aligned") };
+        let shared = Box::new(Shared { remembered: UnsafeCell::new(Vec::new()) });
         Heap {
-            space: Space::new(),
-            epoch: 0,
+            space: Space::new(&raw const *shared),
+            shared,
+            young: Vec::new(),
+            epoch: CLEAN,
             mark_stack: Vec::new(),
             stress: false,
             live_bytes: 0,
             bytes_since_gc: 0,
-            threshold: MIN_THRESHOLD,
+            old_after_major: 0,
+            old_bytes: 0,
+            old_frames: 0,
             limit: usize::MAX,
             stats: HeapStats::default(),
             _owns: PhantomData,
@@ -317,15 +519,17 @@ impl<T: Trace> Heap<T> {
         self
     }
 
-    /// In stress mode [`Heap::should_collect`] is true after every allocation.
+    /// In stress mode [`Heap::due`] asks for a collection after every
+    /// allocation.
     pub fn set_stress(&mut self, stress: bool) {
         self.stress = stress;
     }
 
     /// A cell of at least `size` bytes (`size >= size_of::<T>()`), 8-aligned,
     /// which `init` fills with a whole object whose header it makes with
-    /// [`GcHeader::new`]; the heap then marks it allocated. Never collects.
-    /// If `init` panics, the cell goes back to the heap.
+    /// [`GcHeader::new`]; the heap then marks it allocated. The object is
+    /// young. Never collects. If `init` panics, the cell goes back to the
+    /// heap.
     ///
     /// # Safety
     /// `init` writes a valid object of `size` bytes (see [`Trace`]'s rule 5)
@@ -334,7 +538,8 @@ impl<T: Trace> Heap<T> {
     pub unsafe fn alloc_with(&mut self, size: usize, init: impl FnOnce(NonNull<u8>)) -> Gc<T> {
         debug_assert!(size >= size_of::<T>());
         // SAFETY: the caller's promise.
-        let (cell, cell_size) = unsafe { self.space.alloc(size, self.epoch, init) };
+        let (cell, cell_size) = unsafe { self.space.alloc(size, init) };
+        self.young.push(cell);
         let gc = Gc { ptr: cell.cast::<T>() };
         debug_assert_eq!(gc.size(), size);
         let bytes = cell_size + gc.extra_bytes();
@@ -359,11 +564,32 @@ impl<T: Trace> Heap<T> {
         unsafe { self.alloc_with(size_of::<T>(), |cell| cell.cast::<T>().write(value)) }
     }
 
-    /// Whether the VM should call [`Heap::collect`] at this safepoint:
-    /// enough was allocated since the last collection, or the heap is past
-    /// its limit.
+    /// The collection the VM should run at this safepoint, if any: a minor
+    /// one once the young generation's budget is spent (every allocation,
+    /// in stress mode), a major one when the old generation has grown
+    /// enough or the heap is past its limit.
+    pub fn due(&self) -> Option<Collection> {
+        if self.stress {
+            if self.bytes_since_gc == 0 {
+                return None;
+            }
+            let major = (self.stats.collections + 1).is_multiple_of(STRESS_MAJOR_EVERY);
+            return Some(if major { Collection::Major } else { Collection::Minor });
+        }
+        if self.over_limit() {
+            return Some(Collection::Major);
+        }
+        if self.bytes_since_gc <= YOUNG_BUDGET {
+            return None;
+        }
+        let growth = (self.old_after_major as f64 * MAJOR_GROWTH) as usize;
+        let major = self.old_bytes - self.old_bytes.min(self.old_after_major) > growth.max(MIN_MAJOR_GROWTH);
+        Some(if major { Collection::Major } else { Collection::Minor })
+    }
+
+    /// Whether a collection is due ([`Heap::due`]).
     pub fn should_collect(&self) -> bool {
-        if self.stress { self.bytes_since_gc > 0 } else { self.bytes_since_gc > self.threshold || self.over_limit() }
+        self.due().is_some()
     }
 
     /// Caps the heap at `bytes`. Allocation itself never fails: the VM asks
@@ -407,45 +633,139 @@ impl<T: Trace> Heap<T> {
         &self.stats
     }
 
-    /// Marks everything reachable from `roots`, then frees everything else.
+    /// The remembered set.
+    fn remembered(&mut self) -> &mut Vec<NonNull<GcHeader>> {
+        self.shared.remembered.get_mut()
+    }
+
+    /// Runs a collection of this kind: a major one marks everything
+    /// reachable from `roots` and frees everything else; a minor one frees
+    /// the young objects that neither `roots` nor the remembered set reach.
     ///
     /// # Safety
     /// Call it only at a safepoint, where `roots` (and the objects it reaches)
-    /// hold every `Gc` that will be dereferenced after this call, and every
-    /// `Gc` that `roots` reports points to a live object of this heap. Any
-    /// other `Gc` dangles once this returns.
-    pub unsafe fn collect(&mut self, roots: &dyn Roots<T>) {
+    /// hold every `Gc` that will be dereferenced after this call, every
+    /// `Gc` that `roots` reports points to a live object of this heap, and
+    /// every store into the heap went through the write barrier (rule 6 of
+    /// [`Trace`]). Any other `Gc` may dangle once this returns.
+    pub unsafe fn collect(&mut self, roots: &dyn Roots<T>, kind: Collection) {
         let start = Instant::now();
         self.epoch = match self.epoch.wrapping_add(1) {
-            FREE => 0,
+            FREE => 1,
             e => e,
         };
         let mut stack = std::mem::take(&mut self.mark_stack);
         stack.clear();
-        let mut tracer = Tracer { epoch: self.epoch, stack };
+        let minor = kind == Collection::Minor;
+        let mut tracer = Tracer { epoch: self.epoch, stack, minor, promoted_remembered: Vec::new() };
         roots.trace_roots(&mut tracer);
         tracer.trace_marked();
+        if minor {
+            self.trace_remembered(&mut tracer);
+        }
+        let promoted_remembered = std::mem::take(&mut tracer.promoted_remembered);
         self.mark_stack = tracer.stack;
-        self.sweep();
+        match kind {
+            Collection::Minor => self.sweep_young(promoted_remembered),
+            Collection::Major => self.sweep_all(),
+        }
 
         let pause = start.elapsed();
-        self.stats.collections += 1;
-        self.stats.total_pause += pause;
-        self.stats.max_pause = self.stats.max_pause.max(pause);
+        let remembered = self.remembered().len();
+        let s = &mut self.stats;
+        s.collections += 1;
+        s.total_pause += pause;
+        s.max_pause = s.max_pause.max(pause);
+        let (count, total, max) = match kind {
+            Collection::Minor => (&mut s.minor_collections, &mut s.minor_total_pause, &mut s.minor_max_pause),
+            Collection::Major => (&mut s.major_collections, &mut s.major_total_pause, &mut s.major_max_pause),
+        };
+        *count += 1;
+        *total += pause;
+        *max = (*max).max(pause);
+        s.remembered = remembered;
+        s.remembered_max = s.remembered_max.max(remembered);
     }
 
-    /// Frees every object not marked in this epoch and recounts live bytes.
-    fn sweep(&mut self) {
+    /// A minor collection's second set of roots: each remembered object's
+    /// children (the object itself is old). An object that no longer holds
+    /// an object that stays young is forgotten.
+    fn trace_remembered(&mut self, tracer: &mut Tracer<T>) {
+        let list = std::mem::take(self.remembered());
+        let mut kept = Vec::with_capacity(list.len());
+        let mut frames = 0;
+        for h in list {
+            let g = Gc { ptr: h.cast::<T>() };
+            let from = tracer.stack.len();
+            (*g).trace(tracer);
+            if g.is_suspended_frame() {
+                frames += 1;
+            }
+            if tracer.pushed_stays_young(from) {
+                kept.push(h);
+            } else {
+                // SAFETY: remembered objects are old, so alive.
+                let header = unsafe { h.as_ref() };
+                header.bits.set(header.bits.get() & !REMEMBERED);
+            }
+            tracer.trace_marked();
+        }
+        *self.remembered() = kept;
+        let skipped = self.old_frames.saturating_sub(frames);
+        self.stats.frames_skipped += skipped as u64;
+        self.stats.frames_skipped_last = skipped;
+    }
+
+    /// A minor collection's sweep: frees the unmarked young objects, ages
+    /// the marked ones and promotes those that had aged already.
+    fn sweep_young(&mut self, promoted_remembered: Vec<NonNull<GcHeader>>) {
+        let mut young = std::mem::take(&mut self.young);
+        // SAFETY: the young list holds exactly the young objects, each whole.
+        let counts = unsafe { self.space.sweep_young(&mut young, self.epoch) };
+        self.young = young;
+        self.remembered().extend(promoted_remembered);
+        self.live_bytes = (self.live_bytes + self.bytes_since_gc).saturating_sub(counts.dead_bytes);
+        self.bytes_since_gc = 0;
+        self.old_bytes += counts.promoted_bytes;
+        self.old_frames += counts.promoted_frames;
+        self.stats.bytes_promoted += counts.promoted_bytes as u64;
+        self.stats.objects_live -= counts.freed;
+        self.stats.objects_young = self.young.len();
+        self.stats.large_objects = self.space.large_objects();
+    }
+
+    /// A major collection's sweep: frees every unmarked object; every
+    /// survivor is old.
+    fn sweep_all(&mut self) {
         let counts = self.space.sweep(self.epoch);
+        self.young.clear();
+        self.remembered().clear();
         // Objects may have grown since they were allocated; count the heap at
         // its largest, just before this sweep.
         self.stats.peak_bytes = self.stats.peak_bytes.max(counts.live_bytes + counts.dead_bytes);
         self.stats.objects_live = counts.live;
+        self.stats.objects_young = 0;
         self.stats.blocks = self.space.blocks();
         self.stats.large_objects = self.space.large_objects();
         self.live_bytes = counts.live_bytes;
         self.bytes_since_gc = 0;
-        self.threshold = MIN_THRESHOLD.max(counts.live_bytes);
+        self.old_bytes = counts.live_bytes;
+        self.old_after_major = counts.live_bytes;
+        self.old_frames = counts.frames;
+    }
+
+    /// Checks the heap's invariants (`--gc-verify`): every old object that
+    /// holds a young one is remembered, every remembered object is old and
+    /// every young one is in the young list; and nothing reachable from
+    /// `roots` was freed. Slow: it walks the whole heap. Call it at a
+    /// safepoint, before and after a collection.
+    ///
+    /// # Safety
+    /// As for [`Heap::collect`]: `roots` reports only live objects of this
+    /// heap, which hold every `Gc` the program can reach.
+    pub unsafe fn verify(&mut self, roots: &dyn Roots<T>) -> Result<(), String> {
+        // SAFETY: the caller's promise.
+        unsafe { verify::verify(self, roots) }
     }
 }
 

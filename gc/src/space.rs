@@ -5,13 +5,18 @@
 //! Space<T>
 //!   classes[c]    one per cell size (16, 24, .. 2048 bytes; CLASS_OF maps a
 //!                 size to its class)
-//!     blocks      [Block][Block]...[Block]   BLOCK_SIZE bytes each, cut into
-//!                                            cells of the class's size; the
-//!                                            last one is the bump block
+//!     blocks      [Block][Block]...[Block]   BLOCK_SIZE bytes each, aligned
+//!                                            to BLOCK_SIZE: a BlockHeader,
+//!                                            then cells of the class's size;
+//!                                            the last one is the bump block
 //!     bump..end   the never-used cells of the bump block
 //!     free        cells freed by the last sweep, linked through the cells
-//!   large         objects over MAX_SMALL bytes, one allocation each
+//!   large         objects over MAX_SMALL bytes, one allocation each, the
+//!                 object LARGE_PREFIX bytes in (the prefix: the heap's
+//!                 Shared, then the allocation's size)
 //!
+//! a block:  [BlockHeader: Shared pointer, class | cell | cell | ...]
+//!            0                                  16
 //! a cell:   [GcHeader | the object's fields ..............]  (object)
 //!           [mark=FREE| . . . | next free cell | . . . . .]  (free)
 //!            0          2       8                 class size
@@ -28,10 +33,16 @@
 //!   empty bump block, so no free cell is left off the list). Its next
 //!   pointer sits at [`NEXT_OFFSET`], after the header.
 //! - Cells never move: a `Gc` stays valid while its object lives.
-//! - The sweep visits every block's cells, finalizes the unmarked objects,
-//!   rebuilds each free list, gives back a block whose cells are all free
-//!   (and rewinds the bump block when all of its cells are), and frees the
-//!   unmarked large objects.
+//! - An object's block is its address rounded down to BLOCK_SIZE (a large
+//!   object has the `LARGE` bit, and its prefix instead): that is how the
+//!   write barrier finds the heap's remembered set, and a minor sweep the
+//!   class of a cell it frees.
+//! - The major sweep visits every block's cells, finalizes the unmarked
+//!   objects, rebuilds each free list, gives back a block whose cells are
+//!   all free (and rewinds the bump block when all of its cells are), and
+//!   frees the unmarked large objects. A minor sweep visits only the young
+//!   objects and puts the cells it frees on their class's free list; blocks
+//!   it empties go back at the next major sweep.
 
 use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
 use std::cell::Cell;
@@ -39,7 +50,7 @@ use std::marker::PhantomData;
 use std::mem;
 use std::ptr::{self, NonNull};
 
-use crate::{GcHeader, Trace};
+use crate::{AGE, CLEAN, GcHeader, LARGE, OLD, Shared, Trace};
 
 /// Bytes per block.
 pub(crate) const BLOCK_SIZE: usize = 32 << 10;
@@ -76,11 +87,49 @@ pub(crate) const FREE: u8 = u8::MAX;
 /// object's header, 8-aligned, inside the smallest cell.
 const NEXT_OFFSET: usize = 8;
 
+/// The bytes at the start of each block before its first cell: its
+/// [`BlockHeader`].
+pub(crate) const BLOCK_HEADER: usize = 16;
+
+/// The bytes of a large object's allocation before the object: the heap's
+/// `Shared`, then the allocation's size.
+pub(crate) const LARGE_PREFIX: usize = 16;
+
+/// The start of every block.
+#[repr(C)]
+struct BlockHeader {
+    shared: *const Shared,
+    class: usize,
+}
+
+/// The heap that `h`'s object belongs to: its `Shared`.
+///
+/// # Safety
+/// `h` is the header of a live object of a heap.
+#[inline]
+pub(crate) unsafe fn shared_of(h: &GcHeader) -> *const Shared {
+    let addr = (h as *const GcHeader).cast::<u8>();
+    // SAFETY: the caller's promise; a large object's prefix and a block's
+    // header are written before any object in them.
+    unsafe {
+        if h.bits.get() & LARGE != 0 {
+            addr.sub(LARGE_PREFIX).cast::<*const Shared>().read()
+        } else {
+            block_of(addr).read().shared
+        }
+    }
+}
+
+/// The header of the block a small object's cell is in.
+fn block_of(cell: *const u8) -> *const BlockHeader {
+    cell.map_addr(|a| a & !(BLOCK_SIZE - 1)).cast()
+}
+
 /// How the heap's objects are aligned: cells are multiples of it, blocks and
 /// large objects are allocated with it.
 pub(crate) const ALIGN: usize = 8;
 
-const BLOCK_LAYOUT: Layout = match Layout::from_size_align(BLOCK_SIZE, ALIGN) {
+const BLOCK_LAYOUT: Layout = match Layout::from_size_align(BLOCK_SIZE, BLOCK_SIZE) {
     Ok(layout) => layout,
     Err(_) => panic!("invalid block layout"),
 };
@@ -91,16 +140,26 @@ pub(crate) fn class_of(size: usize) -> Option<usize> {
     CLASS_OF.get(size.div_ceil(8)).map(|&c| c as usize)
 }
 
-/// The mark byte of the object (or free cell) at `cell`.
+/// The header of the object (or free cell) at `cell`.
 ///
 /// # Safety
 /// `cell` points to a cell whose header is initialized, which lives as long
 /// as the returned reference is used.
 #[inline]
-unsafe fn mark<'a>(cell: *mut u8) -> &'a Cell<u8> {
+unsafe fn header<'a>(cell: *mut u8) -> &'a GcHeader {
     // SAFETY: the caller's promise; `GcHeader` is the first field of every
     // object and of every free cell.
-    unsafe { &(*cell.cast::<GcHeader>()).mark }
+    unsafe { &*cell.cast::<GcHeader>() }
+}
+
+/// The mark byte of the object (or free cell) at `cell`.
+///
+/// # Safety
+/// As for [`header`].
+#[inline]
+unsafe fn mark<'a>(cell: *mut u8) -> &'a Cell<u8> {
+    // SAFETY: the caller's promise.
+    unsafe { &header(cell).mark }
 }
 
 /// The next-free-cell pointer of the free cell at `cell`.
@@ -117,7 +176,9 @@ unsafe fn next(cell: *mut u8) -> *mut *mut u8 {
 struct Class {
     /// The size of each cell.
     cell: usize,
-    /// Bytes of each block that are cut into cells (whole cells only).
+    /// Its index in [`CLASS_SIZES`].
+    index: usize,
+    /// The end of the cells of a full block: the header and whole cells.
     used: usize,
     /// The blocks, oldest first; the last is the bump block.
     blocks: Vec<NonNull<u8>>,
@@ -130,10 +191,12 @@ struct Class {
 }
 
 impl Class {
-    fn new(cell: usize) -> Class {
+    fn new(index: usize) -> Class {
+        let cell = CLASS_SIZES[index];
         Class {
             cell,
-            used: BLOCK_SIZE / cell * cell,
+            index,
+            used: BLOCK_HEADER + (BLOCK_SIZE - BLOCK_HEADER) / cell * cell,
             blocks: Vec::new(),
             bump: ptr::null_mut(),
             end: ptr::null_mut(),
@@ -144,7 +207,7 @@ impl Class {
     /// A cell: from the free list, else the bump block, else a new block.
     /// Its contents are whatever was there.
     #[inline]
-    fn take(&mut self) -> NonNull<u8> {
+    fn take(&mut self, shared: *const Shared) -> NonNull<u8> {
         if let Some(cell) = NonNull::new(self.free) {
             // SAFETY: a cell on the free list holds no object and its next
             // pointer was written when it was put on the list.
@@ -159,23 +222,25 @@ impl Class {
             // SAFETY: inside a block, so not null.
             return unsafe { NonNull::new_unchecked(cell) };
         }
-        self.take_from_new_block()
+        self.take_from_new_block(shared)
     }
 
     #[cold]
     #[inline(never)]
-    fn take_from_new_block(&mut self) -> NonNull<u8> {
+    fn take_from_new_block(&mut self, shared: *const Shared) -> NonNull<u8> {
         // SAFETY: BLOCK_LAYOUT has a non-zero size.
         let block = NonNull::new(unsafe { alloc(BLOCK_LAYOUT) }).unwrap_or_else(|| handle_alloc_error(BLOCK_LAYOUT));
         self.blocks.push(block);
         let start = block.as_ptr();
         // SAFETY: `used` <= BLOCK_SIZE, and the block has at least one cell
-        // (cells are at most MAX_SMALL < BLOCK_SIZE).
+        // after its header (cells are at most MAX_SMALL < BLOCK_SIZE - 16);
+        // the header fits before the first cell.
         unsafe {
+            start.cast::<BlockHeader>().write(BlockHeader { shared, class: self.index });
             self.end = start.add(self.used);
-            self.bump = start.add(self.cell);
+            self.bump = start.add(BLOCK_HEADER + self.cell);
+            NonNull::new_unchecked(start.add(BLOCK_HEADER))
         }
-        block
     }
 
     /// Puts `cell`, holding no object, on the free list.
@@ -201,8 +266,9 @@ impl Class {
         }
     }
 
-    /// Finalizes every object whose mark is not `epoch`, rebuilds the free
-    /// list, and gives back the blocks left with no object.
+    /// Finalizes every object whose mark is not `epoch`, makes every other
+    /// one old and clean, rebuilds the free list, and gives back the blocks
+    /// left with no object.
     ///
     /// # Safety
     /// Every object in the class is an initialized `T` (the invariant).
@@ -217,17 +283,22 @@ impl Class {
             // This block's free cells, in address order.
             let (mut block_head, mut block_tail): (*mut u8, *mut u8) = (ptr::null_mut(), ptr::null_mut());
             let mut live_here = 0;
-            let mut offset = 0;
+            let mut offset = BLOCK_HEADER;
             while offset < used {
                 // SAFETY: offset < used <= BLOCK_SIZE.
                 let cell = unsafe { start.add(offset) };
                 offset += self.cell;
                 // SAFETY: a used cell's header is initialized (invariant).
-                let m = unsafe { mark(cell) }.get();
+                let h = unsafe { header(cell) };
+                let m = h.mark.get();
                 if m == epoch {
                     live_here += 1;
+                    h.mark.set(CLEAN);
+                    h.bits.set(OLD);
                     // SAFETY: it holds a live object.
-                    counts.live_bytes += self.cell + unsafe { &*cell.cast::<T>() }.extra_bytes();
+                    let obj = unsafe { &*cell.cast::<T>() };
+                    counts.live_bytes += self.cell + obj.extra_bytes();
+                    counts.frames += usize::from(obj.is_suspended_frame());
                     continue;
                 }
                 if m != FREE {
@@ -236,8 +307,8 @@ impl Class {
                     unsafe {
                         counts.dead_bytes += self.cell + (*cell.cast::<T>()).extra_bytes();
                         T::finalize(NonNull::new_unchecked(cell.cast()));
-                        mark(cell).set(FREE);
                     }
+                    h.mark.set(FREE);
                 }
                 // SAFETY: the cell holds no object; the previous free cell
                 // of this block is one too.
@@ -261,7 +332,8 @@ impl Class {
                     continue;
                 }
                 // The bump block, all free: bump through it again.
-                self.bump = start;
+                // SAFETY: the first cell is inside the block.
+                self.bump = unsafe { start.add(BLOCK_HEADER) };
             } else if !block_tail.is_null() {
                 if tail.is_null() {
                     head = block_head;
@@ -278,6 +350,28 @@ impl Class {
         self.free = head;
     }
 
+    /// Calls `f` with every object's cell.
+    ///
+    /// # Safety
+    /// As for `sweep`; `f` frees nothing.
+    unsafe fn for_each(&self, f: &mut impl FnMut(NonNull<u8>)) {
+        for b in 0..self.blocks.len() {
+            let start = self.blocks[b].as_ptr();
+            let used = self.used_of(b);
+            let mut offset = BLOCK_HEADER;
+            while offset < used {
+                // SAFETY: a used cell, its header initialized.
+                unsafe {
+                    let cell = start.add(offset);
+                    if mark(cell).get() != FREE {
+                        f(NonNull::new_unchecked(cell));
+                    }
+                }
+                offset += self.cell;
+            }
+        }
+    }
+
     /// Finalizes every object and gives back every block.
     ///
     /// # Safety
@@ -286,7 +380,7 @@ impl Class {
         for b in 0..self.blocks.len() {
             let start = self.blocks[b].as_ptr();
             let used = self.used_of(b);
-            let mut offset = 0;
+            let mut offset = BLOCK_HEADER;
             while offset < used {
                 // SAFETY: a used cell; its header is initialized; if it is
                 // not free it holds an object, finalized once here.
@@ -312,8 +406,34 @@ impl Class {
 
 /// An object of the large-object space.
 struct Large {
+    /// The object (its allocation starts `LARGE_PREFIX` bytes before).
     ptr: NonNull<u8>,
+    /// The allocation's.
     layout: Layout,
+}
+
+impl Large {
+    /// The object's bytes (its allocation's, less the prefix).
+    fn size(&self) -> usize {
+        self.layout.size() - LARGE_PREFIX
+    }
+
+    fn start(&self) -> *mut u8 {
+        // SAFETY: the object is LARGE_PREFIX bytes into its allocation.
+        unsafe { self.ptr.as_ptr().sub(LARGE_PREFIX) }
+    }
+
+    /// Finalizes the object and frees its allocation.
+    ///
+    /// # Safety
+    /// The object is whole, nothing uses it again, and its entry goes.
+    unsafe fn free<T: Trace>(&self) {
+        // SAFETY: the caller's promise.
+        unsafe {
+            T::finalize(self.ptr.cast());
+            dealloc(self.start(), self.layout);
+        }
+    }
 }
 
 /// What a sweep found.
@@ -322,12 +442,25 @@ pub(crate) struct Counts {
     pub(crate) live: usize,
     pub(crate) live_bytes: usize,
     pub(crate) dead_bytes: usize,
+    /// Suspended frames among the live objects (`Trace::is_suspended_frame`).
+    pub(crate) frames: usize,
+}
+
+/// What a minor sweep found.
+#[derive(Default)]
+pub(crate) struct YoungCounts {
+    pub(crate) freed: usize,
+    pub(crate) dead_bytes: usize,
+    pub(crate) promoted_bytes: usize,
+    pub(crate) promoted_frames: usize,
 }
 
 /// Every cell of a heap of `T`s.
 pub(crate) struct Space<T> {
     classes: Box<[Class; CLASS_SIZES.len()]>,
     large: Vec<Large>,
+    /// The heap's `Shared`, which every block and large object points to.
+    shared: *const Shared,
     /// Blocks held, in all classes.
     blocks: usize,
     _objects: PhantomData<T>,
@@ -353,61 +486,68 @@ impl<T> Drop for Unwritten<'_, T> {
             // SAFETY: the cell came from that class and holds no whole
             // object (init did not finish), so it is empty.
             Origin::Class(c) => unsafe { self.space.classes[c].give_back(self.cell) },
-            // SAFETY: allocated with `layout` and not in the large list.
-            Origin::Large(layout) => unsafe { dealloc(self.cell.as_ptr(), layout) },
+            // SAFETY: allocated with `layout`, the object LARGE_PREFIX bytes
+            // in, and not in the large list.
+            Origin::Large(layout) => unsafe { dealloc(self.cell.as_ptr().sub(LARGE_PREFIX), layout) },
         }
     }
 }
 
 impl<T: Trace> Space<T> {
-    pub(crate) fn new() -> Self {
-        Space { classes: Box::new(CLASS_SIZES.map(Class::new)), large: Vec::new(), blocks: 0, _objects: PhantomData }
+    pub(crate) fn new(shared: *const Shared) -> Self {
+        let classes = Box::new(std::array::from_fn(Class::new));
+        Space { classes, large: Vec::new(), shared, blocks: 0, _objects: PhantomData }
     }
 
     /// A cell of at least `size` bytes, filled by `init`, with its mark then
-    /// set to `mark`. Returns the cell and its size (the class's, or `size`
-    /// rounded up to 8 for a large object).
+    /// made clean (a new object is young and unmarked). Returns the cell and
+    /// its size (the class's, or `size` rounded up to 8 for a large object).
     ///
     /// # Safety
     /// `init` writes a whole, valid `T` of `size` bytes.
     #[inline]
-    pub(crate) unsafe fn alloc(
-        &mut self,
-        size: usize,
-        mark: u8,
-        init: impl FnOnce(NonNull<u8>),
-    ) -> (NonNull<u8>, usize) {
+    pub(crate) unsafe fn alloc(&mut self, size: usize, init: impl FnOnce(NonNull<u8>)) -> (NonNull<u8>, usize) {
         let Some(c) = class_of(size) else {
             // SAFETY: the caller's promise.
-            return unsafe { self.alloc_large(size, mark, init) };
+            return unsafe { self.alloc_large(size, init) };
         };
+        let shared = self.shared;
         let class = &mut self.classes[c];
         let cell_size = class.cell;
         let blocks = class.blocks.len();
-        let cell = class.take();
+        let cell = class.take(shared);
         self.blocks += class.blocks.len() - blocks;
         let guard = Unwritten { space: self, cell, origin: Origin::Class(c) };
         init(cell);
         mem::forget(guard);
         // SAFETY: `init` wrote a whole object, header first.
-        unsafe { self::mark(cell.as_ptr()) }.set(mark);
+        unsafe { mark(cell.as_ptr()) }.set(CLEAN);
         (cell, cell_size)
     }
 
     #[cold]
     #[inline(never)]
-    unsafe fn alloc_large(&mut self, size: usize, mark: u8, init: impl FnOnce(NonNull<u8>)) -> (NonNull<u8>, usize) {
-        let layout = Layout::from_size_align(size.next_multiple_of(ALIGN), ALIGN)
+    unsafe fn alloc_large(&mut self, size: usize, init: impl FnOnce(NonNull<u8>)) -> (NonNull<u8>, usize) {
+        let size = size.next_multiple_of(ALIGN);
+        let layout = Layout::from_size_align(size + LARGE_PREFIX, ALIGN)
             .unwrap_or_else(|_| panic!("an object of {size} bytes is too large"));
         // SAFETY: the size is over MAX_SMALL, not zero.
-        let cell = NonNull::new(unsafe { alloc(layout) }).unwrap_or_else(|| handle_alloc_error(layout));
+        let start = NonNull::new(unsafe { alloc(layout) }).unwrap_or_else(|| handle_alloc_error(layout));
+        // SAFETY: the prefix is the allocation's first 16 bytes, 8-aligned.
+        let cell = unsafe {
+            start.cast::<*const Shared>().write(self.shared);
+            start.add(8).cast::<usize>().write(layout.size());
+            start.add(LARGE_PREFIX)
+        };
         let guard = Unwritten { space: self, cell, origin: Origin::Large(layout) };
         init(cell);
         mem::forget(guard);
         // SAFETY: `init` wrote a whole object, header first.
-        unsafe { self::mark(cell.as_ptr()) }.set(mark);
+        let h = unsafe { header(cell.as_ptr()) };
+        h.mark.set(CLEAN);
+        h.bits.set(h.bits.get() | LARGE);
         self.large.push(Large { ptr: cell, layout });
-        (cell, layout.size())
+        (cell, size)
     }
 
     /// Blocks held now, in all classes.
@@ -420,7 +560,8 @@ impl<T: Trace> Space<T> {
         self.large.len()
     }
 
-    /// Finalizes every object whose mark is not `epoch`, and counts the rest.
+    /// Finalizes every object whose mark is not `epoch`, makes the rest old
+    /// and clean, and counts them.
     pub(crate) fn sweep(&mut self, epoch: u8) -> Counts {
         let mut counts = Counts::default();
         for class in self.classes.iter_mut() {
@@ -431,20 +572,107 @@ impl<T: Trace> Space<T> {
             let cell = large.ptr.as_ptr();
             // SAFETY: a large object is whole until it is freed here.
             unsafe {
-                if mark(cell).get() == epoch {
+                let h = header(cell);
+                let obj = &*cell.cast::<T>();
+                if h.mark.get() == epoch {
+                    h.mark.set(CLEAN);
+                    h.bits.set(OLD | LARGE);
                     counts.live += 1;
-                    counts.live_bytes += large.layout.size() + (*cell.cast::<T>()).extra_bytes();
+                    counts.live_bytes += large.size() + obj.extra_bytes();
+                    counts.frames += usize::from(obj.is_suspended_frame());
                     true
                 } else {
-                    counts.dead_bytes += large.layout.size() + (*cell.cast::<T>()).extra_bytes();
-                    T::finalize(large.ptr.cast());
-                    dealloc(cell, large.layout);
+                    counts.dead_bytes += large.size() + obj.extra_bytes();
+                    large.free::<T>();
                     false
                 }
             }
         });
         self.blocks = self.classes.iter().map(|c| c.blocks.len()).sum();
         counts
+    }
+
+    /// A minor collection's sweep of the `young` objects: frees those whose
+    /// mark is not `epoch`; of the others, makes those that had survived a
+    /// minor collection already old, and keeps the rest in `young`, aged.
+    /// Every survivor is clean.
+    ///
+    /// # Safety
+    /// `young` holds cells of this space with whole, young objects.
+    pub(crate) unsafe fn sweep_young(&mut self, young: &mut Vec<NonNull<u8>>, epoch: u8) -> YoungCounts {
+        let mut counts = YoungCounts::default();
+        let mut large_freed = false;
+        young.retain(|&cell| {
+            let cell = cell.as_ptr();
+            // SAFETY: a young object, whole (the caller's promise).
+            let (h, obj) = unsafe { (header(cell), &*cell.cast::<T>()) };
+            let bits = h.bits.get();
+            if h.mark.get() == epoch {
+                h.mark.set(CLEAN);
+                if bits & AGE == 0 {
+                    h.bits.set(bits | AGE);
+                    return true;
+                }
+                h.bits.set(bits & !AGE | OLD);
+                counts.promoted_bytes += self.cell_size(cell, bits) + obj.extra_bytes();
+                counts.promoted_frames += usize::from(obj.is_suspended_frame());
+                return false;
+            }
+            counts.freed += 1;
+            counts.dead_bytes += self.cell_size(cell, bits) + obj.extra_bytes();
+            if bits & LARGE != 0 {
+                // Freed below, with its entry.
+                // SAFETY: nothing reaches it; finalized once, here.
+                unsafe { T::finalize(NonNull::new_unchecked(cell.cast())) };
+                h.mark.set(FREE);
+                large_freed = true;
+            } else {
+                // SAFETY: a small object's block header says its class;
+                // nothing reaches the object, finalized once here, and its
+                // cell goes back empty.
+                unsafe {
+                    let class = (*block_of(cell)).class;
+                    T::finalize(NonNull::new_unchecked(cell.cast()));
+                    self.classes[class].give_back(NonNull::new_unchecked(cell));
+                }
+            }
+            false
+        });
+        if large_freed {
+            // SAFETY: FREE marks only the finalized large objects above.
+            self.large.retain(|large| unsafe {
+                if mark(large.ptr.as_ptr()).get() == FREE {
+                    dealloc(large.start(), large.layout);
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+        counts
+    }
+
+    /// The bytes of the cell at `cell`, whose header bits are `bits`.
+    fn cell_size(&self, cell: *mut u8, bits: u8) -> usize {
+        if bits & LARGE != 0 {
+            // SAFETY: a large object's prefix holds its allocation's size.
+            // (Read through the prefix's second word.)
+            unsafe { cell.sub(LARGE_PREFIX).add(8).cast::<usize>().read() - LARGE_PREFIX }
+        } else {
+            // SAFETY: a small object's block starts with its header.
+            self.classes[unsafe { (*block_of(cell)).class }].cell
+        }
+    }
+
+    /// Calls `f` with every object's cell.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(NonNull<u8>)) {
+        for class in self.classes.iter() {
+            // SAFETY: every object in the space is whole; `f` frees nothing.
+            unsafe { class.for_each(&mut f) };
+        }
+        for large in &self.large {
+            f(large.ptr);
+        }
     }
 
     /// Finalizes every object and gives back all memory (the heap is going
@@ -456,10 +684,7 @@ impl<T: Trace> Space<T> {
         }
         for large in self.large.drain(..) {
             // SAFETY: a whole object, finalized once, then freed.
-            unsafe {
-                T::finalize(large.ptr.cast());
-                dealloc(large.ptr.as_ptr(), large.layout);
-            }
+            unsafe { large.free::<T>() };
         }
         self.blocks = 0;
     }

@@ -1,5 +1,5 @@
 use super::*;
-use space::{BLOCK_SIZE, CLASS_SIZES, MAX_SMALL, class_of};
+use space::{BLOCK_HEADER, BLOCK_SIZE, CLASS_SIZES, MAX_SMALL, class_of};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -20,6 +20,8 @@ struct TestObj {
 /// The bytes of a `TestObj` before its edges.
 const HEAD: usize = size_of::<TestObj>();
 const PANIC_IN_TRACE: u8 = 1;
+/// Counts as a suspended frame.
+const FRAME: u8 = 2;
 
 type Edge = Cell<Option<Gc<TestObj>>>;
 
@@ -31,6 +33,8 @@ struct Shared {
     live: RefCell<HashSet<usize>>,
     /// Extra bytes, by object address.
     extra: RefCell<HashMap<usize, usize>>,
+    /// Calls of `trace`.
+    traced: Cell<usize>,
 }
 
 impl TestObj {
@@ -50,9 +54,11 @@ impl TestObj {
 // repr(C) with its GcHeader first.
 unsafe impl Trace for TestObj {
     fn trace(&self, tracer: &mut Tracer<Self>) {
-        if self.flags.replace(0) & PANIC_IN_TRACE != 0 {
+        if self.flags.get() & PANIC_IN_TRACE != 0 {
+            self.flags.set(self.flags.get() & !PANIC_IN_TRACE);
             panic!("trace failed");
         }
+        self.shared().traced.set(self.shared().traced.get() + 1);
         for e in self.edges() {
             if let Some(e) = e.get() {
                 tracer.mark(e);
@@ -62,6 +68,10 @@ unsafe impl Trace for TestObj {
 
     fn size(&self) -> usize {
         HEAD + 8 * self.n as usize
+    }
+
+    fn is_suspended_frame(&self) -> bool {
+        self.flags.get() & FRAME != 0
     }
 
     fn extra_bytes(&self) -> usize {
@@ -143,9 +153,35 @@ impl Fixture {
         unsafe { self.heap.alloc_with(HEAD + 8 * slots, init) }
     }
 
+    /// A major collection.
     fn collect(&mut self, roots: &[Gc<TestObj>]) {
-        // SAFETY: every test keeps the objects it uses afterwards in `roots`.
-        unsafe { self.heap.collect(&RootList(roots.to_vec())) };
+        self.run(roots, Collection::Major);
+    }
+
+    fn minor(&mut self, roots: &[Gc<TestObj>]) {
+        self.run(roots, Collection::Minor);
+    }
+
+    /// Verifies the heap, collects, and verifies it again.
+    fn run(&mut self, roots: &[Gc<TestObj>], kind: Collection) {
+        let roots = RootList(roots.to_vec());
+        // SAFETY: every test keeps the objects it uses afterwards in `roots`
+        // (and stores with `link_barrier` where it means to keep them).
+        unsafe {
+            self.heap.verify(&roots).expect("the heap before");
+            self.heap.collect(&roots, kind);
+            self.heap.verify(&roots).expect("the heap after");
+        }
+    }
+
+    /// Verifies the heap, without collecting.
+    fn verify(&mut self, roots: &[Gc<TestObj>]) -> Result<(), String> {
+        // SAFETY: the roots are live objects of this heap.
+        unsafe { self.heap.verify(&RootList(roots.to_vec())) }
+    }
+
+    fn traced(&self) -> usize {
+        self.shared.traced.get()
     }
 
     fn drops(&self) -> usize {
@@ -157,7 +193,14 @@ impl Fixture {
     }
 }
 
-/// Puts `to` in the first empty edge of `from`.
+/// Puts `to` in the first empty edge of `from`, through the write barrier.
+fn link_barrier(from: Gc<TestObj>, to: Gc<TestObj>) {
+    from.h.write_barrier(to.header());
+    link(from, to);
+}
+
+/// Puts `to` in the first empty edge of `from` (no barrier: `from` is young,
+/// or the test means to miss it).
 fn link(from: Gc<TestObj>, to: Gc<TestObj>) {
     let slot = from.edges().iter().find(|e| e.get().is_none()).expect("a free edge");
     slot.set(Some(to));
@@ -259,25 +302,34 @@ fn stress_mode_asks_for_a_collection_after_every_allocation() {
 }
 
 #[test]
-fn threshold_is_at_least_4_mib_and_then_the_live_bytes() {
+fn a_minor_collection_is_due_after_the_young_budget_and_a_major_after_the_old_generation_doubles() {
     let mut f = Fixture::new();
     let cell = CLASS_SIZES[0];
-    f.sized(MIN_THRESHOLD - cell);
-    assert!(!f.heap.should_collect()); // exactly the threshold: not over it
-    f.sized(0);
-    assert!(f.heap.should_collect());
+    f.sized(YOUNG_BUDGET - cell);
+    assert_eq!(f.heap.due(), None); // exactly the budget: not over it
+    let last = f.sized(0);
+    assert_eq!(f.heap.due(), Some(Collection::Minor));
 
-    let big = f.obj(&[]);
-    f.set_extra(big, MIN_THRESHOLD); // grew after allocation
-    f.collect(&[big]);
-    let live = f.heap.total_memory();
-    assert_eq!(live, cell + MIN_THRESHOLD);
+    // Grow the old generation: keep everything through minor collections.
+    let mut kept = vec![last];
+    let mut old = 0;
+    while old <= MIN_MAJOR_GROWTH {
+        let g = f.sized(YOUNG_BUDGET);
+        kept.push(g);
+        old += YOUNG_BUDGET + cell;
+        assert!(matches!(f.heap.due(), Some(Collection::Minor)), "{old}");
+        f.minor(&kept);
+        f.minor(&kept); // promoted
+    }
+    f.sized(YOUNG_BUDGET);
+    assert_eq!(f.heap.due(), Some(Collection::Major));
+    f.collect(&kept);
+    f.sized(YOUNG_BUDGET);
+    assert_eq!(f.heap.due(), Some(Collection::Minor));
 
-    // The next collection is due once more than `live` has been allocated.
-    f.sized(live - cell);
-    assert!(!f.heap.should_collect());
-    f.sized(0);
-    assert!(f.heap.should_collect());
+    // Past the limit, a major one.
+    f.heap.set_limit(f.heap.total_memory() - 1);
+    assert_eq!(f.heap.due(), Some(Collection::Major));
 }
 
 #[test]
@@ -458,7 +510,7 @@ fn objects_of_every_size_are_freed_once_kept_intact_and_their_cells_reused() {
 #[test]
 fn freed_cells_are_reused_and_empty_blocks_given_back() {
     let mut f = Fixture::new();
-    let per_block = BLOCK_SIZE / CLASS_SIZES[0];
+    let per_block = (BLOCK_SIZE - BLOCK_HEADER) / CLASS_SIZES[0];
     let n = 3 * per_block;
     let all: Vec<_> = (0..n).map(|_| f.obj(&[])).collect();
     assert_eq!(f.heap.stats().blocks, 3);
@@ -482,7 +534,7 @@ fn freed_cells_are_reused_and_empty_blocks_given_back() {
 fn a_block_emptied_by_a_collection_is_released() {
     let mut f = Fixture::new();
     let slots = (256 - HEAD) / 8; // 256-byte cells
-    let per_block = BLOCK_SIZE / 256;
+    let per_block = (BLOCK_SIZE - BLOCK_HEADER) / 256;
     let all: Vec<_> = (0..3 * per_block).map(|_| f.slots(slots, &[])).collect();
     let small = f.obj(&[]); // another class's block
     assert_eq!(f.heap.stats().blocks, 4);
@@ -541,4 +593,195 @@ fn alloc_moves_a_sized_object_in() {
     assert_eq!(f.heap.total_memory(), CLASS_SIZES[0]);
     f.collect(&[]);
     assert_eq!(f.drops(), 1);
+}
+
+// ----- generations
+
+#[test]
+fn objects_are_born_young_and_become_old_after_two_minor_collections() {
+    let mut f = Fixture::new();
+    let a = f.obj(&[]);
+    let dead = f.obj(&[]);
+    assert_eq!((a.generation(), dead.generation()), (0, 0));
+    f.minor(&[a]);
+    assert_eq!(f.drops(), 1);
+    assert_eq!(a.generation(), 1);
+    assert_eq!(f.heap.stats().objects_young, 1);
+    f.minor(&[a]);
+    assert_eq!(a.generation(), 2);
+    assert_eq!(f.heap.stats().objects_young, 0);
+    assert_eq!(f.heap.stats().bytes_promoted, CLASS_SIZES[0] as u64);
+    // An old object is freed only by a major collection.
+    f.minor(&[]);
+    assert_eq!(f.drops(), 1);
+    f.collect(&[]);
+    assert_eq!(f.drops(), 2);
+    assert_eq!(f.heap.total_memory(), 0);
+}
+
+#[test]
+fn a_major_collection_makes_every_survivor_old_and_empties_the_remembered_set() {
+    let mut f = Fixture::new();
+    let old = f.slots(1, &[]);
+    f.collect(&[old]);
+    let young = f.obj(&[]);
+    link_barrier(old, young);
+    assert_eq!(f.heap.remembered().len(), 1);
+    f.collect(&[old]);
+    assert_eq!(young.generation(), 2);
+    assert!(f.heap.remembered().is_empty());
+    assert_eq!(f.heap.stats().objects_young, 0);
+}
+
+#[test]
+fn a_minor_collection_keeps_young_objects_that_only_old_ones_hold() {
+    let mut f = Fixture::new();
+    let old = f.slots(2, &[]);
+    f.collect(&[old]);
+    let young = f.obj(&[]);
+    link_barrier(old, young);
+    assert_eq!(f.heap.stats().remembered, 0); // counted at collections
+    f.minor(&[old]);
+    assert_eq!(f.drops(), 0);
+    assert_eq!(young.generation(), 1);
+    // `old` stays remembered while `young` is young.
+    assert_eq!(f.heap.stats().remembered, 1);
+    f.minor(&[old]);
+    assert_eq!(young.generation(), 2);
+    // Promoted: `old` holds no young object any more and is forgotten.
+    f.minor(&[old]);
+    assert_eq!(f.heap.stats().remembered, 0);
+    assert_eq!(f.drops(), 0);
+}
+
+#[test]
+fn the_barrier_remembers_only_old_objects_that_get_young_references_and_each_once() {
+    let mut f = Fixture::new();
+    let old = f.slots(3, &[]);
+    let old2 = f.obj(&[]);
+    f.collect(&[old, old2]);
+    link_barrier(old, old2); // old -> old: nothing to remember
+    assert!(f.heap.remembered().is_empty());
+    let young = f.slots(1, &[]);
+    link_barrier(young, old); // young -> old: nothing either
+    assert!(f.heap.remembered().is_empty());
+    link_barrier(old, young);
+    link_barrier(old, young);
+    assert_eq!(f.heap.remembered().len(), 1);
+    old.h.touch();
+    assert_eq!(f.heap.remembered().len(), 1);
+    f.verify(&[old]).unwrap();
+}
+
+#[test]
+fn an_object_promoted_while_it_holds_a_young_one_is_remembered() {
+    let mut f = Fixture::new();
+    let a = f.slots(1, &[]);
+    f.minor(&[a]); // a: survived one
+    let b = f.obj(&[]);
+    link(a, b); // a is young: no barrier needed
+    f.minor(&[a]); // a promoted, b survived one: a must be remembered
+    assert_eq!((a.generation(), b.generation()), (2, 1));
+    assert_eq!(f.heap.stats().remembered, 1);
+    // b is reached only through a, which the minor collection does not trace.
+    f.minor(&[a]);
+    assert_eq!(f.drops(), 0);
+    assert_eq!(b.generation(), 2);
+}
+
+#[test]
+fn a_minor_collection_does_not_trace_old_objects() {
+    let mut f = Fixture::new();
+    let mut head = f.obj(&[]);
+    for _ in 0..10_000 {
+        head = f.obj(&[head]);
+    }
+    f.collect(&[head]);
+    let young = f.obj(&[head]);
+    // Without the verifier, whose walks trace everything.
+    let before = f.traced();
+    // SAFETY: `young` is live, and reaches everything else.
+    unsafe { f.heap.collect(&RootList(vec![young]), Collection::Minor) };
+    // `young` alone: the old list it points to is not traced.
+    assert_eq!(f.traced() - before, 1);
+    assert_eq!(f.drops(), 0);
+}
+
+#[test]
+fn the_verifier_finds_a_missed_barrier_and_a_freed_reachable_object() {
+    let mut f = Fixture::new();
+    let old = f.slots(1, &[]);
+    f.collect(&[old]);
+    let young = f.obj(&[]);
+    link(old, young); // the barrier missed
+    let e = f.verify(&[old]).unwrap_err();
+    assert!(e.contains("write barrier missed"), "{e}");
+    // SAFETY: the test means to break the invariant; nothing dereferences
+    // `young` afterwards but the verifier, which checks before tracing.
+    unsafe { f.heap.collect(&RootList(vec![old]), Collection::Minor) };
+    assert_eq!(f.drops(), 1);
+    let e = f.verify(&[old]).unwrap_err();
+    assert!(e.contains("was freed"), "{e}");
+    // Mend the edge so that dropping the heap is sound.
+    old.edges()[0].set(None);
+    f.verify(&[old]).unwrap();
+}
+
+#[test]
+fn young_large_objects_are_freed_by_minor_collections_and_promoted() {
+    let mut f = Fixture::new();
+    let slots = (4 * MAX_SMALL - HEAD) / 8;
+    let big = f.slots(slots, &[]);
+    let dead = f.slots(slots, &[]);
+    let _ = dead;
+    assert_eq!(f.heap.stats().large_objects, 2);
+    f.minor(&[big]);
+    assert_eq!(f.drops(), 1);
+    assert_eq!(f.heap.stats().large_objects, 1);
+    f.minor(&[big]);
+    assert_eq!(big.generation(), 2);
+    // The barrier finds a large object's heap through its prefix.
+    let young = f.obj(&[]);
+    link_barrier(big, young);
+    assert_eq!(f.heap.remembered().len(), 1);
+    f.minor(&[big]);
+    assert_eq!(f.drops(), 1);
+    assert_eq!(f.heap.total_memory(), 4 * MAX_SMALL + CLASS_SIZES[0]);
+}
+
+#[test]
+fn minor_collections_count_the_old_suspended_frames_they_skip() {
+    let mut f = Fixture::new();
+    let frames: Vec<_> = (0..10)
+        .map(|_| {
+            let g = f.slots(1, &[]);
+            g.flags.set(FRAME);
+            g
+        })
+        .collect();
+    f.collect(&frames);
+    f.minor(&frames);
+    assert_eq!(f.heap.stats().frames_skipped_last, 10);
+    // One is stored into: it is traced, the rest are not.
+    let young = f.obj(&[]);
+    link_barrier(frames[0], young);
+    f.minor(&frames);
+    assert_eq!(f.heap.stats().frames_skipped_last, 9);
+    assert_eq!(f.heap.stats().frames_skipped, 19);
+    assert_eq!(f.heap.stats().minor_collections, 2);
+    assert_eq!(f.heap.stats().major_collections, 1);
+}
+
+#[test]
+fn stress_mode_runs_a_major_collection_every_so_often() {
+    let mut f = Fixture::new();
+    f.heap.set_stress(true);
+    let mut kinds = Vec::new();
+    for _ in 0..2 * STRESS_MAJOR_EVERY {
+        let a = f.obj(&[]);
+        let kind = f.heap.due().expect("due after an allocation");
+        kinds.push(kind);
+        f.run(&[a], kind);
+    }
+    assert_eq!(kinds.iter().filter(|k| **k == Collection::Major).count(), 2);
 }
