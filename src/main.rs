@@ -39,9 +39,19 @@ enum Command {
         /// The async backend (both run synchronous code alike).
         #[arg(long, value_enum, default_value_t = vm::Backend::Async1)]
         mode: vm::Backend,
-        /// Collect garbage at every safepoint after an allocation.
+        /// Collect garbage at every safepoint after an allocation (a minor
+        /// collection; every 8th, a major one).
         #[arg(long)]
         gc_stress: bool,
+        /// Check the heap before and after every collection: every old
+        /// object that holds a young one is remembered (no write barrier
+        /// missed), nothing reachable was freed (no root missed).
+        #[arg(long)]
+        gc_verify: bool,
+        /// Make every collection a major one (the collector without
+        /// generations, for comparison).
+        #[arg(long)]
+        gc_major_only: bool,
         /// Print execution and GC statistics to stderr after the run.
         #[arg(long)]
         stats: bool,
@@ -144,6 +154,8 @@ fn main() -> ExitCode {
             file,
             mode,
             gc_stress,
+            gc_verify,
+            gc_major_only,
             stats,
             max_depth,
             max_instructions,
@@ -159,6 +171,8 @@ fn main() -> ExitCode {
             let options = vm::Options {
                 mode,
                 gc_stress,
+                gc_verify,
+                gc_major_only,
                 max_depth: max_depth.max(1),
                 max_instructions,
                 count_instructions: stats,

@@ -1,5 +1,5 @@
 //! Runs every program in `programs/` in both backends, normally, under
-//! `--gc-stress` and in the general loop alone, and compares stdout, stderr
+//! `--gc-stress --gc-verify` and in the general loop alone, and compares stdout, stderr
 //! and the exit code with the expected files beside it:
 //! - `NAME.out` (or `NAME.async1.out` / `NAME.async2.out` where LANGUAGE.md
 //!   says the backends differ): standard output;
@@ -36,7 +36,8 @@ fn backend_name(mode: vm::Backend) -> &'static str {
 #[derive(Clone, Copy)]
 enum Variant {
     Plain,
-    /// Collect at every safepoint after an allocation.
+    /// Collect at every safepoint after an allocation (`--gc-stress`), and
+    /// verify the heap before and after every collection (`--gc-verify`).
     GcStress,
     /// Count instructions, so every instruction runs in the general loop:
     /// the fast loop's hand-backs cannot hide a general case.
@@ -51,6 +52,7 @@ fn check(path: &Path, mode: vm::Backend, variant: Variant) -> Result<(), Failed>
     let options = vm::Options {
         mode,
         gc_stress: matches!(variant, Variant::GcStress),
+        gc_verify: matches!(variant, Variant::GcStress),
         count_instructions: matches!(variant, Variant::GeneralLoop),
         ..Default::default()
     };

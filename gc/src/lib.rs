@@ -71,11 +71,17 @@
 //! found is pushed with a prefetch of its header and checked when popped
 //! (its header has usually arrived by then: marking is bound by those cache
 //! misses). An object is marked in the current collection when its mark
-//! equals the collection's epoch; epochs cycle through `1..=254`, and every
-//! sweep sets the mark of each survivor back to 0 (as is every new
-//! object's), so between collections no live object carries an epoch, and a
-//! collection interrupted by a panic leaves marks that the next one does
-//! not mistake for its own. Both sweeps finalize what they free
+//! equals the collection's epoch, so starting a collection unmarks every
+//! object at once. Minor collections take their epochs from `1..128` and
+//! major ones from `128..255`, each kind cycling through its own range; a
+//! new object's mark is 0. So the sweeps never write a survivor's mark,
+//! and no object's mark can be the epoch of the next collection that
+//! looks at it: an old object's mark is that of the major collection that
+//! last marked it or of the minor one that promoted it, never the next
+//! major epoch, and a young object's is that of one of the (at most two)
+//! minor collections since it was born. A collection interrupted by a
+//! panic leaves marks that the next one of its kind does not mistake for
+//! its own. Both sweeps finalize what they free
 //! ([`Trace::finalize`]) and make its cell free for the next allocation of
 //! its class; a major sweep also gives back the blocks left empty and
 //! recounts the live bytes, because an object's [`Trace::extra_bytes`] may
@@ -114,8 +120,20 @@ pub const MIN_MAJOR_GROWTH: usize = 8 << 20;
 /// In stress mode, every this many collections is a major one.
 pub const STRESS_MAJOR_EVERY: u64 = 8;
 
-/// The mark of a live object between collections (and of a new one).
+/// The mark of a new object (no collection's epoch).
 const CLEAN: u8 = 0;
+
+/// The epochs of minor and major collections: each kind cycles through its
+/// own range, so that an old object's mark (the epoch of the major
+/// collection that last marked it, or of the minor one that promoted it)
+/// is never the epoch of the next major collection.
+const MINOR_EPOCHS: std::ops::Range<u8> = 1..128;
+const MAJOR_EPOCHS: std::ops::Range<u8> = 128..FREE;
+
+/// The epoch after `e` in `range`.
+fn next_epoch(e: u8, range: std::ops::Range<u8>) -> u8 {
+    if e < range.start || e >= range.end - 1 { range.start } else { e + 1 }
+}
 
 /// Header bits. `AGE`: a young object that survived one minor collection.
 const AGE: u8 = 1;
@@ -128,6 +146,8 @@ const REMEMBERED: u8 = 1 << 2;
 const LARGE: u8 = 1 << 3;
 /// Seen by the verifier's walk.
 const SEEN: u8 = 1 << 4;
+/// The saved state of a suspended frame ([`GcHeader::new_suspended_frame`]).
+const FRAME: u8 = 1 << 5;
 
 /// The collector's part of every object's header: the first field of every
 /// heap object type. Two bytes; the object type puts its own header fields
@@ -136,10 +156,10 @@ const SEEN: u8 = 1 << 4;
 #[repr(C)]
 #[derive(Debug)]
 pub struct GcHeader {
-    /// The epoch of the collection that is marking this object; [`CLEAN`]
-    /// outside collections; `FREE` in a free cell.
+    /// The epoch of the last collection that marked this object ([`CLEAN`]
+    /// if none has); `FREE` in a free cell.
     mark: Cell<u8>,
-    /// Its generation (`AGE`, `OLD`), `REMEMBERED`, `LARGE`, `SEEN`.
+    /// Its generation (`AGE`, `OLD`), `REMEMBERED`, `LARGE`, `SEEN`, `FRAME`.
     bits: Cell<u8>,
 }
 
@@ -148,6 +168,18 @@ impl GcHeader {
     /// object is written.
     pub const fn new() -> GcHeader {
         GcHeader { mark: Cell::new(CLEAN), bits: Cell::new(0) }
+    }
+
+    /// The header of a new object that holds a suspended frame's state
+    /// (the VM's async1 state machines and async2 continuations): the
+    /// collector counts the old ones a minor collection does not trace.
+    pub const fn new_suspended_frame() -> GcHeader {
+        GcHeader { mark: Cell::new(CLEAN), bits: Cell::new(FRAME) }
+    }
+
+    /// Whether it holds a suspended frame's state.
+    fn is_frame(&self) -> bool {
+        self.bits.get() & FRAME != 0
     }
 
     /// Whether the object is old.
@@ -217,8 +249,7 @@ pub(crate) struct Shared {
 /// 2. Every `Gc` it reports was allocated by the same [`Heap`] as this object.
 /// 3. `trace` does not mutate the object (through cells) in a way that adds,
 ///    removes or replaces a `Gc` it holds.
-/// 4. `finalize`, `extra_bytes`, `size` and `is_suspended_frame` never
-///    dereference a `Gc`: they run during the sweep, when the objects a
+/// 4. `finalize`, `extra_bytes` and `size` never dereference a `Gc`: they run during the sweep, when the objects a
 ///    `Gc` points to may already be freed.
 /// 5. `Self` is `#[repr(C)]` with a [`GcHeader`] as its first field and an
 ///    alignment of at most 8, and so is the real layout of every object
@@ -241,13 +272,6 @@ pub unsafe trait Trace {
     /// `Vec`s and `String`s), counted in the heap's size accounting.
     fn extra_bytes(&self) -> usize {
         0
-    }
-
-    /// Whether the object is the saved state of a suspended frame (the VM's
-    /// async1 state machines and async2 continuations): the collector
-    /// counts the old ones that a minor collection did not trace.
-    fn is_suspended_frame(&self) -> bool {
-        false
     }
 
     /// A few words on the object for the verifier's reports.
@@ -464,20 +488,26 @@ pub struct Heap<T: Trace> {
     space: Space<T>,
     /// The remembered set, which objects reach through their block.
     shared: Box<Shared>,
-    /// Every young object, by its cell.
+    /// Every young object, by its cell (none when not `generational`: only
+    /// minor collections need it).
     young: Vec<NonNull<u8>>,
-    /// The mark of the last collection; the next one marks with `epoch + 1`.
-    epoch: u8,
+    /// The marks of the last minor and major collections (see the module
+    /// docs); the next of each kind marks with one more.
+    minor_epoch: u8,
+    major_epoch: u8,
     /// The mark stack, kept between collections for its capacity.
     mark_stack: Vec<Gc<T>>,
     stress: bool,
+    /// Off: every collection [`Heap::due`] asks for is a major one (the
+    /// non-generational collector, for comparison).
+    generational: bool,
     /// Bytes of the objects that survived the last collection.
     live_bytes: usize,
     bytes_since_gc: usize,
     /// Bytes of old objects: after the last major collection, and now.
     old_after_major: usize,
     old_bytes: usize,
-    /// Old suspended frames now (`Trace::is_suspended_frame`).
+    /// Old suspended frames now (`GcHeader::new_suspended_frame`).
     old_frames: usize,
     /// The most bytes the heap may hold ([`Heap::set_limit`]).
     limit: usize,
@@ -500,9 +530,11 @@ impl<T: Trace> Heap<T> {
             space: Space::new(&raw const *shared),
             shared,
             young: Vec::new(),
-            epoch: CLEAN,
+            minor_epoch: MINOR_EPOCHS.end,
+            major_epoch: MAJOR_EPOCHS.end,
             mark_stack: Vec::new(),
             stress: false,
+            generational: true,
             live_bytes: 0,
             bytes_since_gc: 0,
             old_after_major: 0,
@@ -539,7 +571,9 @@ impl<T: Trace> Heap<T> {
         debug_assert!(size >= size_of::<T>());
         // SAFETY: the caller's promise.
         let (cell, cell_size) = unsafe { self.space.alloc(size, init) };
-        self.young.push(cell);
+        if self.generational {
+            self.young.push(cell);
+        }
         let gc = Gc { ptr: cell.cast::<T>() };
         debug_assert_eq!(gc.size(), size);
         let bytes = cell_size + gc.extra_bytes();
@@ -564,11 +598,32 @@ impl<T: Trace> Heap<T> {
         unsafe { self.alloc_with(size_of::<T>(), |cell| cell.cast::<T>().write(value)) }
     }
 
+    /// Off, every collection that [`Heap::due`] asks for is a major one, due
+    /// once more than the live heap (at least [`YOUNG_BUDGET`]) was
+    /// allocated since the last: the non-generational mark-sweep collector
+    /// this heap was before (`--gc-major-only`, for comparison). Call it
+    /// before the first allocation.
+    pub fn set_generational(&mut self, on: bool) {
+        self.generational = on;
+    }
+
     /// The collection the VM should run at this safepoint, if any: a minor
     /// one once the young generation's budget is spent (every allocation,
     /// in stress mode), a major one when the old generation has grown
     /// enough or the heap is past its limit.
     pub fn due(&self) -> Option<Collection> {
+        if self.generational {
+            return self.due_generational();
+        }
+        let due = if self.stress {
+            self.bytes_since_gc > 0
+        } else {
+            self.bytes_since_gc > YOUNG_BUDGET.max(self.live_bytes) || self.over_limit()
+        };
+        due.then_some(Collection::Major)
+    }
+
+    fn due_generational(&self) -> Option<Collection> {
         if self.stress {
             if self.bytes_since_gc == 0 {
                 return None;
@@ -650,14 +705,20 @@ impl<T: Trace> Heap<T> {
     /// [`Trace`]). Any other `Gc` may dangle once this returns.
     pub unsafe fn collect(&mut self, roots: &dyn Roots<T>, kind: Collection) {
         let start = Instant::now();
-        self.epoch = match self.epoch.wrapping_add(1) {
-            FREE => 1,
-            e => e,
+        let epoch = match kind {
+            Collection::Minor => {
+                self.minor_epoch = next_epoch(self.minor_epoch, MINOR_EPOCHS);
+                self.minor_epoch
+            }
+            Collection::Major => {
+                self.major_epoch = next_epoch(self.major_epoch, MAJOR_EPOCHS);
+                self.major_epoch
+            }
         };
         let mut stack = std::mem::take(&mut self.mark_stack);
         stack.clear();
         let minor = kind == Collection::Minor;
-        let mut tracer = Tracer { epoch: self.epoch, stack, minor, promoted_remembered: Vec::new() };
+        let mut tracer = Tracer { epoch, stack, minor, promoted_remembered: Vec::new() };
         roots.trace_roots(&mut tracer);
         tracer.trace_marked();
         if minor {
@@ -666,8 +727,8 @@ impl<T: Trace> Heap<T> {
         let promoted_remembered = std::mem::take(&mut tracer.promoted_remembered);
         self.mark_stack = tracer.stack;
         match kind {
-            Collection::Minor => self.sweep_young(promoted_remembered),
-            Collection::Major => self.sweep_all(),
+            Collection::Minor => self.sweep_young(promoted_remembered, epoch),
+            Collection::Major => self.sweep_all(epoch),
         }
 
         let pause = start.elapsed();
@@ -698,9 +759,7 @@ impl<T: Trace> Heap<T> {
             let g = Gc { ptr: h.cast::<T>() };
             let from = tracer.stack.len();
             (*g).trace(tracer);
-            if g.is_suspended_frame() {
-                frames += 1;
-            }
+            frames += usize::from(g.header().is_frame());
             if tracer.pushed_stays_young(from) {
                 kept.push(h);
             } else {
@@ -718,10 +777,10 @@ impl<T: Trace> Heap<T> {
 
     /// A minor collection's sweep: frees the unmarked young objects, ages
     /// the marked ones and promotes those that had aged already.
-    fn sweep_young(&mut self, promoted_remembered: Vec<NonNull<GcHeader>>) {
+    fn sweep_young(&mut self, promoted_remembered: Vec<NonNull<GcHeader>>, epoch: u8) {
         let mut young = std::mem::take(&mut self.young);
         // SAFETY: the young list holds exactly the young objects, each whole.
-        let counts = unsafe { self.space.sweep_young(&mut young, self.epoch) };
+        let counts = unsafe { self.space.sweep_young(&mut young, epoch) };
         self.young = young;
         self.remembered().extend(promoted_remembered);
         self.live_bytes = (self.live_bytes + self.bytes_since_gc).saturating_sub(counts.dead_bytes);
@@ -736,10 +795,14 @@ impl<T: Trace> Heap<T> {
 
     /// A major collection's sweep: frees every unmarked object; every
     /// survivor is old.
-    fn sweep_all(&mut self) {
-        let counts = self.space.sweep(self.epoch);
+    fn sweep_all(&mut self, epoch: u8) {
+        for h in self.remembered().drain(..) {
+            // SAFETY: remembered objects are old, and not freed yet.
+            let h = unsafe { h.as_ref() };
+            h.bits.set(h.bits.get() & !REMEMBERED);
+        }
+        let counts = self.space.sweep(epoch);
         self.young.clear();
-        self.remembered().clear();
         // Objects may have grown since they were allocated; count the heap at
         // its largest, just before this sweep.
         self.stats.peak_bytes = self.stats.peak_bytes.max(counts.live_bytes + counts.dead_bytes);

@@ -50,7 +50,7 @@ use std::marker::PhantomData;
 use std::mem;
 use std::ptr::{self, NonNull};
 
-use crate::{AGE, CLEAN, GcHeader, LARGE, OLD, Shared, Trace};
+use crate::{AGE, CLEAN, FRAME, GcHeader, LARGE, OLD, Shared, Trace};
 
 /// Bytes per block.
 pub(crate) const BLOCK_SIZE: usize = 32 << 10;
@@ -267,8 +267,8 @@ impl Class {
     }
 
     /// Finalizes every object whose mark is not `epoch`, makes every other
-    /// one old and clean, rebuilds the free list, and gives back the blocks
-    /// left with no object.
+    /// one old, rebuilds the free list, and gives back the blocks left with
+    /// no object.
     ///
     /// # Safety
     /// Every object in the class is an initialized `T` (the invariant).
@@ -293,12 +293,13 @@ impl Class {
                 let m = h.mark.get();
                 if m == epoch {
                     live_here += 1;
-                    h.mark.set(CLEAN);
-                    h.bits.set(OLD);
+                    let bits = h.bits.get();
+                    if bits & OLD == 0 {
+                        h.bits.set(bits & !AGE | OLD);
+                    }
+                    counts.frames += usize::from(bits & FRAME != 0);
                     // SAFETY: it holds a live object.
-                    let obj = unsafe { &*cell.cast::<T>() };
-                    counts.live_bytes += self.cell + obj.extra_bytes();
-                    counts.frames += usize::from(obj.is_suspended_frame());
+                    counts.live_bytes += self.cell + unsafe { &*cell.cast::<T>() }.extra_bytes();
                     continue;
                 }
                 if m != FREE {
@@ -442,7 +443,7 @@ pub(crate) struct Counts {
     pub(crate) live: usize,
     pub(crate) live_bytes: usize,
     pub(crate) dead_bytes: usize,
-    /// Suspended frames among the live objects (`Trace::is_suspended_frame`).
+    /// Suspended frames among the live objects (their headers' `FRAME`).
     pub(crate) frames: usize,
 }
 
@@ -560,8 +561,8 @@ impl<T: Trace> Space<T> {
         self.large.len()
     }
 
-    /// Finalizes every object whose mark is not `epoch`, makes the rest old
-    /// and clean, and counts them.
+    /// Finalizes every object whose mark is not `epoch`, makes the rest old,
+    /// and counts them.
     pub(crate) fn sweep(&mut self, epoch: u8) -> Counts {
         let mut counts = Counts::default();
         for class in self.classes.iter_mut() {
@@ -575,11 +576,11 @@ impl<T: Trace> Space<T> {
                 let h = header(cell);
                 let obj = &*cell.cast::<T>();
                 if h.mark.get() == epoch {
-                    h.mark.set(CLEAN);
-                    h.bits.set(OLD | LARGE);
+                    let bits = h.bits.get();
+                    h.bits.set(bits & !AGE | OLD);
                     counts.live += 1;
                     counts.live_bytes += large.size() + obj.extra_bytes();
-                    counts.frames += usize::from(obj.is_suspended_frame());
+                    counts.frames += usize::from(bits & FRAME != 0);
                     true
                 } else {
                     counts.dead_bytes += large.size() + obj.extra_bytes();
@@ -595,7 +596,6 @@ impl<T: Trace> Space<T> {
     /// A minor collection's sweep of the `young` objects: frees those whose
     /// mark is not `epoch`; of the others, makes those that had survived a
     /// minor collection already old, and keeps the rest in `young`, aged.
-    /// Every survivor is clean.
     ///
     /// # Safety
     /// `young` holds cells of this space with whole, young objects.
@@ -608,14 +608,13 @@ impl<T: Trace> Space<T> {
             let (h, obj) = unsafe { (header(cell), &*cell.cast::<T>()) };
             let bits = h.bits.get();
             if h.mark.get() == epoch {
-                h.mark.set(CLEAN);
                 if bits & AGE == 0 {
                     h.bits.set(bits | AGE);
                     return true;
                 }
                 h.bits.set(bits & !AGE | OLD);
                 counts.promoted_bytes += self.cell_size(cell, bits) + obj.extra_bytes();
-                counts.promoted_frames += usize::from(obj.is_suspended_frame());
+                counts.promoted_frames += usize::from(bits & FRAME != 0);
                 return false;
             }
             counts.freed += 1;

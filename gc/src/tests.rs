@@ -20,8 +20,6 @@ struct TestObj {
 /// The bytes of a `TestObj` before its edges.
 const HEAD: usize = size_of::<TestObj>();
 const PANIC_IN_TRACE: u8 = 1;
-/// Counts as a suspended frame.
-const FRAME: u8 = 2;
 
 type Edge = Cell<Option<Gc<TestObj>>>;
 
@@ -68,10 +66,6 @@ unsafe impl Trace for TestObj {
 
     fn size(&self) -> usize {
         HEAD + 8 * self.n as usize
-    }
-
-    fn is_suspended_frame(&self) -> bool {
-        self.flags.get() & FRAME != 0
     }
 
     fn extra_bytes(&self) -> usize {
@@ -755,7 +749,7 @@ fn minor_collections_count_the_old_suspended_frames_they_skip() {
     let frames: Vec<_> = (0..10)
         .map(|_| {
             let g = f.slots(1, &[]);
-            g.flags.set(FRAME);
+            g.h.bits.set(g.h.bits.get() | super::FRAME);
             g
         })
         .collect();

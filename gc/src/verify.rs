@@ -42,7 +42,7 @@ pub(crate) unsafe fn verify<T: Trace>(heap: &mut Heap<T>, roots: &dyn Roots<T>) 
         let bits = g.header().bits.get();
         let addr = cell.as_ptr().addr();
         if bits & OLD == 0 {
-            if !young.contains(&addr) {
+            if heap.generational && !young.contains(&addr) {
                 problem = Some(format!("{} at {addr:#x} is young but not in the young list", g.describe()));
             }
             return;

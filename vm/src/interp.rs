@@ -202,7 +202,7 @@ impl Vm {
         }
         macro_rules! safepoint {
             () => {
-                if self.collect_requested || self.heap.should_collect() {
+                if self.collection_due() {
                     tri!(self.collect_at_safepoint());
                 }
             };

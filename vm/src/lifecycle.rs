@@ -113,9 +113,7 @@ impl Vm {
         let h = self.heap.stats();
         let mut stats = self.stats.clone();
         stats.allocations = h.objects_allocated;
-        stats.collections = h.collections;
-        stats.total_pause = h.total_pause;
-        stats.max_pause = h.max_pause;
+        stats.gc = h.clone();
         stats.peak_heap_bytes = h.peak_bytes;
         stats.async_stats = self.async_stats.clone();
         Outcome { exit_code, stats }

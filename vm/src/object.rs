@@ -74,6 +74,12 @@ impl HeapObj {
         HeapObj { gc: GcHeader::new(), kind, aux, class }
     }
 
+    /// The header of a suspended frame's saved state (a continuation, an
+    /// async1 state machine): the collector counts them.
+    fn new_frame(kind: Kind, aux: u8, class: ClassId) -> HeapObj {
+        HeapObj { gc: GcHeader::new_suspended_frame(), kind, aux, class }
+    }
+
     pub fn kind(&self) -> Kind {
         self.kind
     }
@@ -220,20 +226,26 @@ pub fn slot_size(ty: SlotType) -> usize {
     if ty == SlotType::Any { 16 } else { 8 }
 }
 
-/// The one place a value is stored into a heap object (`owner`): the write
-/// barrier of a generational collector goes here (a young `v` stored into
-/// an old `owner` remembers `owner`). Instance fields, array elements,
+/// The one place a value is stored into a heap object (`owner`): the
+/// collector's write barrier (a young `v` stored into an old `owner`
+/// remembers `owner`: `gc`'s invariant 2). Instance fields, array elements,
 /// task results and waiters, continuations' GCData and `next`, and the
 /// natives that store into themselves (`Lazy`'s value) call it.
 #[inline(always)]
-pub(crate) fn store(_owner: &HeapObj, _v: Value) {}
+pub(crate) fn store(owner: &HeapObj, v: Value) {
+    if let Value::Obj(g) = v {
+        owner.gc.write_barrier(g.header());
+    }
+}
 
 /// The bulk variant of [`store`]: anything may be stored into `owner`
 /// from now until the next safepoint (a list's or dictionary's buffer
 /// borrowed mutably, a task's rare parts, a native's list of callbacks or
-/// registrations); a generational barrier remembers `owner`.
+/// registrations); an old `owner` is remembered.
 #[inline(always)]
-pub(crate) fn touch(_owner: &HeapObj) {}
+pub(crate) fn touch(owner: &HeapObj) {
+    owner.gc.touch();
+}
 
 /// Reads a slot of type `ty` at `p`.
 ///
@@ -322,6 +334,9 @@ pub struct Layout {
     pub size: u32,
     /// An instance's bytes after the header, fields at their defaults.
     template: Vec<u64>,
+    /// Whether instances are async1 state machines (the saved state of a
+    /// suspended frame, for the collector's statistics).
+    pub state_machine: bool,
 }
 
 impl Layout {
@@ -784,7 +799,13 @@ pub(crate) fn instance(class: ClassId, layout: &Layout) -> NewObject<impl FnOnce
         // SAFETY: the cell has `layout.size` bytes: the header, then the
         // template's words.
         unsafe {
-            p.cast::<HeapObj>().write(HeapObj::new(Kind::Instance, u8::try_from(words).unwrap_or(0), class));
+            let aux = u8::try_from(words).unwrap_or(0);
+            let head = if layout.state_machine {
+                HeapObj::new_frame(Kind::Instance, aux, class)
+            } else {
+                HeapObj::new(Kind::Instance, aux, class)
+            };
+            p.cast::<HeapObj>().write(head);
             std::ptr::copy_nonoverlapping(layout.template.as_ptr(), p.add(HEADER).cast::<u64>(), layout.template.len());
         }
     })
@@ -875,7 +896,7 @@ pub(crate) fn continuation(size: usize, init: impl FnOnce(*mut u8)) -> NewObject
 
 /// The header of a continuation (for `async2/continuation.rs`).
 pub(crate) fn continuation_header() -> HeapObj {
-    HeapObj::new(Kind::Continuation, 0, ClassId(0))
+    HeapObj::new_frame(Kind::Continuation, 0, ClassId(0))
 }
 
 /// Runs `f` on a string allocated in a heap of its own (for tests).
@@ -970,6 +991,13 @@ unsafe impl gc::Trace for HeapObj {
             Obj::Task(t) => t.extra_bytes(),
             Obj::Native(n) => n.extra_bytes(),
             _ => 0,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self.kind {
+            Kind::Instance | Kind::Array => format!("{:?} of class {}", self.kind, self.class),
+            kind => format!("{kind:?}"),
         }
     }
 

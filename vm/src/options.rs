@@ -10,8 +10,15 @@ use crate::program::Backend;
 pub struct Options {
     /// The backend of async methods without `[Async1]`/`[Async2]`.
     pub mode: Backend,
-    /// Collect at every safepoint after an allocation.
+    /// Collect at every safepoint after an allocation: a minor collection,
+    /// and a major one every `gc::STRESS_MAJOR_EVERY`th time.
     pub gc_stress: bool,
+    /// Check the heap's invariants before and after every collection (every
+    /// old object holding a young one remembered; nothing reachable freed).
+    pub gc_verify: bool,
+    /// Every collection is a major one: the non-generational collector, for
+    /// comparison (`--gc-major-only`).
+    pub gc_major_only: bool,
     /// Frames deeper than this are a fatal `Stack overflow.`.
     pub max_depth: usize,
     /// Stop the program after about this many instructions (checked at
@@ -44,6 +51,8 @@ impl Default for Options {
         Options {
             mode: Backend::Async1,
             gc_stress: false,
+            gc_verify: false,
+            gc_major_only: false,
             max_depth: 1_000_000,
             max_instructions: None,
             count_instructions: false,
@@ -62,9 +71,9 @@ pub struct Stats {
     pub instructions: u64,
     pub calls: u64,
     pub allocations: u64,
-    pub collections: u64,
-    pub total_pause: Duration,
-    pub max_pause: Duration,
+    /// The collector's counters: collections of each kind and their
+    /// pauses, bytes promoted, the remembered set, suspended frames skipped.
+    pub gc: gc::HeapStats,
     pub peak_heap_bytes: usize,
     pub async_stats: AsyncStats,
 }
@@ -111,13 +120,27 @@ pub struct AsyncStats {
 impl std::fmt::Display for Stats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let a = &self.async_stats;
+        let g = &self.gc;
+        let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1e3);
         let rows = [
             ("instructions", self.instructions.to_string()),
             ("calls", self.calls.to_string()),
             ("allocations", self.allocations.to_string()),
-            ("collections", self.collections.to_string()),
-            ("total pause", format!("{:.3} ms", self.total_pause.as_secs_f64() * 1e3)),
-            ("max pause", format!("{:.3} ms", self.max_pause.as_secs_f64() * 1e3)),
+            (
+                "collections",
+                format!("{} ({} minor, {} major)", g.collections, g.minor_collections, g.major_collections),
+            ),
+            ("minor pauses", format!("{} total, {} max", ms(g.minor_total_pause), ms(g.minor_max_pause))),
+            ("major pauses", format!("{} total, {} max", ms(g.major_total_pause), ms(g.major_max_pause))),
+            ("bytes promoted", g.bytes_promoted.to_string()),
+            ("remembered set", format!("{} objects after the last collection ({} at most)", g.remembered, g.remembered_max)),
+            (
+                "frames not traced",
+                format!(
+                    "{} (old suspended frames that minor collections skipped; {} in the last)",
+                    g.frames_skipped, g.frames_skipped_last
+                ),
+            ),
             ("peak heap", format!("{} bytes", self.peak_heap_bytes)),
             ("tasks", a.tasks.to_string()),
             (

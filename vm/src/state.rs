@@ -17,6 +17,7 @@ use crate::options::{AsyncStats, Options, Stats};
 use crate::program::{BuiltinClass, ClassKind, Constant, DefaultValue, Program};
 use crate::unwind::ExceptionState;
 use crate::value::{Gc, Heap, HeapObj, Instance, Obj, TraceFrame, Tracer, Value};
+pub use gc::Collection;
 
 /// How deep native code may call back into bytecode (natives calling
 /// delegates, exception filters, `ToString` overrides called from natives).
@@ -40,7 +41,7 @@ pub struct Vm {
     pub(crate) out: Box<dyn Write>,
     pub(crate) err: Box<dyn Write>,
     pub(crate) reentry: usize,
-    pub(crate) collect_requested: bool,
+    pub(crate) collect_requested: Option<Collection>,
     pub(crate) object_to_string: Option<MethodId>,
     pub(crate) object_equals: Option<MethodId>,
     pub(crate) exception_class: Option<ClassId>,
@@ -119,6 +120,7 @@ impl Vm {
         let program = Rc::new(program);
         let mut heap = Heap::new();
         heap.set_stress(options.gc_stress);
+        heap.set_generational(!options.gc_major_only);
         heap.set_limit(options.max_heap.unwrap_or_else(default_heap_limit));
         let consts = program
             .consts
@@ -130,10 +132,17 @@ impl Vm {
                 Constant::Str(s) => Value::Obj(alloc_in(&mut heap, object::string(s))),
             })
             .collect();
+        let runner = program.class_by_name("System.Runtime.CompilerServices.MoveNextRunner");
         let layouts: Vec<Layout> = program
             .classes
             .iter()
-            .map(|c| Layout::new(c.fields.iter().map(|f| (f.ty, default_value(f.default)))))
+            .enumerate()
+            .map(|(i, c)| {
+                let mut layout = Layout::new(c.fields.iter().map(|f| (f.ty, default_value(f.default))));
+                let class = ClassId(i as u32);
+                layout.state_machine = runner.is_some_and(|r| r != class && program.is_subclass(class, r));
+                layout
+            })
             .collect();
         let statics = program.statics.iter().map(|s| default_value(s.default)).collect();
         let find_method = |class: ClassId, name: &str| {
@@ -169,7 +178,7 @@ impl Vm {
             out,
             err,
             reentry: 0,
-            collect_requested: false,
+            collect_requested: None,
             object_to_string,
             object_equals,
             exception_class,
@@ -398,16 +407,27 @@ impl Vm {
         }
     }
 
-    /// Asks for a full collection at the next safepoint, which is right after
-    /// the current native returns (`GC.Collect`).
-    pub fn request_collection(&mut self) {
-        self.collect_requested = true;
+    /// Asks for a collection of this kind at the next safepoint, which is
+    /// right after the current native returns (`GC.Collect`). A major
+    /// request wins over a minor one.
+    pub fn request_collection(&mut self, kind: Collection) {
+        if self.collect_requested != Some(Collection::Major) {
+            self.collect_requested = Some(kind);
+        }
     }
 
-    /// Collects at a safepoint of the loop; an `OutOfMemoryException` if
-    /// the heap is still past its limit afterwards.
+    /// Whether a collection is due at this safepoint (asked, or the heap's).
+    #[inline(always)]
+    pub(crate) fn collection_due(&self) -> bool {
+        self.collect_requested.is_some() || self.heap.should_collect()
+    }
+
+    /// Collects at a safepoint of the loop (what was asked for, else what
+    /// the heap says is due); an `OutOfMemoryException` if the heap is
+    /// still past its limit afterwards.
     pub(crate) fn collect_at_safepoint(&mut self) -> Result<(), VmError> {
-        self.collect();
+        let Some(kind) = self.collect_requested.take().or_else(|| self.heap.due()) else { return Ok(()) };
+        self.collect(kind);
         if self.heap.over_limit() {
             return Err(out_of_memory());
         }
@@ -430,9 +450,9 @@ impl Vm {
         self.heap.note_growth(bytes);
     }
 
-    /// Collects now. Only the interpreter calls it, at safepoints.
-    fn collect(&mut self) {
-        self.collect_requested = false;
+    /// Collects now (and verifies the heap before and after, with
+    /// `--gc-verify`). Only the interpreter calls it, at safepoints.
+    fn collect(&mut self, kind: Collection) {
         let roots = RootSet {
             stack: &self.stack[..self.top()],
             statics: &self.statics,
@@ -450,7 +470,22 @@ impl Vm {
         // frame below `top`, a static, a constant or an exception in flight,
         // which is exactly what `RootSet` reports; natives and slow paths have
         // returned and hold no `Gc` in Rust locals.
-        unsafe { object::with_layouts(&self.layouts, || self.heap.collect(&roots)) };
+        unsafe {
+            object::with_layouts(&self.layouts, || {
+                let verify = |heap: &mut crate::value::Heap, when: &str| {
+                    if let Err(e) = heap.verify(&roots) {
+                        panic!("--gc-verify: the heap {when} a {kind:?} collection: {e}");
+                    }
+                };
+                if self.options.gc_verify {
+                    verify(&mut self.heap, "before");
+                }
+                self.heap.collect(&roots, kind);
+                if self.options.gc_verify {
+                    verify(&mut self.heap, "after");
+                }
+            })
+        };
     }
 
     /// A new instance of a class, fields at their defaults, no constructor run.

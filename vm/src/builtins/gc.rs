@@ -1,17 +1,31 @@
-//! `System.GC`, answered from the VM's own collector. Every generation is
-//! the one heap: `CollectionCount(0)`, `(1)` and `(2)` all count full
-//! collections.
+//! `System.GC`, answered from the VM's own generational collector. Its
+//! generations as .NET numbers them: 0, young objects that survived no
+//! collection; 1, young objects that survived one; 2, old objects. A minor
+//! collection collects generations 0 and 1 (every young object), a major
+//! one all three, so `CollectionCount(0)` and `(1)` count both kinds and
+//! `CollectionCount(2)` the major ones.
 
 use crate::Vm;
+use crate::state::Collection;
 use crate::value::Value;
 
-use super::args::{NativeResult, bool_arg, int_arg, out_of_range};
+use super::args::{NativeResult, argument_null, bool_arg, int_arg, out_of_range};
 use super::time::TimeSpan;
 
-/// `GC.Collect()` / `GC.Collect(generation)`: the collection runs at the
-/// safepoint right after this native returns, so the next statement sees it.
-pub fn collect(vm: &mut Vm, _args: &[Value]) -> NativeResult {
-    vm.request_collection();
+/// `GC.Collect()` (major) / `GC.Collect(generation)` (0 and 1: minor; 2
+/// and above: major): the collection runs at the safepoint right after
+/// this native returns, so the next statement sees it.
+pub fn collect(vm: &mut Vm, args: &[Value]) -> NativeResult {
+    let kind = if args.is_empty() {
+        Collection::Major
+    } else {
+        match int_arg(vm, args, 0)? {
+            g if g < 0 => return Err(out_of_range("generation", "Value must be positive.")),
+            0 | 1 => Collection::Minor,
+            _ => Collection::Major,
+        }
+    };
+    vm.request_collection(kind);
     Ok(Value::Null)
 }
 
@@ -19,7 +33,7 @@ pub fn collect(vm: &mut Vm, _args: &[Value]) -> NativeResult {
 /// only after this returns, so the figure is the one before it.
 pub fn get_total_memory(vm: &mut Vm, args: &[Value]) -> NativeResult {
     if bool_arg(vm, args, 0)? {
-        vm.request_collection();
+        vm.request_collection(Collection::Major);
     }
     Ok(Value::Int(vm.heap().total_memory() as i64))
 }
@@ -29,8 +43,23 @@ pub fn collection_count(vm: &mut Vm, args: &[Value]) -> NativeResult {
     if generation < 0 {
         return Err(out_of_range("generation", "Value must be positive."));
     }
-    let count = if generation <= 2 { vm.heap().stats().collections as i64 } else { 0 };
-    Ok(Value::Int(count))
+    let stats = vm.heap().stats();
+    let count = match generation {
+        0 | 1 => stats.collections,
+        2 => stats.major_collections,
+        _ => 0,
+    };
+    Ok(Value::Int(count as i64))
+}
+
+/// `GC.GetGeneration(obj)`: 0, 1 or 2 (see the module docs). A number,
+/// which .NET would box into a new object, is in generation 0.
+pub fn get_generation(_vm: &mut Vm, args: &[Value]) -> NativeResult {
+    match args.first() {
+        Some(Value::Obj(o)) => Ok(Value::Int(i64::from(o.generation()))),
+        Some(Value::Null) | None => Err(argument_null("obj")),
+        Some(_) => Ok(Value::Int(0)),
+    }
 }
 
 pub fn get_total_pause_duration(vm: &mut Vm, _args: &[Value]) -> NativeResult {

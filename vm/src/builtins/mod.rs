@@ -436,6 +436,7 @@ pub const LIBRARY: &[NativeDef] = &[
     st("GC", "Collect", &["int"], "void", gc::collect),
     st("GC", "GetTotalMemory", &["bool"], "long", gc::get_total_memory),
     st("GC", "CollectionCount", &["int"], "int", gc::collection_count),
+    st("GC", "GetGeneration", &[O], "int", gc::get_generation),
     st("GC", "GetTotalPauseDuration", &[], "TimeSpan", gc::get_total_pause_duration),
     st("GC", "GetTotalAllocatedBytes", &[], "long", gc::get_total_allocated_bytes),
     st("GC", "GetTotalAllocatedBytes", &["bool"], "long", gc::get_total_allocated_bytes),
