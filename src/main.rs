@@ -129,6 +129,9 @@ struct BenchArgs {
     /// `toy bench` and print its figures.
     #[arg(long, hide = true)]
     child: bool,
+    /// Internal: gc_suspended's child, how many chains to suspend.
+    #[arg(long, hide = true, value_parser = clap::value_parser!(i64).range(1..))]
+    chains: Option<i64>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -228,8 +231,8 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Bench(BenchArgs { names, modes, out, compare, iterations, child }) => {
-            toy_bench::run_suite(&toy_bench::Config { names, modes, out, iterations, compare, child })
+        Command::Bench(BenchArgs { names, modes, out, compare, iterations, child, chains }) => {
+            toy_bench::run_suite(&toy_bench::Config { names, modes, out, iterations, compare, child, chains })
         }
     }
 }

@@ -2,18 +2,26 @@
 //! 10,000 chains of 100 async frames, every chain suspended at once, each
 //! frame keeping one object and one int alive across its await. Each
 //! backend runs in a process of its own (`toy bench gc_suspended --modes
-//! MODE --child`, [`child`]) so that its peak memory is its own; the table
-//! puts the two backends beside the seed's .NET figures and issue 14's
-//! targets.
+//! MODE --child [--chains N]`, [`child`]) so that its peak memory is its
+//! own; the table puts the two backends beside the seed's .NET figures.
 //!
 //! In the child: `Program.Suspend(count, depth)` (the heap's
 //! `objects_allocated` read before and after: allocations per frame), one
-//! forced collection, then the heap ([`gc::Heap::total_memory`], what
+//! forced full collection, then the heap ([`gc::Heap::total_memory`], what
 //! `GC.GetTotalMemory` answers) and its live objects; then
 //! `Program.Collect(n)` [`PAUSE_ROUNDS`] times, each returning the average
-//! pause of `n` forced collections in µs as the program's own `Stopwatch`
-//! saw it (the median round is reported, and beside it the collector's own
-//! pause clock); then `Program.Resume()`, whose sum is checked.
+//! pause of `n` forced young-generation collections (`GC.Collect(0)`, the
+//! seed's gen-0 figure) in µs as the program's own `Stopwatch` saw it (the
+//! median round is reported, and beside it the collector's own pause clock
+//! and how many suspended frames each did not trace); then
+//! `Program.CollectAll(n)` for full collections; then `Program.Resume()`,
+//! whose sum is checked.
+//!
+//! Two more tables: the young-generation pause as the suspended heap grows
+//! (1,000, 10,000 and 100,000 chains: it should not grow with them), and
+//! microbenchmark 5's shape (long-lived against short-lived suspended
+//! state, `programs/bench/micro_lifetime.toy`) with the collector's figures,
+//! generational against `--gc-major-only`: what aging buys.
 
 use std::path::Path;
 use std::time::Instant;
@@ -22,8 +30,8 @@ use vm::Backend;
 use vm::value::Value;
 
 use crate::process::{Report, number, own_peak_rss, spawn_self};
-use crate::runner::{Captured, call, load, new_vm};
-use crate::tables::Table;
+use crate::runner::{Captured, call, load, load_for, new_vm, new_vm_with};
+use crate::tables::{Table, thousands};
 
 /// Chains suspended at once, as the seed's experiment.
 pub const COUNT: i64 = 10_000;
@@ -31,6 +39,8 @@ pub const COUNT: i64 = 10_000;
 pub const DEPTH: i64 = 100;
 /// Forced collections per `Program.Collect` call.
 pub const COLLECTS: i64 = 10;
+/// The chain counts of the scaling table (×[`DEPTH`] frames).
+pub const SCALE: [i64; 3] = [1_000, 10_000, 100_000];
 /// `Program.Collect` calls; the median is the figure.
 pub const PAUSE_ROUNDS: usize = 5;
 
@@ -66,11 +76,12 @@ pub fn child(dir: &Path, mode: Backend, count: i64, depth: i64) -> Result<String
     let suspend_secs = start.elapsed().as_secs_f64();
     let allocations = vm.heap().stats().objects_allocated - before;
     let bytes_allocated = vm.heap().stats().bytes_allocated - bytes_before;
-    // One forced collection, so the heap holds only what the chains keep.
-    call(&mut vm, "Collect", &[Value::Int(1)])?;
+    // One forced full collection, so the heap holds only what the chains
+    // keep, all of it old.
+    call(&mut vm, "CollectAll", &[Value::Int(1)])?;
     let heap = vm.heap().total_memory();
     let live = vm.heap().stats().objects_live;
-    let (collections, paused) = (vm.heap().stats().collections, vm.heap().stats().total_pause);
+    let (minors, paused) = (vm.heap().stats().minor_collections, vm.heap().stats().minor_total_pause);
     let mut rounds = Vec::new();
     for _ in 0..PAUSE_ROUNDS {
         match call(&mut vm, "Collect", &[Value::Int(COLLECTS)])? {
@@ -79,8 +90,15 @@ pub fn child(dir: &Path, mode: Backend, count: i64, depth: i64) -> Result<String
         }
     }
     rounds.sort_by(f64::total_cmp);
-    let forced = vm.heap().stats().collections - collections;
-    let gc_pause_us = (vm.heap().stats().total_pause - paused).as_secs_f64() * 1e6 / forced.max(1) as f64;
+    let stats = vm.heap().stats();
+    let forced = stats.minor_collections - minors;
+    let gc_pause_us = (stats.minor_total_pause - paused).as_secs_f64() * 1e6 / forced.max(1) as f64;
+    let (skipped, remembered) = (stats.frames_skipped_last, stats.remembered);
+    let (majors, major_paused) = (stats.major_collections, stats.major_total_pause);
+    call(&mut vm, "CollectAll", &[Value::Int(3)])?;
+    let stats = vm.heap().stats();
+    let major_pause_us =
+        (stats.major_total_pause - major_paused).as_secs_f64() * 1e6 / (stats.major_collections - majors).max(1) as f64;
     let start = Instant::now();
     let sum = call(&mut vm, "Resume", &[])?;
     let resume_secs = start.elapsed().as_secs_f64();
@@ -99,15 +117,31 @@ pub fn child(dir: &Path, mode: Backend, count: i64, depth: i64) -> Result<String
     put("pause_us_min", rounds[0].to_string());
     put("pause_us_max", rounds[rounds.len() - 1].to_string());
     put("gc_pause_us", gc_pause_us.to_string());
+    put("major_pause_us", major_pause_us.to_string());
+    put("frames_not_traced", skipped.to_string());
+    put("remembered", remembered.to_string());
     put("suspend_secs", suspend_secs.to_string());
     put("resume_secs", resume_secs.to_string());
     put("vm_hwm", own_peak_rss().unwrap_or(0).to_string());
     Ok(out)
 }
 
-/// The experiment on each backend, each in its own child process, as one
-/// table beside the seed's figures.
-pub fn run(modes: &[Backend]) -> Table {
+/// The experiment's three tables (see the module docs).
+pub fn run(dir: &Path, modes: &[Backend]) -> Vec<Table> {
+    let reports: Vec<Result<Report, String>> = modes.iter().map(|&mode| spawn(mode, COUNT)).collect();
+    vec![seed_table(modes, &reports), scale_table(modes, &reports), lifetime_table(dir, modes)]
+}
+
+/// The experiment in a child process with `chains` chains.
+fn spawn(mode: Backend, chains: i64) -> Result<Report, String> {
+    eprintln!("gc_suspended: {} ({} × {} frames, child process)...", mode.name(), thousands(chains as f64), DEPTH);
+    let (mut report, run) = spawn_self("gc_suspended", mode, &["--chains".into(), chains.to_string()])?;
+    report.insert("peak_rss".into(), run.peak_rss.to_string());
+    Ok(report)
+}
+
+/// The seed's experiment beside the seed's figures.
+fn seed_table(modes: &[Backend], reports: &[Result<Report, String>]) -> Table {
     let mut table = Table::new(
         "gc_suspended: the seed's GC experiment",
         &format!(
@@ -115,12 +149,15 @@ pub fn run(modes: &[Backend]) -> Table {
              across its await (programs/bench/gc_suspended.toy). Each backend runs in a child process of its own. \
              heap: the heap after a forced collection with every chain suspended (GC.GetTotalMemory); peak RSS: \
              the child process's peak resident memory (its VmHWM; the whole process: compiler, VM, heap); \
-             allocations: heap objects allocated by Suspend ÷ frames; pause: the average of {COLLECTS} forced \
-             collections as Program.Collect's Stopwatch sees it (median of {PAUSE_ROUNDS} rounds, fastest–slowest), \
-             and as the collector's own clock sees it. Seed: .NET (x64, AMD 5950X): async1 heap 130 MB, peak working \
-             set 148 MB, gen-0 pause 120 µs; async2 (JIT state machines) heap 105 MB tiered (157 MB untiered), peak \
-             328 MB, pause 100 µs. Targets: issue 14 (heap ≤ the seed's; ≤ 3 allocations per async1 frame, ≤ 2 per \
-             async2 frame). toy collects every generation at once (no gen-0 collection yet).",
+             allocations: heap objects allocated by Suspend ÷ frames; young-generation pause: the average of \
+             {COLLECTS} forced GC.Collect(0) as Program.Collect's Stopwatch sees it (median of {PAUSE_ROUNDS} \
+             rounds, fastest–slowest), and as the collector's own clock sees it; every chain is old by then (a full \
+             collection ran first), so a minor collection traces the roots and the remembered set, not the \
+             suspended frames (counted on the next row). Full pause: GC.Collect(), every object marked and swept. \
+             Seed: .NET (x64, AMD 5950X): async1 heap 130 MB, peak working set 148 MB, gen-0 pause 120 µs; async2 \
+             (JIT state machines) heap 105 MB tiered (157 MB untiered), peak 328 MB, pause 100 µs. Targets: issue \
+             14 (heap ≤ the seed's; ≤ 3 allocations per async1 frame, ≤ 2 per async2 frame), issue 15 (young pause \
+             ≤ 100 µs).",
             crate::tables::thousands(COUNT as f64),
             DEPTH
         ),
@@ -130,19 +167,10 @@ pub fn run(modes: &[Backend]) -> Table {
         table.header.push(m.name().into());
     }
     table.header.extend(["seed async1".into(), "seed async2".into(), "target async1".into(), "target async2".into()]);
-    let reports: Vec<Result<Report, String>> = modes
-        .iter()
-        .map(|&mode| {
-            eprintln!("gc_suspended: {} ({} × {} frames, child process)...", mode.name(), COUNT, DEPTH);
-            let (mut report, run) = spawn_self("gc_suspended", mode, &[])?;
-            report.insert("peak_rss".into(), run.peak_rss.to_string());
-            Ok(report)
-        })
-        .collect();
     const MB: f64 = 1e6;
     let mb = |v: f64| format!("{:.1}", v / MB);
     type Fig = fn(&Report) -> Result<String, String>;
-    let rows: [(&str, Fig, String, String, &str, &str); 8] = [
+    let rows: [(&str, Fig, String, String, &str, &str); 10] = [
         (
             "heap, all suspended (MB)",
             |r| Ok(format!("{:.1}", number(r, "heap_bytes")? / MB)),
@@ -184,19 +212,35 @@ pub fn run(modes: &[Backend]) -> Table {
             "-",
         ),
         (
-            "pause per forced collection (µs, Stopwatch)",
+            "young-generation pause (µs, Stopwatch)",
             |r| {
                 let (m, lo, hi) = (number(r, "pause_us")?, number(r, "pause_us_min")?, number(r, "pause_us_max")?);
                 Ok(format!("{m:.0} ({lo:.0}–{hi:.0})"))
             },
             format!("{:.0} (gen 0)", SEED.pause_us.0),
             format!("{:.0} (gen 0)", SEED.pause_us.1),
+            "≤ 100",
+            "≤ 100",
+        ),
+        (
+            "young-generation pause (µs, collector's clock)",
+            |r| Ok(format!("{:.1}", number(r, "gc_pause_us")?)),
+            "-".into(),
+            "-".into(),
+            "≤ 100",
+            "≤ 100",
+        ),
+        (
+            "suspended frames a young collection did not trace",
+            |r| Ok(thousands(number(r, "frames_not_traced")?)),
+            "-".into(),
+            "-".into(),
             "-",
             "-",
         ),
         (
-            "pause per forced collection (µs, collector's clock)",
-            |r| Ok(format!("{:.0}", number(r, "gc_pause_us")?)),
+            "full-collection pause (µs, collector's clock)",
+            |r| Ok(format!("{:.0}", number(r, "major_pause_us")?)),
             "-".into(),
             "-".into(),
             "-",
@@ -213,7 +257,7 @@ pub fn run(modes: &[Backend]) -> Table {
     ];
     for (label, fig, seed1, seed2, t1, t2) in rows {
         let mut row = vec![label.to_owned()];
-        for r in &reports {
+        for r in reports {
             row.push(match r.as_ref().map_err(Clone::clone).and_then(fig) {
                 Ok(s) => s,
                 Err(e) => crate::tables::cell_text(&Err(e), |v| v.to_string()),
@@ -223,6 +267,103 @@ pub fn run(modes: &[Backend]) -> Table {
         table.rows.push(row);
     }
     table
+}
+
+/// The young-generation pause as the suspended heap grows: it grows with
+/// the roots, the young objects and the remembered set, not with the old
+/// heap. `at_count`: the reports of the [`COUNT`] run, reused.
+fn scale_table(modes: &[Backend], at_count: &[Result<Report, String>]) -> Table {
+    let mut table = Table::new(
+        "gc_suspended: the young-generation pause as the suspended heap grows",
+        &format!(
+            "The experiment with 1,000, 10,000 and 100,000 chains × {DEPTH} frames, all suspended and old: the pause \
+             of GC.Collect(0) (collector's clock, µs) beside the pause of a full GC.Collect() and the heap. The \
+             young pause stays flat while the full one grows with the heap."
+        ),
+    );
+    table.header.push("chains".into());
+    for m in modes {
+        table.header.extend([
+            format!("{} young pause (µs)", m.name()),
+            format!("{} full pause (µs)", m.name()),
+            format!("{} heap (MB)", m.name()),
+        ]);
+    }
+    for chains in SCALE {
+        let mut row = vec![thousands(chains as f64)];
+        for (i, &mode) in modes.iter().enumerate() {
+            let report = if chains == COUNT { at_count[i].clone() } else { spawn(mode, chains) };
+            let fig = |key: &str, scale: f64, digits: usize| match &report {
+                Ok(r) => number(r, key).map(|v| format!("{:.*}", digits, v / scale)).unwrap_or_else(|e| e),
+                Err(e) => crate::tables::cell_text(&Err(e.clone()), |v: f64| v.to_string()),
+            };
+            row.extend([fig("gc_pause_us", 1.0, 1), fig("major_pause_us", 1.0, 0), fig("heap_bytes", 1e6, 1)]);
+        }
+        table.rows.push(row);
+    }
+    table
+}
+
+/// Microbenchmark 5's cells: (label, live chains, operations).
+const LIFETIME_CELLS: [(&str, i64, i64); 3] =
+    [("short-lived", 0, 20_000), ("long-lived, 1,000 suspended", 1_000, 20_000), ("long-lived, 10,000 suspended", 10_000, 20_000)];
+
+/// Long-lived against short-lived suspended state with the collector's
+/// figures, generational and not (`--gc-major-only`).
+fn lifetime_table(dir: &Path, modes: &[Backend]) -> Table {
+    let mut table = Table::new(
+        "gc_suspended: long-lived vs short-lived suspended state, what aging buys",
+        "Microbenchmark 5 (programs/bench/micro_lifetime.toy, Program.Cell(live, 20000)): each operation \
+         completes a gate and starts a chain of 10 async frames suspended on a gate; long-lived chains stay \
+         suspended for `live` operations, across collections. One run per cell on a fresh VM, with the \
+         generational collector and with every collection a full one (--gc-major-only). ns/op: the whole \
+         call ÷ operations; GC: the collections' total pause; young pause: the average minor collection; \
+         frames skipped: suspended frames the average minor collection did not trace (old and unchanged).",
+    );
+    table.header.extend(["cell".into(), "backend".into(), "collector".into()]);
+    table.header.extend(
+        ["ns/op", "collections (young/full)", "GC (ms)", "young pause (µs)", "frames skipped per young collection"]
+            .map(String::from),
+    );
+    for (label, live, ops) in LIFETIME_CELLS {
+        for &mode in modes {
+            for major_only in [false, true] {
+                let collector = if major_only { "--gc-major-only" } else { "generational" };
+                eprintln!("gc_suspended: micro_lifetime {} {label} ({collector})...", mode.name());
+                let mut row = vec![label.to_owned(), mode.name().to_owned(), collector.to_owned()];
+                match lifetime_cell(dir, mode, major_only, live, ops) {
+                    Ok(figures) => row.extend(figures),
+                    Err(e) => row.extend(std::iter::repeat_n(format!("error: {e}"), 5)),
+                }
+                table.rows.push(row);
+            }
+        }
+    }
+    table
+}
+
+/// One cell of [`lifetime_table`]: its five figures.
+fn lifetime_cell(dir: &Path, mode: Backend, major_only: bool, live: i64, ops: i64) -> Result<Vec<String>, String> {
+    let options = vm::Options { mode, gc_major_only: major_only, ..Default::default() };
+    let program = load_for(dir, "micro_lifetime", std::slice::from_ref(&options)).remove(0)?;
+    let err = Captured::default();
+    let mut vm = new_vm_with(&program, options, &err);
+    let start = Instant::now();
+    let expected = (ops + live) * 56;
+    match call(&mut vm, "Cell", &[Value::Int(live), Value::Int(ops)])? {
+        Value::Int(r) if r == expected => {}
+        other => return Err(format!("Cell returned {other:?}, not {expected}")),
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let s = vm.heap().stats();
+    let minors = s.minor_collections.max(1) as f64;
+    Ok(vec![
+        format!("{:.0}", secs * 1e9 / ops as f64),
+        format!("{} / {}", s.minor_collections, s.major_collections),
+        format!("{:.1}", s.total_pause.as_secs_f64() * 1e3),
+        if s.minor_collections == 0 { "-".into() } else { format!("{:.0}", s.minor_total_pause.as_secs_f64() * 1e6 / minors) },
+        if s.minor_collections == 0 { "-".into() } else { thousands(s.frames_skipped as f64 / minors) },
+    ])
 }
 
 #[cfg(test)]
@@ -235,6 +376,7 @@ mod tests {
         assert_eq!(expected_sum(100, 10), 100 * 166);
         for mode in [Backend::Async1, Backend::Async2] {
             let report = crate::process::parse_report(&child(&crate::bench_dir(), mode, 50, 10).unwrap());
+            assert!(number(&report, "frames_not_traced").unwrap() >= 500.0, "{mode:?}: every frame is old");
             let per_frame = number(&report, "allocations").unwrap() / number(&report, "frames").unwrap();
             assert!((1.0..20.0).contains(&per_frame), "{mode:?}: {per_frame}");
             assert!(number(&report, "heap_bytes").unwrap() > 0.0);

@@ -98,6 +98,8 @@ pub struct Config {
     /// Run as the child process of a figure that needs a process of its own
     /// (one benchmark, one backend): print its `key=value` report.
     pub child: bool,
+    /// gc_suspended's child: how many chains (default [`gc_suspended::COUNT`]).
+    pub chains: Option<i64>,
 }
 
 /// The benchmarks `names` ask for (groups expanded), in suite order.
@@ -198,7 +200,7 @@ pub fn run_suite(config: &Config) -> ExitCode {
         emit(Section { stem: "scenario", tables: vec![scenario::run(&dir, &scenarios, &modes, timing)] }, &mut failed);
     }
     if names.contains(&"gc_suspended") {
-        emit(Section { stem: "gc_suspended", tables: vec![gc_suspended::run(&modes)] }, &mut failed);
+        emit(Section { stem: "gc_suspended", tables: gc_suspended::run(&dir, &modes) }, &mut failed);
     }
     let game: Vec<&str> = names.iter().copied().filter(|n| game::game_n(n).is_some()).collect();
     if !game.is_empty() {
@@ -240,7 +242,7 @@ fn run_child(config: &Config) -> ExitCode {
     };
     let dir = bench_dir();
     let report = match name {
-        "gc_suspended" => gc_suspended::child(&dir, mode, gc_suspended::COUNT, gc_suspended::DEPTH),
+        "gc_suspended" => gc_suspended::child(&dir, mode, config.chains.unwrap_or(gc_suspended::COUNT), gc_suspended::DEPTH),
         _ => match game::game_n(name) {
             Some(n) => game::child(&dir, name, mode, n, timing::TIMING),
             None => Err(format!("{name} has no child process")),
