@@ -305,8 +305,11 @@ fn scale_table(modes: &[Backend], at_count: &[Result<Report, String>]) -> Table 
 }
 
 /// Microbenchmark 5's cells: (label, live chains, operations).
-const LIFETIME_CELLS: [(&str, i64, i64); 3] =
-    [("short-lived", 0, 20_000), ("long-lived, 1,000 suspended", 1_000, 20_000), ("long-lived, 10,000 suspended", 10_000, 20_000)];
+const LIFETIME_CELLS: [(&str, i64, i64); 3] = [
+    ("short-lived", 0, 20_000),
+    ("long-lived, 1,000 suspended", 1_000, 20_000),
+    ("long-lived, 10,000 suspended", 10_000, 20_000),
+];
 
 /// Long-lived against short-lived suspended state with the collector's
 /// figures, generational and not (`--gc-major-only`).
@@ -361,7 +364,11 @@ fn lifetime_cell(dir: &Path, mode: Backend, major_only: bool, live: i64, ops: i6
         format!("{:.0}", secs * 1e9 / ops as f64),
         format!("{} / {}", s.minor_collections, s.major_collections),
         format!("{:.1}", s.total_pause.as_secs_f64() * 1e3),
-        if s.minor_collections == 0 { "-".into() } else { format!("{:.0}", s.minor_total_pause.as_secs_f64() * 1e6 / minors) },
+        if s.minor_collections == 0 {
+            "-".into()
+        } else {
+            format!("{:.0}", s.minor_total_pause.as_secs_f64() * 1e6 / minors)
+        },
         if s.minor_collections == 0 { "-".into() } else { thousands(s.frames_skipped as f64 / minors) },
     ])
 }

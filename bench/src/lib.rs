@@ -242,7 +242,9 @@ fn run_child(config: &Config) -> ExitCode {
     };
     let dir = bench_dir();
     let report = match name {
-        "gc_suspended" => gc_suspended::child(&dir, mode, config.chains.unwrap_or(gc_suspended::COUNT), gc_suspended::DEPTH),
+        "gc_suspended" => {
+            gc_suspended::child(&dir, mode, config.chains.unwrap_or(gc_suspended::COUNT), gc_suspended::DEPTH)
+        }
         _ => match game::game_n(name) {
             Some(n) => game::child(&dir, name, mode, n, timing::TIMING),
             None => Err(format!("{name} has no child process")),

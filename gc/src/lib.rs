@@ -60,9 +60,10 @@
 //!
 //! So an old object that nothing stored into since it was promoted (a
 //! suspended frame that has not been resumed) costs a minor collection
-//! nothing: the seed's "aging". A minor collection is due when
-//! [`YOUNG_BUDGET`] bytes were allocated since the last collection; it is
-//! a major one instead when the old generation has grown by
+//! nothing: the seed's "aging". A minor collection is due when the young
+//! budget ([`YOUNG_BUDGET`] to start with, larger while most young objects
+//! survive, see [`HIGH_SURVIVAL`]) was allocated since the last collection;
+//! it is a major one instead when the old generation has grown by
 //! [`MAJOR_GROWTH`] times its size after the last major collection (Lua's
 //! `genmajormul`), or the heap is past its limit.
 //!
@@ -107,8 +108,19 @@ mod tests;
 
 /// Below this many bytes allocated since the last collection,
 /// [`Heap::due`] says no (outside stress mode): the young generation's
-/// budget.
+/// least budget, where it starts.
 pub const YOUNG_BUDGET: usize = 4 << 20;
+
+/// The young generation's largest budget.
+pub const MAX_YOUNG_BUDGET: usize = 64 << 20;
+
+/// A minor collection after which more than this share of the young bytes
+/// survived doubles the young budget (the next minor collection comes
+/// later, giving objects more time to die: the generational hypothesis did
+/// not hold); below [`LOW_SURVIVAL`], the budget halves, down to
+/// [`YOUNG_BUDGET`]. As .NET sizes its gen-0 budget by survival.
+pub const HIGH_SURVIVAL: f64 = 0.5;
+pub const LOW_SURVIVAL: f64 = 0.15;
 
 /// The old generation's growth since the last major collection, as a
 /// multiple of its size then, that makes the next collection a major one.
@@ -504,6 +516,8 @@ pub struct Heap<T: Trace> {
     /// Bytes of the objects that survived the last collection.
     live_bytes: usize,
     bytes_since_gc: usize,
+    /// The young generation's budget now (see [`HIGH_SURVIVAL`]).
+    young_budget: usize,
     /// Bytes of old objects: after the last major collection, and now.
     old_after_major: usize,
     old_bytes: usize,
@@ -537,6 +551,7 @@ impl<T: Trace> Heap<T> {
             generational: true,
             live_bytes: 0,
             bytes_since_gc: 0,
+            young_budget: YOUNG_BUDGET,
             old_after_major: 0,
             old_bytes: 0,
             old_frames: 0,
@@ -634,7 +649,7 @@ impl<T: Trace> Heap<T> {
         if self.over_limit() {
             return Some(Collection::Major);
         }
-        if self.bytes_since_gc <= YOUNG_BUDGET {
+        if self.bytes_since_gc <= self.young_budget {
             return None;
         }
         let growth = (self.old_after_major as f64 * MAJOR_GROWTH) as usize;
@@ -686,6 +701,12 @@ impl<T: Trace> Heap<T> {
 
     pub fn stats(&self) -> &HeapStats {
         &self.stats
+    }
+
+    /// The bytes allocated since the last collection after which a minor
+    /// collection is due (see [`HIGH_SURVIVAL`]).
+    pub fn young_budget(&self) -> usize {
+        self.young_budget
     }
 
     /// The remembered set.
@@ -783,6 +804,15 @@ impl<T: Trace> Heap<T> {
         let counts = unsafe { self.space.sweep_young(&mut young, epoch) };
         self.young = young;
         self.remembered().extend(promoted_remembered);
+        // Only a collection that the budget called for says how the budget
+        // fits (not a forced one soon after another).
+        let survived = 1.0 - counts.dead_bytes as f64 / self.bytes_since_gc.max(1) as f64;
+        if self.bytes_since_gc < self.young_budget / 2 {
+        } else if survived > HIGH_SURVIVAL {
+            self.young_budget = (self.young_budget * 2).min(MAX_YOUNG_BUDGET);
+        } else if survived < LOW_SURVIVAL {
+            self.young_budget = (self.young_budget / 2).max(YOUNG_BUDGET);
+        }
         self.live_bytes = (self.live_bytes + self.bytes_since_gc).saturating_sub(counts.dead_bytes);
         self.bytes_since_gc = 0;
         self.old_bytes += counts.promoted_bytes;

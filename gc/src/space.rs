@@ -6,17 +6,18 @@
 //!   classes[c]    one per cell size (16, 24, .. 2048 bytes; CLASS_OF maps a
 //!                 size to its class)
 //!     blocks      [Block][Block]...[Block]   BLOCK_SIZE bytes each, aligned
-//!                                            to BLOCK_SIZE: a BlockHeader,
-//!                                            then cells of the class's size;
-//!                                            the last one is the bump block
+//!                                            to BLOCK_SIZE: cells of the
+//!                                            class's size, then a
+//!                                            BlockHeader; the last one is the
+//!                                            bump block
 //!     bump..end   the never-used cells of the bump block
 //!     free        cells freed by the last sweep, linked through the cells
 //!   large         objects over MAX_SMALL bytes, one allocation each, the
 //!                 object LARGE_PREFIX bytes in (the prefix: the heap's
 //!                 Shared, then the allocation's size)
 //!
-//! a block:  [BlockHeader: Shared pointer, class | cell | cell | ...]
-//!            0                                  16
+//! a block:  [cell | cell | ... | cell | (unused) | BlockHeader: Shared, class]
+//!            0                                     BLOCK_SIZE - 16
 //! a cell:   [GcHeader | the object's fields ..............]  (object)
 //!           [mark=FREE| . . . | next free cell | . . . . .]  (free)
 //!            0          2       8                 class size
@@ -33,8 +34,9 @@
 //!   empty bump block, so no free cell is left off the list). Its next
 //!   pointer sits at [`NEXT_OFFSET`], after the header.
 //! - Cells never move: a `Gc` stays valid while its object lives.
-//! - An object's block is its address rounded down to BLOCK_SIZE (a large
-//!   object has the `LARGE` bit, and its prefix instead): that is how the
+//! - An object's block is its address rounded down to BLOCK_SIZE, its
+//!   header the block's last bytes (a large object has the `LARGE` bit, and
+//!   its prefix instead): that is how the
 //!   write barrier finds the heap's remembered set, and a minor sweep the
 //!   class of a cell it frees.
 //! - The major sweep visits every block's cells, finalizes the unmarked
@@ -87,15 +89,16 @@ pub(crate) const FREE: u8 = u8::MAX;
 /// object's header, 8-aligned, inside the smallest cell.
 const NEXT_OFFSET: usize = 8;
 
-/// The bytes at the start of each block before its first cell: its
-/// [`BlockHeader`].
+/// The bytes at the end of each block after its cells: its
+/// [`BlockHeader`] (at the end, so that cells start at the block's start and
+/// a cell of 16, 32 or 64 bytes never straddles two cache lines).
 pub(crate) const BLOCK_HEADER: usize = 16;
 
 /// The bytes of a large object's allocation before the object: the heap's
 /// `Shared`, then the allocation's size.
 pub(crate) const LARGE_PREFIX: usize = 16;
 
-/// The start of every block.
+/// The end of every block.
 #[repr(C)]
 struct BlockHeader {
     shared: *const Shared,
@@ -122,7 +125,7 @@ pub(crate) unsafe fn shared_of(h: &GcHeader) -> *const Shared {
 
 /// The header of the block a small object's cell is in.
 fn block_of(cell: *const u8) -> *const BlockHeader {
-    cell.map_addr(|a| a & !(BLOCK_SIZE - 1)).cast()
+    cell.map_addr(|a| (a & !(BLOCK_SIZE - 1)) + BLOCK_SIZE - BLOCK_HEADER).cast()
 }
 
 /// How the heap's objects are aligned: cells are multiples of it, blocks and
@@ -186,8 +189,11 @@ struct Class {
     /// the first block).
     bump: *mut u8,
     end: *mut u8,
-    /// The first free cell, or null.
+    /// The first free cell, or null; and the last (null when `free` is).
+    /// Cells are taken from the front and given back at the back, so the
+    /// order of a sweep (by address) lasts: allocation stays sequential.
     free: *mut u8,
+    free_tail: *mut u8,
 }
 
 impl Class {
@@ -196,22 +202,26 @@ impl Class {
         Class {
             cell,
             index,
-            used: BLOCK_HEADER + (BLOCK_SIZE - BLOCK_HEADER) / cell * cell,
+            used: (BLOCK_SIZE - BLOCK_HEADER) / cell * cell,
             blocks: Vec::new(),
             bump: ptr::null_mut(),
             end: ptr::null_mut(),
             free: ptr::null_mut(),
+            free_tail: ptr::null_mut(),
         }
     }
 
     /// A cell: from the free list, else the bump block, else a new block.
     /// Its contents are whatever was there.
     #[inline]
-    fn take(&mut self, shared: *const Shared) -> NonNull<u8> {
+    fn take(&mut self, shared: *const Shared, pool: &mut Pool) -> NonNull<u8> {
         if let Some(cell) = NonNull::new(self.free) {
             // SAFETY: a cell on the free list holds no object and its next
             // pointer was written when it was put on the list.
             self.free = unsafe { next(cell.as_ptr()).read() };
+            if self.free.is_null() {
+                self.free_tail = ptr::null_mut();
+            }
             return cell;
         }
         if self.bump != self.end {
@@ -222,38 +232,44 @@ impl Class {
             // SAFETY: inside a block, so not null.
             return unsafe { NonNull::new_unchecked(cell) };
         }
-        self.take_from_new_block(shared)
+        self.take_from_new_block(shared, pool)
     }
 
     #[cold]
     #[inline(never)]
-    fn take_from_new_block(&mut self, shared: *const Shared) -> NonNull<u8> {
-        // SAFETY: BLOCK_LAYOUT has a non-zero size.
-        let block = NonNull::new(unsafe { alloc(BLOCK_LAYOUT) }).unwrap_or_else(|| handle_alloc_error(BLOCK_LAYOUT));
+    fn take_from_new_block(&mut self, shared: *const Shared, pool: &mut Pool) -> NonNull<u8> {
+        let block = pool.get();
         self.blocks.push(block);
         let start = block.as_ptr();
-        // SAFETY: `used` <= BLOCK_SIZE, and the block has at least one cell
-        // after its header (cells are at most MAX_SMALL < BLOCK_SIZE - 16);
-        // the header fits before the first cell.
+        // SAFETY: `used` <= BLOCK_SIZE - BLOCK_HEADER, and the block has at
+        // least one cell (cells are at most MAX_SMALL < BLOCK_SIZE - 16); the
+        // header fits after the last cell, 8-aligned.
         unsafe {
-            start.cast::<BlockHeader>().write(BlockHeader { shared, class: self.index });
+            block_of(start).cast_mut().write(BlockHeader { shared, class: self.index });
             self.end = start.add(self.used);
-            self.bump = start.add(BLOCK_HEADER + self.cell);
-            NonNull::new_unchecked(start.add(BLOCK_HEADER))
+            self.bump = start.add(self.cell);
+            block
         }
     }
 
-    /// Puts `cell`, holding no object, on the free list.
+    /// Puts `cell`, holding no object, at the back of the free list.
     ///
     /// # Safety
     /// `cell` was taken from this class and holds no object.
     unsafe fn give_back(&mut self, cell: NonNull<u8>) {
-        // SAFETY: the caller's promise: the cell is ours and empty.
+        let cell = cell.as_ptr();
+        // SAFETY: the caller's promise: the cell is ours and empty; the
+        // tail, if any, is a free cell of this class.
         unsafe {
-            mark(cell.as_ptr()).set(FREE);
-            next(cell.as_ptr()).write(self.free);
+            mark(cell).set(FREE);
+            next(cell).write(ptr::null_mut());
+            if self.free_tail.is_null() {
+                self.free = cell;
+            } else {
+                next(self.free_tail).write(cell);
+            }
         }
-        self.free = cell.as_ptr();
+        self.free_tail = cell;
     }
 
     /// The bytes of block `b` that were ever handed out.
@@ -272,7 +288,7 @@ impl Class {
     ///
     /// # Safety
     /// Every object in the class is an initialized `T` (the invariant).
-    unsafe fn sweep<T: Trace>(&mut self, epoch: u8, counts: &mut Counts) {
+    unsafe fn sweep<T: Trace>(&mut self, epoch: u8, counts: &mut Counts, pool: &mut Pool) {
         let (mut head, mut tail): (*mut u8, *mut u8) = (ptr::null_mut(), ptr::null_mut());
         let last = self.blocks.len().wrapping_sub(1);
         let mut kept = 0;
@@ -283,7 +299,7 @@ impl Class {
             // This block's free cells, in address order.
             let (mut block_head, mut block_tail): (*mut u8, *mut u8) = (ptr::null_mut(), ptr::null_mut());
             let mut live_here = 0;
-            let mut offset = BLOCK_HEADER;
+            let mut offset = 0;
             while offset < used {
                 // SAFETY: offset < used <= BLOCK_SIZE.
                 let cell = unsafe { start.add(offset) };
@@ -328,13 +344,11 @@ impl Class {
                 if b != last {
                     // All free: give the block back (its cells were never
                     // linked into the class's list).
-                    // SAFETY: allocated with BLOCK_LAYOUT, no object in it.
-                    unsafe { dealloc(start, BLOCK_LAYOUT) };
+                    pool.put(block);
                     continue;
                 }
                 // The bump block, all free: bump through it again.
-                // SAFETY: the first cell is inside the block.
-                self.bump = unsafe { start.add(BLOCK_HEADER) };
+                self.bump = start;
             } else if !block_tail.is_null() {
                 if tail.is_null() {
                     head = block_head;
@@ -349,6 +363,7 @@ impl Class {
         }
         self.blocks.truncate(kept);
         self.free = head;
+        self.free_tail = tail;
     }
 
     /// Calls `f` with every object's cell.
@@ -359,7 +374,7 @@ impl Class {
         for b in 0..self.blocks.len() {
             let start = self.blocks[b].as_ptr();
             let used = self.used_of(b);
-            let mut offset = BLOCK_HEADER;
+            let mut offset = 0;
             while offset < used {
                 // SAFETY: a used cell, its header initialized.
                 unsafe {
@@ -381,7 +396,7 @@ impl Class {
         for b in 0..self.blocks.len() {
             let start = self.blocks[b].as_ptr();
             let used = self.used_of(b);
-            let mut offset = BLOCK_HEADER;
+            let mut offset = 0;
             while offset < used {
                 // SAFETY: a used cell; its header is initialized; if it is
                 // not free it holds an object, finalized once here.
@@ -402,6 +417,43 @@ impl Class {
         self.bump = ptr::null_mut();
         self.end = ptr::null_mut();
         self.free = ptr::null_mut();
+        self.free_tail = ptr::null_mut();
+    }
+}
+
+/// Empty blocks that a major sweep took from their classes, kept for the
+/// next class that needs one (up to a quarter of the blocks in use, at
+/// least [`MIN_SPARE`]): blocks come and go with every major collection of
+/// a small heap, and the allocator's aligned path is slow.
+struct Pool {
+    spare: Vec<NonNull<u8>>,
+}
+
+/// The fewest empty blocks the pool keeps.
+const MIN_SPARE: usize = 16;
+
+impl Pool {
+    /// An empty block: a spare one, or a new one.
+    fn get(&mut self) -> NonNull<u8> {
+        self.spare.pop().unwrap_or_else(|| {
+            // SAFETY: BLOCK_LAYOUT has a non-zero size.
+            NonNull::new(unsafe { alloc(BLOCK_LAYOUT) }).unwrap_or_else(|| handle_alloc_error(BLOCK_LAYOUT))
+        })
+    }
+
+    /// Keeps an empty block for later.
+    fn put(&mut self, block: NonNull<u8>) {
+        self.spare.push(block);
+    }
+
+    /// Gives back all but `keep` spare blocks.
+    fn trim(&mut self, keep: usize) {
+        while self.spare.len() > keep {
+            if let Some(block) = self.spare.pop() {
+                // SAFETY: allocated with BLOCK_LAYOUT, holding no object.
+                unsafe { dealloc(block.as_ptr(), BLOCK_LAYOUT) };
+            }
+        }
     }
 }
 
@@ -459,6 +511,8 @@ pub(crate) struct YoungCounts {
 /// Every cell of a heap of `T`s.
 pub(crate) struct Space<T> {
     classes: Box<[Class; CLASS_SIZES.len()]>,
+    /// Empty blocks, for any class.
+    pool: Pool,
     large: Vec<Large>,
     /// The heap's `Shared`, which every block and large object points to.
     shared: *const Shared,
@@ -497,7 +551,7 @@ impl<T> Drop for Unwritten<'_, T> {
 impl<T: Trace> Space<T> {
     pub(crate) fn new(shared: *const Shared) -> Self {
         let classes = Box::new(std::array::from_fn(Class::new));
-        Space { classes, large: Vec::new(), shared, blocks: 0, _objects: PhantomData }
+        Space { classes, pool: Pool { spare: Vec::new() }, large: Vec::new(), shared, blocks: 0, _objects: PhantomData }
     }
 
     /// A cell of at least `size` bytes, filled by `init`, with its mark then
@@ -516,7 +570,7 @@ impl<T: Trace> Space<T> {
         let class = &mut self.classes[c];
         let cell_size = class.cell;
         let blocks = class.blocks.len();
-        let cell = class.take(shared);
+        let cell = class.take(shared, &mut self.pool);
         self.blocks += class.blocks.len() - blocks;
         let guard = Unwritten { space: self, cell, origin: Origin::Class(c) };
         init(cell);
@@ -567,7 +621,7 @@ impl<T: Trace> Space<T> {
         let mut counts = Counts::default();
         for class in self.classes.iter_mut() {
             // SAFETY: every object in the space is an initialized `T`.
-            unsafe { class.sweep::<T>(epoch, &mut counts) };
+            unsafe { class.sweep::<T>(epoch, &mut counts, &mut self.pool) };
         }
         self.large.retain(|large| {
             let cell = large.ptr.as_ptr();
@@ -590,6 +644,7 @@ impl<T: Trace> Space<T> {
             }
         });
         self.blocks = self.classes.iter().map(|c| c.blocks.len()).sum();
+        self.pool.trim(MIN_SPARE.max(self.blocks / 4));
         counts
     }
 
@@ -681,6 +736,7 @@ impl<T: Trace> Space<T> {
             // SAFETY: every object in the space is an initialized `T`.
             unsafe { class.drop_all::<T>() };
         }
+        self.pool.trim(0);
         for large in self.large.drain(..) {
             // SAFETY: a whole object, finalized once, then freed.
             unsafe { large.free::<T>() };

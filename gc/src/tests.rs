@@ -299,26 +299,43 @@ fn stress_mode_asks_for_a_collection_after_every_allocation() {
 fn a_minor_collection_is_due_after_the_young_budget_and_a_major_after_the_old_generation_doubles() {
     let mut f = Fixture::new();
     let cell = CLASS_SIZES[0];
-    f.sized(YOUNG_BUDGET - cell);
+    let first = f.sized(YOUNG_BUDGET - cell);
     assert_eq!(f.heap.due(), None); // exactly the budget: not over it
     let last = f.sized(0);
     assert_eq!(f.heap.due(), Some(Collection::Minor));
 
-    // Grow the old generation: keep everything through minor collections.
-    let mut kept = vec![last];
-    let mut old = 0;
-    while old <= MIN_MAJOR_GROWTH {
-        let g = f.sized(YOUNG_BUDGET);
+    // Everything survives: the budget doubles, up to its largest.
+    let mut kept = vec![first, last];
+    f.minor(&kept);
+    assert_eq!(f.heap.young_budget(), 2 * YOUNG_BUDGET);
+    // Nothing survives: it halves, down to its least.
+    f.sized(YOUNG_BUDGET);
+    f.minor(&kept);
+    assert_eq!(f.heap.young_budget(), YOUNG_BUDGET);
+    f.minor(&kept);
+    assert_eq!(f.heap.young_budget(), YOUNG_BUDGET);
+
+    // Grow the old generation, keeping everything through minor
+    // collections, until a major one is due: not before the old generation
+    // grew by the least growth.
+    loop {
+        let g = f.sized(f.heap.young_budget());
         kept.push(g);
-        old += YOUNG_BUDGET + cell;
-        assert!(matches!(f.heap.due(), Some(Collection::Minor)), "{old}");
-        f.minor(&kept);
-        f.minor(&kept); // promoted
+        match f.heap.due() {
+            Some(Collection::Minor) => {
+                f.minor(&kept);
+                f.minor(&kept); // promoted
+            }
+            due => {
+                assert_eq!(due, Some(Collection::Major));
+                assert!(f.heap.stats().bytes_promoted as usize > MIN_MAJOR_GROWTH);
+                break;
+            }
+        }
     }
-    f.sized(YOUNG_BUDGET);
-    assert_eq!(f.heap.due(), Some(Collection::Major));
+    assert!(f.heap.young_budget() <= MAX_YOUNG_BUDGET);
     f.collect(&kept);
-    f.sized(YOUNG_BUDGET);
+    f.sized(f.heap.young_budget());
     assert_eq!(f.heap.due(), Some(Collection::Minor));
 
     // Past the limit, a major one.

@@ -133,7 +133,10 @@ impl std::fmt::Display for Stats {
             ("minor pauses", format!("{} total, {} max", ms(g.minor_total_pause), ms(g.minor_max_pause))),
             ("major pauses", format!("{} total, {} max", ms(g.major_total_pause), ms(g.major_max_pause))),
             ("bytes promoted", g.bytes_promoted.to_string()),
-            ("remembered set", format!("{} objects after the last collection ({} at most)", g.remembered, g.remembered_max)),
+            (
+                "remembered set",
+                format!("{} objects after the last collection ({} at most)", g.remembered, g.remembered_max),
+            ),
             (
                 "frames not traced",
                 format!(
