@@ -43,9 +43,10 @@ enum Command {
         /// collection; every 8th, a major one).
         #[arg(long)]
         gc_stress: bool,
-        /// Check the heap before and after every collection: every old
-        /// object that holds a young one is remembered (no write barrier
-        /// missed), nothing reachable was freed (no root missed).
+        /// Check the heap before every collection (every old object that
+        /// holds a young one is remembered: no write barrier missed; no
+        /// object holds a freed cell) and after every major one (nothing
+        /// reachable was freed).
         #[arg(long)]
         gc_verify: bool,
         /// Make every collection a major one (the collector without

@@ -48,7 +48,14 @@ fn mutated_programs_never_panic() {
         if case % 4 == 0 {
             mutant = mutate(&mut rng, &mutant, donor);
         }
-        let options = vm::Options { max_instructions: Some(2_000_000), max_depth: 10_000, ..Default::default() };
+        // Virtual time: a mutant that waits for a long `Task.Delay` must not
+        // hang the test.
+        let options = vm::Options {
+            max_instructions: Some(2_000_000),
+            max_depth: 10_000,
+            virtual_time: true,
+            ..Default::default()
+        };
         let outcome = catch_unwind(AssertUnwindSafe(|| run_source(&mutant, "mutant.toy", options)));
         match outcome {
             Ok(Ok(_)) => compiled += 1,

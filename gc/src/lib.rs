@@ -847,18 +847,29 @@ impl<T: Trace> Heap<T> {
         self.old_frames = counts.frames;
     }
 
-    /// Checks the heap's invariants (`--gc-verify`): every old object that
-    /// holds a young one is remembered, every remembered object is old and
-    /// every young one is in the young list; and nothing reachable from
-    /// `roots` was freed. Slow: it walks the whole heap. Call it at a
-    /// safepoint, before and after a collection.
+    /// Checks the heap's invariants before a collection (`--gc-verify`):
+    /// every young object is in the young list, the remembered set and the
+    /// remembered bits agree, no object holds a freed cell, and every old
+    /// object that holds a young one is remembered. Slow: it walks the whole
+    /// heap. Call it at a safepoint.
+    pub fn verify_before(&mut self) -> Result<(), String> {
+        // SAFETY: the lists hold live objects of this heap (invariant).
+        unsafe { verify::before(self) }
+    }
+
+    /// Checks after a collection: after a major one, that nothing reachable
+    /// from `roots` was freed (after a minor one, [`Heap::verify_before`]
+    /// of the next collection checks what could have gone wrong).
     ///
     /// # Safety
     /// As for [`Heap::collect`]: `roots` reports only live objects of this
     /// heap, which hold every `Gc` the program can reach.
-    pub unsafe fn verify(&mut self, roots: &dyn Roots<T>) -> Result<(), String> {
-        // SAFETY: the caller's promise.
-        unsafe { verify::verify(self, roots) }
+    pub unsafe fn verify_after(&mut self, roots: &dyn Roots<T>, kind: Collection) -> Result<(), String> {
+        match kind {
+            // SAFETY: the caller's promise.
+            Collection::Major => unsafe { verify::after_major(roots) },
+            Collection::Minor => Ok(()),
+        }
     }
 }
 

@@ -162,16 +162,19 @@ impl Fixture {
         // SAFETY: every test keeps the objects it uses afterwards in `roots`
         // (and stores with `link_barrier` where it means to keep them).
         unsafe {
-            self.heap.verify(&roots).expect("the heap before");
+            self.heap.verify_before().expect("the heap before");
             self.heap.collect(&roots, kind);
-            self.heap.verify(&roots).expect("the heap after");
+            self.heap.verify_after(&roots, kind).expect("the heap after");
+            self.heap.verify_before().expect("the heap after, as the next collection sees it");
         }
     }
 
-    /// Verifies the heap, without collecting.
+    /// Verifies the heap, without collecting: as before a collection, and
+    /// reachability from `roots` as after a major one.
     fn verify(&mut self, roots: &[Gc<TestObj>]) -> Result<(), String> {
+        self.heap.verify_before()?;
         // SAFETY: the roots are live objects of this heap.
-        unsafe { self.heap.verify(&RootList(roots.to_vec())) }
+        unsafe { self.heap.verify_after(&RootList(roots.to_vec()), Collection::Major) }
     }
 
     fn traced(&self) -> usize {
@@ -732,7 +735,7 @@ fn the_verifier_finds_a_missed_barrier_and_a_freed_reachable_object() {
     unsafe { f.heap.collect(&RootList(vec![old]), Collection::Minor) };
     assert_eq!(f.drops(), 1);
     let e = f.verify(&[old]).unwrap_err();
-    assert!(e.contains("was freed"), "{e}");
+    assert!(e.contains("holds a freed cell"), "{e}");
     // Mend the edge so that dropping the heap is sound.
     old.edges()[0].set(None);
     f.verify(&[old]).unwrap();

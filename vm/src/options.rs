@@ -13,8 +13,9 @@ pub struct Options {
     /// Collect at every safepoint after an allocation: a minor collection,
     /// and a major one every `gc::STRESS_MAJOR_EVERY`th time.
     pub gc_stress: bool,
-    /// Check the heap's invariants before and after every collection (every
-    /// old object holding a young one remembered; nothing reachable freed).
+    /// Check the heap's invariants before every collection (every old
+    /// object holding a young one remembered; no object holding a freed
+    /// cell) and after every major one (nothing reachable freed).
     pub gc_verify: bool,
     /// Every collection is a major one: the non-generational collector, for
     /// comparison (`--gc-major-only`).

@@ -472,17 +472,16 @@ impl Vm {
         // returned and hold no `Gc` in Rust locals.
         unsafe {
             object::with_layouts(&self.layouts, || {
-                let verify = |heap: &mut crate::value::Heap, when: &str| {
-                    if let Err(e) = heap.verify(&roots) {
-                        panic!("--gc-verify: the heap {when} a {kind:?} collection: {e}");
-                    }
-                };
-                if self.options.gc_verify {
-                    verify(&mut self.heap, "before");
+                if self.options.gc_verify
+                    && let Err(e) = self.heap.verify_before()
+                {
+                    panic!("--gc-verify: the heap before a {kind:?} collection: {e}");
                 }
                 self.heap.collect(&roots, kind);
-                if self.options.gc_verify {
-                    verify(&mut self.heap, "after");
+                if self.options.gc_verify
+                    && let Err(e) = self.heap.verify_after(&roots, kind)
+                {
+                    panic!("--gc-verify: the heap after a {kind:?} collection: {e}");
                 }
             })
         };
