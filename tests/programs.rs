@@ -37,7 +37,7 @@ fn backend_name(mode: vm::Backend) -> &'static str {
 enum Variant {
     Plain,
     /// Collect at every safepoint after an allocation (`--gc-stress`), and
-    /// verify the heap before and after every collection (`--gc-verify`).
+    /// verify the heap at every collection (`--gc-verify`).
     GcStress,
     /// Count instructions, so every instruction runs in the general loop:
     /// the fast loop's hand-backs cannot hide a general case.
