@@ -518,6 +518,8 @@ pub struct Heap<T: Trace> {
     bytes_since_gc: usize,
     /// The young generation's budget now (see [`HIGH_SURVIVAL`]).
     young_budget: usize,
+    /// See [`Heap::update_trigger`].
+    trigger: usize,
     /// Bytes of old objects: after the last major collection, and now.
     old_after_major: usize,
     old_bytes: usize,
@@ -552,6 +554,7 @@ impl<T: Trace> Heap<T> {
             live_bytes: 0,
             bytes_since_gc: 0,
             young_budget: YOUNG_BUDGET,
+            trigger: YOUNG_BUDGET,
             old_after_major: 0,
             old_bytes: 0,
             old_frames: 0,
@@ -570,6 +573,7 @@ impl<T: Trace> Heap<T> {
     /// allocation.
     pub fn set_stress(&mut self, stress: bool) {
         self.stress = stress;
+        self.update_trigger();
     }
 
     /// A cell of at least `size` bytes (`size >= size_of::<T>()`), 8-aligned,
@@ -620,46 +624,41 @@ impl<T: Trace> Heap<T> {
     /// before the first allocation.
     pub fn set_generational(&mut self, on: bool) {
         self.generational = on;
+        self.update_trigger();
+    }
+
+    /// Sets `trigger`, the bytes allocated since the last collection past
+    /// which a collection is due: the young budget, or the live heap when
+    /// not generational, or whatever is left under the limit; none in
+    /// stress mode.
+    fn update_trigger(&mut self) {
+        let budget = if self.generational { self.young_budget } else { YOUNG_BUDGET.max(self.live_bytes) };
+        self.trigger = if self.stress { 0 } else { budget.min(self.limit.saturating_sub(self.live_bytes)) };
+    }
+
+    /// Whether a collection is due at this safepoint (one compare: the VM
+    /// asks after every allocation); [`Heap::due`] says which.
+    #[inline(always)]
+    pub fn should_collect(&self) -> bool {
+        self.bytes_since_gc > self.trigger
     }
 
     /// The collection the VM should run at this safepoint, if any: a minor
     /// one once the young generation's budget is spent (every allocation,
-    /// in stress mode), a major one when the old generation has grown
-    /// enough or the heap is past its limit.
+    /// in stress mode, and a major one every [`STRESS_MAJOR_EVERY`]th), a
+    /// major one when the old generation has grown enough or the heap is
+    /// past its limit.
     pub fn due(&self) -> Option<Collection> {
-        if self.generational {
-            return self.due_generational();
-        }
-        let due = if self.stress {
-            self.bytes_since_gc > 0
-        } else {
-            self.bytes_since_gc > YOUNG_BUDGET.max(self.live_bytes) || self.over_limit()
-        };
-        due.then_some(Collection::Major)
-    }
-
-    fn due_generational(&self) -> Option<Collection> {
-        if self.stress {
-            if self.bytes_since_gc == 0 {
-                return None;
-            }
-            let major = (self.stats.collections + 1).is_multiple_of(STRESS_MAJOR_EVERY);
-            return Some(if major { Collection::Major } else { Collection::Minor });
-        }
-        if self.over_limit() {
-            return Some(Collection::Major);
-        }
-        if self.bytes_since_gc <= self.young_budget {
+        if !self.should_collect() {
             return None;
         }
-        let growth = (self.old_after_major as f64 * MAJOR_GROWTH) as usize;
-        let major = self.old_bytes - self.old_bytes.min(self.old_after_major) > growth.max(MIN_MAJOR_GROWTH);
-        Some(if major { Collection::Major } else { Collection::Minor })
-    }
-
-    /// Whether a collection is due ([`Heap::due`]).
-    pub fn should_collect(&self) -> bool {
-        self.due().is_some()
+        let major = if self.stress {
+            (self.stats.collections + 1).is_multiple_of(STRESS_MAJOR_EVERY)
+        } else {
+            let growth = ((self.old_after_major as f64 * MAJOR_GROWTH) as usize).max(MIN_MAJOR_GROWTH);
+            self.over_limit() || self.old_bytes.saturating_sub(self.old_after_major) > growth
+        };
+        Some(if major || !self.generational { Collection::Major } else { Collection::Minor })
     }
 
     /// Caps the heap at `bytes`. Allocation itself never fails: the VM asks
@@ -668,6 +667,7 @@ impl<T: Trace> Heap<T> {
     /// `OutOfMemoryException` when the answer is yes.
     pub fn set_limit(&mut self, bytes: usize) {
         self.limit = bytes;
+        self.update_trigger();
     }
 
     pub fn limit(&self) -> usize {
@@ -815,6 +815,7 @@ impl<T: Trace> Heap<T> {
         }
         self.live_bytes = (self.live_bytes + self.bytes_since_gc).saturating_sub(counts.dead_bytes);
         self.bytes_since_gc = 0;
+        self.update_trigger();
         self.old_bytes += counts.promoted_bytes;
         self.old_frames += counts.promoted_frames;
         self.stats.bytes_promoted += counts.promoted_bytes as u64;
@@ -842,6 +843,7 @@ impl<T: Trace> Heap<T> {
         self.stats.large_objects = self.space.large_objects();
         self.live_bytes = counts.live_bytes;
         self.bytes_since_gc = 0;
+        self.update_trigger();
         self.old_bytes = counts.live_bytes;
         self.old_after_major = counts.live_bytes;
         self.old_frames = counts.frames;
