@@ -215,7 +215,7 @@ fn seed_table(modes: &[Backend], reports: &[Result<Report, String>]) -> Table {
             "young-generation pause (µs, Stopwatch)",
             |r| {
                 let (m, lo, hi) = (number(r, "pause_us")?, number(r, "pause_us_min")?, number(r, "pause_us_max")?);
-                Ok(format!("{m:.0} ({lo:.0}–{hi:.0})"))
+                Ok(format!("{m:.1} ({lo:.1}–{hi:.1})"))
             },
             format!("{:.0} (gen 0)", SEED.pause_us.0),
             format!("{:.0} (gen 0)", SEED.pause_us.1),
