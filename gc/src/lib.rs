@@ -523,6 +523,10 @@ pub struct Heap<T: Trace> {
     /// Bytes of old objects: after the last major collection, and now.
     old_after_major: usize,
     old_bytes: usize,
+    /// Objects that survived the last collection, and `objects_allocated`
+    /// when it started.
+    live_after_gc: usize,
+    allocated_at_gc: u64,
     /// Old suspended frames now (`GcHeader::new_suspended_frame`).
     old_frames: usize,
     /// The most bytes the heap may hold ([`Heap::set_limit`]).
@@ -558,6 +562,8 @@ impl<T: Trace> Heap<T> {
             old_after_major: 0,
             old_bytes: 0,
             old_frames: 0,
+            live_after_gc: 0,
+            allocated_at_gc: 0,
             limit: usize::MAX,
             stats: HeapStats::default(),
             _owns: PhantomData,
@@ -599,10 +605,6 @@ impl<T: Trace> Heap<T> {
         self.bytes_since_gc += bytes;
         self.stats.objects_allocated += 1;
         self.stats.bytes_allocated += bytes as u64;
-        self.stats.objects_live += 1;
-        self.stats.blocks = self.space.blocks();
-        self.stats.large_objects = self.space.large_objects();
-        self.stats.peak_bytes = self.stats.peak_bytes.max(self.total_memory());
         gc
     }
 
@@ -699,8 +701,18 @@ impl<T: Trace> Heap<T> {
         self.live_bytes + self.bytes_since_gc
     }
 
-    pub fn stats(&self) -> &HeapStats {
-        &self.stats
+    /// The counters now. The ones that follow from the heap's state (live
+    /// and young objects, blocks, the peak) are worked out here rather than
+    /// kept up to date at every allocation.
+    pub fn stats(&self) -> HeapStats {
+        let mut s = self.stats.clone();
+        let since = (s.objects_allocated - self.allocated_at_gc) as usize;
+        s.objects_live = self.live_after_gc + since;
+        s.objects_young = if self.generational { self.young.len() } else { since };
+        s.blocks = self.space.blocks();
+        s.large_objects = self.space.large_objects();
+        s.peak_bytes = s.peak_bytes.max(self.total_memory());
+        s
     }
 
     /// The bytes allocated since the last collection after which a minor
@@ -726,6 +738,10 @@ impl<T: Trace> Heap<T> {
     /// [`Trace`]). Any other `Gc` may dangle once this returns.
     pub unsafe fn collect(&mut self, roots: &dyn Roots<T>, kind: Collection) {
         let start = Instant::now();
+        // The heap is at its largest just before a sweep.
+        self.stats.peak_bytes = self.stats.peak_bytes.max(self.total_memory());
+        self.live_after_gc += (self.stats.objects_allocated - self.allocated_at_gc) as usize;
+        self.allocated_at_gc = self.stats.objects_allocated;
         let epoch = match kind {
             Collection::Minor => {
                 self.minor_epoch = next_epoch(self.minor_epoch, MINOR_EPOCHS);
@@ -819,9 +835,7 @@ impl<T: Trace> Heap<T> {
         self.old_bytes += counts.promoted_bytes;
         self.old_frames += counts.promoted_frames;
         self.stats.bytes_promoted += counts.promoted_bytes as u64;
-        self.stats.objects_live -= counts.freed;
-        self.stats.objects_young = self.young.len();
-        self.stats.large_objects = self.space.large_objects();
+        self.live_after_gc -= counts.freed;
     }
 
     /// A major collection's sweep: frees every unmarked object; every
@@ -837,10 +851,7 @@ impl<T: Trace> Heap<T> {
         // Objects may have grown since they were allocated; count the heap at
         // its largest, just before this sweep.
         self.stats.peak_bytes = self.stats.peak_bytes.max(counts.live_bytes + counts.dead_bytes);
-        self.stats.objects_live = counts.live;
-        self.stats.objects_young = 0;
-        self.stats.blocks = self.space.blocks();
-        self.stats.large_objects = self.space.large_objects();
+        self.live_after_gc = counts.live;
         self.live_bytes = counts.live_bytes;
         self.bytes_since_gc = 0;
         self.update_trigger();
