@@ -65,6 +65,16 @@ enum Command {
         /// Async2Capture: classic observable semantics).
         #[arg(long)]
         capture_contexts: bool,
+        /// Run every method as tier0 only: no tier1 code, no OSR.
+        #[arg(long)]
+        tier0_only: bool,
+        /// Calls after which a method is compiled to tier1 (later calls run it).
+        #[arg(long, value_name = "N", default_value_t = vm::options::DEFAULT_TIER_THRESHOLD)]
+        tier_threshold: u32,
+        /// Loop back-edges a tier0 frame's method takes before the frame
+        /// moves into OSR code (tier1 entered at the loop header).
+        #[arg(long, value_name = "N", default_value_t = vm::options::DEFAULT_OSR_THRESHOLD)]
+        osr_threshold: u32,
         /// Arguments for the program's `Main(string[] args)`: everything
         /// after the file (or after `--`), options included.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
@@ -150,6 +160,9 @@ fn main() -> ExitCode {
             max_heap,
             virtual_time,
             capture_contexts,
+            tier0_only,
+            tier_threshold,
+            osr_threshold,
             args,
         } => {
             let Some((source, program)) = load(&file, cli.color) else {
@@ -167,6 +180,9 @@ fn main() -> ExitCode {
                 capture_contexts,
                 args,
                 color_errors: cli.color.colors_stderr(),
+                tier0_only,
+                tier_threshold,
+                osr_threshold,
             };
             let stdout = CheckedStdout::default();
             let failure = stdout.failure.clone();

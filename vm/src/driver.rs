@@ -113,7 +113,9 @@ impl Vm {
     pub(crate) fn push_call(&mut self, method: MethodId, args: &[Value], kind: FrameKind) -> Result<usize, VmError> {
         let boundary = self.frames.len();
         let base = self.top();
-        let nregs = self.program.method(method).nregs as usize;
+        let program = Rc::clone(&self.program);
+        let method = self.enter_version(&program, method);
+        let nregs = program.method(method).nregs as usize;
         debug_assert!(args.len() <= nregs);
         self.push_frame(method, nregs, base, 0, 0, Dst::DISCARD.0, kind)?;
         // Element by element: one or two values, and a memcpy call costs more.

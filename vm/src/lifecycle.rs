@@ -118,6 +118,7 @@ impl Vm {
         stats.max_pause = h.max_pause;
         stats.peak_heap_bytes = h.peak_bytes;
         stats.async_stats = self.async_stats.clone();
+        stats.tier_stats = self.tiers.stats.clone();
         Outcome { exit_code, stats }
     }
 }
