@@ -99,6 +99,13 @@ enum Command {
         /// Also show the prelude (the built-in exception classes).
         #[arg(long)]
         prelude: bool,
+        /// Show the tier1 code instead (prepared as `--mode` says): each
+        /// method's tier1 version, after the passes listed at the top, and
+        /// an OSR version per loop header with its entry (the tier0 loop
+        /// header's pc and where it lands in the OSR code), as tiering
+        /// compiles them (without type feedback).
+        #[arg(long)]
+        tier1: bool,
     },
     /// Run the benchmarks of programs/bench in each backend; print tables
     /// (and with --out, write them and SVG charts).
@@ -204,7 +211,7 @@ fn main() -> ExitCode {
                 _ => ExitCode::from(process_exit_code(outcome.exit_code)),
             }
         }
-        Command::Disasm { file, mode, prelude } => {
+        Command::Disasm { file, mode, prelude, tier1 } => {
             let Some((source, mut program)) = load(&file, cli.color) else {
                 return ExitCode::from(2);
             };
@@ -219,7 +226,12 @@ fn main() -> ExitCode {
                     vm::async2::prepare(&mut program, vm::Backend::Async2, false);
                 }
             }
-            let text = vm::disasm::program(&program, Some(&source), vm::disasm::Filter { include_prelude: prelude });
+            let filter = vm::disasm::Filter { include_prelude: prelude };
+            let text = if tier1 {
+                vm::tier1::disasm(&program, Some(&source), filter)
+            } else {
+                vm::disasm::program(&program, Some(&source), filter)
+            };
             let mut out = std::io::stdout().lock();
             match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
                 Ok(()) => ExitCode::SUCCESS,

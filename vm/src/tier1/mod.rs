@@ -125,6 +125,50 @@ pub fn compile(program: &Program, feedback: &Feedback, of: MethodId, kind: Versi
     m
 }
 
+/// `toy disasm --tier1`: each method's tier1 version and, for each loop
+/// header (the target of a back-edge) of its tier0 code, its OSR version,
+/// as tiering would compile them with no type feedback.
+pub fn disasm(program: &Program, source: Option<&str>, filter: crate::disasm::Filter) -> String {
+    let mut out = format!("tier1 passes: {}\n", PASSES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "));
+    let feedback = Feedback::new(program);
+    for i in 0..program.methods.len() {
+        let id = MethodId(i as u32);
+        let m = program.method(id);
+        if !tierable(m) || (!filter.include_prelude && crate::disasm::is_prelude(program, m)) {
+            continue;
+        }
+        let mut kinds = vec![VersionKind::Tier1];
+        kinds.extend(loop_headers(m).into_iter().map(|entry| VersionKind::Osr { entry }));
+        for kind in kinds {
+            let v = program.add_version(compile(program, &feedback, id, kind));
+            out.push('\n');
+            out.push_str(&crate::disasm::method(program, v, source));
+        }
+    }
+    out
+}
+
+/// The targets of a method's back-edges (jumps to a lower pc or to
+/// themselves), in order: where OSR may enter.
+pub fn loop_headers(m: &Method) -> Vec<Pc> {
+    let mut headers: Vec<Pc> = Vec::new();
+    for (pc, i) in m.code.iter().enumerate() {
+        if matches!(i, Instr::Await { .. }) {
+            continue;
+        }
+        for (_, op) in i.operands() {
+            if let crate::bytecode::Operand::Pc(t) = op
+                && t.index() <= pc
+                && !headers.contains(&t)
+            {
+                headers.push(t);
+            }
+        }
+    }
+    headers.sort();
+    headers
+}
+
 /// The tier counters `--stats` prints.
 #[derive(Clone, Debug, Default)]
 pub struct TierStats {
