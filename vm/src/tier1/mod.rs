@@ -30,6 +30,7 @@ pub mod compact;
 pub mod feedback;
 
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use crate::Vm;
 use crate::bytecode::{Handler, Instr, MethodId, Pc};
@@ -137,12 +138,24 @@ pub fn disasm(program: &Program, source: Option<&str>, filter: crate::disasm::Fi
         if !tierable(m) || (!filter.include_prelude && crate::disasm::is_prelude(program, m)) {
             continue;
         }
-        let mut kinds = vec![VersionKind::Tier1];
-        kinds.extend(loop_headers(m).into_iter().map(|entry| VersionKind::Osr { entry }));
-        for kind in kinds {
-            let v = program.add_version(compile(program, &feedback, id, kind));
-            out.push('\n');
-            out.push_str(&crate::disasm::method(program, v, source));
+        let tier1 = program.add_version(compile(program, &feedback, id, VersionKind::Tier1));
+        out.push('\n');
+        out.push_str(&crate::disasm::method(program, tier1, source));
+        for entry in loop_headers(m) {
+            let v = program.add_version(compile(program, &feedback, id, VersionKind::Osr { entry }));
+            let (osr, t1) = (program.method(v), program.method(tier1));
+            let to = osr.version.as_ref().and_then(|ver| ver.pc_map.get(entry.index()).copied()).unwrap_or(0);
+            if osr.code == t1.code && osr.handlers == t1.handlers {
+                // The common case: the OSR entry changed nothing else.
+                let _ = writeln!(
+                    out,
+                    "  osr version {}: the tier1 code entered at @{to} (tier0's loop header {entry})",
+                    program.method_display_name(id)
+                );
+            } else {
+                out.push('\n');
+                out.push_str(&crate::disasm::method(program, v, source));
+            }
         }
     }
     out
