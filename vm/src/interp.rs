@@ -43,7 +43,7 @@ use crate::bytecode::{Args, Dst, Instr, MethodId, NativeId, Reg};
 use crate::error::VmError;
 use crate::frames::{Frame, FrameKind};
 use crate::ops::{ArithOp, BitOp, arith, bitwise, is_value_type, less, less_eq};
-use crate::program::{Async2Role, Program};
+use crate::program::{Async2Role, Method, Program};
 use crate::value::{Obj, Value};
 
 /// What the loop hands to the driver.
@@ -73,7 +73,7 @@ macro_rules! switch_to {
     ($vm:ident, $program:ident, $frame:expr => $code:ident, $nregs:ident, $pc:ident, $base:ident, $regs:ident, $method:ident) => {{
         let frame: Frame = $frame;
         $method = frame.method;
-        let m = $program.method(frame.method);
+        let m = $vm.code_of($program, frame.method);
         $code = &m.code;
         $nregs = m.nregs as usize;
         $pc = frame.pc as usize;
@@ -248,9 +248,8 @@ impl Vm {
         macro_rules! enter {
             ($target:expr, $dst:expr, $args:expr, $kind:expr) => {{
                 // The method's current version (tier0 counts the call).
-                let target: MethodId = self.enter_version(program, $target);
+                let (target, callee): (MethodId, &Method) = self.enter_version_code(program, $target);
                 let args: Args = $args;
-                let callee = program.method(target);
                 save!();
                 let new_base = base + nregs;
                 tri!(self.push_frame(

@@ -537,6 +537,12 @@ pub struct Program {
     pub versions: Versions,
 }
 
+#[cold]
+#[inline(never)]
+fn no_method(id: MethodId) -> ! {
+    panic!("no method {id}")
+}
+
 /// An append-only arena of methods that grows behind a shared reference:
 /// the interpreter reads the program through `&Program` while the tiering
 /// adds versions to it. Each method is boxed once and never moved or
@@ -724,12 +730,11 @@ impl Program {
         }
     }
 
-    #[cold]
-    #[inline(never)]
+    #[inline(always)]
     fn version_method(&self, id: MethodId) -> &Method {
-        match self.versions.get(id.index() - self.methods.len()) {
+        match self.versions.get(id.index().wrapping_sub(self.methods.len())) {
             Some(m) => m,
-            None => panic!("no method {id}"),
+            None => no_method(id),
         }
     }
 

@@ -126,10 +126,10 @@ impl Vm {
         let mut last: Option<Value> = None;
         for i in (bottom..=top).rev() {
             let f = self.frames[i];
-            let (resume_stub, state, flags, p) = stopped_at(&program, &f)?;
-            let osr = osr_word(&program, f.method);
+            let stop = stopped_at(self.code_of(&program, f.method), &f)?;
+            let Stop { resume_stub, state, flags, point: p, osr, .. } = stop;
             check_data(&program, f.method, p, &self.stack[f.base as usize..]);
-            self.count_capture(&program, f.method, p);
+            self.count_capture(&stop);
             let c = match resumed {
                 // The resumed frame itself: its continuation is free again
                 // if it has room (room for every point of the method it was
@@ -141,7 +141,7 @@ impl Vm {
                     r
                 }
                 _ => {
-                    let c = self.new_continuation(&program, f.method, resume_stub);
+                    let c = self.new_continuation(resume_stub, stop.room);
                     if let Some(cr) = continuation_ref(&c) {
                         hold(cr, state, flags, p, &self.stack[f.base as usize..], osr);
                         // A resumed frame's new continuation links to the
@@ -194,16 +194,16 @@ impl Vm {
     /// rooted by `resuming`), whose `next` is the rest of the chain.
     fn suspend_again(&mut self, f: Frame, cont: Value, wait: Wait) -> Result<(), VmError> {
         let program = Rc::clone(&self.program);
-        let (resume_stub, state, flags, p) = stopped_at(&program, &f)?;
-        let osr = osr_word(&program, f.method);
+        let stop = stopped_at(self.code_of(&program, f.method), &f)?;
+        let Stop { resume_stub, state, flags, point: p, osr, .. } = stop;
         check_data(&program, f.method, p, &self.stack[f.base as usize..]);
-        self.count_capture(&program, f.method, p);
+        self.count_capture(&stop);
         let head = if fits(&cont, p, osr) {
             cont
         } else {
             // The frame moved into a version whose point needs more room:
             // a new continuation takes the old one's place in the chain.
-            let c = self.new_continuation(&program, f.method, resume_stub);
+            let c = self.new_continuation(resume_stub, stop.room);
             if let (Some(new), Some(old)) = (continuation_ref(&c), continuation_ref(&cont)) {
                 new.set_next(old.next());
             }
@@ -217,11 +217,10 @@ impl Vm {
         self.register(head, wait, execution, sync_ctx, f.method)
     }
 
-    /// A new continuation for a frame of `method` (a tier0 body or one of
-    /// its versions), with the room its points need.
-    fn new_continuation(&mut self, program: &Program, method: MethodId, resume_stub: MethodId) -> Value {
+    /// A new continuation resumed by `resume_stub` with room for
+    /// `(data, gc)` (its method's or version's `Async2Role::Body::room`).
+    fn new_continuation(&mut self, resume_stub: MethodId, (data_cap, gc_cap): (u16, u16)) -> Value {
         self.async_stats.continuations += 1;
-        let (data_cap, gc_cap) = room(program, method);
         Value::Obj(self.alloc(crate::object::continuation(
             Continuation::cell_size(data_cap, gc_cap),
             // SAFETY: a cell of exactly that size.
@@ -229,13 +228,13 @@ impl Vm {
         )))
     }
 
-    /// `--stats`: a frame of `method` captured at `p`, by tier.
-    fn count_capture(&mut self, program: &Program, method: MethodId, p: &SuspensionPoint) {
-        let tier = usize::from(program.method(method).version.is_some());
-        let osr = usize::from(osr_word(program, method).is_some());
+    /// `--stats`: a frame captured, by tier.
+    fn count_capture(&mut self, stop: &Stop<'_>) {
+        let osr = usize::from(stop.osr.is_some());
         let t = &mut self.tiers.stats;
-        t.continuations[tier] += 1;
-        t.continuation_bytes[tier] += Continuation::cell_size((p.data.len() + osr) as u16, p.gc.len() as u16) as u64;
+        t.continuations[stop.tier] += 1;
+        t.continuation_bytes[stop.tier] +=
+            Continuation::cell_size((stop.point.data.len() + osr) as u16, stop.point.gc.len() as u16) as u64;
     }
 
     /// Registers a suspended chain with what its leaf waits for.
@@ -415,7 +414,7 @@ impl Vm {
     /// kept them (tier1 does not renumber registers).
     fn resumption<'p>(&self, program: &'p Program, body: MethodId, c: &Continuation) -> Option<Resume<'p>> {
         let state = c.state.get() as usize;
-        let point = |m: MethodId| program.method(m).suspension_points().and_then(|p| p.get(state));
+        let point = |m: MethodId| self.code_of(program, m).suspension_points().and_then(|p| p.get(state));
         if c.has(OSR) {
             let v = MethodId(c.data(0, SlotType::Int).as_int()? as u32);
             let p = point(v)?;
@@ -442,7 +441,7 @@ impl Vm {
         }
         let p0 = point(body)?;
         let tier1 = self.tiers.tier1_of(body).and_then(|v| {
-            let m = program.method(v);
+            let m = self.code_of(program, v);
             let at = *m.version.as_ref()?.pc_map.get(p0.resume.index())?;
             let q = m.suspension_points()?.iter().find(|q| q.resume.0 == at)?;
             Some((v, q))
@@ -552,52 +551,59 @@ enum Resumption {
     Tier0InTier1,
 }
 
-/// The suspension point an async2 body's frame `f` is stopped at (its pc
-/// is the point's resume pc): the body's resume stub, the point's state
-/// number and continuation flags, and the point.
+/// Where a suspending frame stopped (`stopped_at`).
+struct Stop<'p> {
+    /// The tier0 body's resume stub.
+    resume_stub: MethodId,
+    /// The point's index in its method's (or version's) points.
+    state: u32,
+    /// Continuation flags: `HAS_HANDLER`, `TIER1`.
+    flags: u32,
+    point: &'p SuspensionPoint,
+    /// The OSR version the frame runs, if it runs one.
+    osr: Option<MethodId>,
+    /// 0: tier0 code; 1: tier1 or OSR code.
+    tier: usize,
+    /// The room of the method's (or version's) continuations.
+    room: (u16, u16),
+}
+
+/// The suspension point an async2 body's frame `f` (running `m`, a tier0
+/// body or one of its versions) is stopped at: its pc is the point's resume
+/// pc.
 #[inline]
-fn stopped_at<'p>(program: &'p Program, f: &Frame) -> Result<(MethodId, u32, u32, &'p SuspensionPoint), VmError> {
-    let Some(Async2Role::Body { resume_stub, points, .. }) = program.method(f.method).async2.as_deref() else {
+fn stopped_at<'p>(m: &'p crate::program::Method, f: &Frame) -> Result<Stop<'p>, VmError> {
+    let Some(Async2Role::Body { resume_stub, points, room, .. }) = m.async2.as_deref() else {
         return Err(not_async2());
     };
     let state = points.iter().position(|p| p.resume.0 == f.pc).ok_or_else(not_async2)?;
-    let p = &points[state];
-    let tier1 = match program.method(f.method).version.as_deref() {
-        Some(Version { kind: VersionKind::Tier1, .. }) => TIER1,
-        _ => 0,
+    let point = &points[state];
+    let (tier1, osr) = match m.version.as_deref() {
+        Some(Version { kind: VersionKind::Tier1, .. }) => (TIER1, None),
+        Some(Version { kind: VersionKind::Osr { .. }, .. }) => (0, Some(f.method)),
+        None => (0, None),
     };
-    Ok((*resume_stub, state as u32, tier1 | if p.has_handler { HAS_HANDLER } else { 0 }, p))
-}
-
-/// The room a continuation of `method` has (see `Async2Role::Body`).
-fn room(program: &Program, method: MethodId) -> (u16, u16) {
-    match program.method(method).async2.as_deref() {
-        Some(Async2Role::Body { room, .. }) => *room,
-        _ => (0, 0),
-    }
+    Ok(Stop {
+        resume_stub: *resume_stub,
+        state: state as u32,
+        flags: tier1 | if point.has_handler { HAS_HANDLER } else { 0 },
+        point,
+        osr,
+        tier: usize::from(m.version.is_some()),
+        room: *room,
+    })
 }
 
 /// Makes `c` hold the frame whose registers start at `regs`, stopped at `p`.
 /// An OSR continuation's Data starts with a word naming its OSR version
 /// (the seed's "OSR entry recorded in the continuation") and is flagged.
+#[inline]
 fn hold(c: &Continuation, state: u32, flags: u32, p: &SuspensionPoint, regs: &[Value], osr: Option<MethodId>) {
-    let (flags, entry) = match osr {
-        Some(v) => (flags | OSR, Some(Value::Int(i64::from(v.0)))),
-        None => (flags, None),
-    };
-    c.hold(
-        state,
-        flags,
-        entry.into_iter().chain(p.data.iter().map(|&(r, _)| regs[r.index()])),
-        p.gc.iter().map(|r| regs[r.index()]),
-    );
-}
-
-/// The OSR version a frame of `method` runs, if it runs one.
-fn osr_word(program: &Program, method: MethodId) -> Option<MethodId> {
-    match program.method(method).version.as_deref() {
-        Some(Version { kind: VersionKind::Osr { .. }, .. }) => Some(method),
-        _ => None,
+    let data = p.data.iter().map(|&(r, _)| regs[r.index()]);
+    let gc = p.gc.iter().map(|r| regs[r.index()]);
+    match osr {
+        None => c.hold(state, flags, data, gc),
+        Some(v) => c.hold(state, flags | OSR, std::iter::once(Value::Int(i64::from(v.0))).chain(data), gc),
     }
 }
 

@@ -214,6 +214,10 @@ pub struct TierStats {
 struct Entry {
     target: MethodId,
     countdown: u32,
+    /// `target`'s method: in the Vm's program (which the Vm keeps alive and
+    /// never changes but for adding versions) or in its versions arena
+    /// (which never moves or frees one).
+    code: *const Method,
 }
 
 /// The Vm's tiering state.
@@ -224,6 +228,9 @@ pub(crate) struct Tiers {
     /// Per tier0 method: back-edges left before a tier0 frame of it moves
     /// into OSR code.
     pub(crate) loops: Vec<u32>,
+    /// Every method and version by id (see `Entry::code` for why the
+    /// pointers stay valid): what the interpreter finds a frame's code by.
+    table: Vec<*const Method>,
     /// OSR versions by method and loop header (a tier0 pc).
     osr: HashMap<(MethodId, Pc), MethodId>,
     enabled: bool,
@@ -237,10 +244,18 @@ impl Tiers {
         let countdown = |t: u32| if enabled { t.saturating_add(1) } else { u32::MAX };
         let n = program.methods.len();
         Tiers {
-            entries: (0..n as u32)
-                .map(|m| Entry { target: MethodId(m), countdown: countdown(options.tier_threshold) })
+            entries: program
+                .methods
+                .iter()
+                .enumerate()
+                .map(|(m, code)| Entry {
+                    target: MethodId(m as u32),
+                    countdown: countdown(options.tier_threshold),
+                    code: code as *const Method,
+                })
                 .collect(),
             loops: vec![countdown(options.osr_threshold.max(1) - 1); n],
+            table: program.methods.iter().map(|m| m as *const Method).collect(),
             osr: HashMap::new(),
             enabled,
             osr_threshold: options.osr_threshold,
@@ -264,12 +279,35 @@ impl Vm {
     /// The version a call of tier0 method `m` enters, counting the call.
     #[inline(always)]
     pub(crate) fn enter_version(&mut self, program: &Program, m: MethodId) -> MethodId {
+        self.enter_version_code(program, m).0
+    }
+
+    /// The method or version `id` of the Vm's program (`program`).
+    #[inline(always)]
+    pub(crate) fn code_of<'p>(&self, program: &'p Program, id: MethodId) -> &'p Method {
+        match self.tiers.table.get(id.index()) {
+            // SAFETY: see `Tiers::table`.
+            Some(&p) => unsafe { &*p },
+            None => program.method(id),
+        }
+    }
+
+    /// [`Vm::enter_version`] and the version's method.
+    #[inline(always)]
+    pub(crate) fn enter_version_code<'p>(&mut self, program: &'p Program, m: MethodId) -> (MethodId, &'p Method) {
         match self.tiers.entries.get_mut(m.index()) {
             Some(e) => {
                 e.countdown -= 1;
-                if e.countdown == 0 { self.tier_up(program, m) } else { e.target }
+                if e.countdown == 0 {
+                    let v = self.tier_up(program, m);
+                    (v, program.method(v))
+                } else {
+                    // SAFETY: `code` points at `target`'s method in the
+                    // program `program` is (see `Entry::code`).
+                    (e.target, unsafe { &*e.code })
+                }
             }
-            None => m,
+            None => (m, program.method(m)),
         }
     }
 
@@ -284,7 +322,9 @@ impl Vm {
         }
         let Some(v) = self.install(program, m, VersionKind::Tier1) else { return m };
         self.tiers.stats.tier_ups += 1;
-        self.tiers.entries[m.index()].target = v;
+        let e = &mut self.tiers.entries[m.index()];
+        e.target = v;
+        e.code = program.method(v) as *const Method;
         v
     }
 
@@ -293,6 +333,9 @@ impl Vm {
     fn install(&mut self, program: &Program, m: MethodId, kind: VersionKind) -> Option<MethodId> {
         let version = compile(program, &self.feedback, m, kind);
         let id = program.add_version(version);
+        if self.tiers.table.len() == id.index() {
+            self.tiers.table.push(program.method(id) as *const Method);
+        }
         match crate::verify::verify_method(program, id) {
             Ok(()) => Some(id),
             Err(e) => {
