@@ -290,7 +290,7 @@ impl Vm {
         frames.reserve_exact(from - to);
         frames.extend((to..from).rev().map(|fi| self.frames[fi]).filter(|f| f.kind != FrameKind::Filter).map(|f| {
             let line = program.method(f.method).lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
-            TraceFrame { method: f.method, line }
+            TraceFrame { method: program.tier0_of(f.method), line }
         }));
     }
 

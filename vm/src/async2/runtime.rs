@@ -378,10 +378,10 @@ impl Vm {
             Resumption::Tier0InTier1 => stats.resumed_tier0_in_tier1 += 1,
         }
         let (captured, p) = (r.captured, r.point);
+        let nregs = self.code_of(&program, r.method).nregs;
         let Some(frame) = self.frames.last_mut() else { return Err(not_async2()) };
         frame.method = r.method;
         frame.pc = r.resume.0;
-        let nregs = program.method(r.method).nregs;
         let base = frame.base as usize;
         let end = base + nregs as usize;
         self.reserve_stack(end);

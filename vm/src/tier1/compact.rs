@@ -119,3 +119,45 @@ pub fn remove(code: &mut Vec<Instr>, lines: &mut Vec<u32>, handlers: &mut [Handl
     *lines = out_lines;
     new_pc
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bytecode::{Dst, Reg};
+
+    #[test]
+    fn nops_and_jumps_to_the_next_go_and_every_pc_moves() {
+        // 0: LoadInt r0; 1: Nop; 2: Jump @4; 3: Nop; 4: JumpIfTrue r0, @6;
+        // 5: Jump @0; 6: Jump @7; 7: Return r0
+        let mut code = vec![
+            Instr::LoadInt { dst: Dst(0), value: 1 },
+            Instr::Nop {},
+            Instr::Jump { target: Pc(4) },
+            Instr::Nop {},
+            Instr::JumpIfTrue { cond: Reg(0), target: Pc(6) },
+            Instr::Jump { target: Pc(0) },
+            Instr::Jump { target: Pc(7) },
+            Instr::Return { src: Reg(0) },
+        ];
+        thread_jumps(&mut code);
+        assert_eq!(code[4], Instr::JumpIfTrue { cond: Reg(0), target: Pc(7) }, "threaded through @6");
+        let keep: Vec<bool> = removable(&code).into_iter().map(|gone| !gone).collect();
+        assert_eq!(keep, [true, false, false, false, true, true, false, true]);
+        let mut lines = (1..=8).collect::<Vec<u32>>();
+        let mut handlers =
+            vec![Handler { start: Pc(1), end: Pc(5), target: Pc(7), exception: Dst(0), kind: HandlerKind::Finally }];
+        let map = remove(&mut code, &mut lines, &mut handlers, &keep);
+        assert_eq!(map, [0, 1, 1, 1, 1, 2, 3, 3, 4]);
+        assert_eq!(
+            code,
+            [
+                Instr::LoadInt { dst: Dst(0), value: 1 },
+                Instr::JumpIfTrue { cond: Reg(0), target: Pc(3) },
+                Instr::Jump { target: Pc(0) },
+                Instr::Return { src: Reg(0) },
+            ]
+        );
+        assert_eq!(lines, [1, 5, 6, 8]);
+        assert_eq!((handlers[0].start, handlers[0].end, handlers[0].target), (Pc(1), Pc(2), Pc(3)));
+    }
+}
