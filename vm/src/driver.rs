@@ -93,7 +93,7 @@ impl Vm {
     fn next_is_fast(&self, program: &crate::program::Program) -> bool {
         self.frames
             .last()
-            .is_some_and(|f| program.method(f.method).code.get(f.pc as usize).is_some_and(|i| i.is_fast()))
+            .is_some_and(|f| self.code_of(program, f.method).code.get(f.pc as usize).is_some_and(|i| i.is_fast()))
     }
 
     /// A nested `run` (native code calling back into bytecode, a filter):

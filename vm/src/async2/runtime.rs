@@ -378,10 +378,10 @@ impl Vm {
             Resumption::Tier0InTier1 => stats.resumed_tier0_in_tier1 += 1,
         }
         let (captured, p) = (r.captured, r.point);
-        let nregs = self.code_of(&program, r.method).nregs;
+        let nregs = r.code.nregs;
         let Some(frame) = self.frames.last_mut() else { return Err(not_async2()) };
         frame.method = r.method;
-        frame.pc = r.resume.0;
+        frame.pc = r.point.resume.0;
         let base = frame.base as usize;
         let end = base + nregs as usize;
         self.reserve_stack(end);
@@ -412,58 +412,39 @@ impl Vm {
     /// code), or, for a tier0 continuation of a method that has tiered up
     /// since, its tier1 code at the same point, its registers as tier0
     /// kept them (tier1 does not renumber registers).
+    #[inline]
     fn resumption<'p>(&self, program: &'p Program, body: MethodId, c: &Continuation) -> Option<Resume<'p>> {
         let state = c.state.get() as usize;
-        let point = |m: MethodId| self.code_of(program, m).suspension_points().and_then(|p| p.get(state));
-        if c.has(OSR) {
-            let v = MethodId(c.data(0, SlotType::Int).as_int()? as u32);
-            let p = point(v)?;
-            return Some(Resume {
-                method: v,
-                captured: p,
-                point: p,
-                resume: p.resume,
-                data_offset: 1,
-                kind: Resumption::Osr,
-            });
-        }
-        if c.has(TIER1) {
-            let v = self.tiers.tier1_of(body)?;
-            let p = point(v)?;
-            return Some(Resume {
-                method: v,
-                captured: p,
-                point: p,
-                resume: p.resume,
-                data_offset: 0,
-                kind: Resumption::SameTier,
-            });
-        }
-        let p0 = point(body)?;
-        let tier1 = self.tiers.tier1_of(body).and_then(|v| {
-            let m = self.code_of(program, v);
-            let at = *m.version.as_ref()?.pc_map.get(p0.resume.index())?;
-            let q = m.suspension_points()?.iter().find(|q| q.resume.0 == at)?;
-            Some((v, q))
-        });
-        Some(match tier1 {
-            Some((v, q)) => Resume {
-                method: v,
-                captured: p0,
-                point: q,
-                resume: q.resume,
-                data_offset: 0,
-                kind: Resumption::Tier0InTier1,
-            },
-            None => Resume {
-                method: body,
-                captured: p0,
-                point: p0,
-                resume: p0.resume,
-                data_offset: 0,
-                kind: Resumption::SameTier,
-            },
-        })
+        let flags = c.flags.get();
+        let (method, data_offset, kind) = if flags & OSR != 0 {
+            (MethodId(c.data(0, SlotType::Int).as_int()? as u32), 1, Resumption::Osr)
+        } else if flags & TIER1 != 0 {
+            (self.tiers.tier1_of(body)?, 0, Resumption::SameTier)
+        } else if let Some(v) = self.tiers.tier1_of(body) {
+            return self.tier0_in_tier1(program, body, v, state);
+        } else {
+            (body, 0, Resumption::SameTier)
+        };
+        let code = self.code_of(program, method);
+        let p = code.suspension_points()?.get(state)?;
+        Some(Resume { method, code, captured: p, point: p, data_offset, kind })
+    }
+
+    /// A tier0 continuation (at point `state` of `body`) resumed in the
+    /// method's tier1 version `v`, at the point its pc map gives.
+    #[cold]
+    fn tier0_in_tier1<'p>(
+        &self,
+        program: &'p Program,
+        body: MethodId,
+        v: MethodId,
+        state: usize,
+    ) -> Option<Resume<'p>> {
+        let p0 = self.code_of(program, body).suspension_points()?.get(state)?;
+        let code = self.code_of(program, v);
+        let at = *code.version.as_ref()?.pc_map.get(p0.resume.index())?;
+        let q = code.suspension_points()?.iter().find(|q| q.resume.0 == at)?;
+        Some(Resume { method: v, code, captured: p0, point: q, data_offset: 0, kind: Resumption::Tier0InTier1 })
     }
 
     /// A Task-returning override `method` of an awaited virtual call
@@ -533,11 +514,11 @@ impl Vm {
 struct Resume<'p> {
     /// The code the frame goes on in.
     method: MethodId,
+    code: &'p crate::program::Method,
     /// The point the continuation was captured at: where its registers are.
     captured: &'p SuspensionPoint,
     /// The point in `method` it resumes at.
     point: &'p SuspensionPoint,
-    resume: crate::bytecode::Pc,
     /// Data words before the registers (an OSR continuation's entry).
     data_offset: usize,
     kind: Resumption,
