@@ -54,6 +54,12 @@ impl ExceptionState {
     pub(crate) fn trace(&self, t: &mut crate::value::Tracer) {
         self.filters.iter().for_each(|f| f.caught.trace(t));
     }
+
+    /// Whether a filter of the frame at index `frame` ran for it (the run
+    /// is remembered by the filter's pc in that frame's code).
+    pub(crate) fn ran_filter_in(&self, frame: usize) -> bool {
+        self.filters.iter().any(|f| f.frame == frame)
+    }
 }
 
 impl Vm {

@@ -359,6 +359,13 @@ impl Vm {
         if !self.tiers.enabled || f.kind == FrameKind::Filter || !tierable(program.method(m)) {
             return false;
         }
+        // An exception in flight remembers the filters it ran by their pcs
+        // in this frame's code (a finally block with a hot loop, run while
+        // unwinding): the frame stays in tier0 until it is gone.
+        let top = self.frames.len() - 1;
+        if self.exceptions.iter().any(|(_, state)| state.ran_filter_in(top)) {
+            return false;
+        }
         let header = Pc(f.pc);
         let v = match self.tiers.osr.get(&(m, header)) {
             Some(&v) => v,
