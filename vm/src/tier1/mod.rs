@@ -203,7 +203,7 @@ pub struct TierStats {
     /// code (it tiered up while the frame was suspended).
     pub resumed_tier0_in_tier1: u64,
     /// Continuations captured, and their bytes, by frames running tier0
-    /// code ([0]) and tier1 or OSR code ([1]).
+    /// code (index 0) and tier1 or OSR code (index 1).
     pub continuations: [u64; 2],
     pub continuation_bytes: [u64; 2],
 }
