@@ -412,7 +412,7 @@ impl Vm {
     /// code), or, for a tier0 continuation of a method that has tiered up
     /// since, its tier1 code at the same point, its registers as tier0
     /// kept them (tier1 does not renumber registers).
-    #[inline]
+    #[inline(always)]
     fn resumption<'p>(&self, program: &'p Program, body: MethodId, c: &Continuation) -> Option<Resume<'p>> {
         let state = c.state.get() as usize;
         let flags = c.flags.get();
