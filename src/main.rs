@@ -76,6 +76,16 @@ enum Command {
         /// Async2Capture: classic observable semantics).
         #[arg(long)]
         capture_contexts: bool,
+        /// Run every method as tier0 only: no tier1 code, no OSR.
+        #[arg(long)]
+        tier0_only: bool,
+        /// Calls after which a method is compiled to tier1 (later calls run it).
+        #[arg(long, value_name = "N", default_value_t = vm::options::DEFAULT_TIER_THRESHOLD)]
+        tier_threshold: u32,
+        /// Loop back-edges a tier0 frame's method takes before the frame
+        /// moves into OSR code (tier1 entered at the loop header).
+        #[arg(long, value_name = "N", default_value_t = vm::options::DEFAULT_OSR_THRESHOLD)]
+        osr_threshold: u32,
         /// Arguments for the program's `Main(string[] args)`: everything
         /// after the file (or after `--`), options included.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
@@ -100,6 +110,13 @@ enum Command {
         /// Also show the prelude (the built-in exception classes).
         #[arg(long)]
         prelude: bool,
+        /// Show the tier1 code instead (prepared as `--mode` says): each
+        /// method's tier1 version, after the passes listed at the top, and
+        /// an OSR version per loop header with its entry (the tier0 loop
+        /// header's pc and where it lands in the OSR code), as tiering
+        /// compiles them (without type feedback).
+        #[arg(long)]
+        tier1: bool,
     },
     /// Run the benchmarks of programs/bench in each backend; print tables
     /// (and with --out, write them and SVG charts).
@@ -166,6 +183,9 @@ fn main() -> ExitCode {
             max_heap,
             virtual_time,
             capture_contexts,
+            tier0_only,
+            tier_threshold,
+            osr_threshold,
             args,
         } => {
             let Some((source, program)) = load(&file, cli.color) else {
@@ -185,6 +205,9 @@ fn main() -> ExitCode {
                 capture_contexts,
                 args,
                 color_errors: cli.color.colors_stderr(),
+                tier0_only,
+                tier_threshold,
+                osr_threshold,
             };
             let stdout = CheckedStdout::default();
             let failure = stdout.failure.clone();
@@ -206,7 +229,7 @@ fn main() -> ExitCode {
                 _ => ExitCode::from(process_exit_code(outcome.exit_code)),
             }
         }
-        Command::Disasm { file, mode, prelude } => {
+        Command::Disasm { file, mode, prelude, tier1 } => {
             let Some((source, mut program)) = load(&file, cli.color) else {
                 return ExitCode::from(2);
             };
@@ -221,7 +244,12 @@ fn main() -> ExitCode {
                     vm::async2::prepare(&mut program, vm::Backend::Async2, false);
                 }
             }
-            let text = vm::disasm::program(&program, Some(&source), vm::disasm::Filter { include_prelude: prelude });
+            let filter = vm::disasm::Filter { include_prelude: prelude };
+            let text = if tier1 {
+                vm::tier1::disasm(&program, Some(&source), filter)
+            } else {
+                vm::disasm::program(&program, Some(&source), filter)
+            };
             let mut out = std::io::stdout().lock();
             match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
-//! Runs every program in `programs/` in both backends, normally, under
-//! `--gc-stress --gc-verify` and in the general loop alone, and compares stdout, stderr
+//! Runs every program in `programs/` in both backends, normally (tiered),
+//! under `--gc-stress --gc-verify` with the tier thresholds at 1 (tier1 and OSR code
+//! everywhere), with `--tier0-only`, and in the general loop alone, and compares stdout, stderr
 //! and the exit code with the expected files beside it:
 //! - `NAME.out` (or `NAME.async1.out` / `NAME.async2.out` where LANGUAGE.md
 //!   says the backends differ): standard output;
@@ -36,9 +37,13 @@ fn backend_name(mode: vm::Backend) -> &'static str {
 #[derive(Clone, Copy)]
 enum Variant {
     Plain,
-    /// Collect at every safepoint after an allocation (`--gc-stress`), and
-    /// verify the heap at every collection (`--gc-verify`).
+    /// Collect at every safepoint after an allocation and verify the heap
+    /// at every collection (`--gc-stress --gc-verify`), with every method
+    /// compiled to tier1 at its second call and every frame moved into OSR
+    /// code at its first back-edge (`--tier-threshold 1 --osr-threshold 1`).
     GcStress,
+    /// `--tier0-only`: no tier1 code, no OSR.
+    Tier0Only,
     /// Count instructions, so every instruction runs in the general loop:
     /// the fast loop's hand-backs cannot hide a general case.
     GeneralLoop,
@@ -54,6 +59,9 @@ fn check(path: &Path, mode: vm::Backend, variant: Variant) -> Result<(), Failed>
         gc_stress: matches!(variant, Variant::GcStress),
         gc_verify: matches!(variant, Variant::GcStress),
         count_instructions: matches!(variant, Variant::GeneralLoop),
+        tier0_only: matches!(variant, Variant::Tier0Only),
+        tier_threshold: if matches!(variant, Variant::GcStress) { 1 } else { vm::options::DEFAULT_TIER_THRESHOLD },
+        osr_threshold: if matches!(variant, Variant::GcStress) { 1 } else { vm::options::DEFAULT_OSR_THRESHOLD },
         ..Default::default()
     };
     let got = run_source(&source, &name, options)?;
@@ -104,9 +112,12 @@ fn main() {
         let rel = path.strip_prefix(&programs_dir).unwrap_or(path).with_extension("");
         let rel = rel.to_string_lossy().into_owned();
         for mode in [vm::Backend::Async1, vm::Backend::Async2] {
-            for (variant, suffix) in
-                [(Variant::Plain, ""), (Variant::GcStress, "::gc_stress"), (Variant::GeneralLoop, "::general_loop")]
-            {
+            for (variant, suffix) in [
+                (Variant::Plain, ""),
+                (Variant::GcStress, "::gc_stress"),
+                (Variant::Tier0Only, "::tier0_only"),
+                (Variant::GeneralLoop, "::general_loop"),
+            ] {
                 let path: PathBuf = path.clone();
                 let name = format!("{rel}::{}{suffix}", backend_name(mode));
                 trials.push(Trial::test(name, move || check(&path, mode, variant)));

@@ -109,6 +109,37 @@ fn async2_disassembly() {
     backend_disassembly(ASYNC2, "async2", "IL_STUB_AsyncResume_");
 }
 
+/// Programs whose tier1 and OSR versions (`disasm --tier1`) are pinned,
+/// with the backend they are prepared for.
+const TIER1: &[(&str, &str)] = &[
+    ("bench/fib.toy", "neutral"),
+    ("bench/nbody.toy", "neutral"),
+    ("loops.toy", "neutral"),
+    ("try_finally.toy", "neutral"),
+    ("bench/fib_async.toy", "async2"),
+    ("bench/suspend_depth.toy", "async2"),
+    ("async/await_in_handlers.toy", "async2"),
+];
+
+#[test]
+fn tier1_disassembly() {
+    for (name, mode) in TIER1 {
+        let path = format!("programs/{name}");
+        let (stdout, stderr, code) = toy(&["disasm", &path, "--mode", mode, "--tier1"]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert!(stdout.contains(" tier1 "), "{name}: no tier1 version");
+        let snap = format!("disasm_tier1__{}", name.trim_end_matches(".toy").replace('/', "_"));
+        settings().bind(|| insta::assert_snapshot!(snap, stdout));
+    }
+    let osr = TIER1
+        .iter()
+        .filter(|(name, mode)| {
+            toy(&["disasm", &format!("programs/{name}"), "--mode", mode, "--tier1"]).0.contains(" osr version ")
+        })
+        .count();
+    assert!(osr >= 3, "only {osr} programs with OSR versions");
+}
+
 #[test]
 fn compile_errors() {
     let bad = toy_files(&root().join("tests/bad"));

@@ -27,7 +27,7 @@ pub struct Filter {
     pub include_prelude: bool,
 }
 
-fn is_prelude(program: &Program, m: &Method) -> bool {
+pub(crate) fn is_prelude(program: &Program, m: &Method) -> bool {
     let c = program.class(m.class);
     c.kind == ClassKind::Builtin || c.namespace == "System" || c.namespace.starts_with("System.")
 }
@@ -104,6 +104,15 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
         }
         Some(Async2Role::ResumeStub { .. }) => flags.push("resume stub".into()),
         None => {}
+    }
+    if let Some(v) = m.version.as_deref() {
+        match v.kind {
+            crate::program::VersionKind::Tier1 => flags.push("tier1".into()),
+            crate::program::VersionKind::Osr { entry } => {
+                let to = v.pc_map.get(entry.index()).copied().unwrap_or(0);
+                flags.push(format!("osr entry tier0 {entry} -> {}", crate::bytecode::Pc(to)))
+            }
+        }
     }
     let _ = writeln!(
         out,

@@ -93,7 +93,7 @@ impl Vm {
     fn next_is_fast(&self, program: &crate::program::Program) -> bool {
         self.frames
             .last()
-            .is_some_and(|f| program.method(f.method).code.get(f.pc as usize).is_some_and(|i| i.is_fast()))
+            .is_some_and(|f| self.code_of(program, f.method).code.get(f.pc as usize).is_some_and(|i| i.is_fast()))
     }
 
     /// A nested `run` (native code calling back into bytecode, a filter):
@@ -113,7 +113,9 @@ impl Vm {
     pub(crate) fn push_call(&mut self, method: MethodId, args: &[Value], kind: FrameKind) -> Result<usize, VmError> {
         let boundary = self.frames.len();
         let base = self.top();
-        let nregs = self.program.method(method).nregs as usize;
+        let program = Rc::clone(&self.program);
+        let method = self.enter_version(&program, method);
+        let nregs = program.method(method).nregs as usize;
         debug_assert!(args.len() <= nregs);
         self.push_frame(method, nregs, base, 0, 0, Dst::DISCARD.0, kind)?;
         // Element by element: one or two values, and a memcpy call costs more.

@@ -43,7 +43,7 @@ use crate::bytecode::{Args, Dst, Instr, MethodId, NativeId, Reg};
 use crate::error::VmError;
 use crate::frames::{Frame, FrameKind};
 use crate::ops::{ArithOp, BitOp, arith, bitwise, is_value_type, less, less_eq};
-use crate::program::{Async2Role, Program};
+use crate::program::{Async2Role, Method, Program};
 use crate::value::{Obj, Value};
 
 /// What the loop hands to the driver.
@@ -70,9 +70,10 @@ pub(crate) enum Control {
 /// Points the loop's state at `$frame`: its method's code and register
 /// count, its pc, its window's base and first register.
 macro_rules! switch_to {
-    ($vm:ident, $program:ident, $frame:expr => $code:ident, $nregs:ident, $pc:ident, $base:ident, $regs:ident) => {{
+    ($vm:ident, $program:ident, $frame:expr => $code:ident, $nregs:ident, $pc:ident, $base:ident, $regs:ident, $method:ident) => {{
         let frame: Frame = $frame;
-        let m = $program.method(frame.method);
+        $method = frame.method;
+        let m = $vm.code_of($program, frame.method);
         $code = &m.code;
         $nregs = m.nregs as usize;
         $pc = frame.pc as usize;
@@ -92,8 +93,15 @@ impl Vm {
         boundary: usize,
     ) -> Control {
         let Some(&frame) = self.frames.last() else { return Control::Return(Value::Null) };
-        let (mut code, mut nregs, mut pc, mut base, mut regs): (&[Instr], usize, usize, usize, *mut Value);
-        switch_to!(self, program, frame => code, nregs, pc, base, regs);
+        let (mut code, mut nregs, mut pc, mut base, mut regs, mut method): (
+            &[Instr],
+            usize,
+            usize,
+            usize,
+            *mut Value,
+            MethodId,
+        );
+        switch_to!(self, program, frame => code, nregs, pc, base, regs, method);
         let mut instructions: u64 = 0;
         let fuel = match self.options.max_instructions {
             Some(max) if COUNT => max.saturating_sub(self.stats.instructions),
@@ -231,7 +239,7 @@ impl Vm {
         macro_rules! reload {
             () => {{
                 let Some(&top) = self.frames.last() else { exit!(Control::Return(Value::Null)) };
-                switch_to!(self, program, top => code, nregs, pc, base, regs);
+                switch_to!(self, program, top => code, nregs, pc, base, regs, method);
                 continue;
             }};
         }
@@ -239,9 +247,9 @@ impl Vm {
         // the arguments copied from `$args`, and the loop goes on in it.
         macro_rules! enter {
             ($target:expr, $dst:expr, $args:expr, $kind:expr) => {{
-                let target: MethodId = $target;
+                // The method's current version (tier0 counts the call).
+                let (target, callee): (MethodId, &Method) = self.enter_version_code(program, $target);
                 let args: Args = $args;
-                let callee = program.method(target);
                 save!();
                 let new_base = base + nregs;
                 tri!(self.push_frame(
@@ -260,6 +268,26 @@ impl Vm {
                 code = &callee.code;
                 nregs = callee.nregs as usize;
                 pc = 0;
+                method = target;
+            }};
+        }
+        // A jump to `$target`: a back-edge (to a lower pc) of a tier0
+        // frame counts down its method's loop counter, and at zero the
+        // frame moves into OSR code at the loop header.
+        macro_rules! jump {
+            ($target:expr) => {{
+                let t = $target.index();
+                let back = t < pc;
+                pc = t;
+                if back && let Some(c) = self.tiers.loops.get_mut(method.index()) {
+                    *c -= 1;
+                    if *c == 0 {
+                        save!();
+                        if self.osr_transition(program) {
+                            reload!();
+                        }
+                    }
+                }
             }};
         }
         // A return: to a plain caller above the boundary, the loop goes on
@@ -277,7 +305,7 @@ impl Vm {
                     exit!(Control::Leave { frame: done, value: v });
                 }
                 let done = self.pop_frame();
-                switch_to!(self, program, self.frames[n - 2] => code, nregs, pc, base, regs);
+                switch_to!(self, program, self.frames[n - 2] => code, nregs, pc, base, regs, method);
                 if done.ret != Dst::DISCARD.0 {
                     set!(Reg(done.ret), v);
                 }
@@ -361,30 +389,30 @@ impl Vm {
                 },
                 Instr::Jump { target } => {
                     fuel!();
-                    pc = target.index();
+                    jump!(target);
                 }
                 Instr::JumpIfTrue { cond, target } => {
                     fuel!();
                     if let Value::Bool(true) = r!(cond) {
-                        pc = target.index();
+                        jump!(target);
                     }
                 }
                 Instr::JumpIfFalse { cond, target } => {
                     fuel!();
                     if !matches!(r!(cond), Value::Bool(true)) {
-                        pc = target.index();
+                        jump!(target);
                     }
                 }
                 Instr::JumpIfNull { src, target } => {
                     fuel!();
                     if r!(src).is_null() {
-                        pc = target.index();
+                        jump!(target);
                     }
                 }
                 Instr::JumpIfNotNull { src, target } => {
                     fuel!();
                     if !r!(src).is_null() {
-                        pc = target.index();
+                        jump!(target);
                     }
                 }
                 Instr::JumpIfNotLt { a, b, target } => {
@@ -397,7 +425,7 @@ impl Vm {
                         }
                     };
                     if !lt {
-                        pc = target.index();
+                        jump!(target);
                     }
                 }
                 Instr::JumpIfNotLtImm { a, imm, target } => {
@@ -410,7 +438,7 @@ impl Vm {
                         }
                     };
                     if !lt {
-                        pc = target.index();
+                        jump!(target);
                     }
                 }
                 Instr::GetField { dst, obj, field, class } => {
@@ -510,6 +538,7 @@ impl Vm {
                 Instr::ToStr { dst, src } => {
                     let v = r!(src);
                     if let Some(m) = self.user_override(v, 0, self.object_to_string) {
+                        let m = self.enter_version(program, m);
                         save!();
                         let callee = self.top();
                         tri!(self.push_frame(
@@ -603,6 +632,7 @@ impl Vm {
                         Some(_) => throw!(self.bad_operand("delegate call", r!(Reg(args.base)))),
                         None => throw!(VmError::null_reference()),
                     };
+                    let m = self.enter_version(program, m);
                     let callee = program.method(m);
                     let is_static = callee.flags.is_static;
                     let nargs = args.count as usize - 1 + usize::from(!is_static);

@@ -26,6 +26,7 @@ mod overflow;
 pub mod program;
 mod state;
 pub mod tasks;
+pub mod tier1;
 mod unwind;
 pub mod value;
 pub mod verify;

@@ -84,7 +84,8 @@ impl Vm {
         let exit_code = match result {
             Ok(code) => code,
             Err(VmError::StackOverflow) => {
-                let frames: Vec<MethodId> = self.frames.iter().rev().map(|f| f.method).collect();
+                // By tier0 method: frames of one method in two tiers repeat alike.
+                let frames: Vec<MethodId> = self.frames.iter().rev().map(|f| self.program.tier0_of(f.method)).collect();
                 let text = crate::overflow::report(&frames, |&m| self.program.overflow_name(m));
                 self.report_fatal(&text);
                 1
@@ -116,6 +117,7 @@ impl Vm {
         stats.gc = h.clone();
         stats.peak_heap_bytes = h.peak_bytes;
         stats.async_stats = self.async_stats.clone();
+        stats.tier_stats = self.tiers.stats.clone();
         Outcome { exit_code, stats }
     }
 }

@@ -45,7 +45,21 @@ pub struct Options {
     /// exception. ...`, `Stack overflow.`) with ANSI escapes: the embedder
     /// decides (a terminal, `NO_COLOR`).
     pub color_errors: bool,
+    /// Never compile tier1 or OSR code (`--tier0-only`).
+    pub tier0_only: bool,
+    /// Calls of a method after which later calls run its tier1 code
+    /// (`--tier-threshold`; .NET's call-counting threshold by default).
+    pub tier_threshold: u32,
+    /// Back-edges a tier0 frame's method takes before the frame moves into
+    /// OSR code at the loop header (`--osr-threshold`).
+    pub osr_threshold: u32,
 }
+
+/// The default `--tier-threshold`: .NET's call-counting threshold.
+pub const DEFAULT_TIER_THRESHOLD: u32 = 30;
+/// The default `--osr-threshold`, counted over all of a method's
+/// back-edges (.NET's OSR patchpoints start from a similar count).
+pub const DEFAULT_OSR_THRESHOLD: u32 = 1000;
 
 impl Default for Options {
     fn default() -> Options {
@@ -62,6 +76,9 @@ impl Default for Options {
             capture_contexts: false,
             args: Vec::new(),
             color_errors: false,
+            tier0_only: false,
+            tier_threshold: DEFAULT_TIER_THRESHOLD,
+            osr_threshold: DEFAULT_OSR_THRESHOLD,
         }
     }
 }
@@ -77,6 +94,7 @@ pub struct Stats {
     pub gc: gc::HeapStats,
     pub peak_heap_bytes: usize,
     pub async_stats: AsyncStats,
+    pub tier_stats: crate::tier1::TierStats,
 }
 
 /// The async runtime's counters (`--stats`). Each counts one thing, named
@@ -123,6 +141,7 @@ impl std::fmt::Display for Stats {
         let a = &self.async_stats;
         let g = &self.gc;
         let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1e3);
+        let t = &self.tier_stats;
         let rows = [
             ("instructions", self.instructions.to_string()),
             ("calls", self.calls.to_string()),
@@ -170,6 +189,22 @@ impl std::fmt::Display for Stats {
             ("async2 continuations", format!("{} allocated", a.continuations)),
             ("async2 frames skipped", format!("{} (an exception passed them unresumed)", a.skipped_frames)),
             ("thunk crossings", a.thunk_crossings.to_string()),
+            ("tier-ups", format!("{} ({} OSR versions)", t.tier_ups, t.osr_versions)),
+            ("OSR transitions", format!("{} ({} from a resumed tier0 frame)", t.osr_transitions, t.osr_from_resumed)),
+            (
+                "async2 resumptions",
+                format!(
+                    "{} same tier, {} tier0 -> OSR (rule 1), {} tier0 continuation -> tier1",
+                    t.resumed_same_tier, t.resumed_osr, t.resumed_tier0_in_tier1
+                ),
+            ),
+            (
+                "continuation bytes",
+                format!(
+                    "tier0 {} in {}, tier1 {} in {}",
+                    t.continuation_bytes[0], t.continuations[0], t.continuation_bytes[1], t.continuations[1]
+                ),
+            ),
         ];
         for (i, (label, value)) in rows.iter().enumerate() {
             let sep = if i + 1 < rows.len() { "\n" } else { "" };

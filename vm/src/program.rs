@@ -362,6 +362,35 @@ pub struct Method {
     /// a `CallAsync`); its async1 stub and async2 thunk return the task
     /// (see [`Method::call_result`]).
     pub returns: SlotType,
+    /// `Some` for a code version made while the program runs (tier1 or
+    /// OSR code, see `tier1/`): which method it is a version of and what
+    /// kind. `None`: tier0, the method as the front end and the backends
+    /// made it.
+    pub version: Option<Box<Version>>,
+}
+
+/// What a code version is (`Method::version`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Version {
+    /// The tier0 method it was compiled from (the id calls name).
+    pub of: MethodId,
+    pub kind: VersionKind,
+    /// For each tier0 pc (and one past the end), the version's pc of the
+    /// same instruction, or of the next one kept when it was removed (a
+    /// `Nop`, a jump to the next instruction): how a tier0 frame's pc,
+    /// its OSR entry or its suspension point's resume pc moves into this
+    /// version. Registers are not renumbered: register `r` is `r` here too.
+    pub pc_map: Vec<u32>,
+}
+
+/// The kinds of code versions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VersionKind {
+    /// What later calls run once the method is hot.
+    Tier1,
+    /// Tier1 code entered in the middle by a tier0 frame at the loop
+    /// header `entry` (a tier0 pc) after its back-edges got hot.
+    Osr { entry: Pc },
 }
 
 /// A parameter as .NET's stack traces print it: `String key`, with the
@@ -459,6 +488,7 @@ impl Method {
             params: Vec::new(),
             param_types: vec![SlotType::Any; arity as usize],
             returns: SlotType::Any,
+            version: None,
         }
     }
 
@@ -502,6 +532,95 @@ pub struct Program {
     pub configure_await_false: bool,
     /// What each `Await` instruction awaits (by [`AwaitSiteId`]).
     pub await_sites: Vec<AwaitSite>,
+    /// Code versions made while the program runs (tier1 and OSR code),
+    /// after `methods` in the id space: see [`Program::method`].
+    pub versions: Versions,
+}
+
+#[cold]
+#[inline(never)]
+fn no_method(id: MethodId) -> ! {
+    panic!("no method {id}")
+}
+
+/// An append-only arena of methods that grows behind a shared reference:
+/// the interpreter reads the program through `&Program` while the tiering
+/// adds versions to it. Each method is boxed once and never moved or
+/// dropped before the arena, so a `&Method` it gave out stays valid while
+/// more are added.
+#[derive(Default)]
+pub struct Versions {
+    /// Pointers from `Box::into_raw`, owned by the arena.
+    slots: std::cell::UnsafeCell<Vec<*mut Method>>,
+}
+
+impl Versions {
+    /// How many versions it holds.
+    pub fn len(&self) -> usize {
+        // SAFETY: single-threaded (`Versions` is not `Sync`), and no
+        // reference into the vector outlives a method of this type.
+        unsafe { (&*self.slots.get()).len() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Version `i`, if there is one.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&Method> {
+        // SAFETY: as in `len`; each pointer is a live box the arena owns
+        // and never mutates or frees before it is dropped.
+        unsafe { (&*self.slots.get()).get(i).map(|&p| &*p) }
+    }
+
+    /// Adds a version; gives back its index.
+    pub fn push(&self, m: Method) -> usize {
+        let p = Box::into_raw(Box::new(m));
+        // SAFETY: as in `len`; growing the vector moves the pointers, not
+        // the methods they point at.
+        unsafe {
+            let v = &mut *self.slots.get();
+            v.push(p);
+            v.len() - 1
+        }
+    }
+
+    /// Every version, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Method> {
+        (0..self.len()).filter_map(move |i| self.get(i))
+    }
+}
+
+impl Drop for Versions {
+    fn drop(&mut self) {
+        for &p in self.slots.get_mut().iter() {
+            // SAFETY: each pointer came from `Box::into_raw` and is freed once.
+            drop(unsafe { Box::from_raw(p) });
+        }
+    }
+}
+
+impl Clone for Versions {
+    fn clone(&self) -> Versions {
+        let v = Versions::default();
+        for m in self.iter() {
+            v.push(m.clone());
+        }
+        v
+    }
+}
+
+impl PartialEq for Versions {
+    fn eq(&self, other: &Versions) -> bool {
+        self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a == b)
+    }
+}
+
+impl std::fmt::Debug for Versions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// One `await` as the front end compiled it: how the backends register a
@@ -594,6 +713,7 @@ impl Program {
             entry: MethodId(0),
             configure_await_false: false,
             await_sites: Vec::new(),
+            versions: Versions::default(),
         }
     }
 
@@ -601,8 +721,31 @@ impl Program {
         &self.classes[id.index()]
     }
 
+    /// A method, or a code version (ids past `methods`: see [`Versions`]).
+    #[inline(always)]
     pub fn method(&self, id: MethodId) -> &Method {
-        &self.methods[id.index()]
+        match self.methods.get(id.index()) {
+            Some(m) => m,
+            None => self.version_method(id),
+        }
+    }
+
+    #[inline(always)]
+    fn version_method(&self, id: MethodId) -> &Method {
+        match self.versions.get(id.index().wrapping_sub(self.methods.len())) {
+            Some(m) => m,
+            None => no_method(id),
+        }
+    }
+
+    /// Adds a code version of a method (see [`Version`]); gives back its id.
+    pub fn add_version(&self, m: Method) -> MethodId {
+        MethodId((self.methods.len() + self.versions.push(m)) as u32)
+    }
+
+    /// The tier0 method of `id` (itself unless it is a version).
+    pub fn tier0_of(&self, id: MethodId) -> MethodId {
+        self.method(id).version.as_ref().map_or(id, |v| v.of)
     }
 
     pub fn add_class(&mut self, class: Class) -> ClassId {

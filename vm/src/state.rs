@@ -69,6 +69,10 @@ pub struct Vm {
     /// The completed tasks async methods share (see
     /// [`Vm::cached_completed_task`]).
     pub(crate) task_cache: [Value; crate::tasks::TASK_CACHE],
+    /// Call and loop counters, code versions' entries (`tier1/`).
+    pub(crate) tiers: crate::tier1::Tiers,
+    /// What tier0 records for tier1's passes.
+    pub(crate) feedback: crate::tier1::Feedback,
 }
 
 /// The prelude's classes and methods that the async runtime calls.
@@ -118,6 +122,8 @@ impl PreludeMembers {
 impl Vm {
     pub fn new(program: Program, options: Options, out: Box<dyn Write>, err: Box<dyn Write>) -> Vm {
         let program = Rc::new(program);
+        let tiers = crate::tier1::Tiers::new(&program, &options);
+        let feedback = crate::tier1::Feedback::new(&program);
         let mut heap = Heap::new();
         heap.set_stress(options.gc_stress);
         heap.set_generational(!options.gc_major_only);
@@ -192,6 +198,8 @@ impl Vm {
             temp_roots: Vec::new(),
             prelude_members,
             resuming: Vec::new(),
+            tiers,
+            feedback,
             yield_awaitable: Value::Null,
             task_cache: [Value::Null; crate::tasks::TASK_CACHE],
         }

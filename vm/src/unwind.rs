@@ -54,6 +54,12 @@ impl ExceptionState {
     pub(crate) fn trace(&self, t: &mut crate::value::Tracer) {
         self.filters.iter().for_each(|f| f.caught.trace(t));
     }
+
+    /// Whether a filter of the frame at index `frame` ran for it (the run
+    /// is remembered by the filter's pc in that frame's code).
+    pub(crate) fn ran_filter_in(&self, frame: usize) -> bool {
+        self.filters.iter().any(|f| f.frame == frame)
+    }
 }
 
 impl Vm {
@@ -290,7 +296,7 @@ impl Vm {
         frames.reserve_exact(from - to);
         frames.extend((to..from).rev().map(|fi| self.frames[fi]).filter(|f| f.kind != FrameKind::Filter).map(|f| {
             let line = program.method(f.method).lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
-            TraceFrame { method: f.method, line }
+            TraceFrame { method: program.tier0_of(f.method), line }
         }));
     }
 

@@ -98,7 +98,8 @@ fn verify_classes(program: &Program) -> Result<(), VerifyError> {
     Ok(())
 }
 
-fn verify_method(program: &Program, id: MethodId) -> Result<(), VerifyError> {
+/// Checks one method (or code version) of `program`.
+pub fn verify_method(program: &Program, id: MethodId) -> Result<(), VerifyError> {
     let m = program.method(id);
     let name = || program.method_display_name(id);
     let fail = |pc: usize, problem: String| VerifyError { method: name(), pc: Pc(pc as u32), problem };

@@ -37,6 +37,12 @@ pub const HAS_HANDLER: u32 = 1;
 /// `flags`: the result slot holds an exception to throw at the suspension
 /// point, not the callee's result.
 pub const EXCEPTION: u32 = 2;
+/// `flags`: captured while the frame ran OSR code; Data word 0 names the
+/// OSR version (its entry), the registers follow. The tier0 resume stub
+/// checks it and moves the frame straight into that code.
+pub const OSR: u32 = 4;
+/// `flags`: captured while the frame ran its method's tier1 code.
+pub const TIER1: u32 = 8;
 
 #[repr(C)]
 pub struct Continuation {

@@ -43,7 +43,7 @@
 //! are the method's own, so a frame of the body is the method's frame.
 
 use crate::backends::{Code, is_async2};
-use crate::bytecode::{Args, AwaitSiteId, Dst, Handler, HandlerKind, Instr, MethodId, OperandMut, Pc, Reg};
+use crate::bytecode::{Args, AwaitSiteId, Dst, Handler, HandlerKind, Instr, MethodId, Pc, Reg};
 use crate::kinds;
 use crate::liveness;
 use crate::native;
@@ -71,7 +71,9 @@ pub fn prepare(program: &mut Program, mode: Backend, capture_contexts: bool) {
         }
         lower_awaits(program, body);
         compact(&mut program.methods[body.index()], &mut program.await_sites);
-        let points = suspension_points(program, &program.methods[body.index()]);
+        // Tier0: every register of the frame (tier1 versions keep only the
+        // live ones: `tier1::compile`).
+        let points = suspension_points(program, &program.methods[body.index()], true);
         if let Some(Async2Role::Body { points: p, room, .. }) = program.methods[body.index()].async2.as_deref_mut() {
             *room = continuation_room(&points);
             *p = points;
@@ -230,10 +232,12 @@ fn save_and_restore_contexts(m: &mut Method, sites: &mut [AwaitSite]) {
 }
 
 /// Every `Await`, `AwaitTask` and direct call of a body, with what its
-/// continuation keeps: the registers live there, split by their kind at the
-/// point (`kinds.rs`: what the frame holds when it suspends) into Data (the
-/// primitives) and GCData (the rest).
-pub fn suspension_points(program: &Program, m: &Method) -> Vec<SuspensionPoint> {
+/// continuation keeps: the registers live there (with `all`, tier0's
+/// way, as the seed describes tier-0 code without liveness: every register
+/// of the frame), split by their kind at the point (`kinds.rs`: what the
+/// frame holds when it suspends) into Data (the primitives) and GCData (the
+/// rest).
+pub fn suspension_points(program: &Program, m: &Method, all: bool) -> Vec<SuspensionPoint> {
     let live = liveness::live_in(m);
     let kinds = kinds::infer(program, m);
     let mut points = Vec::new();
@@ -274,6 +278,13 @@ pub fn suspension_points(program: &Program, m: &Method) -> Vec<SuspensionPoint> 
             regs.remove(d.reg());
         }
         regs.union_with(&handlers_read);
+        if all {
+            for r in 0..m.nregs {
+                if result.is_none_or(|d| d.0 != r) {
+                    regs.insert(Reg(r));
+                }
+            }
+        }
         let (mut data, mut gc) = (Vec::new(), Vec::new());
         for r in regs.iter() {
             match kinds.slot_type(Pc(pc as u32), r) {
@@ -300,64 +311,25 @@ pub fn suspension_points(program: &Program, m: &Method) -> Vec<SuspensionPoint> 
 /// direct call's or `AwaitTask`'s pc + 1 is then the instruction after the
 /// await itself: no `Jump` runs on the way.
 fn compact(m: &mut Method, sites: &mut [AwaitSite]) {
-    let n = m.code.len();
-    let mut keep = vec![true; n];
-    for (pc, i) in m.code.iter().enumerate() {
-        keep[pc] = !matches!(i, Instr::Nop {});
-    }
-    // A Jump whose target is the next kept instruction does nothing.
-    for pc in 0..n {
-        if let Instr::Jump { target } = m.code[pc]
-            && target.index() > pc
-            && (pc + 1..target.index()).all(|q| !keep[q])
-        {
-            keep[pc] = false;
-        }
-    }
+    let keep: Vec<bool> = crate::tier1::compact::removable(&m.code).into_iter().map(|gone| !gone).collect();
     if keep.iter().all(|&k| k) {
         return;
     }
-    // new_pc[p]: where the first kept instruction at or after p lands
-    // (a jump to a removed instruction lands on what followed it).
-    let mut new_pc = vec![0u32; n + 1];
-    let mut next = keep.iter().filter(|&&k| k).count() as u32;
-    new_pc[n] = next;
-    for p in (0..n).rev() {
-        if keep[p] {
-            next -= 1;
-        }
-        new_pc[p] = next;
-    }
-    let map = |p: Pc| Pc(new_pc[p.index()]);
-    let mut code = Vec::with_capacity(n);
-    let mut lines = Vec::with_capacity(n);
     // Each site once (a finally block's exceptional copy names it again).
-    let mut moved = std::collections::HashSet::new();
-    for p in (0..n).filter(|&p| keep[p]) {
-        let mut i = m.code[p];
-        i.visit_mut(&mut |op| {
-            if let OperandMut::Pc(t) = op {
-                *t = map(*t);
-            }
-        });
-        if let Instr::Await { site, .. } | Instr::AwaitTask { site, .. } = i
-            && moved.insert(site)
-            && let Some(s) = sites.get_mut(site.index())
+    let mut awaits: Vec<AwaitSiteId> = Vec::new();
+    for i in &m.code {
+        if let Instr::Await { site, .. } | Instr::AwaitTask { site, .. } = *i
+            && !awaits.contains(&site)
         {
+            awaits.push(site);
+        }
+    }
+    let map = crate::tier1::compact::remove(&mut m.code, &mut m.lines, &mut m.handlers, &keep);
+    let map = |p: Pc| Pc(map[p.index().min(map.len() - 1)]);
+    for site in awaits {
+        if let Some(s) = sites.get_mut(site.index()) {
             s.call = s.call.map(map);
             s.get_awaiter = map(s.get_awaiter);
         }
-        code.push(i);
-        lines.push(m.lines[p]);
     }
-    for h in &mut m.handlers {
-        h.start = map(h.start);
-        h.end = map(h.end);
-        h.target = map(h.target);
-        if let HandlerKind::Filter { filter, .. } = &mut h.kind {
-            *filter = map(*filter);
-        }
-    }
-    m.code = code;
-    m.lines = lines;
 }

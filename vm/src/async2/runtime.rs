@@ -29,7 +29,9 @@
 
 use std::rc::Rc;
 
-use super::continuation::{Continuation, EXCEPTION, FINALIZE_TASK_RETURNING_THUNK, HAS_HANDLER, continuation_ref};
+use super::continuation::{
+    Continuation, EXCEPTION, FINALIZE_TASK_RETURNING_THUNK, HAS_HANDLER, OSR, TIER1, continuation_ref,
+};
 use crate::Vm;
 use crate::builtins::tasks::{Awaited, ValueTaskBox, awaited, awaited_value_task};
 use crate::bytecode::{AwaitSiteId, MethodId};
@@ -37,7 +39,7 @@ use crate::driver::Exit;
 use crate::error::VmError;
 use crate::event_loop::Work;
 use crate::frames::{Frame, FrameKind};
-use crate::program::{Async2Role, AsyncReturn, Program, SuspensionPoint};
+use crate::program::{Async2Role, AsyncReturn, Program, SlotType, SuspensionPoint, Version, VersionKind};
 use crate::tasks::{BuilderKind, TaskCallback as Registration, TaskOutcome};
 use crate::value::{Obj, TraceFrame, Value};
 
@@ -124,28 +126,29 @@ impl Vm {
         let mut last: Option<Value> = None;
         for i in (bottom..=top).rev() {
             let f = self.frames[i];
-            let (resume_stub, state, flags, p) = stopped_at(&program, &f)?;
-            let regs = &self.stack[f.base as usize..];
-            check_data(&program, f.method, p, regs);
+            let stop = stopped_at(self.code_of(&program, f.method), &f)?;
+            let Stop { resume_stub, state, flags, point: p, osr, .. } = stop;
+            check_data(&program, f.method, p, &self.stack[f.base as usize..]);
+            self.count_capture(&stop);
             let c = match resumed {
                 // The resumed frame itself: its continuation is free again
-                // (it has room for every point of its method).
-                Some(r) if i == bottom => {
+                // if it has room (room for every point of the method it was
+                // captured in; a frame now in another version may need more).
+                Some(r) if i == bottom && fits(&r, p, osr) => {
                     if let Some(c) = continuation_ref(&r) {
-                        hold(c, state, flags, p, regs);
+                        hold(c, state, flags, p, &self.stack[f.base as usize..], osr);
                     }
                     r
                 }
                 _ => {
-                    self.async_stats.continuations += 1;
-                    let (data_cap, gc_cap) = room(&program, f.method);
-                    let c = Value::Obj(self.alloc(crate::object::continuation(
-                        Continuation::cell_size(data_cap, gc_cap),
-                        // SAFETY: a cell of exactly that size.
-                        |cell| unsafe { Continuation::init(cell, resume_stub, data_cap, gc_cap) },
-                    )));
+                    let c = self.new_continuation(resume_stub, stop.room);
                     if let Some(cr) = continuation_ref(&c) {
-                        hold(cr, state, flags, p, &self.stack[f.base as usize..]);
+                        hold(cr, state, flags, p, &self.stack[f.base as usize..], osr);
+                        // A resumed frame's new continuation links to the
+                        // rest of its chain, as its old one did.
+                        if let Some(r) = resumed.filter(|_| i == bottom) {
+                            cr.set_next(continuation_ref(&r).map_or(Value::Null, |old| old.next()));
+                        }
                     }
                     c
                 }
@@ -190,14 +193,48 @@ impl Vm {
     /// alone suspends again, into its own continuation `cont` (still
     /// rooted by `resuming`), whose `next` is the rest of the chain.
     fn suspend_again(&mut self, f: Frame, cont: Value, wait: Wait) -> Result<(), VmError> {
-        let (_, state, flags, p) = stopped_at(&self.program, &f)?;
-        let c = continuation_ref(&cont).ok_or_else(not_async2)?;
-        check_data(&self.program, f.method, p, &self.stack[f.base as usize..]);
-        hold(c, state, flags, p, &self.stack[f.base as usize..]);
+        let program = Rc::clone(&self.program);
+        let stop = stopped_at(self.code_of(&program, f.method), &f)?;
+        let Stop { resume_stub, state, flags, point: p, osr, .. } = stop;
+        check_data(&program, f.method, p, &self.stack[f.base as usize..]);
+        self.count_capture(&stop);
+        let head = if fits(&cont, p, osr) {
+            cont
+        } else {
+            // The frame moved into a version whose point needs more room:
+            // a new continuation takes the old one's place in the chain.
+            let c = self.new_continuation(resume_stub, stop.room);
+            if let (Some(new), Some(old)) = (continuation_ref(&c), continuation_ref(&cont)) {
+                new.set_next(old.next());
+            }
+            c
+        };
+        let c = continuation_ref(&head).ok_or_else(not_async2)?;
+        hold(c, state, flags, p, &self.stack[f.base as usize..], osr);
         self.async_stats.suspensions += 1;
         self.pop_frame();
         let (execution, sync_ctx) = (self.contexts.flowing(), self.contexts.sync_ctx);
-        self.register(cont, wait, execution, sync_ctx, f.method)
+        self.register(head, wait, execution, sync_ctx, f.method)
+    }
+
+    /// A new continuation resumed by `resume_stub` with room for
+    /// `(data, gc)` (its method's or version's `Async2Role::Body::room`).
+    fn new_continuation(&mut self, resume_stub: MethodId, (data_cap, gc_cap): (u16, u16)) -> Value {
+        self.async_stats.continuations += 1;
+        Value::Obj(self.alloc(crate::object::continuation(
+            Continuation::cell_size(data_cap, gc_cap),
+            // SAFETY: a cell of exactly that size.
+            |cell| unsafe { Continuation::init(cell, resume_stub, data_cap, gc_cap) },
+        )))
+    }
+
+    /// `--stats`: a frame captured, by tier.
+    fn count_capture(&mut self, stop: &Stop<'_>) {
+        let osr = usize::from(stop.osr.is_some());
+        let t = &mut self.tiers.stats;
+        t.continuations[stop.tier] += 1;
+        t.continuation_bytes[stop.tier] +=
+            Continuation::cell_size((stop.point.data.len() + osr) as u16, stop.point.gc.len() as u16) as u64;
     }
 
     /// Registers a suspended chain with what its leaf waits for.
@@ -318,11 +355,10 @@ impl Vm {
     fn trace_suspended_frame(&mut self, exc: Value, c: &Continuation) {
         let Some(Async2Role::ResumeStub { body }) = self.program.method(c.resume).async2.as_deref() else { return };
         let body = *body;
-        let m = self.program.method(body);
-        let line = m
-            .suspension_points()
-            .and_then(|p| p.get(c.state.get() as usize))
-            .and_then(|p| m.lines.get(p.at.index()).copied())
+        let program = Rc::clone(&self.program);
+        let line = self
+            .resumption(&program, body, c)
+            .and_then(|r| program.method(r.method).lines.get(r.captured.at.index()).copied())
             .unwrap_or(0);
         self.trace_frames(exc, |trace| trace.push(TraceFrame { method: body, line }));
     }
@@ -334,20 +370,27 @@ impl Vm {
     pub(crate) fn resume_frame(&mut self, body: MethodId, cont: Value) -> Result<Option<Value>, VmError> {
         let program = Rc::clone(&self.program);
         let c = continuation_ref(&cont).ok_or_else(not_async2)?;
-        let m = program.method(body);
-        let p = m.suspension_points().and_then(|p| p.get(c.state.get() as usize)).ok_or_else(not_async2)?;
+        let r = self.resumption(&program, body, c).ok_or_else(not_async2)?;
+        let stats = &mut self.tiers.stats;
+        match r.kind {
+            Resumption::SameTier => stats.resumed_same_tier += 1,
+            Resumption::Osr => stats.resumed_osr += 1,
+            Resumption::Tier0InTier1 => stats.resumed_tier0_in_tier1 += 1,
+        }
+        let (captured, p) = (r.captured, r.point);
+        let nregs = r.code.nregs;
         let Some(frame) = self.frames.last_mut() else { return Err(not_async2()) };
-        frame.method = body;
-        frame.pc = p.resume.0;
+        frame.method = r.method;
+        frame.pc = r.point.resume.0;
         let base = frame.base as usize;
-        let end = base + m.nregs as usize;
+        let end = base + nregs as usize;
         self.reserve_stack(end);
         self.stack[base..end].fill(Value::Null);
-        for (i, &(r, ty)) in p.data.iter().enumerate() {
-            self.stack[base + r.index()] = c.data(i, ty);
+        for (i, &(reg, ty)) in captured.data.iter().enumerate() {
+            self.stack[base + reg.index()] = c.data(i + r.data_offset, ty);
         }
-        for (i, r) in p.gc.iter().enumerate() {
-            self.stack[base + r.index()] = c.gc(i);
+        for (i, reg) in captured.gc.iter().enumerate() {
+            self.stack[base + reg.index()] = c.gc(i);
         }
         let delivered = c.take_result();
         if c.has(EXCEPTION) {
@@ -361,6 +404,47 @@ impl Vm {
             self.stack[base + d.0 as usize] = delivered;
         }
         Ok(None)
+    }
+
+    /// Where continuation `c` of tier0 body `body` resumes: the code it was
+    /// captured in (an OSR continuation names its version in its first Data
+    /// word, the seed's rule 1 and 3; a tier1 one is the method's tier1
+    /// code), or, for a tier0 continuation of a method that has tiered up
+    /// since, its tier1 code at the same point, its registers as tier0
+    /// kept them (tier1 does not renumber registers).
+    #[inline(always)]
+    fn resumption<'p>(&self, program: &'p Program, body: MethodId, c: &Continuation) -> Option<Resume<'p>> {
+        let state = c.state.get() as usize;
+        let flags = c.flags.get();
+        let (method, data_offset, kind) = if flags & OSR != 0 {
+            (MethodId(c.data(0, SlotType::Int).as_int()? as u32), 1, Resumption::Osr)
+        } else if flags & TIER1 != 0 {
+            (self.tiers.tier1_of(body)?, 0, Resumption::SameTier)
+        } else if let Some(v) = self.tiers.tier1_of(body) {
+            return self.tier0_in_tier1(program, body, v, state);
+        } else {
+            (body, 0, Resumption::SameTier)
+        };
+        let code = self.code_of(program, method);
+        let p = code.suspension_points()?.get(state)?;
+        Some(Resume { method, code, captured: p, point: p, data_offset, kind })
+    }
+
+    /// A tier0 continuation (at point `state` of `body`) resumed in the
+    /// method's tier1 version `v`, at the point its pc map gives.
+    #[cold]
+    fn tier0_in_tier1<'p>(
+        &self,
+        program: &'p Program,
+        body: MethodId,
+        v: MethodId,
+        state: usize,
+    ) -> Option<Resume<'p>> {
+        let p0 = self.code_of(program, body).suspension_points()?.get(state)?;
+        let code = self.code_of(program, v);
+        let at = *code.version.as_ref()?.pc_map.get(p0.resume.index())?;
+        let q = code.suspension_points()?.iter().find(|q| q.resume.0 == at)?;
+        Some(Resume { method: v, code, captured: p0, point: q, data_offset: 0, kind: Resumption::Tier0InTier1 })
     }
 
     /// A Task-returning override `method` of an awaited virtual call
@@ -426,30 +510,87 @@ impl Vm {
     }
 }
 
-/// The suspension point an async2 body's frame `f` is stopped at (its pc
-/// is the point's resume pc): the body's resume stub, the point's state
-/// number and continuation flags, and the point.
+/// How a continuation resumes (`Vm::resumption`).
+struct Resume<'p> {
+    /// The code the frame goes on in.
+    method: MethodId,
+    code: &'p crate::program::Method,
+    /// The point the continuation was captured at: where its registers are.
+    captured: &'p SuspensionPoint,
+    /// The point in `method` it resumes at.
+    point: &'p SuspensionPoint,
+    /// Data words before the registers (an OSR continuation's entry).
+    data_offset: usize,
+    kind: Resumption,
+}
+
+/// `--stats`' resumption kinds.
+#[derive(Clone, Copy)]
+enum Resumption {
+    SameTier,
+    Osr,
+    Tier0InTier1,
+}
+
+/// Where a suspending frame stopped (`stopped_at`).
+struct Stop<'p> {
+    /// The tier0 body's resume stub.
+    resume_stub: MethodId,
+    /// The point's index in its method's (or version's) points.
+    state: u32,
+    /// Continuation flags: `HAS_HANDLER`, `TIER1`.
+    flags: u32,
+    point: &'p SuspensionPoint,
+    /// The OSR version the frame runs, if it runs one.
+    osr: Option<MethodId>,
+    /// 0: tier0 code; 1: tier1 or OSR code.
+    tier: usize,
+    /// The room of the method's (or version's) continuations.
+    room: (u16, u16),
+}
+
+/// The suspension point an async2 body's frame `f` (running `m`, a tier0
+/// body or one of its versions) is stopped at: its pc is the point's resume
+/// pc.
 #[inline]
-fn stopped_at<'p>(program: &'p Program, f: &Frame) -> Result<(MethodId, u32, u32, &'p SuspensionPoint), VmError> {
-    let Some(Async2Role::Body { resume_stub, points, .. }) = program.method(f.method).async2.as_deref() else {
+fn stopped_at<'p>(m: &'p crate::program::Method, f: &Frame) -> Result<Stop<'p>, VmError> {
+    let Some(Async2Role::Body { resume_stub, points, room, .. }) = m.async2.as_deref() else {
         return Err(not_async2());
     };
     let state = points.iter().position(|p| p.resume.0 == f.pc).ok_or_else(not_async2)?;
-    let p = &points[state];
-    Ok((*resume_stub, state as u32, if p.has_handler { HAS_HANDLER } else { 0 }, p))
-}
-
-/// The room a continuation of `method` has (see `Async2Role::Body`).
-fn room(program: &Program, method: MethodId) -> (u16, u16) {
-    match program.method(method).async2.as_deref() {
-        Some(Async2Role::Body { room, .. }) => *room,
-        _ => (0, 0),
-    }
+    let point = &points[state];
+    let (tier1, osr) = match m.version.as_deref() {
+        Some(Version { kind: VersionKind::Tier1, .. }) => (TIER1, None),
+        Some(Version { kind: VersionKind::Osr { .. }, .. }) => (0, Some(f.method)),
+        None => (0, None),
+    };
+    Ok(Stop {
+        resume_stub: *resume_stub,
+        state: state as u32,
+        flags: tier1 | if point.has_handler { HAS_HANDLER } else { 0 },
+        point,
+        osr,
+        tier: usize::from(m.version.is_some()),
+        room: *room,
+    })
 }
 
 /// Makes `c` hold the frame whose registers start at `regs`, stopped at `p`.
-fn hold(c: &Continuation, state: u32, flags: u32, p: &SuspensionPoint, regs: &[Value]) {
-    c.hold(state, flags, p.data.iter().map(|&(r, _)| regs[r.index()]), p.gc.iter().map(|r| regs[r.index()]));
+/// An OSR continuation's Data starts with a word naming its OSR version
+/// (the seed's "OSR entry recorded in the continuation") and is flagged.
+#[inline]
+fn hold(c: &Continuation, state: u32, flags: u32, p: &SuspensionPoint, regs: &[Value], osr: Option<MethodId>) {
+    let data = p.data.iter().map(|&(r, _)| regs[r.index()]);
+    let gc = p.gc.iter().map(|r| regs[r.index()]);
+    match osr {
+        None => c.hold(state, flags, data, gc),
+        Some(v) => c.hold(state, flags | OSR, std::iter::once(Value::Int(i64::from(v.0))).chain(data), gc),
+    }
+}
+
+/// Whether continuation `c` has room for a capture at `p`.
+fn fits(c: &Value, p: &SuspensionPoint, osr: Option<MethodId>) -> bool {
+    continuation_ref(c).is_some_and(|c| c.fits(p.data.len() + usize::from(osr.is_some()), p.gc.len()))
 }
 
 /// Debug builds: each Data register of the point `p` where a frame of
