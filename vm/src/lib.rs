@@ -26,6 +26,7 @@ mod overflow;
 pub mod program;
 mod state;
 pub mod tasks;
+pub mod tier1;
 mod unwind;
 pub mod value;
 pub mod verify;
@@ -45,6 +46,17 @@ pub fn run(
     if let Err(e) = prepare_for(&mut program, &options) {
         let _ = writeln!(err, "internal error: {e}");
         return Outcome { exit_code: 70, stats: Stats::default() };
+    }
+    // Temporary (helper P): every method through tier1's specializing
+    // passes at load time, to measure them before the tier machinery runs
+    // them; the integrator removes it.
+    if tier1::load_time::requested() {
+        let feedback = tier1::Feedback::new(&program);
+        tier1::load_time::apply_all(&mut program, &feedback);
+        if let Err(e) = verify::verify(&program) {
+            let _ = writeln!(err, "internal error: {e}");
+            return Outcome { exit_code: 70, stats: Stats::default() };
+        }
     }
     let mut vm = Vm::new(program, options, out, err);
     let result = vm.run_main();

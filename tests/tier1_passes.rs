@@ -1,0 +1,117 @@
+//! tier1's one-for-one passes (`vm/src/tier1/`): a small program compiled,
+//! a pass applied to one method, the rewritten instructions checked.
+
+use vm::bytecode::{Instr, MethodId, Opcode, Pc};
+use vm::tier1::{Body, Feedback, Pass, PassCx};
+
+/// Compiles `source` (prepared for async1), applies `pass` to the method
+/// named `name`, and gives its code.
+fn rewritten(source: &str, name: &str, pass: Pass) -> Vec<Instr> {
+    let mut program = lang::compile_source(source, "t.toy").expect("compiles");
+    vm::prepare(&mut program, vm::Backend::Async1).expect("verifies");
+    let id = program.methods.iter().position(|m| m.name == name).expect("the method");
+    let tier0 = &program.methods[id];
+    let kinds = vm::kinds::infer(&program, tier0);
+    let feedback = Feedback::new(&program);
+    let mut body = Body {
+        code: tier0.code.clone(),
+        lines: tier0.lines.clone(),
+        handlers: tier0.handlers.clone(),
+        nregs: tier0.nregs,
+        entries: vec![Pc(0)],
+        pc_map: (0..=tier0.code.len() as u32).collect(),
+    };
+    let cx = PassCx { program: &program, method: MethodId(id as u32), tier0, kinds: &kinds, feedback: &feedback };
+    pass(&cx, &mut body);
+    assert_eq!(body.code.len(), tier0.code.len(), "one for one");
+    body.code
+}
+
+fn opcodes(code: &[Instr]) -> Vec<Opcode> {
+    code.iter().map(Instr::opcode).collect()
+}
+
+fn count(ops: &[Opcode], op: Opcode) -> usize {
+    ops.iter().filter(|&&o| o == op).count()
+}
+
+#[test]
+fn ints_and_doubles_are_specialized_and_the_rest_kept() {
+    let code = rewritten(
+        "class P { static double F(int n, double x, object o) {
+             int s = 0;
+             for (int i = 0; i < n; i++) s = s + i * 2;
+             double y = x * x - x / 2.0;
+             if (y < x) y = -y;
+             string t = \"a\" + s;
+             return y + s + (int)o; }
+           static void Main() { System.Console.WriteLine(F(3, 1.5, 2)); } }",
+        "F",
+        vm::tier1::specialize::run,
+    );
+    let ops = opcodes(&code);
+    for op in [
+        Opcode::JumpIfNotLtInt,
+        Opcode::MulInt,
+        Opcode::AddInt,
+        Opcode::AddImmInt,
+        Opcode::MulDouble,
+        Opcode::DivDouble,
+        Opcode::SubDouble,
+        Opcode::LtDouble,
+        Opcode::NegDouble,
+    ] {
+        assert!(ops.contains(&op), "{op:?} missing in {ops:?}");
+    }
+    // String concatenation and double + int stay generic.
+    assert!(ops.contains(&Opcode::Add), "{ops:?}");
+    assert!(!ops.contains(&Opcode::Lt) && !ops.contains(&Opcode::Mul), "{ops:?}");
+}
+
+#[test]
+fn fields_get_their_offsets_and_types() {
+    let code = rewritten(
+        "class B { public double X; public int N; public B Next; public object O; public char C; }
+         class P { static void F(B b, int k) {
+             b.X = b.X * 2.0; b.N = b.N + 1; b.Next = b; b.O = b.X; b.X = k; b.C = 'c'; var c = b.C; }
+           static void Main() { F(new B(), 1); } }",
+        "F",
+        vm::tier1::specialize::run,
+    );
+    let ops = opcodes(&code);
+    for op in [
+        Opcode::GetFieldDouble,
+        Opcode::SetFieldDouble,
+        Opcode::GetFieldInt,
+        Opcode::SetFieldInt,
+        Opcode::SetFieldRef,
+        Opcode::SetFieldAny,
+    ] {
+        assert!(ops.contains(&op), "{op:?} missing in {ops:?}");
+    }
+    // A char field stays generic (and so would a store that converts).
+    assert_eq!(count(&ops, Opcode::GetField), 1, "{ops:?}");
+    // The offsets are the Vm's layout: X first, after the header.
+    let offsets: Vec<i32> = code
+        .iter()
+        .filter_map(|i| match *i {
+            Instr::GetFieldDouble { offset, .. } | Instr::GetFieldInt { offset, .. } => Some(offset),
+            _ => None,
+        })
+        .collect();
+    assert!(offsets.len() >= 2 && offsets[0] < offsets[1], "{offsets:?}");
+}
+
+#[test]
+fn indexing_and_sqrt() {
+    let code = rewritten(
+        "class P { static double F(double[] a, int i, object k) {
+             a[i] = System.Math.Sqrt(a[i]); return System.Math.Sqrt(i) + System.Math.Sqrt((double)k); }
+           static void Main() { F(new double[2], 1, 0.5); } }",
+        "F",
+        vm::tier1::specialize::run,
+    );
+    let ops = opcodes(&code);
+    assert!(ops.contains(&Opcode::GetElem) && ops.contains(&Opcode::SetElem), "{ops:?}");
+    assert!(count(&ops, Opcode::SqrtDouble) >= 1, "{ops:?}");
+}
