@@ -206,7 +206,7 @@ fn main() -> ExitCode {
             // Temporary (helper P): shows what `TOY_TIER1_ALL=1` runs; the
             // integrator removes it with the switch.
             if vm::tier1::load_time::requested() {
-                let feedback = vm::tier1::Feedback::new(&program);
+                let feedback = vm::tier1::Feedback::declaring_classes(&program);
                 vm::tier1::load_time::apply_all(&mut program, &feedback);
             }
             let text = vm::disasm::program(&program, Some(&source), vm::disasm::Filter { include_prelude: prelude });

@@ -7,12 +7,26 @@ use vm::tier1::{Body, Feedback, Pass, PassCx};
 /// Compiles `source` (prepared for async1), applies `pass` to the method
 /// named `name`, and gives its code.
 fn rewritten(source: &str, name: &str, pass: Pass) -> Vec<Instr> {
+    rewritten_with(source, name, &[pass], |_, _| Vec::new())
+}
+
+/// [`rewritten`] with several passes in order, and feedback recorded by
+/// `record` (given the program and the method's id).
+fn rewritten_with(
+    source: &str,
+    name: &str,
+    passes: &[Pass],
+    record: impl Fn(&vm::program::Program, MethodId) -> Vec<(usize, vm::bytecode::ClassId)>,
+) -> Vec<Instr> {
     let mut program = lang::compile_source(source, "t.toy").expect("compiles");
     vm::prepare(&mut program, vm::Backend::Async1).expect("verifies");
     let id = program.methods.iter().position(|m| m.name == name).expect("the method");
     let tier0 = &program.methods[id];
     let kinds = vm::kinds::infer(&program, tier0);
-    let feedback = Feedback::new(&program);
+    let mut feedback = Feedback::new(&program);
+    for (pc, class) in record(&program, MethodId(id as u32)) {
+        feedback.record_call(MethodId(id as u32), pc, class);
+    }
     let mut body = Body {
         code: tier0.code.clone(),
         lines: tier0.lines.clone(),
@@ -22,7 +36,9 @@ fn rewritten(source: &str, name: &str, pass: Pass) -> Vec<Instr> {
         pc_map: (0..=tier0.code.len() as u32).collect(),
     };
     let cx = PassCx { program: &program, method: MethodId(id as u32), tier0, kinds: &kinds, feedback: &feedback };
-    pass(&cx, &mut body);
+    for pass in passes {
+        pass(&cx, &mut body);
+    }
     assert_eq!(body.code.len(), tier0.code.len(), "one for one");
     body.code
 }
@@ -58,12 +74,14 @@ fn ints_and_doubles_are_specialized_and_the_rest_kept() {
         Opcode::MulDouble,
         Opcode::DivDouble,
         Opcode::SubDouble,
-        Opcode::LtDouble,
+        Opcode::JumpIfNotLtDouble,
         Opcode::NegDouble,
+        Opcode::AddNum,
     ] {
         assert!(ops.contains(&op), "{op:?} missing in {ops:?}");
     }
-    // String concatenation and double + int stay generic.
+    // String concatenation stays generic; double + int (or an unknown)
+    // becomes AddNum, which tries ints and doubles first.
     assert!(ops.contains(&Opcode::Add), "{ops:?}");
     assert!(!ops.contains(&Opcode::Lt) && !ops.contains(&Opcode::Mul), "{ops:?}");
 }
@@ -114,4 +132,60 @@ fn indexing_and_sqrt() {
     let ops = opcodes(&code);
     assert!(ops.contains(&Opcode::GetElem) && ops.contains(&Opcode::SetElem), "{ops:?}");
     assert!(count(&ops, Opcode::SqrtDouble) >= 1, "{ops:?}");
+}
+
+const SHAPES: &str = "class Shape { public virtual int Sides() { return 0; } }
+     class Square : Shape { public override int Sides() { return 4; } }
+     class P { static int F(Shape s) { return s.Sides(); }
+       static void Main() { System.Console.WriteLine(F(new Square())); } }";
+
+fn class_named(program: &vm::program::Program, name: &str) -> vm::bytecode::ClassId {
+    vm::bytecode::ClassId(program.classes.iter().position(|c| c.name == name).expect("the class") as u32)
+}
+
+fn call_pc(program: &vm::program::Program, m: MethodId) -> usize {
+    program.method(m).code.iter().position(|i| matches!(i, Instr::CallVirt { .. })).expect("a virtual call")
+}
+
+#[test]
+fn a_monomorphic_virtual_call_becomes_a_guarded_direct_call() {
+    let code = rewritten_with(SHAPES, "F", &[vm::tier1::guarded_calls::run], |p, m| {
+        vec![(call_pc(p, m), class_named(p, "Square")), (call_pc(p, m), class_named(p, "Square"))]
+    });
+    let guarded = code.iter().find_map(|i| match *i {
+        Instr::CallGuarded { method, .. } => Some(method),
+        _ => None,
+    });
+    let program = lang::compile_source(SHAPES, "t.toy").expect("compiles");
+    let target = guarded.expect("a guarded call");
+    assert_eq!(program.method(target).class, class_named(&program, "Square"), "the override is called directly");
+}
+
+#[test]
+fn polymorphic_and_unseen_calls_stay_virtual() {
+    let poly = rewritten_with(SHAPES, "F", &[vm::tier1::guarded_calls::run], |p, m| {
+        vec![(call_pc(p, m), class_named(p, "Square")), (call_pc(p, m), class_named(p, "Shape"))]
+    });
+    assert!(opcodes(&poly).contains(&Opcode::CallVirt), "{poly:?}");
+    let unseen = rewritten_with(SHAPES, "F", &[vm::tier1::guarded_calls::run], |_, _| Vec::new());
+    assert!(opcodes(&unseen).contains(&Opcode::CallVirt), "{unseen:?}");
+}
+
+#[test]
+fn loops_get_their_back_edges_and_increments_fused() {
+    let code = rewritten_with(
+        "class P { static int F(int n) { int s = 0; for (int i = 0; i < n; i++) s = s + i;
+             for (int j = 0; j < 10; j++) s = s + j; return s + n; }
+           static void Main() { System.Console.WriteLine(F(3)); } }",
+        "F",
+        &[vm::tier1::specialize::run, vm::tier1::superinstructions::run],
+        |_, _| Vec::new(),
+    );
+    let ops = opcodes(&code);
+    assert_eq!(count(&ops, Opcode::IncJumpIfLtInt), 1, "{ops:?}");
+    assert_eq!(count(&ops, Opcode::IncJumpIfLtImmInt), 1, "{ops:?}");
+    assert_eq!(count(&ops, Opcode::ReturnAddInt), 1, "{ops:?}");
+    assert!(!ops.contains(&Opcode::Jump), "every back-edge tests its condition: {ops:?}");
+    // Each fused pair leaves a Nop (the return's second half stays).
+    assert_eq!(count(&ops, Opcode::Nop), 2, "{ops:?}");
 }

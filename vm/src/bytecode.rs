@@ -174,6 +174,7 @@ impl Instr {
         match *self {
             Instr::Call { method, args, .. }
             | Instr::CallVirt { method, args, .. }
+            | Instr::CallGuarded { method, args, .. }
             | Instr::CallAsync { method, args, .. }
             | Instr::CallVirtAsync { method, args, .. }
             | Instr::CallThunk { method, args, .. } => Some((method, args)),
@@ -626,9 +627,18 @@ opcodes! {
     /// R[a] := R[a] + 1; if R[a] < R[b] then pc := target  (both ints: `i++` and the back-edge; superinstruction, a Nop after it)
     #[fast]
     IncJumpIfLtInt { a: Reg, b: Reg, target: Pc }
+    /// if R[a] < imm then pc := target  (an int: a loop's back-edge with its condition)
+    #[fast]
+    JumpIfLtImmInt { a: Reg, imm: i32, target: Pc }
+    /// R[a] := R[a] + 1; if R[a] < imm then pc := target  (an int: `i++` and the back-edge; superinstruction, a Nop after it)
+    #[fast]
+    IncJumpIfLtImmInt { a: Reg, imm: i32, target: Pc }
     /// return R[a] + R[b] to the caller  (both ints: AddInt and Return; superinstruction, a Nop after it)
     #[fast]
     ReturnAddInt { a: Reg, b: Reg }
+    /// R[dst] := R[args.base].M[method](R[args.base+1..])  (a CallVirt that tier0 saw reach only M[method], on receivers of M[method]'s class: entered directly when the receiver's class is that class, else dispatched on the receiver's class by M[method]'s vtable slot)
+    #[fast]
+    CallGuarded { dst: Dst, method: MethodId, args: Args }
     /// R[dst] := (double) R[src]  (an int)
     #[fast]
     ConvIntDouble { dst: Dst, src: Reg }

@@ -576,7 +576,38 @@ impl Vm {
                         pc = target.index();
                     }
                 }
+                Instr::JumpIfLtImmInt { a, imm, target } => {
+                    fuel!();
+                    if int!(a) < imm as i64 {
+                        pc = target.index();
+                    }
+                }
+                Instr::IncJumpIfLtImmInt { a, imm, target } => {
+                    fuel!();
+                    let i = int!(a).wrapping_add(1);
+                    set_fresh!(a.dst(), Value::Int(i));
+                    if i < imm as i64 {
+                        pc = target.index();
+                    }
+                }
                 Instr::ReturnAddInt { a, b } => leave!(Value::Int(int!(a).wrapping_add(int!(b)))),
+                Instr::CallGuarded { dst, method, args } => {
+                    fuel!();
+                    let class = program.method(method).class;
+                    let hit = match rf!(Reg(args.base)) {
+                        &Value::Obj(o) => o.as_instance().is_some_and(|i| i.class() == class),
+                        _ => false,
+                    };
+                    let target = if hit {
+                        method
+                    } else {
+                        slow!();
+                        // The method's vtable slot is the virtual one's (the
+                        // verifier checks it has one).
+                        tri!(self.resolve_virtual(method, r!(Reg(args.base))))
+                    };
+                    enter!(target, dst, args, FrameKind::Normal);
+                }
                 Instr::ConvIntDouble { dst, src } => set_fresh!(dst, Value::Double(int!(src) as f64)),
                 Instr::ConvDoubleInt { dst, src } => set_fresh!(dst, Value::Int(dbl!(src) as i64)),
                 Instr::AddNum { dst, a, b }
@@ -782,7 +813,11 @@ impl Vm {
                 Instr::SetIndex { obj, index, src } => tri!(self.set_index(r!(obj), r!(index), r!(src))),
                 Instr::CallVirt { dst, method, args } => {
                     fuel!();
-                    let target = tri!(self.resolve_virtual(method, r!(Reg(args.base))));
+                    let receiver = r!(Reg(args.base));
+                    let target = tri!(self.resolve_virtual(method, receiver));
+                    if let Some(f) = self.frames.last() {
+                        self.feedback.record_call(f.method, pc - 1, receiver.class());
+                    }
                     enter!(target, dst, args, FrameKind::Normal);
                 }
                 Instr::CallDelegate { dst, args } => {

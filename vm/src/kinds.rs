@@ -311,7 +311,9 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind]) {
             ),
         ),
         Instr::GetStatic { dst, id } => (dst, slot(program.statics.get(id.index()).map_or(SlotType::Any, |s| s.ty))),
-        Instr::Call { dst, method, .. } | Instr::CallVirt { dst, method, .. } => {
+        Instr::Call { dst, method, .. }
+        | Instr::CallVirt { dst, method, .. }
+        | Instr::CallGuarded { dst, method, .. } => {
             (dst, slot(program.methods.get(method.index()).map_or(SlotType::Any, |m| m.call_result())))
         }
         Instr::CallAsync { dst, method, .. } => {
@@ -370,9 +372,10 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind]) {
         | Instr::GeDouble { dst, .. } => (dst, slot(SlotType::Bool)),
         Instr::GetFieldRef { dst, .. } => (dst, slot(SlotType::Ref)),
         Instr::GetFieldAny { dst, .. } | Instr::GetElem { dst, .. } => (dst, Kind::ANY),
-        Instr::IncJumpIfLtInt { a, .. } => (a.dst(), slot(SlotType::Int)),
+        Instr::IncJumpIfLtInt { a, .. } | Instr::IncJumpIfLtImmInt { a, .. } => (a.dst(), slot(SlotType::Int)),
         Instr::JumpIfNotLtInt { .. }
         | Instr::JumpIfLtInt { .. }
+        | Instr::JumpIfLtImmInt { .. }
         | Instr::ReturnAddInt { .. }
         | Instr::JumpIfNotLtImmInt { .. }
         | Instr::JumpIfNotLtDouble { .. }

@@ -51,7 +51,7 @@ pub fn run(
     // passes at load time, to measure them before the tier machinery runs
     // them; the integrator removes it.
     if tier1::load_time::requested() {
-        let feedback = tier1::Feedback::new(&program);
+        let feedback = tier1::Feedback::declaring_classes(&program);
         tier1::load_time::apply_all(&mut program, &feedback);
         if let Err(e) = verify::verify(&program) {
             let _ = writeln!(err, "internal error: {e}");

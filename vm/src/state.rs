@@ -32,6 +32,8 @@ pub struct Vm {
     /// Per class: `NewObject`'s field values.
     /// How each class's instances are laid out (indexed by class).
     pub(crate) layouts: Vec<Layout>,
+    /// Type feedback tier0 records for tier1's passes (`tier1/feedback.rs`).
+    pub(crate) feedback: crate::tier1::Feedback,
     pub(crate) class_initialized: Vec<bool>,
     /// In-flight exceptions' state, by object address.
     pub(crate) exceptions: Vec<(Gc<HeapObj>, ExceptionState)>,
@@ -155,6 +157,7 @@ impl Vm {
         let prelude_members = PreludeMembers::find(&program);
         let event_loop = EventLoop::new(options.virtual_time);
         Vm {
+            feedback: crate::tier1::Feedback::new(&program),
             class_initialized: vec![false; program.classes.len()],
             program,
             heap,

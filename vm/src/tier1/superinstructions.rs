@@ -6,8 +6,9 @@
 //! ```text
 //!   Jump @h  where h: JumpIfNotLtInt a, b, @pc+1   ->  JumpIfLtInt a, b, @h+1
 //!       (the back-edge tests the loop condition itself: one dispatch less
-//!       per iteration; one instruction for one)
+//!       per iteration; one instruction for one; JumpIfNotLtImmInt alike)
 //!   AddImmInt a, a, 1; JumpIfLtInt a, b, @t         ->  IncJumpIfLtInt a, b, @t; Nop
+//!   AddImmInt a, a, 1; JumpIfLtImmInt a, k, @t      ->  IncJumpIfLtImmInt a, k, @t; Nop
 //!   AddInt r, a, b; Return r                        ->  ReturnAddInt a, b; Return r (never reached)
 //! ```
 //!
@@ -26,12 +27,17 @@ pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
     let code = &mut body.code;
     // Back-edges that test the loop condition.
     for pc in 0..code.len() {
-        if let Instr::Jump { target } = code[pc]
-            && let Some(&Instr::JumpIfNotLtInt { a, b, target: exit }) = code.get(target.index())
-            && exit.index() == pc + 1
-        {
-            code[pc] = Instr::JumpIfLtInt { a, b, target: Pc(target.0 + 1) };
-        }
+        let Instr::Jump { target } = code[pc] else { continue };
+        let body = Pc(target.0 + 1);
+        code[pc] = match code.get(target.index()) {
+            Some(&Instr::JumpIfNotLtInt { a, b, target: exit }) if exit.index() == pc + 1 => {
+                Instr::JumpIfLtInt { a, b, target: body }
+            }
+            Some(&Instr::JumpIfNotLtImmInt { a, imm, target: exit }) if exit.index() == pc + 1 => {
+                Instr::JumpIfLtImmInt { a, imm, target: body }
+            }
+            _ => continue,
+        };
     }
     // Pairs.
     let reached = reached_other_than_by_falling(body);
@@ -45,6 +51,11 @@ pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
                 if dst.0 == a.0 && x == a && b != a =>
             {
                 (Instr::IncJumpIfLtInt { a, b, target }, Instr::Nop {})
+            }
+            (Instr::AddImmInt { dst, a, imm: 1 }, Instr::JumpIfLtImmInt { a: x, imm, target })
+                if dst.0 == a.0 && x == a =>
+            {
+                (Instr::IncJumpIfLtImmInt { a, imm, target }, Instr::Nop {})
             }
             // Nothing runs after the return: its second half stays (a Nop
             // could fall off the method's end).
