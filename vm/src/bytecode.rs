@@ -657,6 +657,24 @@ opcodes! {
     /// R[dst] := R[a] / R[b]  (as AddNum, for Div)
     #[fast]
     DivNum { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] < R[b]  (Lt whose operands the types do not tell: ints and doubles in the fast loop)
+    #[fast]
+    LtNum { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] <= R[b]  (as LtNum)
+    #[fast]
+    LeNum { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] > R[b]  (as LtNum)
+    #[fast]
+    GtNum { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] >= R[b]  (as LtNum)
+    #[fast]
+    GeNum { dst: Dst, a: Reg, b: Reg }
+    /// if not (R[a] < R[b]) then pc := target  (as LtNum)
+    #[fast]
+    JumpIfNotLtNum { a: Reg, b: Reg, target: Pc }
+    /// run C[class]'s static constructor if it has not run yet  (InitClass: the fast loop goes on when it has)
+    #[fast]
+    InitClassFast { class: ClassId }
     /// R[dst] := R[a] == R[b]  (Eq: ints and doubles in the fast loop)
     #[fast]
     EqNum { dst: Dst, a: Reg, b: Reg }

@@ -632,6 +632,73 @@ impl Vm {
                         }
                     }
                 }
+                Instr::LtNum { dst, a, b }
+                | Instr::LeNum { dst, a, b }
+                | Instr::GtNum { dst, a, b }
+                | Instr::GeNum { dst, a, b } => {
+                    // As `a < b` (or `<=`) with the operands swapped for `>`, `>=`.
+                    let (x, y, or_equal) = match instr {
+                        Instr::LtNum { .. } => (rf!(a), rf!(b), false),
+                        Instr::LeNum { .. } => (rf!(a), rf!(b), true),
+                        Instr::GtNum { .. } => (rf!(b), rf!(a), false),
+                        _ => (rf!(b), rf!(a), true),
+                    };
+                    let v = match (x, y) {
+                        (&Value::Int(x), &Value::Int(y)) => {
+                            if or_equal {
+                                x <= y
+                            } else {
+                                x < y
+                            }
+                        }
+                        (&Value::Double(x), &Value::Double(y)) => {
+                            if or_equal {
+                                x <= y
+                            } else {
+                                x < y
+                            }
+                        }
+                        (&x, &y) => {
+                            slow!();
+                            tri!(crate::ops::compare(x, y, or_equal))
+                        }
+                    };
+                    set!(dst, Value::Bool(v));
+                }
+                Instr::JumpIfNotLtNum { a, b, target } => {
+                    fuel!();
+                    let lt = match (rf!(a), rf!(b)) {
+                        (&Value::Int(x), &Value::Int(y)) => x < y,
+                        (&Value::Double(x), &Value::Double(y)) => x < y,
+                        (&x, &y) => {
+                            slow!();
+                            tri!(less(x, y))
+                        }
+                    };
+                    if !lt {
+                        pc = target.index();
+                    }
+                }
+                Instr::InitClassFast { class } => {
+                    if !self.class_initialized[class.index()] {
+                        slow!();
+                        self.class_initialized[class.index()] = true;
+                        if let Some(cctor) = program.class(class).cctor {
+                            save!();
+                            let callee = self.top();
+                            tri!(self.push_frame(
+                                cctor,
+                                program.method(cctor).nregs as usize,
+                                callee,
+                                0,
+                                0,
+                                Dst::DISCARD.0,
+                                FrameKind::Normal
+                            ));
+                            reload!();
+                        }
+                    }
+                }
                 Instr::EqNum { dst, a, b } | Instr::NeNum { dst, a, b } => {
                     let eq = match (rf!(a), rf!(b)) {
                         (&Value::Int(x), &Value::Int(y)) => x == y,

@@ -359,7 +359,12 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind]) {
         Instr::MulNum { dst, a, b } | Instr::DivNum { dst, a, b } => {
             (dst, arith(Arith::MulDivRem, get(st, a), get(st, b)))
         }
-        Instr::EqNum { dst, .. } | Instr::NeNum { dst, .. } => (dst, slot(SlotType::Bool)),
+        Instr::EqNum { dst, .. }
+        | Instr::NeNum { dst, .. }
+        | Instr::LtNum { dst, .. }
+        | Instr::LeNum { dst, .. }
+        | Instr::GtNum { dst, .. }
+        | Instr::GeNum { dst, .. } => (dst, slot(SlotType::Bool)),
         Instr::LtInt { dst, .. }
         | Instr::LeInt { dst, .. }
         | Instr::GtInt { dst, .. }
@@ -376,6 +381,8 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind]) {
         Instr::JumpIfNotLtInt { .. }
         | Instr::JumpIfLtInt { .. }
         | Instr::JumpIfLtImmInt { .. }
+        | Instr::JumpIfNotLtNum { .. }
+        | Instr::InitClassFast { .. }
         | Instr::ReturnAddInt { .. }
         | Instr::JumpIfNotLtImmInt { .. }
         | Instr::JumpIfNotLtDouble { .. }

@@ -12,8 +12,9 @@
 //!   GetIndex/SetIndex               an int (or unknown) index -> GetElem/SetElem (arrays in the fast loop)
 //!   CallNative Math.Sqrt            a double        -> SqrtDouble
 //!   Conv                            int -> double, double -> int: ConvIntDouble, ConvDoubleInt
-//!   Add/Sub/Mul/Div, Eq/Ne          ints, doubles or unknown (no reference, no char):
-//!                                   AddNum ... NeNum, which try int and double first
+//!   Add/Sub/Mul/Div, Eq/Ne,         ints, doubles or unknown (no reference, no char):
+//!   Lt/Le/Gt/Ge, JumpIfNotLt        AddNum ... JumpIfNotLtNum, which try int and double first
+//!   InitClass                       InitClassFast (the fast loop goes on once the class is initialized)
 //! ```
 //!
 //! Each rewrite computes exactly what the generic instruction does for
@@ -84,6 +85,12 @@ pub fn run(cx: &PassCx<'_>, body: &mut Body) {
             Instr::Sub { dst, a, b } if maybe_num(a, b) => Instr::SubNum { dst, a, b },
             Instr::Mul { dst, a, b } if maybe_num(a, b) => Instr::MulNum { dst, a, b },
             Instr::Div { dst, a, b } if maybe_num(a, b) => Instr::DivNum { dst, a, b },
+            Instr::Lt { dst, a, b } if maybe_num(a, b) => Instr::LtNum { dst, a, b },
+            Instr::Le { dst, a, b } if maybe_num(a, b) => Instr::LeNum { dst, a, b },
+            Instr::Gt { dst, a, b } if maybe_num(a, b) => Instr::GtNum { dst, a, b },
+            Instr::Ge { dst, a, b } if maybe_num(a, b) => Instr::GeNum { dst, a, b },
+            Instr::JumpIfNotLt { a, b, target } if maybe_num(a, b) => Instr::JumpIfNotLtNum { a, b, target },
+            Instr::InitClass { class } => Instr::InitClassFast { class },
             Instr::Eq { dst, a, b } if maybe_num(a, b) => Instr::EqNum { dst, a, b },
             Instr::Ne { dst, a, b } if maybe_num(a, b) => Instr::NeNum { dst, a, b },
             Instr::GetField { dst, obj, field, class } => match fields.get(class, field) {
