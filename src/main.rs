@@ -203,12 +203,6 @@ fn main() -> ExitCode {
                     vm::async2::prepare(&mut program, vm::Backend::Async2, false);
                 }
             }
-            // Temporary (helper P): shows what `TOY_TIER1_ALL=1` runs; the
-            // integrator removes it with the switch.
-            if vm::tier1::load_time::requested() {
-                let feedback = vm::tier1::Feedback::declaring_classes(&program);
-                vm::tier1::load_time::apply_all(&mut program, &feedback);
-            }
             let text = vm::disasm::program(&program, Some(&source), vm::disasm::Filter { include_prelude: prelude });
             let mut out = std::io::stdout().lock();
             match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

@@ -1,7 +1,10 @@
 //! A temporary switch for measuring the specializing passes before the
 //! tier machinery calls them: with `TOY_TIER1_ALL=1` in the environment,
-//! `vm::run` rewrites every method with them before the program runs (no
-//! type feedback: nothing has run yet). The integrator removes it.
+//! `vm::run` rewrites every method with them before the program runs.
+//! Nothing has run yet, so the type feedback is made up: every virtual
+//! call as if it had seen only its method's declaring class
+//! ([`Feedback::declaring_classes`]), so that guarded calls are made and
+//! their guards both pass and fail. The integrator removes it.
 
 use super::{Body, Feedback, Pass, PassCx};
 use crate::bytecode::{MethodId, Pc};
