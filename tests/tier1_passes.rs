@@ -189,3 +189,18 @@ fn loops_get_their_back_edges_and_increments_fused() {
     // Each fused pair leaves a Nop (the return's second half stays).
     assert_eq!(count(&ops, Opcode::Nop), 2, "{ops:?}");
 }
+
+#[test]
+fn a_recursion_base_case_returns_in_one_instruction() {
+    let code = rewritten_with(
+        "class P { static int Fib(int n) => n < 2 ? n : Fib(n - 1) + Fib(n - 2);
+           static void Main() { System.Console.WriteLine(Fib(10)); } }",
+        "Fib",
+        &[vm::tier1::specialize::run, vm::tier1::superinstructions::run],
+        |_, _| Vec::new(),
+    );
+    let ops = opcodes(&code);
+    assert_eq!(ops[0], Opcode::ReturnIfLtImmInt, "{ops:?}");
+    assert_eq!(count(&ops, Opcode::ReturnAddInt), 1, "{ops:?}");
+    assert_eq!(count(&ops, Opcode::AddImmInt), 2, "{ops:?}");
+}

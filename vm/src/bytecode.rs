@@ -163,6 +163,7 @@ impl Instr {
                 | Instr::EndFilter { .. }
                 | Instr::Resume { .. }
                 | Instr::ReturnAddInt { .. }
+                | Instr::ReturnIfLtImmInt { .. }
         )
     }
 
@@ -633,6 +634,9 @@ opcodes! {
     /// R[a] := R[a] + 1; if R[a] < imm then pc := target  (an int: `i++` and the back-edge; superinstruction, a Nop after it)
     #[fast]
     IncJumpIfLtImmInt { a: Reg, imm: i32, target: Pc }
+    /// if R[a] < imm then return R[a] to the caller else pc := target  (an int: JumpIfNotLtImmInt over a Return of R[a], a recursion's base case; superinstruction, the Return after it never reached)
+    #[fast]
+    ReturnIfLtImmInt { a: Reg, imm: i32, target: Pc }
     /// return R[a] + R[b] to the caller  (both ints: AddInt and Return; superinstruction, a Nop after it)
     #[fast]
     ReturnAddInt { a: Reg, b: Reg }

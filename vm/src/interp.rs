@@ -590,6 +590,15 @@ impl Vm {
                         pc = target.index();
                     }
                 }
+                Instr::ReturnIfLtImmInt { a, imm, target } => {
+                    fuel!();
+                    let x = int!(a);
+                    if x < imm as i64 {
+                        leave!(Value::Int(x));
+                    } else {
+                        pc = target.index();
+                    }
+                }
                 Instr::ReturnAddInt { a, b } => leave!(Value::Int(int!(a).wrapping_add(int!(b)))),
                 Instr::CallGuarded { dst, method, args } => {
                     fuel!();

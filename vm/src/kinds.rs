@@ -384,6 +384,7 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind]) {
         | Instr::JumpIfNotLtNum { .. }
         | Instr::InitClassFast { .. }
         | Instr::ReturnAddInt { .. }
+        | Instr::ReturnIfLtImmInt { .. }
         | Instr::JumpIfNotLtImmInt { .. }
         | Instr::JumpIfNotLtDouble { .. }
         | Instr::SetFieldDouble { .. }

@@ -10,6 +10,8 @@
 //!   AddImmInt a, a, 1; JumpIfLtInt a, b, @t         ->  IncJumpIfLtInt a, b, @t; Nop
 //!   AddImmInt a, a, 1; JumpIfLtImmInt a, k, @t      ->  IncJumpIfLtImmInt a, k, @t; Nop
 //!   AddInt r, a, b; Return r                        ->  ReturnAddInt a, b; Return r (never reached)
+//!   JumpIfNotLtImmInt a, k, @t; Return a            ->  ReturnIfLtImmInt a, k, @t; Return a (never reached)
+//!       (`if (n < 2) return n;`, a recursion's base case)
 //! ```
 //!
 //! A pair is fused only when its second instruction is no entry and no
@@ -56,6 +58,11 @@ pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
                 if dst.0 == a.0 && x == a =>
             {
                 (Instr::IncJumpIfLtImmInt { a, imm, target }, Instr::Nop {})
+            }
+            (Instr::JumpIfNotLtImmInt { a, imm, target }, second @ Instr::Return { src })
+                if src == a && target.index() != pc + 1 =>
+            {
+                (Instr::ReturnIfLtImmInt { a, imm, target }, second)
             }
             // Nothing runs after the return: its second half stays (a Nop
             // could fall off the method's end).
