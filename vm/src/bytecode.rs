@@ -162,6 +162,8 @@ impl Instr {
                 | Instr::EndFinally { .. }
                 | Instr::EndFilter { .. }
                 | Instr::Resume { .. }
+                | Instr::ReturnAddInt { .. }
+                | Instr::ReturnIfLtImmInt { .. }
         )
     }
 
@@ -173,6 +175,7 @@ impl Instr {
         match *self {
             Instr::Call { method, args, .. }
             | Instr::CallVirt { method, args, .. }
+            | Instr::CallGuarded { method, args, .. }
             | Instr::CallAsync { method, args, .. }
             | Instr::CallVirtAsync { method, args, .. }
             | Instr::CallThunk { method, args, .. } => Some((method, args)),
@@ -509,6 +512,179 @@ opcodes! {
     /// re-enter M[method] where continuation R[cont] suspended: its live registers restored, the callee's result (or exception) delivered
     #[fast]
     Resume { method: MethodId, cont: Reg }
+
+    // ----- tier1's specialized instructions (`tier1/specialize.rs`): what
+    // a generic row computes, for operands whose tags the static types
+    // (`kinds.rs`) prove; the interpreter reads their payloads unchecked
+    // (debug builds assert the tags).
+    /// R[dst] := R[a] + R[b]  (both ints: wraps)
+    #[fast]
+    AddInt { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] - R[b]  (both ints: wraps)
+    #[fast]
+    SubInt { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] * R[b]  (both ints: wraps)
+    #[fast]
+    MulInt { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] / R[b]  (both ints: DivideByZeroException on 0)
+    #[fast]
+    DivInt { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] % R[b]  (both ints: DivideByZeroException on 0)
+    #[fast]
+    RemInt { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] + imm  (R[a] an int: wraps)
+    #[fast]
+    AddImmInt { dst: Dst, a: Reg, imm: i32 }
+    /// R[dst] := R[a] < R[b]  (both ints)
+    #[fast]
+    LtInt { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] <= R[b]  (both ints)
+    #[fast]
+    LeInt { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] > R[b]  (both ints)
+    #[fast]
+    GtInt { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] >= R[b]  (both ints)
+    #[fast]
+    GeInt { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] == R[b]  (both ints)
+    #[fast]
+    EqInt { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] != R[b]  (both ints)
+    #[fast]
+    NeInt { dst: Dst, a: Reg, b: Reg }
+    /// if not (R[a] < R[b]) then pc := target  (both ints)
+    #[fast]
+    JumpIfNotLtInt { a: Reg, b: Reg, target: Pc }
+    /// if not (R[a] < imm) then pc := target  (R[a] an int)
+    #[fast]
+    JumpIfNotLtImmInt { a: Reg, imm: i32, target: Pc }
+    /// R[dst] := R[a] + R[b]  (both doubles)
+    #[fast]
+    AddDouble { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] - R[b]  (both doubles)
+    #[fast]
+    SubDouble { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] * R[b]  (both doubles)
+    #[fast]
+    MulDouble { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] / R[b]  (both doubles)
+    #[fast]
+    DivDouble { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := -R[src]  (a double)
+    #[fast]
+    NegDouble { dst: Dst, src: Reg }
+    /// R[dst] := R[a] < R[b]  (both doubles: NaN compares false)
+    #[fast]
+    LtDouble { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] <= R[b]  (both doubles)
+    #[fast]
+    LeDouble { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] > R[b]  (both doubles)
+    #[fast]
+    GtDouble { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] >= R[b]  (both doubles)
+    #[fast]
+    GeDouble { dst: Dst, a: Reg, b: Reg }
+    /// if not (R[a] < R[b]) then pc := target  (both doubles)
+    #[fast]
+    JumpIfNotLtDouble { a: Reg, b: Reg, target: Pc }
+    /// R[dst] := the double field at byte `offset` of instance R[obj]  (null: NullReferenceException)
+    #[fast]
+    GetFieldDouble { dst: Dst, obj: Reg, offset: i32 }
+    /// R[dst] := the int field at byte `offset` of instance R[obj]
+    #[fast]
+    GetFieldInt { dst: Dst, obj: Reg, offset: i32 }
+    /// R[dst] := the reference field at byte `offset` of instance R[obj]
+    #[fast]
+    GetFieldRef { dst: Dst, obj: Reg, offset: i32 }
+    /// R[dst] := the tagged field at byte `offset` of instance R[obj]
+    #[fast]
+    GetFieldAny { dst: Dst, obj: Reg, offset: i32 }
+    /// the double field at byte `offset` of instance R[obj] := R[src]  (a double)
+    #[fast]
+    SetFieldDouble { obj: Reg, src: Reg, offset: i32 }
+    /// the int field at byte `offset` of instance R[obj] := R[src]  (an int)
+    #[fast]
+    SetFieldInt { obj: Reg, src: Reg, offset: i32 }
+    /// the reference field at byte `offset` of instance R[obj] := R[src]  (a reference or null)
+    #[fast]
+    SetFieldRef { obj: Reg, src: Reg, offset: i32 }
+    /// the tagged field at byte `offset` of instance R[obj] := R[src]
+    #[fast]
+    SetFieldAny { obj: Reg, src: Reg, offset: i32 }
+    /// R[dst] := R[obj][R[index]]  (GetIndex: an array's element at an int index read in the fast loop, the rest as GetIndex)
+    #[fast]
+    GetElem { dst: Dst, obj: Reg, index: Reg }
+    /// R[obj][R[index]] := R[src]  (SetIndex: an array's element at an int index written in the fast loop, the rest as SetIndex)
+    #[fast]
+    SetElem { obj: Reg, index: Reg, src: Reg }
+    /// R[dst] := Math.Sqrt(R[src])  (a double)
+    #[fast]
+    SqrtDouble { dst: Dst, src: Reg }
+    /// if R[a] < R[b] then pc := target  (both ints: a loop's back-edge with its condition, `tier1/superinstructions.rs`)
+    #[fast]
+    JumpIfLtInt { a: Reg, b: Reg, target: Pc }
+    /// R[a] := R[a] + 1; if R[a] < R[b] then pc := target  (both ints: `i++` and the back-edge; superinstruction, a Nop after it)
+    #[fast]
+    IncJumpIfLtInt { a: Reg, b: Reg, target: Pc }
+    /// if R[a] < imm then pc := target  (an int: a loop's back-edge with its condition)
+    #[fast]
+    JumpIfLtImmInt { a: Reg, imm: i32, target: Pc }
+    /// R[a] := R[a] + 1; if R[a] < imm then pc := target  (an int: `i++` and the back-edge; superinstruction, a Nop after it)
+    #[fast]
+    IncJumpIfLtImmInt { a: Reg, imm: i32, target: Pc }
+    /// if R[a] < imm then return R[a] to the caller else pc := target  (an int: JumpIfNotLtImmInt over a Return of R[a], a recursion's base case; superinstruction, the Return after it never reached)
+    #[fast]
+    ReturnIfLtImmInt { a: Reg, imm: i32, target: Pc }
+    /// return R[a] + R[b] to the caller  (both ints: AddInt and Return; superinstruction, a Nop after it)
+    #[fast]
+    ReturnAddInt { a: Reg, b: Reg }
+    /// R[dst] := R[args.base].M[method](R[args.base+1..])  (a CallVirt that tier0 saw reach only M[method], on receivers of M[method]'s class: entered directly when the receiver's class is that class, else dispatched on the receiver's class by M[method]'s vtable slot)
+    #[fast]
+    CallGuarded { dst: Dst, method: MethodId, args: Args }
+    /// R[dst] := (double) R[src]  (an int)
+    #[fast]
+    ConvIntDouble { dst: Dst, src: Reg }
+    /// R[dst] := (int) R[src]  (a double: truncates)
+    #[fast]
+    ConvDoubleInt { dst: Dst, src: Reg }
+    /// R[dst] := R[a] + R[b]  (Add whose operands the static types do not tell: ints and doubles in the fast loop, the rest as Add)
+    #[fast]
+    AddNum { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] - R[b]  (as AddNum, for Sub)
+    #[fast]
+    SubNum { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] * R[b]  (as AddNum, for Mul)
+    #[fast]
+    MulNum { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] / R[b]  (as AddNum, for Div)
+    #[fast]
+    DivNum { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] < R[b]  (Lt whose operands the types do not tell: ints and doubles in the fast loop)
+    #[fast]
+    LtNum { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] <= R[b]  (as LtNum)
+    #[fast]
+    LeNum { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] > R[b]  (as LtNum)
+    #[fast]
+    GtNum { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] >= R[b]  (as LtNum)
+    #[fast]
+    GeNum { dst: Dst, a: Reg, b: Reg }
+    /// if not (R[a] < R[b]) then pc := target  (as LtNum)
+    #[fast]
+    JumpIfNotLtNum { a: Reg, b: Reg, target: Pc }
+    /// run C[class]'s static constructor if it has not run yet  (InitClass: the fast loop goes on when it has)
+    #[fast]
+    InitClassFast { class: ClassId }
+    /// R[dst] := R[a] == R[b]  (Eq: ints and doubles in the fast loop)
+    #[fast]
+    EqNum { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] != R[b]  (Ne: ints and doubles in the fast loop)
+    #[fast]
+    NeNum { dst: Dst, a: Reg, b: Reg }
 }
 
 /// What a handler does when an exception reaches its protected range.

@@ -234,6 +234,42 @@ impl Vm {
                 }
             };
         }
+        // ----- tier1's specialized instructions read payloads unchecked.
+
+        // The int in a register the static types prove holds one.
+        macro_rules! int {
+            ($reg:expr) => {{
+                let p: *const Value = rf!($reg);
+                debug_assert!(matches!(r!($reg), Value::Int(_)), "{:?} where an int was proved", r!($reg));
+                // SAFETY: the register holds a `Value::Int` (the pass
+                // rewrote only where `kinds.rs` proves it): `repr(u8)`
+                // puts its payload at byte 8.
+                unsafe { p.cast::<u8>().add(8).cast::<i64>().read() }
+            }};
+        }
+        // The double in a register the static types prove holds one.
+        macro_rules! dbl {
+            ($reg:expr) => {{
+                let p: *const Value = rf!($reg);
+                debug_assert!(matches!(r!($reg), Value::Double(_)), "{:?} where a double was proved", r!($reg));
+                // SAFETY: as `int!`, for a `Value::Double`.
+                unsafe { p.cast::<u8>().add(8).cast::<f64>().read() }
+            }};
+        }
+        // The field of `$i` at byte `$offset`, of slot type `$ty` (debug
+        // builds check its class has such a field there).
+        macro_rules! typed_field {
+            ($i:expr, $offset:expr, $ty:ident) => {{
+                let f = crate::object::FieldRef { offset: $offset as u32, ty: crate::program::SlotType::$ty };
+                debug_assert!(
+                    self.layouts[$i.class().index()].fields.contains(&f),
+                    "{f:?} is not a field of {}",
+                    $i.class()
+                );
+                f
+            }};
+        }
+
         // After frames were pushed or popped outside `enter!`/`leave!`: go
         // on with the top frame.
         macro_rules! reload {
@@ -479,6 +515,266 @@ impl Vm {
                         Err(e) => throw!(e),
                     }
                 }
+                // ----- tier1's specialized instructions: the static types
+                // proved their operands' tags (debug builds check them).
+                Instr::AddInt { dst, a, b } => set_fresh!(dst, Value::Int(int!(a).wrapping_add(int!(b)))),
+                Instr::SubInt { dst, a, b } => set_fresh!(dst, Value::Int(int!(a).wrapping_sub(int!(b)))),
+                Instr::MulInt { dst, a, b } => set_fresh!(dst, Value::Int(int!(a).wrapping_mul(int!(b)))),
+                Instr::DivInt { dst, a, b } | Instr::RemInt { dst, a, b } => {
+                    let (x, y) = (int!(a), int!(b));
+                    if y == 0 {
+                        slow!();
+                        throw!(VmError::throw("System.DivideByZeroException", "Attempted to divide by zero."));
+                    }
+                    let r = if matches!(instr, Instr::DivInt { .. }) { x.wrapping_div(y) } else { x.wrapping_rem(y) };
+                    set_fresh!(dst, Value::Int(r));
+                }
+                Instr::AddImmInt { dst, a, imm } => set_fresh!(dst, Value::Int(int!(a).wrapping_add(imm as i64))),
+                Instr::LtInt { dst, a, b } => set!(dst, Value::Bool(int!(a) < int!(b))),
+                Instr::LeInt { dst, a, b } => set!(dst, Value::Bool(int!(a) <= int!(b))),
+                Instr::GtInt { dst, a, b } => set!(dst, Value::Bool(int!(a) > int!(b))),
+                Instr::GeInt { dst, a, b } => set!(dst, Value::Bool(int!(a) >= int!(b))),
+                Instr::EqInt { dst, a, b } => set!(dst, Value::Bool(int!(a) == int!(b))),
+                Instr::NeInt { dst, a, b } => set!(dst, Value::Bool(int!(a) != int!(b))),
+                Instr::JumpIfNotLtInt { a, b, target } => {
+                    fuel!();
+                    if int!(a) >= int!(b) {
+                        pc = target.index();
+                    }
+                }
+                Instr::JumpIfNotLtImmInt { a, imm, target } => {
+                    fuel!();
+                    if int!(a) >= imm as i64 {
+                        pc = target.index();
+                    }
+                }
+                Instr::AddDouble { dst, a, b } => set_fresh!(dst, Value::Double(dbl!(a) + dbl!(b))),
+                Instr::SubDouble { dst, a, b } => set_fresh!(dst, Value::Double(dbl!(a) - dbl!(b))),
+                Instr::MulDouble { dst, a, b } => set_fresh!(dst, Value::Double(dbl!(a) * dbl!(b))),
+                Instr::DivDouble { dst, a, b } => set_fresh!(dst, Value::Double(dbl!(a) / dbl!(b))),
+                Instr::NegDouble { dst, src } => set_fresh!(dst, Value::Double(-dbl!(src))),
+                Instr::SqrtDouble { dst, src } => set_fresh!(dst, Value::Double(dbl!(src).sqrt())),
+                Instr::LtDouble { dst, a, b } => set!(dst, Value::Bool(dbl!(a) < dbl!(b))),
+                Instr::LeDouble { dst, a, b } => set!(dst, Value::Bool(dbl!(a) <= dbl!(b))),
+                Instr::GtDouble { dst, a, b } => set!(dst, Value::Bool(dbl!(a) > dbl!(b))),
+                Instr::GeDouble { dst, a, b } => set!(dst, Value::Bool(dbl!(a) >= dbl!(b))),
+                Instr::JumpIfNotLtDouble { a, b, target } => {
+                    fuel!();
+                    // Not `>=`: NaN compares false both ways.
+                    let lt = dbl!(a) < dbl!(b);
+                    if !lt {
+                        pc = target.index();
+                    }
+                }
+                Instr::GetFieldDouble { dst, obj, offset } => {
+                    instance!(obj, i => set_fresh!(dst, i.get(typed_field!(i, offset, Double))))
+                }
+                Instr::GetFieldInt { dst, obj, offset } => {
+                    instance!(obj, i => set_fresh!(dst, i.get(typed_field!(i, offset, Int))))
+                }
+                Instr::GetFieldRef { dst, obj, offset } => {
+                    instance!(obj, i => set!(dst, i.get(typed_field!(i, offset, Ref))))
+                }
+                Instr::GetFieldAny { dst, obj, offset } => {
+                    instance!(obj, i => set!(dst, i.get(typed_field!(i, offset, Any))))
+                }
+                Instr::SetFieldDouble { obj, src, offset } => {
+                    instance!(obj, i => i.set(typed_field!(i, offset, Double), Value::Double(dbl!(src))))
+                }
+                Instr::SetFieldInt { obj, src, offset } => {
+                    instance!(obj, i => i.set(typed_field!(i, offset, Int), Value::Int(int!(src))))
+                }
+                Instr::SetFieldRef { obj, src, offset } => {
+                    instance!(obj, i => i.set(typed_field!(i, offset, Ref), r!(src)))
+                }
+                Instr::SetFieldAny { obj, src, offset } => {
+                    instance!(obj, i => i.set(typed_field!(i, offset, Any), r!(src)))
+                }
+                Instr::JumpIfLtInt { a, b, target } => {
+                    fuel!();
+                    if int!(a) < int!(b) {
+                        pc = target.index();
+                    }
+                }
+                Instr::IncJumpIfLtInt { a, b, target } => {
+                    fuel!();
+                    let i = int!(a).wrapping_add(1);
+                    set_fresh!(a.dst(), Value::Int(i));
+                    if i < int!(b) {
+                        pc = target.index();
+                    }
+                }
+                Instr::JumpIfLtImmInt { a, imm, target } => {
+                    fuel!();
+                    if int!(a) < imm as i64 {
+                        pc = target.index();
+                    }
+                }
+                Instr::IncJumpIfLtImmInt { a, imm, target } => {
+                    fuel!();
+                    let i = int!(a).wrapping_add(1);
+                    set_fresh!(a.dst(), Value::Int(i));
+                    if i < imm as i64 {
+                        pc = target.index();
+                    }
+                }
+                Instr::ReturnIfLtImmInt { a, imm, target } => {
+                    fuel!();
+                    let x = int!(a);
+                    if x < imm as i64 {
+                        leave!(Value::Int(x));
+                    } else {
+                        pc = target.index();
+                    }
+                }
+                Instr::ReturnAddInt { a, b } => leave!(Value::Int(int!(a).wrapping_add(int!(b)))),
+                Instr::CallGuarded { dst, method, args } => {
+                    fuel!();
+                    let class = program.method(method).class;
+                    let hit = match rf!(Reg(args.base)) {
+                        &Value::Obj(o) => o.as_instance().is_some_and(|i| i.class() == class),
+                        _ => false,
+                    };
+                    let target = if hit {
+                        method
+                    } else {
+                        slow!();
+                        // The method's vtable slot is the virtual one's (the
+                        // verifier checks it has one).
+                        tri!(self.resolve_virtual(method, r!(Reg(args.base))))
+                    };
+                    enter!(target, dst, args, FrameKind::Normal);
+                }
+                Instr::ConvIntDouble { dst, src } => set_fresh!(dst, Value::Double(int!(src) as f64)),
+                Instr::ConvDoubleInt { dst, src } => set_fresh!(dst, Value::Int(dbl!(src) as i64)),
+                Instr::AddNum { dst, a, b }
+                | Instr::SubNum { dst, a, b }
+                | Instr::MulNum { dst, a, b }
+                | Instr::DivNum { dst, a, b } => {
+                    let op = match instr {
+                        Instr::AddNum { .. } => ArithOp::Add,
+                        Instr::SubNum { .. } => ArithOp::Sub,
+                        Instr::MulNum { .. } => ArithOp::Mul,
+                        _ => ArithOp::Div,
+                    };
+                    match num_fast(*rf!(a), *rf!(b), op) {
+                        Some(v) => set_fresh!(dst, v),
+                        None => {
+                            slow!();
+                            let (x, y) = (r!(a), r!(b));
+                            let v =
+                                tri!(if matches!(op, ArithOp::Add) { self.add_slow(x, y) } else { arith(x, y, op) });
+                            set!(dst, v);
+                            safepoint!();
+                        }
+                    }
+                }
+                Instr::LtNum { dst, a, b }
+                | Instr::LeNum { dst, a, b }
+                | Instr::GtNum { dst, a, b }
+                | Instr::GeNum { dst, a, b } => {
+                    // As `a < b` (or `<=`) with the operands swapped for `>`, `>=`.
+                    let (x, y, or_equal) = match instr {
+                        Instr::LtNum { .. } => (rf!(a), rf!(b), false),
+                        Instr::LeNum { .. } => (rf!(a), rf!(b), true),
+                        Instr::GtNum { .. } => (rf!(b), rf!(a), false),
+                        _ => (rf!(b), rf!(a), true),
+                    };
+                    let v = match (x, y) {
+                        (&Value::Int(x), &Value::Int(y)) => {
+                            if or_equal {
+                                x <= y
+                            } else {
+                                x < y
+                            }
+                        }
+                        (&Value::Double(x), &Value::Double(y)) => {
+                            if or_equal {
+                                x <= y
+                            } else {
+                                x < y
+                            }
+                        }
+                        (&x, &y) => {
+                            slow!();
+                            tri!(crate::ops::compare(x, y, or_equal))
+                        }
+                    };
+                    set!(dst, Value::Bool(v));
+                }
+                Instr::JumpIfNotLtNum { a, b, target } => {
+                    fuel!();
+                    let lt = match (rf!(a), rf!(b)) {
+                        (&Value::Int(x), &Value::Int(y)) => x < y,
+                        (&Value::Double(x), &Value::Double(y)) => x < y,
+                        (&x, &y) => {
+                            slow!();
+                            tri!(less(x, y))
+                        }
+                    };
+                    if !lt {
+                        pc = target.index();
+                    }
+                }
+                Instr::InitClassFast { class } => {
+                    if !self.class_initialized[class.index()] {
+                        slow!();
+                        self.class_initialized[class.index()] = true;
+                        if let Some(cctor) = program.class(class).cctor {
+                            save!();
+                            let callee = self.top();
+                            tri!(self.push_frame(
+                                cctor,
+                                program.method(cctor).nregs as usize,
+                                callee,
+                                0,
+                                0,
+                                Dst::DISCARD.0,
+                                FrameKind::Normal
+                            ));
+                            reload!();
+                        }
+                    }
+                }
+                Instr::EqNum { dst, a, b } | Instr::NeNum { dst, a, b } => {
+                    let eq = match (rf!(a), rf!(b)) {
+                        (&Value::Int(x), &Value::Int(y)) => x == y,
+                        (&Value::Double(x), &Value::Double(y)) => x == y,
+                        (&x, &y) => {
+                            slow!();
+                            x.equals(y)
+                        }
+                    };
+                    set!(dst, Value::Bool(eq == matches!(instr, Instr::EqNum { .. })));
+                }
+                Instr::GetElem { dst, obj, index } => {
+                    let element = match (rf!(obj), rf!(index)) {
+                        (&Value::Obj(o), &Value::Int(i)) => {
+                            o.as_array().and_then(|a| usize::try_from(i).ok().and_then(|i| a.get(i)))
+                        }
+                        _ => None,
+                    };
+                    match element {
+                        Some(v) => set!(dst, v),
+                        None => {
+                            slow!();
+                            let v = tri!(self.get_index(r!(obj), r!(index)));
+                            set!(dst, v);
+                        }
+                    }
+                }
+                Instr::SetElem { obj, index, src } => {
+                    let stored = match (rf!(obj), rf!(index)) {
+                        (&Value::Obj(o), &Value::Int(i)) => {
+                            o.as_array().is_some_and(|a| usize::try_from(i).is_ok_and(|i| a.set(i, r!(src))))
+                        }
+                        _ => false,
+                    };
+                    if !stored {
+                        slow!();
+                        tri!(self.set_index(r!(obj), r!(index), r!(src)));
+                    }
+                }
                 // The line: the fast loop runs the arms above it (the
                 // opcode table's `#[fast]` rows) and hands back the rest.
                 _ if FAST => {
@@ -622,7 +918,11 @@ impl Vm {
                 Instr::SetIndex { obj, index, src } => tri!(self.set_index(r!(obj), r!(index), r!(src))),
                 Instr::CallVirt { dst, method, args } => {
                     fuel!();
-                    let target = tri!(self.resolve_virtual(method, r!(Reg(args.base))));
+                    let receiver = r!(Reg(args.base));
+                    let target = tri!(self.resolve_virtual(method, receiver));
+                    if let Some(f) = self.frames.last() {
+                        self.feedback.record_call(f.method, pc - 1, receiver.class());
+                    }
                     enter!(target, dst, args, FrameKind::Normal);
                 }
                 Instr::CallDelegate { dst, args } => {
@@ -772,4 +1072,27 @@ impl Vm {
         let args_in = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<Value>(), n) };
         (crate::native::def(native).f)(self, args_in)
     }
+}
+
+/// `x op y` for two ints or two doubles, as `ops::arith` computes it
+/// (int division by zero left to it); `None` for anything else.
+#[inline(always)]
+fn num_fast(x: Value, y: Value, op: ArithOp) -> Option<Value> {
+    Some(match (x, y) {
+        (Value::Int(x), Value::Int(y)) => Value::Int(match op {
+            ArithOp::Add => x.wrapping_add(y),
+            ArithOp::Sub => x.wrapping_sub(y),
+            ArithOp::Mul => x.wrapping_mul(y),
+            ArithOp::Div if y != 0 => x.wrapping_div(y),
+            _ => return None,
+        }),
+        (Value::Double(x), Value::Double(y)) => Value::Double(match op {
+            ArithOp::Add => x + y,
+            ArithOp::Sub => x - y,
+            ArithOp::Mul => x * y,
+            ArithOp::Div => x / y,
+            ArithOp::Rem => return None,
+        }),
+        _ => return None,
+    })
 }

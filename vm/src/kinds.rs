@@ -311,7 +311,9 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind]) {
             ),
         ),
         Instr::GetStatic { dst, id } => (dst, slot(program.statics.get(id.index()).map_or(SlotType::Any, |s| s.ty))),
-        Instr::Call { dst, method, .. } | Instr::CallVirt { dst, method, .. } => {
+        Instr::Call { dst, method, .. }
+        | Instr::CallVirt { dst, method, .. }
+        | Instr::CallGuarded { dst, method, .. } => {
             (dst, slot(program.methods.get(method.index()).map_or(SlotType::Any, |m| m.call_result())))
         }
         Instr::CallAsync { dst, method, .. } => {
@@ -335,6 +337,61 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind]) {
             (dst, slot(if t == SlotType::Ref { SlotType::Ref } else { SlotType::Any }))
         }
         Instr::CastClass { dst, class, .. } => (dst, slot(cast_result(program, class))),
+        // tier1's specialized instructions.
+        Instr::AddInt { dst, .. }
+        | Instr::SubInt { dst, .. }
+        | Instr::MulInt { dst, .. }
+        | Instr::DivInt { dst, .. }
+        | Instr::RemInt { dst, .. }
+        | Instr::AddImmInt { dst, .. }
+        | Instr::GetFieldInt { dst, .. } => (dst, slot(SlotType::Int)),
+        Instr::AddDouble { dst, .. }
+        | Instr::SubDouble { dst, .. }
+        | Instr::MulDouble { dst, .. }
+        | Instr::DivDouble { dst, .. }
+        | Instr::NegDouble { dst, .. }
+        | Instr::SqrtDouble { dst, .. }
+        | Instr::ConvIntDouble { dst, .. }
+        | Instr::GetFieldDouble { dst, .. } => (dst, slot(SlotType::Double)),
+        Instr::ConvDoubleInt { dst, .. } => (dst, slot(SlotType::Int)),
+        Instr::AddNum { dst, a, b } => (dst, arith(Arith::Add, get(st, a), get(st, b))),
+        Instr::SubNum { dst, a, b } => (dst, arith(Arith::Sub, get(st, a), get(st, b))),
+        Instr::MulNum { dst, a, b } | Instr::DivNum { dst, a, b } => {
+            (dst, arith(Arith::MulDivRem, get(st, a), get(st, b)))
+        }
+        Instr::EqNum { dst, .. }
+        | Instr::NeNum { dst, .. }
+        | Instr::LtNum { dst, .. }
+        | Instr::LeNum { dst, .. }
+        | Instr::GtNum { dst, .. }
+        | Instr::GeNum { dst, .. } => (dst, slot(SlotType::Bool)),
+        Instr::LtInt { dst, .. }
+        | Instr::LeInt { dst, .. }
+        | Instr::GtInt { dst, .. }
+        | Instr::GeInt { dst, .. }
+        | Instr::EqInt { dst, .. }
+        | Instr::NeInt { dst, .. }
+        | Instr::LtDouble { dst, .. }
+        | Instr::LeDouble { dst, .. }
+        | Instr::GtDouble { dst, .. }
+        | Instr::GeDouble { dst, .. } => (dst, slot(SlotType::Bool)),
+        Instr::GetFieldRef { dst, .. } => (dst, slot(SlotType::Ref)),
+        Instr::GetFieldAny { dst, .. } | Instr::GetElem { dst, .. } => (dst, Kind::ANY),
+        Instr::IncJumpIfLtInt { a, .. } | Instr::IncJumpIfLtImmInt { a, .. } => (a.dst(), slot(SlotType::Int)),
+        Instr::JumpIfNotLtInt { .. }
+        | Instr::JumpIfLtInt { .. }
+        | Instr::JumpIfLtImmInt { .. }
+        | Instr::JumpIfNotLtNum { .. }
+        | Instr::InitClassFast { .. }
+        | Instr::ReturnAddInt { .. }
+        | Instr::ReturnIfLtImmInt { .. }
+        | Instr::JumpIfNotLtImmInt { .. }
+        | Instr::JumpIfNotLtDouble { .. }
+        | Instr::SetFieldDouble { .. }
+        | Instr::SetFieldInt { .. }
+        | Instr::SetFieldRef { .. }
+        | Instr::SetFieldAny { .. }
+        | Instr::SetElem { .. } => return,
         Instr::GetIndex { dst, .. }
         | Instr::CallDelegate { dst, .. }
         | Instr::AwaitTask { dst, .. }

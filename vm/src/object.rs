@@ -120,6 +120,13 @@ impl HeapObj {
         (self.kind == Kind::Instance).then(|| unsafe { &*(self as *const HeapObj).cast::<Instance>() })
     }
 
+    /// The array, if this is one (tier1's `GetElem`/`SetElem`: one compare).
+    #[inline(always)]
+    pub fn as_array(&self) -> Option<&Array> {
+        // SAFETY: an object of kind `Array` is an `Array`.
+        (self.kind == Kind::Array).then(|| unsafe { &*(self as *const HeapObj).cast::<Array>() })
+    }
+
     /// The task, if this is one (one compare).
     #[inline(always)]
     pub fn as_task(&self) -> Option<&crate::tasks::Task> {

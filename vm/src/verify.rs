@@ -121,7 +121,10 @@ pub fn verify_method(program: &Program, id: MethodId) -> Result<(), VerifyError>
     for (pc, instr) in m.code.iter().enumerate() {
         // Only calls may discard their result (their frame's return
         // register says where the value goes).
-        let may_discard = matches!(instr, Instr::Call { .. } | Instr::CallVirt { .. } | Instr::CallDelegate { .. });
+        let may_discard = matches!(
+            instr,
+            Instr::Call { .. } | Instr::CallVirt { .. } | Instr::CallGuarded { .. } | Instr::CallDelegate { .. }
+        );
         for (_, op) in instr.operands() {
             let ok = match op {
                 Operand::Reg(r) => r.index() < nregs,
@@ -226,8 +229,17 @@ fn verify_instr(program: &Program, m: &Method, instr: &Instr) -> Result<(), Stri
         Instr::Await { site, .. } | Instr::AwaitTask { site, .. } => {
             // The pcs the site records for the backends are this method's.
             let s = &program.await_sites[site.index()];
-            let pcs_ok = s.get_awaiter.index() < m.code.len() && s.call.is_none_or(|c| c.index() < m.code.len());
+            // A version's sites are its tier0 method's (tier0 pcs).
+            let len = m.version.as_ref().map_or(m.code.len(), |v| program.method(v.of).code.len());
+            let pcs_ok = s.get_awaiter.index() < len && s.call.is_none_or(|c| c.index() < len);
             if pcs_ok { Ok(()) } else { Err(format!("await site {site} records pcs past the code: {s:?}")) }
+        }
+        // Its fallback dispatches by the method's vtable slot.
+        Instr::CallGuarded { method, .. }
+            if program.method(method).vslot.is_none()
+                || program.class(program.method(method).class).kind == ClassKind::Interface =>
+        {
+            Err(format!("CallGuarded of {}, which has no vtable slot", program.method_display_name(method)))
         }
         Instr::CallDelegate { args, .. } if args.count == 0 => Err("a delegate call without the delegate".into()),
         Instr::CallNative { args, native, .. } => {

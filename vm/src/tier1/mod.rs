@@ -28,6 +28,9 @@
 
 pub mod compact;
 pub mod feedback;
+pub mod guarded_calls;
+pub mod specialize;
+pub mod superinstructions;
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -78,7 +81,12 @@ pub struct PassCx<'a> {
 pub type Pass = fn(&PassCx<'_>, &mut Body);
 
 /// The pipeline, in order, by name (`toy disasm --tier1` lists them).
-pub const PASSES: &[(&str, Pass)] = &[("compact", compact::run)];
+pub const PASSES: &[(&str, Pass)] = &[
+    ("specialize", specialize::run),
+    ("guarded-calls", guarded_calls::run),
+    ("superinstructions", superinstructions::run),
+    ("compact", compact::run),
+];
 
 /// Runs the pipeline on a copy of `of`'s code; gives back the version,
 /// ready to be added to the program (its suspension points recomputed

@@ -1,0 +1,206 @@
+//! tier1's one-for-one passes (`vm/src/tier1/`): a small program compiled,
+//! a pass applied to one method, the rewritten instructions checked.
+
+use vm::bytecode::{Instr, MethodId, Opcode, Pc};
+use vm::tier1::{Body, Feedback, Pass, PassCx};
+
+/// Compiles `source` (prepared for async1), applies `pass` to the method
+/// named `name`, and gives its code.
+fn rewritten(source: &str, name: &str, pass: Pass) -> Vec<Instr> {
+    rewritten_with(source, name, &[pass], |_, _| Vec::new())
+}
+
+/// [`rewritten`] with several passes in order, and feedback recorded by
+/// `record` (given the program and the method's id).
+fn rewritten_with(
+    source: &str,
+    name: &str,
+    passes: &[Pass],
+    record: impl Fn(&vm::program::Program, MethodId) -> Vec<(usize, vm::bytecode::ClassId)>,
+) -> Vec<Instr> {
+    let mut program = lang::compile_source(source, "t.toy").expect("compiles");
+    vm::prepare(&mut program, vm::Backend::Async1).expect("verifies");
+    let id = program.methods.iter().position(|m| m.name == name).expect("the method");
+    let tier0 = &program.methods[id];
+    let kinds = vm::kinds::infer(&program, tier0);
+    let mut feedback = Feedback::new(&program);
+    for (pc, class) in record(&program, MethodId(id as u32)) {
+        feedback.record_call(MethodId(id as u32), pc, class);
+    }
+    let mut body = Body {
+        code: tier0.code.clone(),
+        lines: tier0.lines.clone(),
+        handlers: tier0.handlers.clone(),
+        nregs: tier0.nregs,
+        entries: vec![Pc(0)],
+        pc_map: (0..=tier0.code.len() as u32).collect(),
+    };
+    let cx = PassCx { program: &program, method: MethodId(id as u32), tier0, kinds: &kinds, feedback: &feedback };
+    for pass in passes {
+        pass(&cx, &mut body);
+    }
+    assert_eq!(body.code.len(), tier0.code.len(), "one for one");
+    body.code
+}
+
+fn opcodes(code: &[Instr]) -> Vec<Opcode> {
+    code.iter().map(Instr::opcode).collect()
+}
+
+fn count(ops: &[Opcode], op: Opcode) -> usize {
+    ops.iter().filter(|&&o| o == op).count()
+}
+
+#[test]
+fn ints_and_doubles_are_specialized_and_the_rest_kept() {
+    let code = rewritten(
+        "class P { static double F(int n, double x, object o) {
+             int s = 0;
+             for (int i = 0; i < n; i++) s = s + i * 2;
+             double y = x * x - x / 2.0;
+             if (y < x) y = -y;
+             string t = \"a\" + s;
+             return y + s + (int)o; }
+           static void Main() { System.Console.WriteLine(F(3, 1.5, 2)); } }",
+        "F",
+        vm::tier1::specialize::run,
+    );
+    let ops = opcodes(&code);
+    for op in [
+        Opcode::JumpIfNotLtInt,
+        Opcode::MulInt,
+        Opcode::AddInt,
+        Opcode::AddImmInt,
+        Opcode::MulDouble,
+        Opcode::DivDouble,
+        Opcode::SubDouble,
+        Opcode::JumpIfNotLtDouble,
+        Opcode::NegDouble,
+        Opcode::AddNum,
+    ] {
+        assert!(ops.contains(&op), "{op:?} missing in {ops:?}");
+    }
+    // String concatenation stays generic; double + int (or an unknown)
+    // becomes AddNum, which tries ints and doubles first.
+    assert!(ops.contains(&Opcode::Add), "{ops:?}");
+    assert!(!ops.contains(&Opcode::Lt) && !ops.contains(&Opcode::Mul), "{ops:?}");
+}
+
+#[test]
+fn fields_get_their_offsets_and_types() {
+    let code = rewritten(
+        "class B { public double X; public int N; public B Next; public object O; public char C; }
+         class P { static void F(B b, int k) {
+             b.X = b.X * 2.0; b.N = b.N + 1; b.Next = b; b.O = b.X; b.X = k; b.C = 'c'; var c = b.C; }
+           static void Main() { F(new B(), 1); } }",
+        "F",
+        vm::tier1::specialize::run,
+    );
+    let ops = opcodes(&code);
+    for op in [
+        Opcode::GetFieldDouble,
+        Opcode::SetFieldDouble,
+        Opcode::GetFieldInt,
+        Opcode::SetFieldInt,
+        Opcode::SetFieldRef,
+        Opcode::SetFieldAny,
+    ] {
+        assert!(ops.contains(&op), "{op:?} missing in {ops:?}");
+    }
+    // A char field stays generic (and so would a store that converts).
+    assert_eq!(count(&ops, Opcode::GetField), 1, "{ops:?}");
+    // The offsets are the Vm's layout: X first, after the header.
+    let offsets: Vec<i32> = code
+        .iter()
+        .filter_map(|i| match *i {
+            Instr::GetFieldDouble { offset, .. } | Instr::GetFieldInt { offset, .. } => Some(offset),
+            _ => None,
+        })
+        .collect();
+    assert!(offsets.len() >= 2 && offsets[0] < offsets[1], "{offsets:?}");
+}
+
+#[test]
+fn indexing_and_sqrt() {
+    let code = rewritten(
+        "class P { static double F(double[] a, int i, object k) {
+             a[i] = System.Math.Sqrt(a[i]); return System.Math.Sqrt(i) + System.Math.Sqrt((double)k); }
+           static void Main() { F(new double[2], 1, 0.5); } }",
+        "F",
+        vm::tier1::specialize::run,
+    );
+    let ops = opcodes(&code);
+    assert!(ops.contains(&Opcode::GetElem) && ops.contains(&Opcode::SetElem), "{ops:?}");
+    assert!(count(&ops, Opcode::SqrtDouble) >= 1, "{ops:?}");
+}
+
+const SHAPES: &str = "class Shape { public virtual int Sides() { return 0; } }
+     class Square : Shape { public override int Sides() { return 4; } }
+     class P { static int F(Shape s) { return s.Sides(); }
+       static void Main() { System.Console.WriteLine(F(new Square())); } }";
+
+fn class_named(program: &vm::program::Program, name: &str) -> vm::bytecode::ClassId {
+    vm::bytecode::ClassId(program.classes.iter().position(|c| c.name == name).expect("the class") as u32)
+}
+
+fn call_pc(program: &vm::program::Program, m: MethodId) -> usize {
+    program.method(m).code.iter().position(|i| matches!(i, Instr::CallVirt { .. })).expect("a virtual call")
+}
+
+#[test]
+fn a_monomorphic_virtual_call_becomes_a_guarded_direct_call() {
+    let code = rewritten_with(SHAPES, "F", &[vm::tier1::guarded_calls::run], |p, m| {
+        vec![(call_pc(p, m), class_named(p, "Square")), (call_pc(p, m), class_named(p, "Square"))]
+    });
+    let guarded = code.iter().find_map(|i| match *i {
+        Instr::CallGuarded { method, .. } => Some(method),
+        _ => None,
+    });
+    let program = lang::compile_source(SHAPES, "t.toy").expect("compiles");
+    let target = guarded.expect("a guarded call");
+    assert_eq!(program.method(target).class, class_named(&program, "Square"), "the override is called directly");
+}
+
+#[test]
+fn polymorphic_and_unseen_calls_stay_virtual() {
+    let poly = rewritten_with(SHAPES, "F", &[vm::tier1::guarded_calls::run], |p, m| {
+        vec![(call_pc(p, m), class_named(p, "Square")), (call_pc(p, m), class_named(p, "Shape"))]
+    });
+    assert!(opcodes(&poly).contains(&Opcode::CallVirt), "{poly:?}");
+    let unseen = rewritten_with(SHAPES, "F", &[vm::tier1::guarded_calls::run], |_, _| Vec::new());
+    assert!(opcodes(&unseen).contains(&Opcode::CallVirt), "{unseen:?}");
+}
+
+#[test]
+fn loops_get_their_back_edges_and_increments_fused() {
+    let code = rewritten_with(
+        "class P { static int F(int n) { int s = 0; for (int i = 0; i < n; i++) s = s + i;
+             for (int j = 0; j < 10; j++) s = s + j; return s + n; }
+           static void Main() { System.Console.WriteLine(F(3)); } }",
+        "F",
+        &[vm::tier1::specialize::run, vm::tier1::superinstructions::run],
+        |_, _| Vec::new(),
+    );
+    let ops = opcodes(&code);
+    assert_eq!(count(&ops, Opcode::IncJumpIfLtInt), 1, "{ops:?}");
+    assert_eq!(count(&ops, Opcode::IncJumpIfLtImmInt), 1, "{ops:?}");
+    assert_eq!(count(&ops, Opcode::ReturnAddInt), 1, "{ops:?}");
+    assert!(!ops.contains(&Opcode::Jump), "every back-edge tests its condition: {ops:?}");
+    // Each fused pair leaves a Nop (the return's second half stays).
+    assert_eq!(count(&ops, Opcode::Nop), 2, "{ops:?}");
+}
+
+#[test]
+fn a_recursion_base_case_returns_in_one_instruction() {
+    let code = rewritten_with(
+        "class P { static int Fib(int n) => n < 2 ? n : Fib(n - 1) + Fib(n - 2);
+           static void Main() { System.Console.WriteLine(Fib(10)); } }",
+        "Fib",
+        &[vm::tier1::specialize::run, vm::tier1::superinstructions::run],
+        |_, _| Vec::new(),
+    );
+    let ops = opcodes(&code);
+    assert_eq!(ops[0], Opcode::ReturnIfLtImmInt, "{ops:?}");
+    assert_eq!(count(&ops, Opcode::ReturnAddInt), 1, "{ops:?}");
+    assert_eq!(count(&ops, Opcode::AddImmInt), 2, "{ops:?}");
+}

@@ -1,0 +1,107 @@
+//! Superinstructions for the commonest pairs, after `specialize` (their
+//! operands are the specialized rows'). Which pairs: counted over the
+//! bench programs' runs with tier1's specialized code (see the closing
+//! note of issue 13); the loop back-edge and `return a + b` lead.
+//!
+//! ```text
+//!   Jump @h  where h: JumpIfNotLtInt a, b, @pc+1   ->  JumpIfLtInt a, b, @h+1
+//!       (the back-edge tests the loop condition itself: one dispatch less
+//!       per iteration; one instruction for one; JumpIfNotLtImmInt alike)
+//!   AddImmInt a, a, 1; JumpIfLtInt a, b, @t         ->  IncJumpIfLtInt a, b, @t; Nop
+//!   AddImmInt a, a, 1; JumpIfLtImmInt a, k, @t      ->  IncJumpIfLtImmInt a, k, @t; Nop
+//!   AddInt r, a, b; Return r                        ->  ReturnAddInt a, b; Return r (never reached)
+//!   JumpIfNotLtImmInt a, k, @t; Return a            ->  ReturnIfLtImmInt a, k, @t; Return a (never reached)
+//!       (`if (n < 2) return n;`, a recursion's base case)
+//! ```
+//!
+//! A pair is fused only when its second instruction is no entry and no
+//! jump or handler target (nothing reaches it but its first), so the Nop
+//! that takes its place is reached only by falling through from the
+//! superinstruction; `compact` removes it. A pair that ends in a return
+//! keeps it as its second half: nothing reaches it, and a Nop there could
+//! fall off the method's end.
+
+use super::{Body, PassCx};
+use crate::bytecode::{HandlerKind, Instr, Operand, Pc};
+
+/// The pass (see the module docs).
+pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
+    let code = &mut body.code;
+    // Back-edges that test the loop condition.
+    for pc in 0..code.len() {
+        let Instr::Jump { target } = code[pc] else { continue };
+        let body = Pc(target.0 + 1);
+        code[pc] = match code.get(target.index()) {
+            Some(&Instr::JumpIfNotLtInt { a, b, target: exit }) if exit.index() == pc + 1 => {
+                Instr::JumpIfLtInt { a, b, target: body }
+            }
+            Some(&Instr::JumpIfNotLtImmInt { a, imm, target: exit }) if exit.index() == pc + 1 => {
+                Instr::JumpIfLtImmInt { a, imm, target: body }
+            }
+            _ => continue,
+        };
+    }
+    // Pairs.
+    let reached = reached_other_than_by_falling(body);
+    let code = &mut body.code;
+    for pc in 0..code.len().saturating_sub(1) {
+        if reached[pc + 1] {
+            continue;
+        }
+        let (fused, second) = match (code[pc], code[pc + 1]) {
+            (Instr::AddImmInt { dst, a, imm: 1 }, Instr::JumpIfLtInt { a: x, b, target })
+                if dst.0 == a.0 && x == a && b != a =>
+            {
+                (Instr::IncJumpIfLtInt { a, b, target }, Instr::Nop {})
+            }
+            (Instr::AddImmInt { dst, a, imm: 1 }, Instr::JumpIfLtImmInt { a: x, imm, target })
+                if dst.0 == a.0 && x == a =>
+            {
+                (Instr::IncJumpIfLtImmInt { a, imm, target }, Instr::Nop {})
+            }
+            (Instr::JumpIfNotLtImmInt { a, imm, target }, second @ Instr::Return { src })
+                if src == a && target.index() != pc + 1 =>
+            {
+                (Instr::ReturnIfLtImmInt { a, imm, target }, second)
+            }
+            // Nothing runs after the return: its second half stays (a Nop
+            // could fall off the method's end).
+            (Instr::AddInt { dst, a, b }, second @ Instr::Return { src }) if dst.0 == src.0 => {
+                (Instr::ReturnAddInt { a, b }, second)
+            }
+            _ => continue,
+        };
+        code[pc] = fused;
+        code[pc + 1] = second;
+    }
+}
+
+/// For each pc: whether execution may arrive there other than by falling
+/// through from the instruction before (an entry, a jump target, a handler
+/// or filter start, a protected range's bounds).
+fn reached_other_than_by_falling(body: &Body) -> Vec<bool> {
+    let n = body.code.len();
+    let mut reached = vec![false; n + 1];
+    let mut mark = |p: Pc| {
+        if let Some(r) = reached.get_mut(p.index()) {
+            *r = true;
+        }
+    };
+    body.entries.iter().copied().for_each(&mut mark);
+    for instr in &body.code {
+        for (_, op) in instr.operands() {
+            if let Operand::Pc(p) = op {
+                mark(p);
+            }
+        }
+    }
+    for h in &body.handlers {
+        mark(h.start);
+        mark(h.end);
+        mark(h.target);
+        if let HandlerKind::Filter { filter, .. } = h.kind {
+            mark(filter);
+        }
+    }
+    reached
+}
