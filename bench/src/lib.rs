@@ -20,6 +20,7 @@
 //! | [`scenario`] | the seed's scenario benchmarks: requests per second, allocations per request |
 //! | [`gc_suspended`] | the seed's GC experiment: heap, peak memory, allocations, pauses |
 //! | [`game`] | the benchmarks game against the peers: time and peak memory |
+//! | [`tiers`] | each bench program with the defaults against `--tier0-only` |
 //! | [`json`] | the tables as JSON, and reading them back |
 //! | [`compare`] | `--compare`: this run ÷ an earlier one, cell by cell |
 //! | [`tables`] | markdown tables and the text of a cell |
@@ -45,13 +46,14 @@ pub mod runner;
 pub mod scenario;
 pub mod seed;
 pub mod tables;
+pub mod tiers;
 pub mod timing;
 
 use tables::Table;
 
 /// The groups `toy bench` also takes by name, with their benchmarks: every
 /// benchmark is in one group, and the suite runs them in this order.
-pub const GROUPS: [(&str, &[&str]); 5] = [
+pub const GROUPS: [(&str, &[&str]); 6] = [
     ("eh", &["eh_depth", "eh_full"]),
     (
         "micro",
@@ -69,6 +71,7 @@ pub const GROUPS: [(&str, &[&str]); 5] = [
     ("scenario", &["scenario_json", "scenario_pipeline"]),
     ("gc", &["gc_suspended"]),
     ("game", &["binary_trees", "nbody", "spectral_norm", "fannkuch_redux", "fasta"]),
+    ("tier", &["tiers"]),
 ];
 
 /// Every benchmark, in the order the suite runs them.
@@ -201,6 +204,9 @@ pub fn run_suite(config: &Config) -> ExitCode {
     }
     if names.contains(&"gc_suspended") {
         emit(Section { stem: "gc_suspended", tables: gc_suspended::run(&dir, &modes) }, &mut failed);
+    }
+    if names.contains(&"tiers") {
+        emit(Section { stem: "tiers", tables: vec![tiers::run(&dir, &modes, timing)] }, &mut failed);
     }
     let game: Vec<&str> = names.iter().copied().filter(|n| game::game_n(n).is_some()).collect();
     if !game.is_empty() {
