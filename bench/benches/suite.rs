@@ -14,9 +14,10 @@ use vm::Backend;
 static ALLOCATOR: gc::Allocator = gc::Allocator;
 
 /// The programs timed here: the suite's, but for those benches/fib.rs and
-/// benches/async.rs already time.
+/// benches/async.rs already time (and `tiers`, which is not a program:
+/// benches/tiers.rs).
 fn names() -> Vec<&'static str> {
-    toy_bench::benches().filter(|n| !["fib", "fib_async", "suspend_depth", "eh_depth"].contains(n)).collect()
+    toy_bench::benches().filter(|n| !["fib", "fib_async", "suspend_depth", "eh_depth", "tiers"].contains(n)).collect()
 }
 
 fn suite(c: &mut Criterion) {

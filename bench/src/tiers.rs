@@ -115,6 +115,20 @@ fn run_sized(dir: &Path, modes: &[Backend], timing: Timing, size: fn(&TierCell) 
 /// One cell on one backend, tiered or not: ms per call.
 fn time(dir: &Path, cell: &TierCell, args: &[i64], mode: Backend, tier0_only: bool, timing: Timing) -> Measured {
     eprintln!("tiers: {} {}{}...", cell.label, mode.name(), if tier0_only { " --tier0-only" } else { "" });
+    let mut f = runner(dir, cell, args, mode, tier0_only)?;
+    let t = measure(timing, &mut f)?;
+    Ok(t.map(|s| s * 1e3))
+}
+
+/// A fresh VM for `cell` on one backend, tiered or not, and a call of its
+/// hot method: what [`time`] and the criterion bench time.
+fn runner(
+    dir: &Path,
+    cell: &TierCell,
+    args: &[i64],
+    mode: Backend,
+    tier0_only: bool,
+) -> Result<impl FnMut() -> Result<(), String>, String> {
     let options = vm::Options { mode, tier0_only, ..Default::default() };
     let program = load_for(dir, cell.program, std::slice::from_ref(&options)).remove(0)?;
     let err = Captured::default();
@@ -124,8 +138,24 @@ fn time(dir: &Path, cell: &TierCell, args: &[i64], mode: Backend, tier0_only: bo
         .enumerate()
         .map(|(i, &a)| if cell.method == "Run" && i == 1 { Value::Bool(a != 0) } else { Value::Int(a) })
         .collect();
-    let t = measure(timing, || call(&mut vm, cell.method, &args).map(|_| ()))?;
-    Ok(t.map(|s| s * 1e3))
+    let method = cell.method;
+    Ok(move || call(&mut vm, method, &args).map(|_| ()))
+}
+
+/// The cells' labels, for the criterion bench (`benches/tiers.rs`).
+pub fn labels() -> impl Iterator<Item = &'static str> {
+    CELLS.iter().map(|c| c.label)
+}
+
+/// [`runner`] for cell `index` of [`labels`] at its `toy bench` size.
+pub fn cell_runner(
+    dir: &Path,
+    index: usize,
+    mode: Backend,
+    tier0_only: bool,
+) -> Result<impl FnMut() -> Result<(), String>, String> {
+    let cell = CELLS.get(index).ok_or("no such cell")?;
+    runner(dir, cell, cell.args, mode, tier0_only)
 }
 
 #[cfg(test)]
