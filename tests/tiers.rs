@@ -70,3 +70,31 @@ fn exceptions_from_tier1_and_osr_frames() {
     let t = run("tier_exceptions.toy", vm::Options::default()).stats.tier_stats;
     assert!(t.tier_ups > 0 && t.osr_transitions > 0, "{t:?}");
 }
+
+/// Specialized int arithmetic wraps as the generic instructions do (`int`
+/// and `long` are one 64-bit integer in toy: LANGUAGE.md "Deviations"), in
+/// tier1 as in tier0. Not in `programs/`: overflow is not valid C# under
+/// the Mono cross-check's `checked`.
+#[test]
+fn specialized_int_arithmetic_wraps_like_tier0() {
+    let source = r#"using System;
+class P {
+    static long Wrap(long x) { return x * x + x; }
+    static long Inc(long x) { return x + 1; }
+    static void Main() {
+        long sum = 0;
+        for (int i = 0; i < 100; i++) sum += Wrap(3037000500) + Inc(9223372036854775807);
+        Console.WriteLine(sum);
+        Console.WriteLine(Wrap(3037000500));
+        Console.WriteLine(Inc(9223372036854775807));
+    }
+}"#;
+    let mut outputs = Vec::new();
+    for tier0_only in [true, false] {
+        let options = vm::Options { tier0_only, tier_threshold: 1, osr_threshold: 1, ..Default::default() };
+        let r = run_source(source, "wrap.toy", options).expect("compiles");
+        outputs.push(r.stdout);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert!(outputs[1].ends_with("-9223372036854775808\n"), "{}", outputs[1]);
+}

@@ -147,7 +147,8 @@ pub fn labels() -> impl Iterator<Item = &'static str> {
     CELLS.iter().map(|c| c.label)
 }
 
-/// [`runner`] for cell `index` of [`labels`] at its `toy bench` size.
+/// The runner of cell `index` of [`labels`] at its `toy bench` size: a
+/// fresh VM and a call of the cell's hot method.
 pub fn cell_runner(
     dir: &Path,
     index: usize,

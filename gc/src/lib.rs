@@ -32,7 +32,7 @@
 //! The VM asks [`Heap::due`] at its safepoints; stress mode answers "a minor
 //! collection" after every allocation (and "a major one" every
 //! [`STRESS_MAJOR_EVERY`]th time), which is how a missing root is found;
-//! [`Heap::verify`] is how a missing barrier is found (`--gc-verify`).
+//! [`Heap::verify_before`] is how a missing barrier is found (`--gc-verify`).
 //!
 //! # Layout
 //! Every object is one cell: its [`GcHeader`] (the mark byte and the
