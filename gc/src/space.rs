@@ -382,7 +382,8 @@ impl Class {
     /// Calls `f` with every object's cell.
     ///
     /// # Safety
-    /// As for `sweep`; `f` frees nothing.
+    /// As for `sweep`; `f` may finalize the object it is given and mark its
+    /// cell free, and touches no other cell.
     unsafe fn for_each(&self, f: &mut impl FnMut(NonNull<u8>)) {
         for b in 0..self.blocks.len() {
             let start = self.blocks[b].as_ptr();
@@ -406,23 +407,13 @@ impl Class {
     /// # Safety
     /// As for `sweep`.
     unsafe fn drop_all<T: Trace>(&mut self) {
-        for b in 0..self.blocks.len() {
-            let start = self.blocks[b].as_ptr();
-            let used = self.used_of(b);
-            let mut offset = 0;
-            while offset < used {
-                // SAFETY: a used cell; its header is initialized; if it is
-                // not free it holds an object, finalized once here.
-                unsafe {
-                    let cell = start.add(offset);
-                    if mark(cell).get() != FREE {
-                        T::finalize(NonNull::new_unchecked(cell.cast()));
-                        mark(cell).set(FREE);
-                    }
-                }
-                offset += self.cell;
-            }
-        }
+        // SAFETY: each object is finalized once, then its cell is free.
+        unsafe {
+            self.for_each(&mut |cell| {
+                T::finalize(cell.cast());
+                mark(cell.as_ptr()).set(FREE);
+            })
+        };
         for block in self.blocks.drain(..) {
             // SAFETY: allocated with BLOCK_LAYOUT; its objects are finalized.
             unsafe { dealloc(block.as_ptr(), BLOCK_LAYOUT) };

@@ -39,7 +39,7 @@
 use crate::Vm;
 use crate::async2::Wait;
 use crate::builtins::format;
-use crate::bytecode::{Args, Dst, Instr, MethodId, NativeId, Reg};
+use crate::bytecode::{Args, ClassId, Dst, Instr, MethodId, NativeId, Reg};
 use crate::error::VmError;
 use crate::frames::{Frame, FrameKind};
 use crate::ops::{ArithOp, BitOp, arith, bitwise, is_value_type, less, less_eq};
@@ -277,6 +277,28 @@ impl Vm {
                 let Some(&top) = self.frames.last() else { exit!(Control::Return(Value::Null)) };
                 switch_to!(self, program, top => code, nregs, pc, base, regs, method);
                 continue;
+            }};
+        }
+        // Marks C[$class] initialized and enters its static constructor,
+        // if it has one (`InitClass`, `InitClassFast`).
+        macro_rules! run_cctor {
+            ($class:expr) => {{
+                let class: ClassId = $class;
+                self.class_initialized[class.index()] = true;
+                if let Some(cctor) = program.class(class).cctor {
+                    save!();
+                    let callee = self.top();
+                    tri!(self.push_frame(
+                        cctor,
+                        program.method(cctor).nregs as usize,
+                        callee,
+                        0,
+                        0,
+                        Dst::DISCARD.0,
+                        FrameKind::Normal
+                    ));
+                    reload!();
+                }
             }};
         }
         // A call of a bytecode method: its frame above this one's window,
@@ -719,21 +741,7 @@ impl Vm {
                 Instr::InitClassFast { class } => {
                     if !self.class_initialized[class.index()] {
                         slow!();
-                        self.class_initialized[class.index()] = true;
-                        if let Some(cctor) = program.class(class).cctor {
-                            save!();
-                            let callee = self.top();
-                            tri!(self.push_frame(
-                                cctor,
-                                program.method(cctor).nregs as usize,
-                                callee,
-                                0,
-                                0,
-                                Dst::DISCARD.0,
-                                FrameKind::Normal
-                            ));
-                            reload!();
-                        }
+                        run_cctor!(class);
                     }
                 }
                 Instr::EqNum { dst, a, b } | Instr::NeNum { dst, a, b } => {
@@ -870,21 +878,7 @@ impl Vm {
                 }
                 Instr::InitClass { class } => {
                     if !self.class_initialized[class.index()] {
-                        self.class_initialized[class.index()] = true;
-                        if let Some(cctor) = program.class(class).cctor {
-                            save!();
-                            let callee = self.top();
-                            tri!(self.push_frame(
-                                cctor,
-                                program.method(cctor).nregs as usize,
-                                callee,
-                                0,
-                                0,
-                                Dst::DISCARD.0,
-                                FrameKind::Normal
-                            ));
-                            reload!();
-                        }
+                        run_cctor!(class);
                     }
                 }
                 Instr::NewArray { dst, elem, len } => {
