@@ -147,6 +147,9 @@ struct BenchArgs {
     /// `toy bench` and print its figures.
     #[arg(long, hide = true)]
     child: bool,
+    /// Internal: gc_suspended's child, with every method kept in tier0.
+    #[arg(long, hide = true)]
+    tier0_only: bool,
     /// Internal: gc_suspended's child, how many chains to suspend.
     #[arg(long, hide = true, value_parser = clap::value_parser!(i64).range(1..))]
     chains: Option<i64>,
@@ -260,8 +263,17 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Bench(BenchArgs { names, modes, out, compare, iterations, child, chains }) => {
-            toy_bench::run_suite(&toy_bench::Config { names, modes, out, iterations, compare, child, chains })
+        Command::Bench(BenchArgs { names, modes, out, compare, iterations, child, chains, tier0_only }) => {
+            toy_bench::run_suite(&toy_bench::Config {
+                names,
+                modes,
+                out,
+                iterations,
+                compare,
+                child,
+                chains,
+                tier0_only,
+            })
         }
     }
 }

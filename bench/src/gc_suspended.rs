@@ -30,7 +30,7 @@ use vm::Backend;
 use vm::value::Value;
 
 use crate::process::{Report, number, own_peak_rss, spawn_self};
-use crate::runner::{Captured, call, load, load_for, new_vm, new_vm_with};
+use crate::runner::{Captured, call, load_for, new_vm_with};
 use crate::tables::{Table, thousands};
 
 /// Chains suspended at once, as the seed's experiment.
@@ -62,10 +62,11 @@ const SEED: Seed = Seed { heap_mb: (130.0, 105.0), peak_mb: (148.0, 328.0), paus
 
 /// Runs the experiment in this process on one backend and returns its
 /// report (`key=value` lines); `count` × `depth` frames.
-pub fn child(dir: &Path, mode: Backend, count: i64, depth: i64) -> Result<String, String> {
-    let program = load(dir, "gc_suspended", &[mode]).remove(0)?;
+pub fn child(dir: &Path, mode: Backend, count: i64, depth: i64, tier0_only: bool) -> Result<String, String> {
+    let options = vm::Options { mode, tier0_only, ..Default::default() };
+    let program = load_for(dir, "gc_suspended", std::slice::from_ref(&options)).remove(0)?;
     let err = Captured::default();
-    let mut vm = new_vm(&program, mode, &err);
+    let mut vm = new_vm_with(&program, options, &err);
     let before = vm.heap().stats().objects_allocated;
     let bytes_before = vm.heap().stats().bytes_allocated;
     let start = Instant::now();
@@ -128,14 +129,30 @@ pub fn child(dir: &Path, mode: Backend, count: i64, depth: i64) -> Result<String
 
 /// The experiment's three tables (see the module docs).
 pub fn run(dir: &Path, modes: &[Backend]) -> Vec<Table> {
-    let reports: Vec<Result<Report, String>> = modes.iter().map(|&mode| spawn(mode, COUNT)).collect();
-    vec![seed_table(modes, &reports), scale_table(modes, &reports), lifetime_table(dir, modes)]
+    let reports: Vec<Result<Report, String>> = modes.iter().map(|&mode| spawn(mode, COUNT, false)).collect();
+    vec![
+        seed_table(modes, &reports),
+        tier0_table(modes, &reports),
+        scale_table(modes, &reports),
+        lifetime_table(dir, modes),
+    ]
 }
 
-/// The experiment in a child process with `chains` chains.
-fn spawn(mode: Backend, chains: i64) -> Result<Report, String> {
-    eprintln!("gc_suspended: {} ({} × {} frames, child process)...", mode.name(), thousands(chains as f64), DEPTH);
-    let (mut report, run) = spawn_self("gc_suspended", mode, &["--chains".into(), chains.to_string()])?;
+/// The experiment in a child process with `chains` chains (`--tier0-only`:
+/// no method leaves tier0, so every suspended frame keeps every register).
+fn spawn(mode: Backend, chains: i64, tier0_only: bool) -> Result<Report, String> {
+    let tier = if tier0_only { ", --tier0-only" } else { "" };
+    eprintln!(
+        "gc_suspended: {} ({} × {} frames{tier}, child process)...",
+        mode.name(),
+        thousands(chains as f64),
+        DEPTH
+    );
+    let mut args = vec!["--chains".to_owned(), chains.to_string()];
+    if tier0_only {
+        args.push("--tier0-only".into());
+    }
+    let (mut report, run) = spawn_self("gc_suspended", mode, &args)?;
     report.insert("peak_rss".into(), run.peak_rss.to_string());
     Ok(report)
 }
@@ -292,7 +309,7 @@ fn scale_table(modes: &[Backend], at_count: &[Result<Report, String>]) -> Table 
     for chains in SCALE {
         let mut row = vec![thousands(chains as f64)];
         for (i, &mode) in modes.iter().enumerate() {
-            let report = if chains == COUNT { at_count[i].clone() } else { spawn(mode, chains) };
+            let report = if chains == COUNT { at_count[i].clone() } else { spawn(mode, chains, false) };
             let fig = |key: &str, scale: f64, digits: usize| match &report {
                 Ok(r) => number(r, key).map(|v| format!("{:.*}", digits, v / scale)).unwrap_or_else(|e| e),
                 Err(e) => crate::tables::cell_text(&Err(e.clone()), |v: f64| v.to_string()),
@@ -300,6 +317,41 @@ fn scale_table(modes: &[Backend], at_count: &[Result<Report, String>]) -> Table 
             row.extend([fig("gc_pause_us", 1.0, 1), fig("major_pause_us", 1.0, 0), fig("heap_bytes", 1e6, 1)]);
         }
         table.rows.push(row);
+    }
+    table
+}
+
+/// The seed's heap comparison across tiers: the experiment's heap with
+/// every method in tier0 (a suspended frame keeps every register) beside
+/// the defaults (tier1 keeps the live ones). `tiered`: the default run's
+/// reports, reused.
+fn tier0_table(modes: &[Backend], tiered: &[Result<Report, String>]) -> Table {
+    let mut table = Table::new(
+        "gc_suspended: the heap with --tier0-only",
+        &format!(
+            "The experiment ({} chains × {DEPTH} frames) run with --tier0-only beside the defaults: an async2 \
+             frame suspended in tier0 keeps every register in its continuation, in tier1 only the live ones. \
+             async1's state machines are lowered once, before any tier (their fields are the hoisted locals), so \
+             the tiers leave its heap alone. Seed (async2, JIT state machines): 157 MB untiered, 105 MB tiered.",
+            thousands(COUNT as f64)
+        ),
+    );
+    table.header.extend(
+        ["backend", "heap, default (MB)", "heap, --tier0-only (MB)", "--tier0-only ÷ default"].map(String::from),
+    );
+    for (i, &mode) in modes.iter().enumerate() {
+        let tier0 = spawn(mode, COUNT, true);
+        let heap = |r: &Result<Report, String>| r.as_ref().map_err(Clone::clone).and_then(|r| number(r, "heap_bytes"));
+        let cell = |v: &Result<f64, String>| match v {
+            Ok(b) => format!("{:.1}", b / 1e6),
+            Err(e) => crate::tables::cell_text(&Err(e.clone()), |v: f64| v.to_string()),
+        };
+        let (d, t) = (heap(&tiered[i]), heap(&tier0));
+        let ratio = match (&d, &t) {
+            (Ok(d), Ok(t)) => format!("{:.2}", t / d),
+            _ => "-".into(),
+        };
+        table.rows.push(vec![mode.name().to_owned(), cell(&d), cell(&t), ratio]);
     }
     table
 }
@@ -382,7 +434,7 @@ mod tests {
     fn small_in_process() {
         assert_eq!(expected_sum(100, 10), 100 * 166);
         for mode in [Backend::Async1, Backend::Async2] {
-            let report = crate::process::parse_report(&child(&crate::bench_dir(), mode, 50, 10).unwrap());
+            let report = crate::process::parse_report(&child(&crate::bench_dir(), mode, 50, 10, false).unwrap());
             assert!(number(&report, "frames_not_traced").unwrap() >= 500.0, "{mode:?}: every frame is old");
             let per_frame = number(&report, "allocations").unwrap() / number(&report, "frames").unwrap();
             assert!((1.0..20.0).contains(&per_frame), "{mode:?}: {per_frame}");

@@ -103,6 +103,8 @@ pub struct Config {
     pub child: bool,
     /// gc_suspended's child: how many chains (default [`gc_suspended::COUNT`]).
     pub chains: Option<i64>,
+    /// gc_suspended's child: run with `--tier0-only`.
+    pub tier0_only: bool,
 }
 
 /// The benchmarks `names` ask for (groups expanded), in suite order.
@@ -248,9 +250,13 @@ fn run_child(config: &Config) -> ExitCode {
     };
     let dir = bench_dir();
     let report = match name {
-        "gc_suspended" => {
-            gc_suspended::child(&dir, mode, config.chains.unwrap_or(gc_suspended::COUNT), gc_suspended::DEPTH)
-        }
+        "gc_suspended" => gc_suspended::child(
+            &dir,
+            mode,
+            config.chains.unwrap_or(gc_suspended::COUNT),
+            gc_suspended::DEPTH,
+            config.tier0_only,
+        ),
         _ => match game::game_n(name) {
             Some(n) => game::child(&dir, name, mode, n, timing::TIMING),
             None => Err(format!("{name} has no child process")),
