@@ -275,10 +275,7 @@ fn seed_table(modes: &[Backend], reports: &[Result<Report, String>]) -> Table {
     for (label, fig, seed1, seed2, t1, t2) in rows {
         let mut row = vec![label.to_owned()];
         for r in reports {
-            row.push(match r.as_ref().map_err(Clone::clone).and_then(fig) {
-                Ok(s) => s,
-                Err(e) => crate::tables::cell_text(&Err(e), |v| v.to_string()),
-            });
+            row.push(r.as_ref().map_err(Clone::clone).and_then(fig).unwrap_or_else(failed_cell));
         }
         row.extend([seed1, seed2, t1.to_owned(), t2.to_owned()]);
         table.rows.push(row);
@@ -310,9 +307,8 @@ fn scale_table(modes: &[Backend], at_count: &[Result<Report, String>]) -> Table 
         let mut row = vec![thousands(chains as f64)];
         for (i, &mode) in modes.iter().enumerate() {
             let report = if chains == COUNT { at_count[i].clone() } else { spawn(mode, chains, false) };
-            let fig = |key: &str, scale: f64, digits: usize| match &report {
-                Ok(r) => number(r, key).map(|v| format!("{:.*}", digits, v / scale)).unwrap_or_else(|e| e),
-                Err(e) => crate::tables::cell_text(&Err(e.clone()), |v: f64| v.to_string()),
+            let fig = |key: &str, scale: f64, digits: usize| {
+                figure(&report, key).map(|v| format!("{:.*}", digits, v / scale)).unwrap_or_else(failed_cell)
             };
             row.extend([fig("gc_pause_us", 1.0, 1), fig("major_pause_us", 1.0, 0), fig("heap_bytes", 1e6, 1)]);
         }
@@ -341,12 +337,8 @@ fn tier0_table(modes: &[Backend], tiered: &[Result<Report, String>]) -> Table {
     );
     for (i, &mode) in modes.iter().enumerate() {
         let tier0 = spawn(mode, COUNT, true);
-        let heap = |r: &Result<Report, String>| r.as_ref().map_err(Clone::clone).and_then(|r| number(r, "heap_bytes"));
-        let cell = |v: &Result<f64, String>| match v {
-            Ok(b) => format!("{:.1}", b / 1e6),
-            Err(e) => crate::tables::cell_text(&Err(e.clone()), |v: f64| v.to_string()),
-        };
-        let (d, t) = (heap(&tiered[i]), heap(&tier0));
+        let (d, t) = (figure(&tiered[i], "heap_bytes"), figure(&tier0, "heap_bytes"));
+        let cell = |v: &Result<f64, String>| v.clone().map(|b| format!("{:.1}", b / 1e6)).unwrap_or_else(failed_cell);
         let ratio = match (&d, &t) {
             (Ok(d), Ok(t)) => format!("{:.2}", t / d),
             _ => "-".into(),
@@ -354,6 +346,16 @@ fn tier0_table(modes: &[Backend], tiered: &[Result<Report, String>]) -> Table {
         table.rows.push(vec![mode.name().to_owned(), cell(&d), cell(&t), ratio]);
     }
     table
+}
+
+/// Figure `key` of a child's report, or why there is none.
+fn figure(report: &Result<Report, String>, key: &str) -> Result<f64, String> {
+    report.as_ref().map_err(Clone::clone).and_then(|r| number(r, key))
+}
+
+/// A table cell saying why a figure is missing.
+fn failed_cell(why: String) -> String {
+    crate::tables::cell_text(&Err(why), |v| v.to_string())
 }
 
 /// Microbenchmark 5's cells: (label, live chains, operations).

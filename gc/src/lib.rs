@@ -40,9 +40,9 @@
 //! An object of up to 2 KiB takes a cell of the smallest size class that
 //! fits it (16, 24, .. 64, 80, .. 2048 bytes), in a 32 KiB block of cells of
 //! that class; a larger object is its own allocation in the large-object
-//! space (`space.rs`). A block (and a large object's allocation) starts with
-//! a pointer to its heap's remembered set, which is how the barrier finds
-//! it from an object's address alone. A [`Gc`] points at the header and
+//! space (`space.rs`). A block ends with (and a large object's allocation
+//! starts with) a pointer to its heap's remembered set, which is how the
+//! barrier finds it from an object's address alone. A [`Gc`] points at the header and
 //! never moves. The heap counts an object's bytes as its cell's size plus
 //! its [`Trace::extra_bytes`].
 //!
@@ -160,6 +160,10 @@ const LARGE: u8 = 1 << 3;
 const SEEN: u8 = 1 << 4;
 /// The saved state of a suspended frame ([`GcHeader::new_suspended_frame`]).
 const FRAME: u8 = 1 << 5;
+/// Borrowed by the verifier while it runs: in the young list, in the
+/// remembered set.
+const LISTED_YOUNG: u8 = 1 << 6;
+const LISTED_REMEMBERED: u8 = 1 << 7;
 
 /// The collector's part of every object's header: the first field of every
 /// heap object type. Two bytes; the object type puts its own header fields
@@ -171,7 +175,8 @@ pub struct GcHeader {
     /// The epoch of the last collection that marked this object ([`CLEAN`]
     /// if none has); `FREE` in a free cell.
     mark: Cell<u8>,
-    /// Its generation (`AGE`, `OLD`), `REMEMBERED`, `LARGE`, `SEEN`, `FRAME`.
+    /// Its generation (`AGE`, `OLD`), `REMEMBERED`, `LARGE`, `FRAME`, and
+    /// the verifier's `SEEN`, `LISTED_YOUNG`, `LISTED_REMEMBERED`.
     bits: Cell<u8>,
 }
 
@@ -227,7 +232,7 @@ impl GcHeader {
     fn remember(&self) {
         self.bits.set(self.bits.get() | REMEMBERED);
         // SAFETY: every object lives in a block or a large allocation of a
-        // heap, whose first word points at that heap's `Shared` (space.rs),
+        // heap, whose header points at that heap's `Shared` (space.rs),
         // alive as long as the heap. The heap is not `Sync`, and no borrow
         // of the set is live outside `Heap::collect`, which runs no
         // barrier (tracing never stores).
@@ -411,12 +416,7 @@ impl<T: Trace> Tracer<T> {
     /// overlapping them pays).
     #[inline]
     pub fn mark(&mut self, g: Gc<T>) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch never faults; `g` points into the heap anyway.
-        unsafe {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            _mm_prefetch::<_MM_HINT_T0>(g.ptr.as_ptr().cast::<i8>());
-        }
+        space::prefetch(g.ptr.as_ptr().cast());
         self.stack.push(g);
     }
 
@@ -822,12 +822,13 @@ impl<T: Trace> Heap<T> {
         self.remembered().extend(promoted_remembered);
         // Only a collection that the budget called for says how the budget
         // fits (not a forced one soon after another).
-        let survived = 1.0 - counts.dead_bytes as f64 / self.bytes_since_gc.max(1) as f64;
-        if self.bytes_since_gc < self.young_budget / 2 {
-        } else if survived > HIGH_SURVIVAL {
-            self.young_budget = (self.young_budget * 2).min(MAX_YOUNG_BUDGET);
-        } else if survived < LOW_SURVIVAL {
-            self.young_budget = (self.young_budget / 2).max(YOUNG_BUDGET);
+        if self.bytes_since_gc >= self.young_budget / 2 {
+            let survived = 1.0 - counts.dead_bytes as f64 / self.bytes_since_gc as f64;
+            if survived > HIGH_SURVIVAL {
+                self.young_budget = (self.young_budget * 2).min(MAX_YOUNG_BUDGET);
+            } else if survived < LOW_SURVIVAL {
+                self.young_budget = (self.young_budget / 2).max(YOUNG_BUDGET);
+            }
         }
         self.live_bytes = (self.live_bytes + self.bytes_since_gc).saturating_sub(counts.dead_bytes);
         self.bytes_since_gc = 0;

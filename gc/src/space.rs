@@ -167,7 +167,7 @@ unsafe fn mark<'a>(cell: *mut u8) -> &'a Cell<u8> {
 
 /// Asks the CPU to fetch the cache line at `p` (never faults).
 #[inline(always)]
-fn prefetch(p: *const u8) {
+pub(crate) fn prefetch(p: *const u8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch never faults, whatever the address.
     unsafe {

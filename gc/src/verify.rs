@@ -20,12 +20,7 @@
 use std::ptr::NonNull;
 
 use crate::space::FREE;
-use crate::{Gc, GcHeader, Heap, OLD, REMEMBERED, Roots, SEEN, Trace, Tracer};
-
-/// Header bits the verifier borrows while it runs: in the young list, in
-/// the remembered set.
-const LISTED_YOUNG: u8 = 1 << 6;
-const LISTED_REMEMBERED: u8 = 1 << 7;
+use crate::{Gc, GcHeader, Heap, LISTED_REMEMBERED, LISTED_YOUNG, OLD, REMEMBERED, Roots, SEEN, Trace, Tracer};
 
 fn tracer<T: Trace>() -> Tracer<T> {
     Tracer { epoch: 0, stack: Vec::new(), minor: false, promoted_remembered: Vec::new() }
