@@ -456,7 +456,8 @@ impl<T: Trace> Tracer<T> {
 /// Counters for `--stats`.
 #[derive(Clone, Debug, Default)]
 pub struct HeapStats {
-    /// Collections of both kinds, and their pauses.
+    /// Collections of both kinds, and their pauses (worked out from the
+    /// per-kind figures below when read).
     pub collections: u64,
     pub total_pause: Duration,
     pub max_pause: Duration,
@@ -655,7 +656,7 @@ impl<T: Trace> Heap<T> {
             return None;
         }
         let major = if self.stress {
-            (self.stats.collections + 1).is_multiple_of(STRESS_MAJOR_EVERY)
+            (self.stats.minor_collections + self.stats.major_collections + 1).is_multiple_of(STRESS_MAJOR_EVERY)
         } else {
             let growth = ((self.old_after_major as f64 * MAJOR_GROWTH) as usize).max(MIN_MAJOR_GROWTH);
             self.over_limit() || self.old_bytes.saturating_sub(self.old_after_major) > growth
@@ -712,6 +713,9 @@ impl<T: Trace> Heap<T> {
         s.blocks = self.space.blocks();
         s.large_objects = self.space.large_objects();
         s.peak_bytes = s.peak_bytes.max(self.total_memory());
+        s.collections = s.minor_collections + s.major_collections;
+        s.total_pause = s.minor_total_pause + s.major_total_pause;
+        s.max_pause = s.minor_max_pause.max(s.major_max_pause);
         s
     }
 
@@ -771,9 +775,6 @@ impl<T: Trace> Heap<T> {
         let pause = start.elapsed();
         let remembered = self.remembered().len();
         let s = &mut self.stats;
-        s.collections += 1;
-        s.total_pause += pause;
-        s.max_pause = s.max_pause.max(pause);
         let (count, total, max) = match kind {
             Collection::Minor => (&mut s.minor_collections, &mut s.minor_total_pause, &mut s.minor_max_pause),
             Collection::Major => (&mut s.major_collections, &mut s.major_total_pause, &mut s.major_max_pause),
