@@ -87,9 +87,11 @@ fn deep_recursion_is_a_stack_overflow_not_a_crash() {
     let options = vm::Options { max_depth: 200_000, ..Default::default() };
     let r = run_source(source, "rec.toy", options).expect("compiles");
     assert_eq!(r.exit_code, 1);
+    // 200,000 VM frames: 30 in tier0, then tier1's, each running F twice
+    // (it inlines its own call one level), and the report lists both.
     assert_eq!(
         r.stderr,
-        "Stack overflow.\nRepeat 199999 times:\n--------------------------------\n   at P.F(Int32)\n\
+        "Stack overflow.\nRepeat 399968 times:\n--------------------------------\n   at P.F(Int32)\n\
          --------------------------------\n   at P.Main()\n"
     );
 }

@@ -34,6 +34,7 @@ fn rewritten_with(
         nregs: tier0.nregs,
         entries: vec![Pc(0)],
         pc_map: (0..=tier0.code.len() as u32).collect(),
+        inlined: Vec::new(),
     };
     let cx = PassCx { program: &program, method: MethodId(id as u32), tier0, kinds: &kinds, feedback: &feedback };
     for pass in passes {
@@ -203,4 +204,90 @@ fn a_recursion_base_case_returns_in_one_instruction() {
     assert_eq!(ops[0], Opcode::ReturnIfLtImmInt, "{ops:?}");
     assert_eq!(count(&ops, Opcode::ReturnAddInt), 1, "{ops:?}");
     assert_eq!(count(&ops, Opcode::AddImmInt), 2, "{ops:?}");
+}
+
+/// The whole tier1 pipeline on the method named `name` (no feedback).
+fn tier1(source: &str, name: &str) -> vm::program::Method {
+    let mut program = lang::compile_source(source, "t.toy").expect("compiles");
+    vm::prepare(&mut program, vm::Backend::Async1).expect("verifies");
+    let id = program.methods.iter().position(|m| m.name == name).expect("the method");
+    let feedback = Feedback::new(&program);
+    vm::tier1::compile(&program, &feedback, MethodId(id as u32), vm::program::VersionKind::Tier1)
+}
+
+fn sites(m: &vm::program::Method) -> Vec<vm::program::InlineSite> {
+    m.version.as_ref().expect("a version").inlined.clone()
+}
+
+#[test]
+fn a_recursion_inlines_itself_one_level_with_its_arguments_in_place() {
+    let m = tier1(
+        "class P { static int Fib(int n) => n < 2 ? n : Fib(n - 1) + Fib(n - 2);
+           static void Main() { System.Console.WriteLine(Fib(10)); } }",
+        "Fib",
+    );
+    let ops = opcodes(&m.code);
+    let s = sites(&m);
+    assert_eq!(s.len(), 2, "{ops:?}");
+    // The inlined copies' calls stay calls: one level.
+    assert_eq!(count(&ops, Opcode::Call), 4, "{ops:?}");
+    // The arguments are the parameters: no Move in, and the results are
+    // computed into the caller's registers (no Move out).
+    assert_eq!(count(&ops, Opcode::Move), 0, "{ops:?}");
+    // Each copy tests the base case with one branch over its body.
+    assert_eq!(count(&ops, Opcode::JumpIfLtImmInt), 2, "{ops:?}");
+    for site in &s {
+        assert_eq!((site.method, site.line), (MethodId(m.version.as_ref().unwrap().of.0), 1), "{site:?}");
+        assert!(site.start < site.end && (site.end as usize) < m.code.len(), "{site:?}");
+    }
+    assert!(m.nregs < 8, "the block holds only the callee's other registers: {}", m.nregs);
+}
+
+#[test]
+fn what_needs_a_frame_of_its_own_or_is_too_big_is_not_inlined() {
+    let source = "using System; using System.Threading.Tasks;
+        class P {
+            int f;
+            static int Loop(int n) { int s = 0; for (int i = 0; i < n; i++) s += i; return s; }
+            static int Guarded(int n) { try { return 10 / n; } catch (DivideByZeroException) { return 0; } }
+            static async Task<int> Later(int n) { await Task.Yield(); return n; }
+            static int Big(int n) { n = n + 1; n = n + 1; n = n + 1; n = n + 1; n = n + 1; n = n + 1; n = n + 1;
+                n = n + 1; n = n + 1; n = n + 1; n = n + 1; n = n + 1; n = n + 1; n = n + 1; n = n + 1; n = n + 1;
+                n = n + 1; n = n + 1; n = n + 1; n = n + 1; n = n + 1; n = n + 1; n = n + 1; n = n + 1; return n; }
+            int Get() => f;
+            static int Small(int n) => n + 1;
+            static int F(P p, int n) => Loop(n) + Guarded(n) + Later(n).Result + Big(n) + p.Get() + Small(n);
+            static void Main() { Console.WriteLine(F(new P(), 3)); } }";
+    let m = tier1(source, "F");
+    let s = sites(&m);
+    assert_eq!(s.len(), 1, "only Small: {s:?}");
+    let ops = opcodes(&m.code);
+    assert_eq!(count(&ops, Opcode::Call), 5, "{ops:?}");
+}
+
+#[test]
+fn a_callee_writing_its_parameter_leaves_the_argument_and_handlers_cover_the_inlined_code() {
+    let source = "using System;
+        class P {
+            static int Twice(int n) { n = n * 2; return n; }
+            static int F(int x) {
+                int y = 0;
+                try { y = Twice(x); } catch (Exception) { y = -1; }
+                return x + y;
+            }
+            static void Main() { Console.WriteLine(F(3)); } }";
+    let m = tier1(source, "F");
+    let s = sites(&m);
+    assert_eq!(s.len(), 1, "{:?}", m.code);
+    let site = s[0];
+    // Twice writes n; x (r0) is read after the call and never written.
+    assert!(
+        m.code
+            .iter()
+            .all(|i| i.operands().iter().all(|(_, op)| *op != vm::bytecode::Operand::Dst(vm::bytecode::Dst(0)))),
+        "{:?}",
+        m.code
+    );
+    // The try's handler row covers every instruction of the inlined code.
+    assert!(m.handlers.iter().any(|h| h.start.0 <= site.start && site.end <= h.end.0), "{:?} {:?}", m.handlers, site);
 }

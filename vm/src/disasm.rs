@@ -128,7 +128,19 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
         let _ = writeln!(out, "  locals: {}", names.join(" "));
     }
     let mut last_line = u32::MAX;
+    let inlined = m.version.as_deref().map_or(&[][..], |v| &v.inlined[..]);
     for (pc, instr) in m.code.iter().enumerate() {
+        for s in inlined.iter().filter(|s| s.start as usize == pc) {
+            let _ = writeln!(
+                out,
+                "  inlined {} [@{}, @{}) for the call on line {}",
+                program.method_display_name(s.method),
+                s.start,
+                s.end,
+                s.line
+            );
+            last_line = u32::MAX;
+        }
         let line = m.lines.get(pc).copied().unwrap_or(0);
         if line != last_line && line != 0 {
             let text = lines.get(line as usize - 1).map(|l| l.trim()).unwrap_or("");

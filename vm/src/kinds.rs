@@ -150,6 +150,15 @@ pub struct Kinds {
 
 impl Kinds {
     /// The kinds before the instruction at `pc` (`None`: no path reaches it).
+    /// The number of instructions it was inferred for.
+    pub fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+
     pub fn at(&self, pc: Pc) -> Option<&[Kind]> {
         self.states.get(pc.index()).and_then(|s| s.as_deref())
     }

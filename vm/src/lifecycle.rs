@@ -84,8 +84,15 @@ impl Vm {
         let exit_code = match result {
             Ok(code) => code,
             Err(VmError::StackOverflow) => {
-                // By tier0 method: frames of one method in two tiers repeat alike.
-                let frames: Vec<MethodId> = self.frames.iter().rev().map(|f| self.program.tier0_of(f.method)).collect();
+                // By tier0 method: frames of one method in two tiers repeat
+                // alike; a tier1 frame lists the calls it inlined too.
+                let frames: Vec<MethodId> = self
+                    .frames
+                    .iter()
+                    .rev()
+                    .flat_map(|f| self.program.logical_frames(f.method, f.pc.saturating_sub(1) as usize))
+                    .map(|(m, _)| m)
+                    .collect();
                 let text = crate::overflow::report(&frames, |&m| self.program.overflow_name(m));
                 self.report_fatal(&text);
                 1

@@ -189,7 +189,10 @@ impl std::fmt::Display for Stats {
             ("async2 continuations", format!("{} allocated", a.continuations)),
             ("async2 frames skipped", format!("{} (an exception passed them unresumed)", a.skipped_frames)),
             ("thunk crossings", a.thunk_crossings.to_string()),
-            ("tier-ups", format!("{} ({} OSR versions)", t.tier_ups, t.osr_versions)),
+            (
+                "tier-ups",
+                format!("{} ({} OSR versions; {} calls inlined)", t.tier_ups, t.osr_versions, t.inlined_calls),
+            ),
             ("OSR transitions", format!("{} ({} from a resumed tier0 frame)", t.osr_transitions, t.osr_from_resumed)),
             (
                 "async2 resumptions",

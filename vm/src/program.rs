@@ -381,6 +381,20 @@ pub struct Version {
     /// its OSR entry or its suspension point's resume pc moves into this
     /// version. Registers are not renumbered: register `r` is `r` here too.
     pub pc_map: Vec<u32>,
+    /// The calls tier1 inlined: where each callee's code lies in this
+    /// version, so stack traces list the frames the calls would have had.
+    pub inlined: Vec<InlineSite>,
+}
+
+/// A call tier1 replaced by the callee's code (`tier1/inline.rs`): the
+/// pcs `start .. end` of the version run `method` (a tier0 method) for the
+/// call made on source line `line`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InlineSite {
+    pub start: u32,
+    pub end: u32,
+    pub method: MethodId,
+    pub line: u32,
 }
 
 /// The kinds of code versions.
@@ -746,6 +760,19 @@ impl Program {
     /// The tier0 method of `id` (itself unless it is a version).
     pub fn tier0_of(&self, id: MethodId) -> MethodId {
         self.method(id).version.as_ref().map_or(id, |v| v.of)
+    }
+
+    /// The frames a stack trace lists for a frame of method or version
+    /// `id` stopped at instruction `pc`, innermost first, each a tier0
+    /// method and the source line it is at: one, or more where tier1
+    /// inlined calls (the inlined callee's, then its caller's at the call).
+    pub fn logical_frames(&self, id: MethodId, pc: usize) -> impl Iterator<Item = (MethodId, u32)> + '_ {
+        let m = self.method(id);
+        let line = m.lines.get(pc).copied().unwrap_or(0);
+        let site =
+            m.version.as_deref().and_then(|v| v.inlined.iter().find(|s| (s.start..s.end).contains(&(pc as u32))));
+        let outer = (self.tier0_of(id), site.map_or(line, |s| s.line));
+        site.map(|s| (s.method, line)).into_iter().chain(std::iter::once(outer))
     }
 
     pub fn add_class(&mut self, class: Class) -> ClassId {

@@ -292,12 +292,18 @@ impl Vm {
         let Some(list) = list.native::<crate::state::TraceFrames>() else { return };
         let program = &self.program;
         let mut frames = list.0.borrow_mut();
-        // At most one line a frame: room for all at once, not a growth per push.
+        // One line a frame (more where tier1 inlined calls): room for them
+        // at once, not a growth per push.
         frames.reserve_exact(from - to);
-        frames.extend((to..from).rev().map(|fi| self.frames[fi]).filter(|f| f.kind != FrameKind::Filter).map(|f| {
-            let line = program.method(f.method).lines.get(f.pc.saturating_sub(1) as usize).copied().unwrap_or(0);
-            TraceFrame { method: program.tier0_of(f.method), line }
-        }));
+        // A frame of tier1 code lists the calls it inlined too.
+        frames.extend(
+            (to..from)
+                .rev()
+                .map(|fi| self.frames[fi])
+                .filter(|f| f.kind != FrameKind::Filter)
+                .flat_map(|f| program.logical_frames(f.method, f.pc.saturating_sub(1) as usize))
+                .map(|(method, line)| TraceFrame { method, line }),
+        );
     }
 
     /// An exception's `StackTrace` text (`None` if it was never thrown).

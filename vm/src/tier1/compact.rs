@@ -5,15 +5,18 @@
 //!               jump does not land on a Jump, or a cycle)
 //!   removal:    every Nop, and every `Jump` to the next kept instruction
 //!   remapping:  each kept instruction's pc, jump operands, the exception
-//!               table, the line table, the entries and the tier0 pc map;
-//!               a pc of a removed instruction becomes the next kept one's
+//!               table, the line table, the entries, the tier0 pc map and
+//!               the inline sites; a pc of a removed instruction becomes
+//!               the next kept one's
+//!   registers:  those above tier0's that no instruction names any more
+//!               (inlining's, after move coalescing) go
 //! ```
 
 use super::{Body, PassCx};
-use crate::bytecode::{Handler, HandlerKind, Instr, OperandMut, Pc};
+use crate::bytecode::{Handler, HandlerKind, Instr, Operand, OperandMut, Pc};
 
 /// The pass: threads jumps, then removes what does nothing.
-pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
+pub fn run(cx: &PassCx<'_>, body: &mut Body) {
     thread_jumps(&mut body.code);
     let keep = removable(&body.code).into_iter().map(|r| !r).collect::<Vec<_>>();
     let map = remove(&mut body.code, &mut body.lines, &mut body.handlers, &keep);
@@ -23,6 +26,30 @@ pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
     for p in &mut body.pc_map {
         *p = map[*p as usize];
     }
+    for s in &mut body.inlined {
+        (s.start, s.end) = (map[s.start as usize], map[s.end as usize]);
+    }
+    // Registers passes added that no instruction names any more go.
+    body.nregs = body.nregs.min(highest_named(body).max(cx.tier0.nregs));
+}
+
+/// One past the highest register an instruction or handler names.
+fn highest_named(body: &Body) -> u16 {
+    let mut top = 0u16;
+    for i in &body.code {
+        for (_, op) in i.operands() {
+            top = top.max(match op {
+                Operand::Reg(r) => r.0 + 1,
+                Operand::Dst(d) if d != crate::bytecode::Dst::DISCARD => d.0 + 1,
+                Operand::Args(a) => a.base + a.count,
+                _ => 0,
+            });
+        }
+    }
+    body.handlers
+        .iter()
+        .filter(|h| h.exception != crate::bytecode::Dst::DISCARD)
+        .fold(top, |t, h| t.max(h.exception.0 + 1))
 }
 
 /// Retargets each jump that lands on an unconditional `Jump` to where that

@@ -22,13 +22,17 @@
 //! ```
 //!
 //! The pipeline is [`PASSES`]: each pass is a `fn(&PassCx, &mut Body)`;
-//! adding one is adding a line. Passes that rewrite one instruction for
-//! one come first; [`compact`] (Nop removal, jump threading) moves pcs and
-//! comes last.
+//! adding one is adding a line. [`guarded_calls`] reads tier0's type
+//! feedback by tier0 pc, so it comes before anything moves pcs; [`inline`]
+//! moves them (the register kinds are inferred again on its result);
+//! passes that rewrite one instruction for one follow; [`compact`] (Nop
+//! removal, jump threading) moves pcs again and comes last.
 
 pub mod compact;
 pub mod feedback;
 pub mod guarded_calls;
+pub mod inline;
+pub mod moves;
 pub mod specialize;
 pub mod superinstructions;
 
@@ -39,7 +43,8 @@ use crate::Vm;
 use crate::bytecode::{Handler, Instr, MethodId, Pc};
 use crate::frames::FrameKind;
 use crate::kinds::{self, Kinds};
-use crate::program::{Async2Role, Method, Program, Version, VersionKind, continuation_room};
+use crate::program::{Async2Role, InlineSite, Method, Program, Version, VersionKind, continuation_room};
+use crate::value::Value;
 pub use feedback::Feedback;
 
 /// A method's code while tier1 rewrites it: at first a copy of the tier0
@@ -62,6 +67,23 @@ pub struct Body {
     /// For each tier0 pc (and one past the end): its pc in `code` now. A
     /// pass that moves pcs updates it.
     pub pc_map: Vec<u32>,
+    /// The calls inlined so far, by their pcs in `code` (a pass that moves
+    /// pcs updates them).
+    pub inlined: Vec<InlineSite>,
+}
+
+impl Body {
+    /// `tier0` with this body's code, handlers and registers.
+    pub(super) fn as_method(&self, tier0: &Method) -> Method {
+        Method {
+            code: self.code.clone(),
+            lines: Vec::new(),
+            handlers: self.handlers.clone(),
+            nregs: self.nregs,
+            version: None,
+            ..tier0.clone()
+        }
+    }
 }
 
 /// What a pass may read.
@@ -70,8 +92,8 @@ pub struct PassCx<'a> {
     /// The tier0 method being compiled.
     pub method: MethodId,
     pub tier0: &'a Method,
-    /// The static kinds of the tier0 code: valid for the body's pcs while
-    /// the passes so far rewrote one instruction for one.
+    /// The static kinds of the body's code as this pass gets it (inferred
+    /// again whenever a pass changed the number of instructions).
     pub kinds: &'a Kinds,
     /// What tier0 recorded while it ran.
     pub feedback: &'a Feedback,
@@ -82,8 +104,10 @@ pub type Pass = fn(&PassCx<'_>, &mut Body);
 
 /// The pipeline, in order, by name (`toy disasm --tier1` lists them).
 pub const PASSES: &[(&str, Pass)] = &[
-    ("specialize", specialize::run),
     ("guarded-calls", guarded_calls::run),
+    ("inline", inline::run),
+    ("specialize", specialize::run),
+    ("moves", moves::run),
     ("superinstructions", superinstructions::run),
     ("compact", compact::run),
 ];
@@ -93,7 +117,7 @@ pub const PASSES: &[(&str, Pass)] = &[
 /// with liveness).
 pub fn compile(program: &Program, feedback: &Feedback, of: MethodId, kind: VersionKind) -> Method {
     let tier0 = program.method(of);
-    let kinds = kinds::infer(program, tier0);
+    let mut kinds = kinds::infer(program, tier0);
     let mut entries = vec![Pc(0)];
     if let VersionKind::Osr { entry } = kind {
         entries.push(entry);
@@ -108,17 +132,17 @@ pub fn compile(program: &Program, feedback: &Feedback, of: MethodId, kind: Versi
         nregs: tier0.nregs,
         entries,
         pc_map: (0..=tier0.code.len() as u32).collect(),
+        inlined: Vec::new(),
     };
-    let cx = PassCx { program, method: of, tier0, kinds: &kinds, feedback };
     for (_, pass) in PASSES {
-        pass(&cx, &mut body);
+        if kinds.len() != body.code.len() {
+            kinds = kinds::infer(program, &body.as_method(tier0));
+        }
+        pass(&PassCx { program, method: of, tier0, kinds: &kinds, feedback }, &mut body);
     }
-    let mut m = tier0.clone();
-    m.code = body.code;
+    let mut m = body.as_method(tier0);
     m.lines = body.lines;
-    m.handlers = body.handlers;
-    m.nregs = body.nregs;
-    m.version = Some(Box::new(Version { of, kind, pc_map: body.pc_map }));
+    m.version = Some(Box::new(Version { of, kind, pc_map: body.pc_map, inlined: body.inlined }));
     if matches!(m.async2.as_deref(), Some(Async2Role::Body { .. })) {
         let points = crate::async2::prepare::suspension_points(program, &m, false);
         let mut room = continuation_room(&points);
@@ -197,6 +221,9 @@ pub struct TierStats {
     pub tier_ups: u64,
     /// OSR versions compiled (one per method and loop header).
     pub osr_versions: u64,
+    /// Calls the compiled versions inlined (`inline.rs`), counted per
+    /// version.
+    pub inlined_calls: u64,
     /// Tier0 frames moved into OSR code at a loop header.
     pub osr_transitions: u64,
     /// Of those, frames resumed from a tier0 continuation (the seed's rule
@@ -345,7 +372,11 @@ impl Vm {
             self.tiers.table.push(program.method(id) as *const Method);
         }
         match crate::verify::verify_method(program, id) {
-            Ok(()) => Some(id),
+            Ok(()) => {
+                let inlined = program.method(id).version.as_ref().map_or(0, |v| v.inlined.len());
+                self.tiers.stats.inlined_calls += inlined as u64;
+                Some(id)
+            }
             Err(e) => {
                 debug_assert!(false, "tier1 made invalid code: {e}");
                 None
@@ -397,9 +428,16 @@ impl Vm {
         if f.kind == FrameKind::Resumed {
             self.tiers.stats.osr_from_resumed += 1;
         }
-        if let Some(top) = self.frames.last_mut() {
-            top.method = v;
-            top.pc = pc;
+        let Some(top) = self.frames.last_mut() else { return false };
+        top.method = v;
+        top.pc = pc;
+        // Registers tier1 added (inlined calls' block) start null: the
+        // stack above the tier0 window holds what popped frames left.
+        let base = top.base as usize;
+        let (from, to) = (base + program.method(m).nregs as usize, base + program.method(v).nregs as usize);
+        if to > from {
+            self.reserve_stack(to);
+            self.stack[from..to].fill(Value::Null);
         }
         true
     }

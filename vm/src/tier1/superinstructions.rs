@@ -12,6 +12,9 @@
 //!   AddInt r, a, b; Return r                        ->  ReturnAddInt a, b; Return r (never reached)
 //!   JumpIfNotLtImmInt a, k, @t; Return a            ->  ReturnIfLtImmInt a, k, @t; Return a (never reached)
 //!       (`if (n < 2) return n;`, a recursion's base case)
+//!   JumpIfNotLtImmInt a, k, @pc+2; Jump @t          ->  JumpIfLtImmInt a, k, @t; Nop
+//!       (a branch over a jump, as inlining leaves `if (n < 2) return n;`:
+//!       JumpIfNotLtInt, JumpIfTrue/False and JumpIfNull/NotNull alike)
 //! ```
 //!
 //! A pair is fused only when its second instruction is no entry and no
@@ -64,6 +67,20 @@ pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
             {
                 (Instr::ReturnIfLtImmInt { a, imm, target }, second)
             }
+            (first, Instr::Jump { target: t })
+                if first.operands().contains(&("target", Operand::Pc(Pc(pc as u32 + 2)))) =>
+            {
+                let inverted = match first {
+                    Instr::JumpIfNotLtImmInt { a, imm, .. } => Instr::JumpIfLtImmInt { a, imm, target: t },
+                    Instr::JumpIfNotLtInt { a, b, .. } => Instr::JumpIfLtInt { a, b, target: t },
+                    Instr::JumpIfTrue { cond, .. } => Instr::JumpIfFalse { cond, target: t },
+                    Instr::JumpIfFalse { cond, .. } => Instr::JumpIfTrue { cond, target: t },
+                    Instr::JumpIfNull { src, .. } => Instr::JumpIfNotNull { src, target: t },
+                    Instr::JumpIfNotNull { src, .. } => Instr::JumpIfNull { src, target: t },
+                    _ => continue,
+                };
+                (inverted, Instr::Nop {})
+            }
             // Nothing runs after the return: its second half stays (a Nop
             // could fall off the method's end).
             (Instr::AddInt { dst, a, b }, second @ Instr::Return { src }) if dst.0 == src.0 => {
@@ -79,7 +96,7 @@ pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
 /// For each pc: whether execution may arrive there other than by falling
 /// through from the instruction before (an entry, a jump target, a handler
 /// or filter start, a protected range's bounds).
-fn reached_other_than_by_falling(body: &Body) -> Vec<bool> {
+pub(super) fn reached_other_than_by_falling(body: &Body) -> Vec<bool> {
     let n = body.code.len();
     let mut reached = vec![false; n + 1];
     let mut mark = |p: Pc| {
