@@ -710,17 +710,19 @@ impl Vm {
                                 x < y
                             }
                         }
-                        (&Value::Double(x), &Value::Double(y)) => {
-                            if or_equal {
-                                x <= y
-                            } else {
-                                x < y
+                        (&x, &y) => match doubles(x, y) {
+                            Some((x, y)) => {
+                                if or_equal {
+                                    x <= y
+                                } else {
+                                    x < y
+                                }
                             }
-                        }
-                        (&x, &y) => {
-                            slow!();
-                            tri!(crate::ops::compare(x, y, or_equal))
-                        }
+                            None => {
+                                slow!();
+                                tri!(crate::ops::compare(x, y, or_equal))
+                            }
+                        },
                     };
                     set!(dst, Value::Bool(v));
                 }
@@ -728,11 +730,13 @@ impl Vm {
                     fuel!();
                     let lt = match (rf!(a), rf!(b)) {
                         (&Value::Int(x), &Value::Int(y)) => x < y,
-                        (&Value::Double(x), &Value::Double(y)) => x < y,
-                        (&x, &y) => {
-                            slow!();
-                            tri!(less(x, y))
-                        }
+                        (&x, &y) => match doubles(x, y) {
+                            Some((x, y)) => x < y,
+                            None => {
+                                slow!();
+                                tri!(less(x, y))
+                            }
+                        },
                     };
                     if !lt {
                         pc = target.index();
@@ -1080,13 +1084,29 @@ fn num_fast(x: Value, y: Value, op: ArithOp) -> Option<Value> {
             ArithOp::Div if y != 0 => x.wrapping_div(y),
             _ => return None,
         }),
-        (Value::Double(x), Value::Double(y)) => Value::Double(match op {
-            ArithOp::Add => x + y,
-            ArithOp::Sub => x - y,
-            ArithOp::Mul => x * y,
-            ArithOp::Div => x / y,
-            ArithOp::Rem => return None,
-        }),
-        _ => return None,
+        (x, y) => {
+            let (x, y) = doubles(x, y)?;
+            Value::Double(match op {
+                ArithOp::Add => x + y,
+                ArithOp::Sub => x - y,
+                ArithOp::Mul => x * y,
+                ArithOp::Div => x / y,
+                ArithOp::Rem => return None,
+            })
+        }
     })
+}
+
+/// Two numbers as doubles when one is a double and the other a double or
+/// an int (C#'s promotion of `int`/`long` in mixed arithmetic, as
+/// `ops.rs` computes it): what the `*Num` rows do without leaving the fast
+/// loop.
+#[inline(always)]
+fn doubles(x: Value, y: Value) -> Option<(f64, f64)> {
+    match (x, y) {
+        (Value::Double(x), Value::Double(y)) => Some((x, y)),
+        (Value::Int(x), Value::Double(y)) => Some((x as f64, y)),
+        (Value::Double(x), Value::Int(y)) => Some((x, y as f64)),
+        _ => None,
+    }
 }
