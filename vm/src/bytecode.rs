@@ -613,7 +613,7 @@ opcodes! {
     /// the tagged field at byte `offset` of instance R[obj] := R[src]
     #[fast]
     SetFieldAny { obj: Reg, src: Reg, offset: i32 }
-    /// R[dst] := R[obj][R[index]]  (GetIndex: an array's element at an int index read in the fast loop, the rest as GetIndex)
+    /// R[dst] := R[obj][R[index]]  (GetIndex: an array's element or an ASCII string's char at an int index read in the fast loop, the rest as GetIndex)
     #[fast]
     GetElem { dst: Dst, obj: Reg, index: Reg }
     /// R[obj][R[index]] := R[src]  (SetIndex: an array's element at an int index written in the fast loop, the rest as SetIndex)

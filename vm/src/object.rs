@@ -127,6 +127,14 @@ impl HeapObj {
         (self.kind == Kind::Array).then(|| unsafe { &*(self as *const HeapObj).cast::<Array>() })
     }
 
+    /// The string, if this is one (tier1's `GetElem` on a string: one
+    /// compare).
+    #[inline(always)]
+    pub fn as_string(&self) -> Option<&Str> {
+        // SAFETY: an object of kind `Str` is a `Str`.
+        (self.kind == Kind::Str).then(|| unsafe { &*(self as *const HeapObj).cast::<Str>() })
+    }
+
     /// The task, if this is one (one compare).
     #[inline(always)]
     pub fn as_task(&self) -> Option<&crate::tasks::Task> {

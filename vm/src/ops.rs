@@ -29,15 +29,27 @@ impl Vm {
         // Non-strings are printed twice (to measure, then to copy): they
         // are short, and the common case (strings only) allocates nothing
         // but the result.
+        // A char (`s += c`) is pushed as it is, not printed.
+        let char_of = |v: Value| match v {
+            Value::Char(c) => char::from_u32(u32::from(c)),
+            _ => None,
+        };
         let program = &self.program;
-        let len =
-            values.clone().map(|v| v.as_str().map_or_else(|| format::to_display(program, v).len(), str::len)).sum();
+        let len = values
+            .clone()
+            .map(|v| match (v.as_str(), char_of(v)) {
+                (Some(t), _) => t.len(),
+                (None, Some(c)) => c.len_utf8(),
+                (None, None) => format::to_display(program, v).len(),
+            })
+            .sum();
         self.reserve(len)?;
         let mut s = String::with_capacity(len);
         for v in values {
-            match v.as_str() {
-                Some(t) => s.push_str(t),
-                None => s.push_str(&format::to_display(&self.program, v)),
+            match (v.as_str(), char_of(v)) {
+                (Some(t), _) => s.push_str(t),
+                (None, Some(c)) => s.push(c),
+                (None, None) => s.push_str(&format::to_display(&self.program, v)),
             }
         }
         Ok(self.str_value(s))

@@ -9,7 +9,7 @@
 //!   JumpIfNotLt(Imm)                int or double   -> JumpIfNotLtInt, JumpIfNotLtImmInt, JumpIfNotLtDouble
 //!   GetField/SetField               the slot resolved to its byte offset and typed
 //!                                   (double, int, reference or tagged field)
-//!   GetIndex/SetIndex               an int (or unknown) index -> GetElem/SetElem (arrays in the fast loop)
+//!   GetIndex/SetIndex               an int (or unknown) index -> GetElem/SetElem (arrays, ASCII strings in the fast loop)
 //!   CallNative Math.Sqrt            a double        -> SqrtDouble
 //!   Conv                            int -> double, double -> int: ConvIntDouble, ConvDoubleInt
 //!   Add/Sub/Mul/Div, Eq/Ne,         ints, doubles or unknown (no reference, no char):
