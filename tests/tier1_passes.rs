@@ -81,9 +81,10 @@ fn ints_and_doubles_are_specialized_and_the_rest_kept() {
     ] {
         assert!(ops.contains(&op), "{op:?} missing in {ops:?}");
     }
-    // String concatenation stays generic; double + int (or an unknown)
-    // becomes AddNum, which tries ints and doubles first.
-    assert!(ops.contains(&Opcode::Add), "{ops:?}");
+    // String concatenation becomes AddStr (which concatenates in the fast
+    // loop); double + int (or an unknown) becomes AddNum, which tries ints
+    // and doubles first.
+    assert!(ops.contains(&Opcode::AddStr) && !ops.contains(&Opcode::Add), "{ops:?}");
     assert!(!ops.contains(&Opcode::Lt) && !ops.contains(&Opcode::Mul), "{ops:?}");
 }
 

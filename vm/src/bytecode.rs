@@ -562,6 +562,9 @@ opcodes! {
     /// R[dst] := R[a] + R[b]  (both doubles)
     #[fast]
     AddDouble { dst: Dst, a: Reg, b: Reg }
+    /// R[dst] := R[a] + R[b]  (Add with a reference operand: a string concatenation, in the fast loop)
+    #[fast]
+    AddStr { dst: Dst, a: Reg, b: Reg }
     /// R[dst] := R[a] - R[b]  (both doubles)
     #[fast]
     SubDouble { dst: Dst, a: Reg, b: Reg }

@@ -387,19 +387,12 @@ impl Vm {
                 Instr::LoadConst { dst, k } => set!(dst, self.consts[k.index()]),
                 Instr::Add { dst, a, b } => match (rf!(a), rf!(b)) {
                     (&Value::Int(x), &Value::Int(y)) => set_fresh!(dst, Value::Int(x.wrapping_add(y))),
-                    (&x, &y) => match num_fast(x, y, ArithOp::Add) {
-                        Some(v) => set_fresh!(dst, v),
-                        None => {
-                            // A concatenation stays in the fast loop (`s += c`
-                            // in a loop); it may run a ToString override.
-                            if !(is_string(x) || is_string(y)) {
-                                slow!();
-                            }
-                            let v = protect!(self.add_slow(x, y));
-                            set!(dst, tri!(v));
-                            safepoint!();
-                        }
-                    },
+                    (&x, &y) => {
+                        slow!();
+                        let v = tri!(self.add_slow(x, y));
+                        set!(dst, v);
+                        safepoint!();
+                    }
                 },
                 Instr::AddImm { dst, a, imm } => match *rf!(a) {
                     Value::Int(x) => set_fresh!(dst, Value::Int(x.wrapping_add(imm as i64))),
@@ -689,18 +682,11 @@ impl Vm {
                     match num_fast(*rf!(a), *rf!(b), op) {
                         Some(v) => set_fresh!(dst, v),
                         None => {
+                            slow!();
                             let (x, y) = (r!(a), r!(b));
-                            let concat = matches!(op, ArithOp::Add) && (is_string(x) || is_string(y));
-                            // As `Add`: a concatenation stays in the fast loop.
-                            if !concat {
-                                slow!();
-                            }
-                            let v = protect!(if matches!(op, ArithOp::Add) {
-                                self.add_slow(x, y)
-                            } else {
-                                arith(x, y, op)
-                            });
-                            set!(dst, tri!(v));
+                            let v =
+                                tri!(if matches!(op, ArithOp::Add) { self.add_slow(x, y) } else { arith(x, y, op) });
+                            set!(dst, v);
                             safepoint!();
                         }
                     }
@@ -773,21 +759,16 @@ impl Vm {
                     };
                     set!(dst, Value::Bool(eq == matches!(instr, Instr::EqNum { .. })));
                 }
+                Instr::AddStr { dst, a, b } => tri!(protect!(self.concat_into(base, dst, r!(a), r!(b)))),
                 Instr::GetElem { dst, obj, index } => {
                     let element = match (rf!(obj), rf!(index)) {
-                        (&Value::Obj(o), &Value::Int(i)) => match o.as_array() {
-                            Some(a) => usize::try_from(i).ok().and_then(|i| a.get(i)),
-                            // An ASCII string's char: its byte.
-                            None => o.as_string().filter(|s| s.is_ascii()).and_then(|s| {
-                                usize::try_from(i)
-                                    .ok()
-                                    .and_then(|i| s.as_bytes().get(i))
-                                    .map(|&b| Value::Char(b as u16))
-                            }),
-                        },
+                        (&Value::Obj(o), &Value::Int(i)) => {
+                            o.as_array().and_then(|a| usize::try_from(i).ok().and_then(|i| a.get(i)))
+                        }
                         _ => None,
                     };
-                    match element {
+                    // Else an ASCII string's char, out of line.
+                    match element.or_else(|| ascii_char(*rf!(obj), *rf!(index))) {
                         Some(v) => set!(dst, v),
                         None => {
                             slow!();
@@ -1118,10 +1099,14 @@ fn num_fast(x: Value, y: Value, op: ArithOp) -> Option<Value> {
     })
 }
 
-/// Whether `v` is a string.
-#[inline(always)]
-fn is_string(v: Value) -> bool {
-    matches!(v, Value::Obj(o) if o.as_string().is_some())
+/// `s[i]` for an ASCII string `s` (its byte) and an index in range:
+/// `GetElem` on a string.
+#[inline(never)]
+fn ascii_char(s: Value, i: Value) -> Option<Value> {
+    let (Value::Obj(o), Value::Int(i)) = (s, i) else { return None };
+    let s = o.as_string().filter(|s| s.is_ascii())?;
+    let b = *s.as_bytes().get(usize::try_from(i).ok()?)?;
+    Some(Value::Char(u16::from(b)))
 }
 
 /// Two numbers as doubles when one is a double and the other a double or

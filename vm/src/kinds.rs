@@ -207,9 +207,10 @@ fn arith(op: Arith, a: Kind, b: Kind) -> Kind {
     let (x, y) = (num(a), num(b));
     let int_like = |n: Num| matches!(n, Num::Int | Num::Char | Num::Enum(_));
     let k = match (x, y) {
-        (Num::Unknown, _) | (_, Num::Unknown) => SlotType::Any,
-        // A string on either side concatenates (anything else throws).
+        // A string on either side concatenates (anything else throws),
+        // whatever the other side is.
         (Num::Ref, _) | (_, Num::Ref) if op == Arith::Add => SlotType::Ref,
+        (Num::Unknown, _) | (_, Num::Unknown) => SlotType::Any,
         (Num::Double, n) | (n, Num::Double) if int_like(n) || n == Num::Double => SlotType::Double,
         (x, y) if int_like(x) && int_like(y) => match (op, x, y) {
             // add_slow: an enum on the left keeps its type.
@@ -354,6 +355,7 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind]) {
         | Instr::RemInt { dst, .. }
         | Instr::AddImmInt { dst, .. }
         | Instr::GetFieldInt { dst, .. } => (dst, slot(SlotType::Int)),
+        Instr::AddStr { dst, .. } => (dst, slot(SlotType::Ref)),
         Instr::AddDouble { dst, .. }
         | Instr::SubDouble { dst, .. }
         | Instr::MulDouble { dst, .. }

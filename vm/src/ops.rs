@@ -5,7 +5,7 @@
 
 use crate::Vm;
 use crate::builtins::format;
-use crate::bytecode::{ClassId, ConvKind};
+use crate::bytecode::{ClassId, ConvKind, Dst};
 use crate::error::VmError;
 use crate::program::{BuiltinClass, ClassKind, Program};
 use crate::value::{Obj, Value};
@@ -20,6 +20,22 @@ impl Vm {
             return Ok(Value::Enum(c, x.wrapping_add(y)));
         }
         arith(a, b, ArithOp::Add)
+    }
+
+    /// `x + y` with a string operand, from the fast loop: the string into
+    /// register `dst` of the window at `base`, then a collection if one is
+    /// due (the result rooted by its register). Out of line, so the fast
+    /// loop's arm stays small; `ToString` overrides may run (the loop's
+    /// `protect!`).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn concat_into(&mut self, base: usize, dst: Dst, x: Value, y: Value) -> Result<(), VmError> {
+        let v = self.add_slow(x, y)?;
+        self.stack[base + dst.0 as usize] = v;
+        if self.collection_due() {
+            self.collect_at_safepoint()?;
+        }
+        Ok(())
     }
 
     /// `string.Concat` of values (strings as they are, anything else as

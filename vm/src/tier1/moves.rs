@@ -112,6 +112,7 @@ fn written(i: &Instr) -> Option<Dst> {
                 | EqInt { .. }
                 | NeInt { .. }
                 | AddDouble { .. }
+                | AddStr { .. }
                 | SubDouble { .. }
                 | MulDouble { .. }
                 | DivDouble { .. }

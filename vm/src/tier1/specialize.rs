@@ -15,13 +15,15 @@
 //!   Add/Sub/Mul/Div, Eq/Ne,         ints, doubles or unknown (no reference, no char):
 //!   Lt/Le/Gt/Ge, JumpIfNotLt        AddNum ... JumpIfNotLtNum, which try int and double first
 //!   InitClass                       InitClassFast (the fast loop goes on once the class is initialized)
+//!   Add                             a reference operand (a string: `+` concatenates) -> AddStr, which
+//!                                   concatenates in the fast loop
 //! ```
 //!
 //! Each rewrite computes exactly what the generic instruction does for
 //! those operands (`ops.rs`): int arithmetic wraps (int and long are one
 //! `i64`), int division by zero throws `DivideByZeroException`, double
-//! compares are false with a NaN, an `Add` with a string operand is never
-//! specialized (only int/int and double/double are), a field store keeps
+//! compares are false with a NaN, an `Add` with a string operand
+//! concatenates as `Add` does (`AddStr` runs the same code), a field store keeps
 //! the generic path where it would convert (an int stored into a double
 //! field). One instruction for one: pcs keep their meaning.
 
@@ -49,6 +51,7 @@ pub fn run(cx: &PassCx<'_>, body: &mut Body) {
         let new = match *instr {
             Instr::Add { dst, a, b } if ints(a, b) => Instr::AddInt { dst, a, b },
             Instr::Add { dst, a, b } if doubles(a, b) => Instr::AddDouble { dst, a, b },
+            Instr::Add { dst, a, b } if ty(a) == SlotType::Ref || ty(b) == SlotType::Ref => Instr::AddStr { dst, a, b },
             Instr::Sub { dst, a, b } if ints(a, b) => Instr::SubInt { dst, a, b },
             Instr::Sub { dst, a, b } if doubles(a, b) => Instr::SubDouble { dst, a, b },
             Instr::Mul { dst, a, b } if ints(a, b) => Instr::MulInt { dst, a, b },
