@@ -43,9 +43,11 @@ end
 -- Runs f(...) in a coroutine to completion, resuming it from a FIFO ready
 -- queue each time it yields; returns its result (the root's GetResult).
 local function run(f, ...)
-  local args = table.pack(...)
+  -- Lua 5.1's spelling too (luajit runs this as well).
+  local n, args = select("#", ...), { ... }
+  local unpack = table.unpack or unpack
   local result
-  local co = create(function() result = f(table.unpack(args, 1, args.n)) end)
+  local co = create(function() result = f(unpack(args, 1, n)) end)
   local queue, head, tail = { co }, 1, 1
   while head <= tail do
     local c = queue[head]

@@ -21,7 +21,7 @@ use std::process::Command;
 use vm::Backend;
 use vm::value::Value;
 
-use crate::peers::{LUA, LUAJIT, NODE, Peer};
+use crate::peers::Peer;
 use crate::process::{ProcRun, number, own_peak_rss, run_measured, spawn_self};
 use crate::runner::{Captured, call, load, new_vm};
 use crate::tables::{Table, cell_text, ratio_cell};
@@ -37,8 +37,8 @@ pub fn game_n(name: &str) -> Option<i64> {
 }
 
 /// The process peers of the game, in the order of their columns (mono is
-/// added after them when installed).
-pub const GAME_PEERS: [Peer; 3] = [LUA, LUAJIT, NODE];
+/// added after them when installed): the peers every table has.
+pub const GAME_PEERS: [Peer; 3] = crate::peers::PEERS;
 
 /// The label of mono's column.
 pub const MONO: &str = "mono --interpreter";

@@ -35,7 +35,7 @@ pub const NODE: Peer = Peer {
 };
 
 /// The peers, in the order of their columns.
-pub const PEERS: [Peer; 2] = [LUA, NODE];
+pub const PEERS: [Peer; 3] = [LUA, LUAJIT, NODE];
 
 impl Peer {
     /// Whether its program is on the `PATH`.

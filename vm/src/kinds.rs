@@ -34,12 +34,14 @@ use crate::program::{AsyncReturn, BuiltinClass, ClassKind, Constant, Method, Pro
 use crate::value::Value;
 
 /// What a register holds at a pc: never written on any path there
-/// (`Unset`, for code no path reaches), `null` on every path, or a
-/// [`SlotType`] (`Ref` and `Any` include `null`).
+/// (`Unset`, for code no path reaches), `null` on every path, an array
+/// whose elements are of a slot type (or `null`: made by a `NewArray` this
+/// method ran), or a [`SlotType`] (`Ref` and `Any` include `null`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     Unset,
     Null,
+    Array(SlotType),
     Slot(SlotType),
 }
 
@@ -54,7 +56,11 @@ impl Kind {
             (Kind::Null, Kind::Slot(SlotType::Ref)) | (Kind::Slot(SlotType::Ref), Kind::Null) => {
                 Kind::Slot(SlotType::Ref)
             }
+            (Kind::Null, Kind::Array(t)) | (Kind::Array(t), Kind::Null) => Kind::Array(t),
+            (Kind::Array(a), Kind::Array(b)) if a == b => Kind::Array(a),
             (Kind::Null, _) | (_, Kind::Null) => Kind::ANY,
+            // Another array, or any reference: a reference.
+            (Kind::Array(_), k) | (k, Kind::Array(_)) => Kind::Slot(SlotType::Ref).join(k),
             (Kind::Slot(a), Kind::Slot(b)) => Kind::Slot(a.join(b)),
         }
     }
@@ -63,7 +69,7 @@ impl Kind {
     pub fn slot_type(self) -> SlotType {
         match self {
             Kind::Unset => SlotType::Any,
-            Kind::Null => SlotType::Ref,
+            Kind::Null | Kind::Array(_) => SlotType::Ref,
             Kind::Slot(t) => t,
         }
     }
@@ -189,7 +195,7 @@ fn num(k: Kind) -> Num {
         Kind::Slot(SlotType::Double) => Num::Double,
         Kind::Slot(SlotType::Enum(c)) => Num::Enum(c),
         Kind::Slot(SlotType::Bool) => Num::Bool,
-        Kind::Null | Kind::Slot(SlotType::Ref) => Num::Ref,
+        Kind::Null | Kind::Array(_) | Kind::Slot(SlotType::Ref) => Num::Ref,
         Kind::Unset | Kind::Slot(SlotType::Any) => Num::Unknown,
     }
 }
@@ -241,7 +247,7 @@ fn bitwise(shift: bool, a: Kind, b: Kind) -> Kind {
 
 /// What the instruction leaves in the registers it writes (`st` is the
 /// state before it, updated in place).
-fn step(program: &Program, instr: &Instr, st: &mut [Kind]) {
+fn step(program: &Program, instr: &Instr, st: &mut [Kind], arrays: bool) {
     let get = |st: &[Kind], r: Reg| st.get(r.index()).copied().unwrap_or(Kind::ANY);
     let slot = Kind::Slot;
     let (dst, kind) = match *instr {
@@ -307,7 +313,6 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind]) {
         Instr::ToStr { dst, .. }
         | Instr::Concat { dst, .. }
         | Instr::NewObject { dst, .. }
-        | Instr::NewArray { dst, .. }
         | Instr::MakeDelegate { dst, .. }
         | Instr::TypeOf { dst, .. } => (dst, slot(SlotType::Ref)),
         Instr::GetField { dst, field, class, .. } => (
@@ -387,7 +392,14 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind]) {
         | Instr::GtDouble { dst, .. }
         | Instr::GeDouble { dst, .. } => (dst, slot(SlotType::Bool)),
         Instr::GetFieldRef { dst, .. } => (dst, slot(SlotType::Ref)),
-        Instr::GetFieldAny { dst, .. } | Instr::GetElem { dst, .. } => (dst, Kind::ANY),
+        Instr::NewArray { dst, elem, .. } if arrays => (dst, Kind::Array(program.element_type(elem))),
+        Instr::NewArray { dst, .. } => (dst, slot(SlotType::Ref)),
+        // An element of an array this method made: its element type.
+        Instr::GetIndex { dst, obj, .. } | Instr::GetElem { dst, obj, .. } => match get(st, obj) {
+            Kind::Array(t) => (dst, slot(t)),
+            _ => (dst, Kind::ANY),
+        },
+        Instr::GetFieldAny { dst, .. } => (dst, Kind::ANY),
         Instr::IncJumpIfLtInt { a, .. } | Instr::IncJumpIfLtImmInt { a, .. } => (a.dst(), slot(SlotType::Int)),
         Instr::JumpIfNotLtInt { .. }
         | Instr::JumpIfLtInt { .. }
@@ -403,10 +415,9 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind]) {
         | Instr::SetFieldRef { .. }
         | Instr::SetFieldAny { .. }
         | Instr::SetElem { .. } => return,
-        Instr::GetIndex { dst, .. }
-        | Instr::CallDelegate { dst, .. }
-        | Instr::AwaitTask { dst, .. }
-        | Instr::CallVirtAsync { dst, .. } => (dst, Kind::ANY),
+        Instr::CallDelegate { dst, .. } | Instr::AwaitTask { dst, .. } | Instr::CallVirtAsync { dst, .. } => {
+            (dst, Kind::ANY)
+        }
         Instr::Nop {}
         | Instr::Jump { .. }
         | Instr::JumpIfTrue { .. }
@@ -459,6 +470,18 @@ fn merge(states: &mut [Option<Vec<Kind>>], pc: usize, st: &[Kind], work: &mut Ve
 
 /// The kinds of `m`'s registers before each of its instructions.
 pub fn infer(program: &Program, m: &Method) -> Kinds {
+    infer_with(program, m, true)
+}
+
+/// [`infer`] without what arrays made here tell of their elements: what
+/// another method sees of the same registers after they went through a
+/// field (async1 types its state machine's fields with this, and
+/// `MoveNext` reads arrays back from them as plain references).
+pub fn infer_without_arrays(program: &Program, m: &Method) -> Kinds {
+    infer_with(program, m, false)
+}
+
+fn infer_with(program: &Program, m: &Method, arrays: bool) -> Kinds {
     let n = m.code.len();
     let nregs = m.nregs as usize;
     let mut states: Vec<Option<Vec<Kind>>> = vec![None; n];
@@ -477,7 +500,7 @@ pub fn infer(program: &Program, m: &Method) -> Kinds {
         let Some(before) = states[pc].clone() else { continue };
         let instr = &m.code[pc];
         let mut after = before.clone();
-        step(program, instr, &mut after);
+        step(program, instr, &mut after, arrays);
         if instr.falls_through() && pc + 1 < n {
             merge(&mut states, pc + 1, &after, &mut work);
         }
@@ -539,6 +562,39 @@ mod tests {
         assert_eq!(Kind::Unset.join(i), i);
         assert_eq!(i.join(Kind::Slot(SlotType::Double)), Kind::ANY);
         assert_eq!(Kind::Null.slot_type(), SlotType::Ref);
+    }
+
+    #[test]
+    fn arrays_made_here_keep_their_element_type() {
+        let (ints, doubles) = (Kind::Array(SlotType::Int), Kind::Array(SlotType::Double));
+        let r = Kind::Slot(SlotType::Ref);
+        assert_eq!(Kind::Null.join(ints), ints, "null or an int[] is an int[] (or null)");
+        assert_eq!(ints.join(ints), ints);
+        assert_eq!(ints.join(doubles), r, "two kinds of arrays: a reference");
+        assert_eq!(ints.join(r), r);
+        assert_eq!(ints.join(Kind::Slot(SlotType::Int)), Kind::ANY);
+        assert_eq!(ints.slot_type(), SlotType::Ref);
+        // new int[n]; a[0]: an int. Reached also with a reference (a
+        // parameter) in the register: unknown.
+        let p = Program::new("t.toy");
+        let int32 = BuiltinClass::Int32.id();
+        let m = method(
+            vec![
+                Instr::NewArray { dst: Dst(1), elem: int32, len: Reg(0) },
+                Instr::LoadInt { dst: Dst(2), value: 0 },
+                Instr::GetIndex { dst: Dst(3), obj: Reg(1), index: Reg(2) },
+                Instr::GetElem { dst: Dst(4), obj: Reg(1), index: Reg(2) },
+                Instr::GetIndex { dst: Dst(5), obj: Reg(6), index: Reg(2) },
+                Instr::Return { src: Reg(3) },
+            ],
+            1,
+            7,
+        );
+        let k = infer(&p, &m);
+        assert_eq!(k.at(Pc(1)).map(|s| s[1]), Some(ints));
+        assert_eq!(ty(&k, 5, 3), SlotType::Int);
+        assert_eq!(ty(&k, 5, 4), SlotType::Int);
+        assert_eq!(ty(&k, 5, 5), SlotType::Any);
     }
 
     #[test]

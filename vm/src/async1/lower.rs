@@ -130,7 +130,7 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     // is boxed).
     let builder_field = field(&mut class, "<>t__builder".into(), SlotType::Ref);
     let live_in = liveness::live_in(&orig);
-    let kinds = kinds::infer(program, &orig);
+    let kinds = kinds::infer_without_arrays(program, &orig);
     // Awaiter fields are shared as Roslyn shares them, one per awaiter type
     // (here: per slot type): one await is pending at a time.
     let mut awaiter_types: Vec<SlotType> = Vec::new();
