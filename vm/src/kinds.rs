@@ -35,8 +35,9 @@ use crate::value::Value;
 
 /// What a register holds at a pc: never written on any path there
 /// (`Unset`, for code no path reaches), `null` on every path, an array
-/// whose elements are of a slot type (or `null`: made by a `NewArray` this
-/// method ran), or a [`SlotType`] (`Ref` and `Any` include `null`).
+/// whose elements are stored as a slot type (or `null`: made by a
+/// `NewArray` this method ran, or a parameter declared `T[]`), or a
+/// [`SlotType`] (`Ref` and `Any` include `null`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     Unset,
@@ -487,8 +488,11 @@ fn infer_with(program: &Program, m: &Method, arrays: bool) -> Kinds {
     let mut states: Vec<Option<Vec<Kind>>> = vec![None; n];
     let mut work = Vec::new();
     if n > 0 {
-        let entry: Vec<Kind> =
-            (0..nregs).map(|r| if r < m.arity as usize { Kind::Slot(m.param_type(r)) } else { Kind::Null }).collect();
+        let param = |r: usize| match m.param_elems.get(r).copied().flatten() {
+            Some(t) if arrays => Kind::Array(t),
+            _ => Kind::Slot(m.param_type(r)),
+        };
+        let entry: Vec<Kind> = (0..nregs).map(|r| if r < m.arity as usize { param(r) } else { Kind::Null }).collect();
         merge(&mut states, 0, &entry, &mut work);
     }
     // A filter leaves its registers below the exception's in the frame
@@ -595,6 +599,14 @@ mod tests {
         assert_eq!(ty(&k, 5, 3), SlotType::Int);
         assert_eq!(ty(&k, 5, 4), SlotType::Int);
         assert_eq!(ty(&k, 5, 5), SlotType::Any);
+        // Parameter r6 declared double[]: its elements are doubles; without
+        // arrays (async1's fields) neither says anything of elements.
+        let mut m = m;
+        m.arity = 7;
+        m.param_elems = vec![None, None, None, None, None, None, Some(SlotType::Double)];
+        assert_eq!(ty(&infer(&p, &m), 5, 5), SlotType::Double);
+        let plain = infer_without_arrays(&p, &m);
+        assert_eq!((ty(&plain, 5, 3), ty(&plain, 5, 5)), (SlotType::Any, SlotType::Any));
     }
 
     #[test]

@@ -356,6 +356,11 @@ pub struct Method {
     /// `ref`/`out` parameter, a lambda's or anything unknown: `Any`).
     /// Shorter than `arity` means `Any` for the rest.
     pub param_types: Vec<SlotType>,
+    /// For a parameter register whose declared type is an array `T[]`:
+    /// how such an array stores its elements ([`Program::element_type`] of
+    /// `T`; a covariant array of a subclass stores them as that or a
+    /// narrower type). Shorter than `arity` means none for the rest.
+    pub param_elems: Vec<Option<SlotType>>,
     /// What its `Return`s return, from the declared type: `Any` for `void`
     /// and unknown types. For an async method, what its `return`
     /// statements return (the `T` of `Task<T>`: what an async2 body gives
@@ -501,6 +506,7 @@ impl Method {
             async2: None,
             params: Vec::new(),
             param_types: vec![SlotType::Any; arity as usize],
+            param_elems: Vec::new(),
             returns: SlotType::Any,
             version: None,
         }

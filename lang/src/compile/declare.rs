@@ -1001,6 +1001,7 @@ impl<'a> Compiler<'a> {
         let mut method = Method::new(name, class, flags, arity.min(u16::MAX as usize) as u16);
         method.params = params.iter().map(|p| self.trace_param(p)).collect();
         (method.param_types, method.returns) = self.slot_types(class, &params, &ret, &opts);
+        method.param_elems = self.param_elems(&params, &opts);
         let id = self.program.add_method(method);
         self.methods.push(MethodInfo {
             name: name.to_string(),
@@ -1026,6 +1027,21 @@ impl<'a> Compiler<'a> {
     /// or struct: a reference; a `ref`/`out`/`in` parameter, its box: `Any`
     /// here) and what its `return`s return (for an async method, the `T` of
     /// its `Task<T>`), from the declared types.
+    /// For each parameter register, the element storage of an array
+    /// parameter (`Method::param_elems`).
+    fn param_elems(&self, params: &[ParamInfo], opts: &MethodOpts) -> Vec<Option<vm::program::SlotType>> {
+        let this = (!opts.is_static).then_some(None);
+        this.into_iter()
+            .chain(params.iter().map(|p| match (&p.modifier, &p.ty) {
+                (
+                    ast::ParamModifier::None | ast::ParamModifier::This | ast::ParamModifier::Params,
+                    Type::Array(elem),
+                ) => Some(self.program.element_type(elem.class_id())),
+                _ => None,
+            }))
+            .collect()
+    }
+
     fn slot_types(
         &self,
         class: ClassId,
