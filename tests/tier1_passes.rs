@@ -132,8 +132,30 @@ fn indexing_and_sqrt() {
         vm::tier1::specialize::run,
     );
     let ops = opcodes(&code);
-    assert!(ops.contains(&Opcode::GetElem) && ops.contains(&Opcode::SetElem), "{ops:?}");
-    assert!(count(&ops, Opcode::SqrtDouble) >= 1, "{ops:?}");
+    // a is declared double[]: its elements are read and written as doubles.
+    assert!(ops.contains(&Opcode::GetElemDouble) && ops.contains(&Opcode::SetElemDouble), "{ops:?}");
+    assert!(count(&ops, Opcode::SqrtDouble) >= 2, "{ops:?}");
+}
+
+#[test]
+fn arrays_the_kinds_know_are_indexed_by_type_and_the_rest_generically() {
+    let code = rewritten(
+        "class P { static long F(int n, object[] os, char[] cs) {
+             int[] a = new int[n];
+             long[] l = new long[n];
+             for (int i = 0; i < n; i++) { a[i] = i; l[i] = a[i] * 2; }
+             os[0] = a; cs[0] = 'x';
+             return a[n - 1] + l[0] + (int)cs[0]; }
+           static void Main() { System.Console.WriteLine(F(3, new object[1], new char[1])); } }",
+        "F",
+        vm::tier1::specialize::run,
+    );
+    let ops = opcodes(&code);
+    assert_eq!(count(&ops, Opcode::SetElemInt), 2, "{ops:?}");
+    assert!(count(&ops, Opcode::GetElemInt) >= 3, "{ops:?}");
+    // object[] and char[] elements keep the generic rows.
+    assert_eq!(count(&ops, Opcode::SetElem), 2, "{ops:?}");
+    assert_eq!(count(&ops, Opcode::GetElem), 1, "{ops:?}");
 }
 
 const SHAPES: &str = "class Shape { public virtual int Sides() { return 0; } }

@@ -622,6 +622,18 @@ opcodes! {
     /// R[obj][R[index]] := R[src]  (SetIndex: an array's element at an int index written in the fast loop, the rest as SetIndex)
     #[fast]
     SetElem { obj: Reg, index: Reg, src: Reg }
+    /// R[dst] := R[obj][R[index]]  (GetElem of an int[] or long[] the kinds prove, an int index)
+    #[fast]
+    GetElemInt { dst: Dst, obj: Reg, index: Reg }
+    /// R[dst] := R[obj][R[index]]  (GetElem of a double[] the kinds prove, an int index)
+    #[fast]
+    GetElemDouble { dst: Dst, obj: Reg, index: Reg }
+    /// R[obj][R[index]] := R[src]  (SetElem of an int into an int[] or long[] the kinds prove)
+    #[fast]
+    SetElemInt { obj: Reg, index: Reg, src: Reg }
+    /// R[obj][R[index]] := R[src]  (SetElem of a double into a double[] the kinds prove)
+    #[fast]
+    SetElemDouble { obj: Reg, index: Reg, src: Reg }
     /// R[dst] := Math.Sqrt(R[src])  (a double)
     #[fast]
     SqrtDouble { dst: Dst, src: Reg }

@@ -759,6 +759,62 @@ impl Vm {
                     };
                     set!(dst, Value::Bool(eq == matches!(instr, Instr::EqNum { .. })));
                 }
+                Instr::GetElemInt { dst, obj, index } => {
+                    let x = match *rf!(obj) {
+                        Value::Obj(o) => {
+                            o.as_array().and_then(|a| usize::try_from(int!(index)).ok().and_then(|i| a.get_int(i)))
+                        }
+                        _ => None,
+                    };
+                    match x {
+                        Some(x) => set_fresh!(dst, Value::Int(x)),
+                        None => {
+                            slow!();
+                            let v = tri!(self.get_index(r!(obj), r!(index)));
+                            set!(dst, v);
+                        }
+                    }
+                }
+                Instr::GetElemDouble { dst, obj, index } => {
+                    let x = match *rf!(obj) {
+                        Value::Obj(o) => {
+                            o.as_array().and_then(|a| usize::try_from(int!(index)).ok().and_then(|i| a.get_double(i)))
+                        }
+                        _ => None,
+                    };
+                    match x {
+                        Some(x) => set_fresh!(dst, Value::Double(x)),
+                        None => {
+                            slow!();
+                            let v = tri!(self.get_index(r!(obj), r!(index)));
+                            set!(dst, v);
+                        }
+                    }
+                }
+                Instr::SetElemInt { obj, index, src } => {
+                    let stored = match *rf!(obj) {
+                        Value::Obj(o) => o
+                            .as_array()
+                            .is_some_and(|a| usize::try_from(int!(index)).is_ok_and(|i| a.set_int(i, int!(src)))),
+                        _ => false,
+                    };
+                    if !stored {
+                        slow!();
+                        tri!(self.set_index(r!(obj), r!(index), r!(src)));
+                    }
+                }
+                Instr::SetElemDouble { obj, index, src } => {
+                    let stored = match *rf!(obj) {
+                        Value::Obj(o) => o
+                            .as_array()
+                            .is_some_and(|a| usize::try_from(int!(index)).is_ok_and(|i| a.set_double(i, dbl!(src)))),
+                        _ => false,
+                    };
+                    if !stored {
+                        slow!();
+                        tri!(self.set_index(r!(obj), r!(index), r!(src)));
+                    }
+                }
                 Instr::AddStr { dst, a, b } => tri!(protect!(self.concat_into(base, dst, r!(a), r!(b)))),
                 Instr::GetElem { dst, obj, index } => {
                     let element = match (rf!(obj), rf!(index)) {

@@ -396,6 +396,8 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind], arrays: bool) {
         Instr::NewArray { dst, elem, .. } if arrays => (dst, Kind::Array(program.element_type(elem))),
         Instr::NewArray { dst, .. } => (dst, slot(SlotType::Ref)),
         // An element of an array this method made: its element type.
+        Instr::GetElemInt { dst, .. } => (dst, slot(SlotType::Int)),
+        Instr::GetElemDouble { dst, .. } => (dst, slot(SlotType::Double)),
         Instr::GetIndex { dst, obj, .. } | Instr::GetElem { dst, obj, .. } => match get(st, obj) {
             Kind::Array(t) => (dst, slot(t)),
             _ => (dst, Kind::ANY),
@@ -415,7 +417,9 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind], arrays: bool) {
         | Instr::SetFieldInt { .. }
         | Instr::SetFieldRef { .. }
         | Instr::SetFieldAny { .. }
-        | Instr::SetElem { .. } => return,
+        | Instr::SetElem { .. }
+        | Instr::SetElemInt { .. }
+        | Instr::SetElemDouble { .. } => return,
         Instr::CallDelegate { dst, .. } | Instr::AwaitTask { dst, .. } | Instr::CallVirtAsync { dst, .. } => {
             (dst, Kind::ANY)
         }

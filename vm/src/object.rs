@@ -491,13 +491,17 @@ pub struct Array {
     items: [u64; 0],
 }
 
+/// The `aux` codes of `int[]`/`long[]` and `double[]` ([`slot_code`]).
+const INT: u8 = 2;
+const DOUBLE: u8 = 3;
+
 /// An array's element type in its header's `aux` byte.
 fn slot_code(ty: SlotType) -> u8 {
     match ty {
         SlotType::Any => 0,
         SlotType::Ref => 1,
-        SlotType::Int => 2,
-        SlotType::Double => 3,
+        SlotType::Int => INT,
+        SlotType::Double => DOUBLE,
         SlotType::Bool => 4,
         SlotType::Char => 5,
         SlotType::Enum(_) => 6,
@@ -534,6 +538,41 @@ impl Array {
         let stride = slot_size(self.elem_type());
         // SAFETY: callers check `i < len`; the elements follow the struct.
         unsafe { self.items.as_ptr().cast::<u8>().cast_mut().add(i * stride) }
+    }
+
+    /// Element `i` of an `int[]`/`long[]`, if in range (tier1's
+    /// `GetElemInt`: the kinds proved the element type).
+    #[inline(always)]
+    pub fn get_int(&self, i: usize) -> Option<i64> {
+        debug_assert_eq!(self.head.aux, INT, "an int[] was proved");
+        // SAFETY: in range; an int array's elements are raw i64 slots.
+        (i < self.len()).then(|| unsafe { self.items.as_ptr().add(i).cast::<i64>().read() })
+    }
+
+    /// Element `i` of a `double[]`, as [`Array::get_int`].
+    #[inline(always)]
+    pub fn get_double(&self, i: usize) -> Option<f64> {
+        debug_assert_eq!(self.head.aux, DOUBLE, "a double[] was proved");
+        // SAFETY: in range; a double array's elements are raw f64 slots.
+        (i < self.len()).then(|| unsafe { self.items.as_ptr().add(i).cast::<f64>().read() })
+    }
+
+    /// Sets element `i` of an `int[]`/`long[]`; false if out of range (no
+    /// reference: no barrier).
+    #[inline(always)]
+    pub fn set_int(&self, i: usize, x: i64) -> bool {
+        debug_assert_eq!(self.head.aux, INT, "an int[] was proved");
+        // SAFETY: as `get_int`; elements are written only from the VM's
+        // one thread.
+        (i < self.len()).then(|| unsafe { self.items.as_ptr().cast_mut().add(i).cast::<i64>().write(x) }).is_some()
+    }
+
+    /// Sets element `i` of a `double[]`, as [`Array::set_int`].
+    #[inline(always)]
+    pub fn set_double(&self, i: usize, x: f64) -> bool {
+        debug_assert_eq!(self.head.aux, DOUBLE, "a double[] was proved");
+        // SAFETY: as `set_int`.
+        (i < self.len()).then(|| unsafe { self.items.as_ptr().cast_mut().add(i).cast::<f64>().write(x) }).is_some()
     }
 
     /// Element `i`, if in range.

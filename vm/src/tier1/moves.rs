@@ -126,6 +126,8 @@ fn written(i: &Instr) -> Option<Dst> {
                 | GetFieldRef { .. }
                 | GetFieldAny { .. }
                 | GetElem { .. }
+                | GetElemInt { .. }
+                | GetElemDouble { .. }
                 | SqrtDouble { .. }
                 | ConvIntDouble { .. }
                 | ConvDoubleInt { .. }

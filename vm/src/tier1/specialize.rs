@@ -9,7 +9,9 @@
 //!   JumpIfNotLt(Imm)                int or double   -> JumpIfNotLtInt, JumpIfNotLtImmInt, JumpIfNotLtDouble
 //!   GetField/SetField               the slot resolved to its byte offset and typed
 //!                                   (double, int, reference or tagged field)
-//!   GetIndex/SetIndex               an int (or unknown) index -> GetElem/SetElem (arrays, ASCII strings in the fast loop)
+//!   GetIndex/SetIndex               an int (or unknown) index -> GetElem/SetElem (arrays, ASCII strings in the fast loop);
+//!                                   an int index into an int[] or double[] the kinds prove (an int or
+//!                                   double stored) -> GetElemInt/Double, SetElemInt/Double
 //!   CallNative Math.Sqrt            a double        -> SqrtDouble
 //!   Conv                            int -> double, double -> int: ConvIntDouble, ConvDoubleInt
 //!   Add/Sub/Mul/Div, Eq/Ne,         ints, doubles or unknown (no reference, no char):
@@ -48,6 +50,11 @@ pub fn run(cx: &PassCx<'_>, body: &mut Body) {
         let doubles = |a: Reg, b: Reg| ty(a) == SlotType::Double && ty(b) == SlotType::Double;
         let num = |r: Reg| matches!(ty(r), SlotType::Int | SlotType::Double | SlotType::Any);
         let maybe_num = |a: Reg, b: Reg| num(a) && num(b);
+        // An array of ints or doubles (or null), as the kinds prove it.
+        let array_of = |r: Reg| match cx.kinds.at(pc).and_then(|s| s.get(r.index())) {
+            Some(&crate::kinds::Kind::Array(t)) => Some(t),
+            _ => None,
+        };
         let new = match *instr {
             Instr::Add { dst, a, b } if ints(a, b) => Instr::AddInt { dst, a, b },
             Instr::Add { dst, a, b } if doubles(a, b) => Instr::AddDouble { dst, a, b },
@@ -117,6 +124,16 @@ pub fn run(cx: &PassCx<'_>, body: &mut Body) {
                     _ => continue,
                 },
                 None => continue,
+            },
+            Instr::GetIndex { dst, obj, index } if ty(index) == SlotType::Int => match array_of(obj) {
+                Some(SlotType::Int) => Instr::GetElemInt { dst, obj, index },
+                Some(SlotType::Double) => Instr::GetElemDouble { dst, obj, index },
+                _ => Instr::GetElem { dst, obj, index },
+            },
+            Instr::SetIndex { obj, index, src } if ty(index) == SlotType::Int => match (array_of(obj), ty(src)) {
+                (Some(SlotType::Int), SlotType::Int) => Instr::SetElemInt { obj, index, src },
+                (Some(SlotType::Double), SlotType::Double) => Instr::SetElemDouble { obj, index, src },
+                _ => Instr::SetElem { obj, index, src },
             },
             Instr::GetIndex { dst, obj, index } if num(index) => Instr::GetElem { dst, obj, index },
             Instr::SetIndex { obj, index, src } if num(index) => Instr::SetElem { obj, index, src },
