@@ -9,8 +9,10 @@
 //! ```
 //! The front end computes each expression into a fresh temporary and an
 //! assignment or an inlined return moves it (`x = a + b`, `return f(n)`
-//! inlined): one dispatch less each time. One instruction for one; Nops
-//! go in `compact`.
+//! inlined): one dispatch less each time. Then copy propagation (see
+//! [`propagate`]): an inlined call's arguments, copies of the caller's
+//! locals, are read from those locals. One instruction for one; Nops go in
+//! `compact`.
 //!
 //! X is an instruction whose only effect on registers is writing its
 //! destination after reading its operands: arithmetic, compares, loads,
@@ -47,6 +49,68 @@ pub fn run(cx: &PassCx<'_>, body: &mut Body) {
             }
         });
         body.code[pc] = Instr::Nop {};
+    }
+    propagate(cx, body);
+}
+
+/// Copy propagation: after `Move d, s`, the instructions that follow it
+/// in its block (up to one that something other than falling through
+/// reaches, or one that writes `d` or `s`) read `s` where they read `d`;
+/// such a `Move` whose `d` nothing reads any more goes (not in a method
+/// with an exception filter: liveness does not see what a filter leaves
+/// for its catch). Runs of argument
+/// registers (`Args`) keep reading `d` (they must stay consecutive), and
+/// so do instructions that write through a read operand (`IncJumpIfLt*`).
+///
+/// ```text
+///   Move r6, r3; Move r7, r5; AddInt r10, r6, r7  ->  Nop; Nop; AddInt r10, r3, r5
+/// ```
+fn propagate(cx: &PassCx<'_>, body: &mut Body) {
+    let reached = super::superinstructions::reached_other_than_by_falling(body);
+    // The Moves whose reads moved to their source.
+    let mut propagated: Vec<usize> = Vec::new();
+    for pc in 0..body.code.len() {
+        let Instr::Move { dst: d, src: s } = body.code[pc] else { continue };
+        if d.0 == s.0 {
+            continue;
+        }
+        for (q, &reached) in reached.iter().enumerate().take(body.code.len()).skip(pc + 1) {
+            if reached {
+                break;
+            }
+            let instr = &mut body.code[q];
+            if matches!(instr, Instr::IncJumpIfLtInt { .. } | Instr::IncJumpIfLtImmInt { .. }) {
+                break;
+            }
+            let mut writes = false;
+            instr.visit_mut(&mut |op| match op {
+                OperandMut::Reg(r) if r.0 == d.0 => {
+                    *r = s;
+                    if propagated.last() != Some(&pc) {
+                        propagated.push(pc);
+                    }
+                }
+                OperandMut::Dst(w) if w.0 == d.0 || w.0 == s.0 => writes = true,
+                _ => {}
+            });
+            if writes || !instr.falls_through() {
+                break;
+            }
+        }
+    }
+    // A filter writes registers its catch reads (kinds.rs models that
+    // edge, liveness does not): no Move goes in a method with one.
+    let filters = body.handlers.iter().any(|h| matches!(h.kind, crate::bytecode::HandlerKind::Filter { .. }));
+    if filters || propagated.is_empty() {
+        return;
+    }
+    let live = liveness::live_in(&body.as_method(cx.tier0));
+    for pc in propagated {
+        if let Instr::Move { dst, .. } = body.code[pc]
+            && !live.get(pc + 1).is_some_and(|l| l.contains(dst.reg()))
+        {
+            body.code[pc] = Instr::Nop {};
+        }
     }
 }
 
