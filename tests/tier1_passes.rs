@@ -314,3 +314,29 @@ fn a_callee_writing_its_parameter_leaves_the_argument_and_handlers_cover_the_inl
     // The try's handler row covers every instruction of the inlined code.
     assert!(m.handlers.iter().any(|h| h.start.0 <= site.start && site.end <= h.end.0), "{:?} {:?}", m.handlers, site);
 }
+
+#[test]
+fn an_int_compare_and_its_branch_fuse_when_the_flag_is_not_read_again() {
+    let code = rewritten_with(
+        "class P { static int F(int n, int m) {
+             int s = 0;
+             while (n != 0) { n--; s++; }
+             if (s == m) s = 1;
+             if (n > m) s += 2;
+             if (n <= m) s += 4;
+             bool keep = s >= m;
+             if (keep) s += 8;
+             return keep ? s : -s; }
+           static void Main() { System.Console.WriteLine(F(3, 3)); } }",
+        "F",
+        &[vm::tier1::specialize::run, vm::tier1::superinstructions::run],
+        |_, _| Vec::new(),
+    );
+    let ops = opcodes(&code);
+    assert_eq!(count(&ops, Opcode::JumpIfEqInt) + count(&ops, Opcode::JumpIfNeInt), 2, "{ops:?}");
+    // `n > m` and `n <= m`: a less-than jump with the operands swapped.
+    assert!(count(&ops, Opcode::JumpIfLtInt) + count(&ops, Opcode::JumpIfNotLtInt) >= 2, "{ops:?}");
+    assert!(!ops.contains(&Opcode::NeInt) && !ops.contains(&Opcode::EqInt), "{ops:?}");
+    // `keep` is read again after its branch: its compare stays.
+    assert_eq!(count(&ops, Opcode::GeInt), 1, "{ops:?}");
+}

@@ -640,6 +640,12 @@ opcodes! {
     /// if R[a] < R[b] then pc := target  (both ints: a loop's back-edge with its condition, `tier1/superinstructions.rs`)
     #[fast]
     JumpIfLtInt { a: Reg, b: Reg, target: Pc }
+    /// if R[a] == R[b] then pc := target  (both ints: `EqInt`/`NeInt` and a branch on it, `tier1/superinstructions.rs`)
+    #[fast]
+    JumpIfEqInt { a: Reg, b: Reg, target: Pc }
+    /// if R[a] != R[b] then pc := target  (both ints, as JumpIfEqInt)
+    #[fast]
+    JumpIfNeInt { a: Reg, b: Reg, target: Pc }
     /// R[a] := R[a] + 1; if R[a] < R[b] then pc := target  (both ints: `i++` and the back-edge; superinstruction, a Nop after it)
     #[fast]
     IncJumpIfLtInt { a: Reg, b: Reg, target: Pc }

@@ -618,6 +618,18 @@ impl Vm {
                         pc = target.index();
                     }
                 }
+                Instr::JumpIfEqInt { a, b, target } => {
+                    fuel!();
+                    if int!(a) == int!(b) {
+                        pc = target.index();
+                    }
+                }
+                Instr::JumpIfNeInt { a, b, target } => {
+                    fuel!();
+                    if int!(a) != int!(b) {
+                        pc = target.index();
+                    }
+                }
                 Instr::IncJumpIfLtInt { a, b, target } => {
                     fuel!();
                     let i = int!(a).wrapping_add(1);

@@ -406,6 +406,8 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind], arrays: bool) {
         Instr::IncJumpIfLtInt { a, .. } | Instr::IncJumpIfLtImmInt { a, .. } => (a.dst(), slot(SlotType::Int)),
         Instr::JumpIfNotLtInt { .. }
         | Instr::JumpIfLtInt { .. }
+        | Instr::JumpIfEqInt { .. }
+        | Instr::JumpIfNeInt { .. }
         | Instr::JumpIfLtImmInt { .. }
         | Instr::JumpIfNotLtNum { .. }
         | Instr::InitClassFast { .. }

@@ -12,6 +12,10 @@
 //!   AddInt r, a, b; Return r                        ->  ReturnAddInt a, b; Return r (never reached)
 //!   JumpIfNotLtImmInt a, k, @t; Return a            ->  ReturnIfLtImmInt a, k, @t; Return a (never reached)
 //!       (`if (n < 2) return n;`, a recursion's base case)
+//!   EqInt d, a, b; JumpIfFalse d, @t                ->  JumpIfNeInt a, b, @t; Nop
+//!       (and NeInt, JumpIfTrue; LtInt, LeInt, GtInt, GeInt become
+//!       JumpIfLtInt or JumpIfNotLtInt, their operands swapped for > and
+//!       <=), when nothing reads d after the branch
 //!   JumpIfNotLtImmInt a, k, @pc+2; Jump @t          ->  JumpIfLtImmInt a, k, @t; Nop
 //!       (a branch over a jump, as inlining leaves `if (n < 2) return n;`:
 //!       JumpIfNotLtInt, JumpIfTrue/False and JumpIfNull/NotNull alike)
@@ -28,7 +32,7 @@ use super::{Body, PassCx};
 use crate::bytecode::{HandlerKind, Instr, Operand, Pc};
 
 /// The pass (see the module docs).
-pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
+pub fn run(cx: &PassCx<'_>, body: &mut Body) {
     let code = &mut body.code;
     // Back-edges that test the loop condition.
     for pc in 0..code.len() {
@@ -44,8 +48,28 @@ pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
             _ => continue,
         };
     }
-    // Pairs.
+    // Branches over a jump first: the compare before such a branch then
+    // fuses with it (one dispatch, not two).
     let reached = reached_other_than_by_falling(body);
+    let code = &mut body.code;
+    for pc in 0..code.len().saturating_sub(1) {
+        let (first, Instr::Jump { target: t }) = (code[pc], code[pc + 1]) else { continue };
+        if reached[pc + 1] || !first.operands().contains(&("target", Operand::Pc(Pc(pc as u32 + 2)))) {
+            continue;
+        }
+        code[pc] = match first {
+            Instr::JumpIfNotLtImmInt { a, imm, .. } => Instr::JumpIfLtImmInt { a, imm, target: t },
+            Instr::JumpIfNotLtInt { a, b, .. } => Instr::JumpIfLtInt { a, b, target: t },
+            Instr::JumpIfTrue { cond, .. } => Instr::JumpIfFalse { cond, target: t },
+            Instr::JumpIfFalse { cond, .. } => Instr::JumpIfTrue { cond, target: t },
+            Instr::JumpIfNull { src, .. } => Instr::JumpIfNotNull { src, target: t },
+            Instr::JumpIfNotNull { src, .. } => Instr::JumpIfNull { src, target: t },
+            _ => continue,
+        };
+        code[pc + 1] = Instr::Nop {};
+    }
+    // Pairs.
+    let dead_after_branch = dead_after_branch(cx, body);
     let code = &mut body.code;
     for pc in 0..code.len().saturating_sub(1) {
         if reached[pc + 1] {
@@ -67,19 +91,27 @@ pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
             {
                 (Instr::ReturnIfLtImmInt { a, imm, target }, second)
             }
-            (first, Instr::Jump { target: t })
-                if first.operands().contains(&("target", Operand::Pc(Pc(pc as u32 + 2)))) =>
+            (compare, Instr::JumpIfFalse { cond, target } | Instr::JumpIfTrue { cond, target })
+                if dead_after_branch(pc + 1, cond) =>
             {
-                let inverted = match first {
-                    Instr::JumpIfNotLtImmInt { a, imm, .. } => Instr::JumpIfLtImmInt { a, imm, target: t },
-                    Instr::JumpIfNotLtInt { a, b, .. } => Instr::JumpIfLtInt { a, b, target: t },
-                    Instr::JumpIfTrue { cond, .. } => Instr::JumpIfFalse { cond, target: t },
-                    Instr::JumpIfFalse { cond, .. } => Instr::JumpIfTrue { cond, target: t },
-                    Instr::JumpIfNull { src, .. } => Instr::JumpIfNotNull { src, target: t },
-                    Instr::JumpIfNotNull { src, .. } => Instr::JumpIfNull { src, target: t },
+                let on_true = matches!(code[pc + 1], Instr::JumpIfTrue { .. });
+                // The branch as "jump if x < y" or its negation (or == / !=).
+                let (lt, (a, b), eq) = match compare {
+                    Instr::LtInt { dst, a, b } if dst.0 == cond.0 => (Some(true), (a, b), None),
+                    Instr::GeInt { dst, a, b } if dst.0 == cond.0 => (Some(false), (a, b), None),
+                    Instr::GtInt { dst, a, b } if dst.0 == cond.0 => (Some(true), (b, a), None),
+                    Instr::LeInt { dst, a, b } if dst.0 == cond.0 => (Some(false), (b, a), None),
+                    Instr::EqInt { dst, a, b } if dst.0 == cond.0 => (None, (a, b), Some(true)),
+                    Instr::NeInt { dst, a, b } if dst.0 == cond.0 => (None, (a, b), Some(false)),
                     _ => continue,
                 };
-                (inverted, Instr::Nop {})
+                let fused = match (lt, eq) {
+                    (Some(is_lt), _) if is_lt == on_true => Instr::JumpIfLtInt { a, b, target },
+                    (Some(_), _) => Instr::JumpIfNotLtInt { a, b, target },
+                    (_, Some(is_eq)) if is_eq == on_true => Instr::JumpIfEqInt { a, b, target },
+                    _ => Instr::JumpIfNeInt { a, b, target },
+                };
+                (fused, Instr::Nop {})
             }
             // Nothing runs after the return: its second half stays (a Nop
             // could fall off the method's end).
@@ -90,6 +122,28 @@ pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
         };
         code[pc] = fused;
         code[pc + 1] = second;
+    }
+}
+
+/// Whether register `r`, which the branch at `pc` reads, is read on
+/// neither of its ways on (liveness; never in a method with an exception
+/// filter, whose catch reads what the filter wrote without liveness seeing
+/// it).
+fn dead_after_branch(cx: &PassCx<'_>, body: &Body) -> impl Fn(usize, crate::bytecode::Reg) -> bool + use<> {
+    let filters = body.handlers.iter().any(|h| matches!(h.kind, HandlerKind::Filter { .. }));
+    let live = (!filters).then(|| crate::liveness::live_in(&body.as_method(cx.tier0)));
+    let targets: Vec<Option<Pc>> = body
+        .code
+        .iter()
+        .map(|i| match *i {
+            Instr::JumpIfFalse { target, .. } | Instr::JumpIfTrue { target, .. } => Some(target),
+            _ => None,
+        })
+        .collect();
+    move |pc, r| {
+        let (Some(live), Some(Some(t))) = (&live, targets.get(pc)) else { return false };
+        let read = |q: usize| live.get(q).is_some_and(|l| l.contains(r));
+        !read(pc + 1) && !read(t.index())
     }
 }
 
