@@ -700,6 +700,12 @@ opcodes! {
     /// run C[class]'s static constructor if it has not run yet  (InitClass: the fast loop goes on when it has)
     #[fast]
     InitClassFast { class: ClassId }
+    /// R[dst] := the current ExecutionContext, or with `sync` SynchronizationContext.Current  (--capture-contexts: an async2 body's entry)
+    #[fast]
+    SaveContext { dst: Dst, sync: bool }
+    /// the current ExecutionContext := R[ec]; SynchronizationContext.Current := R[ec+1]  (--capture-contexts: however an async2 body leaves)
+    #[fast]
+    RestoreContexts { ec: Args }
     /// R[dst] := R[a] == R[b]  (Eq: ints and doubles in the fast loop)
     #[fast]
     EqNum { dst: Dst, a: Reg, b: Reg }

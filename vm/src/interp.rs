@@ -754,6 +754,13 @@ impl Vm {
                         pc = target.index();
                     }
                 }
+                Instr::SaveContext { dst, sync } => {
+                    set!(dst, if sync { self.contexts.sync_ctx } else { self.contexts.execution })
+                }
+                Instr::RestoreContexts { ec } => {
+                    self.contexts.execution = r!(Reg(ec.base));
+                    self.contexts.sync_ctx = r!(Reg(ec.base + 1));
+                }
                 Instr::InitClassFast { class } => {
                     if !self.class_initialized[class.index()] {
                         slow!();

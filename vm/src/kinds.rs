@@ -362,6 +362,8 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind], arrays: bool) {
         | Instr::AddImmInt { dst, .. }
         | Instr::GetFieldInt { dst, .. } => (dst, slot(SlotType::Int)),
         Instr::AddStr { dst, .. } => (dst, slot(SlotType::Ref)),
+        // A context is an object or null.
+        Instr::SaveContext { dst, .. } => (dst, slot(SlotType::Ref)),
         Instr::AddDouble { dst, .. }
         | Instr::SubDouble { dst, .. }
         | Instr::MulDouble { dst, .. }
@@ -420,6 +422,7 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind], arrays: bool) {
         | Instr::SetFieldRef { .. }
         | Instr::SetFieldAny { .. }
         | Instr::SetElem { .. }
+        | Instr::RestoreContexts { .. }
         | Instr::SetElemInt { .. }
         | Instr::SetElemDouble { .. } => return,
         Instr::CallDelegate { dst, .. } | Instr::AwaitTask { dst, .. } | Instr::CallVirtAsync { dst, .. } => {

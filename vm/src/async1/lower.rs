@@ -365,26 +365,18 @@ pub fn lower_method(program: &mut Program, id: MethodId) {
     // Its parameters are already where MoveNext wants them: R[0..a], then the
     // (absent) state machine and the builder.
     let (rs, rb, rec, rsc) = (Reg(a), Reg(a + 1), Reg(a + 2), Reg(a + 3));
-    let core = "AsyncMethodBuilderCore";
     let mut stub = vec![
         Instr::LoadNull { dst: rs.dst() },
         Instr::CallNative { dst: rb.dst(), native: native(bo, "Create", 0), args: Args::new(rb, 0) },
         // builder.Start(ref sm), inlined: save both contexts, run the first
         // MoveNext, restore them (what the method changed before it returned
         // or suspended does not leak to its caller). MoveNext catches every
-        // exception, so no finally is needed.
-        Instr::CallNative {
-            dst: rec.dst(),
-            native: native(core, "CurrentExecutionContext", 0),
-            args: Args::new(rec, 0),
-        },
-        Instr::CallNative {
-            dst: rsc.dst(),
-            native: native(core, "CurrentSynchronizationContext", 0),
-            args: Args::new(rsc, 0),
-        },
+        // exception, so no finally is needed. The same instructions as
+        // async2's --capture-contexts.
+        Instr::SaveContext { dst: rec.dst(), sync: false },
+        Instr::SaveContext { dst: rsc.dst(), sync: true },
         Instr::Call { dst: rb.dst(), method: move_next, args: Args::new(Reg(0), a as usize + 2) },
-        Instr::CallNative { dst: rec.dst(), native: native(core, "RestoreContexts", 2), args: Args::new(rec, 2) },
+        Instr::RestoreContexts { ec: Args::new(rec, 2) },
     ];
     if kind == AsyncReturn::Void {
         stub.push(Instr::ReturnVoid {});

@@ -46,7 +46,6 @@ use crate::backends::{Code, is_async2};
 use crate::bytecode::{Args, AwaitSiteId, Dst, Handler, HandlerKind, Instr, MethodId, Pc, Reg};
 use crate::kinds;
 use crate::liveness;
-use crate::native;
 use crate::program::{
     Async2Role, AwaitSite, Backend, Method, MethodFlags, Program, SlotType, SuspensionPoint, continuation_room,
 };
@@ -184,16 +183,14 @@ fn replace_await(code: &mut [Instr], at: Pc, i: Instr, resume: Pc) {
 /// epilogue that restores and returns, and a finally around the whole body
 /// restores on the exceptional path.
 fn save_and_restore_contexts(m: &mut Method, sites: &mut [AwaitSite]) {
-    let core = "AsyncMethodBuilderCore";
     let (rec, rsc, rexc) = (Reg(m.nregs), Reg(m.nregs + 1), Reg(m.nregs + 2));
-    let native = |name, params| native::required(core, name, params);
-    let restore = Instr::CallNative { dst: rec.dst(), native: native("RestoreContexts", 2), args: Args::new(rec, 2) };
+    // The VM's own instructions, not native calls: as .NET inlines the
+    // capture into the method, a few loads and stores.
+    let restore = Instr::RestoreContexts { ec: Args::new(rec, 2) };
     let first_line = m.lines.first().copied().unwrap_or(0);
     let mut c = Code::default();
-    let save_ec = native("CurrentExecutionContext", 0);
-    let save_sc = native("CurrentSynchronizationContext", 0);
-    c.emit(Instr::CallNative { dst: rec.dst(), native: save_ec, args: Args::new(rec, 0) }, first_line);
-    c.emit(Instr::CallNative { dst: rsc.dst(), native: save_sc, args: Args::new(rsc, 0) }, first_line);
+    c.emit(Instr::SaveContext { dst: rec.dst(), sync: false }, first_line);
+    c.emit(Instr::SaveContext { dst: rsc.dst(), sync: true }, first_line);
     let shift = c.append_method(m, sites);
     let body_end = c.here();
     // One epilogue per distinct return instruction.

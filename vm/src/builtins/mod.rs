@@ -528,9 +528,6 @@ pub const LIBRARY: &[NativeDef] = &[
     me("TaskCompletionSource", "TrySetCanceled", &[], "bool", tasks::tcs_try_set_canceled),
 
     // ---- AsyncMethodBuilderCore: the contexts (the builders' rows are in async1/builder.rs) ----
-    st("AsyncMethodBuilderCore", "CurrentExecutionContext", &[], "object", threading::current_execution_context),
-    st("AsyncMethodBuilderCore", "CurrentSynchronizationContext", &[], "object", threading::current_sync_context),
-    st("AsyncMethodBuilderCore", "RestoreContexts", &[O, O], "void", threading::restore_contexts),
     st("AsyncMethodBuilderCore", "SwapExecutionContext", &[O], "object", threading::swap_execution_context),
     st("ContinuationCallback", "RunContinuation", &[O], "void", threading::run_continuation),
 

@@ -312,19 +312,8 @@ pub fn queue_user_work_item(vm: &mut Vm, args: &[Value]) -> NativeResult {
 
 // ---- the prelude's context primitives ---------------------------------------
 
-pub fn current_execution_context(vm: &mut Vm, _: &[Value]) -> NativeResult {
-    Ok(vm.contexts.execution)
-}
-
 pub fn current_sync_context(vm: &mut Vm, _: &[Value]) -> NativeResult {
     Ok(vm.contexts.sync_ctx)
-}
-
-/// `RestoreContexts(ec, sc)`: puts back what `Start` saved.
-pub fn restore_contexts(vm: &mut Vm, args: &[Value]) -> NativeResult {
-    vm.contexts.execution = arg(args, 0);
-    vm.contexts.sync_ctx = arg(args, 1);
-    Ok(Value::Null)
 }
 
 /// `SwapExecutionContext(ec)`: installs `ec`, returns the one it replaced.
