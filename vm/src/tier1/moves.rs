@@ -10,7 +10,7 @@
 //! The front end computes each expression into a fresh temporary and an
 //! assignment or an inlined return moves it (`x = a + b`, `return f(n)`
 //! inlined): one dispatch less each time. Then copy propagation (see
-//! [`propagate`]): an inlined call's arguments, copies of the caller's
+//! `propagate`): an inlined call's arguments, copies of the caller's
 //! locals, are read from those locals. One instruction for one; Nops go in
 //! `compact`.
 //!
