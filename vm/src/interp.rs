@@ -270,6 +270,40 @@ impl Vm {
             }};
         }
 
+        // tier1's GetElemInt/Double and SetElemInt/Double: an element of an
+        // array the kinds proved of that type, read or written by `Array`'s
+        // typed accessor; null, out of range or a negative index: the
+        // generic path's exception.
+        macro_rules! typed_elem {
+            (get $obj:expr, $index:expr, $get:ident => $dst:expr, $wrap:path) => {{
+                let x = match *rf!($obj) {
+                    Value::Obj(o) => {
+                        o.as_array().and_then(|a| usize::try_from(int!($index)).ok().and_then(|i| a.$get(i)))
+                    }
+                    _ => None,
+                };
+                match x {
+                    Some(x) => set_fresh!($dst, $wrap(x)),
+                    None => {
+                        slow!();
+                        let v = tri!(self.get_index(r!($obj), r!($index)));
+                        set!($dst, v);
+                    }
+                }
+            }};
+            (set $obj:expr, $index:expr, $set:ident, $x:expr => $src:expr) => {{
+                let stored = match *rf!($obj) {
+                    Value::Obj(o) => {
+                        o.as_array().is_some_and(|a| usize::try_from(int!($index)).is_ok_and(|i| a.$set(i, $x)))
+                    }
+                    _ => false,
+                };
+                if !stored {
+                    slow!();
+                    tri!(self.set_index(r!($obj), r!($index), r!($src)));
+                }
+            }};
+        }
         // After frames were pushed or popped outside `enter!`/`leave!`: go
         // on with the top frame.
         macro_rules! reload {
@@ -778,62 +812,12 @@ impl Vm {
                     };
                     set!(dst, Value::Bool(eq == matches!(instr, Instr::EqNum { .. })));
                 }
-                Instr::GetElemInt { dst, obj, index } => {
-                    let x = match *rf!(obj) {
-                        Value::Obj(o) => {
-                            o.as_array().and_then(|a| usize::try_from(int!(index)).ok().and_then(|i| a.get_int(i)))
-                        }
-                        _ => None,
-                    };
-                    match x {
-                        Some(x) => set_fresh!(dst, Value::Int(x)),
-                        None => {
-                            slow!();
-                            let v = tri!(self.get_index(r!(obj), r!(index)));
-                            set!(dst, v);
-                        }
-                    }
-                }
+                Instr::GetElemInt { dst, obj, index } => typed_elem!(get obj, index, get_int => dst, Value::Int),
                 Instr::GetElemDouble { dst, obj, index } => {
-                    let x = match *rf!(obj) {
-                        Value::Obj(o) => {
-                            o.as_array().and_then(|a| usize::try_from(int!(index)).ok().and_then(|i| a.get_double(i)))
-                        }
-                        _ => None,
-                    };
-                    match x {
-                        Some(x) => set_fresh!(dst, Value::Double(x)),
-                        None => {
-                            slow!();
-                            let v = tri!(self.get_index(r!(obj), r!(index)));
-                            set!(dst, v);
-                        }
-                    }
+                    typed_elem!(get obj, index, get_double => dst, Value::Double)
                 }
-                Instr::SetElemInt { obj, index, src } => {
-                    let stored = match *rf!(obj) {
-                        Value::Obj(o) => o
-                            .as_array()
-                            .is_some_and(|a| usize::try_from(int!(index)).is_ok_and(|i| a.set_int(i, int!(src)))),
-                        _ => false,
-                    };
-                    if !stored {
-                        slow!();
-                        tri!(self.set_index(r!(obj), r!(index), r!(src)));
-                    }
-                }
-                Instr::SetElemDouble { obj, index, src } => {
-                    let stored = match *rf!(obj) {
-                        Value::Obj(o) => o
-                            .as_array()
-                            .is_some_and(|a| usize::try_from(int!(index)).is_ok_and(|i| a.set_double(i, dbl!(src)))),
-                        _ => false,
-                    };
-                    if !stored {
-                        slow!();
-                        tri!(self.set_index(r!(obj), r!(index), r!(src)));
-                    }
-                }
+                Instr::SetElemInt { obj, index, src } => typed_elem!(set obj, index, set_int, int!(src) => src),
+                Instr::SetElemDouble { obj, index, src } => typed_elem!(set obj, index, set_double, dbl!(src) => src),
                 Instr::AddStr { dst, a, b } => tri!(protect!(self.concat_into(base, dst, r!(a), r!(b)))),
                 Instr::GetElem { dst, obj, index } => {
                     let element = match (rf!(obj), rf!(index)) {
