@@ -19,7 +19,7 @@
 use std::rc::Rc;
 
 use crate::Vm;
-use crate::bytecode::{Dst, HandlerKind, Pc};
+use crate::bytecode::{Dst, HandlerKind, Instr, Pc};
 use crate::driver::Exit;
 use crate::error::VmError;
 use crate::frames::FrameKind;
@@ -108,6 +108,9 @@ impl Vm {
             let pc = frame.pc.saturating_sub(1);
             for (row, h) in method.handlers_covering(Pc(pc)) {
                 let is_target = target == Some((fi, row));
+                if !is_target && self.restore_contexts_inline(method, h, frame.base as usize) {
+                    continue;
+                }
                 if is_target || matches!(h.kind, HandlerKind::Finally) {
                     let mut caught = exc;
                     if is_target {
@@ -138,6 +141,31 @@ impl Vm {
             }
             self.pop_frame();
         }
+    }
+
+    /// A finally block that only restores the contexts (`RestoreContexts`
+    /// then `EndFinally` of its exception: `--capture-contexts`' async2
+    /// bodies) runs here, without entering the frame's code and raising
+    /// again: the same stores, and unwinding goes on as `EndFinally`
+    /// would make it (the first pass already found the handler).
+    fn restore_contexts_inline(
+        &mut self,
+        method: &crate::program::Method,
+        h: &crate::bytecode::Handler,
+        base: usize,
+    ) -> bool {
+        let at = h.target.index();
+        let (Some(&Instr::RestoreContexts { ec }), Some(&Instr::EndFinally { src })) =
+            (method.code.get(at), method.code.get(at + 1))
+        else {
+            return false;
+        };
+        if !matches!(h.kind, HandlerKind::Finally) || src != h.exception.reg() {
+            return false;
+        }
+        self.contexts.execution = self.stack[base + ec.base as usize];
+        self.contexts.sync_ctx = self.stack[base + ec.base as usize + 1];
+        true
     }
 
     /// First pass: the frame and handler row that will catch `exc`, running
