@@ -32,6 +32,7 @@ const BACKENDS_DIFFER: &[&str] = &[
     "async/backend_async_local_nested.toy",
     "async/backend_async_local_suspended_callee.toy",
     "async/backend_async_local_sync_callee.toy",
+    "async/backend_async_local_throwing_callee.toy",
     "async/backend_async_local_thunk_paths.toy",
     "async/backend_sync_context_callee_switches.toy",
     "async/backend_sync_context_configure_await.toy",
