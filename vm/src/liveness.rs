@@ -4,7 +4,9 @@
 //! machine fields, async2 copies exactly those into a continuation.
 //!
 //! It reads operand roles only (`Reg`/`Args` are uses, `Dst` a definition,
-//! `Pc` a jump target), so it never needs to know individual opcodes.
+//! `Pc` a jump target), so it needs to know one opcode only: `EndFilter`,
+//! which goes on into every filtered catch (a filter's registers go back
+//! into its frame, and the catch reads what it wrote).
 //! Exception handlers count as successors of every instruction they
 //! protect, which is conservative (a register read by a handler is live
 //! throughout its try block), as it must be. Those edges are exceptional:
@@ -84,11 +86,22 @@ fn uses_defs(instr: &Instr) -> (Vec<Reg>, Option<Reg>) {
 pub fn live_in(method: &Method) -> Vec<RegSet> {
     let n = method.code.len();
     let nregs = method.nregs as usize;
-    // Normal successors of each instruction.
+    // Normal successors of each instruction. A filter's registers go back
+    // into its frame (`unwind.rs`'s `run_filter`): an `EndFilter` goes on
+    // into every filtered catch, as `kinds.rs` has it.
+    let filtered: Vec<usize> = method
+        .handlers
+        .iter()
+        .filter(|h| matches!(h.kind, HandlerKind::Filter { .. }))
+        .map(|h| h.target.index())
+        .collect();
     let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (pc, instr) in method.code.iter().enumerate() {
         if instr.falls_through() && pc + 1 < n {
             succ[pc].push(pc + 1);
+        }
+        if matches!(instr, Instr::EndFilter { .. }) {
+            succ[pc].extend_from_slice(&filtered);
         }
         for (_, op) in instr.operands() {
             if let Operand::Pc(t) = op {
@@ -197,6 +210,38 @@ mod tests {
         assert!(!live[1].contains(Reg(2)));
         assert!(!live[0].contains(Reg(1)), "r1 is written before it is read");
         assert_eq!(live[3].iter().collect::<Vec<_>>(), vec![Reg(3)]);
+    }
+
+    #[test]
+    fn what_a_filter_writes_is_live_into_its_catch() {
+        // try { 0: r0() ; 1: return r3 } catch when (3: r1 := 7; 4: r2 := true; 5: end filter r2)
+        // -> 2: return r1. The filter's registers go back into the frame:
+        // r1, written in the filter, is read by the catch.
+        let mut m = method(
+            vec![
+                Instr::Call {
+                    dst: Dst(3),
+                    method: crate::bytecode::MethodId(0),
+                    args: crate::bytecode::Args::new(Reg(0), 0),
+                },
+                Instr::Return { src: Reg(3) },
+                Instr::Return { src: Reg(1) },
+                Instr::LoadInt { dst: Dst(1), value: 7 },
+                Instr::LoadBool { dst: Dst(2), value: true },
+                Instr::EndFilter { src: Reg(2) },
+            ],
+            5,
+        );
+        m.handlers.push(crate::bytecode::Handler {
+            start: Pc(0),
+            end: Pc(2),
+            target: Pc(2),
+            exception: Dst(4),
+            kind: HandlerKind::Filter { class: ClassId(0), filter: Pc(3) },
+        });
+        let live = live_in(&m);
+        assert!(live[4].contains(Reg(1)) && live[5].contains(Reg(1)), "r1 reaches the catch");
+        assert!(!live[3].contains(Reg(1)), "the filter writes r1 before it is read");
     }
 
     #[test]

@@ -118,10 +118,9 @@ fn needs_frame(i: &Instr) -> bool {
 
 /// Whether the callee's parameters may live in the call's argument
 /// registers themselves (no `Move`s in): nothing reads those after the call
-/// (but as its result) or in a handler covering it, the method has no
-/// exception filter, and each run of registers
-/// the callee passes on lies all among its parameters or all above them
-/// (so it stays a run).
+/// (but as its result) or in a handler covering it, and each run of
+/// registers the callee passes on lies all among its parameters or all
+/// above them (so it stays a run).
 fn params_in_place(
     caller: &Method,
     live: &[crate::liveness::RegSet],
@@ -130,11 +129,6 @@ fn params_in_place(
     dst: Dst,
     args: Args,
 ) -> bool {
-    // A filter writes registers its catch reads, which liveness does not
-    // see: no parameter in place in a method with one.
-    if caller.handlers.iter().any(|h| matches!(h.kind, crate::bytecode::HandlerKind::Filter { .. })) {
-        return false;
-    }
     let after = &live[pc + 1];
     let caught = crate::liveness::live_into_handlers(caller, live, pc);
     (args.base..args.base + args.count).all(|r| (r == dst.0 || !after.contains(Reg(r))) && !caught.contains(Reg(r)))

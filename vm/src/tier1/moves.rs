@@ -56,9 +56,7 @@ pub fn run(cx: &PassCx<'_>, body: &mut Body) {
 /// Copy propagation: after `Move d, s`, the instructions that follow it
 /// in its block (up to one that something other than falling through
 /// reaches, or one that writes `d` or `s`) read `s` where they read `d`;
-/// such a `Move` whose `d` nothing reads any more goes (not in a method
-/// with an exception filter: liveness does not see what a filter leaves
-/// for its catch). Runs of argument
+/// such a `Move` whose `d` nothing reads any more goes. Runs of argument
 /// registers (`Args`) keep reading `d` (they must stay consecutive), and
 /// so do instructions that write through a read operand (`IncJumpIfLt*`).
 ///
@@ -98,10 +96,7 @@ fn propagate(cx: &PassCx<'_>, body: &mut Body) {
             }
         }
     }
-    // A filter writes registers its catch reads (kinds.rs models that
-    // edge, liveness does not): no Move goes in a method with one.
-    let filters = body.handlers.iter().any(|h| matches!(h.kind, crate::bytecode::HandlerKind::Filter { .. }));
-    if filters || propagated.is_empty() {
+    if propagated.is_empty() {
         return;
     }
     let live = liveness::live_in(&body.as_method(cx.tier0));

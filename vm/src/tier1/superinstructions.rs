@@ -126,12 +126,9 @@ pub fn run(cx: &PassCx<'_>, body: &mut Body) {
 }
 
 /// Whether register `r`, which the branch at `pc` reads, is read on
-/// neither of its ways on (liveness; never in a method with an exception
-/// filter, whose catch reads what the filter wrote without liveness seeing
-/// it).
+/// neither of its ways on (liveness).
 fn dead_after_branch(cx: &PassCx<'_>, body: &Body) -> impl Fn(usize, crate::bytecode::Reg) -> bool + use<> {
-    let filters = body.handlers.iter().any(|h| matches!(h.kind, HandlerKind::Filter { .. }));
-    let live = (!filters).then(|| crate::liveness::live_in(&body.as_method(cx.tier0)));
+    let live = crate::liveness::live_in(&body.as_method(cx.tier0));
     let targets: Vec<Option<Pc>> = body
         .code
         .iter()
@@ -141,7 +138,7 @@ fn dead_after_branch(cx: &PassCx<'_>, body: &Body) -> impl Fn(usize, crate::byte
         })
         .collect();
     move |pc, r| {
-        let (Some(live), Some(Some(t))) = (&live, targets.get(pc)) else { return false };
+        let Some(Some(t)) = targets.get(pc) else { return false };
         let read = |q: usize| live.get(q).is_some_and(|l| l.contains(r));
         !read(pc + 1) && !read(t.index())
     }
