@@ -35,6 +35,14 @@ impl Contexts {
         if ExecutionContext::is_flow_suppressed(self.execution) { Value::Null } else { self.execution }
     }
 
+    /// Puts back what `SaveContext` saved, however a method that captures
+    /// them leaves (`RestoreContexts`, or the unwinder for it).
+    #[inline(always)]
+    pub fn restore(&mut self, execution: Value, sync_ctx: Value) {
+        self.execution = execution;
+        self.sync_ctx = sync_ctx;
+    }
+
     pub fn trace(&self, t: &mut Tracer) {
         self.execution.trace(t);
         self.sync_ctx.trace(t);

@@ -749,21 +749,9 @@ impl Vm {
                         _ => (rf!(b), rf!(a), true),
                     };
                     let v = match (x, y) {
-                        (&Value::Int(x), &Value::Int(y)) => {
-                            if or_equal {
-                                x <= y
-                            } else {
-                                x < y
-                            }
-                        }
+                        (&Value::Int(x), &Value::Int(y)) => ordered(x, y, or_equal),
                         (&x, &y) => match doubles(x, y) {
-                            Some((x, y)) => {
-                                if or_equal {
-                                    x <= y
-                                } else {
-                                    x < y
-                                }
-                            }
+                            Some((x, y)) => ordered(x, y, or_equal),
                             None => {
                                 slow!();
                                 tri!(crate::ops::compare(x, y, or_equal))
@@ -791,10 +779,7 @@ impl Vm {
                 Instr::SaveContext { dst, sync } => {
                     set!(dst, if sync { self.contexts.sync_ctx } else { self.contexts.execution })
                 }
-                Instr::RestoreContexts { ec } => {
-                    self.contexts.execution = r!(Reg(ec.base));
-                    self.contexts.sync_ctx = r!(Reg(ec.base + 1));
-                }
+                Instr::RestoreContexts { ec } => self.contexts.restore(r!(Reg(ec.base)), r!(Reg(ec.base + 1))),
                 Instr::InitClassFast { class } => {
                     if !self.class_initialized[class.index()] {
                         slow!();
@@ -1163,9 +1148,13 @@ fn num_fast(x: Value, y: Value, op: ArithOp) -> Option<Value> {
 #[inline(never)]
 fn ascii_char(s: Value, i: Value) -> Option<Value> {
     let (Value::Obj(o), Value::Int(i)) = (s, i) else { return None };
-    let s = o.as_string().filter(|s| s.is_ascii())?;
-    let b = *s.as_bytes().get(usize::try_from(i).ok()?)?;
-    Some(Value::Char(u16::from(b)))
+    o.as_string().filter(|s| s.is_ascii())?.char_at(usize::try_from(i).ok()?).map(Value::Char)
+}
+
+/// `x < y`, or `x <= y` with `or_equal` (false with a NaN).
+#[inline(always)]
+fn ordered<T: PartialOrd>(x: T, y: T, or_equal: bool) -> bool {
+    if or_equal { x <= y } else { x < y }
 }
 
 /// Two numbers as doubles when one is a double and the other a double or

@@ -7,7 +7,8 @@
 //! ```text
 //!   Kind:  Unset  <  Null  <  Ref  <  Any        Unset < Int, Double, Bool,
 //!                                                  Char, Enum(c) < Any
-//!   entry: R[i] := param_types[i] for i < arity, every other register Null
+//!   entry: R[i] := param_types[i] (an array: param_elems[i]) for i < arity,
+//!          every other register Null
 //!   state(pc) = ⊔ over predecessors of their state after the instruction;
 //!   a handler (or filter) entry: ⊔ over the pcs it protects of the state
 //!   before and after the instruction, the exception register Ref; a
@@ -16,7 +17,9 @@
 //! Sources: constants by their kind; arithmetic by its operands' kinds (as
 //! `ops.rs` computes: `int + int` is `int`, with a `double` a `double`,
 //! with a string a string); comparisons and `is` `bool`; fields and statics
-//! by their [`crate::program::Field::ty`]; allocations `Ref`; calls by the
+//! by their [`crate::program::Field::ty`]; allocations `Ref`, but a
+//! `NewArray` (and a parameter declared `T[]`) an array of its element
+//! type, whose elements read back as that type; calls by the
 //! callee's [`Method::call_result`]; natives by their declared result
 //! (`"int"`/`"long"` `Int`, `"double"` `Double`, `"bool"` `Bool`, `"char"`
 //! `Char`, `"string"` `Ref`, anything else `Any`). What it cannot tell is
@@ -397,7 +400,8 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind], arrays: bool) {
         Instr::GetFieldRef { dst, .. } => (dst, slot(SlotType::Ref)),
         Instr::NewArray { dst, elem, .. } if arrays => (dst, Kind::Array(program.element_type(elem))),
         Instr::NewArray { dst, .. } => (dst, slot(SlotType::Ref)),
-        // An element of an array this method made: its element type.
+        // An element of an array the kinds know (made here, or a `T[]`
+        // parameter): its element type.
         Instr::GetElemInt { dst, .. } => (dst, slot(SlotType::Int)),
         Instr::GetElemDouble { dst, .. } => (dst, slot(SlotType::Double)),
         Instr::GetIndex { dst, obj, .. } | Instr::GetElem { dst, obj, .. } => match get(st, obj) {

@@ -163,8 +163,8 @@ impl Vm {
         if !matches!(h.kind, HandlerKind::Finally) || src != h.exception.reg() {
             return false;
         }
-        self.contexts.execution = self.stack[base + ec.base as usize];
-        self.contexts.sync_ctx = self.stack[base + ec.base as usize + 1];
+        let at = base + ec.base as usize;
+        self.contexts.restore(self.stack[at], self.stack[at + 1]);
         true
     }
 
