@@ -29,8 +29,10 @@
 //! removal, jump threading) moves pcs again and comes last.
 
 pub mod compact;
+pub mod cse;
 pub mod feedback;
 pub mod guarded_calls;
+pub mod hoist;
 pub mod inline;
 pub mod moves;
 pub mod specialize;
@@ -107,7 +109,9 @@ pub const PASSES: &[(&str, Pass)] = &[
     ("guarded-calls", guarded_calls::run),
     ("inline", inline::run),
     ("specialize", specialize::run),
+    ("cse", cse::run),
     ("moves", moves::run),
+    ("hoist", hoist::run),
     ("superinstructions", superinstructions::run),
     ("compact", compact::run),
 ];

@@ -1,0 +1,170 @@
+//! Common subexpressions: in a block, an instruction that computes what an
+//! earlier one computed, into a register that still holds it, becomes a
+//! `Move` from that register (which `moves.rs` then propagates away), or
+//! a `Nop` when it is that register.
+//!
+//! ```text
+//!   AddInt r10, r3, r5 .. AddInt r11, r3, r5            ->  .. Move r11, r10
+//!   GetFieldDouble r25, r6, 56 .. GetFieldDouble r31, r6, 56  ->  .. Move r31, r25
+//!                  (no store to a field at byte 56 of any object between)
+//! ```
+//! A block here is a run of instructions that only falling through enters
+//! (`reached_other_than_by_falling`). What an instruction computed stays
+//! available until one of its operand registers or its destination is
+//! written. An instruction is a candidate when the value it writes depends
+//! on nothing but its operands (typed arithmetic, compares, conversions), or on them and memory (a typed field or element read):
+//! a field read stays available until a store to a field at the same
+//! offset (of any object: two registers may hold one object), an element
+//! read until any element store; any instruction not listed here (a call,
+//! a native, a generic op that may run user code) ends what is available.
+//! An instruction that may throw (`DivInt`, a field read of null) is
+//! repeated only after it ran without throwing, so its copy cannot throw.
+//! One instruction for one: pcs keep their meaning.
+
+use super::{Body, PassCx};
+use crate::bytecode::{Dst, Instr, Operand, OperandMut, Reg};
+
+/// What an instruction does, as far as this pass is concerned.
+#[derive(Clone, Copy, PartialEq)]
+enum Effect {
+    /// Writes its destination from its operands only.
+    Pure,
+    /// Writes its destination from its operands and a field at this byte
+    /// offset.
+    ReadsField(i32),
+    /// Writes its destination from its operands and an array element.
+    ReadsElem,
+    /// Stores to a field at this byte offset.
+    StoresField(i32),
+    /// Stores to an array element.
+    StoresElem,
+    /// Writes only its `Dst` (a `Move`, a constant), and is no candidate.
+    Writes,
+    /// Anything else: nothing stays available.
+    Other,
+}
+
+fn effect(i: &Instr) -> Effect {
+    use Instr::*;
+    match *i {
+        AddInt { .. }
+        | SubInt { .. }
+        | MulInt { .. }
+        | DivInt { .. }
+        | RemInt { .. }
+        | AddImmInt { .. }
+        | LtInt { .. }
+        | LeInt { .. }
+        | GtInt { .. }
+        | GeInt { .. }
+        | EqInt { .. }
+        | NeInt { .. }
+        | AddDouble { .. }
+        | SubDouble { .. }
+        | MulDouble { .. }
+        | DivDouble { .. }
+        | NegDouble { .. }
+        | LtDouble { .. }
+        | LeDouble { .. }
+        | GtDouble { .. }
+        | GeDouble { .. }
+        | SqrtDouble { .. }
+        | ConvIntDouble { .. }
+        | ConvDoubleInt { .. } => Effect::Pure,
+        GetFieldDouble { offset, .. }
+        | GetFieldInt { offset, .. }
+        | GetFieldRef { offset, .. }
+        | GetFieldAny { offset, .. } => Effect::ReadsField(offset),
+        GetElemInt { .. } | GetElemDouble { .. } => Effect::ReadsElem,
+        SetFieldDouble { offset, .. }
+        | SetFieldInt { offset, .. }
+        | SetFieldRef { offset, .. }
+        | SetFieldAny { offset, .. } => Effect::StoresField(offset),
+        SetElemInt { .. } | SetElemDouble { .. } => Effect::StoresElem,
+        // A constant load repeated costs what a Move from the register
+        // that holds it would.
+        Move { .. } | Nop {} | LoadNull { .. } | LoadBool { .. } | LoadInt { .. } | LoadConst { .. } => Effect::Writes,
+        _ => Effect::Other,
+    }
+}
+
+/// The instruction's destination, and the instruction with it cleared:
+/// two instructions compute the same value when their keys are equal.
+fn key(i: &Instr) -> Option<(Dst, Instr)> {
+    let mut dst = None;
+    let mut k = *i;
+    k.visit_mut(&mut |op| {
+        if let OperandMut::Dst(d) = op {
+            dst = Some(*d);
+            *d = Dst(0);
+        }
+    });
+    dst.filter(|d| *d != Dst::DISCARD).map(|d| (d, k))
+}
+
+fn reads(i: &Instr, r: Reg) -> bool {
+    i.operands().iter().any(|(_, op)| match op {
+        Operand::Reg(x) => *x == r,
+        Operand::Args(a) => a.regs().any(|x| x == r),
+        _ => false,
+    })
+}
+
+/// A value computed in this block and still held.
+struct Available {
+    key: Instr,
+    effect: Effect,
+    held_in: Reg,
+}
+
+/// The pass (see the module docs).
+pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
+    let reached = super::superinstructions::reached_other_than_by_falling(body);
+    let mut available: Vec<Available> = Vec::new();
+    for (pc, &reached) in reached.iter().enumerate().take(body.code.len()) {
+        if reached {
+            available.clear();
+        }
+        let instr = body.code[pc];
+        let effect = effect(&instr);
+        match effect {
+            Effect::Pure | Effect::ReadsField(_) | Effect::ReadsElem => {
+                let Some((dst, k)) = key(&instr) else {
+                    available.clear();
+                    continue;
+                };
+                let same = available.iter().find(|a| a.key == k).map(|a| a.held_in);
+                match same {
+                    // It already holds the value.
+                    Some(src) if src == dst.reg() => body.code[pc] = Instr::Nop {},
+                    Some(src) => {
+                        body.code[pc] = Instr::Move { dst, src };
+                        forget(&mut available, dst.reg());
+                    }
+                    None => {
+                        forget(&mut available, dst.reg());
+                        if !reads(&instr, dst.reg()) {
+                            available.push(Available { key: k, effect, held_in: dst.reg() });
+                        }
+                    }
+                }
+            }
+            Effect::StoresField(offset) => available.retain(|a| a.effect != Effect::ReadsField(offset)),
+            Effect::StoresElem => available.retain(|a| a.effect != Effect::ReadsElem),
+            Effect::Writes => {
+                if let Some((dst, _)) = key(&instr) {
+                    forget(&mut available, dst.reg());
+                }
+            }
+            Effect::Other => available.clear(),
+        }
+        if !instr.falls_through() {
+            available.clear();
+        }
+    }
+}
+
+/// `r` is written: what it held, and what was computed from it, goes.
+fn forget(available: &mut Vec<Available>, r: Reg) {
+    available.retain(|a| a.held_in != r && !reads(&a.key, r));
+}
