@@ -340,3 +340,70 @@ fn an_int_compare_and_its_branch_fuse_when_the_flag_is_not_read_again() {
     // `keep` is read again after its branch: its compare stays.
     assert_eq!(count(&ops, Opcode::GeInt), 1, "{ops:?}");
 }
+
+#[test]
+fn a_repeated_computation_reads_the_register_that_holds_it_until_a_store_may_change_it() {
+    let code = rewritten_with(
+        "class B { public double m; public double v; }
+         class P { static double F(B a, B b, double[] xs, int i) {
+             double x = a.m * xs[i] + a.m * xs[i];
+             a.v = x;
+             double y = a.m;
+             b.m = 2.0;
+             double z = a.m + xs[i];
+             xs[0] = 1.0;
+             return x + y + z + xs[i]; }
+           static void Main() { System.Console.WriteLine(F(new B(), new B(), new double[2], 1)); } }",
+        "F",
+        &[vm::tier1::specialize::run, vm::tier1::cse::run],
+        |_, _| Vec::new(),
+    );
+    let ops = opcodes(&code);
+    // `a.m * xs[i]` once; `a.m` again after the store to `a.v` (another
+    // field), but read again after the store to `b.m` (which may be `a`).
+    assert_eq!(count(&ops, Opcode::MulDouble), 1, "{ops:?}");
+    assert_eq!(count(&ops, Opcode::GetFieldDouble), 2, "{ops:?}");
+    // `xs[i]` once until the element store, then again.
+    assert_eq!(count(&ops, Opcode::GetElemDouble), 2, "{ops:?}");
+    assert!(count(&ops, Opcode::Move) >= 3, "{ops:?}");
+}
+
+#[test]
+fn a_call_ends_what_is_available() {
+    let code = rewritten_with(
+        "class B { public double m; public void Set() { m = 1.0; } }
+         class P { static double F(B a) { double x = a.m; a.Set(); return x + a.m; }
+           static void Main() { System.Console.WriteLine(F(new B())); } }",
+        "F",
+        &[vm::tier1::specialize::run, vm::tier1::cse::run],
+        |_, _| Vec::new(),
+    );
+    assert_eq!(count(&opcodes(&code), Opcode::GetFieldDouble), 2, "{code:?}");
+}
+
+/// The pcs of the instructions with opcode `op`.
+fn pcs_of(m: &vm::program::Method, op: Opcode) -> Vec<usize> {
+    m.code.iter().enumerate().filter(|(_, i)| i.opcode() == op).map(|(pc, _)| pc).collect()
+}
+
+#[test]
+fn invariants_move_out_of_the_loops_they_do_not_change_with() {
+    let m = tier1(
+        "class P { static double F(int n, double k) {
+             double s = 0;
+             for (int i = 0; i < n; i++)
+                 for (int j = 0; j < n; j++)
+                     s += 1.5 / (i * 2 + j) + k * k + j * 3;
+             return s; }
+           static void Main() { System.Console.WriteLine(F(3, 2.0)); } }",
+        "F",
+    );
+    let headers: Vec<usize> = vm::tier1::loop_headers(&m).iter().map(|p| p.index()).collect();
+    let [outer, inner] = headers[..] else { panic!("two loops: {headers:?} {:?}", m.code) };
+    // The constant and `k * k` leave both loops.
+    assert!(pcs_of(&m, Opcode::LoadConst).iter().all(|&pc| pc < outer), "{:?}", m.code);
+    assert!(pcs_of(&m, Opcode::MulDouble).iter().all(|&pc| pc < outer), "{:?}", m.code);
+    // `i * 2` leaves the inner loop only; `j * 3` stays in it.
+    let muls = pcs_of(&m, Opcode::MulInt);
+    assert!(muls.len() == 2 && outer <= muls[0] && muls[0] < inner && muls[1] >= inner, "{:?}", m.code);
+}

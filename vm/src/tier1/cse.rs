@@ -112,59 +112,96 @@ fn reads(i: &Instr, r: Reg) -> bool {
 
 /// A value computed in this block and still held.
 struct Available {
+    /// The instruction that computed it, its destination cleared and its
+    /// operands read through the copies (see [`Block::original`]).
     key: Instr,
     effect: Effect,
     held_in: Reg,
 }
 
+/// What the block so far leaves known.
+#[derive(Default)]
+struct Block {
+    available: Vec<Available>,
+    /// `(d, s)`: `d` holds a copy of what `s` holds (a `Move d, s`, one
+    /// this pass made included), so `A(d)` computes what `A(s)` does.
+    copies: Vec<(Reg, Reg)>,
+}
+
+impl Block {
+    fn clear(&mut self) {
+        self.available.clear();
+        self.copies.clear();
+    }
+
+    /// The register whose value `r` is a copy of (`r` if none).
+    fn original(&self, r: Reg) -> Reg {
+        self.copies.iter().find(|(d, _)| *d == r).map_or(r, |&(_, s)| s)
+    }
+
+    /// `r` is written: what it held, what was computed from it and the
+    /// copies of it go.
+    fn forget(&mut self, r: Reg) {
+        self.available.retain(|a| a.held_in != r && !reads(&a.key, r));
+        self.copies.retain(|&(d, s)| d != r && s != r);
+    }
+}
+
 /// The pass (see the module docs).
 pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
     let reached = super::superinstructions::reached_other_than_by_falling(body);
-    let mut available: Vec<Available> = Vec::new();
+    let mut block = Block::default();
     for (pc, &reached) in reached.iter().enumerate().take(body.code.len()) {
         if reached {
-            available.clear();
+            block.clear();
         }
         let instr = body.code[pc];
         let effect = effect(&instr);
         match effect {
             Effect::Pure | Effect::ReadsField(_) | Effect::ReadsElem => {
-                let Some((dst, k)) = key(&instr) else {
-                    available.clear();
+                let Some((dst, mut k)) = key(&instr) else {
+                    block.clear();
                     continue;
                 };
-                let same = available.iter().find(|a| a.key == k).map(|a| a.held_in);
+                k.visit_mut(&mut |op| {
+                    if let OperandMut::Reg(r) = op {
+                        *r = block.original(*r);
+                    }
+                });
+                let same = block.available.iter().find(|a| a.key == k).map(|a| a.held_in);
                 match same {
                     // It already holds the value.
                     Some(src) if src == dst.reg() => body.code[pc] = Instr::Nop {},
                     Some(src) => {
                         body.code[pc] = Instr::Move { dst, src };
-                        forget(&mut available, dst.reg());
+                        block.forget(dst.reg());
+                        block.copies.push((dst.reg(), src));
                     }
                     None => {
-                        forget(&mut available, dst.reg());
-                        if !reads(&instr, dst.reg()) {
-                            available.push(Available { key: k, effect, held_in: dst.reg() });
+                        block.forget(dst.reg());
+                        if !reads(&k, dst.reg()) {
+                            block.available.push(Available { key: k, effect, held_in: dst.reg() });
                         }
                     }
                 }
             }
-            Effect::StoresField(offset) => available.retain(|a| a.effect != Effect::ReadsField(offset)),
-            Effect::StoresElem => available.retain(|a| a.effect != Effect::ReadsElem),
+            Effect::StoresField(offset) => block.available.retain(|a| a.effect != Effect::ReadsField(offset)),
+            Effect::StoresElem => block.available.retain(|a| a.effect != Effect::ReadsElem),
             Effect::Writes => {
                 if let Some((dst, _)) = key(&instr) {
-                    forget(&mut available, dst.reg());
+                    block.forget(dst.reg());
+                    if let Instr::Move { src, .. } = instr
+                        && src != dst.reg()
+                    {
+                        let src = block.original(src);
+                        block.copies.push((dst.reg(), src));
+                    }
                 }
             }
-            Effect::Other => available.clear(),
+            Effect::Other => block.clear(),
         }
         if !instr.falls_through() {
-            available.clear();
+            block.clear();
         }
     }
-}
-
-/// `r` is written: what it held, and what was computed from it, goes.
-fn forget(available: &mut Vec<Available>, r: Reg) {
-    available.retain(|a| a.held_in != r && !reads(&a.key, r));
 }
