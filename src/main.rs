@@ -117,6 +117,11 @@ enum Command {
         /// compiles them (without type feedback).
         #[arg(long)]
         tier1: bool,
+        /// With `--mode async2`: the bodies as `run --capture-contexts`
+        /// prepares them (each saves the contexts on entry and restores
+        /// them on every way out).
+        #[arg(long)]
+        capture_contexts: bool,
     },
     /// Run the benchmarks of programs/bench in each backend; print tables
     /// (and with --out, write them and SVG charts).
@@ -232,7 +237,11 @@ fn main() -> ExitCode {
                 _ => ExitCode::from(process_exit_code(outcome.exit_code)),
             }
         }
-        Command::Disasm { file, mode, prelude, tier1 } => {
+        Command::Disasm { file, mode, prelude, tier1, capture_contexts } => {
+            if capture_contexts && !matches!(mode, DisasmMode::Async2) {
+                eprintln!("error: --capture-contexts changes only async2's code: use it with --mode async2");
+                return ExitCode::from(2);
+            }
             let Some((source, mut program)) = load(&file, cli.color) else {
                 return ExitCode::from(2);
             };
@@ -244,7 +253,7 @@ fn main() -> ExitCode {
                 // body and resume stub).
                 DisasmMode::Async2 => {
                     vm::async1::lower(&mut program, vm::Backend::Async2);
-                    vm::async2::prepare(&mut program, vm::Backend::Async2, false);
+                    vm::async2::prepare(&mut program, vm::Backend::Async2, capture_contexts);
                 }
             }
             let filter = vm::disasm::Filter { include_prelude: prelude };
