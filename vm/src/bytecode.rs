@@ -592,6 +592,15 @@ opcodes! {
     /// if not (R[a] < R[b]) then pc := target  (both doubles)
     #[fast]
     JumpIfNotLtDouble { a: Reg, b: Reg, target: Pc }
+    /// if R[a] < R[b] then pc := target  (both doubles: a double compare and a branch on it, `tier1/superinstructions.rs`)
+    #[fast]
+    JumpIfLtDouble { a: Reg, b: Reg, target: Pc }
+    /// if R[a] <= R[b] then pc := target  (both doubles, as JumpIfLtDouble)
+    #[fast]
+    JumpIfLeDouble { a: Reg, b: Reg, target: Pc }
+    /// if not (R[a] <= R[b]) then pc := target  (both doubles, as JumpIfLtDouble: a NaN jumps)
+    #[fast]
+    JumpIfNotLeDouble { a: Reg, b: Reg, target: Pc }
     /// R[dst] := the double field at byte `offset` of instance R[obj]  (null: NullReferenceException)
     #[fast]
     GetFieldDouble { dst: Dst, obj: Reg, offset: i32 }

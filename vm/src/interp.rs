@@ -652,6 +652,26 @@ impl Vm {
                         pc = target.index();
                     }
                 }
+                Instr::JumpIfLtDouble { a, b, target } => {
+                    fuel!();
+                    if dbl!(a) < dbl!(b) {
+                        pc = target.index();
+                    }
+                }
+                Instr::JumpIfLeDouble { a, b, target } => {
+                    fuel!();
+                    if dbl!(a) <= dbl!(b) {
+                        pc = target.index();
+                    }
+                }
+                Instr::JumpIfNotLeDouble { a, b, target } => {
+                    fuel!();
+                    // Not `>`: NaN compares false both ways.
+                    let le = dbl!(a) <= dbl!(b);
+                    if !le {
+                        pc = target.index();
+                    }
+                }
                 Instr::JumpIfEqInt { a, b, target } => {
                     fuel!();
                     if int!(a) == int!(b) {

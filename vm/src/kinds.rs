@@ -421,6 +421,9 @@ fn step(program: &Program, instr: &Instr, st: &mut [Kind], arrays: bool) {
         | Instr::ReturnIfLtImmInt { .. }
         | Instr::JumpIfNotLtImmInt { .. }
         | Instr::JumpIfNotLtDouble { .. }
+        | Instr::JumpIfLtDouble { .. }
+        | Instr::JumpIfLeDouble { .. }
+        | Instr::JumpIfNotLeDouble { .. }
         | Instr::SetFieldDouble { .. }
         | Instr::SetFieldInt { .. }
         | Instr::SetFieldRef { .. }

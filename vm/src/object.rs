@@ -832,16 +832,33 @@ fn new_object(size: usize, init: impl FnOnce(*mut u8)) -> NewObject<impl FnOnce(
 pub(crate) fn string(text: &str) -> NewObject<impl FnOnce(*mut u8) + '_> {
     let ascii = text.is_ascii();
     let utf16 = if ascii { text.len() } else { text.encode_utf16().count() };
-    new_object(size_of::<Str>() + text.len(), move |p| {
+    string_of(StrShape { len: text.len(), utf16, ascii }, move |bytes| bytes.copy_from_slice(text.as_bytes()))
+}
+
+/// A string's size and what its header records, known before its bytes
+/// are written (a concatenation sums its parts').
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StrShape {
+    /// UTF-8 bytes.
+    pub len: usize,
+    /// UTF-16 code units.
+    pub utf16: usize,
+    pub ascii: bool,
+}
+
+/// A string's cell of `shape`, its `shape.len` bytes written by `write`
+/// (valid UTF-8, as `shape` says).
+pub(crate) fn string_of(shape: StrShape, write: impl FnOnce(&mut [u8])) -> NewObject<impl FnOnce(*mut u8)> {
+    new_object(size_of::<Str>() + shape.len, move |p| {
         // SAFETY: the cell has room for the header, the lengths and the bytes.
         unsafe {
             p.cast::<Str>().write(Str {
-                head: HeapObj::new(Kind::Str, u8::from(ascii), ClassId(0)),
-                len: text.len() as u32,
-                utf16_len: utf16 as u32,
+                head: HeapObj::new(Kind::Str, u8::from(shape.ascii), ClassId(0)),
+                len: shape.len as u32,
+                utf16_len: shape.utf16 as u32,
                 bytes: [],
             });
-            std::ptr::copy_nonoverlapping(text.as_ptr(), p.add(size_of::<Str>()), text.len());
+            write(std::slice::from_raw_parts_mut(p.add(size_of::<Str>()), shape.len));
         }
     })
 }

@@ -42,12 +42,31 @@ impl Vm {
     /// it prints): an `OutOfMemoryException` before building a string the
     /// heap cannot hold.
     pub(crate) fn concat(&mut self, values: impl Iterator<Item = Value> + Clone) -> Result<Value, VmError> {
+        if let Some(shape) = text_shape(values.clone()) {
+            // Strings and chars only: copied once into the new string, its
+            // header summed from the parts' (no second scan of the text).
+            self.reserve(shape.len)?;
+            let obj = self.alloc(crate::object::string_of(shape, |mut out: &mut [u8]| {
+                for v in values {
+                    let mut buf = [0u8; 4];
+                    let part: &[u8] = match (v, v.as_str()) {
+                        (_, Some(t)) => t.as_bytes(),
+                        (Value::Char(c), None) => char_text(c).map_or(&[], |c| c.encode_utf8(&mut buf).as_bytes()),
+                        _ => &[],
+                    };
+                    let (head, rest) = out.split_at_mut(part.len());
+                    head.copy_from_slice(part);
+                    out = rest;
+                }
+            }));
+            return Ok(Value::Obj(obj));
+        }
         // Non-strings are printed twice (to measure, then to copy): they
         // are short, and the common case (strings only) allocates nothing
         // but the result.
         // A char (`s += c`) is pushed as it is, not printed.
         let char_of = |v: Value| match v {
-            Value::Char(c) => char::from_u32(u32::from(c)),
+            Value::Char(c) => char_text(c),
             _ => None,
         };
         let program = &self.program;
@@ -320,4 +339,33 @@ pub(crate) fn compare(a: Value, b: Value, or_equal: bool) -> Result<bool, VmErro
         (Some(x), Some(y)) => Ok(if or_equal { x <= y } else { x < y }),
         _ => Err(operand_error(a, b)),
     }
+}
+
+/// A char as text: `None` for a lone surrogate (printed instead).
+fn char_text(c: u16) -> Option<char> {
+    char::from_u32(u32::from(c))
+}
+
+/// The shape of the concatenation of `values` when each is a string or a
+/// char that is text (`concat`'s common case).
+fn text_shape(values: impl Iterator<Item = Value>) -> Option<crate::object::StrShape> {
+    let mut shape = crate::object::StrShape { len: 0, utf16: 0, ascii: true };
+    for v in values {
+        match v {
+            Value::Char(c) => {
+                let c = char_text(c)?;
+                shape.len += c.len_utf8();
+                shape.utf16 += c.len_utf16();
+                shape.ascii &= c.is_ascii();
+            }
+            Value::Obj(o) => {
+                let s = o.as_string()?;
+                shape.len += s.len();
+                shape.utf16 += s.len_utf16();
+                shape.ascii &= s.is_ascii();
+            }
+            _ => return None,
+        }
+    }
+    Some(shape)
 }

@@ -19,10 +19,14 @@
 //! a native, a generic op that may run user code) ends what is available.
 //! An instruction that may throw (`DivInt`, a field read of null) is
 //! repeated only after it ran without throwing, so its copy cannot throw.
+//! A typed store makes the value it stored available to a read of the
+//! same place (`SetStatic last, r21; GetStatic r15, last` -> `Move r15,
+//! r21`). A class check (`InitClassFast C`) after the method's first
+//! instruction checked C goes (see `initialized_once`).
 //! One instruction for one: pcs keep their meaning.
 
 use super::{Body, PassCx};
-use crate::bytecode::{Dst, Instr, Operand, OperandMut, Reg};
+use crate::bytecode::{Dst, Instr, Operand, OperandMut, Reg, StaticId};
 
 /// What an instruction does, as far as this pass is concerned.
 #[derive(Clone, Copy, PartialEq)]
@@ -34,10 +38,14 @@ enum Effect {
     ReadsField(i32),
     /// Writes its destination from its operands and an array element.
     ReadsElem,
+    /// Writes its destination from a static field.
+    ReadsStatic(StaticId),
     /// Stores to a field at this byte offset.
     StoresField(i32),
     /// Stores to an array element.
     StoresElem,
+    /// Stores to a static field.
+    StoresStatic(StaticId),
     /// Writes only its `Dst` (a `Move`, a constant), and is no candidate.
     Writes,
     /// Anything else: nothing stays available.
@@ -76,16 +84,38 @@ fn effect(i: &Instr) -> Effect {
         | GetFieldRef { offset, .. }
         | GetFieldAny { offset, .. } => Effect::ReadsField(offset),
         GetElemInt { .. } | GetElemDouble { .. } => Effect::ReadsElem,
+        GetStatic { id, .. } => Effect::ReadsStatic(id),
+        SetStatic { id, .. } => Effect::StoresStatic(id),
         SetFieldDouble { offset, .. }
         | SetFieldInt { offset, .. }
         | SetFieldRef { offset, .. }
         | SetFieldAny { offset, .. } => Effect::StoresField(offset),
-        SetElemInt { .. } | SetElemDouble { .. } => Effect::StoresElem,
+        SetElemInt { .. } | SetElemDouble { .. } | SetElem { .. } => Effect::StoresElem,
         // A constant load repeated costs what a Move from the register
         // that holds it would.
         Move { .. } | Nop {} | LoadNull { .. } | LoadBool { .. } | LoadInt { .. } | LoadConst { .. } => Effect::Writes,
         _ => Effect::Other,
     }
+}
+
+/// For a typed store: the read (its destination cleared) that would give
+/// back what it stored, the read's effect, and the register stored. Each
+/// store stores its register's value as it is (specialization typed it
+/// only where the register holds the field's or element's type, so
+/// nothing converts).
+fn forwarded(i: &Instr) -> Option<(Instr, Effect, Reg)> {
+    use Instr::*;
+    let dst = Dst(0);
+    Some(match *i {
+        SetFieldDouble { obj, src, offset } => (GetFieldDouble { dst, obj, offset }, Effect::ReadsField(offset), src),
+        SetFieldInt { obj, src, offset } => (GetFieldInt { dst, obj, offset }, Effect::ReadsField(offset), src),
+        SetFieldRef { obj, src, offset } => (GetFieldRef { dst, obj, offset }, Effect::ReadsField(offset), src),
+        SetFieldAny { obj, src, offset } => (GetFieldAny { dst, obj, offset }, Effect::ReadsField(offset), src),
+        SetElemDouble { obj, index, src } => (GetElemDouble { dst, obj, index }, Effect::ReadsElem, src),
+        SetElemInt { obj, index, src } => (GetElemInt { dst, obj, index }, Effect::ReadsElem, src),
+        SetStatic { id, src } => (GetStatic { dst, id }, Effect::ReadsStatic(id), src),
+        _ => return None,
+    })
 }
 
 /// The instruction's destination, and the instruction with it cleared:
@@ -148,7 +178,8 @@ impl Block {
 }
 
 /// The pass (see the module docs).
-pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
+pub fn run(cx: &PassCx<'_>, body: &mut Body) {
+    initialized_once(cx, body);
     let reached = super::superinstructions::reached_other_than_by_falling(body);
     let mut block = Block::default();
     for (pc, &reached) in reached.iter().enumerate().take(body.code.len()) {
@@ -158,7 +189,7 @@ pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
         let instr = body.code[pc];
         let effect = effect(&instr);
         match effect {
-            Effect::Pure | Effect::ReadsField(_) | Effect::ReadsElem => {
+            Effect::Pure | Effect::ReadsField(_) | Effect::ReadsElem | Effect::ReadsStatic(_) => {
                 let Some((dst, mut k)) = key(&instr) else {
                     block.clear();
                     continue;
@@ -187,6 +218,7 @@ pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
             }
             Effect::StoresField(offset) => block.available.retain(|a| a.effect != Effect::ReadsField(offset)),
             Effect::StoresElem => block.available.retain(|a| a.effect != Effect::ReadsElem),
+            Effect::StoresStatic(id) => block.available.retain(|a| a.effect != Effect::ReadsStatic(id)),
             Effect::Writes => {
                 if let Some((dst, _)) = key(&instr) {
                     block.forget(dst.reg());
@@ -200,8 +232,39 @@ pub fn run(_cx: &PassCx<'_>, body: &mut Body) {
             }
             Effect::Other => block.clear(),
         }
+        // What a store wrote, a read of it gets from the register stored.
+        if let Some((read, effect, src)) = forwarded(&instr) {
+            let mut k = read;
+            k.visit_mut(&mut |op| {
+                if let OperandMut::Reg(r) = op {
+                    *r = block.original(*r);
+                }
+            });
+            block.available.push(Available { key: k, effect, held_in: src });
+        }
         if !instr.falls_through() {
             block.clear();
+        }
+    }
+}
+
+/// A method whose first instruction initializes a class (tier0's first,
+/// which every entry ran: OSR and async2 resumption enter frames that
+/// started at pc 0) needs no later check of that class: an inlined static
+/// method's `InitClassFast` of its own class, when it is the caller's,
+/// goes.
+fn initialized_once(cx: &PassCx<'_>, body: &mut Body) {
+    let (Some(&Instr::InitClass { class } | &Instr::InitClassFast { class }), Some(first)) =
+        (cx.tier0.code.first(), body.code.first())
+    else {
+        return;
+    };
+    if !matches!(*first, Instr::InitClass { class: c } | Instr::InitClassFast { class: c } if c == class) {
+        return;
+    }
+    for i in body.code.iter_mut().skip(1) {
+        if matches!(*i, Instr::InitClass { class: c } | Instr::InitClassFast { class: c } if c == class) {
+            *i = Instr::Nop {};
         }
     }
 }

@@ -16,6 +16,12 @@
 //!       (and NeInt, JumpIfTrue; LtInt, LeInt, GtInt, GeInt become
 //!       JumpIfLtInt or JumpIfNotLtInt, their operands swapped for > and
 //!       <=), when nothing reads d after the branch
+//!   LtDouble d, a, b; JumpIfTrue d, @t              ->  JumpIfLtDouble a, b, @t; Nop
+//!       (JumpIfFalse: JumpIfNotLtDouble; LeDouble: JumpIfLeDouble and
+//!       JumpIfNotLeDouble; GtDouble and GeDouble as LtDouble and
+//!       LeDouble with their operands swapped: with a NaN all four are
+//!       false, so `>=` is `<=` swapped, not "not `<`"), when nothing
+//!       reads d after the branch
 //!   JumpIfNotLtImmInt a, k, @pc+2; Jump @t          ->  JumpIfLtImmInt a, k, @t; Nop
 //!       (a branch over a jump, as inlining leaves `if (n < 2) return n;`:
 //!       JumpIfNotLtInt, JumpIfTrue/False and JumpIfNull/NotNull alike)
@@ -95,6 +101,25 @@ pub fn run(cx: &PassCx<'_>, body: &mut Body) {
                 if dead_after_branch(pc + 1, cond) =>
             {
                 let on_true = matches!(code[pc + 1], Instr::JumpIfTrue { .. });
+                // Doubles: `>` and `>=` as `<` and `<=` swapped (a NaN is
+                // false in all four, so `>=` is not "not `<`").
+                let doubles = match compare {
+                    Instr::LtDouble { dst, a, b } if dst.0 == cond.0 => Some((true, (a, b))),
+                    Instr::GtDouble { dst, a, b } if dst.0 == cond.0 => Some((true, (b, a))),
+                    Instr::LeDouble { dst, a, b } if dst.0 == cond.0 => Some((false, (a, b))),
+                    Instr::GeDouble { dst, a, b } if dst.0 == cond.0 => Some((false, (b, a))),
+                    _ => None,
+                };
+                if let Some((strict, (a, b))) = doubles {
+                    code[pc] = match (strict, on_true) {
+                        (true, true) => Instr::JumpIfLtDouble { a, b, target },
+                        (true, false) => Instr::JumpIfNotLtDouble { a, b, target },
+                        (false, true) => Instr::JumpIfLeDouble { a, b, target },
+                        (false, false) => Instr::JumpIfNotLeDouble { a, b, target },
+                    };
+                    code[pc + 1] = Instr::Nop {};
+                    continue;
+                }
                 // The branch as "jump if x < y" or its negation (or == / !=).
                 let (lt, (a, b), eq) = match compare {
                     Instr::LtInt { dst, a, b } if dst.0 == cond.0 => (Some(true), (a, b), None),
