@@ -407,3 +407,26 @@ fn invariants_move_out_of_the_loops_they_do_not_change_with() {
     let muls = pcs_of(&m, Opcode::MulInt);
     assert!(muls.len() == 2 && outer <= muls[0] && muls[0] < inner && muls[1] >= inner, "{:?}", m.code);
 }
+
+#[test]
+fn a_read_after_a_store_reads_the_register_stored_and_a_checked_class_is_not_checked_again() {
+    let source = "class B { public double m; }
+         class P { static int last = 1;
+           static int Next() { last = last * 3 + 1; return last; }
+           static double F(B a, B b, double x) {
+             a.m = x;
+             b.m = 2.0;
+             double y = a.m;
+             a.m = x;
+             return y + a.m + Next(); }
+           static void Main() { System.Console.WriteLine(F(new B(), new B(), 1.0)); } }";
+    let m = tier1(source, "F");
+    let ops = opcodes(&m.code);
+    // `a.m` after `b.m = 2.0` is read; after `a.m = x`, x is.
+    assert_eq!(count(&ops, Opcode::GetFieldDouble), 1, "{ops:?}");
+    // Next, inlined: `last` is read once (its store forwards to the
+    // return), and its class check goes (F's first instruction checked P).
+    assert_eq!(count(&ops, Opcode::GetStatic), 1, "{ops:?}");
+    assert_eq!(count(&ops, Opcode::InitClassFast), 1, "{ops:?}");
+    assert_eq!(ops.first(), Some(&Opcode::InitClassFast), "{ops:?}");
+}
