@@ -129,6 +129,8 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
     }
     let mut last_line = u32::MAX;
     let inlined = m.version.as_deref().map_or(&[][..], |v| &v.inlined[..]);
+    // The opcode column: 14 wide, or as wide as the method's longest name.
+    let width = m.code.iter().map(|i| i.opcode().name().len()).max().unwrap_or(0).max(14);
     for (pc, instr) in m.code.iter().enumerate() {
         for s in inlined.iter().filter(|s| s.start as usize == pc) {
             let _ = writeln!(
@@ -162,7 +164,7 @@ pub fn method(program: &Program, id: MethodId, source: Option<&str>) -> String {
                 (op, _) => operand(program, op),
             })
             .collect();
-        let _ = writeln!(out, "    {pc:>3}  {:<14} {}", instr.opcode().name(), ops.join(", "));
+        let _ = writeln!(out, "    {pc:>3}  {:<width$} {}", instr.opcode().name(), ops.join(", "));
     }
     for h in &m.handlers {
         let kind = match h.kind {
