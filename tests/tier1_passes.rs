@@ -430,3 +430,25 @@ fn a_read_after_a_store_reads_the_register_stored_and_a_checked_class_is_not_che
     assert_eq!(count(&ops, Opcode::InitClassFast), 1, "{ops:?}");
     assert_eq!(ops.first(), Some(&Opcode::InitClassFast), "{ops:?}");
 }
+
+#[test]
+fn a_constructor_of_a_new_object_inlines_and_leaves_inline_into_inlined_code() {
+    let source = "class Node {
+            Node next; int v;
+            public Node(Node next, int v) { this.next = next; this.v = v; }
+            public int Get() => v; }
+        class P {
+            static int Twice(int x) => x * 2;
+            static int Outer(int x) => Twice(x) + 1;
+            static int F(Node n, int x) { Node m = new Node(n, Outer(x)); return n.Get() + m.Get(); }
+            static void Main() { System.Console.WriteLine(F(new Node(null, 1), 3)); } }";
+    let m = tier1(source, "F");
+    let s = sites(&m);
+    assert_eq!(s.len(), 3, "Outer, Twice inside it, and the constructor: {s:?} {:?}", m.code);
+    // Twice's site (round 2) lies inside Outer's.
+    let (outer, twice) = (s[0], s[2]);
+    assert!(outer.start <= twice.start && twice.end < outer.end, "{s:?}");
+    // `n.Get()` and `m.Get()` stay calls: as far as the block shows their
+    // receivers may be null (a parameter; a copy of a local).
+    assert_eq!(count(&opcodes(&m.code), Opcode::Call), 2, "{:?}", m.code);
+}

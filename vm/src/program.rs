@@ -771,14 +771,26 @@ impl Program {
     /// The frames a stack trace lists for a frame of method or version
     /// `id` stopped at instruction `pc`, innermost first, each a tier0
     /// method and the source line it is at: one, or more where tier1
-    /// inlined calls (the inlined callee's, then its caller's at the call).
+    /// inlined calls (each inlined callee's, innermost first, each at the
+    /// line of the call inlined in it, then the method's at its call).
     pub fn logical_frames(&self, id: MethodId, pc: usize) -> impl Iterator<Item = (MethodId, u32)> + '_ {
         let m = self.method(id);
-        let line = m.lines.get(pc).copied().unwrap_or(0);
-        let site =
-            m.version.as_deref().and_then(|v| v.inlined.iter().find(|s| (s.start..s.end).contains(&(pc as u32))));
-        let outer = (self.tier0_of(id), site.map_or(line, |s| s.line));
-        site.map(|s| (s.method, line)).into_iter().chain(std::iter::once(outer))
+        let mut line = m.lines.get(pc).copied().unwrap_or(0);
+        // The sites around `pc`: a site inlined into inlined code lies
+        // inside its caller's, so the shortest is the innermost.
+        let mut sites: Vec<&InlineSite> = m
+            .version
+            .as_deref()
+            .map(|v| v.inlined.iter().filter(|s| (s.start..s.end).contains(&(pc as u32))).collect())
+            .unwrap_or_default();
+        sites.sort_by_key(|s| s.end - s.start);
+        let mut frames = Vec::with_capacity(sites.len() + 1);
+        for s in sites {
+            frames.push((s.method, line));
+            line = s.line;
+        }
+        frames.push((self.tier0_of(id), line));
+        frames.into_iter()
     }
 
     pub fn add_class(&mut self, class: Class) -> ClassId {

@@ -1,4 +1,4 @@
-//! Inlining: a call of a small static method is replaced by the callee's
+//! Inlining: a call of a small method is replaced by the callee's
 //! code, so the call's frame push, window clearing and return (most of
 //! what a small method costs) go.
 //!
@@ -20,16 +20,24 @@
 //! are the callee's parameters themselves: no `Move`s in, and the block
 //! holds only the callee's other registers.
 //!
-//! What is inlined: a `Call` in the method's own code (not in code inlined
-//! here: one level, so a recursion unrolls once, as HotSpot's recursive
-//! inlining does) of a static method that is not async, has no exception
-//! handler and no loop, at most [`MAX_CALLEE`] instructions, none of which
-//! needs a frame of its own (awaits, thunks, rethrows). A method inlines at
-//! most [`MAX_GROWTH`] instructions in all.
+//! What is inlined, in two rounds:
+//! 1. a `Call` in the method's own code (one level, so a recursion
+//!    unrolls once, as HotSpot's recursive inlining does);
+//! 2. then a `Call` in what round 1 inlined of a leaf, a method that calls
+//!    no bytecode itself (a constructor that only stores its fields, a
+//!    one-line arithmetic helper), so it cannot unroll anything further.
+//!
+//! The callee is a method that is not async, has no exception handler and
+//! no loop, at most [`MAX_CALLEE`] instructions, none of which needs a
+//! frame of its own (awaits, thunks, rethrows); static, or an instance
+//! method whose receiver `NewObject` made earlier in the block (`new
+//! C(..)`'s constructor: the receiver is not null, so no null check is
+//! lost). A method inlines at most [`MAX_GROWTH`] instructions in all.
 //!
 //! Stack traces stay right: each site is recorded ([`InlineSite`]: its pcs,
-//! the callee, the caller's line), and [`Program::logical_frames`] lists
-//! the callee's frame above its caller's for any pc inside it, for
+//! the callee, the caller's line; a round-2 site lies inside its round-1
+//! site), and [`Program::logical_frames`] lists each callee's frame above
+//! its caller's for any pc inside it, innermost first, for
 //! exceptions and for the stack-overflow report. An exception thrown in
 //! the inlined code meets the caller's handlers that covered the call.
 //!
@@ -52,17 +60,31 @@ pub const MAX_GROWTH: usize = 96;
 
 /// The pass (see the module docs).
 pub fn run(cx: &PassCx<'_>, body: &mut Body) {
+    let mut budget = MAX_GROWTH;
+    // The method's own calls, then calls of leaves in what that inlined.
+    for leaves_only in [false, true] {
+        if !round(cx, body, &mut budget, leaves_only) {
+            return;
+        }
+    }
+}
+
+/// One round over the body's calls (with `leaves_only`, only calls of
+/// methods that call nothing): gives back whether it inlined any.
+fn round(cx: &PassCx<'_>, body: &mut Body, budget: &mut usize, leaves_only: bool) -> bool {
     let program = cx.program;
     let base = body.nregs;
-    let mut budget = MAX_GROWTH;
     let mut block = 0u16;
     let mut sites: Vec<Option<Expansion>> = vec![None; body.code.len()];
     let mut live = None;
+    let reached = super::superinstructions::reached_other_than_by_falling(body);
     for (pc, instr) in body.code.iter().enumerate() {
         let Instr::Call { dst, method, args } = *instr else { continue };
         let callee = program.method(method);
         if !inlinable(callee, args)
-            || callee.code.len() > budget
+            || (!callee.flags.is_static && !fresh_receiver(body, &reached, pc, args))
+            || (leaves_only && callee.code.iter().any(calls))
+            || callee.code.len() > *budget
             || usize::from(base) + usize::from(callee.nregs) >= usize::from(Dst::DISCARD.0)
         {
             continue;
@@ -73,22 +95,60 @@ pub fn run(cx: &PassCx<'_>, body: &mut Body) {
             (caller, live)
         });
         let in_place = params_in_place(caller, live, pc, callee, dst, args);
-        budget -= callee.code.len();
+        *budget -= callee.code.len();
         block = block.max(callee.nregs - if in_place { callee.arity } else { 0 });
         let line = body.lines.get(pc).copied().unwrap_or(0);
         sites[pc] = Some(expand(method, callee, Call { dst, args, base, in_place, line }));
     }
     if sites.iter().all(Option::is_none) {
-        return;
+        return false;
     }
     splice(body, &sites);
     body.nregs = base + block;
+    true
 }
 
-/// Whether a call with `args` of `m` may be replaced by `m`'s code.
+/// Whether `i` calls bytecode (a frame above this one's).
+fn calls(i: &Instr) -> bool {
+    matches!(
+        i,
+        Instr::Call { .. }
+            | Instr::CallVirt { .. }
+            | Instr::CallGuarded { .. }
+            | Instr::CallDelegate { .. }
+            | Instr::CallAsync { .. }
+            | Instr::CallVirtAsync { .. }
+            | Instr::CallThunk { .. }
+    )
+}
+
+/// Whether the receiver of the instance call at `pc` (its first argument)
+/// is an object `NewObject` made earlier in the same block (a constructor
+/// call, `new C(..)`): it is not null, so the call needs no null check.
+fn fresh_receiver(body: &Body, reached: &[bool], pc: usize, args: Args) -> bool {
+    if args.count == 0 {
+        return false;
+    }
+    let receiver = Reg(args.base);
+    for q in (0..pc).rev() {
+        let i = &body.code[q];
+        let writes =
+            i.operands().iter().any(|(_, op)| matches!(op, crate::bytecode::Operand::Dst(d) if d.0 == receiver.0));
+        if writes {
+            return matches!(*i, Instr::NewObject { dst, .. } if dst.0 == receiver.0);
+        }
+        if reached[q] || !i.falls_through() {
+            return false;
+        }
+    }
+    false
+}
+
+/// Whether a call with `args` of `m` may be replaced by `m`'s code (an
+/// instance method also needs a receiver that is not null: see
+/// [`fresh_receiver`]).
 pub fn inlinable(m: &Method, args: Args) -> bool {
-    m.flags.is_static
-        && m.flags.is_async.is_none()
+    m.flags.is_async.is_none()
         && m.async2.is_none()
         && m.version.is_none()
         && m.handlers.is_empty()
@@ -255,6 +315,10 @@ fn splice(body: &mut Body, sites: &[Option<Expansion>]) {
     }
     new_pc.push(next);
     let map = |p: Pc| Pc(new_pc[p.index().min(n)]);
+    // Sites an earlier round made: what is inlined into one lies inside it.
+    for s in &mut body.inlined {
+        (s.start, s.end) = (new_pc[s.start as usize], new_pc[s.end as usize]);
+    }
     let mut code = Vec::with_capacity(next as usize);
     let mut lines = Vec::with_capacity(next as usize);
     for (pc, site) in sites.iter().enumerate() {
