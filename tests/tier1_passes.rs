@@ -33,6 +33,7 @@ fn rewritten_with(
         handlers: tier0.handlers.clone(),
         nregs: tier0.nregs,
         entries: vec![Pc(0)],
+        osr: false,
         pc_map: (0..=tier0.code.len() as u32).collect(),
         inlined: Vec::new(),
     };

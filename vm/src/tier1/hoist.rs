@@ -12,12 +12,14 @@
 //! ```
 //! A loop is a back-edge's range of code, from its target (the header)
 //! to the last instruction that jumps back to it. It qualifies when
-//! nothing enters it other than at its header: no entry (OSR, an async2
-//! resumption) inside it, no jump from outside it into it but to its
-//! header, no handler inside it that code outside it protects. Jumps into
-//! the header from outside the loop, the entries and handlers at the
-//! header, and the tier0 pc map land on the preheader; the loop's own
-//! jumps to its header skip it.
+//! nothing enters it other than at its header: no async2 resumption
+//! inside it, no jump from outside it into it but to its header, no
+//! handler inside it that code outside it protects. Jumps into the header
+//! from outside the loop, the entries and handlers at the header, and the
+//! tier0 pc map land on the preheader; the loop's own jumps to its header
+//! skip it. An OSR version's entry may lie inside loops (tier0's frame
+//! got hot in an inner loop): it enters through a copy of what those
+//! loops moved out, placed after the code, which then jumps to it.
 //!
 //! An instruction moves out of a loop when
 //! - it computes its destination from its operands only and cannot throw
@@ -29,6 +31,9 @@
 //!   wherever it is read);
 //! - the loop does not write its operands, or writes them only by
 //!   instructions that moved out before it.
+//!
+//! A constant load whose register other code also writes first gets a
+//! register of its own where that is safe (`own_registers_for_constants`).
 //!
 //! It moves out of the outermost of its loops that all those hold for,
 //! loops inside it first. The instruction's pc keeps a `Nop` (`compact`
@@ -124,7 +129,9 @@ fn loops(body: &Body) -> Vec<Loop> {
     }
     let entered_inside = |l: &Loop, at: usize| at > l.header && at <= l.tail;
     loops.retain(|l| {
-        let entries = body.entries.iter().any(|e| entered_inside(l, e.index()));
+        // An OSR entry inside the loop gets its own way in (see `splice`).
+        let entries =
+            body.entries.iter().enumerate().any(|(i, e)| !(body.osr && i == 1) && entered_inside(l, e.index()));
         let jumps = body.code.iter().enumerate().any(|(pc, i)| {
             !l.contains(pc)
                 && i.operands().iter().any(|(_, op)| matches!(op, Operand::Pc(t) if entered_inside(l, t.index())))
@@ -149,6 +156,7 @@ pub fn run(cx: &PassCx<'_>, body: &mut Body) {
     if loops.is_empty() {
         return;
     }
+    own_registers_for_constants(cx, body, &loops);
     let n = body.code.len();
     // Each register's writers: pcs, and handler targets (the exception).
     let mut writers: Vec<Vec<usize>> = vec![Vec::new(); body.nregs as usize];
@@ -256,6 +264,34 @@ fn splice(body: &mut Body, loops: &[Loop], moved: &[Option<Loop>]) {
         code.push(i);
         lines.push(line(pc));
     }
+    // An OSR entry inside loops that moved code out: the frame comes from
+    // tier0 in the middle of them, past their preheaders, so it enters
+    // through a copy of what they moved out (outermost loop first, each in
+    // pc order, as the preheaders would have run it; their operands hold
+    // there what they held at the loops' entry, as no loop writes them),
+    // placed after the code and jumping to where the entry lands.
+    let osr = body.osr.then(|| body.entries.get(1).map(|e| e.index())).flatten();
+    let mut trampoline = None;
+    if let Some(e) = osr {
+        let mut around: Vec<&Loop> =
+            loops.iter().filter(|l| l.header < e && e <= l.tail && !hoisted[l.header].is_empty()).collect();
+        around.sort_by_key(|l| std::cmp::Reverse(l.tail - l.header));
+        if !around.is_empty() {
+            trampoline = Some(code.len() as u32);
+            for l in around {
+                for &p in &hoisted[l.header] {
+                    code.push(body.code[p]);
+                    lines.push(line(p));
+                }
+            }
+            code.push(Instr::Jump { target: target(n, Pc(e as u32)) });
+            lines.push(line(e));
+        }
+    }
+    let landing = |p: usize| match (osr, trampoline) {
+        (Some(e), Some(t)) if p == e => t,
+        _ => pre[p.min(n)],
+    };
     let arrive = |p: Pc| Pc(pre[p.index().min(n)]);
     for h in &mut body.handlers {
         h.start = arrive(h.start);
@@ -266,14 +302,131 @@ fn splice(body: &mut Body, loops: &[Loop], moved: &[Option<Loop>]) {
         }
     }
     for e in &mut body.entries {
-        *e = arrive(*e);
+        *e = Pc(landing(e.index()));
     }
     for p in &mut body.pc_map {
-        *p = pre[*p as usize];
+        *p = landing(*p as usize);
     }
     for s in &mut body.inlined {
         (s.start, s.end) = (pre[s.start as usize], pre[s.end as usize]);
     }
     body.code = code;
     body.lines = lines;
+}
+
+/// Constant loads in a loop whose register other code also writes (the
+/// front end reuses temporaries; inlined sites share one block) get a
+/// register of their own above the others, where the constant is read
+/// only in the load's block and the register is dead after the last read
+/// (and no handler covers those instructions): that load is then its
+/// register's only definition, and moves out of the loop as any other.
+///
+/// ```text
+///   LoadInt r16, 3877; MulInt r17, r15, r16 .. MulNum r16, ..
+///     -> LoadInt r22, 3877; MulInt r17, r15, r22 .. MulNum r16, ..
+/// ```
+fn own_registers_for_constants(cx: &PassCx<'_>, body: &mut Body, loops: &[Loop]) {
+    let n = body.code.len();
+    let mut writers = vec![0u32; body.nregs as usize];
+    for i in &body.code {
+        for r in writes(i) {
+            writers[r.index()] += 1;
+        }
+    }
+    let reached = super::superinstructions::reached_other_than_by_falling(body);
+    let mut live = None;
+    for p in 0..n {
+        let (Instr::LoadInt { dst, .. } | Instr::LoadConst { dst, .. } | Instr::LoadBool { dst, .. }) = body.code[p]
+        else {
+            continue;
+        };
+        let r = dst.reg();
+        if writers[r.index()] < 2 || r.0 < cx.tier0.arity || !loops.iter().any(|l| l.contains(p)) {
+            continue;
+        }
+        if usize::from(body.nregs) + 1 >= usize::from(Dst::DISCARD.0) {
+            return;
+        }
+        let live = live.get_or_insert_with(|| crate::liveness::live_in(&body.as_method(cx.tier0)));
+        let Some(uses) = block_reads(body, &reached, live, p, r) else { continue };
+        let own = Reg(body.nregs);
+        body.nregs += 1;
+        body.code[p] = match body.code[p] {
+            Instr::LoadInt { value, .. } => Instr::LoadInt { dst: own.dst(), value },
+            Instr::LoadConst { k, .. } => Instr::LoadConst { dst: own.dst(), k },
+            Instr::LoadBool { value, .. } => Instr::LoadBool { dst: own.dst(), value },
+            i => i,
+        };
+        for q in uses {
+            body.code[q].visit_mut(&mut |op| {
+                if let OperandMut::Reg(x) = op
+                    && *x == r
+                {
+                    *x = own;
+                }
+            });
+        }
+    }
+}
+
+/// The instructions after `p` (in its block) that read the value `p`
+/// writes into `r`, when that value is read nowhere else: the reads end
+/// with a write of `r`, or `r` is dead after the last one; none reads it as
+/// part of a run of arguments or writes it in place, and no handler covers
+/// them. `None` otherwise (or when nothing reads it).
+fn block_reads(
+    body: &Body,
+    reached: &[bool],
+    live: &[crate::liveness::RegSet],
+    p: usize,
+    r: Reg,
+) -> Option<Vec<usize>> {
+    let covered = |q: usize| body.handlers.iter().any(|h| h.covers(Pc(q as u32)));
+    if covered(p) {
+        return None;
+    }
+    let mut uses = Vec::new();
+    let mut q = p + 1;
+    loop {
+        let i = body.code.get(q)?;
+        if reached[q] {
+            // Another way in: `r` must be dead there.
+            return (!live[q].contains(r) && !uses.is_empty()).then_some(uses);
+        }
+        if covered(q) || matches!(i, Instr::IncJumpIfLtInt { a, .. } | Instr::IncJumpIfLtImmInt { a, .. } if *a == r) {
+            return None;
+        }
+        let mut reads = false;
+        for (_, op) in i.operands() {
+            match op {
+                Operand::Reg(x) if x == r => reads = true,
+                Operand::Args(a) if a.regs().any(|x| x == r) => return None,
+                _ => {}
+            }
+        }
+        if reads {
+            uses.push(q);
+        }
+        if writes(i).contains(&r) {
+            return (!uses.is_empty()).then_some(uses);
+        }
+        let jumps = i.operands().iter().any(|(_, op)| matches!(op, Operand::Pc(_)));
+        if jumps || !i.falls_through() {
+            // Where it may go on, `r` must be dead.
+            let mut next: Vec<usize> = i
+                .operands()
+                .iter()
+                .filter_map(|(_, op)| match op {
+                    Operand::Pc(t) => Some(t.index()),
+                    _ => None,
+                })
+                .collect();
+            if i.falls_through() {
+                next.push(q + 1);
+            }
+            let dead = next.iter().all(|&s| live.get(s).is_none_or(|l| !l.contains(r)));
+            return (dead && !uses.is_empty()).then_some(uses);
+        }
+        q += 1;
+    }
 }

@@ -66,6 +66,9 @@ pub struct Body {
     /// instruction boundary that means what it meant (a superinstruction
     /// never swallows one as its second half).
     pub entries: Vec<Pc>,
+    /// An OSR version's: `entries[1]` is its OSR entry (a loop header of
+    /// tier0's, entered by a tier0 frame with its registers as they are).
+    pub osr: bool,
     /// For each tier0 pc (and one past the end): its pc in `code` now. A
     /// pass that moves pcs updates it.
     pub pc_map: Vec<u32>,
@@ -134,6 +137,7 @@ pub fn compile(program: &Program, feedback: &Feedback, of: MethodId, kind: Versi
         lines: tier0.lines.clone(),
         handlers: tier0.handlers.clone(),
         nregs: tier0.nregs,
+        osr: matches!(kind, VersionKind::Osr { .. }),
         entries,
         pc_map: (0..=tier0.code.len() as u32).collect(),
         inlined: Vec::new(),
