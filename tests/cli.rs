@@ -316,3 +316,24 @@ fn the_repl_reads_entries_from_a_pipe_without_prompts() {
     let out = run(&["repl", "--mode", "async2"], "await Task.Yield(); 5\n");
     assert_eq!(text(&out.stdout), "5\n");
 }
+
+#[test]
+fn disasm_shows_the_context_capture_only_of_async2s_bodies() {
+    let path = program(
+        "capture.toy",
+        "using System.Threading.Tasks;
+         class P { static async Task<int> F() { await Task.Yield(); return 1; }
+                   static void Main() { System.Console.WriteLine(F().Result); } }",
+    );
+    let file = path.to_str().unwrap();
+    let out = run(&["disasm", "--mode", "async2", "--capture-contexts", file], "");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("SaveContext") && text.contains("RestoreContexts"), "{text}");
+    let plain = run(&["disasm", "--mode", "async2", file], "");
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("RestoreContexts"), "{plain:?}");
+    // Another mode: an error, not a silently ignored flag.
+    let out = run(&["disasm", "--mode", "async1", "--capture-contexts", file], "");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--mode async2"), "{out:?}");
+}
