@@ -774,23 +774,35 @@ impl Program {
     /// inlined calls (each inlined callee's, innermost first, each at the
     /// line of the call inlined in it, then the method's at its call).
     pub fn logical_frames(&self, id: MethodId, pc: usize) -> impl Iterator<Item = (MethodId, u32)> + '_ {
+        // Inlining nests at most two deep (`tier1/inline.rs`' two rounds):
+        // with the method's own, at most three frames. No allocation: a
+        // throw records this for every frame it passes.
+        const MAX: usize = 3;
         let m = self.method(id);
         let mut line = m.lines.get(pc).copied().unwrap_or(0);
+        let (of, inlined) = m.version.as_deref().map_or((id, &[][..]), |v| (v.of, &v.inlined[..]));
+        let mut frames = [(of, line); MAX];
         // The sites around `pc`: a site inlined into inlined code lies
         // inside its caller's, so the shortest is the innermost.
-        let mut sites: Vec<&InlineSite> = m
-            .version
-            .as_deref()
-            .map(|v| v.inlined.iter().filter(|s| (s.start..s.end).contains(&(pc as u32))).collect())
-            .unwrap_or_default();
-        sites.sort_by_key(|s| s.end - s.start);
-        let mut frames = Vec::with_capacity(sites.len() + 1);
-        for s in sites {
-            frames.push((s.method, line));
+        let mut sites: [Option<&InlineSite>; MAX - 1] = [None; MAX - 1];
+        let mut n = 0;
+        for s in inlined.iter().filter(|s| (s.start..s.end).contains(&(pc as u32))) {
+            debug_assert!(n < sites.len(), "inlining nests at most {} deep", MAX - 1);
+            if n < sites.len() {
+                sites[n] = Some(s);
+                n += 1;
+            }
+        }
+        if n == 0 {
+            return frames.into_iter().take(1);
+        }
+        sites[..n].sort_unstable_by_key(|s| s.map_or(0, |s| s.end - s.start));
+        for (i, s) in sites[..n].iter().flatten().enumerate() {
+            frames[i] = (s.method, line);
             line = s.line;
         }
-        frames.push((self.tier0_of(id), line));
-        frames.into_iter()
+        frames[n] = (of, line);
+        frames.into_iter().take(n + 1)
     }
 
     pub fn add_class(&mut self, class: Class) -> ClassId {
