@@ -86,13 +86,10 @@ impl Vm {
             Err(VmError::StackOverflow) => {
                 // By tier0 method: frames of one method in two tiers repeat
                 // alike; a tier1 frame lists the calls it inlined too.
-                let frames: Vec<MethodId> = self
-                    .frames
-                    .iter()
-                    .rev()
-                    .flat_map(|f| self.program.logical_frames(f.method, f.pc.saturating_sub(1) as usize))
-                    .map(|(m, _)| m)
-                    .collect();
+                let mut frames: Vec<MethodId> = Vec::with_capacity(self.frames.len());
+                for f in self.frames.iter().rev() {
+                    self.program.visit_logical_frames(f.method, f.pc.saturating_sub(1) as usize, |m, _| frames.push(m));
+                }
                 let text = crate::overflow::report(&frames, |&m| self.program.overflow_name(m));
                 self.report_fatal(&text);
                 1

@@ -770,39 +770,42 @@ impl Program {
 
     /// The frames a stack trace lists for a frame of method or version
     /// `id` stopped at instruction `pc`, innermost first, each a tier0
-    /// method and the source line it is at: one, or more where tier1
-    /// inlined calls (each inlined callee's, innermost first, each at the
-    /// line of the call inlined in it, then the method's at its call).
-    pub fn logical_frames(&self, id: MethodId, pc: usize) -> impl Iterator<Item = (MethodId, u32)> + '_ {
-        // Inlining nests at most two deep (`tier1/inline.rs`' two rounds):
-        // with the method's own, at most three frames. No allocation: a
-        // throw records this for every frame it passes.
-        const MAX: usize = 3;
+    /// method and the source line it is at, given to `f`: one, or more
+    /// where tier1 inlined calls (each inlined callee's, innermost first,
+    /// each at the line of the call inlined in it, then the method's at its
+    /// call). A throw asks this for every frame it passes: the common case
+    /// (no inlined call around `pc`) is a lookup, and nothing allocates.
+    #[inline]
+    pub fn visit_logical_frames(&self, id: MethodId, pc: usize, mut f: impl FnMut(MethodId, u32)) {
         let m = self.method(id);
-        let mut line = m.lines.get(pc).copied().unwrap_or(0);
-        let (of, inlined) = m.version.as_deref().map_or((id, &[][..]), |v| (v.of, &v.inlined[..]));
-        let mut frames = [(of, line); MAX];
-        // The sites around `pc`: a site inlined into inlined code lies
-        // inside its caller's, so the shortest is the innermost.
-        let mut sites: [Option<&InlineSite>; MAX - 1] = [None; MAX - 1];
-        let mut n = 0;
-        for s in inlined.iter().filter(|s| (s.start..s.end).contains(&(pc as u32))) {
-            debug_assert!(n < sites.len(), "inlining nests at most {} deep", MAX - 1);
-            if n < sites.len() {
-                sites[n] = Some(s);
-                n += 1;
-            }
+        let line = m.lines.get(pc).copied().unwrap_or(0);
+        let Some(v) = m.version.as_deref() else { return f(id, line) };
+        let around = |s: &&InlineSite| (s.start..s.end).contains(&(pc as u32));
+        if !v.inlined.iter().any(|s| around(&s)) {
+            return f(v.of, line);
         }
-        if n == 0 {
-            return frames.into_iter().take(1);
-        }
-        sites[..n].sort_unstable_by_key(|s| s.map_or(0, |s| s.end - s.start));
-        for (i, s) in sites[..n].iter().flatten().enumerate() {
-            frames[i] = (s.method, line);
+        self.visit_inlined_frames(v, line, around, f);
+    }
+
+    /// [`Program::visit_logical_frames`] where inlined calls lie around
+    /// the pc (`around` picks their sites).
+    #[cold]
+    fn visit_inlined_frames(
+        &self,
+        v: &Version,
+        mut line: u32,
+        around: impl Fn(&&InlineSite) -> bool,
+        mut f: impl FnMut(MethodId, u32),
+    ) {
+        // A site inlined into inlined code lies inside its caller's, so the
+        // shortest is the innermost.
+        let mut sites: Vec<&InlineSite> = v.inlined.iter().filter(around).collect();
+        sites.sort_by_key(|s| s.end - s.start);
+        for s in sites {
+            f(s.method, line);
             line = s.line;
         }
-        frames[n] = (of, line);
-        frames.into_iter().take(n + 1)
+        f(v.of, line);
     }
 
     pub fn add_class(&mut self, class: Class) -> ClassId {

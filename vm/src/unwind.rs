@@ -324,14 +324,14 @@ impl Vm {
         // at once, not a growth per push.
         frames.reserve_exact(from - to);
         // A frame of tier1 code lists the calls it inlined too.
-        frames.extend(
-            (to..from)
-                .rev()
-                .map(|fi| self.frames[fi])
-                .filter(|f| f.kind != FrameKind::Filter)
-                .flat_map(|f| program.logical_frames(f.method, f.pc.saturating_sub(1) as usize))
-                .map(|(method, line)| TraceFrame { method, line }),
-        );
+        for fi in (to..from).rev() {
+            let f = self.frames[fi];
+            if f.kind != FrameKind::Filter {
+                program.visit_logical_frames(f.method, f.pc.saturating_sub(1) as usize, |method, line| {
+                    frames.push(TraceFrame { method, line })
+                });
+            }
+        }
     }
 
     /// An exception's `StackTrace` text (`None` if it was never thrown).

@@ -36,7 +36,7 @@
 //!
 //! Stack traces stay right: each site is recorded ([`InlineSite`]: its pcs,
 //! the callee, the caller's line; a round-2 site lies inside its round-1
-//! site), and [`Program::logical_frames`] lists each callee's frame above
+//! site), and [`Program::visit_logical_frames`] lists each callee's frame above
 //! its caller's for any pc inside it, innermost first, for
 //! exceptions and for the stack-overflow report. An exception thrown in
 //! the inlined code meets the caller's handlers that covered the call.
@@ -46,7 +46,7 @@
 //! does not count towards its callee's tier-up; `--stats`' calls count
 //! frames entered.
 //!
-//! [`Program::logical_frames`]: crate::program::Program::logical_frames
+//! [`Program::visit_logical_frames`]: crate::program::Program::visit_logical_frames
 
 use super::{Body, PassCx};
 use crate::bytecode::{Args, Dst, Instr, MethodId, OperandMut, Pc, Reg};
