@@ -146,7 +146,7 @@ fn fresh_receiver(body: &Body, reached: &[bool], pc: usize, args: Args) -> bool 
 
 /// Whether a call with `args` of `m` may be replaced by `m`'s code (an
 /// instance method also needs a receiver that is not null: see
-/// [`fresh_receiver`]).
+/// `fresh_receiver`).
 pub fn inlinable(m: &Method, args: Args) -> bool {
     m.flags.is_async.is_none()
         && m.async2.is_none()
