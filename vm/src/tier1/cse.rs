@@ -54,31 +54,12 @@ enum Effect {
 
 fn effect(i: &Instr) -> Effect {
     use Instr::*;
+    if super::pure_typed(i) {
+        return Effect::Pure;
+    }
     match *i {
-        AddInt { .. }
-        | SubInt { .. }
-        | MulInt { .. }
-        | DivInt { .. }
-        | RemInt { .. }
-        | AddImmInt { .. }
-        | LtInt { .. }
-        | LeInt { .. }
-        | GtInt { .. }
-        | GeInt { .. }
-        | EqInt { .. }
-        | NeInt { .. }
-        | AddDouble { .. }
-        | SubDouble { .. }
-        | MulDouble { .. }
-        | DivDouble { .. }
-        | NegDouble { .. }
-        | LtDouble { .. }
-        | LeDouble { .. }
-        | GtDouble { .. }
-        | GeDouble { .. }
-        | SqrtDouble { .. }
-        | ConvIntDouble { .. }
-        | ConvDoubleInt { .. } => Effect::Pure,
+        // They throw only where the first did (a division by zero).
+        DivInt { .. } | RemInt { .. } => Effect::Pure,
         GetFieldDouble { offset, .. }
         | GetFieldInt { offset, .. }
         | GetFieldRef { offset, .. }

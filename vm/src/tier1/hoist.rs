@@ -44,35 +44,7 @@ use crate::bytecode::{Dst, HandlerKind, Instr, Operand, OperandMut, Pc, Reg};
 
 /// Whether `i` may move out of a loop (see the module docs).
 fn movable(i: &Instr) -> bool {
-    use Instr::*;
-    matches!(
-        i,
-        LoadBool { .. }
-            | LoadInt { .. }
-            | LoadConst { .. }
-            | AddInt { .. }
-            | SubInt { .. }
-            | MulInt { .. }
-            | AddImmInt { .. }
-            | LtInt { .. }
-            | LeInt { .. }
-            | GtInt { .. }
-            | GeInt { .. }
-            | EqInt { .. }
-            | NeInt { .. }
-            | AddDouble { .. }
-            | SubDouble { .. }
-            | MulDouble { .. }
-            | DivDouble { .. }
-            | NegDouble { .. }
-            | LtDouble { .. }
-            | LeDouble { .. }
-            | GtDouble { .. }
-            | GeDouble { .. }
-            | SqrtDouble { .. }
-            | ConvIntDouble { .. }
-            | ConvDoubleInt { .. }
-    )
+    matches!(i, Instr::LoadBool { .. } | Instr::LoadInt { .. } | Instr::LoadConst { .. }) || super::pure_typed(i)
 }
 
 /// The registers `i` writes: its `Dst`, and the counter an

@@ -201,6 +201,40 @@ pub fn disasm(program: &Program, source: Option<&str>, filter: crate::disasm::Fi
     out
 }
 
+/// Whether `i` is a typed row that computes its destination from its
+/// operands alone and never throws (the kinds proved its operands' types):
+/// int and double arithmetic but division, compares, conversions. `cse`
+/// reuses what one computed, `hoist` moves one out of a loop, `moves`
+/// computes one straight into its register.
+pub(crate) fn pure_typed(i: &Instr) -> bool {
+    use Instr::*;
+    matches!(
+        i,
+        AddInt { .. }
+            | SubInt { .. }
+            | MulInt { .. }
+            | AddImmInt { .. }
+            | LtInt { .. }
+            | LeInt { .. }
+            | GtInt { .. }
+            | GeInt { .. }
+            | EqInt { .. }
+            | NeInt { .. }
+            | AddDouble { .. }
+            | SubDouble { .. }
+            | MulDouble { .. }
+            | DivDouble { .. }
+            | NegDouble { .. }
+            | LtDouble { .. }
+            | LeDouble { .. }
+            | GtDouble { .. }
+            | GeDouble { .. }
+            | SqrtDouble { .. }
+            | ConvIntDouble { .. }
+            | ConvDoubleInt { .. }
+    )
+}
+
 /// The targets of a method's back-edges (jumps to a lower pc or to
 /// themselves), in order: where OSR may enter.
 pub fn loop_headers(m: &Method) -> Vec<Pc> {

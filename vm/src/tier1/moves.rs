@@ -119,87 +119,66 @@ fn written(i: &Instr) -> Option<Dst> {
     });
     let d = dsts.next()?;
     let only = dsts.next().is_none()
-        && matches!(
-            i,
-            Move { .. }
-                | LoadNull { .. }
-                | LoadBool { .. }
-                | LoadInt { .. }
-                | LoadConst { .. }
-                | LoadEnum { .. }
-                | Add { .. }
-                | AddImm { .. }
-                | Sub { .. }
-                | Mul { .. }
-                | Div { .. }
-                | Rem { .. }
-                | BitAnd { .. }
-                | BitOr { .. }
-                | BitXor { .. }
-                | Shl { .. }
-                | Shr { .. }
-                | Neg { .. }
-                | Not { .. }
-                | BitNot { .. }
-                | Eq { .. }
-                | Ne { .. }
-                | Lt { .. }
-                | Le { .. }
-                | Gt { .. }
-                | Ge { .. }
-                | Conv { .. }
-                | ConvEnum { .. }
-                | GetField { .. }
-                | GetStatic { .. }
-                | GetIndex { .. }
-                | IsInst { .. }
-                | AsInst { .. }
-                | Call { .. }
-                | CallVirt { .. }
-                | CallGuarded { .. }
-                | CallNative { .. }
-                | AddInt { .. }
-                | SubInt { .. }
-                | MulInt { .. }
-                | DivInt { .. }
-                | RemInt { .. }
-                | AddImmInt { .. }
-                | LtInt { .. }
-                | LeInt { .. }
-                | GtInt { .. }
-                | GeInt { .. }
-                | EqInt { .. }
-                | NeInt { .. }
-                | AddDouble { .. }
-                | AddStr { .. }
-                | SubDouble { .. }
-                | MulDouble { .. }
-                | DivDouble { .. }
-                | NegDouble { .. }
-                | LtDouble { .. }
-                | LeDouble { .. }
-                | GtDouble { .. }
-                | GeDouble { .. }
-                | GetFieldDouble { .. }
-                | GetFieldInt { .. }
-                | GetFieldRef { .. }
-                | GetFieldAny { .. }
-                | GetElem { .. }
-                | GetElemInt { .. }
-                | GetElemDouble { .. }
-                | SqrtDouble { .. }
-                | ConvIntDouble { .. }
-                | ConvDoubleInt { .. }
-                | AddNum { .. }
-                | SubNum { .. }
-                | MulNum { .. }
-                | DivNum { .. }
-                | LtNum { .. }
-                | LeNum { .. }
-                | GtNum { .. }
-                | GeNum { .. }
-                | EqNum { .. }
-                | NeNum { .. }
-        );
+        && (super::pure_typed(i)
+            || matches!(
+                i,
+                Move { .. }
+                    | LoadNull { .. }
+                    | LoadBool { .. }
+                    | LoadInt { .. }
+                    | LoadConst { .. }
+                    | LoadEnum { .. }
+                    | Add { .. }
+                    | AddImm { .. }
+                    | Sub { .. }
+                    | Mul { .. }
+                    | Div { .. }
+                    | Rem { .. }
+                    | BitAnd { .. }
+                    | BitOr { .. }
+                    | BitXor { .. }
+                    | Shl { .. }
+                    | Shr { .. }
+                    | Neg { .. }
+                    | Not { .. }
+                    | BitNot { .. }
+                    | Eq { .. }
+                    | Ne { .. }
+                    | Lt { .. }
+                    | Le { .. }
+                    | Gt { .. }
+                    | Ge { .. }
+                    | Conv { .. }
+                    | ConvEnum { .. }
+                    | GetField { .. }
+                    | GetStatic { .. }
+                    | GetIndex { .. }
+                    | IsInst { .. }
+                    | AsInst { .. }
+                    | Call { .. }
+                    | CallVirt { .. }
+                    | CallGuarded { .. }
+                    | CallNative { .. }
+                    | DivInt { .. }
+                    | RemInt { .. }
+                    | AddStr { .. }
+                    | GetFieldDouble { .. }
+                    | GetFieldInt { .. }
+                    | GetFieldRef { .. }
+                    | GetFieldAny { .. }
+                    | GetElem { .. }
+                    | GetElemInt { .. }
+                    | GetElemDouble { .. }
+                    | AddNum { .. }
+                    | SubNum { .. }
+                    | MulNum { .. }
+                    | DivNum { .. }
+                    | LtNum { .. }
+                    | LeNum { .. }
+                    | GtNum { .. }
+                    | GeNum { .. }
+                    | EqNum { .. }
+                    | NeNum { .. }
+            ));
     only.then_some(d)
 }
