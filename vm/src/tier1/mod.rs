@@ -24,8 +24,11 @@
 //! The pipeline is [`PASSES`]: each pass is a `fn(&PassCx, &mut Body)`;
 //! adding one is adding a line. [`guarded_calls`] reads tier0's type
 //! feedback by tier0 pc, so it comes before anything moves pcs; [`inline`]
-//! moves them (the register kinds are inferred again on its result);
-//! passes that rewrite one instruction for one follow; [`compact`] (Nop
+//! moves them (the register kinds are inferred again whenever a pass
+//! changed the number of instructions); [`specialize`], [`cse`] and
+//! [`moves`] rewrite one instruction for one; [`hoist`] moves pcs (code
+//! into preheaders, an OSR trampoline after the code);
+//! [`superinstructions`] fuses pairs into one and a Nop; [`compact`] (Nop
 //! removal, jump threading) moves pcs again and comes last.
 
 pub mod compact;
