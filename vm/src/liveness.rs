@@ -193,6 +193,17 @@ mod tests {
         m
     }
 
+    /// A row protecting `0..2` whose handler starts at 2, the exception
+    /// into `exception`.
+    fn row(exception: u16, kind: HandlerKind) -> crate::bytecode::Handler {
+        crate::bytecode::Handler { start: Pc(0), end: Pc(2), target: Pc(2), exception: Dst(exception), kind }
+    }
+
+    /// `dst := M()` (a call that may throw).
+    fn call_into(dst: u16) -> Instr {
+        Instr::Call { dst: Dst(dst), method: crate::bytecode::MethodId(0), args: crate::bytecode::Args::new(Reg(0), 0) }
+    }
+
     #[test]
     fn a_register_read_later_is_live_and_a_dead_one_is_not() {
         // r1 := 1; r2 := 2; r3 := r0 + r1; return r3   (r2 is never read)
@@ -219,11 +230,7 @@ mod tests {
         // r1, written in the filter, is read by the catch.
         let mut m = method(
             vec![
-                Instr::Call {
-                    dst: Dst(3),
-                    method: crate::bytecode::MethodId(0),
-                    args: crate::bytecode::Args::new(Reg(0), 0),
-                },
+                call_into(3),
                 Instr::Return { src: Reg(3) },
                 Instr::Return { src: Reg(1) },
                 Instr::LoadInt { dst: Dst(1), value: 7 },
@@ -232,13 +239,7 @@ mod tests {
             ],
             5,
         );
-        m.handlers.push(crate::bytecode::Handler {
-            start: Pc(0),
-            end: Pc(2),
-            target: Pc(2),
-            exception: Dst(4),
-            kind: HandlerKind::Filter { class: ClassId(0), filter: Pc(3) },
-        });
+        m.handlers.push(row(4, HandlerKind::Filter { class: ClassId(0), filter: Pc(3) }));
         let live = live_in(&m);
         assert!(live[4].contains(Reg(1)) && live[5].contains(Reg(1)), "r1 reaches the catch");
         assert!(!live[3].contains(Reg(1)), "the filter writes r1 before it is read");
@@ -264,26 +265,9 @@ mod tests {
     fn a_destination_read_by_a_handler_stays_live_across_its_write() {
         // try { 0: r1 := r0() (throws?) ; 1: jump 3 } catch -> 2: nop ; 3: return r1
         // On the exceptional edge r1 is not written: it is live before 0.
-        let mut m = method(
-            vec![
-                Instr::Call {
-                    dst: Dst(1),
-                    method: crate::bytecode::MethodId(0),
-                    args: crate::bytecode::Args::new(Reg(0), 0),
-                },
-                Instr::Jump { target: Pc(3) },
-                Instr::Nop {},
-                Instr::Return { src: Reg(1) },
-            ],
-            3,
-        );
-        m.handlers.push(crate::bytecode::Handler {
-            start: Pc(0),
-            end: Pc(2),
-            target: Pc(2),
-            exception: Dst(2),
-            kind: HandlerKind::Catch { class: ClassId(0) },
-        });
+        let mut m =
+            method(vec![call_into(1), Instr::Jump { target: Pc(3) }, Instr::Nop {}, Instr::Return { src: Reg(1) }], 3);
+        m.handlers.push(row(2, HandlerKind::Catch { class: ClassId(0) }));
         let live = live_in(&m);
         assert!(live[0].contains(Reg(1)), "the old r1 reaches the handler");
         assert!(live_into_handlers(&m, &live, 0).contains(Reg(1)));

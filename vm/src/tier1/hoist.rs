@@ -84,19 +84,10 @@ impl Loop {
 /// (shortest) first.
 fn loops(body: &Body) -> Vec<Loop> {
     let mut loops: Vec<Loop> = Vec::new();
-    for (pc, i) in body.code.iter().enumerate() {
-        if matches!(i, Instr::Await { .. }) {
-            continue;
-        }
-        for (_, op) in i.operands() {
-            if let Operand::Pc(t) = op
-                && t.index() <= pc
-            {
-                match loops.iter_mut().find(|l| l.header == t.index()) {
-                    Some(l) => l.tail = l.tail.max(pc),
-                    None => loops.push(Loop { header: t.index(), tail: pc }),
-                }
-            }
+    for (pc, t) in super::back_edges(&body.code) {
+        match loops.iter_mut().find(|l| l.header == t.index()) {
+            Some(l) => l.tail = l.tail.max(pc),
+            None => loops.push(Loop { header: t.index(), tail: pc }),
         }
     }
     let entered_inside = |l: &Loop, at: usize| at > l.header && at <= l.tail;
@@ -130,16 +121,12 @@ pub fn run(cx: &PassCx<'_>, body: &mut Body) {
     }
     own_registers_for_constants(cx, body, &loops);
     let n = body.code.len();
-    // Each register's writers: pcs, and handler targets (the exception).
+    // Each register's writing instructions; a handler's exception
+    // register is written without one, and never counts as invariant.
     let mut writers: Vec<Vec<usize>> = vec![Vec::new(); body.nregs as usize];
     for (pc, i) in body.code.iter().enumerate() {
         for r in writes(i) {
             writers[r.index()].push(pc);
-        }
-    }
-    for h in &body.handlers {
-        if h.exception != Dst::DISCARD {
-            writers[h.exception.reg().index()].push(h.target.index());
         }
     }
     let handler_written: Vec<Reg> =

@@ -108,18 +108,10 @@ fn round(cx: &PassCx<'_>, body: &mut Body, budget: &mut usize, leaves_only: bool
     true
 }
 
-/// Whether `i` calls bytecode (a frame above this one's).
+/// Whether `i` calls bytecode (a frame above this one's). The async
+/// calls are not listed: an inlinable callee has none ([`needs_frame`]).
 fn calls(i: &Instr) -> bool {
-    matches!(
-        i,
-        Instr::Call { .. }
-            | Instr::CallVirt { .. }
-            | Instr::CallGuarded { .. }
-            | Instr::CallDelegate { .. }
-            | Instr::CallAsync { .. }
-            | Instr::CallVirtAsync { .. }
-            | Instr::CallThunk { .. }
-    )
+    matches!(i, Instr::Call { .. } | Instr::CallVirt { .. } | Instr::CallGuarded { .. } | Instr::CallDelegate { .. })
 }
 
 /// Whether the receiver of the instance call at `pc` (its first argument)

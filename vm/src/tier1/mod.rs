@@ -241,22 +241,21 @@ pub(crate) fn pure_typed(i: &Instr) -> bool {
 /// The targets of a method's back-edges (jumps to a lower pc or to
 /// themselves), in order: where OSR may enter.
 pub fn loop_headers(m: &Method) -> Vec<Pc> {
-    let mut headers: Vec<Pc> = Vec::new();
-    for (pc, i) in m.code.iter().enumerate() {
-        if matches!(i, Instr::Await { .. }) {
-            continue;
-        }
-        for (_, op) in i.operands() {
-            if let crate::bytecode::Operand::Pc(t) = op
-                && t.index() <= pc
-                && !headers.contains(&t)
-            {
-                headers.push(t);
-            }
-        }
-    }
+    let mut headers: Vec<Pc> = back_edges(&m.code).map(|(_, t)| t).collect();
     headers.sort();
+    headers.dedup();
     headers
+}
+
+/// Each back-edge of `code`, `(pc, target)`: a jump to a lower pc or to
+/// itself (an `Await`'s resume pc is no jump).
+pub(crate) fn back_edges(code: &[Instr]) -> impl Iterator<Item = (usize, Pc)> + '_ {
+    code.iter().enumerate().filter(|(_, i)| !matches!(i, Instr::Await { .. })).flat_map(|(pc, i)| {
+        i.operands().into_iter().filter_map(move |(_, op)| match op {
+            crate::bytecode::Operand::Pc(t) if t.index() <= pc => Some((pc, t)),
+            _ => None,
+        })
+    })
 }
 
 /// The tier counters `--stats` prints.
